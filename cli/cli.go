@@ -1,0 +1,191 @@
+// Package cli is Groupcast's command line: it parses arguments, drives the
+// netconf engine for the headless commands (listen, send, chat) and hands
+// over to the GUI otherwise. It does not import the GUI toolkit, so it is
+// tested without a display.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os/user"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/groupcast/groupcast/netconf"
+)
+
+// Version is the program's version, shown by -version.
+const Version = "0.1.0"
+
+// Exit statuses.
+const (
+	ExitOK      = 0
+	ExitFailure = 1 // the network or the system failed
+	ExitUsage   = 2 // the user asked for something invalid
+)
+
+// GUIFunc opens the window; autoJoin asks it to join cfg at once.
+type GUIFunc func(cfg netconf.Config, autoJoin bool) int
+
+// IO is where a command reads and writes.
+type IO struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+}
+
+// Run runs the command line args (without the program name) and returns
+// the exit status. ctx ends listen and chat (SIGINT/SIGTERM in main).
+func Run(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, rest := args[0], args[1:]
+		switch cmd {
+		case "listen", "send", "chat":
+			return runHeadless(ctx, cmd, rest, stdio)
+		case "help":
+			fmt.Fprint(stdio.Stdout, usage)
+			return ExitOK
+		case "version":
+			fmt.Fprintln(stdio.Stdout, "groupcast", Version)
+			return ExitOK
+		}
+		return usageError(stdio, fmt.Errorf("unknown command %q (commands: listen, send, chat; see groupcast -h)", cmd))
+	}
+	return runGUI(args, stdio, gui)
+}
+
+const usage = `Groupcast: group text conferencing over IP multicast on a local network.
+
+Usage:
+  groupcast [-join ADDR:PORT] [-name NICK] [-iface IF]   open the window (joined at once with -join)
+  groupcast listen -group ADDR:PORT [options]           print messages until interrupted
+  groupcast send   -group ADDR:PORT [options] TEXT...   send TEXT as one message
+  groupcast chat   -group ADDR:PORT [options]           send each line of standard input, print messages
+  groupcast version
+
+Options of listen, send and chat:
+  -group ADDR:PORT  multicast group (default ` + "239.255.3.3:3333" + `)
+  -iface IF         network interface to use (default: automatic)
+  -name NICK        your name (default: your user name)
+  -ttl N            hops the messages may cross, 0-255 (default 1: this network only)
+  -loopback=false   do not let other programs on this computer hear you
+  -json             one JSON object per event on standard output
+
+On a computer with several networks (Wi-Fi and cable, or a VPN), name the
+interface with -iface: multicast is joined and sent on that one only.
+Exit status: 0 done, 1 network failure, 2 invalid input.
+`
+
+func usageError(stdio IO, err error) int {
+	fmt.Fprintf(stdio.Stderr, "groupcast: %s\n", oneLine(err.Error()))
+	return ExitUsage
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// options are the flags shared by every way of joining.
+type options struct {
+	group, iface, name string
+	ttl                int
+	loopback, json     bool
+}
+
+func (o *options) register(fs *flag.FlagSet, groupFlag string) {
+	fs.StringVar(&o.group, groupFlag, netconf.DefaultGroup.String(), "multicast group ADDR:PORT")
+	fs.StringVar(&o.iface, "iface", "", "network interface (default: automatic)")
+	fs.StringVar(&o.name, "name", DefaultNick(), "your name")
+	fs.IntVar(&o.ttl, "ttl", netconf.DefaultTTL, "multicast TTL, 0-255")
+	fs.BoolVar(&o.loopback, "loopback", true, "let programs on this computer hear you")
+}
+
+// config validates the options into an engine configuration; its errors
+// are *netconf.InputError.
+func (o *options) config() (netconf.Config, error) {
+	cfg := netconf.DefaultConfig()
+	g, err := netconf.ParseGroup(o.group)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Group, cfg.TTL, cfg.Loopback, cfg.Nick = g, o.ttl, o.loopback, o.name
+	if o.iface != "auto" {
+		cfg.Interface = o.iface
+	}
+	if _, _, err := cfg.Check(); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// parse parses flags quietly, so a mistake is reported on one line.
+func parse(fs *flag.FlagSet, args []string, stdio IO) (help bool, err error) {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdio.Stdout, usage)
+			return true, nil
+		}
+		return false, err
+	}
+	return false, nil
+}
+
+func runGUI(args []string, stdio IO, gui GUIFunc) int {
+	fs := flag.NewFlagSet("groupcast", flag.ContinueOnError)
+	var o options
+	o.register(fs, "join")
+	version := fs.Bool("version", false, "print the version")
+	help, err := parse(fs, args, stdio)
+	if help {
+		return ExitOK
+	}
+	if err != nil {
+		return usageError(stdio, err)
+	}
+	if *version {
+		fmt.Fprintln(stdio.Stdout, "groupcast", Version)
+		return ExitOK
+	}
+	if fs.NArg() > 0 {
+		return usageError(stdio, fmt.Errorf("unexpected %q (commands: listen, send, chat; see groupcast -h)", fs.Arg(0)))
+	}
+	autoJoin := false
+	fs.Visit(func(f *flag.Flag) { autoJoin = autoJoin || f.Name == "join" })
+	cfg, err := o.config()
+	if err != nil && autoJoin {
+		return usageError(stdio, err)
+	}
+	if err != nil { // not joining: the window shows the problem beside the field
+		cfg.Nick, cfg.Interface, cfg.TTL = o.name, o.iface, o.ttl
+	}
+	if gui == nil {
+		return usageError(stdio, errors.New("this build has no window; use listen, send or chat"))
+	}
+	return gui(cfg, autoJoin)
+}
+
+// DefaultNick is the OS user name, made a valid nickname.
+func DefaultNick() string {
+	name := ""
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+		if i := strings.LastIndexAny(name, `\/`); i >= 0 { // DOMAIN\user on Windows
+			name = name[i+1:]
+		}
+	}
+	var b strings.Builder
+	for _, r := range name {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			continue
+		}
+		if b.Len()+utf8.RuneLen(r) > netconf.MaxNickBytes {
+			break
+		}
+		b.WriteRune(r)
+	}
+	if b.Len() == 0 {
+		return "anonymous"
+	}
+	return b.String()
+}

@@ -1,0 +1,243 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/groupcast/groupcast/netconf"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// syncBuffer is written by the command and read by the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func run(t *testing.T, ctx context.Context, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut syncBuffer
+	code = Run(ctx, args, IO{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut}, nil)
+	return code, out.String(), errOut.String()
+}
+
+func loopback(t *testing.T) string {
+	t.Helper()
+	all, err := netconf.ListInterfaces(netip.Addr{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range all {
+		if i.Loopback && i.Up {
+			return i.Name
+		}
+	}
+	t.Skip("no loopback interface")
+	return ""
+}
+
+func TestBadInputExits2(t *testing.T) {
+	lo := loopback(t)
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		mention string
+	}{
+		{"unicast group", []string{"listen", "-iface", lo, "-group", "10.0.0.1:3333"}, "unicast"},
+		{"broadcast group", []string{"send", "-iface", lo, "-group", "255.255.255.255:3333", "x"}, "broadcast"},
+		{"port 70000", []string{"listen", "-iface", lo, "-group", "239.255.3.3:70000"}, "port 70000"},
+		{"nonsense group", []string{"listen", "-iface", lo, "-group", "nonsense"}, "ADDRESS:PORT"},
+		{"nonsense command", []string{"nonsense"}, "unknown command"},
+		{"unknown interface", []string{"listen", "-group", "239.255.3.3:3333", "-iface", "nosuch0"}, `no network interface named "nosuch0"`},
+		{"ttl 300", []string{"chat", "-iface", lo, "-ttl", "300"}, "TTL 300"},
+		{"ttl not a number", []string{"chat", "-iface", lo, "-ttl", "many"}, "invalid value"},
+		{"unknown flag", []string{"listen", "-colour"}, "not defined"},
+		{"send nothing", []string{"send", "-iface", lo}, "nothing to send"},
+		{"send too long", []string{"send", "-iface", lo, strings.Repeat("x", netconf.MaxText+1)}, "bytes"},
+		{"listen with text", []string{"listen", "-iface", lo, "hello"}, "takes no text"},
+		{"bad name", []string{"listen", "-iface", lo, "-name", ""}, "name"},
+		{"gui join unicast", []string{"-join", "10.1.1.1:5", "-iface", lo}, "unicast"},
+		{"gui stray word", []string{"-name", "x", "extra"}, "unexpected"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := run(t, context.Background(), "", tc.args...)
+			if code != ExitUsage {
+				t.Fatalf("exit %d; want %d (stderr %q)", code, ExitUsage, stderr)
+			}
+			if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "groupcast: ") || !strings.Contains(stderr, tc.mention) {
+				t.Fatalf("stderr = %q; want one line mentioning %q", stderr, tc.mention)
+			}
+			if stdout != "" {
+				t.Fatalf("stdout = %q; want nothing", stdout)
+			}
+		})
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"help"}, {"listen", "-h"}} {
+		code, stdout, _ := run(t, context.Background(), "", args...)
+		if code != ExitOK || !strings.Contains(stdout, "groupcast listen") {
+			t.Fatalf("%v: exit %d, stdout %q", args, code, stdout)
+		}
+	}
+	for _, args := range [][]string{{"-version"}, {"version"}} {
+		code, stdout, _ := run(t, context.Background(), "", args...)
+		if code != ExitOK || stdout != "groupcast "+Version+"\n" {
+			t.Fatalf("%v: exit %d, stdout %q", args, code, stdout)
+		}
+	}
+}
+
+func TestGUIGetsConfig(t *testing.T) {
+	lo := loopback(t)
+	var got netconf.Config
+	var auto bool
+	gui := func(cfg netconf.Config, autoJoin bool) int { got, auto = cfg, autoJoin; return 7 }
+	code := Run(context.Background(), []string{"-join", "239.255.3.3:4444", "-name", "Alice", "-iface", lo},
+		IO{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}}, gui)
+	if code != 7 || !auto || got.Group.String() != "239.255.3.3:4444" || got.Nick != "Alice" || got.Interface != lo {
+		t.Fatalf("code %d auto %v cfg %+v", code, auto, got)
+	}
+	code = Run(context.Background(), nil, IO{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}}, gui)
+	if code != 7 || auto || got.Group != netconf.DefaultGroup || got.Nick != DefaultNick() {
+		t.Fatalf("no args: code %d auto %v cfg %+v", code, auto, got)
+	}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).AddrPort().String()[len("127.0.0.1:"):]
+}
+
+// jsonLines decodes each line of out as a JSON object.
+func jsonLines(t *testing.T, out string) []map[string]any {
+	t.Helper()
+	var evs []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if l == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("not JSON: %q: %v", l, err)
+		}
+		evs = append(evs, m)
+	}
+	return evs
+}
+
+// waitFor polls until cond holds for the text written so far.
+func waitFor(t *testing.T, buf *syncBuffer, what string, cond func(string) bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond(buf.String()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s; have %q", what, buf.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestListenSendChatOnLoopback(t *testing.T) {
+	lo := loopback(t)
+	group := "239.255.3.3:" + freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var lout, lerr syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- Run(ctx, []string{"listen", "-group", group, "-iface", lo, "-name", "Listener", "-json"},
+			IO{Stdin: strings.NewReader(""), Stdout: &lout, Stderr: &lerr}, nil)
+	}()
+	waitFor(t, &lout, "joined", func(s string) bool { return strings.Contains(s, `"event":"joined"`) })
+
+	code, sout, serr := run(t, context.Background(), "", "send", "-group", group, "-iface", lo, "-name", "Alice", "hello", "世界", "—", "1")
+	if code != ExitOK {
+		t.Fatalf("send exit %d: %s", code, serr)
+	}
+	if sout != "" || !strings.Contains(serr, "joined "+group) {
+		t.Fatalf("send stdout %q stderr %q", sout, serr)
+	}
+	code, cout, cerr := run(t, context.Background(), "line one\n\nline two\r\n", "chat", "-group", group, "-iface", lo, "-name", "Bob", "-json")
+	if code != ExitOK {
+		t.Fatalf("chat exit %d: %s", code, cerr)
+	}
+	var sent []string
+	for _, ev := range jsonLines(t, cout) {
+		if ev["event"] == "sent" {
+			sent = append(sent, ev["text"].(string))
+		}
+	}
+	if strings.Join(sent, "|") != "line one|line two" {
+		t.Fatalf("chat sent %q; output %s", sent, cout)
+	}
+	waitFor(t, &lout, "three messages", func(s string) bool { return strings.Count(s, `"event":"message"`) >= 3 })
+	cancel()
+	if code := <-done; code != ExitOK {
+		t.Fatalf("listen exit %d: %s", code, lerr.String())
+	}
+
+	evs := jsonLines(t, lout.String())
+	if evs[0]["event"] != "joined" || evs[0]["iface"] != lo || evs[0]["group"] != group || evs[0]["ttl"] != 1.0 {
+		t.Fatalf("first event %v", evs[0])
+	}
+	var msgs []map[string]any
+	for _, ev := range evs {
+		if ev["event"] == "message" {
+			msgs = append(msgs, ev)
+		}
+	}
+	if len(msgs) != 3 {
+		t.Fatalf("listener printed %d messages: %s", len(msgs), lout.String())
+	}
+	m := msgs[0]
+	if m["from"] != "Alice" || m["text"] != "hello 世界 — 1" || m["seq"] != 1.0 || len(m["sender"].(string)) != 16 {
+		t.Fatalf("message %v", m)
+	}
+	if _, err := time.Parse(time.RFC3339Nano, m["time"].(string)); err != nil {
+		t.Fatalf("time %q: %v", m["time"], err)
+	}
+	if msgs[1]["from"] != "Bob" || msgs[1]["text"] != "line one" || msgs[2]["text"] != "line two" || msgs[2]["seq"] != 2.0 {
+		t.Fatalf("chat messages %v %v", msgs[1], msgs[2])
+	}
+	if last := evs[len(evs)-1]; last["event"] != "left" {
+		t.Fatalf("last event %v; want left", last)
+	}
+}
+
+func TestTextOutputIsSafe(t *testing.T) {
+	var out, errOut bytes.Buffer
+	p := newPrinter(IO{Stdout: &out, Stderr: &errOut}, false, false)
+	p.event(netconf.Message{From: "Eve", Text: "hi\x1b[2Jthere\nsecond\tline", Sent: time.Date(2026, 1, 2, 3, 4, 5, 0, time.Local)})
+	want := "03:04:05 Eve: hi\uFFFD[2Jthere\n         second\tline\n"
+	if out.String() != want {
+		t.Fatalf("got %q; want %q", out.String(), want)
+	}
+}

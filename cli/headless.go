@@ -1,0 +1,227 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/groupcast/groupcast/netconf"
+)
+
+// leaveTimeout bounds how long a command waits for the engine to confirm
+// it left; leaving closes sockets and cannot block for long.
+const leaveTimeout = 5 * time.Second
+
+func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
+	fs := flag.NewFlagSet("groupcast "+cmd, flag.ContinueOnError)
+	var o options
+	o.register(fs, "group")
+	fs.BoolVar(&o.json, "json", false, "print one JSON object per event")
+	help, err := parse(fs, args, stdio)
+	if help {
+		return ExitOK
+	}
+	if err != nil {
+		return usageError(stdio, err)
+	}
+	var text string
+	switch cmd {
+	case "send":
+		text = strings.Join(fs.Args(), " ")
+		if text == "" {
+			return usageError(stdio, errors.New("nothing to send: give the message after the options, e.g. groupcast send -group 239.255.3.3:3333 hello"))
+		}
+		if len(text) > netconf.MaxText {
+			return usageError(stdio, fmt.Errorf("the message is %d bytes; at most %d bytes fit in one message", len(text), netconf.MaxText))
+		}
+	default:
+		if fs.NArg() > 0 {
+			return usageError(stdio, fmt.Errorf("unexpected %q: %s takes no text (did you mean send?)", fs.Arg(0), cmd))
+		}
+	}
+	cfg, err := o.config()
+	if err != nil {
+		return usageError(stdio, err)
+	}
+
+	out := newPrinter(stdio, o.json, cmd == "chat")
+	e := netconf.New()
+	defer e.Close()
+	s := &session{e: e, out: out}
+	if !s.join(ctx, cfg) {
+		return s.status
+	}
+	switch cmd {
+	case "listen":
+		s.listen(ctx)
+	case "send":
+		s.send(ctx, text)
+	case "chat":
+		s.chat(ctx, stdio)
+	}
+	return s.status
+}
+
+// session drives one engine membership for a headless command.
+type session struct {
+	e      *netconf.Engine
+	out    *printer
+	status int
+}
+
+// join waits for the membership or its failure.
+func (s *session) join(ctx context.Context, cfg netconf.Config) bool {
+	s.e.Do(netconf.Join{Config: cfg})
+	for {
+		select {
+		case <-ctx.Done():
+			s.status = ExitOK
+			return false
+		case ev := <-s.e.Events():
+			s.out.event(ev)
+			switch ev := ev.(type) {
+			case netconf.Joined:
+				return true
+			case netconf.Error:
+				s.status = ExitFailure
+				if netconf.IsInputError(ev.Err) {
+					s.status = ExitUsage
+				}
+				return false
+			}
+		}
+	}
+}
+
+// handle prints ev and reports whether the membership has ended.
+func (s *session) handle(ev netconf.Event) (ended bool) {
+	s.out.event(ev)
+	if l, ok := ev.(netconf.Left); ok {
+		if l.Err != nil {
+			s.status = ExitFailure
+		}
+		return true
+	}
+	return false
+}
+
+func (s *session) listen(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			s.leave()
+			return
+		case ev := <-s.e.Events():
+			if s.handle(ev) {
+				return
+			}
+		}
+	}
+}
+
+func (s *session) send(ctx context.Context, text string) {
+	s.e.Do(netconf.Send{Text: text})
+	for {
+		select {
+		case <-ctx.Done():
+			s.leave()
+			return
+		case ev := <-s.e.Events():
+			if s.handle(ev) {
+				return
+			}
+			switch ev := ev.(type) {
+			case netconf.Sent:
+				s.leave()
+				return
+			case netconf.Error:
+				if ev.Op == "send" {
+					s.status = ExitFailure
+					s.leave()
+					return
+				}
+			}
+		}
+	}
+}
+
+// chat sends each line of stdin and prints events; at end of input it
+// leaves once every line has been handed to the network.
+func (s *session) chat(ctx context.Context, stdio IO) {
+	lines := make(chan string)
+	readErr := make(chan error, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		sc := bufio.NewScanner(stdio.Stdin)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			select {
+			case lines <- strings.TrimRight(sc.Text(), "\r"):
+			case <-stop:
+				return
+			}
+		}
+		readErr <- sc.Err()
+	}()
+	pending := 0 // lines sent to the engine and not yet confirmed
+	eof := false
+	in := lines
+	for {
+		if eof && pending == 0 {
+			s.leave()
+			return
+		}
+		select {
+		case <-ctx.Done():
+			s.leave()
+			return
+		case line := <-in:
+			if line == "" {
+				continue
+			}
+			s.e.Do(netconf.Send{Text: line})
+			pending++
+		case err := <-readErr:
+			if err != nil {
+				s.out.problem("read input", err)
+				s.status = ExitFailure
+			}
+			eof, in = true, nil
+		case ev := <-s.e.Events():
+			if s.handle(ev) {
+				return
+			}
+			switch ev := ev.(type) {
+			case netconf.Sent:
+				pending--
+			case netconf.Error:
+				if ev.Op == "send" {
+					pending--
+				}
+			}
+		}
+	}
+}
+
+// leave asks the engine to leave and prints events until it has.
+func (s *session) leave() {
+	s.e.Do(netconf.Leave{})
+	timeout := time.After(leaveTimeout)
+	for {
+		select {
+		case ev, ok := <-s.e.Events():
+			if !ok || s.handle(ev) {
+				return
+			}
+		case <-timeout:
+			s.out.problem("leave", errors.New("the engine did not confirm leaving in time"))
+			s.status = ExitFailure
+			return
+		}
+	}
+}

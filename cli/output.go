@@ -1,0 +1,190 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/groupcast/groupcast/netconf"
+)
+
+// printer writes events: one JSON object per line with -json, otherwise
+// lines for people (messages on stdout, status on stderr).
+type printer struct {
+	stdout, stderr io.Writer
+	json           *json.Encoder
+	echo           bool // text mode: also show our own messages (chat)
+}
+
+func newPrinter(stdio IO, asJSON, echo bool) *printer {
+	p := &printer{stdout: stdio.Stdout, stderr: stdio.Stderr, echo: echo}
+	if asJSON {
+		p.json = json.NewEncoder(stdio.Stdout)
+		p.json.SetEscapeHTML(false)
+	}
+	return p
+}
+
+// JSON event shapes. Field names are a stable interface for scripts.
+type (
+	jsonJoined struct {
+		Event     string   `json:"event"`
+		Group     string   `json:"group"`
+		Iface     string   `json:"iface"`
+		Addr      string   `json:"addr,omitempty"`
+		Automatic bool     `json:"automatic"`
+		TTL       int      `json:"ttl"`
+		Loopback  bool     `json:"loopback"`
+		Name      string   `json:"name"`
+		Sender    string   `json:"sender"`
+		Warnings  []string `json:"warnings,omitempty"`
+		Time      string   `json:"time"`
+	}
+	jsonMessage struct {
+		Event    string `json:"event"`
+		From     string `json:"from"`
+		Text     string `json:"text"`
+		Sender   string `json:"sender"`
+		Seq      uint64 `json:"seq"`
+		Time     string `json:"time"`
+		Received string `json:"received"`
+		Source   string `json:"source"`
+	}
+	jsonSent struct {
+		Event string `json:"event"`
+		From  string `json:"from"`
+		Text  string `json:"text"`
+		Seq   uint64 `json:"seq"`
+		Time  string `json:"time"`
+	}
+	jsonLeft struct {
+		Event  string `json:"event"`
+		Group  string `json:"group"`
+		Reason string `json:"reason,omitempty"`
+		Time   string `json:"time"`
+	}
+	jsonError struct {
+		Event string `json:"event"`
+		Op    string `json:"op"`
+		Error string `json:"error"`
+		Input bool   `json:"input"`
+	}
+	jsonWarning struct {
+		Event string `json:"event"`
+		Text  string `json:"text"`
+	}
+	jsonOverflow struct {
+		Event   string `json:"event"`
+		Dropped int    `json:"dropped"`
+	}
+)
+
+func stamp(t time.Time) string { return t.Format(time.RFC3339Nano) }
+
+func (p *printer) event(ev netconf.Event) {
+	if p.json != nil {
+		p.jsonEvent(ev)
+		return
+	}
+	switch ev := ev.(type) {
+	case netconf.Joined:
+		how := ""
+		if ev.Interface.Automatic {
+			how = " (automatic: " + ev.Interface.Reason + ")"
+		}
+		fmt.Fprintf(p.stderr, "joined %s on %s%s, TTL %d, as %s\n", ev.Group, ev.Interface.Label(), how, ev.TTL, ev.Nick)
+		for _, w := range ev.Warnings {
+			fmt.Fprintf(p.stderr, "warning: %s\n", w)
+		}
+	case netconf.Message:
+		p.line(ev.Sent, ev.From, ev.Text)
+	case netconf.Sent:
+		if p.echo {
+			p.line(ev.Time, ev.Nick, ev.Text)
+		}
+	case netconf.Left:
+		if ev.Err != nil {
+			fmt.Fprintf(p.stderr, "left %s: %s\n", ev.Group, netconf.Explain(ev.Err))
+		} else {
+			fmt.Fprintf(p.stderr, "left %s\n", ev.Group)
+		}
+	case netconf.Error:
+		fmt.Fprintf(p.stderr, "groupcast: %s\n", oneLine(netconf.Explain(ev.Err)))
+	case netconf.Overflow:
+		fmt.Fprintf(p.stderr, "warning: %d messages were dropped because output could not keep up\n", ev.Dropped)
+	}
+}
+
+func (p *printer) jsonEvent(ev netconf.Event) {
+	var v any
+	switch ev := ev.(type) {
+	case netconf.Joined:
+		j := jsonJoined{
+			Event: "joined", Group: ev.Group.String(), Iface: ev.Interface.Name,
+			Automatic: ev.Interface.Automatic, TTL: ev.TTL, Loopback: ev.Loopback,
+			Name: ev.Nick, Sender: ev.Sender.String(), Warnings: ev.Warnings, Time: stamp(time.Now()),
+		}
+		if a := ev.Interface.Addr(); a.IsValid() {
+			j.Addr = a.String()
+		}
+		v = j
+	case netconf.Message:
+		v = jsonMessage{
+			Event: "message", From: ev.From, Text: ev.Text, Sender: ev.Sender.String(), Seq: ev.Seq,
+			Time: stamp(ev.Sent), Received: stamp(ev.Received), Source: ev.Source.String(),
+		}
+	case netconf.Sent:
+		v = jsonSent{Event: "sent", From: ev.Nick, Text: ev.Text, Seq: ev.Seq, Time: stamp(ev.Time)}
+	case netconf.Left:
+		l := jsonLeft{Event: "left", Group: ev.Group.String(), Time: stamp(time.Now())}
+		if ev.Err != nil {
+			l.Reason = netconf.Explain(ev.Err)
+		}
+		v = l
+	case netconf.Error:
+		v = jsonError{Event: "error", Op: ev.Op, Error: netconf.Explain(ev.Err), Input: netconf.IsInputError(ev.Err)}
+	case netconf.Overflow:
+		v = jsonOverflow{Event: "overflow", Dropped: ev.Dropped}
+	default:
+		return
+	}
+	_ = p.json.Encode(v) // stdout gone (a closed pipe): nothing better to do
+}
+
+// problem reports a failure of the command itself (not of the engine).
+func (p *printer) problem(op string, err error) {
+	if p.json != nil {
+		_ = p.json.Encode(jsonError{Event: "error", Op: op, Error: err.Error()})
+		return
+	}
+	fmt.Fprintf(p.stderr, "groupcast: %s: %v\n", op, err)
+}
+
+// line prints "15:04:05 Alice: text", continuation lines indented, with
+// control characters made visible so a message cannot drive the terminal.
+func (p *printer) line(t time.Time, from, text string) {
+	prefix := fmt.Sprintf("%s %s: ", t.Local().Format("15:04:05"), from)
+	indent := strings.Repeat(" ", len(t.Local().Format("15:04:05"))+1)
+	for i, l := range strings.Split(text, "\n") {
+		if i == 0 {
+			fmt.Fprintf(p.stdout, "%s%s\n", prefix, printable(l))
+		} else {
+			fmt.Fprintf(p.stdout, "%s%s\n", indent, printable(l))
+		}
+	}
+}
+
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t':
+			return r
+		case unicode.IsControl(r):
+			return '\uFFFD'
+		}
+		return r
+	}, s)
+}

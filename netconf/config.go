@@ -1,0 +1,51 @@
+package netconf
+
+import "net/netip"
+
+// Config is what a membership needs.
+type Config struct {
+	Group     netip.AddrPort
+	Interface string // a name, or "" for automatic
+	TTL       int    // 0-255; 1 keeps traffic on the local network
+	Loopback  bool   // let other programs on this host hear us
+	Nick      string
+}
+
+// DefaultConfig is a membership of DefaultGroup with TTL 1 and loopback
+// on; the nickname must still be set.
+func DefaultConfig() Config {
+	return Config{Group: DefaultGroup, TTL: DefaultTTL, Loopback: true}
+}
+
+// Check validates the configuration and resolves the interface. Warnings
+// are things to tell the user that do not stop the join (link-local
+// groups). Errors are *InputError when the user can fix them.
+func (c Config) Check() (Choice, []string, error) {
+	if _, err := ParseGroupAddr(c.Group.Addr().String()); err != nil || !c.Group.IsValid() {
+		if err == nil {
+			err = inputErr("group", "no group given; write ADDRESS:PORT, for example %s", DefaultGroup)
+		}
+		return Choice{}, nil, err
+	}
+	if c.Group.Port() == 0 {
+		return Choice{}, nil, inputErr("port", "port 0 is not usable; use 1 to 65535")
+	}
+	if err := ValidateTTL(c.TTL); err != nil {
+		return Choice{}, nil, err
+	}
+	if err := ValidNick(c.Nick); err != nil {
+		return Choice{}, nil, inputErr("name", "the name must be 1 to %d bytes of text without control characters", MaxNickBytes)
+	}
+	choice, err := ResolveInterface(c.Interface, c.Group.Addr())
+	if err != nil {
+		return Choice{}, nil, err
+	}
+	var warnings []string
+	if w := ScopeOf(c.Group.Addr()).Warning; w != "" {
+		warnings = append(warnings, w)
+	}
+	if choice.Loopback && c.Interface == "" {
+		warnings = append(warnings, "no network interface is available, so only programs on this computer will hear you")
+	}
+	return choice, warnings, nil
+}

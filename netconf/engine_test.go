@@ -1,0 +1,303 @@
+package netconf
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// These tests use real sockets on the loopback interface only, chosen by
+// name, so nothing leaves the machine.
+
+func freePort(t *testing.T) uint16 {
+	t.Helper()
+	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return uint16(c.LocalAddr().(*net.UDPAddr).Port)
+}
+
+func loConfig(t *testing.T, group string, port uint16, nick string) Config {
+	t.Helper()
+	c := DefaultConfig()
+	c.Group = netip.AddrPortFrom(netip.MustParseAddr(group), port)
+	c.Interface = loopbackName(t)
+	c.Nick = nick
+	return c
+}
+
+const waitLimit = 5 * time.Second
+
+// next returns the next event, failing the test after waitLimit.
+func next(t *testing.T, e *Engine) Event {
+	t.Helper()
+	select {
+	case ev, ok := <-e.Events():
+		if !ok {
+			t.Fatal("events closed")
+		}
+		return ev
+	case <-time.After(waitLimit):
+		t.Fatal("no event within", waitLimit)
+	}
+	return nil
+}
+
+func nextOf[T Event](t *testing.T, e *Engine) T {
+	t.Helper()
+	for {
+		ev := next(t, e)
+		if v, ok := ev.(T); ok {
+			return v
+		}
+		if er, ok := ev.(Error); ok {
+			t.Fatalf("waiting for %T, got error: %s (%v)", *new(T), Explain(er.Err), er.Err)
+		}
+	}
+}
+
+// quiet asserts that no message arrives within d.
+func quiet(t *testing.T, e *Engine, d time.Duration) {
+	t.Helper()
+	deadline := time.After(d)
+	for {
+		select {
+		case ev := <-e.Events():
+			if m, ok := ev.(Message); ok {
+				t.Fatalf("unexpected message %+v", m)
+			}
+		case <-deadline:
+			return
+		}
+	}
+}
+
+func joined(t *testing.T, cfg Config) *Engine {
+	t.Helper()
+	e := New()
+	t.Cleanup(func() { _ = e.Close() })
+	e.Do(Join{Config: cfg})
+	j := nextOf[Joined](t, e)
+	if j.Group != cfg.Group || j.Interface.Name != cfg.Interface || j.Nick != cfg.Nick || j.Sender.IsZero() {
+		t.Fatalf("joined = %+v", j)
+	}
+	return e
+}
+
+func TestLoopbackExchange(t *testing.T) {
+	port := freePort(t)
+	alice := joined(t, loConfig(t, "239.255.3.3", port, "Alice"))
+	bob := joined(t, loConfig(t, "239.255.3.3", port, "Bob"))
+	carol := joined(t, loConfig(t, "239.255.3.3", port, "Carol")) // shares the port
+	other := joined(t, loConfig(t, "239.255.9.9", port, "Other")) // same port, other group
+
+	text := "hello 世界 — 1"
+	before := time.Now()
+	alice.Do(Send{Text: text})
+	s := nextOf[Sent](t, alice)
+	if s.Seq != 1 || s.Text != text || s.Nick != "Alice" {
+		t.Fatalf("sent = %+v", s)
+	}
+	for _, rx := range []*Engine{bob, carol} {
+		m := nextOf[Message](t, rx)
+		if m.From != "Alice" || m.Text != text || m.Seq != 1 || m.Sent.Before(before.Add(-time.Second)) {
+			t.Fatalf("message = %+v", m)
+		}
+		if !m.Source.IsValid() || m.Source.Port() == port {
+			t.Fatalf("source = %v; want the sender socket's address", m.Source)
+		}
+	}
+	bob.Do(Send{Text: "hi Alice"})
+	if m := nextOf[Message](t, alice); m.From != "Bob" || m.Text != "hi Alice" {
+		t.Fatalf("alice got %+v", m)
+	}
+	quiet(t, other, 300*time.Millisecond)
+	quiet(t, alice, 100*time.Millisecond) // never hears herself
+	if st := alice.Stats(); st.OwnEcho == 0 || st.DatagramsOut != 1 || st.DatagramsIn != 1 {
+		t.Fatalf("alice stats = %+v; want own echo dropped by sender id", st)
+	}
+	if st := other.Stats(); st.DatagramsIn != 0 {
+		t.Fatalf("other group accepted %d datagrams", st.DatagramsIn)
+	}
+}
+
+func TestSequenceAndDuplicates(t *testing.T) {
+	port := freePort(t)
+	cfg := loConfig(t, "239.255.3.4", port, "Bob")
+	bob := joined(t, cfg)
+	// A hand-made sender repeats datagrams, as a network may.
+	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	dest := net.UDPAddrFromAddrPort(cfg.Group)
+	p := samplePacket()
+	for _, seq := range []uint64{1, 2, 2, 1, 3} {
+		p.Seq = seq
+		if _, err := c.WriteTo(mustEncode(t, p), dest); err != nil {
+			t.Skipf("cannot send to %v from a unicast socket here: %v", dest, err)
+		}
+	}
+	// Junk must not disturb anything.
+	for _, junk := range []string{"", "plain text", "\x89GCS\x01"} {
+		_, _ = c.WriteTo([]byte(junk), dest)
+	}
+	for want := uint64(1); want <= 3; want++ {
+		if m := nextOf[Message](t, bob); m.Seq != want {
+			t.Fatalf("seq = %d; want %d", m.Seq, want)
+		}
+	}
+	quiet(t, bob, 200*time.Millisecond)
+	st := bob.Stats()
+	if st.Duplicates != 2 || st.Rejected < 2 {
+		t.Fatalf("stats = %+v; want 2 duplicates and the junk rejected", st)
+	}
+}
+
+func TestSendErrors(t *testing.T) {
+	e := New()
+	defer e.Close()
+	e.Do(Send{Text: "too early"})
+	if er := nextOf[Error](t, e); !errors.Is(er.Err, ErrNotJoined) || er.Op != "send" {
+		t.Fatalf("error = %+v", er)
+	}
+	e.Do(Leave{}) // not joined: nothing happens
+	e.Do(Join{Config: loConfig(t, "239.255.3.5", freePort(t), "Alice")})
+	nextOf[Joined](t, e)
+	e.Do(Send{Text: strings.Repeat("x", MaxText+1)})
+	er := nextOf[Error](t, e)
+	if !IsInputError(er.Err) || !strings.Contains(Explain(er.Err), "bytes") {
+		t.Fatalf("long text error = %+v", er)
+	}
+	e.Do(Send{Text: strings.Repeat("x", MaxText)})
+	nextOf[Sent](t, e)
+}
+
+func TestJoinRefusesBadConfig(t *testing.T) {
+	e := New()
+	defer e.Close()
+	cfg := loConfig(t, "239.255.3.6", freePort(t), "Alice")
+	cfg.Interface = "nosuch0"
+	e.Do(Join{Config: cfg})
+	er := nextOf[Error](t, e)
+	if er.Op != "join" || !IsInputError(er.Err) || !strings.Contains(Explain(er.Err), "nosuch0") {
+		t.Fatalf("error = %+v", er)
+	}
+	e.Do(Send{Text: "x"})
+	if er := nextOf[Error](t, e); !errors.Is(er.Err, ErrNotJoined) {
+		t.Fatalf("after a failed join, send: %+v", er)
+	}
+}
+
+func TestRejoinAndLeave(t *testing.T) {
+	port := freePort(t)
+	cfgA := loConfig(t, "239.255.3.7", port, "Alice")
+	cfgB := loConfig(t, "239.255.3.8", port, "Alice")
+	listener := joined(t, loConfig(t, "239.255.3.8", port, "L"))
+	e := joined(t, cfgA)
+
+	e.Do(Join{Config: cfgB}) // switching groups leaves the first one
+	if l := nextOf[Left](t, e); l.Group != cfgA.Group || l.Err != nil {
+		t.Fatalf("left = %+v", l)
+	}
+	if j := nextOf[Joined](t, e); j.Group != cfgB.Group {
+		t.Fatalf("joined = %+v", j)
+	}
+	e.Do(Send{Text: "on B"})
+	if m := nextOf[Message](t, listener); m.Text != "on B" || m.Seq != 1 {
+		t.Fatalf("listener got %+v; want seq 1 of a new sender incarnation", m)
+	}
+	e.Do(Leave{})
+	if l := nextOf[Left](t, e); l.Group != cfgB.Group || l.Err != nil {
+		t.Fatalf("left = %+v", l)
+	}
+	e.Do(Leave{}) // idempotent
+	e.Do(Send{Text: "gone"})
+	if er := nextOf[Error](t, e); !errors.Is(er.Err, ErrNotJoined) {
+		t.Fatalf("after leave: %+v", er)
+	}
+	quiet(t, listener, 200*time.Millisecond)
+	for range 2 {
+		if err := e.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, ok := <-e.Events(); ok {
+		t.Fatal("events still open after Close")
+	}
+	if e.Do(Leave{}) {
+		t.Fatal("Do succeeded after Close")
+	}
+}
+
+func TestSlowConsumerKeepsState(t *testing.T) {
+	port := freePort(t)
+	cfg := loConfig(t, "239.255.3.9", port, "Slow")
+	slow := New(WithQueuedMessages(4))
+	defer slow.Close()
+	slow.Do(Join{Config: cfg})
+	nextOf[Joined](t, slow)
+	alice := joined(t, loConfig(t, "239.255.3.9", port, "Alice"))
+	const n = 200
+	for i := range n {
+		alice.Do(Send{Text: strings.Repeat("m", i%50+1)})
+		nextOf[Sent](t, alice)
+	}
+	// The slow consumer reads nothing until every datagram has reached its
+	// engine; commands are still taken meanwhile.
+	deadline := time.Now().Add(waitLimit)
+	for slow.Stats().DatagramsIn+slow.Stats().Duplicates < n && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := slow.Stats().DatagramsIn; got != n {
+		t.Fatalf("engine accepted %d of %d datagrams while its consumer slept", got, n)
+	}
+	slow.Do(Leave{}) // the loop is alive: the command is taken at once
+	var msgs, dropped int
+	var last uint64
+	for {
+		switch ev := next(t, slow).(type) {
+		case Message:
+			if ev.Seq <= last {
+				t.Fatalf("seq %d after %d", ev.Seq, last)
+			}
+			last = ev.Seq
+			msgs++
+		case Overflow:
+			dropped += ev.Dropped
+		case Left:
+			// The channel's buffer and the queue's 4 were kept; every other
+			// message is accounted for, before Left.
+			if msgs+dropped != n || msgs > cap(slow.events)+4 || dropped == 0 {
+				t.Fatalf("got %d messages and overflows of %d; want %d in all", msgs, dropped, n)
+			}
+			return
+		}
+	}
+}
+
+func TestCloseWhileReceiving(t *testing.T) {
+	port := freePort(t)
+	rx := joined(t, loConfig(t, "239.255.3.10", port, "Rx"))
+	tx := joined(t, loConfig(t, "239.255.3.10", port, "Tx"))
+	for range 50 {
+		tx.Do(Send{Text: "x"})
+	}
+	done := make(chan struct{})
+	go func() { _ = rx.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(waitLimit):
+		t.Fatal("Close blocked with undelivered events")
+	}
+}

@@ -1,0 +1,74 @@
+package netconf
+
+import (
+	"errors"
+	"fmt"
+	"syscall"
+)
+
+// OpError is a network operation that failed: what was being done, and
+// the system's error.
+type OpError struct {
+	Op  string // e.g. "join 239.255.3.3 on eth0"
+	Err error
+}
+
+func (e *OpError) Error() string { return e.Op + ": " + e.Err.Error() }
+func (e *OpError) Unwrap() error { return e.Err }
+
+// ErrNotJoined is returned when sending without a membership.
+var ErrNotJoined = errors.New("not joined to a group")
+
+// Explain turns an error from the engine into a sentence a person can act
+// on. Input errors are already sentences.
+func Explain(err error) string {
+	if err == nil {
+		return ""
+	}
+	var ie *InputError
+	if errors.As(err, &ie) {
+		return ie.Msg
+	}
+	if errors.Is(err, ErrNotJoined) {
+		return "You are not in a group yet: join one first."
+	}
+	if errors.Is(err, ErrNoInterface) {
+		return "No network interface is up and able to carry multicast: connect to a network, or choose an interface."
+	}
+	op := "complete the operation"
+	var oe *OpError
+	if errors.As(err, &oe) {
+		op = oe.Op
+	}
+	var hint string
+	switch {
+	case errors.Is(err, errAddrInUse):
+		hint = "the port is already in use by a program that does not share it; close that program or choose another port"
+	case errors.Is(err, errAccess), errors.Is(err, syscall.EPERM):
+		hint = "permission denied; a firewall or security policy may be blocking this program, or the port needs administrator rights"
+	case errors.Is(err, errNoDevice), errors.Is(err, syscall.ENXIO):
+		hint = "the network interface is gone (unplugged or disabled); choose another interface and join again"
+	case errors.Is(err, errNetUnreach), errors.Is(err, syscall.EHOSTUNREACH):
+		hint = "there is no route for multicast on this interface; check the network cable or Wi-Fi, or choose another interface"
+	case errors.Is(err, errAddrNotAvail):
+		hint = "the interface cannot join multicast groups (it may have no IPv4 address); choose another interface"
+	case errors.Is(err, errNetDown):
+		hint = "the network is down; check the cable or Wi-Fi"
+	case errors.Is(err, errNoBufs):
+		hint = "the system ran out of buffers or too many groups are joined; close other multicast programs and try again"
+	default:
+		hint = innermost(err).Error()
+	}
+	return fmt.Sprintf("Could not %s: %s.", op, hint)
+}
+
+// innermost returns the deepest wrapped error, whose text is the system's.
+func innermost(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
+}
