@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	_ "github.com/groupcast/groupcast/gui/internal/localefix" // before Fyne reads the locale
 	"github.com/groupcast/groupcast/netconf"
 )
 

@@ -1,7 +1,6 @@
 package netconf
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -72,11 +71,7 @@ func openMembership(cfg Config, choice Choice, self SenderID) (m *membership, er
 }
 
 func (m *membership) openReceiver() error {
-	lc := net.ListenConfig{Control: controlReceiver}
-	// Bound to the wildcard address: binding to the group receives nothing
-	// on Windows. Other groups are kept out by the kernel (Linux
-	// IP_MULTICAST_ALL=0, Windows) and by the destination check.
-	c, err := lc.ListenPacket(context.Background(), "udp4", fmt.Sprintf("0.0.0.0:%d", m.group.Port()))
+	c, err := listenReceiver(m.group)
 	if err != nil {
 		return &OpError{Op: fmt.Sprintf("open port %d", m.group.Port()), Err: err}
 	}

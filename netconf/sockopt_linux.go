@@ -1,27 +1,20 @@
 package netconf
 
-import (
-	"syscall"
+import "golang.org/x/sys/unix"
 
-	"golang.org/x/sys/unix"
-)
-
-// controlReceiver lets several processes share the group's port, and turns
-// off IP_MULTICAST_ALL so the socket only gets the groups it joined itself
-// (by default Linux hands a socket bound to 0.0.0.0:port every group any
-// process joined on that port).
-func controlReceiver(_, _ string, c syscall.RawConn) error {
-	return setsockopts(c, func(fd int) error {
-		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
-			return wrapSyscall("SO_REUSEADDR", err)
-		}
-		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
-			return wrapSyscall("SO_REUSEPORT", err)
-		}
-		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_MULTICAST_ALL, 0); err != nil {
-			return wrapSyscall("IP_MULTICAST_ALL", err)
-		}
-		return nil
-	})
+// setReceiverOptions lets several processes share the group's port, and
+// turns off IP_MULTICAST_ALL so the socket only gets the groups it joined
+// itself (by default Linux hands a socket every group any process joined
+// on its port).
+func setReceiverOptions(fd int) error {
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+		return wrapSyscall("SO_REUSEADDR", err)
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
+		return wrapSyscall("SO_REUSEPORT", err)
+	}
+	if err := unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_MULTICAST_ALL, 0); err != nil {
+		return wrapSyscall("IP_MULTICAST_ALL", err)
+	}
+	return nil
 }
-

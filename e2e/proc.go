@@ -1,0 +1,164 @@
+package e2e
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Binary returns the groupcast binary to test: $GROUPCAST_BIN, or one
+// built from this checkout.
+func Binary(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("GROUPCAST_BIN"); p != "" {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return abs
+	}
+	_, here, _, _ := runtime.Caller(0)
+	out := filepath.Join(t.TempDir(), "groupcast")
+	cmd := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", out, ".")
+	cmd.Dir = filepath.Dir(filepath.Dir(here))
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build groupcast: %v\n%s", err, b)
+	}
+	return out
+}
+
+// Proc is a running groupcast whose -json output is collected.
+type Proc struct {
+	t      *testing.T
+	Name   string
+	cmd    *exec.Cmd
+	mu     sync.Mutex
+	events []map[string]any
+	bad    []string // stdout lines that are not JSON
+	stderr *lockedBuffer
+	done   chan struct{}
+	code   int
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b = append(l.b, p...)
+	return len(p), nil
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return string(l.b)
+}
+
+// Start runs cmd, which must print JSON events, until Stop.
+func Start(t *testing.T, name string, cmd *exec.Cmd) *Proc {
+	t.Helper()
+	p := &Proc{t: t, Name: name, cmd: cmd, stderr: &lockedBuffer{}, done: make(chan struct{})}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = p.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	go p.read(stdout)
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			_ = cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	return p
+}
+
+func (p *Proc) read(r io.Reader) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var m map[string]any
+		p.mu.Lock()
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			p.bad = append(p.bad, sc.Text())
+		} else {
+			p.events = append(p.events, m)
+		}
+		p.mu.Unlock()
+	}
+	err := p.cmd.Wait()
+	p.code = 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		p.code = ee.ExitCode()
+	}
+	close(p.done)
+}
+
+// Events returns the events so far of the given kind ("" for all).
+func (p *Proc) Events(kind string) []map[string]any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []map[string]any
+	for _, e := range p.events {
+		if kind == "" || e["event"] == kind {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// WaitFor waits until n events of kind have been printed.
+func (p *Proc) WaitFor(kind string, n int, limit time.Duration) {
+	p.t.Helper()
+	deadline := time.Now().Add(limit)
+	for len(p.Events(kind)) < n {
+		select {
+		case <-p.done:
+			p.t.Fatalf("%s exited (status %d) before %d %q events; stderr: %s", p.Name, p.code, n, kind, p.stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("%s: %d %q events after %v; want %d; stderr: %s", p.Name, len(p.Events(kind)), kind, limit, n, p.stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Stop sends SIGINT and returns the exit status.
+func (p *Proc) Stop() int {
+	p.t.Helper()
+	_ = p.cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		p.t.Fatalf("%s did not exit on SIGINT", p.Name)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.bad) > 0 {
+		p.t.Errorf("%s printed non-JSON lines on stdout: %q", p.Name, p.bad)
+	}
+	return p.code
+}
+
+// Stderr returns what the process wrote on stderr.
+func (p *Proc) Stderr() string { return p.stderr.String() }

@@ -1,0 +1,40 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+
+package netconf
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// listenReceiver opens the receiver socket bound to the group address
+// itself, so the kernel matches only datagrams sent to this group.
+//
+// Go's net package silently rebinds a multicast address to 0.0.0.0, so the
+// socket is made here. Bound to 0.0.0.0, Linux's UDP early demultiplexing
+// hands a datagram to a single socket of the port when only one of them
+// joined its group, and that can be a socket that joined another group
+// (seen on Linux 6.18: a receiver of 239.255.3.3:3333 missed datagrams
+// whenever a receiver of 239.255.77.77:3333 ran on the same host).
+// IP_MULTICAST_ALL=0 and the destination check remain as further filters.
+func listenReceiver(group netip.AddrPort) (net.PacketConn, error) {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM, unix.IPPROTO_UDP)
+	if err != nil {
+		return nil, os.NewSyscallError("socket", err)
+	}
+	unix.CloseOnExec(fd)
+	f := os.NewFile(uintptr(fd), fmt.Sprintf("udp4 %s", group))
+	defer f.Close() // FilePacketConn holds its own duplicate
+	if err := setReceiverOptions(fd); err != nil {
+		return nil, err
+	}
+	sa := &unix.SockaddrInet4{Port: int(group.Port()), Addr: group.Addr().As4()}
+	if err := unix.Bind(fd, sa); err != nil {
+		return nil, os.NewSyscallError("bind", err)
+	}
+	return net.FilePacketConn(f)
+}
