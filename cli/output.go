@@ -72,10 +72,6 @@ type (
 		Error string `json:"error"`
 		Input bool   `json:"input"`
 	}
-	jsonWarning struct {
-		Event string `json:"event"`
-		Text  string `json:"text"`
-	}
 	jsonOverflow struct {
 		Event   string `json:"event"`
 		Dropped int    `json:"dropped"`

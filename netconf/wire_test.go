@@ -95,7 +95,10 @@ func TestEncodeRefuses(t *testing.T) {
 		mod  func(*Packet)
 		want error
 	}{
-		{"too long", func(p *Packet) { p.Body = bytes.Repeat([]byte("x"), MaxText+1); p.Nick = strings.Repeat("n", MaxNickBytes) }, ErrTooLarge},
+		{"too long", func(p *Packet) {
+			p.Body = bytes.Repeat([]byte("x"), MaxText+1)
+			p.Nick = strings.Repeat("n", MaxNickBytes)
+		}, ErrTooLarge},
 		{"empty nick", func(p *Packet) { p.Nick = "" }, ErrBadNick},
 		{"long nick", func(p *Packet) { p.Nick = strings.Repeat("n", MaxNickBytes+1) }, ErrBadNick},
 		{"control in nick", func(p *Packet) { p.Nick = "a\x1b[31m" }, ErrBadNick},

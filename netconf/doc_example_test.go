@@ -1,0 +1,40 @@
+package netconf
+
+import (
+	"bytes"
+	"encoding/hex"
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestProtocolDocExample keeps the example in docs/PROTOCOL.md true: its
+// bytes decode to what the text says, and encoding that packet gives
+// exactly those bytes.
+func TestProtocolDocExample(t *testing.T) {
+	doc, err := os.ReadFile("../docs/PROTOCOL.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(doc), "## Example")
+	if !ok {
+		t.Fatal("no example section")
+	}
+	_, block, _ := strings.Cut(after, "```\n")
+	block, _, _ = strings.Cut(block, "```")
+	b, err := hex.DecodeString(strings.Join(strings.Fields(block), ""))
+	if err != nil {
+		t.Fatalf("example hex: %v", err)
+	}
+	want := Packet{
+		Kind: KindData, Sender: SenderID{1, 2, 3, 4, 5, 6, 7, 8}, Seq: 1,
+		Time: 1_764_000_000_000_000, Nick: "Alice", Body: []byte("hi"),
+	}
+	enc, err := AppendEncode(nil, &want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b, enc) {
+		t.Fatalf("doc example:\n% x\nencoder:\n% x", b, enc)
+	}
+}
