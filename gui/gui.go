@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/groupcast/groupcast/assets"
 	_ "github.com/groupcast/groupcast/gui/internal/localefix" // before Fyne reads the locale
 	"github.com/groupcast/groupcast/netconf"
 )
@@ -23,6 +24,7 @@ const AppID = "io.github.groupcast"
 // Run opens the window and returns the exit status when it closes.
 func Run(cfg netconf.Config, autoJoin bool) int {
 	a := app.NewWithID(AppID)
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG()))
 	w := a.NewWindow("Groupcast")
 	ui := newWindow(w, netconf.New(), cfg)
 	w.SetContent(ui.content())
