@@ -9,7 +9,7 @@ APT_PKGS  := libgl1-mesa-dev xorg-dev pkg-config
 LAB_PKGS  := iproute2 nftables
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run build test test-unit lab fuzz vet lint deps lab-deps bench clean
+.PHONY: run build test test-unit gui-lab fuzz vet lint deps lab-deps bench clean
 
 run: build
 	./$(BIN) $(ARGS)
@@ -29,6 +29,11 @@ test: build lab-deps
 test-unit:
 	$(GO) test -short -tags $(TAGS) ./netconf/ ./cli/
 
+# Two windows on two lab hosts talk by typing (Xvfb + xdotool), with a
+# headless sender and listener; screenshots land in tmp/gui-lab/. Root only.
+gui-lab: build
+	scripts/gui-lab.sh
+
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./netconf/
 
@@ -40,7 +45,7 @@ lint: vet
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 -tags $(TAGS) ./...
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -tags $(TAGS) ./netconf/
+	$(GO) test -run '^$$' -bench . -benchmem -tags $(TAGS) ./netconf/ ./gui/
 
 # System packages Fyne needs to build (OpenGL and X11 headers).
 deps:

@@ -1,0 +1,126 @@
+package gui
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/groupcast/groupcast/netconf"
+)
+
+// benchWindow is a window with n messages from a few senders, every 20th
+// long enough to wrap, scrolled to the bottom as a user would see it.
+func benchWindow(tb testing.TB, n int) (*window, fyne.Window) {
+	a := test.NewTempApp(tb)
+	w := a.NewWindow("Groupcast")
+	opts := options{do: func(f func()) { f() }, now: time.Now}
+	ui := newWindow(a, w, newFakeEngine(), fakeInterfaces, defaultCfg(), opts)
+	w.Resize(fyne.NewSize(800, 600))
+	tb.Cleanup(func() { w.Close(); ui.shutdown() })
+	fill(ui, n)
+	ui.view.appended(n, true, false)
+	return ui, w
+}
+
+var senders = []string{"Alice", "Bob", "Carol", "Dmitri", "Eun-ji", "Farid"}
+
+func benchMessage(i int) netconf.Message {
+	text := fmt.Sprintf("message %d: the quick brown fox jumps over the lazy dog", i)
+	if i%20 == 0 {
+		text = strings.Repeat("a longer line that wraps in the log ", 8)
+	}
+	return netconf.Message{From: senders[i%len(senders)], Text: text, Seq: uint64(i), Received: time.Now()}
+}
+
+func fill(ui *window, n int) {
+	for i := range n {
+		ui.apply(benchMessage(i))
+	}
+}
+
+// BenchmarkAppendOne: one message arriving in a log of 100 000, followed
+// to the bottom (list refresh and scroll included).
+func BenchmarkAppendOne(b *testing.B) {
+	ui, _ := benchWindow(b, 100_000)
+	i := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		ui.apply(benchMessage(i))
+		ui.view.appended(1, true, false)
+		i++
+	}
+}
+
+// BenchmarkBurst10k: 10 000 messages arriving at once are applied in one
+// drain, i.e. one list refresh, on top of 90 000.
+func BenchmarkBurst10k(b *testing.B) {
+	ui, _ := benchWindow(b, 90_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		before := ui.model.len()
+		for i := range 10_000 {
+			ui.pending = append(ui.pending, benchMessage(i))
+		}
+		ui.drain()
+		if ui.model.len() < before {
+			b.Fatal("log shrank unexpectedly")
+		}
+	}
+}
+
+// BenchmarkRender100k: drawing a frame of the window with 100 000
+// messages in the log (software renderer of the test driver).
+func BenchmarkRender100k(b *testing.B) {
+	_, w := benchWindow(b, 100_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = w.Canvas().Capture()
+	}
+}
+
+// BenchmarkMemory100k reports the heap held by a window with 100 000
+// messages.
+func BenchmarkMemory100k(b *testing.B) {
+	for b.Loop() {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		ui, _ := benchWindow(b, 100_000)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "MB-heap")
+		runtime.KeepAlive(ui)
+	}
+}
+
+// TestLogStaysBounded: however many messages arrive, the log keeps at most
+// MaxLogEntries, says that it dropped old ones, and still shows the last.
+func TestLogStaysBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fills the log several times")
+	}
+	ui, _ := benchWindow(t, 0)
+	const n = MaxLogEntries + MaxLogEntries/2
+	for i := range n {
+		ui.pending = append(ui.pending, benchMessage(i))
+		if len(ui.pending) == 5000 {
+			ui.drain()
+		}
+	}
+	ui.drain()
+	if got := ui.model.len(); got > MaxLogEntries {
+		t.Fatalf("log holds %d entries; max %d", got, MaxLogEntries)
+	}
+	last, _ := ui.model.last()
+	if last.text != benchMessage(n-1).Text {
+		t.Fatalf("last entry %q", last.text)
+	}
+	if ui.view.list.Length() != ui.model.len() {
+		t.Fatalf("list length %d, model %d", ui.view.list.Length(), ui.model.len())
+	}
+}

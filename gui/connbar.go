@@ -1,0 +1,189 @@
+package gui
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/groupcast/groupcast/netconf"
+)
+
+// connBar is the connection bar: where to join, as whom, and Join/Leave.
+type connBar struct {
+	addr, port, nick *widget.Entry
+	hint             *widget.Label // scope of the group, or what is wrong with it
+	iface            *widget.Select
+	ifaceNames       map[string]string // picker label → interface name, "" = automatic
+	advanced         *widget.Button
+	join             *widget.Button
+	ttl              int
+	loopback         bool
+	listIfaces       Interfaces
+}
+
+const autoPrefix = "Automatic"
+
+func newConnBar(cfg netconf.Config, list Interfaces, onJoin func()) *connBar {
+	b := &connBar{ttl: cfg.TTL, loopback: cfg.Loopback, listIfaces: list}
+	b.addr = widget.NewEntry()
+	b.addr.SetPlaceHolder("239.255.3.3")
+	b.addr.SetText(cfg.Group.Addr().String())
+	b.port = widget.NewEntry()
+	b.port.SetPlaceHolder("3333")
+	b.port.SetText(strconv.Itoa(int(cfg.Group.Port())))
+	b.nick = widget.NewEntry()
+	b.nick.SetPlaceHolder("Your name")
+	b.nick.SetText(cfg.Nick)
+	b.hint = widget.NewLabel("")
+	b.hint.SizeName = theme.SizeNameCaptionText
+	b.hint.Wrapping = fyne.TextWrapWord // the whole sentence, even in a narrow window
+	b.iface = widget.NewSelect(nil, nil)
+	b.join = widget.NewButtonWithIcon("Join", theme.LoginIcon(), onJoin)
+	b.join.Importance = widget.HighImportance
+	b.addr.OnChanged = func(string) { b.validate() }
+	b.port.OnChanged = func(string) { b.validate() }
+	b.nick.OnChanged = func(string) { b.validate() }
+	b.addr.OnSubmitted = func(string) { onJoin() }
+	b.port.OnSubmitted = func(string) { onJoin() }
+	b.nick.OnSubmitted = func(string) { onJoin() }
+	b.refreshInterfaces(cfg.Interface)
+	b.validate()
+	return b
+}
+
+func (b *connBar) content(w fyne.Window) fyne.CanvasObject {
+	b.advanced = widget.NewButtonWithIcon("", theme.SettingsIcon(), func() { b.showAdvanced(w) })
+	fixed := func(width float32, o fyne.CanvasObject) fyne.CanvasObject {
+		return container.NewGridWrap(fyne.NewSize(width, o.MinSize().Height), o)
+	}
+	row1 := container.NewBorder(nil, nil, widget.NewLabel("Group"),
+		container.NewHBox(widget.NewLabel(":"), fixed(84, b.port), widget.NewLabel("Name"), fixed(150, b.nick)),
+		b.addr)
+	row2 := container.NewBorder(nil, nil, widget.NewLabel("Interface"),
+		container.NewHBox(b.advanced, b.join), b.iface)
+	return container.NewVBox(row1, row2, b.hint)
+}
+
+// group returns the group in the fields, or a sentence saying what is wrong.
+func (b *connBar) group() (netip.AddrPort, error) {
+	a, err := netconf.ParseGroupAddr(b.addr.Text)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	p, err := netconf.ParsePort(b.port.Text)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	return netip.AddrPortFrom(a, p), nil
+}
+
+// validate shows the group's scope, or the first problem, under the bar,
+// and enables Join only when everything is usable.
+func (b *connBar) validate() bool {
+	g, err := b.group()
+	if err == nil && netconf.ValidNick(strings.TrimSpace(b.nick.Text)) != nil {
+		err = errors.New("Enter a name (1 to 64 bytes) so others know who is talking.")
+	}
+	if err != nil {
+		b.setHint(netconf.Explain(err), widget.DangerImportance)
+		if b.join.Text == "Join" {
+			b.join.Disable()
+		}
+		return false
+	}
+	s := netconf.ScopeOf(g.Addr())
+	if s.Warning != "" {
+		b.setHint("⚠ "+s.Warning, widget.WarningImportance)
+	} else {
+		b.setHint(fmt.Sprintf("Scope: %s · TTL %d", s.Name, b.ttl), widget.MediumImportance)
+	}
+	if b.join.Text == "Join" {
+		b.join.Enable()
+	}
+	return true
+}
+
+func (b *connBar) setHint(text string, imp widget.Importance) {
+	b.hint.Importance = imp
+	b.hint.SetText(text)
+}
+
+// refreshInterfaces rebuilds the picker, keeping want (an interface name,
+// "" for automatic) selected when it is still there.
+func (b *connBar) refreshInterfaces(want string) {
+	g, _ := b.group()
+	cands, auto, autoErr := b.listIfaces(g.Addr())
+	autoLabel := autoPrefix
+	if autoErr == nil {
+		autoLabel = fmt.Sprintf("%s (%s)", autoPrefix, auto.Label())
+	} else {
+		autoLabel = autoPrefix + " (no usable interface)"
+	}
+	b.ifaceNames = map[string]string{autoLabel: ""}
+	opts := []string{autoLabel}
+	selected := autoLabel
+	for _, c := range cands {
+		l := c.Label()
+		if c.Virtual {
+			l += " (virtual)"
+		}
+		b.ifaceNames[l] = c.Name
+		opts = append(opts, l)
+		if c.Name == want {
+			selected = l
+		}
+	}
+	b.iface.SetOptions(opts)
+	b.iface.SetSelected(selected)
+}
+
+func (b *connBar) interfaceName() string { return b.ifaceNames[b.iface.Selected] }
+
+// setEditable locks the fields while a membership exists.
+func (b *connBar) setEditable(on bool) {
+	for _, w := range []fyne.Disableable{b.addr, b.port, b.nick, b.iface, b.advanced} {
+		if w == nil {
+			continue
+		}
+		if on {
+			w.Enable()
+		} else {
+			w.Disable()
+		}
+	}
+}
+
+func (b *connBar) showAdvanced(w fyne.Window) {
+	ttl := widget.NewEntry()
+	ttl.SetText(strconv.Itoa(b.ttl))
+	ttl.Validator = func(s string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			return errors.New("a number from 0 to 255")
+		}
+		return netconf.ValidateTTL(n)
+	}
+	loop := widget.NewCheck("Let other programs on this computer hear me (loopback)", nil)
+	loop.SetChecked(b.loopback)
+	items := []*widget.FormItem{
+		{Text: "TTL", Widget: ttl, HintText: "Routers a message may cross: 1 keeps it on this network"},
+		{Text: "Loopback", Widget: loop, HintText: "Off only if this computer should not hear itself"},
+	}
+	d := dialog.NewForm("Advanced settings", "Apply", "Cancel", items, func(ok bool) {
+		if !ok {
+			return
+		}
+		n, _ := strconv.Atoi(strings.TrimSpace(ttl.Text))
+		b.ttl, b.loopback = n, loop.Checked
+		b.validate()
+	}, w)
+	d.Show()
+}

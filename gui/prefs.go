@@ -1,0 +1,47 @@
+package gui
+
+import (
+	"net/netip"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/groupcast/groupcast/netconf"
+)
+
+// Preference keys: the last membership the user asked for.
+const (
+	prefGroup    = "group"     // "239.255.3.3"
+	prefPort     = "port"      // 3333
+	prefNick     = "nick"      // "Alice"
+	prefIface    = "interface" // "" for automatic
+	prefTTL      = "ttl"
+	prefLoopback = "loopback"
+)
+
+// loadSettings fills what the user last used into cfg, where remembered.
+func loadSettings(p fyne.Preferences, cfg netconf.Config) netconf.Config {
+	if a, err := netip.ParseAddr(p.String(prefGroup)); err == nil && a.Is4() && a.IsMulticast() {
+		port := p.IntWithFallback(prefPort, int(cfg.Group.Port()))
+		if port >= 1 && port <= 65535 {
+			cfg.Group = netip.AddrPortFrom(a, uint16(port))
+		}
+	}
+	if n := p.String(prefNick); netconf.ValidNick(n) == nil {
+		cfg.Nick = n
+	}
+	cfg.Interface = p.StringWithFallback(prefIface, cfg.Interface)
+	if t := p.IntWithFallback(prefTTL, cfg.TTL); netconf.ValidateTTL(t) == nil {
+		cfg.TTL = t
+	}
+	cfg.Loopback = p.BoolWithFallback(prefLoopback, cfg.Loopback)
+	return cfg
+}
+
+func saveSettings(p fyne.Preferences, cfg netconf.Config) {
+	p.SetString(prefGroup, cfg.Group.Addr().String())
+	p.SetInt(prefPort, int(cfg.Group.Port()))
+	p.SetString(prefNick, cfg.Nick)
+	p.SetString(prefIface, cfg.Interface)
+	p.SetInt(prefTTL, cfg.TTL)
+	p.SetBool(prefLoopback, cfg.Loopback)
+}

@@ -1,0 +1,347 @@
+package gui
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/groupcast/groupcast/assets"
+	_ "github.com/groupcast/groupcast/gui/internal/localefix" // before Fyne reads the locale
+	"github.com/groupcast/groupcast/netconf"
+)
+
+// AppID identifies the application to Fyne (preferences, notifications).
+const AppID = "io.github.groupcast"
+
+// Run opens the window and returns the exit status when it closes. With
+// autoJoin it joins cfg at once; otherwise the fields start from what the
+// user last used.
+func Run(cfg netconf.Config, autoJoin bool) int {
+	a := app.NewWithID(AppID)
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG()))
+	w := a.NewWindow("Groupcast")
+	if !autoJoin {
+		cfg = loadSettings(a.Preferences(), cfg)
+	}
+	ui := newWindow(a, w, netconf.New(), SystemInterfaces, cfg, runtimeOptions())
+	w.Resize(fyne.NewSize(800, 560))
+	if autoJoin {
+		ui.join()
+	}
+	w.ShowAndRun()
+	return 0
+}
+
+// options are what tests replace: how work reaches the UI goroutine, the
+// status refresh period (0: none) and the clock.
+type options struct {
+	do   func(func())
+	tick time.Duration
+	now  func() time.Time
+}
+
+func runtimeOptions() options {
+	return options{do: fyne.Do, tick: 500 * time.Millisecond, now: time.Now}
+}
+
+type state int
+
+const (
+	stateIdle state = iota
+	stateJoining
+	stateJoined
+	stateLeaving
+)
+
+// window is the main window; widgets are fields so tests can drive them.
+type window struct {
+	app    fyne.App
+	w      fyne.Window
+	engine Engine
+	cmds   *commandQueue
+
+	bar     *connBar
+	model   *logModel
+	view    *logView
+	message *composer
+	send    *widget.Button
+	status  *widget.Label
+
+	state   state
+	current netconf.Joined
+	focused bool
+	lastNote time.Time
+
+	mu        sync.Mutex
+	pending   []netconf.Event
+	scheduled bool
+	pumpDone  chan struct{}
+	stopTick  chan struct{}
+	closeOnce sync.Once
+	opts      options
+}
+
+func newWindow(a fyne.App, w fyne.Window, e Engine, ifaces Interfaces, cfg netconf.Config, opts options) *window {
+	ui := &window{
+		app: a, w: w, engine: e, cmds: newCommandQueue(e), focused: true, opts: opts,
+		model: newLogModel(MaxLogEntries), pumpDone: make(chan struct{}), stopTick: make(chan struct{}),
+	}
+	ui.bar = newConnBar(cfg, ifaces, ui.toggle)
+	ui.view = newLogView(ui.model)
+	ui.message = newComposer(ui.sendMessage)
+	ui.send = widget.NewButtonWithIcon("Send", theme.MailSendIcon(), ui.sendMessage)
+	ui.status = widget.NewLabel("Not joined")
+	ui.status.SizeName = theme.SizeNameCaptionText
+	ui.status.Truncation = fyne.TextTruncateEllipsis
+
+	composerRow := container.NewBorder(nil, nil, nil, ui.send, ui.message)
+	top := container.NewVBox(ui.bar.content(w), widget.NewSeparator())
+	bottom := container.NewVBox(widget.NewSeparator(), composerRow, ui.status)
+	w.SetContent(container.NewBorder(top, bottom, nil, nil, ui.view.stack))
+	w.SetOnClosed(ui.shutdown)
+	a.Lifecycle().SetOnEnteredForeground(func() { ui.focused = true })
+	a.Lifecycle().SetOnExitedForeground(func() { ui.focused = false })
+
+	ui.setState(stateIdle)
+	ui.system(kindSystem, "Welcome to Groupcast. Choose a group and press Join; everyone who joins the same group and port talks together.")
+	ui.view.appended(1, true, false)
+	go ui.pump()
+	if opts.tick > 0 {
+		go ui.tick()
+	}
+	return ui
+}
+
+// toggle is the Join/Leave button.
+func (ui *window) toggle() {
+	switch ui.state {
+	case stateIdle:
+		ui.join()
+	case stateJoined:
+		ui.setState(stateLeaving)
+		ui.push(netconf.Leave{})
+	}
+}
+
+func (ui *window) join() {
+	if ui.state != stateIdle || !ui.bar.validate() {
+		return
+	}
+	g, _ := ui.bar.group()
+	cfg := netconf.Config{
+		Group: g, Interface: ui.bar.interfaceName(), TTL: ui.bar.ttl, Loopback: ui.bar.loopback,
+		Nick: strings.TrimSpace(ui.bar.nick.Text),
+	}
+	saveSettings(ui.app.Preferences(), cfg)
+	ui.setState(stateJoining)
+	ui.push(netconf.Join{Config: cfg})
+}
+
+func (ui *window) sendMessage() {
+	if ui.state != stateJoined {
+		return
+	}
+	text := strings.TrimRight(ui.message.Text, " \t\r\n")
+	if strings.TrimSpace(text) == "" {
+		return
+	}
+	if len(text) > netconf.MaxText {
+		ui.bar.setHint(fmt.Sprintf("This message is %d bytes; at most %d fit in one message. Shorten it or split it.", len(text), netconf.MaxText), widget.DangerImportance)
+		return
+	}
+	if ui.push(netconf.Send{Text: text}) {
+		ui.message.SetText("")
+	}
+}
+
+// push queues a command for the engine.
+func (ui *window) push(c netconf.Command) bool {
+	if ui.cmds.push(c) {
+		return true
+	}
+	ui.bar.setHint("The network engine is not responding; try again in a moment.", widget.DangerImportance)
+	return false
+}
+
+// setState makes every widget reflect the membership's real state.
+func (ui *window) setState(s state) {
+	ui.state = s
+	b := ui.bar
+	switch s {
+	case stateIdle:
+		b.join.SetText("Join")
+		b.join.SetIcon(theme.LoginIcon())
+		b.setEditable(true)
+		b.validate()
+		ui.w.SetTitle("Groupcast")
+		ui.message.SetPlaceHolder("Join a group to send messages")
+		ui.message.Disable()
+		ui.send.Disable()
+	case stateJoining:
+		b.join.SetText("Joining…")
+		b.join.Disable()
+		b.setEditable(false)
+		ui.w.SetTitle("Groupcast — joining…")
+		ui.status.SetText("Joining…")
+	case stateJoined:
+		b.join.SetText("Leave")
+		b.join.SetIcon(theme.LogoutIcon())
+		b.join.Enable()
+		b.setEditable(false)
+		j := ui.current
+		ui.w.SetTitle(fmt.Sprintf("Groupcast — %s @ %s", j.Nick, j.Group))
+		ui.message.SetPlaceHolder(fmt.Sprintf("Message %s — Enter to send, Shift+Enter for a new line", j.Group))
+		ui.message.Enable()
+		ui.send.Enable()
+		ui.w.Canvas().Focus(ui.message)
+	case stateLeaving:
+		b.join.SetText("Leaving…")
+		b.join.Disable()
+		ui.message.Disable()
+		ui.send.Disable()
+	}
+}
+
+// pump is the one goroutine that reads engine events. It batches them so
+// the UI applies a burst in one go (one list refresh per frame).
+func (ui *window) pump() {
+	defer close(ui.pumpDone)
+	for ev := range ui.engine.Events() {
+		ui.mu.Lock()
+		ui.pending = append(ui.pending, ev)
+		schedule := !ui.scheduled
+		ui.scheduled = true
+		ui.mu.Unlock()
+		if schedule {
+			ui.opts.do(ui.drain)
+		}
+	}
+}
+
+// drain applies the queued events on the UI goroutine.
+func (ui *window) drain() {
+	ui.mu.Lock()
+	evs := ui.pending
+	ui.pending = nil
+	ui.scheduled = false
+	ui.mu.Unlock()
+	follow := ui.view.atBottom()
+	before, trimmedBefore := ui.model.len(), ui.model.trimmed
+	var notify *netconf.Message
+	for _, ev := range evs {
+		ui.apply(ev)
+		if m, ok := ev.(netconf.Message); ok {
+			notify = &m
+		}
+	}
+	added := ui.model.len() - before + (ui.model.trimmed - trimmedBefore)
+	if added > 0 {
+		ui.view.appended(added, follow, ui.model.trimmed != trimmedBefore)
+	}
+	if notify != nil {
+		ui.notify(*notify)
+	}
+}
+
+func (ui *window) apply(ev netconf.Event) {
+	switch ev := ev.(type) {
+	case netconf.Joined:
+		ui.current = ev
+		ui.setState(stateJoined)
+		ui.system(kindSystem, fmt.Sprintf("Joined %s on %s as %s.", ev.Group, ev.Interface.Label(), ev.Nick))
+		for _, w := range ev.Warnings {
+			ui.system(kindWarning, w)
+		}
+		ui.bar.validate()
+		ui.updateStatus()
+	case netconf.Message:
+		ui.model.add(logEntry{at: ev.Received, kind: kindMessage, from: ev.From, text: ev.Text, colour: senderColour(ev.From)})
+	case netconf.Sent:
+		ui.model.add(logEntry{at: ev.Time, kind: kindOwn, from: ev.Nick, text: ev.Text})
+	case netconf.Left:
+		ui.setState(stateIdle)
+		if ev.Err != nil {
+			msg := "Disconnected from " + ev.Group.String() + ": " + netconf.Explain(ev.Err)
+			ui.system(kindError, msg)
+			ui.bar.setHint(msg, widget.DangerImportance)
+		} else {
+			ui.system(kindSystem, fmt.Sprintf("Left %s.", ev.Group))
+		}
+		ui.bar.refreshInterfaces(ui.bar.interfaceName())
+		ui.status.SetText("Not joined")
+	case netconf.Error:
+		msg := netconf.Explain(ev.Err)
+		if ev.Op == "join" {
+			ui.setState(stateIdle)
+			msg = "Could not join: " + strings.TrimPrefix(msg, "Could not ")
+			ui.bar.refreshInterfaces(ui.bar.interfaceName())
+			ui.status.SetText("Not joined")
+		}
+		ui.system(kindError, msg)
+		ui.bar.setHint(msg, widget.DangerImportance)
+	case netconf.Overflow:
+		ui.system(kindWarning, fmt.Sprintf("%d messages were dropped because the window could not keep up.", ev.Dropped))
+	}
+}
+
+func (ui *window) system(k entryKind, text string) {
+	ui.model.add(logEntry{at: ui.opts.now(), kind: k, text: text})
+}
+
+// notify shows a desktop notification for a message that arrived while
+// the window was not focused, at most one every two seconds.
+func (ui *window) notify(m netconf.Message) {
+	now := ui.opts.now()
+	if ui.focused || now.Sub(ui.lastNote) < 2*time.Second {
+		return
+	}
+	ui.lastNote = now
+	text := m.Text
+	if r := []rune(text); len(r) > 140 {
+		text = string(r[:140]) + "…"
+	}
+	ui.app.SendNotification(fyne.NewNotification(m.From+" in Groupcast", text))
+}
+
+// tick refreshes the status line and the log's scroll state.
+func (ui *window) tick() {
+	t := time.NewTicker(ui.opts.tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ui.stopTick:
+			return
+		case <-t.C:
+			ui.opts.do(func() {
+				ui.updateStatus()
+				ui.view.checkScroll()
+			})
+		}
+	}
+}
+
+func (ui *window) updateStatus() {
+	if ui.state != stateJoined {
+		return
+	}
+	j, st := ui.current, ui.engine.Stats()
+	ui.status.SetText(fmt.Sprintf("%s · %s · TTL %d · in %d · out %d · rejected %d",
+		j.Group, j.Interface.Label(), j.TTL, st.DatagramsIn, st.DatagramsOut, st.Rejected+st.OtherGroup))
+}
+
+// shutdown leaves the group and stops every goroutine of the window.
+func (ui *window) shutdown() {
+	ui.closeOnce.Do(func() {
+		close(ui.stopTick)
+		_ = ui.engine.Close() // leaves the group, closes Events
+		ui.cmds.close()
+		<-ui.pumpDone
+	})
+}

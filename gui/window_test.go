@@ -1,0 +1,269 @@
+package gui
+
+import (
+	"errors"
+	"strings"
+	"syscall"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/groupcast/groupcast/netconf"
+)
+
+func TestJoinFlow(t *testing.T) {
+	h := newHarness(t, defaultCfg())
+	ui := h.ui
+	if ui.bar.join.Text != "Join" || ui.bar.join.Disabled() || !ui.message.Disabled() || !ui.send.Disabled() {
+		t.Fatalf("idle: join %q disabled=%v, composer disabled=%v", ui.bar.join.Text, ui.bar.join.Disabled(), ui.message.Disabled())
+	}
+	if !strings.Contains(ui.message.PlaceHolder, "Join a group") {
+		t.Fatalf("composer does not say why it is disabled: %q", ui.message.PlaceHolder)
+	}
+	if ui.bar.iface.Selected != "Automatic (eth0 · 192.168.1.7)" {
+		t.Fatalf("interface picker shows %q", ui.bar.iface.Selected)
+	}
+	if !strings.Contains(ui.bar.hint.Text, "organisation-local 239.255/16") {
+		t.Fatalf("scope hint %q", ui.bar.hint.Text)
+	}
+
+	test.Tap(ui.bar.join)
+	j := h.command().(netconf.Join)
+	if j.Config.Group != testGroup || j.Config.Nick != "Alice" || j.Config.Interface != "" || j.Config.TTL != 1 || !j.Config.Loopback {
+		t.Fatalf("join config %+v", j.Config)
+	}
+	if ui.bar.join.Text != "Joining…" || !ui.bar.join.Disabled() || !ui.bar.addr.Disabled() {
+		t.Fatalf("joining: button %q disabled=%v", ui.bar.join.Text, ui.bar.join.Disabled())
+	}
+	h.emit(netconf.Joined{Group: testGroup, Interface: netconf.Choice{Interface: eth}, TTL: 1, Nick: "Alice",
+		Warnings: []string{"a warning"}})
+	if ui.bar.join.Text != "Leave" || ui.bar.join.Disabled() {
+		t.Fatalf("joined: button %q", ui.bar.join.Text)
+	}
+	if got := h.w.Title(); got != "Groupcast — Alice @ 239.255.3.3:3333" {
+		t.Fatalf("title %q", got)
+	}
+	if ui.message.Disabled() || h.w.Canvas().Focused() != ui.message {
+		t.Fatal("composer is not enabled and focused after joining")
+	}
+	last, _ := ui.model.last()
+	if last.kind != kindWarning || last.text != "a warning" {
+		t.Fatalf("warning not logged: %+v", last)
+	}
+	h.engine.mu.Lock()
+	h.engine.stats = netconf.Stats{DatagramsIn: 12, DatagramsOut: 3, Rejected: 2, OtherGroup: 1}
+	h.engine.mu.Unlock()
+	ui.updateStatus()
+	if want := "239.255.3.3:3333 · eth0 · 192.168.1.7 · TTL 1 · in 12 · out 3 · rejected 3"; ui.status.Text != want {
+		t.Fatalf("status %q; want %q", ui.status.Text, want)
+	}
+}
+
+func TestInvalidAddressIsExplained(t *testing.T) {
+	h := newHarness(t, defaultCfg())
+	ui := h.ui
+	for _, tc := range []struct{ addr, port, want string }{
+		{"10.0.0.1", "3333", "unicast"},
+		{"239.255.3.3", "70000", "out of range"},
+		{"nonsense", "3333", "not an IPv4 address"},
+		{"255.255.255.255", "3333", "broadcast"},
+	} {
+		ui.bar.addr.SetText(tc.addr)
+		ui.bar.port.SetText(tc.port)
+		if !strings.Contains(ui.bar.hint.Text, tc.want) || !ui.bar.join.Disabled() {
+			t.Fatalf("%s:%s: hint %q, join disabled %v", tc.addr, tc.port, ui.bar.hint.Text, ui.bar.join.Disabled())
+		}
+		test.Tap(ui.bar.join)
+		h.noCommand()
+	}
+	ui.bar.addr.SetText("224.0.0.100")
+	ui.bar.port.SetText("8888")
+	if !strings.Contains(ui.bar.hint.Text, "link-local") || ui.bar.join.Disabled() {
+		t.Fatalf("link-local: hint %q, join disabled %v", ui.bar.hint.Text, ui.bar.join.Disabled())
+	}
+	ui.bar.nick.SetText("")
+	if !strings.Contains(ui.bar.hint.Text, "name") || !ui.bar.join.Disabled() {
+		t.Fatalf("empty name: hint %q", ui.bar.hint.Text)
+	}
+}
+
+func TestEnterSendsShiftEnterBreaksLine(t *testing.T) {
+	h := newHarness(t, defaultCfg())
+	ui := h.ui
+	h.joinAs("Alice")
+
+	test.Type(ui.message, "first")
+	ui.message.KeyDown(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
+	ui.message.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	ui.message.KeyUp(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
+	test.Type(ui.message, "second")
+	h.noCommand()
+	if ui.message.Text != "first\nsecond" {
+		t.Fatalf("Shift+Enter gave %q", ui.message.Text)
+	}
+	ui.message.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if s, ok := h.command().(netconf.Send); !ok || s.Text != "first\nsecond" {
+		t.Fatalf("Enter sent %#v", s)
+	}
+	if ui.message.Text != "" {
+		t.Fatalf("composer not cleared: %q", ui.message.Text)
+	}
+	ui.message.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) // empty: nothing
+	h.noCommand()
+	test.Type(ui.message, "by button")
+	test.Tap(ui.send)
+	if s := h.command().(netconf.Send); s.Text != "by button" {
+		t.Fatalf("Send button sent %q", s.Text)
+	}
+	test.Type(ui.message, strings.Repeat("x", netconf.MaxText+1))
+	ui.message.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	h.noCommand()
+	if !strings.Contains(ui.bar.hint.Text, "at most") || ui.message.Text == "" {
+		t.Fatalf("too long: hint %q, text kept %v", ui.bar.hint.Text, ui.message.Text != "")
+	}
+}
+
+func TestMessagesAppear(t *testing.T) {
+	h := newHarness(t, defaultCfg())
+	ui := h.ui
+	h.joinAs("Alice")
+	h.emit(netconf.Message{From: "Bob", Text: "hello 世界 — 1", Seq: 1, Sent: testTime, Received: testTime})
+	h.emit(netconf.Sent{Seq: 1, Nick: "Alice", Text: "hi Bob", Time: testTime})
+	bob, _ := ui.model.lastN(1)
+	own, _ := ui.model.last()
+	if bob.kind != kindMessage || bob.from != "Bob" || bob.text != "hello 世界 — 1" || bob.colour != senderColour("Bob") {
+		t.Fatalf("Bob's line %+v", bob)
+	}
+	if own.kind != kindOwn || own.from != "Alice" || own.text != "hi Bob" {
+		t.Fatalf("own line %+v", own)
+	}
+	if n := ui.view.list.Length(); n != ui.model.len() {
+		t.Fatalf("list shows %d of %d lines", n, ui.model.len())
+	}
+	test.AssertRendersToMarkup(t, "conversation.xml", h.w.Canvas())
+}
+
+func TestLeaveAndFailures(t *testing.T) {
+	h := newHarness(t, defaultCfg())
+	ui := h.ui
+	cfg := h.joinAs("Alice")
+	test.Tap(ui.bar.join)
+	if _, ok := h.command().(netconf.Leave); !ok {
+		t.Fatal("Leave did not send a leave command")
+	}
+	if ui.bar.join.Text != "Leaving…" || !ui.message.Disabled() {
+		t.Fatalf("leaving: %q", ui.bar.join.Text)
+	}
+	h.emit(netconf.Left{Group: cfg.Group})
+	if ui.bar.join.Text != "Join" || h.w.Title() != "Groupcast" || !ui.message.Disabled() || ui.bar.addr.Disabled() {
+		t.Fatalf("after leave: button %q title %q", ui.bar.join.Text, h.w.Title())
+	}
+
+	// A join the network refuses: the reason is a sentence, the button comes back.
+	test.Tap(ui.bar.join)
+	h.command()
+	h.emit(netconf.Error{Op: "join", Err: &netconf.OpError{Op: "open port 3333", Err: syscall.EADDRINUSE}})
+	if ui.bar.join.Text != "Join" || ui.bar.join.Disabled() || !strings.Contains(ui.bar.hint.Text, "already in use") {
+		t.Fatalf("failed join: button %q, hint %q", ui.bar.join.Text, ui.bar.hint.Text)
+	}
+	last, _ := ui.model.last()
+	if last.kind != kindError || !strings.HasPrefix(last.text, "Could not join") {
+		t.Fatalf("failed join logged as %+v", last)
+	}
+
+	// The interface disappears while joined.
+	h.joinAs("Alice")
+	h.emit(netconf.Left{Group: cfg.Group, Err: &netconf.OpError{Op: "receive on eth0", Err: syscall.ENODEV}})
+	if ui.bar.join.Text != "Join" || !strings.Contains(ui.bar.hint.Text, "interface is gone") {
+		t.Fatalf("interface gone: button %q, hint %q", ui.bar.join.Text, ui.bar.hint.Text)
+	}
+	h.emit(netconf.Overflow{Dropped: 5})
+	last, _ = ui.model.last()
+	if last.kind != kindWarning || !strings.Contains(last.text, "5 messages were dropped") {
+		t.Fatalf("overflow logged as %+v", last)
+	}
+}
+
+func TestCloseLeavesAndStops(t *testing.T) {
+	h := newHarness(t, defaultCfg())
+	h.joinAs("Alice")
+	h.ui.shutdown()
+	h.engine.mu.Lock()
+	closed := h.engine.closed
+	h.engine.mu.Unlock()
+	if !closed {
+		t.Fatal("closing the window did not close the engine")
+	}
+	select {
+	case <-h.ui.pumpDone:
+	default:
+		t.Fatal("event pump still running")
+	}
+	if h.ui.push(netconf.Send{Text: "x"}) {
+		t.Fatal("a command was accepted after the window closed")
+	}
+}
+
+func TestPreferencesRemembered(t *testing.T) {
+	h := newHarness(t, defaultCfg())
+	ui := h.ui
+	ui.bar.addr.SetText("239.1.2.3")
+	ui.bar.port.SetText("4444")
+	ui.bar.nick.SetText("Carol")
+	ui.bar.iface.SetSelected("lo · 127.0.0.1")
+	h.joinAs("Carol")
+	got := loadSettings(h.ui.app.Preferences(), netconf.DefaultConfig())
+	if got.Group.String() != "239.1.2.3:4444" || got.Nick != "Carol" || got.Interface != "lo" || got.TTL != 1 || !got.Loopback {
+		t.Fatalf("remembered %+v", got)
+	}
+}
+
+func TestExplainedErrorsAreSentences(t *testing.T) {
+	for _, err := range []error{
+		&netconf.OpError{Op: "open port 3333", Err: syscall.EADDRINUSE},
+		&netconf.OpError{Op: "join 239.255.3.3 on eth0", Err: syscall.ENODEV},
+		&netconf.OpError{Op: "open port 80", Err: syscall.EACCES},
+		errors.New("something else"),
+	} {
+		s := netconf.Explain(err)
+		if !strings.HasSuffix(s, ".") || strings.ToUpper(s[:1]) != s[:1] {
+			t.Errorf("Explain(%v) = %q; want a sentence", err, s)
+		}
+	}
+}
+
+func TestNotifiesOnlyWhenUnfocused(t *testing.T) {
+	h := newHarness(t, defaultCfg())
+	h.joinAs("Alice")
+	msg := netconf.Message{From: "Bob", Text: "are you there?", Received: testTime}
+	test.AssertNotificationSent(t, nil, func() { h.emit(msg) }) // focused: no notification
+	h.ui.focused = false
+	test.AssertNotificationSent(t, fyne.NewNotification("Bob in Groupcast", "are you there?"), func() { h.emit(msg) })
+}
+
+func TestScrollFollowsUnlessScrolledUp(t *testing.T) {
+	h := newHarness(t, defaultCfg())
+	ui := h.ui
+	h.joinAs("Alice")
+	for i := range 60 {
+		h.emit(netconf.Message{From: "Bob", Text: strings.Repeat("x", i%7+1), Received: testTime})
+	}
+	if !ui.view.atBottom() || ui.view.newBtn.Visible() {
+		t.Fatalf("log does not follow new messages: offset %v", ui.view.list.GetScrollOffset())
+	}
+	ui.view.list.ScrollToTop()
+	h.emit(netconf.Message{From: "Bob", Text: "while you read above", Received: testTime})
+	if ui.view.atBottom() || !ui.view.newBtn.Visible() || ui.view.newBtn.Text != "1 new message" {
+		t.Fatalf("scrolled up: at bottom %v, button %q visible %v", ui.view.atBottom(), ui.view.newBtn.Text, ui.view.newBtn.Visible())
+	}
+	h.emit(netconf.Message{From: "Carol", Text: "and another", Received: testTime})
+	if ui.view.newBtn.Text != "2 new messages" {
+		t.Fatalf("button %q", ui.view.newBtn.Text)
+	}
+	test.Tap(ui.view.newBtn)
+	if !ui.view.atBottom() || ui.view.newBtn.Visible() {
+		t.Fatal("the new-messages button did not bring the log to the bottom")
+	}
+}
