@@ -40,8 +40,8 @@ type logModel struct {
 
 func newLogModel(max int) *logModel { return &logModel{max: max} }
 
-func (m *logModel) len() int               { return len(m.entries) }
-func (m *logModel) at(i int) *logEntry     { return &m.entries[i] }
+func (m *logModel) len() int                { return len(m.entries) }
+func (m *logModel) at(i int) *logEntry      { return &m.entries[i] }
 func (m *logModel) last() (*logEntry, bool) { return m.lastN(0) }
 
 func (m *logModel) lastN(back int) (*logEntry, bool) {

@@ -74,9 +74,9 @@ type window struct {
 	send    *widget.Button
 	status  *widget.Label
 
-	state   state
-	current netconf.Joined
-	focused bool
+	state    state
+	current  netconf.Joined
+	focused  bool
 	lastNote time.Time
 
 	mu        sync.Mutex
