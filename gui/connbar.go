@@ -90,7 +90,7 @@ func (b *connBar) group() (netip.AddrPort, error) {
 func (b *connBar) validate() bool {
 	g, err := b.group()
 	if err == nil && netconf.ValidNick(strings.TrimSpace(b.nick.Text)) != nil {
-		err = errors.New("Enter a name (1 to 64 bytes) so others know who is talking.")
+		err = &netconf.InputError{Field: "name", Msg: "Enter a name (1 to 64 bytes) so others know who is talking."}
 	}
 	if err != nil {
 		b.setHint(netconf.Explain(err), widget.DangerImportance)
