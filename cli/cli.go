@@ -27,8 +27,9 @@ const (
 	ExitUsage   = 2 // the user asked for something invalid
 )
 
-// GUIFunc opens the window; autoJoin asks it to join cfg at once.
-type GUIFunc func(cfg netconf.Config, autoJoin bool) int
+// GUIFunc opens the window; autoJoin asks it to join cfg at once. The
+// window closes (leaving the group) when ctx ends: SIGINT or SIGTERM.
+type GUIFunc func(ctx context.Context, cfg netconf.Config, autoJoin bool) int
 
 // IO is where a command reads and writes.
 type IO struct {
@@ -53,7 +54,7 @@ func Run(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
 		}
 		return usageError(stdio, fmt.Errorf("unknown command %q (commands: listen, send, chat; see groupcast -h)", cmd))
 	}
-	return runGUI(args, stdio, gui)
+	return runGUI(ctx, args, stdio, gui)
 }
 
 const usage = `Groupcast: group text conferencing over IP multicast on a local network.
@@ -131,7 +132,7 @@ func parse(fs *flag.FlagSet, args []string, stdio IO) (help bool, err error) {
 	return false, nil
 }
 
-func runGUI(args []string, stdio IO, gui GUIFunc) int {
+func runGUI(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
 	fs := flag.NewFlagSet("groupcast", flag.ContinueOnError)
 	var o options
 	o.register(fs, "join")
@@ -162,7 +163,7 @@ func runGUI(args []string, stdio IO, gui GUIFunc) int {
 	if gui == nil {
 		return usageError(stdio, errors.New("this build has no window; use listen, send or chat"))
 	}
-	return gui(cfg, autoJoin)
+	return gui(ctx, cfg, autoJoin)
 }
 
 // DefaultNick is the OS user name, made a valid nickname.

@@ -115,7 +115,7 @@ func TestGUIGetsConfig(t *testing.T) {
 	lo := loopback(t)
 	var got netconf.Config
 	var auto bool
-	gui := func(cfg netconf.Config, autoJoin bool) int { got, auto = cfg, autoJoin; return 7 }
+	gui := func(_ context.Context, cfg netconf.Config, autoJoin bool) int { got, auto = cfg, autoJoin; return 7 }
 	code := Run(context.Background(), []string{"-join", "239.255.3.3:4444", "-name", "Alice", "-iface", lo},
 		IO{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}}, gui)
 	if code != 7 || !auto || got.Group.String() != "239.255.3.3:4444" || got.Nick != "Alice" || got.Interface != lo {

@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -22,8 +23,9 @@ const AppID = "io.github.groupcast"
 
 // Run opens the window and returns the exit status when it closes. With
 // autoJoin it joins cfg at once; otherwise the fields start from what the
-// user last used.
-func Run(cfg netconf.Config, autoJoin bool) int {
+// user last used. When ctx ends (SIGINT, SIGTERM) the window closes and
+// leaves the group, as if the user had closed it.
+func Run(ctx context.Context, cfg netconf.Config, autoJoin bool) int {
 	a := app.NewWithID(AppID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG()))
 	w := a.NewWindow("Groupcast")
@@ -35,6 +37,8 @@ func Run(cfg netconf.Config, autoJoin bool) int {
 	if autoJoin {
 		ui.join()
 	}
+	stop := context.AfterFunc(ctx, func() { fyne.Do(w.Close) })
+	defer stop()
 	w.ShowAndRun()
 	return 0
 }

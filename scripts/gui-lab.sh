@@ -48,8 +48,8 @@ sleep 1
 ip netns exec $P-h3 "$BIN" listen -group $GROUP -name Watcher -json >"$OUT/listen.jsonl" 2>"$OUT/listen.err" & pids+=($!)
 # Separate preference folders, as on two real PCs.
 for who in Alice Bob; do mkdir -p "$OUT/home-$who"; done
-ip netns exec $P-h1 env DISPLAY=:$d1 HOME="$PWD/$OUT/home-Alice" "$BIN" -join $GROUP -name Alice >"$OUT/alice.log" 2>&1 & pids+=($!)
-ip netns exec $P-h2 env DISPLAY=:$d2 HOME="$PWD/$OUT/home-Bob" "$BIN" -join $GROUP -name Bob >"$OUT/bob.log" 2>&1 & pids+=($!)
+ip netns exec $P-h1 env DISPLAY=:$d1 HOME="$PWD/$OUT/home-Alice" "$BIN" -join $GROUP -name Alice >"$OUT/alice.log" 2>&1 & alice=$!; pids+=($alice)
+ip netns exec $P-h2 env DISPLAY=:$d2 HOME="$PWD/$OUT/home-Bob" "$BIN" -join $GROUP -name Bob >"$OUT/bob.log" 2>&1 & bob=$!; pids+=($bob)
 
 window() { # display, title fragment
 	for _ in $(seq 1 100); do
@@ -89,4 +89,14 @@ echo "listener heard:"
 grep '"event":"message"' "$OUT/listen.jsonl" | sed 's/.*"from":"\([^"]*\)","text":"\([^"]*\)".*/  \1: \2/'
 n=$(grep -c '"event":"message"' "$OUT/listen.jsonl" || true)
 [ "$n" -eq 4 ] || { echo "FAIL: the listener heard $n messages, want 4"; exit 1; }
+# SIGTERM closes a window as the user would: it leaves and exits 0.
+for who in alice bob; do
+	pid=${!who}
+	kill -TERM "$pid"
+	for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$pid" 2>/dev/null; then echo "FAIL: $who's window did not close on SIGTERM"; exit 1; fi
+	code=0; wait "$pid" || code=$?
+	[ "$code" = 0 ] || { echo "FAIL: $who's window exited $code"; cat "$OUT/$who.log"; exit 1; }
+done
+echo "both windows closed cleanly on SIGTERM"
 echo "screenshots: $OUT/alice.png $OUT/bob.png"
