@@ -13,8 +13,8 @@ import (
 )
 
 // leaveTimeout bounds how long a command waits for the engine to confirm
-// it left; leaving closes sockets and cannot block for long.
-const leaveTimeout = 5 * time.Second
+// it left: lingering (netconf.Timing.LingerMax, 15 s) plus a margin.
+const leaveTimeout = 25 * time.Second
 
 func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
 	fs := flag.NewFlagSet("groupcast "+cmd, flag.ContinueOnError)
@@ -113,7 +113,7 @@ func (s *session) listen(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
-			s.leave()
+			s.leave(false)
 			return
 		case ev := <-s.e.Events():
 			if s.handle(ev) {
@@ -128,7 +128,7 @@ func (s *session) send(ctx context.Context, text string) {
 	for {
 		select {
 		case <-ctx.Done():
-			s.leave()
+			s.leave(false)
 			return
 		case ev := <-s.e.Events():
 			if s.handle(ev) {
@@ -136,12 +136,12 @@ func (s *session) send(ctx context.Context, text string) {
 			}
 			switch ev := ev.(type) {
 			case netconf.Sent:
-				s.leave()
+				s.leave(true) // answer repair requests until the group is quiet
 				return
 			case netconf.Error:
 				if ev.Op == "send" {
 					s.status = ExitFailure
-					s.leave()
+					s.leave(true)
 					return
 				}
 			}
@@ -150,7 +150,8 @@ func (s *session) send(ctx context.Context, text string) {
 }
 
 // chat sends each line of stdin and prints events; at end of input it
-// leaves once every line has been handed to the network.
+// leaves once every line has been handed to the network, lingering so the
+// last lines can still be repaired.
 func (s *session) chat(ctx context.Context, stdio IO) {
 	lines := make(chan string)
 	readErr := make(chan error, 1)
@@ -173,12 +174,12 @@ func (s *session) chat(ctx context.Context, stdio IO) {
 	in := lines
 	for {
 		if eof && pending == 0 {
-			s.leave()
+			s.leave(true)
 			return
 		}
 		select {
 		case <-ctx.Done():
-			s.leave()
+			s.leave(false)
 			return
 		case line := <-in:
 			if line == "" {
@@ -208,9 +209,10 @@ func (s *session) chat(ctx context.Context, stdio IO) {
 	}
 }
 
-// leave asks the engine to leave and prints events until it has.
-func (s *session) leave() {
-	s.e.Do(netconf.Leave{})
+// leave asks the engine to leave (lingering, or at once) and prints
+// events until it has.
+func (s *session) leave(linger bool) {
+	s.e.Do(netconf.Leave{Linger: linger})
 	timeout := time.After(leaveTimeout)
 	for {
 		select {

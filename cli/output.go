@@ -72,9 +72,22 @@ type (
 		Error string `json:"error"`
 		Input bool   `json:"input"`
 	}
-	jsonOverflow struct {
-		Event   string `json:"event"`
-		Dropped int    `json:"dropped"`
+	jsonPeer struct {
+		Event  string `json:"event"`
+		From   string `json:"from"`
+		Sender string `json:"sender"`
+		Host   string `json:"host,omitempty"`
+		Reason string `json:"reason,omitempty"`
+		Time   string `json:"time"`
+	}
+	jsonLost struct {
+		Event  string `json:"event"`
+		From   string `json:"from"`
+		Sender string `json:"sender"`
+		First  uint64 `json:"first"`
+		Last   uint64 `json:"last"`
+		Count  uint64 `json:"count"`
+		Time   string `json:"time"`
 	}
 )
 
@@ -109,8 +122,16 @@ func (p *printer) event(ev netconf.Event) {
 		}
 	case netconf.Error:
 		fmt.Fprintf(p.stderr, "groupcast: %s\n", oneLine(netconf.Explain(ev.Err)))
-	case netconf.Overflow:
-		fmt.Fprintf(p.stderr, "warning: %d messages were dropped because output could not keep up\n", ev.Dropped)
+	case netconf.PeerJoined:
+		fmt.Fprintf(p.stderr, "* %s (%s) joined\n", ev.Peer.Nick, hostOf(ev.Peer))
+	case netconf.PeerLeft:
+		how := "left"
+		if ev.Timeout {
+			how = "went silent and is taken to have left"
+		}
+		fmt.Fprintf(p.stderr, "* %s (%s) %s\n", ev.Peer.Nick, hostOf(ev.Peer), how)
+	case netconf.Lost:
+		fmt.Fprintf(p.stdout, "%s ⚠ %s\n", time.Now().Format("15:04:05"), ev.Sentence())
 	}
 }
 
@@ -142,8 +163,16 @@ func (p *printer) jsonEvent(ev netconf.Event) {
 		v = l
 	case netconf.Error:
 		v = jsonError{Event: "error", Op: ev.Op, Error: netconf.Explain(ev.Err), Input: netconf.IsInputError(ev.Err)}
-	case netconf.Overflow:
-		v = jsonOverflow{Event: "overflow", Dropped: ev.Dropped}
+	case netconf.PeerJoined:
+		v = jsonPeer{Event: "peer_joined", From: ev.Peer.Nick, Sender: ev.Peer.ID.String(), Host: hostOf(ev.Peer), Time: stamp(time.Now())}
+	case netconf.PeerLeft:
+		reason := "left"
+		if ev.Timeout {
+			reason = "timeout"
+		}
+		v = jsonPeer{Event: "peer_left", From: ev.Peer.Nick, Sender: ev.Peer.ID.String(), Host: hostOf(ev.Peer), Reason: reason, Time: stamp(time.Now())}
+	case netconf.Lost:
+		v = jsonLost{Event: "lost", From: ev.Peer.Nick, Sender: ev.Peer.ID.String(), First: ev.First, Last: ev.Last, Count: ev.Count(), Time: stamp(time.Now())}
 	default:
 		return
 	}
@@ -183,4 +212,11 @@ func printable(s string) string {
 		}
 		return r
 	}, s)
+}
+
+func hostOf(p netconf.Peer) string {
+	if p.Host.IsValid() {
+		return p.Host.String()
+	}
+	return ""
 }

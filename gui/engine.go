@@ -14,6 +14,7 @@ type Engine interface {
 	Do(netconf.Command) bool
 	Events() <-chan netconf.Event
 	Stats() netconf.Stats
+	Roster() []netconf.Peer
 	Close() error
 }
 

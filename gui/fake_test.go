@@ -21,6 +21,7 @@ type fakeEngine struct {
 	once   sync.Once
 	mu     sync.Mutex
 	stats  netconf.Stats
+	roster []netconf.Peer
 	closed bool
 }
 
@@ -43,6 +44,12 @@ func (f *fakeEngine) Stats() netconf.Stats {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.stats
+}
+
+func (f *fakeEngine) Roster() []netconf.Peer {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]netconf.Peer(nil), f.roster...)
 }
 
 func (f *fakeEngine) Close() error {

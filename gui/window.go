@@ -74,6 +74,7 @@ type window struct {
 	bar     *connBar
 	model   *logModel
 	view    *logView
+	roster  *rosterView
 	message *composer
 	send    *widget.Button
 	status  *widget.Label
@@ -99,6 +100,7 @@ func newWindow(a fyne.App, w fyne.Window, e Engine, ifaces Interfaces, cfg netco
 	}
 	ui.bar = newConnBar(cfg, ifaces, ui.toggle)
 	ui.view = newLogView(ui.model)
+	ui.roster = newRosterView(opts.now)
 	ui.message = newComposer(ui.sendMessage)
 	ui.send = widget.NewButtonWithIcon("Send", theme.MailSendIcon(), ui.sendMessage)
 	ui.status = widget.NewLabel("Not joined")
@@ -108,7 +110,9 @@ func newWindow(a fyne.App, w fyne.Window, e Engine, ifaces Interfaces, cfg netco
 	composerRow := container.NewBorder(nil, nil, nil, ui.send, ui.message)
 	top := container.NewVBox(ui.bar.content(w), widget.NewSeparator())
 	bottom := container.NewVBox(widget.NewSeparator(), composerRow, ui.status)
-	w.SetContent(container.NewBorder(top, bottom, nil, nil, ui.view.stack))
+	split := container.NewHSplit(ui.view.stack, ui.roster.box)
+	split.SetOffset(0.74)
+	w.SetContent(container.NewBorder(top, bottom, nil, nil, split))
 	w.SetOnClosed(ui.shutdown)
 	a.Lifecycle().SetOnEnteredForeground(func() { ui.focused = true })
 	a.Lifecycle().SetOnExitedForeground(func() { ui.focused = false })
@@ -130,7 +134,7 @@ func (ui *window) toggle() {
 		ui.join()
 	case stateJoined:
 		ui.setState(stateLeaving)
-		ui.push(netconf.Leave{})
+		ui.push(netconf.Leave{Linger: true}) // our last messages can still be repaired
 	}
 }
 
@@ -265,6 +269,7 @@ func (ui *window) apply(ev netconf.Event) {
 		}
 		ui.bar.validate()
 		ui.updateStatus()
+		ui.refreshRoster()
 	case netconf.Message:
 		ui.model.add(logEntry{at: ev.Received, kind: kindMessage, from: ev.From, text: ev.Text, colour: senderColour(ev.From)})
 	case netconf.Sent:
@@ -280,6 +285,7 @@ func (ui *window) apply(ev netconf.Event) {
 		}
 		ui.bar.refreshInterfaces(ui.bar.interfaceName())
 		ui.status.SetText("Not joined")
+		ui.refreshRoster()
 	case netconf.Error:
 		msg := netconf.Explain(ev.Err)
 		if ev.Op == "join" {
@@ -290,10 +296,29 @@ func (ui *window) apply(ev netconf.Event) {
 		}
 		ui.system(kindError, msg)
 		ui.bar.setHint(msg, widget.DangerImportance)
-	case netconf.Overflow:
-		ui.system(kindWarning, fmt.Sprintf("%d messages were dropped because the window could not keep up.", ev.Dropped))
+	case netconf.PeerJoined:
+		ui.system(kindSystem, fmt.Sprintf("%s (%s) joined.", ev.Peer.Nick, hostText(ev.Peer)))
+		ui.refreshRoster()
+	case netconf.PeerLeft:
+		how := "left"
+		if ev.Timeout {
+			how = "went silent and is taken to have left"
+		}
+		ui.system(kindSystem, fmt.Sprintf("%s (%s) %s.", ev.Peer.Nick, hostText(ev.Peer), how))
+		ui.refreshRoster()
+	case netconf.Lost:
+		ui.system(kindWarning, ev.Sentence()+".")
 	}
 }
+
+func hostText(p netconf.Peer) string {
+	if p.Host.IsValid() {
+		return p.Host.String()
+	}
+	return "unknown host"
+}
+
+func (ui *window) refreshRoster() { ui.roster.set(ui.engine.Roster()) }
 
 func (ui *window) system(k entryKind, text string) {
 	ui.model.add(logEntry{at: ui.opts.now(), kind: k, text: text})
@@ -325,6 +350,7 @@ func (ui *window) tick() {
 		case <-t.C:
 			ui.opts.do(func() {
 				ui.updateStatus()
+				ui.refreshRoster()
 				ui.view.checkScroll()
 			})
 		}
@@ -336,8 +362,8 @@ func (ui *window) updateStatus() {
 		return
 	}
 	j, st := ui.current, ui.engine.Stats()
-	ui.status.SetText(fmt.Sprintf("%s · %s · TTL %d · in %d · out %d · rejected %d",
-		j.Group, j.Interface.Label(), j.TTL, st.DatagramsIn, st.DatagramsOut, st.Rejected+st.OtherGroup))
+	ui.status.SetText(fmt.Sprintf("%s · %s · TTL %d · in %d · out %d · repaired %d · rejected %d",
+		j.Group, j.Interface.Label(), j.TTL, st.DatagramsIn, st.DatagramsOut, st.Recovered, st.Rejected+st.OtherGroup))
 }
 
 // shutdown leaves the group and stops every goroutine of the window.

@@ -2,9 +2,11 @@ package gui
 
 import (
 	"errors"
+	"net/netip"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
@@ -56,7 +58,7 @@ func TestJoinFlow(t *testing.T) {
 	h.engine.stats = netconf.Stats{DatagramsIn: 12, DatagramsOut: 3, Rejected: 2, OtherGroup: 1}
 	h.engine.mu.Unlock()
 	ui.updateStatus()
-	if want := "239.255.3.3:3333 · eth0 · 192.168.1.7 · TTL 1 · in 12 · out 3 · rejected 3"; ui.status.Text != want {
+	if want := "239.255.3.3:3333 · eth0 · 192.168.1.7 · TTL 1 · in 12 · out 3 · repaired 0 · rejected 3"; ui.status.Text != want {
 		t.Fatalf("status %q; want %q", ui.status.Text, want)
 	}
 }
@@ -150,7 +152,7 @@ func TestLeaveAndFailures(t *testing.T) {
 	ui := h.ui
 	cfg := h.joinAs("Alice")
 	test.Tap(ui.bar.join)
-	if _, ok := h.command().(netconf.Leave); !ok {
+	if l, ok := h.command().(netconf.Leave); !ok || !l.Linger {
 		t.Fatal("Leave did not send a leave command")
 	}
 	if ui.bar.join.Text != "Leaving…" || !ui.message.Disabled() {
@@ -179,10 +181,10 @@ func TestLeaveAndFailures(t *testing.T) {
 	if ui.bar.join.Text != "Join" || !strings.Contains(ui.bar.hint.Text, "interface is gone") {
 		t.Fatalf("interface gone: button %q, hint %q", ui.bar.join.Text, ui.bar.hint.Text)
 	}
-	h.emit(netconf.Overflow{Dropped: 5})
+	h.emit(netconf.Lost{Peer: netconf.Peer{Nick: "Bob"}, First: 4, Last: 6})
 	last, _ = ui.model.last()
-	if last.kind != kindWarning || !strings.Contains(last.text, "5 messages were dropped") {
-		t.Fatalf("overflow logged as %+v", last)
+	if last.kind != kindWarning || last.text != "3 messages from Bob could not be recovered." {
+		t.Fatalf("loss logged as %+v", last)
 	}
 }
 
@@ -265,5 +267,33 @@ func TestScrollFollowsUnlessScrolledUp(t *testing.T) {
 	test.Tap(ui.view.newBtn)
 	if !ui.view.atBottom() || ui.view.newBtn.Visible() {
 		t.Fatal("the new-messages button did not bring the log to the bottom")
+	}
+}
+
+func TestRosterShowsWhoIsThere(t *testing.T) {
+	h := newHarness(t, defaultCfg())
+	ui := h.ui
+	h.joinAs("Alice")
+	bob1 := netconf.Peer{ID: netconf.SenderID{1}, Nick: "Bob", Host: netip.MustParseAddr("198.18.0.5"), LastHeard: testTime}
+	bob2 := netconf.Peer{ID: netconf.SenderID{2}, Nick: "Bob", Host: netip.MustParseAddr("198.18.0.6"), LastHeard: testTime.Add(-30 * time.Second)}
+	h.engine.mu.Lock()
+	h.engine.roster = []netconf.Peer{bob2, {ID: netconf.SenderID{9}, Nick: "Alice", Self: true}, bob1}
+	h.engine.mu.Unlock()
+	h.emit(netconf.PeerJoined{Peer: bob1})
+	last, _ := ui.model.last()
+	if last.text != "Bob (198.18.0.5) joined." {
+		t.Fatalf("log line %q", last.text)
+	}
+	r := ui.roster
+	if r.title.Text != "In the group: 3" || len(r.peers) != 3 || !r.peers[0].Self {
+		t.Fatalf("roster %q %+v", r.title.Text, r.peers)
+	}
+	if d1, d2 := r.detail(r.peers[1]), r.detail(r.peers[2]); d1 != "198.18.0.5 · active" || d2 != "198.18.0.6 · heard 30s ago" {
+		t.Fatalf("two Bobs: %q and %q", d1, d2)
+	}
+	h.emit(netconf.PeerLeft{Peer: bob2, Timeout: true})
+	last, _ = ui.model.last()
+	if last.text != "Bob (198.18.0.6) went silent and is taken to have left." {
+		t.Fatalf("log line %q", last.text)
 	}
 }

@@ -17,24 +17,32 @@ func DefaultConfig() Config {
 	return Config{Group: DefaultGroup, TTL: DefaultTTL, Loopback: true}
 }
 
-// Check validates the configuration and resolves the interface. Warnings
-// are things to tell the user that do not stop the join (link-local
-// groups). Errors are *InputError when the user can fix them.
-func (c Config) Check() (Choice, []string, error) {
+// checkValues validates everything but the interface.
+func (c Config) checkValues() error {
 	if _, err := ParseGroupAddr(c.Group.Addr().String()); err != nil || !c.Group.IsValid() {
 		if err == nil {
 			err = inputErr("group", "no group given; write ADDRESS:PORT, for example %s", DefaultGroup)
 		}
-		return Choice{}, nil, err
+		return err
 	}
 	if c.Group.Port() == 0 {
-		return Choice{}, nil, inputErr("port", "port 0 is not usable; use 1 to 65535")
+		return inputErr("port", "port 0 is not usable; use 1 to 65535")
 	}
 	if err := ValidateTTL(c.TTL); err != nil {
-		return Choice{}, nil, err
+		return err
 	}
 	if err := ValidNick(c.Nick); err != nil {
-		return Choice{}, nil, inputErr("name", "the name must be 1 to %d bytes of text without control characters", MaxNickBytes)
+		return inputErr("name", "the name must be 1 to %d bytes of text without control characters", MaxNickBytes)
+	}
+	return nil
+}
+
+// Check validates the configuration and resolves the interface. Warnings
+// are things to tell the user that do not stop the join (link-local
+// groups). Errors are *InputError when the user can fix them.
+func (c Config) Check() (Choice, []string, error) {
+	if err := c.checkValues(); err != nil {
+		return Choice{}, nil, err
 	}
 	choice, err := ResolveInterface(c.Interface, c.Group.Addr())
 	if err != nil {

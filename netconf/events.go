@@ -1,6 +1,7 @@
 package netconf
 
 import (
+	"fmt"
 	"net/netip"
 	"time"
 )
@@ -14,8 +15,11 @@ type Join struct{ Config Config }
 // Send asks to send Text to the group.
 type Send struct{ Text string }
 
-// Leave asks to leave the group. Leaving when not joined does nothing.
-type Leave struct{}
+// Leave asks to leave the group. With Linger the engine first keeps
+// answering repair requests until the group has been quiet for a moment,
+// so the last messages reach everyone. Leaving when not joined does
+// nothing.
+type Leave struct{ Linger bool }
 
 func (Join) command()  {}
 func (Send) command()  {}
@@ -39,7 +43,8 @@ type Joined struct {
 	DstCheck bool
 }
 
-// Message is a message from another member.
+// Message is a message from another member, delivered in the sender's
+// order, exactly once.
 type Message struct {
 	From     string // the sender's nickname
 	Sender   SenderID
@@ -72,13 +77,49 @@ type Error struct {
 	Err error
 }
 
-// Overflow says Dropped messages were discarded because the consumer of
-// Events did not keep up; the engine's state is unaffected.
-type Overflow struct{ Dropped int }
+// PeerJoined says a member was heard for the first time.
+type PeerJoined struct{ Peer Peer }
 
+// PeerLeft says a member left: it announced it (Timeout false) or fell
+// silent for longer than the peer timeout.
+type PeerLeft struct {
+	Peer    Peer
+	Timeout bool
+}
+
+// Lost says a range of a sender's datagrams can no longer be delivered:
+// the sender no longer holds them, or is gone. Delivery goes on after it.
+type Lost struct {
+	Peer        Peer
+	First, Last uint64
+}
+
+// Count is how many datagrams were lost.
+func (l Lost) Count() uint64 { return l.Last - l.First + 1 }
+
+// Sentence says what the loss means to a person. A message longer than
+// one datagram counts once per datagram.
+func (l Lost) Sentence() string {
+	if n := l.Count(); n != 1 {
+		return fmt.Sprintf("%d messages from %s could not be recovered", n, l.Peer.Nick)
+	}
+	return fmt.Sprintf("1 message from %s could not be recovered", l.Peer.Nick)
+}
+
+// Peer is a member as the roster shows it. Two members with one nickname
+// are told apart by Host and ID.
+type Peer struct {
+	ID        SenderID
+	Nick      string
+	Host      netip.Addr
+	LastHeard time.Time
+	Self      bool
+}
 func (Joined) event()   {}
 func (Message) event()  {}
 func (Sent) event()     {}
 func (Left) event()     {}
 func (Error) event()    {}
-func (Overflow) event() {}
+func (PeerJoined) event() {}
+func (PeerLeft) event()   {}
+func (Lost) event()       {}

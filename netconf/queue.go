@@ -1,37 +1,24 @@
 package netconf
 
-// eventQueue holds events the consumer has not taken yet. Messages are
-// bounded by maxMessages; state events (joined, left, errors) are always
-// kept, so a slow consumer can lose chat lines, never the engine's state,
-// and is told how many it lost.
+// eventQueue holds events the consumer has not taken yet. When it holds
+// maxMessages messages the engine stops reading the network (the kernel
+// buffers, and what it drops is repaired), so a slow consumer slows
+// delivery down but loses nothing and never stalls the engine's loop.
 type eventQueue struct {
 	items       []Event
 	head        int
 	messages    int
 	maxMessages int
-	dropped     int
 }
 
 func (q *eventQueue) len() int { return len(q.items) - q.head }
 
+func (q *eventQueue) full() bool { return q.messages >= q.maxMessages }
+
 func (q *eventQueue) push(ev Event) {
 	if _, ok := ev.(Message); ok {
-		if q.messages >= q.maxMessages {
-			q.dropped++
-			return
-		}
 		q.messages++
 	}
-	// The loss is reported where it happened: before the next message
-	// that fits, or before any state event.
-	if _, isMsg := ev.(Message); q.dropped > 0 && (!isMsg || q.messages < q.maxMessages/2) {
-		q.append(Overflow{Dropped: q.dropped})
-		q.dropped = 0
-	}
-	q.append(ev)
-}
-
-func (q *eventQueue) append(ev Event) {
 	if q.head > 0 && q.head == len(q.items) {
 		q.items, q.head = q.items[:0], 0
 	}
@@ -54,10 +41,6 @@ func (q *eventQueue) pop() {
 	}
 	if q.len() == 0 {
 		q.items, q.head = q.items[:0], 0
-		if q.dropped > 0 {
-			q.append(Overflow{Dropped: q.dropped})
-			q.dropped = 0
-		}
 	} else if q.head > 1024 && q.head > len(q.items)/2 {
 		n := copy(q.items, q.items[q.head:])
 		clear(q.items[n:])

@@ -1,11 +1,11 @@
 package netconf
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/net/ipv4"
 )
@@ -22,9 +22,6 @@ type membership struct {
 	netIface *net.Interface
 	ttl      int
 	loopback bool
-	self     SenderID
-	nick     string
-	seq      uint64
 
 	rconn    net.PacketConn
 	receiver *ipv4.PacketConn
@@ -33,8 +30,8 @@ type membership struct {
 	dest     *net.UDPAddr
 	dstCheck bool // per-datagram destination check available
 
-	stop chan struct{}
-	wg   sync.WaitGroup
+	otherGroup *atomic.Uint64 // counts datagrams for other groups
+	closeOnce  sync.Once
 }
 
 func wrapSyscall(opt string, err error) error {
@@ -46,15 +43,14 @@ func wrapSyscall(opt string, err error) error {
 
 // openMembership opens both sockets and joins the group. On failure
 // nothing is left open.
-func openMembership(cfg Config, choice Choice, self SenderID) (m *membership, err error) {
+func openMembership(cfg Config, choice Choice, otherGroup *atomic.Uint64) (m *membership, err error) {
 	nif, err := net.InterfaceByIndex(choice.Index)
 	if err != nil {
 		return nil, &OpError{Op: "find interface " + choice.Name, Err: err}
 	}
 	m = &membership{
 		group: cfg.Group, iface: choice, netIface: nif, ttl: cfg.TTL, loopback: cfg.Loopback,
-		self: self, nick: cfg.Nick, stop: make(chan struct{}),
-		dest: net.UDPAddrFromAddrPort(cfg.Group),
+		dest: net.UDPAddrFromAddrPort(cfg.Group), otherGroup: otherGroup,
 	}
 	defer func() {
 		if err != nil {
@@ -108,63 +104,6 @@ func (m *membership) openSender() error {
 		return &OpError{Op: "set multicast loopback", Err: err}
 	}
 	return nil
-}
-
-// write sends one datagram to the group.
-func (m *membership) write(b []byte) error {
-	if _, err := m.sender.WriteTo(b, nil, m.dest); err != nil {
-		return &OpError{Op: fmt.Sprintf("send to %s", m.group), Err: err}
-	}
-	return nil
-}
-
-// readLoop feeds datagrams to out until the membership stops or the
-// socket fails. It owns buf; each datagram is copied out.
-func (m *membership) readLoop(out chan<- datagram) {
-	defer m.wg.Done()
-	buf := make([]byte, 64<<10)
-	for {
-		n, cm, src, err := m.receiver.ReadFrom(buf)
-		if err != nil {
-			select {
-			case <-m.stop:
-				return // closed on purpose
-			default:
-			}
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			select {
-			case out <- datagram{mem: m, err: &OpError{Op: fmt.Sprintf("receive on %s", m.iface.Name), Err: err}}:
-			case <-m.stop:
-			}
-			return
-		}
-		d := datagram{mem: m, data: append([]byte(nil), buf[:n]...)}
-		if ua, ok := src.(*net.UDPAddr); ok {
-			d.src = ua.AddrPort()
-		}
-		if cm != nil && cm.Dst != nil {
-			d.dst, _ = netip.AddrFromSlice(cm.Dst)
-			d.dst = d.dst.Unmap()
-		}
-		select {
-		case out <- d:
-		case <-m.stop:
-			return
-		}
-	}
-}
-
-// close leaves the group, closes both sockets and waits for the reader.
-// It is called once, by the engine's loop.
-func (m *membership) close() {
-	close(m.stop)
-	if m.receiver != nil {
-		_ = m.receiver.LeaveGroup(m.netIface, &net.UDPAddr{IP: m.group.Addr().AsSlice()})
-	}
-	m.closeSockets()
-	m.wg.Wait()
 }
 
 func (m *membership) closeSockets() {

@@ -26,8 +26,19 @@ const (
 	// HeaderSize is the fixed part before the nickname.
 	HeaderSize = 33
 	// MaxText is the longest DATA body that fits in one datagram whatever
-	// the nickname: 1400 - 33 - 64 - 2 - 2.
+	// the nickname: 1400 - 33 - 64 - 2 - 2. Longer text is fragmented.
 	MaxText = MaxDatagram - HeaderSize - MaxNickBytes - 2 - 2
+	// MaxFragmentText is the text carried by one fragment (the FRAG
+	// extension takes 7 bytes).
+	MaxFragmentText = MaxText - fragExtSize
+	// MaxMessage is the longest text a message may have: 64 KiB, sent as
+	// up to 51 fragments.
+	MaxMessage = 64 << 10
+	// MaxFragments bounds the fragment count a receiver accepts.
+	MaxFragments = (MaxMessage + MaxFragmentText - 1) / MaxFragmentText
+
+	extFrag     = 0x81 // critical: index u16, count u16
+	fragExtSize = 3 + 4
 
 	// critical marks an extension type a receiver must understand.
 	extCritical = 0x80
@@ -81,11 +92,23 @@ func (id SenderID) IsZero() bool { return id == SenderID{} }
 type Packet struct {
 	Kind   Kind
 	Sender SenderID
-	Seq    uint64 // per sender, starting at 1
-	Time   int64  // sender's clock, Unix microseconds
-	Nick   string
-	Body   []byte // UTF-8 text for KindData
+	// Seq is the DATA/REPAIR sequence number (from 1); in HELLO,
+	// HEARTBEAT and LEAVE it is the sender's highest DATA seq so far.
+	Seq  uint64
+	Time int64 // sender's clock, Unix microseconds
+	Nick string
+	Frag Frag   // DATA and REPAIR: which piece of a longer message
+	Body []byte // UTF-8 text for DATA and REPAIR (of the whole message once reassembled)
 }
+
+// Frag places a DATA datagram within a fragmented message: Count pieces
+// in consecutive sequence numbers, this one at Index. Count 0 means the
+// datagram is a whole message.
+type Frag struct {
+	Index, Count uint16
+}
+
+func (k Kind) carriesText() bool { return k == KindData || k == KindRepair }
 
 // Decode errors. A datagram that is not ours yields ErrNotGroupcast, so a
 // caller can tell a foreign datagram from a damaged one of ours.
@@ -110,10 +133,17 @@ func AppendEncode(dst []byte, p *Packet) ([]byte, error) {
 	if err := ValidNick(p.Nick); err != nil {
 		return dst, err
 	}
-	if p.Kind == KindData && !utf8.Valid(p.Body) {
+	if p.Kind.carriesText() && p.Frag.Count == 0 && !utf8.Valid(p.Body) {
 		return dst, ErrBadText
 	}
-	size := HeaderSize + len(p.Nick) + 2 + 2 + len(p.Body)
+	if p.Frag.Count > 0 && (p.Frag.Index >= p.Frag.Count || int(p.Frag.Count) > MaxFragments || !p.Kind.carriesText()) {
+		return dst, fmt.Errorf("%w: fragment %d of %d", ErrMalformed, p.Frag.Index, p.Frag.Count)
+	}
+	ext := 0
+	if p.Frag.Count > 0 {
+		ext = fragExtSize
+	}
+	size := HeaderSize + len(p.Nick) + 2 + ext + 2 + len(p.Body)
 	if size > MaxDatagram || len(p.Body) > 0xffff {
 		return dst, fmt.Errorf("%w: %d bytes", ErrTooLarge, size)
 	}
@@ -124,7 +154,12 @@ func AppendEncode(dst []byte, p *Packet) ([]byte, error) {
 	dst = binary.BigEndian.AppendUint64(dst, uint64(p.Time))
 	dst = append(dst, byte(len(p.Nick)))
 	dst = append(dst, p.Nick...)
-	dst = binary.BigEndian.AppendUint16(dst, 0) // no extensions in v1
+	dst = binary.BigEndian.AppendUint16(dst, uint16(ext))
+	if p.Frag.Count > 0 {
+		dst = append(dst, extFrag, 0, 4)
+		dst = binary.BigEndian.AppendUint16(dst, p.Frag.Index)
+		dst = binary.BigEndian.AppendUint16(dst, p.Frag.Count)
+	}
 	dst = binary.BigEndian.AppendUint16(dst, uint16(len(p.Body)))
 	dst = append(dst, p.Body...)
 	return dst, nil
@@ -179,7 +214,7 @@ func Decode(b []byte) (Packet, error) {
 	if extLen > len(rest) {
 		return p, fmt.Errorf("%w: extensions run past the end", ErrMalformed)
 	}
-	if err := checkExtensions(rest[:extLen]); err != nil {
+	if err := parseExtensions(rest[:extLen], &p); err != nil {
 		return p, err
 	}
 	rest = rest[extLen:]
@@ -193,15 +228,20 @@ func Decode(b []byte) (Packet, error) {
 		return p, fmt.Errorf("%w: body length %d, %d bytes left", ErrMalformed, bodyLen, len(rest))
 	}
 	p.Body = rest
-	if p.Kind == KindData && !utf8.Valid(p.Body) {
+	// A fragment may end inside a UTF-8 sequence: the reassembled text is
+	// checked instead.
+	if p.Kind.carriesText() && p.Frag.Count == 0 && !utf8.Valid(p.Body) {
 		return p, fmt.Errorf("%w: %w", ErrMalformed, ErrBadText)
+	}
+	if p.Frag.Count > 0 && !p.Kind.carriesText() {
+		return p, fmt.Errorf("%w: fragment of a %s", ErrMalformed, p.Kind)
 	}
 	return p, nil
 }
 
-// checkExtensions walks the type-length-value list. v1 defines no
-// extension, so any critical one means the datagram needs a newer reader.
-func checkExtensions(b []byte) error {
+// parseExtensions walks the type-length-value list. A critical extension
+// this code does not know means the datagram needs a newer reader.
+func parseExtensions(b []byte, p *Packet) error {
 	for len(b) > 0 {
 		if len(b) < 3 {
 			return fmt.Errorf("%w: truncated extension", ErrMalformed)
@@ -210,12 +250,96 @@ func checkExtensions(b []byte) error {
 		if n > len(b)-3 {
 			return fmt.Errorf("%w: extension %#x runs past the end", ErrMalformed, typ)
 		}
-		if typ&extCritical != 0 {
+		val := b[3 : 3+n]
+		switch {
+		case typ == extFrag:
+			if n != 4 || p.Frag.Count != 0 {
+				return fmt.Errorf("%w: bad fragment extension", ErrMalformed)
+			}
+			p.Frag = Frag{Index: binary.BigEndian.Uint16(val), Count: binary.BigEndian.Uint16(val[2:])}
+			if p.Frag.Count == 0 || p.Frag.Index >= p.Frag.Count || int(p.Frag.Count) > MaxFragments {
+				return fmt.Errorf("%w: fragment %d of %d", ErrMalformed, p.Frag.Index, p.Frag.Count)
+			}
+		case typ&extCritical != 0:
 			return fmt.Errorf("%w: needs extension %#x", ErrVersion, typ)
 		}
 		b = b[3+n:]
 	}
 	return nil
+}
+
+// Control is the body of HELLO, HEARTBEAT and LEAVE: where the sender's
+// repair buffer starts and when this incarnation of the sender started.
+type Control struct {
+	Trail   uint64 // lowest DATA seq the sender can still repair (highest+1 when none)
+	Started int64  // Unix microseconds
+}
+
+const controlSize = 16
+
+// AppendControl appends c as a control body.
+func AppendControl(dst []byte, c Control) []byte {
+	dst = binary.BigEndian.AppendUint64(dst, c.Trail)
+	return binary.BigEndian.AppendUint64(dst, uint64(c.Started))
+}
+
+// ParseControl reads the body of a HELLO, HEARTBEAT or LEAVE.
+func ParseControl(body []byte) (Control, error) {
+	if len(body) != controlSize {
+		return Control{}, fmt.Errorf("%w: control body of %d bytes", ErrMalformed, len(body))
+	}
+	return Control{Trail: binary.BigEndian.Uint64(body), Started: int64(binary.BigEndian.Uint64(body[8:]))}, nil
+}
+
+// Range is an inclusive span of sequence numbers.
+type Range struct{ First, Last uint64 }
+
+// Len is the number of sequence numbers in r.
+func (r Range) Len() uint64 { return r.Last - r.First + 1 }
+
+// Nack asks Target to repair the listed ranges of its DATA.
+type Nack struct {
+	Target SenderID
+	Ranges []Range
+}
+
+// MaxNackRanges bounds the ranges in one NACK.
+const MaxNackRanges = 32
+
+// AppendNack appends n as a NACK body.
+func AppendNack(dst []byte, n Nack) []byte {
+	dst = append(dst, n.Target[:]...)
+	rs := n.Ranges[:min(len(n.Ranges), MaxNackRanges)]
+	dst = append(dst, byte(len(rs)))
+	for _, r := range rs {
+		dst = binary.BigEndian.AppendUint64(dst, r.First)
+		dst = binary.BigEndian.AppendUint64(dst, r.Last)
+	}
+	return dst
+}
+
+// ParseNack reads the body of a NACK.
+func ParseNack(body []byte) (Nack, error) {
+	if len(body) < 9 {
+		return Nack{}, fmt.Errorf("%w: short NACK", ErrMalformed)
+	}
+	var n Nack
+	copy(n.Target[:], body)
+	count := int(body[8])
+	body = body[9:]
+	if count == 0 || count > MaxNackRanges || len(body) != 16*count || n.Target.IsZero() {
+		return Nack{}, fmt.Errorf("%w: NACK of %d ranges in %d bytes", ErrMalformed, count, len(body))
+	}
+	n.Ranges = make([]Range, count)
+	for i := range n.Ranges {
+		r := Range{First: binary.BigEndian.Uint64(body), Last: binary.BigEndian.Uint64(body[8:])}
+		if r.First == 0 || r.Last < r.First {
+			return Nack{}, fmt.Errorf("%w: NACK range %d-%d", ErrMalformed, r.First, r.Last)
+		}
+		n.Ranges[i] = r
+		body = body[16:]
+	}
+	return n, nil
 }
 
 // ValidNick reports whether nick can be sent: 1-64 bytes of UTF-8 with no

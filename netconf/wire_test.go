@@ -148,7 +148,11 @@ func TestDecodeRejects(t *testing.T) {
 		}), ErrMalformed},
 		{"bad utf-8 body", mod(func(b []byte) []byte { b[len(b)-1] = 0xff; return b }), ErrMalformed},
 		{"oversized", append(append([]byte(nil), Magic[:]...), make([]byte, MaxDatagram)...), ErrTooLarge},
-		{"critical extension", withExtension(t, 0x81, nil), ErrVersion},
+		{"critical extension", withExtension(t, 0x8f, nil), ErrVersion},
+		{"fragment extension short", withExtension(t, 0x81, []byte{0, 1}), ErrMalformed},
+		{"fragment index past count", withExtension(t, 0x81, []byte{0, 2, 0, 2}), ErrMalformed},
+		{"fragment count 0", withExtension(t, 0x81, []byte{0, 0, 0, 0}), ErrMalformed},
+		{"too many fragments", withExtension(t, 0x81, []byte{0, 0, 0xff, 0xff}), ErrMalformed},
 		{"extension past end", withRawExtensions(t, []byte{0x01, 0x00, 0x09}), ErrMalformed},
 		{"truncated extension", withRawExtensions(t, []byte{0x01}), ErrMalformed},
 	} {
@@ -227,5 +231,64 @@ func BenchmarkDecode(b *testing.B) {
 		if _, err := Decode(enc); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestFragmentRoundTrip(t *testing.T) {
+	p := samplePacket()
+	p.Frag = Frag{Index: 3, Count: 7}
+	p.Body = []byte{0xe4, 0xb8} // half of 世: fragments may split UTF-8
+	b := mustEncode(t, p)
+	got, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Frag != p.Frag || !bytes.Equal(got.Body, p.Body) {
+		t.Fatalf("got %+v", got)
+	}
+	p.Body = bytes.Repeat([]byte("x"), MaxFragmentText)
+	p.Nick = strings.Repeat("n", MaxNickBytes)
+	if b := mustEncode(t, p); len(b) != MaxDatagram {
+		t.Fatalf("a full fragment is %d bytes; want %d", len(b), MaxDatagram)
+	}
+	p.Kind = KindHello
+	if _, err := AppendEncode(nil, &p); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("fragment of a hello: %v", err)
+	}
+}
+
+func TestControlAndNackBodies(t *testing.T) {
+	c := Control{Trail: 17, Started: -5}
+	got, err := ParseControl(AppendControl(nil, c))
+	if err != nil || got != c {
+		t.Fatalf("control %+v, %v", got, err)
+	}
+	if _, err := ParseControl(make([]byte, 15)); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("short control: %v", err)
+	}
+	n := Nack{Target: SenderID{9, 9, 9, 9, 9, 9, 9, 9}, Ranges: []Range{{1, 1}, {5, 9}}}
+	gn, err := ParseNack(AppendNack(nil, n))
+	if err != nil || gn.Target != n.Target || len(gn.Ranges) != 2 || gn.Ranges[1] != (Range{5, 9}) {
+		t.Fatalf("nack %+v, %v", gn, err)
+	}
+	for name, body := range map[string][]byte{
+		"empty":       nil,
+		"no ranges":   append(n.Target[:], 0),
+		"zero target": AppendNack(nil, Nack{Ranges: []Range{{1, 2}}}),
+		"reversed":    AppendNack(nil, Nack{Target: n.Target, Ranges: []Range{{9, 5}}}),
+		"zero seq":    AppendNack(nil, Nack{Target: n.Target, Ranges: []Range{{0, 5}}}),
+		"count lies":  append(AppendNack(nil, n), 0),
+		"too many":    append(append(n.Target[:], 33), make([]byte, 33*16)...),
+	} {
+		if _, err := ParseNack(body); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+	many := Nack{Target: n.Target}
+	for i := range uint64(40) {
+		many.Ranges = append(many.Ranges, Range{i*10 + 1, i*10 + 2})
+	}
+	if gn, _ := ParseNack(AppendNack(nil, many)); len(gn.Ranges) != MaxNackRanges {
+		t.Fatalf("a NACK carries %d ranges; want at most %d", len(gn.Ranges), MaxNackRanges)
 	}
 }

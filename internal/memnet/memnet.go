@@ -1,0 +1,112 @@
+// Package memnet is an in-memory multicast bus for protocol tests: every
+// datagram written by a member reaches every member (itself included, as
+// with multicast loopback), through bounded inboxes that drop when full,
+// as a socket's receive buffer does.
+package memnet
+
+import (
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// InboxSize is how many datagrams a member's inbox holds.
+const InboxSize = 8192
+
+// Hub is one multicast group.
+type Hub struct {
+	mu      sync.RWMutex
+	members map[*Conn]struct{}
+	next    atomic.Uint32
+}
+
+// NewHub returns an empty group.
+func NewHub() *Hub { return &Hub{members: map[*Conn]struct{}{}} }
+
+// Group is the address members write to; any address works.
+var Group = net.UDPAddrFromAddrPort(netip.MustParseAddrPort("239.255.0.1:9"))
+
+type packet struct {
+	b   []byte
+	src *net.UDPAddr
+}
+
+// Conn is one member: a net.PacketConn on the bus.
+type Conn struct {
+	hub     *Hub
+	addr    *net.UDPAddr
+	inbox   chan packet
+	closed  chan struct{}
+	once    sync.Once
+	Dropped atomic.Uint64 // datagrams lost to a full inbox
+}
+
+// Join adds a member with its own address (198.18.x.y:port).
+func (h *Hub) Join() *Conn {
+	n := h.next.Add(1)
+	c := &Conn{
+		hub:    h,
+		addr:   &net.UDPAddr{IP: net.IPv4(198, 18, byte(n>>8), byte(n)), Port: 40000 + int(n%20000)},
+		inbox:  make(chan packet, InboxSize),
+		closed: make(chan struct{}),
+	}
+	h.mu.Lock()
+	h.members[c] = struct{}{}
+	h.mu.Unlock()
+	return c
+}
+
+// WriteTo delivers b to every member, whatever addr is.
+func (c *Conn) WriteTo(b []byte, _ net.Addr) (int, error) {
+	select {
+	case <-c.closed:
+		return 0, net.ErrClosed
+	default:
+	}
+	c.hub.mu.RLock()
+	defer c.hub.mu.RUnlock()
+	for m := range c.hub.members {
+		p := packet{b: append([]byte(nil), b...), src: c.addr}
+		select {
+		case m.inbox <- p:
+		default:
+			m.Dropped.Add(1)
+		}
+	}
+	return len(b), nil
+}
+
+// ReadFrom returns the next datagram, or net.ErrClosed after Close.
+func (c *Conn) ReadFrom(b []byte) (int, net.Addr, error) {
+	select {
+	case p := <-c.inbox:
+		return copy(b, p.b), p.src, nil
+	case <-c.closed:
+		return 0, nil, net.ErrClosed
+	}
+}
+
+// Close leaves the bus.
+func (c *Conn) Close() error {
+	c.once.Do(func() {
+		c.hub.mu.Lock()
+		delete(c.hub.members, c)
+		c.hub.mu.Unlock()
+		close(c.closed)
+	})
+	return nil
+}
+
+// LocalAddr is the member's address.
+func (c *Conn) LocalAddr() net.Addr { return c.addr }
+
+// SetDeadline is not supported; it does nothing.
+func (c *Conn) SetDeadline(time.Time) error { return nil }
+
+// SetReadDeadline is not supported; it does nothing.
+func (c *Conn) SetReadDeadline(time.Time) error { return nil }
+
+// SetWriteDeadline is not supported; it does nothing.
+func (c *Conn) SetWriteDeadline(time.Time) error { return nil }

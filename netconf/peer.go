@@ -1,0 +1,185 @@
+package netconf
+
+import (
+	"net/netip"
+	"time"
+	"unicode/utf8"
+)
+
+// peer is what a member knows of another sender: presence, and the
+// receive side of reliable delivery (in order, exactly once, with gaps
+// repaired by NACK or declared lost).
+type peer struct {
+	id        SenderID
+	nick      string
+	host      netip.Addr
+	src       netip.AddrPort // where its datagrams come from (the sender socket)
+	firstSeen time.Time
+	lastHeard time.Time
+
+	synced   bool      // the start point is known
+	syncBy   time.Time // deadline to pick a start point without a control datagram
+	expected uint64    // next seq to deliver
+	highest  uint64    // highest seq known to exist
+	held     map[uint64]heldData
+
+	nackAt  time.Time // when to ask for what is missing; zero: nothing scheduled
+	partial *reassembly
+}
+
+type heldData struct {
+	time int64
+	nick string
+	frag Frag
+	body []byte
+	kind Kind
+}
+
+// reassembly collects the fragments of one message, which arrive in order.
+type reassembly struct {
+	firstSeq uint64
+	count    uint16
+	next     uint16
+	time     int64
+	nick     string
+	text     []byte
+	started  time.Time
+}
+
+func newPeer(id SenderID, now time.Time, src netip.AddrPort) *peer {
+	return &peer{id: id, host: src.Addr(), src: src, firstSeen: now, lastHeard: now, held: map[uint64]heldData{}}
+}
+
+// missing lists the gaps between expected and highest (within the
+// window), at most MaxNackRanges of them.
+func (p *peer) missing(window uint64) []Range {
+	if !p.synced || p.highest < p.expected {
+		return nil
+	}
+	last := min(p.highest, p.expected+window-1)
+	var out []Range
+	for s := p.expected; s <= last && len(out) < MaxNackRanges; s++ {
+		if _, ok := p.held[s]; ok {
+			continue
+		}
+		r := Range{First: s, Last: s}
+		for r.Last < last {
+			if _, ok := p.held[r.Last+1]; ok {
+				break
+			}
+			r.Last++
+		}
+		out = append(out, r)
+		s = r.Last
+	}
+	return out
+}
+
+// covers reports whether the ranges of an overheard NACK include every
+// range we are missing, so our own NACK would add nothing.
+func covers(asked, want []Range) bool {
+	if len(want) == 0 {
+		return false
+	}
+	for _, w := range want {
+		ok := false
+		for _, a := range asked {
+			if a.First <= w.First && a.Last >= w.Last {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// delivery is what the peer hands the engine, in order.
+type delivery struct {
+	msg  *Message
+	lost *Range
+}
+
+// deliverReady moves contiguous data from held to out, reassembling
+// fragments.
+func (p *peer) deliverReady(now time.Time, out []delivery) []delivery {
+	for {
+		d, ok := p.held[p.expected]
+		if !ok {
+			return out
+		}
+		delete(p.held, p.expected)
+		seq := p.expected
+		p.expected++
+		out = p.accept(now, seq, d, out)
+	}
+}
+
+// giveUpBefore stops waiting for anything below to: what is held there is
+// delivered, each gap is declared lost, and delivery goes on from to.
+func (p *peer) giveUpBefore(now time.Time, to uint64, out []delivery) []delivery {
+	var gap *Range
+	for s := p.expected; s < to; s++ {
+		d, ok := p.held[s]
+		if !ok {
+			if gap == nil {
+				gap = &Range{First: s}
+			}
+			gap.Last = s
+			continue
+		}
+		if gap != nil {
+			out = p.lose(*gap, out)
+			gap = nil
+		}
+		delete(p.held, s)
+		p.expected = s + 1
+		out = p.accept(now, s, d, out)
+	}
+	if gap != nil {
+		out = p.lose(*gap, out)
+	}
+	p.expected = max(p.expected, to)
+	return p.deliverReady(now, out)
+}
+
+// lose reports a gap; a message with a piece in it cannot be shown.
+func (p *peer) lose(r Range, out []delivery) []delivery {
+	p.partial = nil
+	p.expected = r.Last + 1
+	return append(out, delivery{lost: &r})
+}
+
+func (p *peer) accept(now time.Time, seq uint64, d heldData, out []delivery) []delivery {
+	if d.frag.Count == 0 {
+		p.partial = nil
+		return append(out, delivery{msg: p.message(seq, d.time, d.nick, d.body)})
+	}
+	if d.frag.Index == 0 {
+		p.partial = &reassembly{firstSeq: seq, count: d.frag.Count, time: d.time, nick: d.nick, started: now}
+	}
+	r := p.partial
+	if r == nil || r.count != d.frag.Count || r.next != d.frag.Index || len(r.text)+len(d.body) > MaxMessage {
+		// A piece of a message whose start was lost (and reported), or a
+		// sender that breaks the rules: nothing to show.
+		p.partial = nil
+		return out
+	}
+	r.text = append(r.text, d.body...)
+	r.next++
+	if r.next < r.count {
+		return out
+	}
+	p.partial = nil
+	if !utf8.Valid(r.text) {
+		rg := Range{First: r.firstSeq, Last: seq}
+		return append(out, delivery{lost: &rg})
+	}
+	return append(out, delivery{msg: p.message(r.firstSeq, r.time, r.nick, r.text)})
+}
+
+func (p *peer) message(seq uint64, t int64, nick string, body []byte) *Message {
+	return &Message{From: nick, Sender: p.id, Seq: seq, Sent: time.UnixMicro(t), Text: string(body)}
+}

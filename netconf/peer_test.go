@@ -1,0 +1,116 @@
+package netconf
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+)
+
+func testPeer() *peer {
+	p := newPeer(SenderID{7}, time.Unix(0, 0), netip.MustParseAddrPort("198.18.0.9:5000"))
+	p.synced, p.expected = true, 1
+	return p
+}
+
+func hold(p *peer, seq uint64, body string, f Frag) {
+	p.held[seq] = heldData{body: []byte(body), frag: f, nick: "Bob"}
+	p.highest = max(p.highest, seq)
+}
+
+// describe renders deliveries as "text" and "lost a-b".
+func describe(out []delivery) string {
+	var s []string
+	for _, d := range out {
+		if d.msg != nil {
+			s = append(s, d.msg.Text)
+		} else {
+			s = append(s, fmt.Sprintf("lost %d-%d", d.lost.First, d.lost.Last))
+		}
+	}
+	return strings.Join(s, ",")
+}
+
+func TestPeerMissingAndCovers(t *testing.T) {
+	p := testPeer()
+	for _, s := range []uint64{2, 3, 6, 9} {
+		hold(p, s, "x", Frag{})
+	}
+	want := []Range{{1, 1}, {4, 5}, {7, 8}}
+	got := p.missing(8192)
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("missing %v; want %v", got, want)
+	}
+	if got := p.missing(5); fmt.Sprint(got) != fmt.Sprint([]Range{{1, 1}, {4, 5}}) {
+		t.Fatalf("missing within a window of 5: %v", got)
+	}
+	if !covers([]Range{{1, 8}}, want) || covers([]Range{{1, 5}}, want) || covers(want, nil) {
+		t.Fatal("covers is wrong")
+	}
+}
+
+func TestPeerGiveUpDeliversWhatIsHeld(t *testing.T) {
+	p := testPeer()
+	hold(p, 2, "two", Frag{})
+	hold(p, 4, "four", Frag{})
+	hold(p, 7, "seven", Frag{})
+	out := p.giveUpBefore(time.Now(), 6, nil)
+	if got := describe(out); got != "lost 1-1,two,lost 3-3,four,lost 5-5" {
+		t.Fatalf("got %s", got)
+	}
+	if p.expected != 6 {
+		t.Fatalf("expected %d", p.expected)
+	}
+	hold(p, 6, "six", Frag{})
+	if got := describe(p.deliverReady(time.Now(), nil)); got != "six,seven" {
+		t.Fatalf("then %s", got)
+	}
+}
+
+func TestPeerReassembly(t *testing.T) {
+	p := testPeer()
+	hold(p, 1, "hel", Frag{0, 3})
+	hold(p, 2, "lo ", Frag{1, 3})
+	hold(p, 3, "世界", Frag{2, 3})
+	hold(p, 4, "plain", Frag{})
+	if got := describe(p.deliverReady(time.Now(), nil)); got != "hello 世界,plain" {
+		t.Fatalf("got %s", got)
+	}
+	m := p.deliverReady(time.Now(), nil)
+	if len(m) != 0 {
+		t.Fatalf("extra %s", describe(m))
+	}
+
+	// A piece without its start (lost and reported) shows nothing.
+	p = testPeer()
+	hold(p, 2, "orphan", Frag{1, 2})
+	hold(p, 3, "ok", Frag{})
+	if got := describe(p.giveUpBefore(time.Now(), 2, nil)); got != "lost 1-1,ok" {
+		t.Fatalf("orphan piece: %s", got)
+	}
+
+	// A sender that changes the count mid-message, or sends broken UTF-8.
+	p = testPeer()
+	hold(p, 1, "a", Frag{0, 3})
+	hold(p, 2, "b", Frag{1, 4})
+	hold(p, 3, "\xe4\xb8", Frag{0, 2})
+	hold(p, 4, "\xff", Frag{1, 2})
+	hold(p, 5, "fine", Frag{})
+	if got := describe(p.deliverReady(time.Now(), nil)); got != "lost 3-4,fine" {
+		t.Fatalf("broken fragments: %s", got)
+	}
+}
+
+func TestPeerReassemblyIsBounded(t *testing.T) {
+	p := testPeer()
+	piece := strings.Repeat("x", MaxFragmentText)
+	n := uint16(MaxFragments)
+	for i := range n {
+		hold(p, uint64(i)+1, piece, Frag{i, n})
+	}
+	out := p.deliverReady(time.Now(), nil)
+	if len(out) != 0 || p.partial != nil {
+		t.Fatalf("a message over %d bytes was assembled: %s", MaxMessage, describe(out))
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package netconf
+
+const raceEnabled = false

@@ -1,0 +1,45 @@
+package netconf
+
+import "time"
+
+// Timing holds the reliability and presence timers and limits. The
+// defaults follow the systems in docs/PROTOCOL.md (NAKACK2, PGM, NORM,
+// Aeron) scaled for a LAN; tests may shorten them.
+type Timing struct {
+	NackDelay    time.Duration // a first NACK waits a random 0..NackDelay, so one receiver's NACK can silence the others
+	NackRetry    time.Duration // then this long (plus up to a quarter more) for the repair before asking again
+	RepairLinger time.Duration // a sender repairs one datagram at most once per RepairLinger, however many ask
+	HelloRepeats []time.Duration
+	DataBeats    []time.Duration // heartbeats after data, so a lost last message is noticed quickly
+	Heartbeat    time.Duration   // ambient heartbeat interval
+	PeerTimeout  time.Duration   // silence after which a peer has left
+	SyncWait     time.Duration   // a new sender's data waits this long for its HELLO or heartbeat
+	BufferAge    time.Duration   // the retransmit buffer keeps data this long...
+	BufferBytes  int             // ...and at most this many bytes of datagrams
+	Window       uint64          // datagrams held per sender ahead of the next one to deliver
+	LingerQuiet  time.Duration   // leaving with linger waits for this much quiet...
+	LingerMax    time.Duration   // ...but no longer than this
+	LeaveRepeats []time.Duration // LEAVE is sent at these offsets
+	MaxRepairs   int             // repairs sent for one NACK
+}
+
+// DefaultTiming is what the engine uses unless told otherwise.
+func DefaultTiming() Timing {
+	return Timing{
+		NackDelay:    20 * time.Millisecond,
+		NackRetry:    120 * time.Millisecond,
+		RepairLinger: 15 * time.Millisecond,
+		HelloRepeats: []time.Duration{0, 100 * time.Millisecond, 300 * time.Millisecond},
+		DataBeats:    []time.Duration{50 * time.Millisecond, 150 * time.Millisecond, 350 * time.Millisecond, 750 * time.Millisecond},
+		Heartbeat:    time.Second,
+		PeerTimeout:  5 * time.Second,
+		SyncWait:     300 * time.Millisecond,
+		BufferAge:    60 * time.Second,
+		BufferBytes:  16 << 20,
+		Window:       8192,
+		LingerQuiet:  1500 * time.Millisecond,
+		LingerMax:    15 * time.Second,
+		LeaveRepeats: []time.Duration{0, 60 * time.Millisecond, 120 * time.Millisecond, 180 * time.Millisecond},
+		MaxRepairs:   512,
+	}
+}
