@@ -115,11 +115,12 @@ type Peer struct {
 	LastHeard time.Time
 	Self      bool
 }
-func (Joined) event()   {}
-func (Message) event()  {}
-func (Sent) event()     {}
-func (Left) event()     {}
-func (Error) event()    {}
+
+func (Joined) event()     {}
+func (Message) event()    {}
+func (Sent) event()       {}
+func (Left) event()       {}
+func (Error) event()      {}
 func (PeerJoined) event() {}
 func (PeerLeft) event()   {}
 func (Lost) event()       {}
