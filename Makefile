@@ -9,7 +9,7 @@ APT_PKGS  := libgl1-mesa-dev xorg-dev pkg-config
 LAB_PKGS  := iproute2 nftables
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run build test test-unit gui-lab fuzz vet lint deps lab-deps bench clean
+.PHONY: run build test test-unit reliability gui-lab fuzz vet lint deps lab-deps bench clean
 
 run: build
 	./$(BIN) $(ARGS)
@@ -28,6 +28,12 @@ test: build lab-deps
 # Fast loop while developing: no race detector, no lab.
 test-unit:
 	$(GO) test -short -tags $(TAGS) ./netconf/ ./cli/
+
+# The in-process reliability proofs at full size (make test runs them
+# scaled down under the race detector): 5 senders x 10 000 messages to 5
+# receivers at 1/10/20% loss, and repair overhead with 5 and 20 receivers.
+reliability:
+	$(GO) test -count=1 -v -run 'TestReliableDeliveryUnderLoss|TestRepairOverhead' ./netconf/ | grep -E '^(=== RUN|--- |\s+reliable_test|ok|FAIL|PASS)'
 
 # Two windows on two lab hosts talk by typing (Xvfb + xdotool), with a
 # headless sender and listener; screenshots land in tmp/gui-lab/. Root only.

@@ -93,3 +93,35 @@ func (l *Lab) Run(host, name string, args ...string) (code int, stdout, stderr s
 	}
 	return 0, o.String(), e.String()
 }
+
+// DropUDP makes host drop percent% of the UDP it receives, at random, with
+// nftables, and returns a function that reads how many it dropped so far.
+func (l *Lab) DropUDP(host string, percent int) func() int {
+	l.t.Helper()
+	if _, err := exec.LookPath("nft"); err != nil {
+		l.t.Skip("loss tests need nft (Debian package nftables)")
+	}
+	rules := fmt.Sprintf(`table inet gcloss {
+	chain in {
+		type filter hook input priority 0; policy accept;
+		meta l4proto udp numgen random mod 100 < %d counter drop
+	}
+}
+`, percent)
+	cmd := l.Command(host, "nft", "-f", "-")
+	cmd.Stdin = strings.NewReader(rules)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		l.t.Fatalf("nft on %s: %v: %s", host, err, out)
+	}
+	return func() int {
+		out, err := l.Command(host, "nft", "list", "chain", "inet", "gcloss", "in").CombinedOutput()
+		if err != nil {
+			l.t.Fatalf("read nft counter on %s: %v: %s", host, err, out)
+		}
+		var n int
+		if i := strings.Index(string(out), "counter packets "); i >= 0 {
+			fmt.Sscanf(string(out[i+len("counter packets "):]), "%d", &n)
+		}
+		return n
+	}
+}

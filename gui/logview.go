@@ -26,6 +26,7 @@ type logView struct {
 	template float32
 	unseen   int
 	width    float32 // row width the heights were measured for
+	resized  int     // heights changed so far: rows measured while scrolling
 }
 
 func newLogView(m *logModel) *logView {
@@ -75,6 +76,7 @@ func (v *logView) setHeight(id int, h float32) {
 		return
 	}
 	v.extra += h - old
+	v.resized++
 	v.heights[id] = h
 	v.list.SetItemHeight(id, h)
 }
@@ -106,7 +108,7 @@ func (v *logView) appended(n int, follow, trimmed bool) {
 	}
 	v.list.Refresh()
 	if follow {
-		v.list.ScrollToBottom()
+		v.scrollToBottom()
 		v.unseen = 0
 		v.newBtn.Hide()
 		return
@@ -123,8 +125,12 @@ func (v *logView) appended(n int, follow, trimmed bool) {
 // down by hand; row heights are remeasured when the width changed.
 func (v *logView) checkScroll() {
 	if w := v.list.Size().Width; w != v.width {
+		follow := v.unseen == 0 && v.atBottom()
 		v.width = w
 		v.list.Refresh()
+		if follow {
+			v.scrollToBottom()
+		}
 	}
 	if v.unseen > 0 && v.atBottom() {
 		v.unseen = 0
@@ -132,8 +138,20 @@ func (v *logView) checkScroll() {
 	}
 }
 
+// scrollToBottom scrolls until the last row is fully in view: rows that
+// come into view are measured then, and a wrapped one grows the content.
+func (v *logView) scrollToBottom() {
+	for range 4 {
+		before := v.resized
+		v.list.ScrollToBottom()
+		if v.resized == before {
+			return
+		}
+	}
+}
+
 func (v *logView) jumpToBottom() {
-	v.list.ScrollToBottom()
+	v.scrollToBottom()
 	v.unseen = 0
 	v.newBtn.Hide()
 }

@@ -58,11 +58,3 @@ func (b *sendBuffer) evict(now time.Time, maxAge time.Duration, maxBytes int) {
 		b.entries, b.head = b.entries[:n], 0
 	}
 }
-
-// oldest is when the oldest held datagram was sent.
-func (b *sendBuffer) oldest() (time.Time, bool) {
-	if b.len() == 0 {
-		return time.Time{}, false
-	}
-	return b.entries[b.head].at, true
-}
