@@ -1,6 +1,8 @@
 # Groupcast: `make run` opens the app, `make test` runs every test.
 # Both install what they need on Debian/Ubuntu (apt-get) when it is missing.
 
+SHELL     := /bin/bash
+.SHELLFLAGS := -o pipefail -ec
 GO        ?= go
 TAGS      := migrated_fynedo
 BIN       := groupcast

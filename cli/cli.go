@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"os/user"
 	"strings"
 	"unicode/utf8"
@@ -73,6 +74,9 @@ Options of listen, send and chat:
   -ttl N            hops the messages may cross, 0-255 (default 1: this network only)
   -loopback=false   do not let other programs on this computer hear you
   -json             one JSON object per event on standard output
+  -key-file FILE    make the group private with the passphrase in FILE
+                    (or set GROUPCAST_KEY; -key PASSPHRASE works but shows
+                    it in the process list)
 
 On a computer with several networks (Wi-Fi and cable, or a VPN), name the
 interface with -iface: multicast is joined and sent on that one only.
@@ -89,8 +93,10 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 // options are the flags shared by every way of joining.
 type options struct {
 	group, iface, name string
+	key, keyFile       string
 	ttl                int
 	loopback, json     bool
+	warnings           []string // said on stderr before joining
 }
 
 func (o *options) register(fs *flag.FlagSet, groupFlag string) {
@@ -99,6 +105,33 @@ func (o *options) register(fs *flag.FlagSet, groupFlag string) {
 	fs.StringVar(&o.name, "name", DefaultNick(), "your name")
 	fs.IntVar(&o.ttl, "ttl", netconf.DefaultTTL, "multicast TTL, 0-255")
 	fs.BoolVar(&o.loopback, "loopback", true, "let programs on this computer hear you")
+	fs.StringVar(&o.key, "key", "", "passphrase of a private group (visible in the process list: prefer -key-file or GROUPCAST_KEY)")
+	fs.StringVar(&o.keyFile, "key-file", "", "file holding the passphrase of a private group")
+}
+
+// minPassphrase is the length under which we warn: one captured datagram
+// lets anyone try passphrases offline, at Argon2id's cost per guess.
+const minPassphrase = 12
+
+// passphrase finds the group's passphrase: -key-file, then -key, then
+// $GROUPCAST_KEY. It is never printed.
+func (o *options) passphrase() (string, error) {
+	switch {
+	case o.keyFile != "":
+		b, err := os.ReadFile(o.keyFile)
+		if err != nil {
+			return "", &netconf.InputError{Field: "key", Msg: fmt.Sprintf("cannot read the passphrase file: %v", err)}
+		}
+		p := strings.TrimRight(string(b), "\r\n")
+		if p == "" {
+			return "", &netconf.InputError{Field: "key", Msg: fmt.Sprintf("the passphrase file %s is empty", o.keyFile)}
+		}
+		return p, nil
+	case o.key != "":
+		o.warnings = append(o.warnings, "-key shows the passphrase to other users of this computer in the process list; prefer -key-file FILE or GROUPCAST_KEY")
+		return o.key, nil
+	}
+	return os.Getenv("GROUPCAST_KEY"), nil
 }
 
 // config validates the options into an engine configuration; its errors
@@ -112,6 +145,12 @@ func (o *options) config() (netconf.Config, error) {
 	cfg.Group, cfg.TTL, cfg.Loopback, cfg.Nick = g, o.ttl, o.loopback, o.name
 	if o.iface != "auto" {
 		cfg.Interface = o.iface
+	}
+	if cfg.Passphrase, err = o.passphrase(); err != nil {
+		return cfg, err
+	}
+	if p := cfg.Passphrase; p != "" && len([]rune(p)) < minPassphrase {
+		o.warnings = append(o.warnings, fmt.Sprintf("a passphrase under %d characters can be guessed from one captured datagram; use a long generated one", minPassphrase))
 	}
 	if _, _, err := cfg.Check(); err != nil {
 		return cfg, err

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/netip"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -239,5 +240,60 @@ func TestTextOutputIsSafe(t *testing.T) {
 	want := "03:04:05 Eve: hi\uFFFD[2Jthere\n         second\tline\n"
 	if out.String() != want {
 		t.Fatalf("got %q; want %q", out.String(), want)
+	}
+}
+
+func TestPrivateGroupOnLoopback(t *testing.T) {
+	lo := loopback(t)
+	group := "239.255.3.4:" + freePort(t)
+	dir := t.TempDir()
+	keyFile := dir + "/key"
+	if err := os.WriteFile(keyFile, []byte("a long shared passphrase\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args    []string
+		mention string
+	}{
+		{[]string{"listen", "-iface", lo, "-key-file", dir + "/missing"}, "cannot read the passphrase file"},
+		{[]string{"listen", "-iface", lo, "-key-file", os.DevNull}, "is empty"},
+	} {
+		code, _, stderr := run(t, context.Background(), "", tc.args...)
+		if code != ExitUsage || !strings.Contains(stderr, tc.mention) {
+			t.Fatalf("%v: exit %d, stderr %q", tc.args, code, stderr)
+		}
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	start := func(args ...string) (*syncBuffer, chan int) {
+		var out, errOut syncBuffer
+		done := make(chan int, 1)
+		go func() {
+			done <- Run(ctx, args, IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut}, nil)
+		}()
+		waitFor(t, &out, "joined", func(s string) bool { return strings.Contains(s, `"event":"joined"`) })
+		return &out, done
+	}
+	friend, friendDone := start("listen", "-group", group, "-iface", lo, "-name", "Friend", "-key-file", keyFile, "-json")
+	t.Setenv("GROUPCAST_KEY", "somebody else's passphrase")
+	stranger, strangerDone := start("listen", "-group", group, "-iface", lo, "-name", "Stranger", "-json")
+
+	code, _, stderr := run(t, context.Background(), "", "send", "-group", group, "-iface", lo, "-name", "Alice", "-key", "a long shared passphrase", "for friends only")
+	if code != ExitOK || !strings.Contains(stderr, "process list") || !strings.Contains(stderr, "(private: passphrase)") {
+		t.Fatalf("send exit %d, stderr %q", code, stderr)
+	}
+	waitFor(t, friend, "the message", func(s string) bool { return strings.Contains(s, `"text":"for friends only"`) })
+	waitFor(t, stranger, "the unreadable report", func(s string) bool {
+		return strings.Contains(s, `"event":"unreadable","reason":"other_passphrase"`)
+	})
+	cancel()
+	<-friendDone
+	<-strangerDone
+	if strings.Contains(stranger.String(), "for friends only") || strings.Contains(stranger.String(), `"event":"message"`) {
+		t.Fatalf("the stranger read: %s", stranger.String())
+	}
+	if strings.Contains(friend.String()+stranger.String(), "a long shared passphrase") {
+		t.Fatal("the passphrase was printed")
 	}
 }

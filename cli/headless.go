@@ -47,6 +47,9 @@ func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
 	if err != nil {
 		return usageError(stdio, err)
 	}
+	for _, w := range o.warnings {
+		fmt.Fprintf(stdio.Stderr, "warning: %s\n", w)
+	}
 
 	out := newPrinter(stdio, o.json, cmd == "chat")
 	e := netconf.New()

@@ -41,7 +41,14 @@ type (
 		Name      string   `json:"name"`
 		Sender    string   `json:"sender"`
 		Warnings  []string `json:"warnings,omitempty"`
+		Private   bool     `json:"private"`
 		Time      string   `json:"time"`
+	}
+	jsonUnreadable struct {
+		Event  string `json:"event"`
+		Reason string `json:"reason"`
+		Count  uint64 `json:"count"`
+		Text   string `json:"text"`
 	}
 	jsonMessage struct {
 		Event    string `json:"event"`
@@ -104,7 +111,11 @@ func (p *printer) event(ev netconf.Event) {
 		if ev.Interface.Automatic {
 			how = " (automatic: " + ev.Interface.Reason + ")"
 		}
-		fmt.Fprintf(p.stderr, "joined %s on %s%s, TTL %d, as %s\n", ev.Group, ev.Interface.Label(), how, ev.TTL, ev.Nick)
+		private := ""
+		if ev.Keyed {
+			private = " (private: passphrase)"
+		}
+		fmt.Fprintf(p.stderr, "joined %s%s on %s%s, TTL %d, as %s\n", ev.Group, private, ev.Interface.Label(), how, ev.TTL, ev.Nick)
 		for _, w := range ev.Warnings {
 			fmt.Fprintf(p.stderr, "warning: %s\n", w)
 		}
@@ -132,6 +143,8 @@ func (p *printer) event(ev netconf.Event) {
 		fmt.Fprintf(p.stderr, "* %s (%s) %s\n", ev.Peer.Nick, hostOf(ev.Peer), how)
 	case netconf.Lost:
 		fmt.Fprintf(p.stdout, "%s ⚠ %s\n", time.Now().Format("15:04:05"), ev.Sentence())
+	case netconf.Unreadable:
+		fmt.Fprintf(p.stderr, "warning: %s\n", ev.Sentence())
 	}
 }
 
@@ -142,7 +155,7 @@ func (p *printer) jsonEvent(ev netconf.Event) {
 		j := jsonJoined{
 			Event: "joined", Group: ev.Group.String(), Iface: ev.Interface.Name,
 			Automatic: ev.Interface.Automatic, TTL: ev.TTL, Loopback: ev.Loopback,
-			Name: ev.Nick, Sender: ev.Sender.String(), Warnings: ev.Warnings, Time: stamp(time.Now()),
+			Name: ev.Nick, Sender: ev.Sender.String(), Warnings: ev.Warnings, Private: ev.Keyed, Time: stamp(time.Now()),
 		}
 		if a := ev.Interface.Addr(); a.IsValid() {
 			j.Addr = a.String()
@@ -171,6 +184,8 @@ func (p *printer) jsonEvent(ev netconf.Event) {
 			reason = "timeout"
 		}
 		v = jsonPeer{Event: "peer_left", From: ev.Peer.Nick, Sender: ev.Peer.ID.String(), Host: hostOf(ev.Peer), Reason: reason, Time: stamp(time.Now())}
+	case netconf.Unreadable:
+		v = jsonUnreadable{Event: "unreadable", Reason: string(ev.Reason), Count: ev.Count, Text: ev.Sentence()}
 	case netconf.Lost:
 		v = jsonLost{Event: "lost", From: ev.Peer.Nick, Sender: ev.Peer.ID.String(), First: ev.First, Last: ev.Last, Count: ev.Count(), Time: stamp(time.Now())}
 	default:

@@ -3,6 +3,8 @@ package e2e
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"io"
 	"os"
 	"os/exec"
@@ -33,6 +35,46 @@ func Binary(t *testing.T) string {
 		t.Fatalf("build groupcast: %v\n%s", err, b)
 	}
 	return out
+}
+
+// Tool builds a helper program of e2e/cmd.
+func Tool(t *testing.T, name string) string {
+	t.Helper()
+	_, here, _, _ := runtime.Caller(0)
+	out := filepath.Join(t.TempDir(), name)
+	cmd := exec.Command("go", "build", "-o", out, "./e2e/cmd/"+name)
+	cmd.Dir = filepath.Dir(filepath.Dir(here))
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build %s: %v\n%s", name, err, b)
+	}
+	return out
+}
+
+// RSS returns the resident memory of the process, in bytes.
+func (p *Proc) RSS() int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		p.t.Fatalf("read memory of %s: %v", p.Name, err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			var kb int64
+			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, "VmRSS:")), "%d", &kb)
+			return kb << 10
+		}
+	}
+	p.t.Fatalf("no VmRSS for %s", p.Name)
+	return 0
+}
+
+// Alive reports whether the process is still running.
+func (p *Proc) Alive() bool {
+	select {
+	case <-p.done:
+		return false
+	default:
+		return true
+	}
 }
 
 // Proc is a running groupcast whose -json output is collected.

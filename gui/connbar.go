@@ -19,6 +19,7 @@ import (
 // connBar is the connection bar: where to join, as whom, and Join/Leave.
 type connBar struct {
 	addr, port, nick *widget.Entry
+	key              *widget.Entry // passphrase: never saved
 	hint             *widget.Label // scope of the group, or what is wrong with it
 	iface            *widget.Select
 	ifaceNames       map[string]string // picker label → interface name, "" = automatic
@@ -42,6 +43,11 @@ func newConnBar(cfg netconf.Config, list Interfaces, onJoin func()) *connBar {
 	b.nick = widget.NewEntry()
 	b.nick.SetPlaceHolder("Your name")
 	b.nick.SetText(cfg.Nick)
+	b.key = widget.NewPasswordEntry()
+	b.key.SetPlaceHolder("Passphrase (private group)")
+	b.key.SetText(cfg.Passphrase)
+	b.key.OnChanged = func(string) { b.validate() }
+	b.key.OnSubmitted = func(string) { onJoin() }
 	b.hint = widget.NewLabel("")
 	b.hint.SizeName = theme.SizeNameCaptionText
 	b.hint.Wrapping = fyne.TextWrapWord // the whole sentence, even in a narrow window
@@ -68,7 +74,7 @@ func (b *connBar) content(w fyne.Window) fyne.CanvasObject {
 		container.NewHBox(widget.NewLabel(":"), fixed(84, b.port), widget.NewLabel("Name"), fixed(150, b.nick)),
 		b.addr)
 	row2 := container.NewBorder(nil, nil, widget.NewLabel("Interface"),
-		container.NewHBox(b.advanced, b.join), b.iface)
+		container.NewHBox(fixed(180, b.key), b.advanced, b.join), b.iface)
 	return container.NewVBox(row1, row2, b.hint)
 }
 
@@ -100,10 +106,14 @@ func (b *connBar) validate() bool {
 		return false
 	}
 	s := netconf.ScopeOf(g.Addr())
+	private := ""
+	if b.key.Text != "" {
+		private = " · Private: messages are encrypted with the passphrase, which is not saved"
+	}
 	if s.Warning != "" {
-		b.setHint("⚠ "+s.Warning, widget.WarningImportance)
+		b.setHint("⚠ "+s.Warning+private, widget.WarningImportance)
 	} else {
-		b.setHint(fmt.Sprintf("Scope: %s · TTL %d", s.Name, b.ttl), widget.MediumImportance)
+		b.setHint(fmt.Sprintf("Scope: %s · TTL %d%s", s.Name, b.ttl, private), widget.MediumImportance)
 	}
 	if b.join.Text == "Join" {
 		b.join.Enable()
@@ -149,7 +159,7 @@ func (b *connBar) interfaceName() string { return b.ifaceNames[b.iface.Selected]
 
 // setEditable locks the fields while a membership exists.
 func (b *connBar) setEditable(on bool) {
-	for _, w := range []fyne.Disableable{b.addr, b.port, b.nick, b.iface, b.advanced} {
+	for _, w := range []fyne.Disableable{b.addr, b.port, b.nick, b.key, b.iface, b.advanced} {
 		if w == nil {
 			continue
 		}

@@ -145,7 +145,7 @@ func (ui *window) join() {
 	g, _ := ui.bar.group()
 	cfg := netconf.Config{
 		Group: g, Interface: ui.bar.interfaceName(), TTL: ui.bar.ttl, Loopback: ui.bar.loopback,
-		Nick: strings.TrimSpace(ui.bar.nick.Text),
+		Nick: strings.TrimSpace(ui.bar.nick.Text), Passphrase: ui.bar.key.Text,
 	}
 	saveSettings(ui.app.Preferences(), cfg)
 	ui.setState(stateJoining)
@@ -204,7 +204,11 @@ func (ui *window) setState(s state) {
 		b.join.Enable()
 		b.setEditable(false)
 		j := ui.current
-		ui.w.SetTitle(fmt.Sprintf("Groupcast — %s @ %s", j.Nick, j.Group))
+		title := fmt.Sprintf("Groupcast — %s @ %s", j.Nick, j.Group)
+		if j.Keyed {
+			title += " (private)"
+		}
+		ui.w.SetTitle(title)
 		ui.message.SetPlaceHolder(fmt.Sprintf("Message %s — Enter to send, Shift+Enter for a new line", j.Group))
 		ui.message.Enable()
 		ui.send.Enable()
@@ -263,7 +267,11 @@ func (ui *window) apply(ev netconf.Event) {
 	case netconf.Joined:
 		ui.current = ev
 		ui.setState(stateJoined)
-		ui.system(kindSystem, fmt.Sprintf("Joined %s on %s as %s.", ev.Group, ev.Interface.Label(), ev.Nick))
+		private := ""
+		if ev.Keyed {
+			private = " Private group: only members with the passphrase can read or send."
+		}
+		ui.system(kindSystem, fmt.Sprintf("Joined %s on %s as %s.%s", ev.Group, ev.Interface.Label(), ev.Nick, private))
 		for _, w := range ev.Warnings {
 			ui.system(kindWarning, w)
 		}
@@ -307,6 +315,8 @@ func (ui *window) apply(ev netconf.Event) {
 		ui.system(kindSystem, fmt.Sprintf("%s (%s) %s.", ev.Peer.Nick, hostText(ev.Peer), how))
 		ui.refreshRoster()
 	case netconf.Lost:
+		ui.system(kindWarning, ev.Sentence()+".")
+	case netconf.Unreadable:
 		ui.system(kindWarning, ev.Sentence()+".")
 	}
 }
@@ -362,8 +372,13 @@ func (ui *window) updateStatus() {
 		return
 	}
 	j, st := ui.current, ui.engine.Stats()
-	ui.status.SetText(fmt.Sprintf("%s · %s · TTL %d · in %d · out %d · repaired %d · rejected %d",
-		j.Group, j.Interface.Label(), j.TTL, st.DatagramsIn, st.DatagramsOut, st.Recovered, st.Rejected+st.OtherGroup))
+	private := ""
+	if j.Keyed {
+		private = " · private"
+	}
+	ui.status.SetText(fmt.Sprintf("%s%s · %s · TTL %d · in %d · out %d · repaired %d · rejected %d",
+		j.Group, private, j.Interface.Label(), j.TTL, st.DatagramsIn, st.DatagramsOut, st.Recovered,
+		st.Rejected+st.OtherGroup+st.Refused()))
 }
 
 // shutdown leaves the group and stops every goroutine of the window.

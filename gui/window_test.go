@@ -297,3 +297,31 @@ func TestRosterShowsWhoIsThere(t *testing.T) {
 		t.Fatalf("log line %q", last.text)
 	}
 }
+
+func TestPassphraseIsUsedNotSaved(t *testing.T) {
+	h := newHarness(t, defaultCfg())
+	ui := h.ui
+	ui.bar.key.SetText("our class secret")
+	if !strings.Contains(ui.bar.hint.Text, "Private") {
+		t.Fatalf("hint %q does not say the group is private", ui.bar.hint.Text)
+	}
+	test.Tap(ui.bar.join)
+	j := h.command().(netconf.Join)
+	if j.Config.Passphrase != "our class secret" {
+		t.Fatal("the passphrase did not reach the engine")
+	}
+	h.emit(netconf.Joined{Group: j.Config.Group, Interface: netconf.Choice{Interface: eth}, TTL: 1, Nick: "Alice", Keyed: true})
+	if !strings.HasSuffix(h.w.Title(), "(private)") || !ui.bar.key.Disabled() {
+		t.Fatalf("title %q", h.w.Title())
+	}
+	for _, k := range []string{prefGroup, prefNick, prefIface} {
+		if strings.Contains(ui.app.Preferences().String(k), "secret") {
+			t.Fatal("the passphrase was saved")
+		}
+	}
+	h.emit(netconf.Unreadable{Reason: netconf.UnreadableOtherPassphrase, Count: 4})
+	last, _ := ui.model.last()
+	if last.kind != kindWarning || last.text != "4 datagrams from peers with another passphrase." {
+		t.Fatalf("log %+v", last)
+	}
+}

@@ -9,6 +9,9 @@ type Config struct {
 	TTL       int    // 0-255; 1 keeps traffic on the local network
 	Loopback  bool   // let other programs on this host hear us
 	Nick      string
+	// Passphrase makes the group private: every datagram is sealed with a
+	// key derived from it (see docs/SECURITY.md). Empty: an open group.
+	Passphrase string
 }
 
 // DefaultConfig is a membership of DefaultGroup with TTL 1 and loopback

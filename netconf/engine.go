@@ -193,6 +193,13 @@ func (e *Engine) join(cfg Config) {
 		e.queue.push(Error{Op: "join", Err: err})
 		return
 	}
+	var key *GroupKey
+	if cfg.Passphrase != "" {
+		if key, err = DeriveKey(cfg.Passphrase, cfg.Group); err != nil {
+			e.queue.push(Error{Op: "join", Err: err})
+			return
+		}
+	}
 	if e.transport != nil {
 		tr, err = e.transport(cfg)
 	} else {
@@ -206,7 +213,7 @@ func (e *Engine) join(cfg Config) {
 		e.queue.push(Error{Op: "join", Err: err})
 		return
 	}
-	m := newMember(cfg, choice, tr, e.now())
+	m := newMember(cfg, choice, tr, key, e.now())
 	for m.self.IsZero() {
 		_, _ = rand.Read(m.self[:]) // crypto/rand.Read does not fail on supported platforms
 	}
@@ -215,7 +222,7 @@ func (e *Engine) join(cfg Config) {
 	go m.readLoop(e.rx)
 	e.queue.push(Joined{
 		Group: cfg.Group, Interface: choice, TTL: cfg.TTL, Loopback: cfg.Loopback,
-		Nick: cfg.Nick, Sender: m.self, Warnings: warnings, DstCheck: isDstChecked(tr),
+		Nick: cfg.Nick, Sender: m.self, Warnings: warnings, DstCheck: isDstChecked(tr), Keyed: key != nil,
 	})
 	e.publishRoster()
 }
@@ -287,7 +294,7 @@ func (e *Engine) send(text string) {
 		}
 		m.seq++
 		m.buf.add(m.seq, now, wire)
-		if err := m.tr.Write(wire); err != nil {
+		if err := m.transmit(wire); err != nil {
 			// Kept in the buffer: receivers that notice the gap ask for it.
 			e.stats.sendErrors.Add(1)
 			e.queue.push(Error{Op: "send", Err: err})
@@ -343,7 +350,7 @@ func (e *Engine) write(p *Packet) {
 		return
 	}
 	m.wbuf = wire
-	if err := m.tr.Write(wire); err != nil {
+	if err := m.transmit(wire); err != nil {
 		e.stats.sendErrors.Add(1)
 		return // control traffic is repeated; a failed one is not worth an error line
 	}
@@ -361,7 +368,12 @@ func (e *Engine) receive(d datagram) {
 		return
 	}
 	e.stats.bytesIn.Add(uint64(len(d.data)))
-	p, err := Decode(d.data)
+	now := e.now()
+	data, pn, ok := e.unseal(now, d.data)
+	if !ok {
+		return
+	}
+	p, err := Decode(data)
 	if err != nil {
 		e.stats.rejected.Add(1)
 		return
@@ -370,11 +382,15 @@ func (e *Engine) receive(d datagram) {
 		e.stats.ownEcho.Add(1)
 		return
 	}
+	if m.key != nil && !m.replay.admit(p.Sender, pn, time.UnixMicro(p.Time), now) {
+		e.stats.replayed.Add(1)
+		e.noteUnreadable(now, UnreadableReplayed)
+		return
+	}
 	if _, gone := m.departed[p.Sender]; gone {
 		e.stats.ignored.Add(1) // a repeated LEAVE, or a straggler
 		return
 	}
-	now := e.now()
 	switch p.Kind {
 	case KindData, KindRepair:
 		e.onData(now, &p, d.src)
@@ -385,6 +401,52 @@ func (e *Engine) receive(d datagram) {
 	default:
 		e.stats.ignored.Add(1)
 	}
+}
+
+// unseal authenticates and opens a datagram of a keyed group, and keeps
+// sealed datagrams out of an open one. Whatever fails is counted and
+// dropped here, before any state changes.
+func (e *Engine) unseal(now time.Time, b []byte) (inner []byte, pn uint64, ok bool) {
+	m := e.m
+	sealed := IsSealed(b)
+	if m.key == nil {
+		if sealed {
+			e.stats.needKey.Add(1)
+			e.noteUnreadable(now, UnreadableNeedsPassphrase)
+			return nil, 0, false
+		}
+		return b, 0, true
+	}
+	if !sealed {
+		e.stats.unsealed.Add(1)
+		if IsGroupcast(b) {
+			e.noteUnreadable(now, UnreadableNoPassphrase)
+		}
+		return nil, 0, false
+	}
+	pn, inner, err := m.key.Open(b)
+	switch {
+	case errors.Is(err, ErrOtherKey):
+		e.stats.otherKey.Add(1)
+		e.noteUnreadable(now, UnreadableOtherPassphrase)
+		return nil, 0, false
+	case err != nil:
+		e.stats.forged.Add(1)
+		e.noteUnreadable(now, UnreadableForged)
+		return nil, 0, false
+	}
+	return inner, pn, true
+}
+
+// noteUnreadable counts a refused datagram; each reason is reported once
+// per membership, a second after it first happened, with the count.
+func (e *Engine) noteUnreadable(now time.Time, r UnreadableReason) {
+	u := e.m.unreadable[r]
+	if u == nil {
+		u = &unreadableCount{first: now}
+		e.m.unreadable[r] = u
+	}
+	u.count++
 }
 
 // peerFor returns the state of sender id, creating it (and announcing the
@@ -399,6 +461,7 @@ func (e *Engine) peerFor(now time.Time, p *Packet, src netip.AddrPort) *peer {
 		}
 		pr = newPeer(p.Sender, now, src)
 		pr.nick = p.Nick
+		pr.budget = &m.heldBytes
 		m.peers[p.Sender] = pr
 		e.queue.push(PeerJoined{Peer: pr.view()})
 		e.publishRoster()
@@ -444,7 +507,10 @@ func (e *Engine) onData(now time.Time, p *Packet, src netip.AddrPort) {
 		e.stats.beyondWindow.Add(1) // asked for again once the window moves
 		return
 	}
-	pr.held[p.Seq] = heldData{time: p.Time, nick: p.Nick, frag: p.Frag, body: p.Body, kind: p.Kind}
+	if !pr.hold(p.Seq, heldData{time: p.Time, nick: p.Nick, frag: p.Frag, body: p.Body, kind: p.Kind}) {
+		e.stats.beyondWindow.Add(1) // memory budget full: asked for again later
+		return
+	}
 	e.stats.datagramsIn.Add(1)
 	if p.Kind == KindRepair {
 		e.stats.recovered.Add(1) // its first copy never arrived
@@ -516,7 +582,7 @@ func (e *Engine) sync(now time.Time, pr *peer, start uint64) []delivery {
 	pr.expected = max(start, 1)
 	for s := range pr.held {
 		if s < pr.expected {
-			delete(pr.held, s)
+			pr.take(s)
 		}
 	}
 	return pr.deliverReady(now, nil)
@@ -562,7 +628,7 @@ func (e *Engine) repair(now time.Time, n Nack) {
 			wire := append(m.wbuf[:0], d.wire...)
 			wire[5] = byte(KindRepair)
 			m.wbuf = wire
-			if err := m.tr.Write(wire); err != nil {
+			if err := m.transmit(wire); err != nil {
 				e.stats.sendErrors.Add(1)
 				return
 			}
@@ -614,6 +680,7 @@ func (e *Engine) emit(pr *peer, out []delivery) {
 // removePeer forgets a member that left or timed out.
 func (e *Engine) removePeer(now time.Time, pr *peer, timeout bool) {
 	m := e.m
+	pr.release()
 	delete(m.peers, pr.id)
 	m.departed[pr.id] = now
 	e.queue.push(PeerLeft{Peer: pr.view(), Timeout: timeout})
@@ -689,6 +756,12 @@ func (e *Engine) runTimers(now time.Time) {
 			return
 		}
 	}
+	for r, u := range m.unreadable {
+		if !u.reported && now.Sub(u.first) >= time.Second {
+			u.reported = true
+			e.queue.push(Unreadable{Reason: r, Count: u.count})
+		}
+	}
 	if now.Sub(m.rosterAt) >= time.Second {
 		e.publishRoster()
 	}
@@ -722,6 +795,11 @@ func (e *Engine) armTimer() {
 		soonest(m.lingerStart.Add(t.LingerMax))
 	}
 	soonest(m.rosterAt.Add(time.Second))
+	for _, u := range m.unreadable {
+		if !u.reported {
+			soonest(u.first.Add(time.Second))
+		}
+	}
 	e.timer.Reset(max(next.Sub(e.now()), 0))
 }
 
@@ -750,10 +828,11 @@ type member struct {
 	self    SenderID
 	started time.Time
 
-	seq      uint64 // last DATA seq sent
-	buf      *sendBuffer
-	peers    map[SenderID]*peer
-	departed map[SenderID]time.Time
+	seq       uint64 // last DATA seq sent
+	buf       *sendBuffer
+	heldBytes int // text held for out-of-order delivery, all peers
+	peers     map[SenderID]*peer
+	departed  map[SenderID]time.Time
 
 	hellos        int // HELLOs sent
 	beatAt        time.Time
@@ -770,18 +849,41 @@ type member struct {
 	leaveStep   int
 
 	wbuf    []byte
+	sbuf    []byte // sealed form of the datagram being sent
 	scratch [MaxDatagram]byte
+
+	key        *GroupKey // nil: an open group
+	pn         uint64    // packet number of the last sealed datagram
+	replay     *replayGuard
+	unreadable map[UnreadableReason]*unreadableCount
 
 	stop    chan struct{}
 	readers sync.WaitGroup
 }
 
-func newMember(cfg Config, choice Choice, tr Transport, now time.Time) *member {
+func newMember(cfg Config, choice Choice, tr Transport, key *GroupKey, now time.Time) *member {
 	return &member{
-		cfg: cfg, choice: choice, tr: tr, started: now, beatAt: now,
+		cfg: cfg, choice: choice, tr: tr, started: now, beatAt: now, key: key, replay: newReplayGuard(),
 		buf: newSendBuffer(), peers: map[SenderID]*peer{}, departed: map[SenderID]time.Time{},
-		wbuf: make([]byte, 0, MaxDatagram), stop: make(chan struct{}),
+		unreadable: map[UnreadableReason]*unreadableCount{},
+		wbuf:       make([]byte, 0, MaxDatagram), sbuf: make([]byte, 0, MaxDatagram), stop: make(chan struct{}),
 	}
+}
+
+// transmit sends one datagram, sealed when the group has a key.
+func (m *member) transmit(wire []byte) error {
+	if m.key == nil {
+		return m.tr.Write(wire)
+	}
+	m.pn++
+	m.sbuf = m.key.Seal(m.sbuf[:0], m.pn, wire)
+	return m.tr.Write(m.sbuf)
+}
+
+type unreadableCount struct {
+	count    uint64
+	first    time.Time
+	reported bool
 }
 
 // scheduleBeat plans the next HELLO or heartbeat: HELLOs at their offsets
@@ -865,12 +967,23 @@ type Stats struct {
 	Recovered       uint64 // datagrams whose first copy was lost and a repair delivered
 	Lost            uint64 // datagrams declared lost
 	BeyondWindow    uint64 // datagrams too far ahead to hold, asked for again later
+	OtherKey        uint64 // sealed with another passphrase
+	Forged          uint64 // sealed with our key id but failing authentication
+	Unsealed        uint64 // not sealed, in a passphrase group
+	NeedKey         uint64 // sealed, in a group we joined without a passphrase
+	Replayed        uint64 // authentic but seen before, or stamped too far from now
+}
+
+// Refused counts every datagram refused as unauthenticated or replayed.
+func (s Stats) Refused() uint64 {
+	return s.OtherKey + s.Forged + s.Unsealed + s.NeedKey + s.Replayed
 }
 
 type counters struct {
 	datagramsIn, messagesIn, datagramsOut, controlIn, controlOut, bytesIn, bytesOut,
 	rejected, otherGroup, duplicates, ownEcho, ignored, sendErrors,
-	nacksOut, nacksIn, nacksSuppressed, repairsOut, repairsIn, recovered, lost, beyondWindow atomic.Uint64
+	nacksOut, nacksIn, nacksSuppressed, repairsOut, repairsIn, recovered, lost, beyondWindow,
+	otherKey, forged, unsealed, needKey, replayed atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters; safe from any goroutine.
@@ -886,5 +999,7 @@ func (e *Engine) Stats() Stats {
 		NacksOut: c.nacksOut.Load(), NacksIn: c.nacksIn.Load(), NacksSuppressed: c.nacksSuppressed.Load(),
 		RepairsOut: c.repairsOut.Load(), RepairsIn: c.repairsIn.Load(), Recovered: c.recovered.Load(),
 		Lost: c.lost.Load(), BeyondWindow: c.beyondWindow.Load(),
+		OtherKey: c.otherKey.Load(), Forged: c.forged.Load(), Unsealed: c.unsealed.Load(),
+		NeedKey: c.needKey.Load(), Replayed: c.replayed.Load(),
 	}
 }

@@ -41,6 +41,8 @@ type Joined struct {
 	// DstCheck is true when each datagram's destination is checked (it
 	// is not on Windows, whose kernel filters by group itself).
 	DstCheck bool
+	// Keyed is true in a passphrase group: every datagram is sealed.
+	Keyed bool
 }
 
 // Message is a message from another member, delivered in the sender's
@@ -106,6 +108,42 @@ func (l Lost) Sentence() string {
 	return fmt.Sprintf("1 message from %s could not be recovered", l.Peer.Nick)
 }
 
+// UnreadableReason says why datagrams were refused before being read.
+type UnreadableReason string
+
+// Reasons for Unreadable.
+const (
+	UnreadableOtherPassphrase UnreadableReason = "other_passphrase"
+	UnreadableNoPassphrase    UnreadableReason = "no_passphrase"
+	UnreadableNeedsPassphrase UnreadableReason = "passphrase_needed"
+	UnreadableForged          UnreadableReason = "forged"
+	UnreadableReplayed        UnreadableReason = "replayed"
+)
+
+// Unreadable reports, once per reason and membership, that Count
+// datagrams were refused so far; Stats keeps counting after.
+type Unreadable struct {
+	Reason UnreadableReason
+	Count  uint64
+}
+
+// Sentence says what it means to a person.
+func (u Unreadable) Sentence() string {
+	switch u.Reason {
+	case UnreadableOtherPassphrase:
+		return fmt.Sprintf("%d datagrams from peers with another passphrase", u.Count)
+	case UnreadableNoPassphrase:
+		return fmt.Sprintf("%d datagrams from members without a passphrase (not shown)", u.Count)
+	case UnreadableNeedsPassphrase:
+		return fmt.Sprintf("%d datagrams from members with a passphrase: join with it to read them", u.Count)
+	case UnreadableForged:
+		return fmt.Sprintf("%d datagrams failed authentication (damaged or forged) and were dropped", u.Count)
+	case UnreadableReplayed:
+		return fmt.Sprintf("%d datagrams were replays or too old and were refused", u.Count)
+	}
+	return fmt.Sprintf("%d datagrams could not be read", u.Count)
+}
+
 // Peer is a member as the roster shows it. Two members with one nickname
 // are told apart by Host and ID.
 type Peer struct {
@@ -121,6 +159,7 @@ func (Message) event()    {}
 func (Sent) event()       {}
 func (Left) event()       {}
 func (Error) event()      {}
+func (Unreadable) event() {}
 func (PeerJoined) event() {}
 func (PeerLeft) event()   {}
 func (Lost) event()       {}

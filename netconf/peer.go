@@ -25,6 +25,49 @@ type peer struct {
 
 	nackAt  time.Time // when to ask for what is missing; zero: nothing scheduled
 	partial *reassembly
+
+	heldBytes int  // bytes of text in held
+	budget    *int // the membership's total of heldBytes over all peers
+}
+
+// MaxHeldBytes bounds the text held for out-of-order delivery over all
+// senders of a membership; past it new datagrams are dropped (and later
+// repaired), so no flood of senders can grow memory without bound.
+const MaxHeldBytes = 64 << 20
+
+// hold keeps d for delivery, within the budget.
+func (p *peer) hold(seq uint64, d heldData) bool {
+	n := len(d.body) + len(d.nick) + 64
+	if p.budget != nil && *p.budget+n > MaxHeldBytes {
+		return false
+	}
+	p.held[seq] = d
+	p.heldBytes += n
+	if p.budget != nil {
+		*p.budget += n
+	}
+	return true
+}
+
+// take removes seq from held.
+func (p *peer) take(seq uint64) {
+	d, ok := p.held[seq]
+	if !ok {
+		return
+	}
+	delete(p.held, seq)
+	n := len(d.body) + len(d.nick) + 64
+	p.heldBytes -= n
+	if p.budget != nil {
+		*p.budget -= n
+	}
+}
+
+// release gives back everything held (the peer is gone).
+func (p *peer) release() {
+	for s := range p.held {
+		p.take(s)
+	}
 }
 
 type heldData struct {
@@ -110,7 +153,7 @@ func (p *peer) deliverReady(now time.Time, out []delivery) []delivery {
 		if !ok {
 			return out
 		}
-		delete(p.held, p.expected)
+		p.take(p.expected)
 		seq := p.expected
 		p.expected++
 		out = p.accept(now, seq, d, out)
@@ -134,7 +177,7 @@ func (p *peer) giveUpBefore(now time.Time, to uint64, out []delivery) []delivery
 			out = p.lose(*gap, out)
 			gap = nil
 		}
-		delete(p.held, s)
+		p.take(s)
 		p.expected = s + 1
 		out = p.accept(now, s, d, out)
 	}

@@ -2,6 +2,7 @@ package netconf
 
 import (
 	"fmt"
+	"unicode/utf8"
 	"net/netip"
 	"strings"
 	"testing"
@@ -15,7 +16,7 @@ func testPeer() *peer {
 }
 
 func hold(p *peer, seq uint64, body string, f Frag) {
-	p.held[seq] = heldData{body: []byte(body), frag: f, nick: "Bob"}
+	p.hold(seq, heldData{body: []byte(body), frag: f, nick: "Bob"})
 	p.highest = max(p.highest, seq)
 }
 
@@ -114,3 +115,69 @@ func TestPeerReassemblyIsBounded(t *testing.T) {
 		t.Fatalf("a message over %d bytes was assembled: %s", MaxMessage, describe(out))
 	}
 }
+
+func TestPeerHeldMemoryIsBudgeted(t *testing.T) {
+	budget := 0
+	a, b := testPeer(), testPeer()
+	a.budget, b.budget = &budget, &budget
+	piece := heldData{body: make([]byte, 1<<20)}
+	n := 0
+	for seq := uint64(2); a.hold(seq, piece) && b.hold(seq, piece); seq++ {
+		n += 2
+	}
+	if budget > MaxHeldBytes || n < MaxHeldBytes/(1<<20)-2 {
+		t.Fatalf("held %d MiB in %d datagrams; budget %d MiB", budget>>20, n, MaxHeldBytes>>20)
+	}
+	a.release()
+	b.release()
+	if budget != 0 {
+		t.Fatalf("budget %d after release", budget)
+	}
+}
+
+// FuzzReassembly drives a peer's ordering and reassembly with arbitrary
+// fragments: it must not panic, hold more than its budget, or deliver a
+// message over MaxMessage or with invalid UTF-8.
+func FuzzReassembly(f *testing.F) {
+	f.Add([]byte{1, 0, 3, 2, 1, 3, 3, 2, 3, 2, 0, 0})
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		budget := 0
+		p := testPeer()
+		p.budget = &budget
+		now := time.Now()
+		for len(ops) >= 3 {
+			seq := uint64(ops[0]%40) + 1
+			idx, count := uint16(ops[1]%8), uint16(ops[2]%8)
+			ops = ops[3:]
+			if count > 0 && idx >= count {
+				idx = count - 1
+			}
+			body := strings.Repeat("é", int(seq)%5)
+			if seq%7 == 0 {
+				body = "\xff"
+			}
+			if seq >= p.expected {
+				if _, dup := p.held[seq]; !dup {
+					p.hold(seq, heldData{body: []byte(body), frag: Frag{Index: idx, Count: count}})
+					p.highest = max(p.highest, seq)
+				}
+			}
+			var out []delivery
+			if seq%5 == 0 {
+				out = p.giveUpBefore(now, seq, nil)
+			} else {
+				out = p.deliverReady(now, nil)
+			}
+			for _, d := range out {
+				if d.msg != nil && (len(d.msg.Text) > MaxMessage || !utf8ValidString(d.msg.Text)) {
+					t.Fatalf("delivered a bad message %q", d.msg.Text)
+				}
+			}
+			if budget > MaxHeldBytes || budget < 0 {
+				t.Fatalf("budget %d", budget)
+			}
+		}
+	})
+}
+
+func utf8ValidString(s string) bool { return utf8.ValidString(s) }

@@ -26,13 +26,14 @@ const (
 	// HeaderSize is the fixed part before the nickname.
 	HeaderSize = 33
 	// MaxText is the longest DATA body that fits in one datagram whatever
-	// the nickname: 1400 - 33 - 64 - 2 - 2. Longer text is fragmented.
-	MaxText = MaxDatagram - HeaderSize - MaxNickBytes - 2 - 2
+	// the nickname, sealed or not: 1340 - 33 - 64 - 2 - 2. Longer text is
+	// fragmented.
+	MaxText = MaxInnerDatagram - HeaderSize - MaxNickBytes - 2 - 2
 	// MaxFragmentText is the text carried by one fragment (the FRAG
 	// extension takes 7 bytes).
 	MaxFragmentText = MaxText - fragExtSize
 	// MaxMessage is the longest text a message may have: 64 KiB, sent as
-	// up to 51 fragments.
+	// up to 54 fragments.
 	MaxMessage = 64 << 10
 	// MaxFragments bounds the fragment count a receiver accepts.
 	MaxFragments = (MaxMessage + MaxFragmentText - 1) / MaxFragmentText

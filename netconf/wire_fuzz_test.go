@@ -59,3 +59,22 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzOpen feeds arbitrary bytes to the sealed-datagram opener: it must
+// never panic, and never accept what it did not seal.
+func FuzzOpen(f *testing.F) {
+	k, err := DeriveKey("fuzz passphrase", DefaultGroup)
+	if err != nil {
+		f.Fatal(err)
+	}
+	// A fixed nonce: every fuzzing process must compute the same seed.
+	genuine := k.sealWithNonce(nil, 1, mustEncode(f, samplePacket()), [24]byte{1, 2, 3})
+	f.Add(genuine)
+	f.Add([]byte("plain"))
+	f.Add(append(Magic[:], 1, byte(KindSealed), 0, 0))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if _, _, err := k.Open(b); err == nil && !bytes.Equal(b, genuine) {
+			t.Fatalf("accepted a datagram it did not seal: % x", b)
+		}
+	})
+}

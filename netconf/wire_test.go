@@ -96,7 +96,7 @@ func TestEncodeRefuses(t *testing.T) {
 		want error
 	}{
 		{"too long", func(p *Packet) {
-			p.Body = bytes.Repeat([]byte("x"), MaxText+1)
+			p.Body = bytes.Repeat([]byte("x"), MaxDatagram-HeaderSize-MaxNickBytes-4+1)
 			p.Nick = strings.Repeat("n", MaxNickBytes)
 		}, ErrTooLarge},
 		{"empty nick", func(p *Packet) { p.Nick = "" }, ErrBadNick},
@@ -248,8 +248,8 @@ func TestFragmentRoundTrip(t *testing.T) {
 	}
 	p.Body = bytes.Repeat([]byte("x"), MaxFragmentText)
 	p.Nick = strings.Repeat("n", MaxNickBytes)
-	if b := mustEncode(t, p); len(b) != MaxDatagram {
-		t.Fatalf("a full fragment is %d bytes; want %d", len(b), MaxDatagram)
+	if b := mustEncode(t, p); len(b) != MaxInnerDatagram {
+		t.Fatalf("a full fragment is %d bytes; want %d (room to seal it)", len(b), MaxInnerDatagram)
 	}
 	p.Kind = KindHello
 	if _, err := AppendEncode(nil, &p); !errors.Is(err, ErrMalformed) {

@@ -1,0 +1,255 @@
+package netconf
+
+import (
+	"bytes"
+	"net/netip"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/groupcast/groupcast/internal/lossy"
+	"github.com/groupcast/groupcast/internal/memnet"
+)
+
+func joinKeyed(t testing.TB, hub *memnet.Hub, nick, pass string) *busMember {
+	t.Helper()
+	b := &busMember{raw: hub.Join()}
+	b.conn = lossy.Wrap(b.raw, lossy.Faults{})
+	b.e = New(WithTransport(func(Config) (Transport, error) { return PacketTransport(b.conn, memnet.Group), nil }))
+	cfg := DefaultConfig()
+	cfg.Nick, cfg.Passphrase = nick, pass
+	b.e.Do(Join{Config: cfg})
+	j := waitEvent(t.(*testing.T), b.e, 10*time.Second, func(ev Event) bool {
+		if er, ok := ev.(Error); ok {
+			t.Fatalf("join %s: %v", nick, er.Err)
+		}
+		_, ok := ev.(Joined)
+		return ok
+	}).(Joined)
+	if j.Keyed != (pass != "") {
+		t.Fatalf("joined %+v", j)
+	}
+	return b
+}
+
+// recorder keeps a copy of every datagram on the bus.
+type recorder struct {
+	mu   sync.Mutex
+	got  [][]byte
+	conn *memnet.Conn
+	done chan struct{}
+}
+
+func record(hub *memnet.Hub) *recorder {
+	r := &recorder{conn: hub.Join(), done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		buf := make([]byte, 65536)
+		for {
+			n, _, err := r.conn.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			r.mu.Lock()
+			r.got = append(r.got, append([]byte(nil), buf[:n]...))
+			r.mu.Unlock()
+		}
+	}()
+	return r
+}
+
+func (r *recorder) datagrams() [][]byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([][]byte(nil), r.got...)
+}
+
+func TestPassphraseGroup(t *testing.T) {
+	hub := memnet.NewHub()
+	rec := record(hub)
+	bob := joinKeyed(t, hub, "Bob", "correct horse battery staple")
+	defer bob.e.Close()
+	eve := joinKeyed(t, hub, "Eve", "wrong passphrase entirely")
+	defer eve.e.Close()
+	open := joinKeyed(t, hub, "Olga", "")
+	defer open.e.Close()
+	alice := joinKeyed(t, hub, "Alice", "correct horse battery staple")
+	defer alice.e.Close()
+	drain(alice.e)
+
+	secret := "the exam is on Tuesday"
+	alice.e.Do(Send{Text: secret})
+	m := waitEvent(t, bob.e, 3*time.Second, func(ev Event) bool { _, ok := ev.(Message); return ok }).(Message)
+	if m.Text != secret || m.From != "Alice" {
+		t.Fatalf("bob got %+v", m)
+	}
+	for _, c := range []struct {
+		who    *busMember
+		reason UnreadableReason
+	}{{eve, UnreadableOtherPassphrase}, {open, UnreadableNeedsPassphrase}} {
+		u := waitEvent(t, c.who.e, 3*time.Second, func(ev Event) bool {
+			if m, ok := ev.(Message); ok {
+				t.Fatalf("a member without the passphrase read %q", m.Text)
+			}
+			if p, ok := ev.(PeerJoined); ok && p.Peer.Nick != "Olga" && p.Peer.Nick != "Eve" {
+				t.Fatalf("a member without the passphrase saw %s join", p.Peer.Nick)
+			}
+			_, ok := ev.(Unreadable)
+			return ok
+		}).(Unreadable)
+		if u.Reason != c.reason || u.Count == 0 {
+			t.Fatalf("unreadable %+v; want %s", u, c.reason)
+		}
+		t.Logf("%s: %s", c.reason, u.Sentence())
+	}
+	// Olga's open datagrams are refused by the keyed members.
+	u := waitEvent(t, bob.e, 3*time.Second, func(ev Event) bool { _, ok := ev.(Unreadable); return ok }).(Unreadable)
+	if u.Reason != UnreadableNoPassphrase && u.Reason != UnreadableOtherPassphrase {
+		t.Fatalf("bob reports %+v", u)
+	}
+	time.Sleep(200 * time.Millisecond)
+	rec.conn.Close()
+	<-rec.done
+	keyedSeen := 0
+	for _, d := range rec.datagrams() {
+		if !IsSealed(d) {
+			continue // Olga's open datagrams
+		}
+		keyedSeen++
+		for _, word := range []string{secret, "Tuesday", "Alice", "Bob"} {
+			if bytes.Contains(d, []byte(word)) {
+				t.Fatalf("a recorded sealed datagram shows %q", word)
+			}
+		}
+	}
+	if keyedSeen < 5 {
+		t.Fatalf("recorded only %d sealed datagrams", keyedSeen)
+	}
+}
+
+// TestReplayAndHostileFlood: replaying a whole recorded session, then
+// 20 000 hostile datagrams, delivers nothing; the next real message is.
+func TestReplayAndHostileFlood(t *testing.T) {
+	hub := memnet.NewHub()
+	rec := record(hub)
+	const pass = "replay protection test passphrase"
+	bob := joinKeyed(t, hub, "Bob", pass)
+	defer bob.e.Close()
+	alice := joinKeyed(t, hub, "Alice", pass)
+	drain(alice.e)
+	for i := range 20 {
+		alice.e.Do(Send{Text: "real " + strings.Repeat("x", i)})
+	}
+	for range 20 {
+		waitEvent(t, bob.e, 3*time.Second, func(ev Event) bool { _, ok := ev.(Message); return ok })
+	}
+	alice.e.Do(Leave{})
+	waitEvent(t, bob.e, 3*time.Second, func(ev Event) bool { _, ok := ev.(PeerLeft); return ok })
+	_ = alice.e.Close()
+
+	recorded := rec.datagrams()
+	_ = rec.conn.Close()
+	<-rec.done
+	injector := hub.Join()
+	defer injector.Close()
+	for _, d := range recorded {
+		_, _ = injector.WriteTo(d, memnet.Group)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 20_000 {
+		src := recorded[rng.IntN(len(recorded))]
+		var d []byte
+		switch i % 4 {
+		case 0: // random bytes, some with our magic
+			d = make([]byte, rng.IntN(1500))
+			for j := range d {
+				d[j] = byte(rng.Uint32())
+			}
+			if len(d) > 8 && i%8 == 0 {
+				copy(d, src[:8])
+			}
+		case 1: // truncated
+			d = src[:rng.IntN(len(src))]
+		case 2: // bit-flipped
+			d = append([]byte(nil), src...)
+			d[rng.IntN(len(d))] ^= 1 << rng.IntN(8)
+		case 3: // spliced from two
+			other := recorded[rng.IntN(len(recorded))]
+			cut := rng.IntN(min(len(src), len(other)))
+			d = append(append([]byte(nil), src[:cut]...), other[cut:]...)
+		}
+		_, _ = injector.WriteTo(d, memnet.Group)
+		if i%2000 == 0 {
+			time.Sleep(5 * time.Millisecond) // let the inbox drain
+		}
+	}
+	deadline := time.After(2 * time.Second)
+	var replayed []Event
+wait:
+	for {
+		select {
+		case ev := <-bob.e.Events():
+			switch ev.(type) {
+			case Message, PeerJoined, Lost:
+				replayed = append(replayed, ev)
+			}
+		case <-deadline:
+			break wait
+		}
+	}
+	if len(replayed) > 0 {
+		t.Fatalf("the replay and the flood delivered %d events, first %#v", len(replayed), replayed[0])
+	}
+	st := bob.e.Stats()
+	if st.Replayed == 0 || st.Forged+st.Rejected == 0 {
+		t.Fatalf("stats %+v: the replay and the flood were not refused", st)
+	}
+	carol := joinKeyed(t, hub, "Carol", pass)
+	defer carol.e.Close()
+	drain(carol.e)
+	carol.e.Do(Send{Text: "still here?"})
+	m := waitEvent(t, bob.e, 3*time.Second, func(ev Event) bool { _, ok := ev.(Message); return ok }).(Message)
+	if m.Text != "still here?" {
+		t.Fatalf("after the flood bob got %q", m.Text)
+	}
+	t.Logf("refused: %d replayed, %d forged, %d rejected, %d unsealed", st.Replayed, st.Forged, st.Rejected, st.Unsealed)
+}
+
+func TestSealOpen(t *testing.T) {
+	g := DefaultGroup
+	k, err := DeriveKey("a passphrase", g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := DeriveKey("another passphrase", g)
+	otherGroup, _ := DeriveKey("a passphrase", netipMust("239.255.3.3:3334"))
+	if k.ID() == other.ID() || k.ID() == otherGroup.ID() {
+		t.Fatal("different passphrases or groups share a key id")
+	}
+	inner := mustEncode(t, samplePacket())
+	s := k.Seal(nil, 7, inner)
+	if len(s) != len(inner)+sealOverhead || !IsSealed(s) {
+		t.Fatalf("sealed %d bytes from %d", len(s), len(inner))
+	}
+	pn, got, err := k.Open(s)
+	if err != nil || pn != 7 || !bytes.Equal(got, inner) {
+		t.Fatalf("open: %v %d", err, pn)
+	}
+	if _, _, err := other.Open(s); err != ErrOtherKey {
+		t.Fatalf("other key: %v", err)
+	}
+	for i := range s {
+		bad := append([]byte(nil), s...)
+		bad[i] ^= 0x40
+		if _, _, err := k.Open(bad); err == nil {
+			t.Fatalf("a flipped byte %d was accepted", i)
+		}
+	}
+	if _, err := DeriveKey("", g); err == nil {
+		t.Fatal("empty passphrase accepted")
+	}
+}
+
+func netipMust(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
