@@ -2,11 +2,11 @@ package netconf
 
 import (
 	"fmt"
-	"unicode/utf8"
 	"net/netip"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func testPeer() *peer {

@@ -2,8 +2,8 @@ package netconf
 
 import (
 	"bytes"
-	"net/netip"
 	"math/rand/v2"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
