@@ -24,7 +24,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(errors.New("usage: gcrecord record|replay ..."))
+		fail(errors.New("usage: gcrecord record|replay [flags]"))
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	group := fs.String("group", "", "ADDR:PORT")
