@@ -42,8 +42,11 @@ reliability:
 gui-lab: build
 	scripts/gui-lab.sh
 
+# Every decoder and the reassembler, FUZZTIME each.
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./netconf/
+	for target in FuzzDecode FuzzOpen FuzzReassembly; do \
+		$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) ./netconf/ || exit 1; \
+	done
 
 vet:
 	$(GO) vet -tags $(TAGS) ./...
