@@ -46,6 +46,8 @@ func Run(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
 		switch cmd {
 		case "listen", "send", "chat":
 			return runHeadless(ctx, cmd, rest, stdio)
+		case "doctor":
+			return runDoctor(ctx, rest, stdio)
 		case "help":
 			fmt.Fprint(stdio.Stdout, usage)
 			return ExitOK
@@ -53,7 +55,7 @@ func Run(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
 			fmt.Fprintln(stdio.Stdout, "groupcast", Version)
 			return ExitOK
 		}
-		return usageError(stdio, fmt.Errorf("unknown command %q (commands: listen, send, chat; see groupcast -h)", cmd))
+		return usageError(stdio, fmt.Errorf("unknown command %q (commands: listen, send, chat, doctor; see groupcast -h)", cmd))
 	}
 	return runGUI(ctx, args, stdio, gui)
 }
@@ -65,6 +67,8 @@ Usage:
   groupcast listen -group ADDR:PORT [options]           print messages until interrupted
   groupcast send   -group ADDR:PORT [options] TEXT...   send TEXT as one message
   groupcast chat   -group ADDR:PORT [options]           send each line of standard input, print messages
+  groupcast doctor [-group ADDR:PORT] [-iface IF] [-listen 3s] [-json]
+                                                        diagnose multicast on this computer
   groupcast version
 
 Options of listen, send and chat:
@@ -74,6 +78,10 @@ Options of listen, send and chat:
   -ttl N            hops the messages may cross, 0-255 (default 1: this network only)
   -loopback=false   do not let other programs on this computer hear you
   -json             one JSON object per event on standard output
+  -plain            send bare text that simple multicast tools (C, Python,
+                    socat) show as is: no names, no repair, no privacy
+  -encoding gbk     with -plain: send GBK bytes (Chinese Windows tools);
+                    default utf-8. Bare text received is shown in any case
   -key-file FILE    make the group private with the passphrase in FILE
                     (or set GROUPCAST_KEY; -key PASSPHRASE works but shows
                     it in the process list)
@@ -94,8 +102,10 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 type options struct {
 	group, iface, name string
 	key, keyFile       string
+	encoding           string
 	ttl                int
 	loopback, json     bool
+	plain              bool
 	warnings           []string // said on stderr before joining
 }
 
@@ -107,6 +117,8 @@ func (o *options) register(fs *flag.FlagSet, groupFlag string) {
 	fs.BoolVar(&o.loopback, "loopback", true, "let programs on this computer hear you")
 	fs.StringVar(&o.key, "key", "", "passphrase of a private group (visible in the process list: prefer -key-file or GROUPCAST_KEY)")
 	fs.StringVar(&o.keyFile, "key-file", "", "file holding the passphrase of a private group")
+	fs.BoolVar(&o.plain, "plain", false, "send bare text, readable by simple multicast tools (no names, no repair, no privacy)")
+	fs.StringVar(&o.encoding, "encoding", netconf.EncodingUTF8, "text encoding of -plain messages: utf-8 or gbk")
 }
 
 // minPassphrase is the length under which we warn: one captured datagram
@@ -148,6 +160,10 @@ func (o *options) config() (netconf.Config, error) {
 	}
 	if cfg.Passphrase, err = o.passphrase(); err != nil {
 		return cfg, err
+	}
+	cfg.Plain, cfg.Encoding = o.plain, strings.ToLower(o.encoding)
+	if cfg.Encoding != netconf.EncodingUTF8 && !o.plain {
+		return cfg, &netconf.InputError{Field: "encoding", Msg: "-encoding applies to -plain messages only; add -plain"}
 	}
 	if p := cfg.Passphrase; p != "" && len([]rune(p)) < minPassphrase {
 		o.warnings = append(o.warnings, fmt.Sprintf("a passphrase under %d characters can be guessed from one captured datagram; use a long generated one", minPassphrase))

@@ -42,6 +42,8 @@ type (
 		Sender    string   `json:"sender"`
 		Warnings  []string `json:"warnings,omitempty"`
 		Private   bool     `json:"private"`
+		Plain     bool     `json:"plain,omitempty"`
+		Encoding  string   `json:"encoding,omitempty"`
 		Time      string   `json:"time"`
 	}
 	jsonUnreadable struct {
@@ -59,6 +61,8 @@ type (
 		Time     string `json:"time"`
 		Received string `json:"received"`
 		Source   string `json:"source"`
+		Plain    bool   `json:"plain,omitempty"`
+		Encoding string `json:"encoding,omitempty"`
 	}
 	jsonSent struct {
 		Event string `json:"event"`
@@ -66,6 +70,7 @@ type (
 		Text  string `json:"text"`
 		Seq   uint64 `json:"seq"`
 		Time  string `json:"time"`
+		Plain bool   `json:"plain,omitempty"`
 	}
 	jsonLeft struct {
 		Event  string `json:"event"`
@@ -115,12 +120,19 @@ func (p *printer) event(ev netconf.Event) {
 		if ev.Keyed {
 			private = " (private: passphrase)"
 		}
+		if ev.Plain {
+			private = " (sending plain " + ev.Encoding + " text: no names, no repair, no privacy)"
+		}
 		fmt.Fprintf(p.stderr, "joined %s%s on %s%s, TTL %d, as %s\n", ev.Group, private, ev.Interface.Label(), how, ev.TTL, ev.Nick)
 		for _, w := range ev.Warnings {
 			fmt.Fprintf(p.stderr, "warning: %s\n", w)
 		}
 	case netconf.Message:
-		p.line(ev.Sent, ev.From, ev.Text)
+		from := ev.From
+		if ev.Plain {
+			from += " (plain " + ev.Encoding + ")"
+		}
+		p.line(ev.Sent, from, ev.Text)
 	case netconf.Sent:
 		if p.echo {
 			p.line(ev.Time, ev.Nick, ev.Text)
@@ -155,19 +167,24 @@ func (p *printer) jsonEvent(ev netconf.Event) {
 		j := jsonJoined{
 			Event: "joined", Group: ev.Group.String(), Iface: ev.Interface.Name,
 			Automatic: ev.Interface.Automatic, TTL: ev.TTL, Loopback: ev.Loopback,
-			Name: ev.Nick, Sender: ev.Sender.String(), Warnings: ev.Warnings, Private: ev.Keyed, Time: stamp(time.Now()),
+			Name: ev.Nick, Sender: ev.Sender.String(), Warnings: ev.Warnings, Private: ev.Keyed, Plain: ev.Plain, Encoding: ev.Encoding, Time: stamp(time.Now()),
 		}
 		if a := ev.Interface.Addr(); a.IsValid() {
 			j.Addr = a.String()
 		}
 		v = j
 	case netconf.Message:
-		v = jsonMessage{
+		j := jsonMessage{
 			Event: "message", From: ev.From, Text: ev.Text, Sender: ev.Sender.String(), Seq: ev.Seq,
 			Time: stamp(ev.Sent), Received: stamp(ev.Received), Source: ev.Source.String(),
+			Plain: ev.Plain, Encoding: ev.Encoding,
 		}
+		if ev.Plain {
+			j.Sender = ""
+		}
+		v = j
 	case netconf.Sent:
-		v = jsonSent{Event: "sent", From: ev.Nick, Text: ev.Text, Seq: ev.Seq, Time: stamp(ev.Time)}
+		v = jsonSent{Event: "sent", From: ev.Nick, Text: ev.Text, Seq: ev.Seq, Time: stamp(ev.Time), Plain: ev.Plain}
 	case netconf.Left:
 		l := jsonLeft{Event: "left", Group: ev.Group.String(), Time: stamp(time.Now())}
 		if ev.Err != nil {

@@ -25,15 +25,22 @@ type connBar struct {
 	ifaceNames       map[string]string // picker label → interface name, "" = automatic
 	advanced         *widget.Button
 	join             *widget.Button
+	diagnose         *widget.Button
+	onDiagnose       func()
 	ttl              int
 	loopback         bool
+	plain            bool   // bare text for classic tools
+	encoding         string // of plain text: utf-8 or gbk
 	listIfaces       Interfaces
 }
 
 const autoPrefix = "Automatic"
 
 func newConnBar(cfg netconf.Config, list Interfaces, onJoin func()) *connBar {
-	b := &connBar{ttl: cfg.TTL, loopback: cfg.Loopback, listIfaces: list}
+	b := &connBar{ttl: cfg.TTL, loopback: cfg.Loopback, listIfaces: list, plain: cfg.Plain, encoding: cfg.Encoding}
+	if b.encoding == "" {
+		b.encoding = netconf.EncodingUTF8
+	}
 	b.addr = widget.NewEntry()
 	b.addr.SetPlaceHolder("239.255.3.3")
 	b.addr.SetText(cfg.Group.Addr().String())
@@ -44,7 +51,7 @@ func newConnBar(cfg netconf.Config, list Interfaces, onJoin func()) *connBar {
 	b.nick.SetPlaceHolder("Your name")
 	b.nick.SetText(cfg.Nick)
 	b.key = widget.NewPasswordEntry()
-	b.key.SetPlaceHolder("Passphrase (private group)")
+	b.key.SetPlaceHolder("Passphrase")
 	b.key.SetText(cfg.Passphrase)
 	b.key.OnChanged = func(string) { b.validate() }
 	b.key.OnSubmitted = func(string) { onJoin() }
@@ -67,6 +74,11 @@ func newConnBar(cfg netconf.Config, list Interfaces, onJoin func()) *connBar {
 
 func (b *connBar) content(w fyne.Window) fyne.CanvasObject {
 	b.advanced = widget.NewButtonWithIcon("", theme.SettingsIcon(), func() { b.showAdvanced(w) })
+	b.diagnose = widget.NewButtonWithIcon("", theme.SearchIcon(), func() {
+		if b.onDiagnose != nil {
+			b.onDiagnose()
+		}
+	})
 	fixed := func(width float32, o fyne.CanvasObject) fyne.CanvasObject {
 		return container.NewGridWrap(fyne.NewSize(width, o.MinSize().Height), o)
 	}
@@ -74,7 +86,7 @@ func (b *connBar) content(w fyne.Window) fyne.CanvasObject {
 		container.NewHBox(widget.NewLabel(":"), fixed(84, b.port), widget.NewLabel("Name"), fixed(150, b.nick)),
 		b.addr)
 	row2 := container.NewBorder(nil, nil, widget.NewLabel("Interface"),
-		container.NewHBox(fixed(180, b.key), b.advanced, b.join), b.iface)
+		container.NewHBox(fixed(180, b.key), b.diagnose, b.advanced, b.join), b.iface)
 	return container.NewVBox(row1, row2, b.hint)
 }
 
@@ -98,6 +110,9 @@ func (b *connBar) validate() bool {
 	if err == nil && netconf.ValidNick(strings.TrimSpace(b.nick.Text)) != nil {
 		err = &netconf.InputError{Field: "name", Msg: "Enter a name (1 to 64 bytes) so others know who is talking."}
 	}
+	if err == nil && b.plain && b.key.Text != "" {
+		err = &netconf.InputError{Field: "plain", Msg: "Plain text cannot be private: clear the passphrase, or turn plain text off (⚙)."}
+	}
 	if err != nil {
 		b.setHint(netconf.Explain(err), widget.DangerImportance)
 		if b.join.Text == "Join" {
@@ -109,6 +124,9 @@ func (b *connBar) validate() bool {
 	private := ""
 	if b.key.Text != "" {
 		private = " · Private: messages are encrypted with the passphrase, which is not saved"
+	}
+	if b.plain {
+		private = fmt.Sprintf(" · Plain %s text: no names, no repair, no privacy", b.encoding)
 	}
 	if s.Warning != "" {
 		b.setHint("⚠ "+s.Warning+private, widget.WarningImportance)
@@ -159,7 +177,7 @@ func (b *connBar) interfaceName() string { return b.ifaceNames[b.iface.Selected]
 
 // setEditable locks the fields while a membership exists.
 func (b *connBar) setEditable(on bool) {
-	for _, w := range []fyne.Disableable{b.addr, b.port, b.nick, b.key, b.iface, b.advanced} {
+	for _, w := range []fyne.Disableable{b.addr, b.port, b.nick, b.key, b.iface, b.advanced, b.diagnose} {
 		if w == nil {
 			continue
 		}
@@ -183,16 +201,31 @@ func (b *connBar) showAdvanced(w fyne.Window) {
 	}
 	loop := widget.NewCheck("Let other programs on this computer hear me (loopback)", nil)
 	loop.SetChecked(b.loopback)
+	enc := widget.NewSelect([]string{netconf.EncodingUTF8, netconf.EncodingGBK}, nil)
+	enc.SetSelected(b.encoding)
+	plain := widget.NewCheck("Plain text (compatible with simple multicast tools)", func(on bool) {
+		if on {
+			enc.Enable()
+		} else {
+			enc.Disable()
+		}
+	})
+	plain.SetChecked(b.plain)
+	if !b.plain {
+		enc.Disable()
+	}
 	items := []*widget.FormItem{
 		{Text: "TTL", Widget: ttl, HintText: "Routers a message may cross: 1 keeps it on this network"},
 		{Text: "Loopback", Widget: loop, HintText: "Off only if this computer should not hear itself"},
+		{Text: "Plain text", Widget: plain, HintText: "Bare text for C, Python or Qt tools: gives up names, repair of lost messages and privacy"},
+		{Text: "Encoding", Widget: enc, HintText: "gbk for classic tools on Chinese Windows; text from others is read either way"},
 	}
 	d := dialog.NewForm("Advanced settings", "Apply", "Cancel", items, func(ok bool) {
 		if !ok {
 			return
 		}
 		n, _ := strconv.Atoi(strings.TrimSpace(ttl.Text))
-		b.ttl, b.loopback = n, loop.Checked
+		b.ttl, b.loopback, b.plain, b.encoding = n, loop.Checked, plain.Checked, enc.Selected
 		b.validate()
 	}, w)
 	d.Show()

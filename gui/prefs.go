@@ -16,6 +16,8 @@ const (
 	prefIface    = "interface" // "" for automatic
 	prefTTL      = "ttl"
 	prefLoopback = "loopback"
+	prefPlain    = "plain"
+	prefEncoding = "encoding"
 )
 
 // loadSettings fills what the user last used into cfg, where remembered.
@@ -34,6 +36,10 @@ func loadSettings(p fyne.Preferences, cfg netconf.Config) netconf.Config {
 		cfg.TTL = t
 	}
 	cfg.Loopback = p.BoolWithFallback(prefLoopback, cfg.Loopback)
+	cfg.Plain = p.BoolWithFallback(prefPlain, cfg.Plain)
+	if e := p.String(prefEncoding); netconf.ValidEncoding(e) == nil && e != "" {
+		cfg.Encoding = e
+	}
 	return cfg
 }
 
@@ -44,4 +50,6 @@ func saveSettings(p fyne.Preferences, cfg netconf.Config) {
 	p.SetString(prefIface, cfg.Interface)
 	p.SetInt(prefTTL, cfg.TTL)
 	p.SetBool(prefLoopback, cfg.Loopback)
+	p.SetBool(prefPlain, cfg.Plain)
+	p.SetString(prefEncoding, cfg.Encoding)
 }

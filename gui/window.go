@@ -46,13 +46,14 @@ func Run(ctx context.Context, cfg netconf.Config, autoJoin bool) int {
 // options are what tests replace: how work reaches the UI goroutine, the
 // status refresh period (0: none) and the clock.
 type options struct {
-	do   func(func())
-	tick time.Duration
-	now  func() time.Time
+	do       func(func())
+	tick     time.Duration
+	now      func() time.Time
+	diagnose Diagnose
 }
 
 func runtimeOptions() options {
-	return options{do: fyne.Do, tick: 500 * time.Millisecond, now: time.Now}
+	return options{do: fyne.Do, tick: 500 * time.Millisecond, now: time.Now, diagnose: netconf.Diagnose}
 }
 
 type state int
@@ -99,6 +100,7 @@ func newWindow(a fyne.App, w fyne.Window, e Engine, ifaces Interfaces, cfg netco
 		model: newLogModel(MaxLogEntries), pumpDone: make(chan struct{}), stopTick: make(chan struct{}),
 	}
 	ui.bar = newConnBar(cfg, ifaces, ui.toggle)
+	ui.bar.onDiagnose = ui.showDiagnostics
 	ui.view = newLogView(ui.model)
 	ui.roster = newRosterView(opts.now)
 	ui.message = newComposer(ui.sendMessage)
@@ -146,6 +148,7 @@ func (ui *window) join() {
 	cfg := netconf.Config{
 		Group: g, Interface: ui.bar.interfaceName(), TTL: ui.bar.ttl, Loopback: ui.bar.loopback,
 		Nick: strings.TrimSpace(ui.bar.nick.Text), Passphrase: ui.bar.key.Text,
+		Plain: ui.bar.plain, Encoding: ui.bar.encoding,
 	}
 	saveSettings(ui.app.Preferences(), cfg)
 	ui.setState(stateJoining)
@@ -207,6 +210,9 @@ func (ui *window) setState(s state) {
 		title := fmt.Sprintf("Groupcast — %s @ %s", j.Nick, j.Group)
 		if j.Keyed {
 			title += " (private)"
+		}
+		if j.Plain {
+			title += " (plain text)"
 		}
 		ui.w.SetTitle(title)
 		ui.message.SetPlaceHolder(fmt.Sprintf("Message %s — Enter to send, Shift+Enter for a new line", j.Group))
@@ -271,6 +277,9 @@ func (ui *window) apply(ev netconf.Event) {
 		if ev.Keyed {
 			private = " Private group: only members with the passphrase can read or send."
 		}
+		if ev.Plain {
+			private = fmt.Sprintf(" Sending plain %s text for simple multicast tools: no names, no repair of lost messages, no privacy.", ev.Encoding)
+		}
 		ui.system(kindSystem, fmt.Sprintf("Joined %s on %s as %s.%s", ev.Group, ev.Interface.Label(), ev.Nick, private))
 		for _, w := range ev.Warnings {
 			ui.system(kindWarning, w)
@@ -279,7 +288,11 @@ func (ui *window) apply(ev netconf.Event) {
 		ui.updateStatus()
 		ui.refreshRoster()
 	case netconf.Message:
-		ui.model.add(logEntry{at: ev.Received, kind: kindMessage, from: ev.From, text: ev.Text, colour: senderColour(ev.From)})
+		from := ev.From
+		if ev.Plain {
+			from = ev.Source.Addr().String() + " (plain)"
+		}
+		ui.model.add(logEntry{at: ev.Received, kind: kindMessage, from: from, text: ev.Text, colour: senderColour(from)})
 	case netconf.Sent:
 		ui.model.add(logEntry{at: ev.Time, kind: kindOwn, from: ev.Nick, text: ev.Text})
 	case netconf.Left:
@@ -375,6 +388,9 @@ func (ui *window) updateStatus() {
 	private := ""
 	if j.Keyed {
 		private = " · private"
+	}
+	if j.Plain {
+		private = " · plain " + j.Encoding
 	}
 	ui.status.SetText(fmt.Sprintf("%s%s · %s · TTL %d · in %d · out %d · repaired %d · rejected %d",
 		j.Group, private, j.Interface.Label(), j.TTL, st.DatagramsIn, st.DatagramsOut, st.Recovered,

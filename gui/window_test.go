@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"context"
 	"errors"
 	"net/netip"
 	"strings"
@@ -324,4 +325,59 @@ func TestPassphraseIsUsedNotSaved(t *testing.T) {
 	if last.kind != kindWarning || last.text != "4 datagrams from peers with another passphrase." {
 		t.Fatalf("log %+v", last)
 	}
+}
+
+func TestPlainModeAndDiagnostics(t *testing.T) {
+	cfg := defaultCfg()
+	cfg.Plain, cfg.Encoding = true, netconf.EncodingGBK
+	h := newHarness(t, cfg)
+	ui := h.ui
+	if !strings.Contains(ui.bar.hint.Text, "Plain gbk text: no names, no repair, no privacy") {
+		t.Fatalf("hint %q", ui.bar.hint.Text)
+	}
+	ui.bar.key.SetText("secret")
+	if !ui.bar.join.Disabled() || !strings.Contains(ui.bar.hint.Text, "cannot be private") {
+		t.Fatalf("plain + passphrase: hint %q", ui.bar.hint.Text)
+	}
+	ui.bar.key.SetText("")
+	test.Tap(ui.bar.join)
+	j := h.command().(netconf.Join)
+	if !j.Config.Plain || j.Config.Encoding != netconf.EncodingGBK {
+		t.Fatalf("join config %+v", j.Config)
+	}
+	h.emit(netconf.Joined{Group: j.Config.Group, Interface: netconf.Choice{Interface: eth}, Nick: "Alice", Plain: true, Encoding: "gbk"})
+	h.emit(netconf.Message{From: "198.18.0.9:4000", Source: netip.MustParseAddrPort("198.18.0.9:4000"), Text: "你好", Plain: true, Encoding: "gb18030", Received: testTime})
+	last, _ := ui.model.last()
+	if last.from != "198.18.0.9 (plain)" || last.text != "你好" {
+		t.Fatalf("plain message logged as %+v", last)
+	}
+	if !strings.HasSuffix(h.w.Title(), "(plain text)") {
+		t.Fatalf("title %q", h.w.Title())
+	}
+
+	var asked netconf.DoctorOptions
+	ui.opts.diagnose = func(_ context.Context, o netconf.DoctorOptions) netconf.Report {
+		asked = o
+		return netconf.Report{Group: o.Group, Chosen: netconf.Choice{Interface: eth}, SelfTest: netconf.Check{OK: true, Detail: "came back"}}
+	}
+	ui.showDiagnostics()
+	select {
+	case f := <-h.queue:
+		f()
+	case <-time.After(2 * time.Second):
+		t.Fatal("the diagnosis never finished")
+	}
+	if asked.Group != j.Config.Group || asked.Listen != 3*time.Second {
+		t.Fatalf("doctor asked %+v", asked)
+	}
+	var diag fyne.Window
+	for _, w := range fyne.CurrentApp().Driver().AllWindows() {
+		if w.Title() == "Groupcast — Diagnostics" {
+			diag = w
+		}
+	}
+	if diag == nil {
+		t.Fatal("no Diagnostics window")
+	}
+	diag.Close()
 }

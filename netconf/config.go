@@ -12,6 +12,11 @@ type Config struct {
 	// Passphrase makes the group private: every datagram is sealed with a
 	// key derived from it (see docs/SECURITY.md). Empty: an open group.
 	Passphrase string
+	// Plain sends each message as bare text, as classic multicast tools
+	// do: no names, no repair, no privacy, no presence traffic. Encoding
+	// is EncodingUTF8 (default) or EncodingGBK.
+	Plain    bool
+	Encoding string
 }
 
 // DefaultConfig is a membership of DefaultGroup with TTL 1 and loopback
@@ -36,6 +41,12 @@ func (c Config) checkValues() error {
 	}
 	if err := ValidNick(c.Nick); err != nil {
 		return inputErr("name", "the name must be 1 to %d bytes of text without control characters", MaxNickBytes)
+	}
+	if err := ValidEncoding(c.Encoding); err != nil {
+		return err
+	}
+	if c.Plain && c.Passphrase != "" {
+		return inputErr("plain", "plain text cannot be private: classic tools cannot read sealed datagrams; choose one or the other")
 	}
 	return nil
 }

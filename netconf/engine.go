@@ -214,6 +214,9 @@ func (e *Engine) join(cfg Config) {
 		return
 	}
 	m := newMember(cfg, choice, tr, key, e.now())
+	if ms, ok := tr.(*membership); ok {
+		m.ownPort, m.ownAddrs = ms.senderPort(), localAddrs()
+	}
 	for m.self.IsZero() {
 		_, _ = rand.Read(m.self[:]) // crypto/rand.Read does not fail on supported platforms
 	}
@@ -223,8 +226,19 @@ func (e *Engine) join(cfg Config) {
 	e.queue.push(Joined{
 		Group: cfg.Group, Interface: choice, TTL: cfg.TTL, Loopback: cfg.Loopback,
 		Nick: cfg.Nick, Sender: m.self, Warnings: warnings, DstCheck: isDstChecked(tr), Keyed: key != nil,
+		Plain: cfg.Plain, Encoding: plainEncoding(cfg),
 	})
 	e.publishRoster()
+}
+
+func plainEncoding(cfg Config) string {
+	if !cfg.Plain {
+		return ""
+	}
+	if cfg.Encoding == "" {
+		return EncodingUTF8
+	}
+	return cfg.Encoding
 }
 
 func isDstChecked(tr Transport) bool {
@@ -280,6 +294,10 @@ func (e *Engine) send(text string) {
 		return
 	}
 	now := e.now()
+	if m.cfg.Plain {
+		e.sendPlain(now, text)
+		return
+	}
 	pieces := splitText(text)
 	first := m.seq + 1
 	for i, piece := range pieces {
@@ -309,6 +327,27 @@ func (e *Engine) send(text string) {
 	e.queue.push(Sent{Seq: first, Time: now, Nick: m.cfg.Nick, Text: text})
 }
 
+// sendPlain sends text as one bare datagram, for classic tools.
+func (e *Engine) sendPlain(now time.Time, text string) {
+	m := e.m
+	b, err := EncodePlain(text, m.cfg.Encoding)
+	if err == nil && len(b) > MaxDatagram {
+		err = inputErr("text", "a plain-text message is sent in one datagram of at most %d bytes; this one is %d", MaxDatagram, len(b))
+	}
+	if err != nil {
+		e.queue.push(Error{Op: "send", Err: err})
+		return
+	}
+	if err := m.tr.Write(b); err != nil {
+		e.stats.sendErrors.Add(1)
+		e.queue.push(Error{Op: "send", Err: err})
+		return
+	}
+	e.stats.datagramsOut.Add(1)
+	e.stats.bytesOut.Add(uint64(len(b)))
+	e.queue.push(Sent{Time: now, Nick: m.cfg.Nick, Text: text, Plain: true})
+}
+
 // splitText cuts text into fragment-sized pieces (a single piece when it
 // fits one datagram). Pieces may split a UTF-8 sequence; the receiver
 // checks the reassembled text.
@@ -328,6 +367,9 @@ func splitText(text string) []string {
 // writeControl sends a HELLO, HEARTBEAT or LEAVE describing our stream.
 func (e *Engine) writeControl(kind Kind) {
 	m := e.m
+	if m.cfg.Plain {
+		return // classic tools would show our control traffic as garbage
+	}
 	now := e.now()
 	m.buf.evict(now, e.timing.BufferAge, e.timing.BufferBytes)
 	trail := m.buf.trail
@@ -373,6 +415,10 @@ func (e *Engine) receive(d datagram) {
 	if !ok {
 		return
 	}
+	if !IsGroupcast(data) {
+		e.onPlain(now, data, d.src)
+		return
+	}
 	p, err := Decode(data)
 	if err != nil {
 		e.stats.rejected.Add(1)
@@ -401,6 +447,25 @@ func (e *Engine) receive(d datagram) {
 	default:
 		e.stats.ignored.Add(1)
 	}
+}
+
+// onPlain shows a bare datagram from a classic tool (open groups only:
+// unseal refused it in a private one).
+func (e *Engine) onPlain(now time.Time, b []byte, src netip.AddrPort) {
+	m := e.m
+	if m.isOwn(src) {
+		e.stats.ownEcho.Add(1) // our own plain text, looped back
+		return
+	}
+	text, enc := DecodePlain(b)
+	if text == "" {
+		e.stats.ignored.Add(1)
+		return
+	}
+	e.stats.plainIn.Add(1)
+	e.queue.push(Message{
+		From: src.String(), Sent: now, Received: now, Source: src, Text: text, Plain: true, Encoding: enc,
+	})
 }
 
 // unseal authenticates and opens a datagram of a keyed group, and keeps
@@ -598,7 +663,9 @@ func (e *Engine) onNack(now time.Time, p *Packet, src netip.AddrPort) {
 	e.peerFor(now, p, src)
 	m := e.m
 	if n.Target == m.self {
-		e.repair(now, n)
+		if !m.cfg.Plain {
+			e.repair(now, n)
+		}
 		return
 	}
 	if pr := m.peers[n.Target]; pr != nil && !pr.nackAt.IsZero() && covers(n.Ranges, pr.missing(e.timing.Window)) {
@@ -724,6 +791,12 @@ func (e *Engine) runTimers(now time.Time) {
 		if now.Sub(pr.lastHeard) > t.PeerTimeout {
 			e.emit(pr, pr.giveUpBefore(now, pr.highest+1, nil))
 			e.removePeer(now, pr, true)
+			continue
+		}
+		if !pr.nackAt.IsZero() && !now.Before(pr.nackAt) && m.cfg.Plain {
+			// We send no NACKs in plain mode: a gap is a loss.
+			pr.nackAt = time.Time{}
+			e.emit(pr, pr.giveUpBefore(now, pr.highest+1, nil))
 			continue
 		}
 		if !pr.nackAt.IsZero() && !now.Before(pr.nackAt) {
@@ -852,6 +925,9 @@ type member struct {
 	sbuf    []byte // sealed form of the datagram being sent
 	scratch [MaxDatagram]byte
 
+	ownPort  uint16              // our sender socket's port, to spot our own plain text
+	ownAddrs map[netip.Addr]bool // this host's addresses
+
 	key        *GroupKey // nil: an open group
 	pn         uint64    // packet number of the last sealed datagram
 	replay     *replayGuard
@@ -868,6 +944,11 @@ func newMember(cfg Config, choice Choice, tr Transport, key *GroupKey, now time.
 		unreadable: map[UnreadableReason]*unreadableCount{},
 		wbuf:       make([]byte, 0, MaxDatagram), sbuf: make([]byte, 0, MaxDatagram), stop: make(chan struct{}),
 	}
+}
+
+// isOwn reports whether src is our own sender socket.
+func (m *member) isOwn(src netip.AddrPort) bool {
+	return m.ownPort != 0 && src.Port() == m.ownPort && m.ownAddrs[src.Addr()]
 }
 
 // transmit sends one datagram, sealed when the group has a key.
@@ -972,6 +1053,7 @@ type Stats struct {
 	Unsealed        uint64 // not sealed, in a passphrase group
 	NeedKey         uint64 // sealed, in a group we joined without a passphrase
 	Replayed        uint64 // authentic but seen before, or stamped too far from now
+	PlainIn         uint64 // bare datagrams from classic tools, shown as plain messages
 }
 
 // Refused counts every datagram refused as unauthenticated or replayed.
@@ -983,7 +1065,7 @@ type counters struct {
 	datagramsIn, messagesIn, datagramsOut, controlIn, controlOut, bytesIn, bytesOut,
 	rejected, otherGroup, duplicates, ownEcho, ignored, sendErrors,
 	nacksOut, nacksIn, nacksSuppressed, repairsOut, repairsIn, recovered, lost, beyondWindow,
-	otherKey, forged, unsealed, needKey, replayed atomic.Uint64
+	otherKey, forged, unsealed, needKey, replayed, plainIn atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters; safe from any goroutine.
@@ -1000,6 +1082,6 @@ func (e *Engine) Stats() Stats {
 		RepairsOut: c.repairsOut.Load(), RepairsIn: c.repairsIn.Load(), Recovered: c.recovered.Load(),
 		Lost: c.lost.Load(), BeyondWindow: c.beyondWindow.Load(),
 		OtherKey: c.otherKey.Load(), Forged: c.forged.Load(), Unsealed: c.unsealed.Load(),
-		NeedKey: c.needKey.Load(), Replayed: c.replayed.Load(),
+		NeedKey: c.needKey.Load(), Replayed: c.replayed.Load(), PlainIn: c.plainIn.Load(),
 	}
 }

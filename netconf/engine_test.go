@@ -150,7 +150,7 @@ func TestSequenceAndDuplicates(t *testing.T) {
 		}
 	}
 	// Junk must not disturb anything.
-	for _, junk := range []string{"", "plain text", "\x89GCS\x01"} {
+	for _, junk := range []string{"", "\x89GCS\x01", "\x89GCS\x02 a future version"} {
 		_, _ = c.WriteTo([]byte(junk), dest)
 	}
 	for want := uint64(1); want <= 3; want++ {

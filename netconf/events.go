@@ -43,6 +43,9 @@ type Joined struct {
 	DstCheck bool
 	// Keyed is true in a passphrase group: every datagram is sealed.
 	Keyed bool
+	// Plain is true when we send bare text (Config.Plain), Encoding how.
+	Plain    bool
+	Encoding string
 }
 
 // Message is a message from another member, delivered in the sender's
@@ -55,14 +58,20 @@ type Message struct {
 	Received time.Time // ours
 	Source   netip.AddrPort
 	Text     string
+	// Plain is true for a bare datagram from a classic tool: From is its
+	// host:port, Sender and Seq are zero, Encoding says how it was read
+	// (EncodingUTF8, EncodingGB or EncodingBinary, then Text is escaped).
+	Plain    bool
+	Encoding string
 }
 
 // Sent confirms that our own message left through the sender socket.
 type Sent struct {
-	Seq  uint64
-	Time time.Time
-	Nick string
-	Text string
+	Seq   uint64
+	Time  time.Time
+	Nick  string
+	Text  string
+	Plain bool // sent as bare text (Seq is 0)
 }
 
 // Left says the membership ended: asked for when Err is nil, otherwise

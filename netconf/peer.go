@@ -198,6 +198,9 @@ func (p *peer) lose(r Range, out []delivery) []delivery {
 func (p *peer) accept(now time.Time, seq uint64, d heldData, out []delivery) []delivery {
 	if d.frag.Count == 0 {
 		p.partial = nil
+		if !utf8.Valid(d.body) { // Decode refuses these; never show one anyway
+			return append(out, delivery{lost: &Range{First: seq, Last: seq}})
+		}
 		return append(out, delivery{msg: p.message(seq, d.time, d.nick, d.body)})
 	}
 	if d.frag.Index == 0 {

@@ -114,3 +114,28 @@ func (m *membership) closeSockets() {
 		_ = m.sconn.Close()
 	}
 }
+
+// senderPort is the local port of the sender socket.
+func (m *membership) senderPort() uint16 {
+	if ua, ok := m.sconn.LocalAddr().(*net.UDPAddr); ok {
+		return uint16(ua.Port)
+	}
+	return 0
+}
+
+// localAddrs lists this host's IPv4 addresses.
+func localAddrs() map[netip.Addr]bool {
+	out := map[netip.Addr]bool{}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return out
+	}
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok {
+			if ip, ok := netip.AddrFromSlice(ipn.IP); ok {
+				out[ip.Unmap()] = true
+			}
+		}
+	}
+	return out
+}

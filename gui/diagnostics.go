@@ -1,0 +1,89 @@
+package gui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/groupcast/groupcast/netconf"
+)
+
+// Diagnose runs the network doctor; tests replace it.
+type Diagnose func(ctx context.Context, o netconf.DoctorOptions) netconf.Report
+
+// diagnostics is the Diagnostics window: the doctor's report for the
+// group and interface in the connection bar.
+type diagnostics struct {
+	w       fyne.Window
+	summary *widget.Label
+	report  *widget.Label
+	again   *widget.Button
+	copyBtn *widget.Button
+	busy    *widget.ProgressBarInfinite
+	cancel  context.CancelFunc
+	text    string
+}
+
+func (ui *window) showDiagnostics() {
+	g, err := ui.bar.group()
+	if err != nil {
+		ui.bar.setHint(netconf.Explain(err), widget.DangerImportance)
+		return
+	}
+	d := &diagnostics{w: ui.app.NewWindow("Groupcast — Diagnostics")}
+	d.summary = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	d.summary.Wrapping = fyne.TextWrapWord
+	d.report = widget.NewLabel("")
+	d.report.TextStyle = fyne.TextStyle{Monospace: true}
+	d.report.Wrapping = fyne.TextWrapWord
+	d.report.Selectable = true
+	d.busy = widget.NewProgressBarInfinite()
+	run := func() {
+		d.run(ui, netconf.DoctorOptions{Group: g, Interface: ui.bar.interfaceName(), Listen: 3 * time.Second})
+	}
+	d.again = widget.NewButtonWithIcon("Run again", theme.ViewRefreshIcon(), run)
+	d.copyBtn = widget.NewButtonWithIcon("Copy report", theme.ContentCopyIcon(), func() {
+		ui.app.Clipboard().SetContent(d.text)
+	})
+	top := container.NewVBox(d.summary, d.busy)
+	buttons := container.NewHBox(d.again, d.copyBtn)
+	d.w.SetContent(container.NewBorder(top, buttons, nil, nil, container.NewVScroll(d.report)))
+	d.w.Resize(fyne.NewSize(720, 560))
+	d.w.SetOnClosed(func() {
+		if d.cancel != nil {
+			d.cancel()
+		}
+	})
+	d.w.Show()
+	run()
+}
+
+func (d *diagnostics) run(ui *window, o netconf.DoctorOptions) {
+	ctx, cancel := context.WithCancel(context.Background())
+	d.cancel = cancel
+	d.again.Disable()
+	d.busy.Show()
+	d.busy.Start()
+	d.summary.SetText(fmt.Sprintf("Checking %s: interfaces, the port, a self-test, then listening for 3 s…", o.Group))
+	diagnose := ui.opts.diagnose
+	go func() {
+		r := diagnose(ctx, o)
+		ui.opts.do(func() {
+			d.busy.Stop()
+			d.busy.Hide()
+			d.again.Enable()
+			d.text = r.Text()
+			d.report.SetText(d.text)
+			if r.Passed() {
+				d.summary.SetText(fmt.Sprintf("✔ Multicast works on %s. %d senders heard on %s.", r.Chosen.Label(), len(r.Heard), o.Group))
+			} else {
+				d.summary.SetText("✖ The self-test failed: " + r.SelfTest.Detail + ". See the hints below.")
+			}
+		})
+	}()
+}
