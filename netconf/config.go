@@ -1,6 +1,9 @@
 package netconf
 
-import "net/netip"
+import (
+	"crypto/ed25519"
+	"net/netip"
+)
 
 // Config is what a membership needs.
 type Config struct {
@@ -17,6 +20,11 @@ type Config struct {
 	// is EncodingUTF8 (default) or EncodingGBK.
 	Plain    bool
 	Encoding string
+	// Room is the room joined by name: its presenter key verifies
+	// announcements, and in a read-only room only those are shown.
+	Room *Room
+	// Presenter signs what we send, as the room's presenter.
+	Presenter ed25519.PrivateKey
 }
 
 // DefaultConfig is a membership of DefaultGroup with TTL 1 and loopback
@@ -44,6 +52,9 @@ func (c Config) checkValues() error {
 	}
 	if err := ValidEncoding(c.Encoding); err != nil {
 		return err
+	}
+	if c.Plain && (c.Presenter != nil || c.Room != nil) {
+		return inputErr("plain", "plain text cannot be used in a room: announcements are signed and receipts need Groupcast's format")
 	}
 	if c.Plain && c.Passphrase != "" {
 		return inputErr("plain", "plain text cannot be private: classic tools cannot read sealed datagrams; choose one or the other")

@@ -1,6 +1,7 @@
 package netconf
 
 import (
+	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -298,12 +299,24 @@ func (e *Engine) send(text string) {
 		e.sendPlain(now, text)
 		return
 	}
-	pieces := splitText(text)
+	if r := m.cfg.Room; r != nil && r.ReadOnly && m.cfg.Presenter == nil {
+		e.queue.push(Error{Op: "send", Err: inputErr("text", "%s is read-only: only its presenter may post", r.Name)})
+		return
+	}
+	signer := m.cfg.Presenter
+	whole, piece := MaxText, MaxFragmentText
+	if signer != nil {
+		whole, piece = MaxText-sigExtSize, MaxSignedText
+	}
+	pieces := splitText(text, whole, piece)
 	first := m.seq + 1
 	for i, piece := range pieces {
 		p := Packet{Kind: KindData, Sender: m.self, Seq: m.seq + 1, Time: now.UnixMicro(), Nick: m.cfg.Nick, Body: []byte(piece)}
 		if len(pieces) > 1 {
 			p.Frag = Frag{Index: uint16(i), Count: uint16(len(pieces))}
+		}
+		if signer != nil {
+			p.Sig = ed25519.Sign(signer, SignedBytes(&p))
 		}
 		wire, err := AppendEncode(nil, &p)
 		if err != nil {
@@ -320,6 +333,18 @@ func (e *Engine) send(text string) {
 		}
 		e.stats.datagramsOut.Add(1)
 		e.stats.bytesOut.Add(uint64(len(wire)))
+		if signer != nil && len(pieces) == 1 {
+			m.pinned = append(m.pinned, wire)
+			if len(m.pinned) > maxPinned {
+				m.pinned = m.pinned[1:]
+			}
+		}
+	}
+	if signer != nil {
+		m.announcements = append(m.announcements, first)
+		if len(m.announcements) > maxTrackedAnnouncements {
+			m.announcements = m.announcements[1:]
+		}
 	}
 	m.lastData, m.lastActivity = now, now
 	m.scheduleBeat(now, e.timing)
@@ -351,13 +376,13 @@ func (e *Engine) sendPlain(now time.Time, text string) {
 // splitText cuts text into fragment-sized pieces (a single piece when it
 // fits one datagram). Pieces may split a UTF-8 sequence; the receiver
 // checks the reassembled text.
-func splitText(text string) []string {
-	if len(text) <= MaxText {
+func splitText(text string, whole, piece int) []string {
+	if len(text) <= whole {
 		return []string{text}
 	}
 	var out []string
 	for len(text) > 0 {
-		n := min(len(text), MaxFragmentText)
+		n := min(len(text), piece)
 		out = append(out, text[:n])
 		text = text[n:]
 	}
@@ -444,9 +469,81 @@ func (e *Engine) receive(d datagram) {
 		e.onControl(now, &p, d.src)
 	case KindNack:
 		e.onNack(now, &p, d.src)
+	case KindReceipt:
+		e.onReceipt(now, &p, d.src)
+	case KindPinned:
+		e.onPinned(now, &p, d.src)
 	default:
 		e.stats.ignored.Add(1)
 	}
+}
+
+// verified reports whether p carries a valid signature of the room's
+// presenter.
+func (e *Engine) verified(p *Packet) bool {
+	r := e.m.cfg.Room
+	if len(p.Sig) != ed25519.SignatureSize || r == nil || len(r.PresenterKey) != ed25519.PublicKeySize {
+		return false
+	}
+	return ed25519.Verify(r.PresenterKey, SignedBytes(p), p.Sig)
+}
+
+// onReceipt counts, for the presenter, who has received what.
+func (e *Engine) onReceipt(now time.Time, p *Packet, src netip.AddrPort) {
+	if len(p.Body) != 8 {
+		e.stats.rejected.Add(1)
+		return
+	}
+	e.peerFor(now, p, src)
+	m := e.m
+	if SenderID(p.Body) != m.self || m.cfg.Presenter == nil {
+		return
+	}
+	if p.Seq > m.acks[p.Sender] {
+		m.acks[p.Sender] = p.Seq
+		e.updateReceipts()
+	}
+}
+
+// updateReceipts reports, for each recent announcement, how many of the
+// members present have received it, when that changed.
+func (e *Engine) updateReceipts() {
+	m := e.m
+	if m.cfg.Presenter == nil {
+		return
+	}
+	for _, seq := range m.announcements {
+		var missing []Peer
+		received := 0
+		for _, pr := range m.peers {
+			if m.acks[pr.id] >= seq {
+				received++
+			} else {
+				missing = append(missing, pr.view())
+			}
+		}
+		counts := [2]int{received, len(m.peers)}
+		if m.reported[seq] == counts {
+			continue
+		}
+		m.reported[seq] = counts
+		e.queue.push(Receipt{Seq: seq, Received: received, Members: len(m.peers), Missing: missing})
+	}
+}
+
+// onPinned shows an announcement made before we joined, once.
+func (e *Engine) onPinned(now time.Time, p *Packet, src netip.AddrPort) {
+	if p.Seq == 0 || p.Frag.Count != 0 || !e.verified(p) {
+		e.stats.ignored.Add(1)
+		return
+	}
+	pr := e.peerFor(now, p, src)
+	if pr == nil || e.m.announced(pr.id, p.Seq) {
+		return
+	}
+	msg := pr.message(p.Seq, p.Time, p.Nick, p.Body)
+	msg.Announcement, msg.Earlier = true, true
+	e.emit(pr, []delivery{{msg: msg}})
 }
 
 // onPlain shows a bare datagram from a classic tool (open groups only:
@@ -455,6 +552,10 @@ func (e *Engine) onPlain(now time.Time, b []byte, src netip.AddrPort) {
 	m := e.m
 	if m.isOwn(src) {
 		e.stats.ownEcho.Add(1) // our own plain text, looped back
+		return
+	}
+	if r := m.cfg.Room; r != nil && r.ReadOnly {
+		e.stats.readOnlyDropped.Add(1)
 		return
 	}
 	text, enc := DecodePlain(b)
@@ -530,6 +631,12 @@ func (e *Engine) peerFor(now time.Time, p *Packet, src netip.AddrPort) *peer {
 		m.peers[p.Sender] = pr
 		e.queue.push(PeerJoined{Peer: pr.view()})
 		e.publishRoster()
+		if m.cfg.Presenter != nil {
+			if len(m.pinned) > 0 && m.pinAt.IsZero() {
+				m.pinAt = now.Add(200 * time.Millisecond) // one resend serves everyone joining meanwhile
+			}
+			defer e.updateReceipts()
+		}
 	}
 	pr.lastHeard = now
 	pr.nick = p.Nick
@@ -572,7 +679,7 @@ func (e *Engine) onData(now time.Time, p *Packet, src netip.AddrPort) {
 		e.stats.beyondWindow.Add(1) // asked for again once the window moves
 		return
 	}
-	if !pr.hold(p.Seq, heldData{time: p.Time, nick: p.Nick, frag: p.Frag, body: p.Body, kind: p.Kind}) {
+	if !pr.hold(p.Seq, heldData{time: p.Time, nick: p.Nick, frag: p.Frag, body: p.Body, kind: p.Kind, signed: e.verified(p)}) {
 		e.stats.beyondWindow.Add(1) // memory budget full: asked for again later
 		return
 	}
@@ -733,8 +840,24 @@ func (e *Engine) emit(pr *peer, out []delivery) {
 		switch {
 		case d.msg != nil:
 			msg := *d.msg
+			m := e.m
+			if r := m.cfg.Room; r != nil && r.ReadOnly && !msg.Announcement {
+				e.stats.readOnlyDropped.Add(1) // only the presenter may post here
+				continue
+			}
 			msg.Received = e.now()
 			msg.Source = pr.src
+			if msg.Announcement {
+				m.markAnnounced(pr.id, msg.Seq)
+				m.receiptTo = pr.id
+				m.receiptSeq = max(m.receiptSeq, msg.Seq)
+				if m.receiptAt.IsZero() {
+					// Delayed and jittered so thirty PCs do not answer at once,
+					// and aggregated: one receipt covers all received so far.
+					m.receiptAt = msg.Received.Add(20*time.Millisecond + time.Duration(e.rng.Int64N(int64(230*time.Millisecond))))
+					m.receiptsLeft = 2
+				}
+			}
 			e.queue.push(msg)
 			e.stats.messagesIn.Add(1)
 		case d.lost != nil:
@@ -752,6 +875,7 @@ func (e *Engine) removePeer(now time.Time, pr *peer, timeout bool) {
 	m.departed[pr.id] = now
 	e.queue.push(PeerLeft{Peer: pr.view(), Timeout: timeout})
 	e.publishRoster()
+	e.updateReceipts()
 }
 
 // runTimers does everything that is due.
@@ -812,6 +936,26 @@ func (e *Engine) runTimers(now time.Time) {
 			pr.nackAt = now.Add(e.retryDelay())
 		}
 	}
+	if !m.receiptAt.IsZero() && !now.Before(m.receiptAt) {
+		p := Packet{Kind: KindReceipt, Sender: m.self, Seq: m.receiptSeq, Time: now.UnixMicro(), Nick: m.cfg.Nick, Body: m.receiptTo[:]}
+		e.write(&p)
+		m.receiptsLeft--
+		m.receiptAt = time.Time{}
+		if m.receiptsLeft > 0 {
+			m.receiptAt = now.Add(time.Second) // once more, in case the first is lost
+		}
+	}
+	if !m.pinAt.IsZero() && !now.Before(m.pinAt) {
+		m.pinAt = time.Time{}
+		for _, w := range m.pinned {
+			wire := append(m.wbuf[:0], w...)
+			wire[5] = byte(KindPinned)
+			m.wbuf = wire
+			if err := m.transmit(wire); err != nil {
+				e.stats.sendErrors.Add(1)
+			}
+		}
+	}
 	for id, at := range m.departed {
 		if now.Sub(at) > 2*t.PeerTimeout {
 			delete(m.departed, id)
@@ -868,6 +1012,8 @@ func (e *Engine) armTimer() {
 		soonest(m.lingerStart.Add(t.LingerMax))
 	}
 	soonest(m.rosterAt.Add(time.Second))
+	soonest(m.receiptAt)
+	soonest(m.pinAt)
 	for _, u := range m.unreadable {
 		if !u.reported {
 			soonest(u.first.Add(time.Second))
@@ -928,6 +1074,19 @@ type member struct {
 	ownPort  uint16              // our sender socket's port, to spot our own plain text
 	ownAddrs map[netip.Addr]bool // this host's addresses
 
+	// Rooms: what the presenter announced, who acknowledged what, and
+	// what members acknowledge.
+	announcements []uint64 // first seqs of our recent announcements
+	pinned        [][]byte // our recent single-datagram announcements, for newcomers
+	pinAt         time.Time
+	acks          map[SenderID]uint64
+	reported      map[uint64][2]int
+	announcedSeqs map[SenderID]map[uint64]bool
+	receiptTo     SenderID
+	receiptSeq    uint64
+	receiptAt     time.Time
+	receiptsLeft  int
+
 	key        *GroupKey // nil: an open group
 	pn         uint64    // packet number of the last sealed datagram
 	replay     *replayGuard
@@ -942,8 +1101,26 @@ func newMember(cfg Config, choice Choice, tr Transport, key *GroupKey, now time.
 		cfg: cfg, choice: choice, tr: tr, started: now, beatAt: now, key: key, replay: newReplayGuard(),
 		buf: newSendBuffer(), peers: map[SenderID]*peer{}, departed: map[SenderID]time.Time{},
 		unreadable: map[UnreadableReason]*unreadableCount{},
-		wbuf:       make([]byte, 0, MaxDatagram), sbuf: make([]byte, 0, MaxDatagram), stop: make(chan struct{}),
+		acks:       map[SenderID]uint64{}, reported: map[uint64][2]int{}, announcedSeqs: map[SenderID]map[uint64]bool{},
+		wbuf: make([]byte, 0, MaxDatagram), sbuf: make([]byte, 0, MaxDatagram), stop: make(chan struct{}),
 	}
+}
+
+// Bounds of the room bookkeeping.
+const (
+	maxPinned               = 3
+	maxTrackedAnnouncements = 16
+)
+
+func (m *member) announced(id SenderID, seq uint64) bool { return m.announcedSeqs[id][seq] }
+
+func (m *member) markAnnounced(id SenderID, seq uint64) {
+	set := m.announcedSeqs[id]
+	if set == nil || len(set) > 256 {
+		set = map[uint64]bool{}
+		m.announcedSeqs[id] = set
+	}
+	set[seq] = true
 }
 
 // isOwn reports whether src is our own sender socket.
@@ -1054,6 +1231,7 @@ type Stats struct {
 	NeedKey         uint64 // sealed, in a group we joined without a passphrase
 	Replayed        uint64 // authentic but seen before, or stamped too far from now
 	PlainIn         uint64 // bare datagrams from classic tools, shown as plain messages
+	ReadOnlyDropped uint64 // messages not from the presenter in a read-only room
 }
 
 // Refused counts every datagram refused as unauthenticated or replayed.
@@ -1065,7 +1243,7 @@ type counters struct {
 	datagramsIn, messagesIn, datagramsOut, controlIn, controlOut, bytesIn, bytesOut,
 	rejected, otherGroup, duplicates, ownEcho, ignored, sendErrors,
 	nacksOut, nacksIn, nacksSuppressed, repairsOut, repairsIn, recovered, lost, beyondWindow,
-	otherKey, forged, unsealed, needKey, replayed, plainIn atomic.Uint64
+	otherKey, forged, unsealed, needKey, replayed, plainIn, readOnlyDropped atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters; safe from any goroutine.
@@ -1083,5 +1261,6 @@ func (e *Engine) Stats() Stats {
 		Lost: c.lost.Load(), BeyondWindow: c.beyondWindow.Load(),
 		OtherKey: c.otherKey.Load(), Forged: c.forged.Load(), Unsealed: c.unsealed.Load(),
 		NeedKey: c.needKey.Load(), Replayed: c.replayed.Load(), PlainIn: c.plainIn.Load(),
+		ReadOnlyDropped: c.readOnlyDropped.Load(),
 	}
 }

@@ -63,6 +63,11 @@ type Message struct {
 	// (EncodingUTF8, EncodingGB or EncodingBinary, then Text is escaped).
 	Plain    bool
 	Encoding string
+	// Announcement is true when the room's presenter signed it and the
+	// signature checks; Earlier when it was sent before we joined and
+	// re-sent for us (a pinned announcement).
+	Announcement bool
+	Earlier      bool
 }
 
 // Sent confirms that our own message left through the sender socket.
@@ -86,6 +91,14 @@ type Left struct {
 type Error struct {
 	Op  string
 	Err error
+}
+
+// Receipt tells a presenter how many members have received announcement
+// Seq (and everything before it); Missing lists those who have not yet.
+type Receipt struct {
+	Seq               uint64
+	Received, Members int
+	Missing           []Peer
 }
 
 // PeerJoined says a member was heard for the first time.
@@ -169,6 +182,7 @@ func (Sent) event()       {}
 func (Left) event()       {}
 func (Error) event()      {}
 func (Unreadable) event() {}
+func (Receipt) event()    {}
 func (PeerJoined) event() {}
 func (PeerLeft) event()   {}
 func (Lost) event()       {}

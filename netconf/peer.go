@@ -71,11 +71,12 @@ func (p *peer) release() {
 }
 
 type heldData struct {
-	time int64
-	nick string
-	frag Frag
-	body []byte
-	kind Kind
+	time   int64
+	nick   string
+	frag   Frag
+	body   []byte
+	kind   Kind
+	signed bool // the room's presenter signed it, verified
 }
 
 // reassembly collects the fragments of one message, which arrive in order.
@@ -87,6 +88,7 @@ type reassembly struct {
 	nick     string
 	text     []byte
 	started  time.Time
+	signed   bool
 }
 
 func newPeer(id SenderID, now time.Time, src netip.AddrPort) *peer {
@@ -201,10 +203,12 @@ func (p *peer) accept(now time.Time, seq uint64, d heldData, out []delivery) []d
 		if !utf8.Valid(d.body) { // Decode refuses these; never show one anyway
 			return append(out, delivery{lost: &Range{First: seq, Last: seq}})
 		}
-		return append(out, delivery{msg: p.message(seq, d.time, d.nick, d.body)})
+		m := p.message(seq, d.time, d.nick, d.body)
+		m.Announcement = d.signed
+		return append(out, delivery{msg: m})
 	}
 	if d.frag.Index == 0 {
-		p.partial = &reassembly{firstSeq: seq, count: d.frag.Count, time: d.time, nick: d.nick, started: now}
+		p.partial = &reassembly{firstSeq: seq, count: d.frag.Count, time: d.time, nick: d.nick, started: now, signed: true}
 	}
 	r := p.partial
 	if r == nil || r.count != d.frag.Count || r.next != d.frag.Index || len(r.text)+len(d.body) > MaxMessage {
@@ -214,6 +218,7 @@ func (p *peer) accept(now time.Time, seq uint64, d heldData, out []delivery) []d
 		return out
 	}
 	r.text = append(r.text, d.body...)
+	r.signed = r.signed && d.signed
 	r.next++
 	if r.next < r.count {
 		return out
@@ -223,7 +228,9 @@ func (p *peer) accept(now time.Time, seq uint64, d heldData, out []delivery) []d
 		rg := Range{First: r.firstSeq, Last: seq}
 		return append(out, delivery{lost: &rg})
 	}
-	return append(out, delivery{msg: p.message(r.firstSeq, r.time, r.nick, r.text)})
+	m := p.message(r.firstSeq, r.time, r.nick, r.text)
+	m.Announcement = r.signed
+	return append(out, delivery{msg: m})
 }
 
 func (p *peer) message(seq uint64, t int64, nick string, body []byte) *Message {

@@ -40,6 +40,10 @@ const (
 
 	extFrag     = 0x81 // critical: index u16, count u16
 	fragExtSize = 3 + 4
+	extSig      = 0x02 // not critical: Ed25519 signature of a presenter's datagram
+	sigExtSize  = 3 + 64
+	// MaxSignedText is the text of one signed (presenter) datagram.
+	MaxSignedText = MaxFragmentText - sigExtSize
 
 	// critical marks an extension type a receiver must understand.
 	extCritical = 0x80
@@ -59,6 +63,8 @@ const (
 	KindLeave     Kind = 4
 	KindNack      Kind = 5
 	KindRepair    Kind = 6
+	KindReceipt   Kind = 7 // a member received a presenter's announcements up to seq
+	KindPinned    Kind = 8 // an earlier announcement re-sent for members who joined after it
 )
 
 func (k Kind) String() string {
@@ -75,6 +81,10 @@ func (k Kind) String() string {
 		return "nack"
 	case KindRepair:
 		return "repair"
+	case KindReceipt:
+		return "receipt"
+	case KindPinned:
+		return "pinned"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -99,6 +109,7 @@ type Packet struct {
 	Time int64 // sender's clock, Unix microseconds
 	Nick string
 	Frag Frag   // DATA and REPAIR: which piece of a longer message
+	Sig  []byte // Ed25519 signature of a presenter's datagram (SignedBytes), or nil
 	Body []byte // UTF-8 text for DATA and REPAIR (of the whole message once reassembled)
 }
 
@@ -109,7 +120,22 @@ type Frag struct {
 	Index, Count uint16
 }
 
-func (k Kind) carriesText() bool { return k == KindData || k == KindRepair }
+func (k Kind) carriesText() bool { return k == KindData || k == KindRepair || k == KindPinned }
+
+// SignedBytes is what a presenter signs of a datagram: everything that
+// identifies and carries the message, whatever kind re-sends it.
+func SignedBytes(p *Packet) []byte {
+	b := make([]byte, 0, 48+len(p.Nick)+len(p.Body))
+	b = append(b, "groupcast/v1 sig\x00"...)
+	b = append(b, p.Sender[:]...)
+	b = binary.BigEndian.AppendUint64(b, p.Seq)
+	b = binary.BigEndian.AppendUint64(b, uint64(p.Time))
+	b = append(b, byte(len(p.Nick)))
+	b = append(b, p.Nick...)
+	b = binary.BigEndian.AppendUint16(b, p.Frag.Index)
+	b = binary.BigEndian.AppendUint16(b, p.Frag.Count)
+	return append(b, p.Body...)
+}
 
 // Decode errors. A datagram that is not ours yields ErrNotGroupcast, so a
 // caller can tell a foreign datagram from a damaged one of ours.
@@ -144,6 +170,12 @@ func AppendEncode(dst []byte, p *Packet) ([]byte, error) {
 	if p.Frag.Count > 0 {
 		ext = fragExtSize
 	}
+	if len(p.Sig) > 0 {
+		if len(p.Sig) != 64 {
+			return dst, fmt.Errorf("%w: signature of %d bytes", ErrMalformed, len(p.Sig))
+		}
+		ext += sigExtSize
+	}
 	size := HeaderSize + len(p.Nick) + 2 + ext + 2 + len(p.Body)
 	if size > MaxDatagram || len(p.Body) > 0xffff {
 		return dst, fmt.Errorf("%w: %d bytes", ErrTooLarge, size)
@@ -160,6 +192,10 @@ func AppendEncode(dst []byte, p *Packet) ([]byte, error) {
 		dst = append(dst, extFrag, 0, 4)
 		dst = binary.BigEndian.AppendUint16(dst, p.Frag.Index)
 		dst = binary.BigEndian.AppendUint16(dst, p.Frag.Count)
+	}
+	if len(p.Sig) > 0 {
+		dst = append(dst, extSig, 0, 64)
+		dst = append(dst, p.Sig...)
 	}
 	dst = binary.BigEndian.AppendUint16(dst, uint16(len(p.Body)))
 	dst = append(dst, p.Body...)
@@ -261,6 +297,11 @@ func parseExtensions(b []byte, p *Packet) error {
 			if p.Frag.Count == 0 || p.Frag.Index >= p.Frag.Count || int(p.Frag.Count) > MaxFragments {
 				return fmt.Errorf("%w: fragment %d of %d", ErrMalformed, p.Frag.Index, p.Frag.Count)
 			}
+		case typ == extSig:
+			if n != 64 || p.Sig != nil {
+				return fmt.Errorf("%w: bad signature extension", ErrMalformed)
+			}
+			p.Sig = val
 		case typ&extCritical != 0:
 			return fmt.Errorf("%w: needs extension %#x", ErrVersion, typ)
 		}

@@ -54,7 +54,7 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("re-encoded datagram does not decode: %v", err)
 		}
 		if back.Kind != p.Kind || back.Sender != p.Sender || back.Seq != p.Seq ||
-			back.Time != p.Time || back.Nick != p.Nick || back.Frag != p.Frag || !bytes.Equal(back.Body, p.Body) {
+			back.Time != p.Time || back.Nick != p.Nick || back.Frag != p.Frag || !bytes.Equal(back.Sig, p.Sig) || !bytes.Equal(back.Body, p.Body) {
 			t.Fatalf("round trip changed the packet: %+v -> %+v", p, back)
 		}
 	})

@@ -1,0 +1,103 @@
+package netconf
+
+import (
+	"crypto/ed25519"
+	"testing"
+	"time"
+
+	"github.com/groupcast/groupcast/internal/lossy"
+	"github.com/groupcast/groupcast/internal/memnet"
+)
+
+func joinRoom(t *testing.T, hub *memnet.Hub, nick string, room *Room, presenter ed25519.PrivateKey) *busMember {
+	t.Helper()
+	b := &busMember{raw: hub.Join()}
+	b.conn = lossy.Wrap(b.raw, lossy.Faults{})
+	b.e = New(WithTransport(func(Config) (Transport, error) { return PacketTransport(b.conn, memnet.Group), nil }))
+	cfg := DefaultConfig()
+	cfg.Nick, cfg.Room, cfg.Presenter = nick, room, presenter
+	b.e.Do(Join{Config: cfg})
+	waitEvent(t, b.e, 3*time.Second, func(ev Event) bool { _, ok := ev.(Joined); return ok })
+	return b
+}
+
+func TestClassroom(t *testing.T) {
+	pub, teacherKey, _ := ed25519.GenerateKey(nil)
+	room := &Room{Name: "Physics 101", Group: DefaultGroup, Presenter: "Ms Lee", PresenterKey: pub, ReadOnly: true}
+	hub := memnet.NewHub()
+	var students []*busMember
+	for _, n := range []string{"s1", "s2", "s3"} {
+		s := joinRoom(t, hub, n, room, nil)
+		defer s.e.Close()
+		students = append(students, s)
+	}
+	teacher := joinRoom(t, hub, "Ms Lee", room, teacherKey)
+	defer teacher.e.Close()
+
+	// Everyone knows everyone before the announcement.
+	joined := 0
+	waitEvent(t, teacher.e, 3*time.Second, func(ev Event) bool {
+		if _, ok := ev.(PeerJoined); ok {
+			joined++
+		}
+		return joined == 3
+	})
+	teacher.e.Do(Send{Text: "Open chapter 3"})
+	for _, s := range students {
+		m := waitEvent(t, s.e, 3*time.Second, func(ev Event) bool { _, ok := ev.(Message); return ok }).(Message)
+		if !m.Announcement || m.Earlier || m.Text != "Open chapter 3" {
+			t.Fatalf("student got %+v", m)
+		}
+	}
+	r := waitEvent(t, teacher.e, 3*time.Second, func(ev Event) bool {
+		r, ok := ev.(Receipt)
+		return ok && r.Received == 3
+	}).(Receipt)
+	if r.Members != 3 || r.Seq != 1 || len(r.Missing) != 0 {
+		t.Fatalf("receipt %+v", r)
+	}
+
+	// A student's post is refused at the source...
+	students[0].e.Do(Send{Text: "lol"})
+	if er := waitEvent(t, students[0].e, time.Second, func(ev Event) bool { _, ok := ev.(Error); return ok }).(Error); !IsInputError(er.Err) {
+		t.Fatalf("student send: %+v", er)
+	}
+	// ...and a modified client (not read-only aware, signing with its own
+	// key, even naming itself after the teacher) reaches no screen.
+	_, forger, _ := ed25519.GenerateKey(nil)
+	rogue := joinRoom(t, hub, "Ms Lee", &Room{Name: "Physics 101", Group: DefaultGroup, PresenterKey: forger.Public().(ed25519.PublicKey)}, forger)
+	defer rogue.e.Close()
+	drain(rogue.e)
+	rogue.e.Do(Send{Text: "no homework today"})
+	time.Sleep(500 * time.Millisecond)
+	for i, s := range students {
+		if st := s.e.Stats(); st.ReadOnlyDropped == 0 {
+			t.Fatalf("student %d did not drop the rogue post: %+v", i, st)
+		}
+	}
+
+	// A PC joining afterwards gets the pinned announcement, marked earlier.
+	time.Sleep(1500 * time.Millisecond) // well after the teacher started
+	late := joinRoom(t, hub, "s4", room, nil)
+	defer late.e.Close()
+	m := waitEvent(t, late.e, 3*time.Second, func(ev Event) bool {
+		m, ok := ev.(Message)
+		if ok && m.Text == "no homework today" {
+			t.Fatal("the late joiner showed the rogue post")
+		}
+		return ok
+	}).(Message)
+	if !m.Announcement || !m.Earlier || m.Text != "Open chapter 3" {
+		t.Fatalf("late joiner got %+v", m)
+	}
+	// Students who had it do not see it twice.
+	for _, s := range students {
+		select {
+		case ev := <-s.e.Events():
+			if m, ok := ev.(Message); ok {
+				t.Fatalf("a student saw %+v again", m)
+			}
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,157 @@
+package netconf
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"golang.org/x/net/ipv4"
+)
+
+// Announcer announces one room on the SAP group until it is closed, then
+// announces its deletion. Announcements go out at once, then after 0.5,
+// 1.5 and 3.5 s (so a directory started at the same time sees the room
+// quickly), then every 5 s (RFC 2974 asks for a bandwidth-based interval;
+// one 500-byte packet every 5 s is far below its 4 kbit/s).
+type Announcer struct {
+	room Room
+	sign ed25519.PrivateKey
+	conn *ipv4.PacketConn
+	raw  net.PacketConn
+	dest *net.UDPAddr
+	stop chan struct{}
+	done chan struct{}
+	once sync.Once
+}
+
+// AnnounceInterval is the steady interval between announcements.
+const AnnounceInterval = 5 * time.Second
+
+// Announce starts announcing room through iface.
+func Announce(room Room, iface Choice, sign ed25519.PrivateKey) (*Announcer, error) {
+	if room.Origin == (netip.Addr{}) {
+		room.Origin = iface.Addr()
+	}
+	if _, err := AppendSAP(nil, room, false, sign); err != nil {
+		return nil, err
+	}
+	c, err := net.ListenPacket("udp4", "0.0.0.0:0")
+	if err != nil {
+		return nil, &OpError{Op: "open the room announcer", Err: err}
+	}
+	p := ipv4.NewPacketConn(c)
+	nif, err := net.InterfaceByIndex(iface.Index)
+	if err == nil {
+		err = p.SetMulticastInterface(nif)
+	}
+	if err == nil {
+		err = p.SetMulticastTTL(max(room.TTL, 1))
+	}
+	if err == nil {
+		err = p.SetMulticastLoopback(true)
+	}
+	if err != nil {
+		c.Close()
+		return nil, &OpError{Op: "announce the room on " + iface.Name, Err: err}
+	}
+	a := &Announcer{room: room, sign: sign, conn: p, raw: c, dest: net.UDPAddrFromAddrPort(SAPGroup),
+		stop: make(chan struct{}), done: make(chan struct{})}
+	go a.run()
+	return a, nil
+}
+
+func (a *Announcer) run() {
+	defer close(a.done)
+	steps := []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second}
+	for i := 0; ; i++ {
+		a.send(false)
+		wait := AnnounceInterval
+		if i < len(steps) {
+			wait = steps[i]
+		}
+		select {
+		case <-a.stop:
+			a.send(true)
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (a *Announcer) send(deletion bool) {
+	b, err := AppendSAP(nil, a.room, deletion, a.sign)
+	if err == nil {
+		_, _ = a.conn.WriteTo(b, nil, a.dest) // the next announcement repeats it
+	}
+}
+
+// Close announces the room's deletion and stops; idempotent.
+func (a *Announcer) Close() error {
+	a.once.Do(func() {
+		close(a.stop)
+		<-a.done
+		_ = a.raw.Close()
+	})
+	return nil
+}
+
+// DiscoverRooms listens to the SAP group on iface ("" for automatic) and
+// calls found for each room announcement (and deletion) heard, until ctx
+// ends or wait has passed.
+func DiscoverRooms(ctx context.Context, iface string, wait time.Duration, found func(r Room, deleted bool)) error {
+	choice, err := ResolveInterface(iface, SAPGroup.Addr())
+	if err != nil {
+		return err
+	}
+	c, err := listenReceiver(SAPGroup)
+	if err != nil {
+		return &OpError{Op: fmt.Sprintf("listen for rooms on port %d", SAPGroup.Port()), Err: err}
+	}
+	defer c.Close()
+	nif, err := net.InterfaceByIndex(choice.Index)
+	if err != nil {
+		return &OpError{Op: "find interface " + choice.Name, Err: err}
+	}
+	p := ipv4.NewPacketConn(c)
+	if err := p.JoinGroup(nif, &net.UDPAddr{IP: SAPGroup.Addr().AsSlice()}); err != nil {
+		return &OpError{Op: fmt.Sprintf("join %s on %s", SAPGroup.Addr(), choice.Name), Err: err}
+	}
+	_ = c.SetReadDeadline(time.Now().Add(wait))
+	stop := context.AfterFunc(ctx, func() { _ = c.SetReadDeadline(time.Now()) })
+	defer stop()
+	buf := make([]byte, 65536)
+	for {
+		n, _, err := c.ReadFrom(buf)
+		if err != nil {
+			return nil // deadline: done listening
+		}
+		if r, del, err := ParseSAP(buf[:n]); err == nil {
+			found(r, del)
+		}
+	}
+}
+
+// FindRoom listens for up to wait for a room called name.
+func FindRoom(ctx context.Context, iface, name string, wait time.Duration) (Room, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var room Room
+	ok := false
+	err := DiscoverRooms(ctx, iface, wait, func(r Room, deleted bool) {
+		if r.Name == name && !deleted && !ok {
+			room, ok = r, true
+			cancel()
+		}
+	})
+	if err != nil {
+		return Room{}, err
+	}
+	if !ok {
+		return Room{}, inputErr("room", "no room named %q was announced on this network within %s (groupcast rooms lists the rooms heard)", name, wait.Round(time.Second))
+	}
+	return room, nil
+}
