@@ -44,7 +44,7 @@ gui-lab: build
 
 # Every decoder and the reassembler, FUZZTIME each.
 fuzz:
-	for target in FuzzDecode FuzzOpen FuzzReassembly FuzzDecodePlain; do \
+	for target in FuzzDecode FuzzOpen FuzzReassembly FuzzDecodePlain FuzzParseSAP; do \
 		$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) ./netconf/ || exit 1; \
 	done
 

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/user"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/groupcast/groupcast/netconf"
@@ -48,6 +49,8 @@ func Run(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
 			return runHeadless(ctx, cmd, rest, stdio)
 		case "doctor":
 			return runDoctor(ctx, rest, stdio)
+		case "rooms":
+			return runRooms(ctx, rest, stdio)
 		case "help":
 			fmt.Fprint(stdio.Stdout, usage)
 			return ExitOK
@@ -55,7 +58,7 @@ func Run(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
 			fmt.Fprintln(stdio.Stdout, "groupcast", Version)
 			return ExitOK
 		}
-		return usageError(stdio, fmt.Errorf("unknown command %q (commands: listen, send, chat, doctor; see groupcast -h)", cmd))
+		return usageError(stdio, fmt.Errorf("unknown command %q (commands: listen, send, chat, rooms, doctor; see groupcast -h)", cmd))
 	}
 	return runGUI(ctx, args, stdio, gui)
 }
@@ -67,6 +70,7 @@ Usage:
   groupcast listen -group ADDR:PORT [options]           print messages until interrupted
   groupcast send   -group ADDR:PORT [options] TEXT...   send TEXT as one message
   groupcast chat   -group ADDR:PORT [options]           send each line of standard input, print messages
+  groupcast rooms [-json] [-wait 6s]                    list the rooms announced on this network
   groupcast doctor [-group ADDR:PORT] [-iface IF] [-listen 3s] [-json]
                                                         diagnose multicast on this computer
   groupcast version
@@ -82,6 +86,10 @@ Options of listen, send and chat:
                     socat) show as is: no names, no repair, no privacy
   -encoding gbk     with -plain: send GBK bytes (Chinese Windows tools);
                     default utf-8. Bare text received is shown in any case
+  -room NAME        join the room announced as NAME instead of -group; with
+                    -group, create the room and announce it
+  -present          with -room: be its presenter (signed announcements,
+                    receipts); -readonly: only the presenter may post
   -key-file FILE    make the group private with the passphrase in FILE
                     (or set GROUPCAST_KEY; -key PASSPHRASE works but shows
                     it in the process list)
@@ -106,6 +114,9 @@ type options struct {
 	ttl                int
 	loopback, json     bool
 	plain              bool
+	room, presenterKey string
+	present, readonly  bool
+	roomWait           time.Duration
 	warnings           []string // said on stderr before joining
 }
 
@@ -119,6 +130,11 @@ func (o *options) register(fs *flag.FlagSet, groupFlag string) {
 	fs.StringVar(&o.keyFile, "key-file", "", "file holding the passphrase of a private group")
 	fs.BoolVar(&o.plain, "plain", false, "send bare text, readable by simple multicast tools (no names, no repair, no privacy)")
 	fs.StringVar(&o.encoding, "encoding", netconf.EncodingUTF8, "text encoding of -plain messages: utf-8 or gbk")
+	fs.StringVar(&o.room, "room", "", "join the room announced with this name (with -group: create and announce it)")
+	fs.BoolVar(&o.present, "present", false, "with -room: be its presenter (announcements signed with your presenter key)")
+	fs.BoolVar(&o.readonly, "readonly", false, "with -room and -group: only the presenter may post")
+	fs.StringVar(&o.presenterKey, "presenter-key", "", "presenter key file (default: in your configuration folder)")
+	fs.DurationVar(&o.roomWait, "room-wait", 6*time.Second, "how long -room listens for the room's announcement")
 }
 
 // minPassphrase is the length under which we warn: one captured datagram

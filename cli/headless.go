@@ -47,6 +47,12 @@ func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
 	if err != nil {
 		return usageError(stdio, err)
 	}
+	groupGiven := false
+	fs.Visit(func(f *flag.Flag) { groupGiven = groupGiven || f.Name == "group" })
+	announce, err := o.setupRoom(ctx, cmd, groupGiven, &cfg)
+	if err != nil {
+		return usageError(stdio, err)
+	}
 	for _, w := range o.warnings {
 		fmt.Fprintf(stdio.Stderr, "warning: %s\n", w)
 	}
@@ -57,6 +63,15 @@ func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
 	s := &session{e: e, out: out}
 	if !s.join(ctx, cfg) {
 		return s.status
+	}
+	if announce != nil {
+		a, err := netconf.Announce(*announce, s.joined.Interface, cfg.Presenter)
+		if err != nil {
+			s.out.problem("announce the room", err)
+			s.leave(false)
+			return ExitFailure
+		}
+		defer a.Close() // announces the room's end
 	}
 	switch cmd {
 	case "listen":
@@ -74,6 +89,7 @@ type session struct {
 	e      *netconf.Engine
 	out    *printer
 	status int
+	joined netconf.Joined
 }
 
 // join waits for the membership or its failure.
@@ -88,6 +104,7 @@ func (s *session) join(ctx context.Context, cfg netconf.Config) bool {
 			s.out.event(ev)
 			switch ev := ev.(type) {
 			case netconf.Joined:
+				s.joined = ev
 				return true
 			case netconf.Error:
 				s.status = ExitFailure

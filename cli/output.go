@@ -63,6 +63,15 @@ type (
 		Source   string `json:"source"`
 		Plain    bool   `json:"plain,omitempty"`
 		Encoding string `json:"encoding,omitempty"`
+		Announce bool   `json:"announcement,omitempty"`
+		Earlier  bool   `json:"earlier,omitempty"`
+	}
+	jsonReceipt struct {
+		Event    string   `json:"event"`
+		Seq      uint64   `json:"seq"`
+		Received int      `json:"received"`
+		Members  int      `json:"members"`
+		Missing  []string `json:"missing"`
 	}
 	jsonSent struct {
 		Event string `json:"event"`
@@ -132,6 +141,12 @@ func (p *printer) event(ev netconf.Event) {
 		if ev.Plain {
 			from += " (plain " + ev.Encoding + ")"
 		}
+		if ev.Announcement {
+			from = "📢 " + from
+			if ev.Earlier {
+				from += " (earlier)"
+			}
+		}
 		p.line(ev.Sent, from, ev.Text)
 	case netconf.Sent:
 		if p.echo {
@@ -157,6 +172,8 @@ func (p *printer) event(ev netconf.Event) {
 		fmt.Fprintf(p.stdout, "%s ⚠ %s\n", time.Now().Format("15:04:05"), ev.Sentence())
 	case netconf.Unreadable:
 		fmt.Fprintf(p.stderr, "warning: %s\n", ev.Sentence())
+	case netconf.Receipt:
+		fmt.Fprintf(p.stderr, "* announcement %d: %d of %d received\n", ev.Seq, ev.Received, ev.Members)
 	}
 }
 
@@ -177,7 +194,7 @@ func (p *printer) jsonEvent(ev netconf.Event) {
 		j := jsonMessage{
 			Event: "message", From: ev.From, Text: ev.Text, Sender: ev.Sender.String(), Seq: ev.Seq,
 			Time: stamp(ev.Sent), Received: stamp(ev.Received), Source: ev.Source.String(),
-			Plain: ev.Plain, Encoding: ev.Encoding,
+			Plain: ev.Plain, Encoding: ev.Encoding, Announce: ev.Announcement, Earlier: ev.Earlier,
 		}
 		if ev.Plain {
 			j.Sender = ""
@@ -201,6 +218,12 @@ func (p *printer) jsonEvent(ev netconf.Event) {
 			reason = "timeout"
 		}
 		v = jsonPeer{Event: "peer_left", From: ev.Peer.Nick, Sender: ev.Peer.ID.String(), Host: hostOf(ev.Peer), Reason: reason, Time: stamp(time.Now())}
+	case netconf.Receipt:
+		missing := []string{}
+		for _, p := range ev.Missing {
+			missing = append(missing, p.Nick+" ("+hostOf(p)+")")
+		}
+		v = jsonReceipt{Event: "receipt", Seq: ev.Seq, Received: ev.Received, Members: ev.Members, Missing: missing}
 	case netconf.Unreadable:
 		v = jsonUnreadable{Event: "unreadable", Reason: string(ev.Reason), Count: ev.Count, Text: ev.Sentence()}
 	case netconf.Lost:
