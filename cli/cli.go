@@ -225,8 +225,26 @@ func runGUI(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
 	autoJoin := false
 	fs.Visit(func(f *flag.Flag) { autoJoin = autoJoin || f.Name == "join" })
 	cfg, err := o.config()
-	if err != nil && autoJoin {
+	if err != nil && (autoJoin || o.room != "") {
 		return usageError(stdio, err)
+	}
+	if o.room != "" {
+		if autoJoin { // -join ADDR:PORT -room NAME: create and announce it
+			if _, err := o.setupRoom(ctx, "chat", true, &cfg); err != nil {
+				return usageError(stdio, err)
+			}
+		} else { // the window finds it by name
+			if err := netconf.ValidNick(o.room); err != nil {
+				return usageError(stdio, &netconf.InputError{Field: "room", Msg: "a room name is 1 to 64 bytes of text"})
+			}
+			cfg.Room = &netconf.Room{Name: o.room}
+			if o.present {
+				if _, err := o.setupRoomKey(&cfg); err != nil {
+					return usageError(stdio, err)
+				}
+			}
+		}
+		autoJoin = true
 	}
 	if err != nil { // not joining: the window shows the problem beside the field
 		cfg.Nick, cfg.Interface, cfg.TTL = o.name, o.iface, o.ttl

@@ -98,6 +98,30 @@ func runRooms(ctx context.Context, args []string, stdio IO) int {
 	return ExitOK
 }
 
+// setupRoomKey loads the presenter key for -present (nil without it).
+func (o *options) setupRoomKey(cfg *netconf.Config) (ed25519.PrivateKey, error) {
+	if !o.present {
+		return nil, nil
+	}
+	path := o.presenterKey
+	if path == "" {
+		p, err := netconf.DefaultPresenterKeyPath()
+		if err != nil {
+			return nil, err
+		}
+		path = p
+	}
+	k, created, err := netconf.LoadPresenterKey(path)
+	if err != nil {
+		return nil, &netconf.InputError{Field: "present", Msg: err.Error()}
+	}
+	if created {
+		o.warnings = append(o.warnings, "made a new presenter key in "+path+"; keep it: students recognise you by it")
+	}
+	cfg.Presenter = k
+	return k, nil
+}
+
 // room resolves -room for a headless command: it finds the announced room
 // (or, with -group, creates one) and fills the configuration. The
 // announcer to run while joined is returned when we create the room.
@@ -108,24 +132,9 @@ func (o *options) setupRoom(ctx context.Context, cmd string, groupGiven bool, cf
 		}
 		return nil, nil
 	}
-	var key ed25519.PrivateKey
-	if o.present {
-		path := o.presenterKey
-		if path == "" {
-			p, err := netconf.DefaultPresenterKeyPath()
-			if err != nil {
-				return nil, err
-			}
-			path = p
-		}
-		k, created, err := netconf.LoadPresenterKey(path)
-		if err != nil {
-			return nil, &netconf.InputError{Field: "present", Msg: err.Error()}
-		}
-		if created {
-			o.warnings = append(o.warnings, "made a new presenter key in "+path+"; keep it: students recognise you by it")
-		}
-		key = k
+	key, err := o.setupRoomKey(cfg)
+	if err != nil {
+		return nil, err
 	}
 	var room netconf.Room
 	if groupGiven {

@@ -27,6 +27,8 @@ type connBar struct {
 	join             *widget.Button
 	diagnose         *widget.Button
 	onDiagnose       func()
+	rooms            *widget.Button
+	onRooms          func()
 	ttl              int
 	loopback         bool
 	plain            bool   // bare text for classic tools
@@ -74,6 +76,11 @@ func newConnBar(cfg netconf.Config, list Interfaces, onJoin func()) *connBar {
 
 func (b *connBar) content(w fyne.Window) fyne.CanvasObject {
 	b.advanced = widget.NewButtonWithIcon("", theme.SettingsIcon(), func() { b.showAdvanced(w) })
+	b.rooms = widget.NewButtonWithIcon("Rooms", theme.HomeIcon(), func() {
+		if b.onRooms != nil {
+			b.onRooms()
+		}
+	})
 	b.diagnose = widget.NewButtonWithIcon("", theme.SearchIcon(), func() {
 		if b.onDiagnose != nil {
 			b.onDiagnose()
@@ -82,7 +89,7 @@ func (b *connBar) content(w fyne.Window) fyne.CanvasObject {
 	fixed := func(width float32, o fyne.CanvasObject) fyne.CanvasObject {
 		return container.NewGridWrap(fyne.NewSize(width, o.MinSize().Height), o)
 	}
-	row1 := container.NewBorder(nil, nil, widget.NewLabel("Group"),
+	row1 := container.NewBorder(nil, nil, container.NewHBox(b.rooms, widget.NewLabel("Group")),
 		container.NewHBox(widget.NewLabel(":"), fixed(84, b.port), widget.NewLabel("Name"), fixed(150, b.nick)),
 		b.addr)
 	row2 := container.NewBorder(nil, nil, widget.NewLabel("Interface"),
@@ -177,7 +184,7 @@ func (b *connBar) interfaceName() string { return b.ifaceNames[b.iface.Selected]
 
 // setEditable locks the fields while a membership exists.
 func (b *connBar) setEditable(on bool) {
-	for _, w := range []fyne.Disableable{b.addr, b.port, b.nick, b.key, b.iface, b.advanced, b.diagnose} {
+	for _, w := range []fyne.Disableable{b.addr, b.port, b.nick, b.key, b.iface, b.advanced, b.diagnose, b.rooms} {
 		if w == nil {
 			continue
 		}

@@ -2,13 +2,16 @@ package gui
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -35,7 +38,7 @@ func Run(ctx context.Context, cfg netconf.Config, autoJoin bool) int {
 	ui := newWindow(a, w, netconf.New(), SystemInterfaces, cfg, runtimeOptions())
 	w.Resize(fyne.NewSize(800, 560))
 	if autoJoin {
-		ui.join()
+		ui.autoJoin(ctx, cfg)
 	}
 	stop := context.AfterFunc(ctx, func() { fyne.Do(w.Close) })
 	defer stop()
@@ -46,14 +49,23 @@ func Run(ctx context.Context, cfg netconf.Config, autoJoin bool) int {
 // options are what tests replace: how work reaches the UI goroutine, the
 // status refresh period (0: none) and the clock.
 type options struct {
-	do       func(func())
-	tick     time.Duration
-	now      func() time.Time
-	diagnose Diagnose
+	do           func(func())
+	tick         time.Duration
+	now          func() time.Time
+	diagnose     Diagnose
+	discover     Discover
+	presenterKey func() (ed25519.PrivateKey, error)
+	// announce starts announcing a room we created; nil: rooms are not
+	// announced (tests).
+	announce func(netconf.Room, netconf.Choice, ed25519.PrivateKey) (io.Closer, error)
 }
 
 func runtimeOptions() options {
-	return options{do: fyne.Do, tick: 500 * time.Millisecond, now: time.Now, diagnose: netconf.Diagnose}
+	return options{do: fyne.Do, tick: 500 * time.Millisecond, now: time.Now, diagnose: netconf.Diagnose,
+		discover: netconf.DiscoverRooms, presenterKey: presenterKey,
+		announce: func(r netconf.Room, c netconf.Choice, k ed25519.PrivateKey) (io.Closer, error) {
+			return netconf.Announce(r, c, k)
+		}}
 }
 
 type state int
@@ -92,6 +104,19 @@ type window struct {
 	stopTick  chan struct{}
 	closeOnce sync.Once
 	opts      options
+
+	// Rooms.
+	room        *netconf.Room
+	presenting  bool
+	creating    bool
+	key         ed25519.PrivateKey
+	announcer   io.Closer
+	lastReceipt netconf.Receipt
+	banner      *widget.Label
+	bannerBox   *fyne.Container
+	receipt     *widget.Label
+	missingBtn  *widget.Button
+	receiptBox  *fyne.Container
 }
 
 func newWindow(a fyne.App, w fyne.Window, e Engine, ifaces Interfaces, cfg netconf.Config, opts options) *window {
@@ -101,6 +126,7 @@ func newWindow(a fyne.App, w fyne.Window, e Engine, ifaces Interfaces, cfg netco
 	}
 	ui.bar = newConnBar(cfg, ifaces, ui.toggle)
 	ui.bar.onDiagnose = ui.showDiagnostics
+	ui.bar.onRooms = ui.showRooms
 	ui.view = newLogView(ui.model)
 	ui.roster = newRosterView(opts.now)
 	ui.message = newComposer(ui.sendMessage)
@@ -110,8 +136,18 @@ func newWindow(a fyne.App, w fyne.Window, e Engine, ifaces Interfaces, cfg netco
 	ui.status.Truncation = fyne.TextTruncateEllipsis
 
 	composerRow := container.NewBorder(nil, nil, nil, ui.send, ui.message)
-	top := container.NewVBox(ui.bar.content(w), widget.NewSeparator())
-	bottom := container.NewVBox(widget.NewSeparator(), composerRow, ui.status)
+	ui.banner = widget.NewLabel("")
+	ui.banner.Wrapping = fyne.TextWrapWord
+	ui.banner.TextStyle = fyne.TextStyle{Bold: true}
+	ui.banner.Importance = widget.HighImportance
+	ui.bannerBox = container.NewStack(canvas.NewRectangle(ownBackground()), container.NewPadded(ui.banner))
+	ui.bannerBox.Hide()
+	ui.receipt = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	ui.missingBtn = widget.NewButtonWithIcon("Who has not received it?", theme.AccountIcon(), ui.showMissing)
+	ui.receiptBox = container.NewBorder(nil, nil, nil, ui.missingBtn, ui.receipt)
+	ui.receiptBox.Hide()
+	top := container.NewVBox(ui.bar.content(w), widget.NewSeparator(), ui.bannerBox)
+	bottom := container.NewVBox(widget.NewSeparator(), ui.receiptBox, composerRow, ui.status)
 	split := container.NewHSplit(ui.view.stack, ui.roster.box)
 	split.SetOffset(0.74)
 	w.SetContent(container.NewBorder(top, bottom, nil, nil, split))
@@ -127,6 +163,35 @@ func newWindow(a fyne.App, w fyne.Window, e Engine, ifaces Interfaces, cfg netco
 		go ui.tick()
 	}
 	return ui
+}
+
+// autoJoin joins what the command line asked for: a group, a room to
+// create (its group given), or a room to find by name.
+func (ui *window) autoJoin(ctx context.Context, cfg netconf.Config) {
+	r := cfg.Room
+	if r == nil {
+		ui.join()
+		return
+	}
+	ui.key = cfg.Presenter
+	if r.Group.IsValid() {
+		ui.joinRoom(*r, cfg.Presenter != nil)
+		return
+	}
+	ui.setState(stateJoining)
+	ui.status.SetText(fmt.Sprintf("Looking for the room %q…", r.Name))
+	go func() {
+		found, err := netconf.FindRoom(ctx, cfg.Interface, r.Name, 6*time.Second)
+		ui.opts.do(func() {
+			ui.setState(stateIdle)
+			if err != nil {
+				ui.bar.setHint(netconf.Explain(err), widget.DangerImportance)
+				ui.status.SetText("Not joined")
+				return
+			}
+			ui.joinRoom(found, cfg.Presenter != nil)
+		})
+	}()
 }
 
 // toggle is the Join/Leave button.
@@ -148,7 +213,10 @@ func (ui *window) join() {
 	cfg := netconf.Config{
 		Group: g, Interface: ui.bar.interfaceName(), TTL: ui.bar.ttl, Loopback: ui.bar.loopback,
 		Nick: strings.TrimSpace(ui.bar.nick.Text), Passphrase: ui.bar.key.Text,
-		Plain: ui.bar.plain, Encoding: ui.bar.encoding,
+		Plain: ui.bar.plain, Encoding: ui.bar.encoding, Room: ui.room,
+	}
+	if ui.presenting {
+		cfg.Presenter = ui.key
 	}
 	saveSettings(ui.app.Preferences(), cfg)
 	ui.setState(stateJoining)
@@ -208,6 +276,12 @@ func (ui *window) setState(s state) {
 		b.setEditable(false)
 		j := ui.current
 		title := fmt.Sprintf("Groupcast — %s @ %s", j.Nick, j.Group)
+		if ui.room != nil {
+			title = fmt.Sprintf("Groupcast — %s in %s", j.Nick, ui.room.Name)
+			if ui.presenting {
+				title += " (presenting)"
+			}
+		}
 		if j.Keyed {
 			title += " (private)"
 		}
@@ -218,6 +292,19 @@ func (ui *window) setState(s state) {
 		ui.message.SetPlaceHolder(fmt.Sprintf("Message %s — Enter to send, Shift+Enter for a new line", j.Group))
 		ui.message.Enable()
 		ui.send.Enable()
+		if r := ui.room; r != nil && r.ReadOnly && !ui.presenting {
+			who := "its presenter"
+			if r.Presenter != "" {
+				who = r.Presenter
+			}
+			ui.message.SetPlaceHolder(fmt.Sprintf("%s is read-only: only %s may post", r.Name, who))
+			ui.message.Disable()
+			ui.send.Disable()
+			break
+		}
+		if ui.presenting {
+			ui.message.SetPlaceHolder(fmt.Sprintf("Announce to %s — Enter to send; everyone sees it pinned", ui.room.Name))
+		}
 		ui.w.Canvas().Focus(ui.message)
 	case stateLeaving:
 		b.join.SetText("Leaving…")
@@ -255,7 +342,7 @@ func (ui *window) drain() {
 	var notify *netconf.Message
 	for _, ev := range evs {
 		ui.apply(ev)
-		if m, ok := ev.(netconf.Message); ok {
+		if m, ok := ev.(netconf.Message); ok && (notify == nil || !notify.Announcement) {
 			notify = &m
 		}
 	}
@@ -273,6 +360,15 @@ func (ui *window) apply(ev netconf.Event) {
 	case netconf.Joined:
 		ui.current = ev
 		ui.setState(stateJoined)
+		if ui.creating && ui.room != nil && ui.opts.announce != nil && ui.announcer == nil {
+			a, err := ui.opts.announce(*ui.room, ev.Interface, ui.key)
+			if err != nil {
+				ui.system(kindError, "Could not announce the room: "+netconf.Explain(err))
+			} else {
+				ui.announcer = a
+				ui.system(kindSystem, fmt.Sprintf("Announcing the room %q on this network.", ui.room.Name))
+			}
+		}
 		private := ""
 		if ev.Keyed {
 			private = " Private group: only members with the passphrase can read or send."
@@ -292,10 +388,21 @@ func (ui *window) apply(ev netconf.Event) {
 		if ev.Plain {
 			from = ev.Source.Addr().String() + " (plain)"
 		}
+		if ev.Announcement {
+			from = "📢 " + from
+			when := ""
+			if ev.Earlier {
+				when = " (earlier, " + ev.Sent.Local().Format("15:04") + ")"
+				from += " (earlier)"
+			}
+			ui.banner.SetText(fmt.Sprintf("📢 %s%s: %s", ev.From, when, ev.Text))
+			ui.bannerBox.Show()
+		}
 		ui.model.add(logEntry{at: ev.Received, kind: kindMessage, from: from, text: ev.Text, colour: senderColour(from)})
 	case netconf.Sent:
 		ui.model.add(logEntry{at: ev.Time, kind: kindOwn, from: ev.Nick, text: ev.Text})
 	case netconf.Left:
+		ui.endRoom()
 		ui.setState(stateIdle)
 		if ev.Err != nil {
 			msg := "Disconnected from " + ev.Group.String() + ": " + netconf.Explain(ev.Err)
@@ -331,6 +438,12 @@ func (ui *window) apply(ev netconf.Event) {
 		ui.system(kindWarning, ev.Sentence()+".")
 	case netconf.Unreadable:
 		ui.system(kindWarning, ev.Sentence()+".")
+	case netconf.Receipt:
+		if len(ui.current.Group.String()) > 0 && ev.Seq >= ui.lastReceipt.Seq {
+			ui.lastReceipt = ev
+			ui.receipt.SetText(fmt.Sprintf("Announcement %d: %d of %d received", ev.Seq, ev.Received, ev.Members))
+			ui.receiptBox.Show()
+		}
 	}
 }
 
@@ -351,15 +464,19 @@ func (ui *window) system(k entryKind, text string) {
 // the window was not focused, at most one every two seconds.
 func (ui *window) notify(m netconf.Message) {
 	now := ui.opts.now()
-	if ui.focused || now.Sub(ui.lastNote) < 2*time.Second {
-		return
+	if !m.Announcement && (ui.focused || now.Sub(ui.lastNote) < 2*time.Second) {
+		return // announcements always notify: that is what a lab PC is for
 	}
 	ui.lastNote = now
 	text := m.Text
 	if r := []rune(text); len(r) > 140 {
 		text = string(r[:140]) + "…"
 	}
-	ui.app.SendNotification(fyne.NewNotification(m.From+" in Groupcast", text))
+	title := m.From + " in Groupcast"
+	if m.Announcement {
+		title = "📢 Announcement from " + m.From
+	}
+	ui.app.SendNotification(fyne.NewNotification(title, text))
 }
 
 // tick refreshes the status line and the log's scroll state.
@@ -397,9 +514,24 @@ func (ui *window) updateStatus() {
 		st.Rejected+st.OtherGroup+st.Refused()))
 }
 
+// endRoom stops announcing and forgets the room.
+func (ui *window) endRoom() {
+	if ui.announcer != nil {
+		_ = ui.announcer.Close() // announces the room's end
+		ui.announcer = nil
+	}
+	ui.room, ui.presenting, ui.creating = nil, false, false
+	ui.bannerBox.Hide()
+	ui.receiptBox.Hide()
+	ui.lastReceipt = netconf.Receipt{}
+}
+
 // shutdown leaves the group and stops every goroutine of the window.
 func (ui *window) shutdown() {
 	ui.closeOnce.Do(func() {
+		if ui.announcer != nil {
+			_ = ui.announcer.Close()
+		}
 		close(ui.stopTick)
 		_ = ui.engine.Close() // leaves the group, closes Events
 		ui.cmds.close()

@@ -1,0 +1,165 @@
+package gui
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/groupcast/groupcast/netconf"
+)
+
+// Discover lists rooms; tests replace it.
+type Discover func(ctx context.Context, iface string, wait time.Duration, found func(netconf.Room, bool)) error
+
+// roomsWindow shows "Rooms on this network" and lets the user create one.
+type roomsWindow struct {
+	w      fyne.Window
+	rooms  []netconf.Room
+	list   *widget.List
+	status *widget.Label
+	cancel context.CancelFunc
+}
+
+func (ui *window) showRooms() {
+	rw := &roomsWindow{w: ui.app.NewWindow("Groupcast — Rooms on this network")}
+	rw.status = widget.NewLabel("Listening for rooms…")
+	rw.list = widget.NewList(
+		func() int { return len(rw.rooms) },
+		func() fyne.CanvasObject {
+			return container.NewBorder(nil, nil, nil, widget.NewButton("Join", nil), widget.NewLabel("room"))
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			if id >= len(rw.rooms) {
+				return
+			}
+			r := rw.rooms[id]
+			c := o.(*fyne.Container)
+			c.Objects[0].(*widget.Label).SetText(r.Label())
+			c.Objects[1].(*widget.Button).OnTapped = func() {
+				rw.w.Close()
+				ui.joinRoom(r, false)
+			}
+		},
+	)
+	name := widget.NewEntry()
+	name.SetPlaceHolder("Room name, e.g. Physics 101")
+	present := widget.NewCheck("I present (announcements signed with my key, receipts)", nil)
+	readonly := widget.NewCheck("Read-only: only the presenter may post", nil)
+	create := widget.NewButtonWithIcon("Create on this group and join", theme.ContentAddIcon(), func() {
+		g, err := ui.bar.group()
+		if err != nil || netconf.ValidNick(strings.TrimSpace(name.Text)) != nil {
+			rw.status.SetText("Give the room a name, and a valid group and port in the main window.")
+			return
+		}
+		if readonly.Checked && !present.Checked {
+			rw.status.SetText("A read-only room needs its presenter: tick “I present”.")
+			return
+		}
+		rw.w.Close()
+		ui.joinRoom(netconf.Room{Name: strings.TrimSpace(name.Text), Group: g, TTL: ui.bar.ttl,
+			ReadOnly: readonly.Checked, Locked: ui.bar.key.Text != ""}, present.Checked)
+	})
+	form := container.NewVBox(widget.NewSeparator(), widget.NewLabelWithStyle("Create a room", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		name, present, readonly, create)
+	rw.w.SetContent(container.NewBorder(rw.status, form, nil, nil, rw.list))
+	rw.w.Resize(fyne.NewSize(560, 440))
+	ctx, cancel := context.WithCancel(context.Background())
+	rw.cancel = cancel
+	rw.w.SetOnClosed(cancel)
+	rw.w.Show()
+	iface := ui.bar.interfaceName()
+	discover := ui.opts.discover
+	go func() {
+		seen := map[string]netconf.Room{}
+		for ctx.Err() == nil {
+			_ = discover(ctx, iface, 2*time.Second, func(r netconf.Room, deleted bool) {
+				key := r.Name + "|" + r.Group.String() + "|" + r.Origin.String()
+				if deleted {
+					delete(seen, key)
+				} else {
+					seen[key] = r
+				}
+			})
+			list := make([]netconf.Room, 0, len(seen))
+			for _, r := range seen {
+				list = append(list, r)
+			}
+			sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+			ui.opts.do(func() {
+				rw.rooms = list
+				rw.list.Refresh()
+				if len(list) == 0 {
+					rw.status.SetText("No rooms announced yet (still listening)…")
+				} else {
+					rw.status.SetText(fmt.Sprintf("%d rooms on this network — pick one to join:", len(list)))
+				}
+			})
+		}
+	}()
+}
+
+// joinRoom joins r (announced by someone, or created here when its group
+// is set and it was not found), as its presenter if present.
+func (ui *window) joinRoom(r netconf.Room, present bool) {
+	if ui.state != stateIdle {
+		return
+	}
+	ui.bar.addr.SetText(r.Group.Addr().String())
+	ui.bar.port.SetText(fmt.Sprint(r.Group.Port()))
+	ui.room, ui.presenting = &r, present
+	ui.creating = !r.Origin.IsValid() // not heard announced: we announce it
+	if present {
+		key, err := ui.key, error(nil)
+		if key == nil {
+			key, err = ui.opts.presenterKey()
+		}
+		if err != nil {
+			ui.bar.setHint("Cannot present: "+err.Error(), widget.DangerImportance)
+			ui.room, ui.presenting = nil, false
+			return
+		}
+		if r.PresenterKey != nil && !r.PresenterKey.Equal(key.Public()) {
+			ui.bar.setHint(fmt.Sprintf("You are not the presenter of %s: its announcements are signed with another key.", r.Name), widget.DangerImportance)
+			ui.room, ui.presenting = nil, false
+			return
+		}
+		ui.key = key
+		ui.room.Presenter = strings.TrimSpace(ui.bar.nick.Text)
+		ui.room.PresenterKey = key.Public().(ed25519.PublicKey)
+	}
+	ui.join()
+}
+
+// presenterKey loads (or makes) the key in the configuration folder.
+func presenterKey() (ed25519.PrivateKey, error) {
+	path, err := netconf.DefaultPresenterKeyPath()
+	if err != nil {
+		return nil, err
+	}
+	k, _, err := netconf.LoadPresenterKey(path)
+	return k, err
+}
+
+// showMissing lists who has not received the latest announcement.
+func (ui *window) showMissing() {
+	r := ui.lastReceipt
+	if len(r.Missing) == 0 {
+		dialog.ShowInformation("Receipts", fmt.Sprintf("Everyone (%d of %d) has received announcement %d.", r.Received, r.Members, r.Seq), ui.w)
+		return
+	}
+	var names []string
+	for _, p := range r.Missing {
+		names = append(names, fmt.Sprintf("%s (%s)", p.Nick, hostText(p)))
+	}
+	sort.Strings(names)
+	dialog.ShowInformation(fmt.Sprintf("Not yet received (%d)", len(names)), strings.Join(names, "\n"), ui.w)
+}
