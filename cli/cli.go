@@ -29,9 +29,10 @@ const (
 	ExitUsage   = 2 // the user asked for something invalid
 )
 
-// GUIFunc opens the window; autoJoin asks it to join cfg at once. The
+// GUIFunc opens the window; autoJoin asks it to join cfg at once; tray
+// makes closing the window hide it to the system tray (lab PCs). The
 // window closes (leaving the group) when ctx ends: SIGINT or SIGTERM.
-type GUIFunc func(ctx context.Context, cfg netconf.Config, autoJoin bool) int
+type GUIFunc func(ctx context.Context, cfg netconf.Config, autoJoin, tray bool) int
 
 // IO is where a command reads and writes.
 type IO struct {
@@ -208,6 +209,12 @@ func runGUI(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
 	var o options
 	o.register(fs, "join")
 	version := fs.Bool("version", false, "print the version")
+	tray := fs.Bool("tray", false, "closing the window hides it in the system tray (lab PCs)")
+	configFile := fs.String("config", "", "settings file (default: groupcast.conf in your configuration folder, if any)")
+	_ = configFile // read by applyConfig before the flags
+	if err := applyConfig(fs, args, stdio); err != nil {
+		return usageError(stdio, err)
+	}
 	help, err := parse(fs, args, stdio)
 	if help {
 		return ExitOK
@@ -252,7 +259,7 @@ func runGUI(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
 	if gui == nil {
 		return usageError(stdio, errors.New("this build has no window; use listen, send or chat"))
 	}
-	return gui(ctx, cfg, autoJoin)
+	return gui(ctx, cfg, autoJoin, *tray)
 }
 
 // DefaultNick is the OS user name, made a valid nickname.

@@ -116,7 +116,7 @@ func TestGUIGetsConfig(t *testing.T) {
 	lo := loopback(t)
 	var got netconf.Config
 	var auto bool
-	gui := func(_ context.Context, cfg netconf.Config, autoJoin bool) int { got, auto = cfg, autoJoin; return 7 }
+	gui := func(_ context.Context, cfg netconf.Config, autoJoin, _ bool) int { got, auto = cfg, autoJoin; return 7 }
 	code := Run(context.Background(), []string{"-join", "239.255.3.3:4444", "-name", "Alice", "-iface", lo},
 		IO{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}}, gui)
 	if code != 7 || !auto || got.Group.String() != "239.255.3.3:4444" || got.Nick != "Alice" || got.Interface != lo {
@@ -295,5 +295,42 @@ func TestPrivateGroupOnLoopback(t *testing.T) {
 	}
 	if strings.Contains(friend.String()+stranger.String(), "a long shared passphrase") {
 		t.Fatal("the passphrase was printed")
+	}
+}
+
+func TestSettingsFile(t *testing.T) {
+	lo := loopback(t)
+	dir := t.TempDir()
+	conf := dir + "/groupcast.conf"
+	if err := os.WriteFile(conf, []byte("# a lab PC\nroom = Physics 101\nname = PC07\niface = "+lo+"\ntray = true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var got netconf.Config
+	var auto, tray bool
+	gui := func(_ context.Context, cfg netconf.Config, autoJoin, inTray bool) int {
+		got, auto, tray = cfg, autoJoin, inTray
+		return 0
+	}
+	io := IO{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}}
+	if code := Run(context.Background(), []string{"-config", conf, "-name", "Override"}, io, gui); code != 0 {
+		t.Fatalf("exit %d: %v", code, io.Stderr)
+	}
+	if got.Room == nil || got.Room.Name != "Physics 101" || got.Nick != "Override" || got.Interface != lo || !auto || !tray {
+		t.Fatalf("cfg %+v auto %v tray %v", got, auto, tray)
+	}
+	for content, want := range map[string]string{
+		"colour = blue\n":       "unknown setting",
+		"key = secret\n":        "-key-file",
+		"just words\n":          "name = value",
+		"ttl = 300\nroom = X\n": "TTL 300",
+	} {
+		if err := os.WriteFile(conf, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var errOut bytes.Buffer
+		code := Run(context.Background(), []string{"-config", conf}, IO{Stdout: &bytes.Buffer{}, Stderr: &errOut}, gui)
+		if code != ExitUsage || !strings.Contains(errOut.String(), want) {
+			t.Errorf("%q: exit %d, %q", content, code, errOut.String())
+		}
 	}
 }

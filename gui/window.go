@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -28,7 +29,7 @@ const AppID = "io.github.groupcast"
 // autoJoin it joins cfg at once; otherwise the fields start from what the
 // user last used. When ctx ends (SIGINT, SIGTERM) the window closes and
 // leaves the group, as if the user had closed it.
-func Run(ctx context.Context, cfg netconf.Config, autoJoin bool) int {
+func Run(ctx context.Context, cfg netconf.Config, autoJoin, tray bool) int {
 	a := app.NewWithID(AppID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG()))
 	w := a.NewWindow("Groupcast")
@@ -40,7 +41,10 @@ func Run(ctx context.Context, cfg netconf.Config, autoJoin bool) int {
 	if autoJoin {
 		ui.autoJoin(ctx, cfg)
 	}
-	stop := context.AfterFunc(ctx, func() { fyne.Do(w.Close) })
+	if tray {
+		ui.useTray()
+	}
+	stop := context.AfterFunc(ctx, func() { fyne.Do(ui.quit) })
 	defer stop()
 	w.ShowAndRun()
 	return 0
@@ -512,6 +516,28 @@ func (ui *window) updateStatus() {
 	ui.status.SetText(fmt.Sprintf("%s%s · %s · TTL %d · in %d · out %d · repaired %d · rejected %d",
 		j.Group, private, j.Interface.Label(), j.TTL, st.DatagramsIn, st.DatagramsOut, st.Recovered,
 		st.Rejected+st.OtherGroup+st.Refused()))
+}
+
+// useTray puts Groupcast in the system tray, where the platform has one:
+// closing the window then hides it, and the tray's menu shows it again or
+// quits. Announcements still notify while it is hidden.
+func (ui *window) useTray() {
+	desk, ok := ui.app.(desktop.App)
+	if !ok {
+		return
+	}
+	desk.SetSystemTrayMenu(fyne.NewMenu("Groupcast",
+		fyne.NewMenuItem("Show Groupcast", func() { ui.w.Show(); ui.w.RequestFocus() }),
+		fyne.NewMenuItem("Leave and quit", ui.quit),
+	))
+	desk.SetSystemTrayIcon(fyne.NewStaticResource("icon.png", assets.IconPNG()))
+	ui.w.SetCloseIntercept(func() { ui.w.Hide(); ui.focused = false })
+}
+
+// quit leaves and ends the app, whatever the tray does with closing.
+func (ui *window) quit() {
+	ui.w.SetCloseIntercept(nil)
+	ui.w.Close()
 }
 
 // endRoom stops announcing and forgets the room.
