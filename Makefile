@@ -11,7 +11,8 @@ APT_PKGS  := libgl1-mesa-dev xorg-dev pkg-config
 LAB_PKGS  := iproute2 nftables
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run build test test-unit reliability gui-lab fuzz vet lint deps lab-deps bench clean
+.PHONY: run build test test-unit reliability gui-lab fuzz vet lint deps lab-deps bench clean \
+	package package-linux package-windows package-tools
 
 run: build
 	./$(BIN) $(ARGS)
@@ -76,5 +77,45 @@ lab-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(LAB_PKGS) util-linux; \
 	fi
 
+# Packages in dist/: the Linux .tar.xz from `fyne package` (binary in
+# usr/local/bin, .desktop entry, icon; `sudo make install` inside it), and
+# the Windows 64-bit GUI .exe (icon and version resource) cross-compiled
+# with mingw-w64, zipped with the README and a firewall helper. macOS is
+# built by .github/workflows/release.yml on a macOS runner.
+VERSION   := $(shell sed -n 's/^Version = "\(.*\)"/\1/p' FyneApp.toml)
+FYNE_TOOL := fyne.io/tools/cmd/fyne@v1.7.4
+FYNE      := $(shell $(GO) env GOPATH)/bin/fyne
+DIST      := dist
+
+package: package-linux package-windows
+	@ls -l $(DIST)
+
+package-tools: deps
+	@[ -x $(FYNE) ] || { echo "Installing the fyne packaging tool"; $(GO) install $(FYNE_TOOL); }
+	@command -v x86_64-w64-mingw32-gcc >/dev/null && command -v zip >/dev/null || { \
+		echo "Installing mingw-w64 and zip (to build the Windows .exe)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq gcc-mingw-w64-x86-64 zip; }
+
+package-linux: package-tools
+	mkdir -p $(DIST)
+	$(FYNE) package --os linux --tags $(TAGS) --release --name groupcast
+	@# The command is groupcast; the menu entry says Groupcast.
+	rm -rf $(DIST)/linux && mkdir -p $(DIST)/linux && tar -xJf groupcast.tar.xz -C $(DIST)/linux
+	sed -i 's/^Name=groupcast$$/Name=Groupcast/' $(DIST)/linux/groupcast/usr/local/share/applications/io.github.groupcast.desktop
+	tar -cJf $(DIST)/groupcast-$(VERSION)-linux-amd64.tar.xz -C $(DIST)/linux groupcast
+	rm -rf $(DIST)/linux groupcast.tar.xz
+
+package-windows: package-tools
+	mkdir -p $(DIST)
+	CC=x86_64-w64-mingw32-gcc CXX=x86_64-w64-mingw32-g++ CGO_ENABLED=1 \
+		$(FYNE) package --os windows --tags $(TAGS) --release --name Groupcast
+	mv Groupcast.exe $(DIST)/Groupcast-$(VERSION)-windows-amd64.exe
+	rm -rf $(DIST)/win && mkdir -p $(DIST)/win/Groupcast
+	cp $(DIST)/Groupcast-$(VERSION)-windows-amd64.exe $(DIST)/win/Groupcast/Groupcast.exe
+	cp README.md assets/windows/allow-groupcast-firewall.cmd $(DIST)/win/Groupcast/
+	cd $(DIST)/win && zip -qr ../Groupcast-$(VERSION)-windows-amd64.zip Groupcast
+	rm -rf $(DIST)/win
+
 clean:
-	rm -f $(BIN) $(BIN).exe
+	rm -f $(BIN) $(BIN).exe Groupcast.exe groupcast.tar.xz
+	rm -rf $(DIST)

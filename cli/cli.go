@@ -16,11 +16,12 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/groupcast/groupcast/internal/version"
 	"github.com/groupcast/groupcast/netconf"
 )
 
 // Version is the program's version, shown by -version.
-const Version = "0.1.0"
+const Version = version.Version
 
 // Exit statuses.
 const (

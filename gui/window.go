@@ -13,12 +13,14 @@ import (
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/groupcast/groupcast/assets"
 	_ "github.com/groupcast/groupcast/gui/internal/localefix" // before Fyne reads the locale
+	"github.com/groupcast/groupcast/internal/version"
 	"github.com/groupcast/groupcast/netconf"
 )
 
@@ -155,6 +157,13 @@ func newWindow(a fyne.App, w fyne.Window, e Engine, ifaces Interfaces, cfg netco
 	split := container.NewHSplit(ui.view.stack, ui.roster.box)
 	split.SetOffset(0.74)
 	w.SetContent(container.NewBorder(top, bottom, nil, nil, split))
+	w.SetMainMenu(fyne.NewMainMenu(
+		fyne.NewMenu("Groupcast",
+			fyne.NewMenuItem("Rooms on this network…", ui.showRooms),
+			fyne.NewMenuItem("Diagnostics…", ui.showDiagnostics),
+		),
+		fyne.NewMenu("Help", fyne.NewMenuItem("About Groupcast", ui.showAbout)),
+	))
 	w.SetOnClosed(ui.shutdown)
 	a.Lifecycle().SetOnEnteredForeground(func() { ui.focused = true })
 	a.Lifecycle().SetOnExitedForeground(func() { ui.focused = false })
@@ -167,6 +176,19 @@ func newWindow(a fyne.App, w fyne.Window, e Engine, ifaces Interfaces, cfg netco
 		go ui.tick()
 	}
 	return ui
+}
+
+// showAbout names the app, its version and what it is.
+func (ui *window) showAbout() {
+	icon := canvas.NewImageFromResource(fyne.NewStaticResource("icon.png", assets.IconPNG()))
+	icon.FillMode = canvas.ImageFillContain
+	icon.SetMinSize(fyne.NewSize(96, 96))
+	dialog.ShowCustom("About Groupcast", "Close", container.NewVBox(
+		container.NewCenter(icon),
+		widget.NewLabelWithStyle("Groupcast "+version.Version, fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
+		widget.NewLabelWithStyle("Group text conferencing over IP multicast on a local network.", fyne.TextAlignCenter, fyne.TextStyle{}),
+		widget.NewLabelWithStyle(AppID, fyne.TextAlignCenter, fyne.TextStyle{Italic: true}),
+	), ui.w)
 }
 
 // autoJoin joins what the command line asked for: a group, a room to

@@ -14,6 +14,9 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/groupcast/groupcast/internal/version"
 	"github.com/groupcast/groupcast/netconf"
 )
 
@@ -432,5 +435,35 @@ func TestRoomStudentAndPresenter(t *testing.T) {
 	p.emit(netconf.Left{Group: physics.Group})
 	if pui.receiptBox.Visible() || pui.room != nil {
 		t.Fatal("room state kept after leaving")
+	}
+}
+
+func TestAboutNamesTheVersion(t *testing.T) {
+	h := newHarness(t, defaultCfg())
+	h.ui.showAbout()
+	found := false
+	for _, o := range h.w.Canvas().Overlays().List() {
+		walk(o, func(c fyne.CanvasObject) {
+			if l, ok := c.(*widget.Label); ok && l.Text == "Groupcast "+version.Version {
+				found = true
+			}
+		})
+	}
+	if !found {
+		t.Fatal("the About dialog does not name the version")
+	}
+}
+
+func walk(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
+	f(o)
+	switch c := o.(type) {
+	case *fyne.Container:
+		for _, x := range c.Objects {
+			walk(x, f)
+		}
+	case fyne.Widget:
+		for _, x := range test.WidgetRenderer(c).Objects() {
+			walk(x, f)
+		}
 	}
 }
