@@ -98,7 +98,10 @@ package-tools: deps
 
 package-linux: package-tools
 	mkdir -p $(DIST)
+	@# fyne package bumps Build in FyneApp.toml; keep the checkout clean.
+	cp FyneApp.toml $(DIST)/.FyneApp.toml
 	$(FYNE) package --os linux --tags $(TAGS) --release --name groupcast
+	mv $(DIST)/.FyneApp.toml FyneApp.toml
 	@# The command is groupcast; the menu entry says Groupcast.
 	rm -rf $(DIST)/linux && mkdir -p $(DIST)/linux && tar -xJf groupcast.tar.xz -C $(DIST)/linux
 	sed -i 's/^Name=groupcast$$/Name=Groupcast/' $(DIST)/linux/groupcast/usr/local/share/applications/io.github.groupcast.desktop
@@ -107,8 +110,10 @@ package-linux: package-tools
 
 package-windows: package-tools
 	mkdir -p $(DIST)
+	cp FyneApp.toml $(DIST)/.FyneApp.toml
 	CC=x86_64-w64-mingw32-gcc CXX=x86_64-w64-mingw32-g++ CGO_ENABLED=1 \
 		$(FYNE) package --os windows --tags $(TAGS) --release --name Groupcast
+	mv $(DIST)/.FyneApp.toml FyneApp.toml
 	mv Groupcast.exe $(DIST)/Groupcast-$(VERSION)-windows-amd64.exe
 	rm -rf $(DIST)/win && mkdir -p $(DIST)/win/Groupcast
 	cp $(DIST)/Groupcast-$(VERSION)-windows-amd64.exe $(DIST)/win/Groupcast/Groupcast.exe
