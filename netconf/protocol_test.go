@@ -85,14 +85,9 @@ func TestAgedOutDataIsDeclaredLost(t *testing.T) {
 	timing := DefaultTiming()
 	timing.BufferAge = 50 * time.Millisecond
 	// Bob never gets seq 2, neither first nor as a repair.
-	bob := joinBus(t, hub, "Bob", lossy.Faults{DropIf: isFrom("Alice", 2, 2, KindData, KindRepair)}, timing)
+	bob, alice := bobHearsAlice(t, hub, isFrom("Alice", 2, 2, KindData, KindRepair), timing, "one", "two", "three")
 	defer bob.e.Close()
-	alice := joinBus(t, hub, "Alice", lossy.Faults{}, timing)
 	defer alice.e.Close()
-	drain(alice.e)
-	for _, s := range []string{"one", "two", "three"} {
-		alice.e.Do(Send{Text: s})
-	}
 	var got []string
 	var lost *Lost
 	waitEvent(t, bob.e, 3*time.Second, func(ev Event) bool {
@@ -120,7 +115,7 @@ func TestSilentSenderTimesOutWithLoss(t *testing.T) {
 	hub := memnet.NewHub()
 	timing := fastTiming()
 	var cut bool
-	bob := joinBus(t, hub, "Bob", lossy.Faults{DropIf: func(b []byte) bool {
+	bob, alice := bobHearsAlice(t, hub, func(b []byte) bool {
 		// seq 2 never arrives; after "three", Alice is cut off entirely (a crash).
 		if isFrom("Alice", 2, 2, KindData, KindRepair)(b) {
 			return true
@@ -130,14 +125,9 @@ func TestSilentSenderTimesOutWithLoss(t *testing.T) {
 			return false
 		}
 		return cut && isFrom("Alice", 0, 0, KindData, KindRepair, KindHeartbeat, KindHello, KindLeave, KindNack)(b)
-	}}, timing)
+	}, timing, "one", "two", "three")
 	defer bob.e.Close()
-	alice := joinBus(t, hub, "Alice", lossy.Faults{}, timing)
 	defer alice.e.Close()
-	drain(alice.e)
-	for _, s := range []string{"one", "two", "three"} {
-		alice.e.Do(Send{Text: s})
-	}
 	var got []string
 	left := waitEvent(t, bob.e, 5*time.Second, func(ev Event) bool {
 		switch ev := ev.(type) {
@@ -296,4 +286,17 @@ func TestLateJoinerStartsAtTheNextMessage(t *testing.T) {
 	if m.Text != "welcome" || m.Seq != 2 {
 		t.Fatalf("late joiner got %q (seq %d)", m.Text, m.Seq)
 	}
+}
+
+// bobHearsAlice joins Bob, whose inbound datagrams drop matches, and
+// Alice, who then sends texts.
+func bobHearsAlice(t *testing.T, hub *memnet.Hub, drop func([]byte) bool, timing Timing, texts ...string) (bob, alice *busMember) {
+	t.Helper()
+	bob = joinBus(t, hub, "Bob", lossy.Faults{DropIf: drop}, timing)
+	alice = joinBus(t, hub, "Alice", lossy.Faults{}, timing)
+	drain(alice.e)
+	for _, s := range texts {
+		alice.e.Do(Send{Text: s})
+	}
+	return bob, alice
 }
