@@ -56,8 +56,9 @@ lint: vet
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 -tags $(TAGS) ./...
 
-bench:
+bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -tags $(TAGS) ./netconf/ ./gui/
+	./$(BIN) bench
 
 # System packages Fyne needs to build (OpenGL and X11 headers).
 deps:

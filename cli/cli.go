@@ -53,6 +53,8 @@ func Run(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
 			return runDoctor(ctx, rest, stdio)
 		case "rooms":
 			return runRooms(ctx, rest, stdio)
+		case "bench":
+			return runBench(ctx, rest, stdio)
 		case "help":
 			fmt.Fprint(stdio.Stdout, usage)
 			return ExitOK
@@ -60,7 +62,7 @@ func Run(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
 			fmt.Fprintln(stdio.Stdout, "groupcast", Version)
 			return ExitOK
 		}
-		return usageError(stdio, fmt.Errorf("unknown command %q (commands: listen, send, chat, rooms, doctor; see groupcast -h)", cmd))
+		return usageError(stdio, fmt.Errorf("unknown command %q (commands: listen, send, chat, rooms, doctor, bench; see groupcast -h)", cmd))
 	}
 	return runGUI(ctx, args, stdio, gui)
 }
@@ -75,6 +77,8 @@ Usage:
   groupcast rooms [-json] [-wait 6s]                    list the rooms announced on this network
   groupcast doctor [-group ADDR:PORT] [-iface IF] [-listen 3s] [-json]
                                                         diagnose multicast on this computer
+  groupcast bench [-duration 3s] [-size 200] [-receivers 3] [-json]
+                                                        measure the engine against the bare socket
   groupcast version
 
 Options of listen, send and chat:

@@ -1,0 +1,328 @@
+// Package bench measures Groupcast against the physical limit of the
+// machine: a bare UDP multicast sender and receiver of the same message
+// size, then the engine with reliability on, one to one and one to many,
+// with and without a passphrase. All traffic is on the loopback interface
+// (the command runs itself in a private network namespace when it can).
+package bench
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/net/ipv4"
+
+	"github.com/groupcast/groupcast/netconf"
+)
+
+// Options say what to measure.
+type Options struct {
+	Iface     string        // the loopback interface's name
+	Size      int           // message size in bytes
+	Duration  time.Duration // of each throughput run
+	Receivers int           // for the 1 → N runs
+	Rate      int           // messages/s for the latency runs
+	Samples   int           // latency samples
+}
+
+// Result is one row of the table.
+type Result struct {
+	Name       string  `json:"name"`
+	Receivers  int     `json:"receivers"`
+	Passphrase bool    `json:"passphrase"`
+	PerSecond  float64 `json:"messages_per_second"`
+	OfBare     float64 `json:"of_bare"`
+	P50us      float64 `json:"p50_us,omitempty"`
+	P99us      float64 `json:"p99_us,omitempty"`
+	P999us     float64 `json:"p999_us,omitempty"`
+	CPUus      float64 `json:"cpu_us_per_message"`
+	HeapMB     float64 `json:"heap_mb"`
+	Delivered  uint64  `json:"delivered"`
+	Lost       uint64  `json:"lost"`
+}
+
+// stampLen is the "t" + 19 decimal digits of a latency sample's send time.
+const stampLen = 20
+
+var port atomic.Uint32
+
+func nextGroup() netip.AddrPort {
+	return netip.AddrPortFrom(netip.MustParseAddr("239.255.99.1"), uint16(42000+port.Add(1)))
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func heapMB() float64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return float64(m.HeapInuse) / (1 << 20)
+}
+
+// Bare sends size-byte datagrams as fast as one sender can for the
+// duration and counts what one receiver gets: the machine's limit.
+func Bare(o Options) (Result, error) {
+	ifi, err := net.InterfaceByName(o.Iface)
+	if err != nil {
+		return Result{}, err
+	}
+	g := nextGroup()
+	rc, err := net.ListenPacket("udp4", fmt.Sprintf("0.0.0.0:%d", g.Port()))
+	if err != nil {
+		return Result{}, err
+	}
+	defer rc.Close()
+	if uc, ok := rc.(*net.UDPConn); ok {
+		_ = uc.SetReadBuffer(4 << 20)
+	}
+	rp := ipv4.NewPacketConn(rc)
+	if err := rp.JoinGroup(ifi, &net.UDPAddr{IP: g.Addr().AsSlice()}); err != nil {
+		return Result{}, err
+	}
+	sc, err := net.ListenPacket("udp4", "0.0.0.0:0")
+	if err != nil {
+		return Result{}, err
+	}
+	defer sc.Close()
+	sp := ipv4.NewPacketConn(sc)
+	_ = sp.SetMulticastInterface(ifi)
+	_ = sp.SetMulticastLoopback(true)
+	var got atomic.Uint64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 2048)
+		for {
+			if _, _, err := rc.ReadFrom(buf); err != nil {
+				return
+			}
+			got.Add(1)
+		}
+	}()
+	msg := make([]byte, o.Size)
+	dest := net.UDPAddrFromAddrPort(g)
+	cpu0, start := cpuTime(), time.Now()
+	for time.Since(start) < o.Duration {
+		for range 64 {
+			_, _ = sp.WriteTo(msg, nil, dest)
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
+	elapsed := time.Since(start)
+	n := got.Load()
+	cpu := cpuTime() - cpu0
+	_ = rc.Close()
+	<-done
+	return Result{Name: "bare UDP multicast", Receivers: 1, PerSecond: float64(n) / elapsed.Seconds(), OfBare: 1,
+		CPUus: perMessage(cpu, n), Delivered: n}, nil
+}
+
+func perMessage(cpu time.Duration, n uint64) float64 {
+	if n == 0 {
+		return 0
+	}
+	return float64(cpu.Microseconds()) / float64(n)
+}
+
+// member is an engine joined on the loopback interface.
+func member(o Options, g netip.AddrPort, nick, pass string) (*netconf.Engine, error) {
+	e := netconf.New()
+	cfg := netconf.DefaultConfig()
+	cfg.Group, cfg.Interface, cfg.Nick, cfg.Passphrase = g, o.Iface, nick, pass
+	e.Do(netconf.Join{Config: cfg})
+	for ev := range e.Events() {
+		switch ev := ev.(type) {
+		case netconf.Joined:
+			return e, nil
+		case netconf.Error:
+			e.Close()
+			return nil, ev.Err
+		}
+	}
+	return nil, fmt.Errorf("engine closed")
+}
+
+// counter reads a receiver's events: messages and their latency.
+type counter struct {
+	delivered, lost atomic.Uint64
+	mu              sync.Mutex
+	lat             []time.Duration
+	done            chan struct{}
+}
+
+func count(e *netconf.Engine, keepLatency bool) *counter {
+	c := &counter{done: make(chan struct{})}
+	go func() {
+		defer close(c.done)
+		for ev := range e.Events() {
+			switch ev := ev.(type) {
+			case netconf.Message:
+				c.delivered.Add(1)
+				if keepLatency && len(ev.Text) >= stampLen && ev.Text[0] == 't' {
+					if sent, err := strconv.ParseInt(ev.Text[1:stampLen], 10, 64); err == nil {
+						c.mu.Lock()
+						c.lat = append(c.lat, time.Duration(time.Now().UnixNano()-sent))
+						c.mu.Unlock()
+					}
+				}
+			case netconf.Lost:
+				c.lost.Add(ev.Count())
+			}
+		}
+	}()
+	return c
+}
+
+// Engine measures messages/s delivered by the engine, reliability on, from
+// one sender to o.Receivers (or 1) receivers, and its latency at o.Rate.
+func Engine(ctx context.Context, o Options, receivers int, pass string, bare float64) (Result, error) {
+	g := nextGroup()
+	r := Result{Name: fmt.Sprintf("engine 1 → %d", receivers), Receivers: receivers, Passphrase: pass != ""}
+	if pass != "" {
+		r.Name += ", passphrase"
+	}
+	var rx []*netconf.Engine
+	var counters []*counter
+	defer func() {
+		for _, e := range rx {
+			e.Close()
+		}
+	}()
+	heap0 := heapMB()
+	for i := range receivers {
+		e, err := member(o, g, fmt.Sprintf("rx%d", i), pass)
+		if err != nil {
+			return r, err
+		}
+		rx = append(rx, e)
+		counters = append(counters, count(e, true))
+	}
+	tx, err := member(o, g, "tx", pass)
+	if err != nil {
+		return r, err
+	}
+	go func() {
+		for range tx.Events() {
+		}
+	}()
+	defer tx.Close()
+	body := strings.Repeat("x", o.Size)
+
+	// Throughput: send as fast as the engine takes commands.
+	cpu0, start := cpuTime(), time.Now()
+	sent := 0
+	for time.Since(start) < o.Duration && ctx.Err() == nil {
+		tx.Do(netconf.Send{Text: body})
+		sent++
+	}
+	waitDelivered(counters, uint64(sent), 10*time.Second)
+	elapsed := time.Since(start)
+	cpu := cpuTime() - cpu0
+	var delivered, lost uint64
+	for _, c := range counters {
+		delivered += c.delivered.Load()
+		lost += c.lost.Load()
+	}
+	r.PerSecond = float64(counters[0].delivered.Load()) / elapsed.Seconds()
+	r.OfBare = r.PerSecond / bare
+	r.CPUus = perMessage(cpu, delivered)
+	r.Delivered, r.Lost = delivered, lost
+	r.HeapMB = heapMB() - heap0
+
+	// Latency at a fixed rate.
+	for _, c := range counters {
+		c.mu.Lock()
+		c.lat = c.lat[:0]
+		c.mu.Unlock()
+	}
+	tick := time.NewTicker(time.Second / time.Duration(o.Rate))
+	defer tick.Stop()
+	for range o.Samples {
+		<-tick.C
+		stamp := fmt.Sprintf("t%019d", time.Now().UnixNano())
+		tx.Do(netconf.Send{Text: stamp + body[:max(o.Size-stampLen, 0)]})
+	}
+	waitDelivered(counters, uint64(sent+o.Samples), 10*time.Second)
+	var lat []time.Duration
+	for _, c := range counters {
+		c.mu.Lock()
+		lat = append(lat, c.lat...)
+		c.mu.Unlock()
+	}
+	if len(lat) > 0 {
+		slices.Sort(lat)
+		q := func(p float64) float64 {
+			return float64(lat[min(int(p*float64(len(lat))), len(lat)-1)].Nanoseconds()) / 1e3
+		}
+		r.P50us, r.P99us, r.P999us = q(0.50), q(0.99), q(0.999)
+	}
+	return r, nil
+}
+
+func waitDelivered(cs []*counter, want uint64, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		ok := true
+		for _, c := range cs {
+			if c.delivered.Load()+c.lost.Load() < want {
+				ok = false
+			}
+		}
+		if ok {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// Run measures everything, bare first, and returns the rows.
+func Run(ctx context.Context, o Options, progress func(Result)) ([]Result, error) {
+	bare, err := Bare(o)
+	if err != nil {
+		return nil, fmt.Errorf("bare socket: %w", err)
+	}
+	progress(bare)
+	rows := []Result{bare}
+	for _, run := range []struct {
+		receivers int
+		pass      string
+	}{{1, ""}, {o.Receivers, ""}, {1, "benchmark passphrase of decent length"}, {o.Receivers, "benchmark passphrase of decent length"}} {
+		r, err := Engine(ctx, o, run.receivers, run.pass, bare.PerSecond)
+		if err != nil {
+			return rows, fmt.Errorf("%s: %w", r.Name, err)
+		}
+		progress(r)
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+// Table renders rows for a terminal.
+func Table(rows []Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-32s %12s %8s %9s %9s %9s %10s %8s\n", "run", "msg/s", "of bare", "p50 µs", "p99 µs", "p99.9 µs", "CPU µs/msg", "heap MB")
+	for _, r := range rows {
+		lat := func(v float64) string {
+			if v == 0 {
+				return "-"
+			}
+			return fmt.Sprintf("%.0f", v)
+		}
+		fmt.Fprintf(&b, "%-32s %12.0f %7.0f%% %9s %9s %9s %10.2f %8.1f\n", r.Name, r.PerSecond, 100*r.OfBare,
+			lat(r.P50us), lat(r.P99us), lat(r.P999us), r.CPUus, r.HeapMB)
+	}
+	return b.String()
+}
