@@ -70,7 +70,9 @@ func Run(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
 const usage = `Groupcast: group text conferencing over IP multicast on a local network.
 
 Usage:
-  groupcast [-join ADDR:PORT] [-name NICK] [-iface IF]   open the window (joined at once with -join)
+  groupcast [-join ADDR:PORT | -room NAME] [-name NICK] [-iface IF] [-tray] [-config FILE]
+                                                        open the window (joined at once with -join or -room;
+                                                        -tray: closing hides it in the system tray)
   groupcast listen -group ADDR:PORT [options]           print messages until interrupted
   groupcast send   -group ADDR:PORT [options] TEXT...   send TEXT as one message
   groupcast chat   -group ADDR:PORT [options]           send each line of standard input, print messages
