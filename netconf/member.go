@@ -1,0 +1,131 @@
+package netconf
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// member is one membership: transport, our stream and the peers heard.
+type member struct {
+	cfg     Config
+	choice  Choice
+	tr      Transport
+	self    SenderID
+	started time.Time
+
+	seq       uint64 // last DATA seq sent
+	buf       *sendBuffer
+	heldBytes int // text held for out-of-order delivery, all peers
+	peers     map[SenderID]*peer
+	departed  map[SenderID]time.Time
+
+	hellos        int // HELLOs sent
+	beatAt        time.Time
+	lastData      time.Time
+	lastActivity  time.Time // last data sent or NACK for us: linger waits for quiet
+	lastTrailBeat time.Time
+	rosterAt      time.Time
+
+	lingering   bool
+	lingerStart time.Time
+	leaving     bool
+	leaveStart  time.Time
+	leaveAt     time.Time
+	leaveStep   int
+
+	wbuf    []byte
+	sbuf    []byte // sealed form of the datagram being sent
+	scratch [MaxDatagram]byte
+
+	ownPort  uint16              // our sender socket's port, to spot our own plain text
+	ownAddrs map[netip.Addr]bool // this host's addresses
+
+	// Rooms: what the presenter announced, who acknowledged what, and
+	// what members acknowledge.
+	announcements []uint64 // first seqs of our recent announcements
+	pinned        [][]byte // our recent single-datagram announcements, for newcomers
+	pinAt         time.Time
+	acks          map[SenderID]uint64
+	reported      map[uint64][2]int
+	announcedSeqs map[SenderID]map[uint64]bool
+	receiptTo     SenderID
+	receiptSeq    uint64
+	receiptAt     time.Time
+	receiptsLeft  int
+
+	key        *GroupKey // nil: an open group
+	pn         uint64    // packet number of the last sealed datagram
+	replay     *replayGuard
+	unreadable map[UnreadableReason]*unreadableCount
+
+	stop    chan struct{}
+	readers sync.WaitGroup
+}
+
+func newMember(cfg Config, choice Choice, tr Transport, key *GroupKey, now time.Time) *member {
+	return &member{
+		cfg: cfg, choice: choice, tr: tr, started: now, beatAt: now, key: key, replay: newReplayGuard(),
+		buf: newSendBuffer(), peers: map[SenderID]*peer{}, departed: map[SenderID]time.Time{},
+		unreadable: map[UnreadableReason]*unreadableCount{},
+		acks:       map[SenderID]uint64{}, reported: map[uint64][2]int{}, announcedSeqs: map[SenderID]map[uint64]bool{},
+		wbuf: make([]byte, 0, MaxDatagram), sbuf: make([]byte, 0, MaxDatagram), stop: make(chan struct{}),
+	}
+}
+
+// isOwn reports whether src is our own sender socket.
+func (m *member) isOwn(src netip.AddrPort) bool {
+	return m.ownPort != 0 && src.Port() == m.ownPort && m.ownAddrs[src.Addr()]
+}
+
+// transmit sends one datagram, sealed when the group has a key.
+func (m *member) transmit(wire []byte) error {
+	if m.key == nil {
+		return m.tr.Write(wire)
+	}
+	m.pn++
+	m.sbuf = m.key.Seal(m.sbuf[:0], m.pn, wire)
+	return m.tr.Write(m.sbuf)
+}
+
+type unreadableCount struct {
+	count    uint64
+	first    time.Time
+	reported bool
+}
+
+// readLoop feeds datagrams to out until the membership stops or the
+// transport fails.
+func (m *member) readLoop(out chan<- datagram) {
+	defer m.readers.Done()
+	buf := make([]byte, 64<<10)
+	for {
+		n, src, err := m.tr.Read(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			select {
+			case out <- datagram{m: m, err: err}:
+			case <-m.stop:
+			}
+			return
+		}
+		select {
+		case out <- datagram{m: m, data: append([]byte(nil), buf[:n]...), src: src}:
+		case <-m.stop:
+			return
+		}
+	}
+}
+
+func (m *member) close() {
+	close(m.stop)
+	_ = m.tr.Close()
+	m.readers.Wait()
+}
+
+// maxTrackedSenders bounds the peers one membership tracks.
+const maxTrackedSenders = 4096

@@ -1,0 +1,92 @@
+package netconf
+
+import (
+	"crypto/ed25519"
+	"net/netip"
+	"time"
+)
+
+// verified reports whether p carries a valid signature of the room's
+// presenter.
+func (e *Engine) verified(p *Packet) bool {
+	r := e.m.cfg.Room
+	if len(p.Sig) != ed25519.SignatureSize || r == nil || len(r.PresenterKey) != ed25519.PublicKeySize {
+		return false
+	}
+	return ed25519.Verify(r.PresenterKey, SignedBytes(p), p.Sig)
+}
+
+// onReceipt counts, for the presenter, who has received what.
+func (e *Engine) onReceipt(now time.Time, p *Packet, src netip.AddrPort) {
+	if len(p.Body) != 8 {
+		e.stats.rejected.Add(1)
+		return
+	}
+	e.peerFor(now, p, src)
+	m := e.m
+	if SenderID(p.Body) != m.self || m.cfg.Presenter == nil {
+		return
+	}
+	if p.Seq > m.acks[p.Sender] {
+		m.acks[p.Sender] = p.Seq
+		e.updateReceipts()
+	}
+}
+
+// updateReceipts reports, for each recent announcement, how many of the
+// members present have received it, when that changed.
+func (e *Engine) updateReceipts() {
+	m := e.m
+	if m.cfg.Presenter == nil {
+		return
+	}
+	for _, seq := range m.announcements {
+		var missing []Peer
+		received := 0
+		for _, pr := range m.peers {
+			if m.acks[pr.id] >= seq {
+				received++
+			} else {
+				missing = append(missing, pr.view())
+			}
+		}
+		counts := [2]int{received, len(m.peers)}
+		if m.reported[seq] == counts {
+			continue
+		}
+		m.reported[seq] = counts
+		e.queue.push(Receipt{Seq: seq, Received: received, Members: len(m.peers), Missing: missing})
+	}
+}
+
+// onPinned shows an announcement made before we joined, once.
+func (e *Engine) onPinned(now time.Time, p *Packet, src netip.AddrPort) {
+	if p.Seq == 0 || p.Frag.Count != 0 || !e.verified(p) {
+		e.stats.ignored.Add(1)
+		return
+	}
+	pr := e.peerFor(now, p, src)
+	if pr == nil || e.m.announced(pr.id, p.Seq) {
+		return
+	}
+	msg := pr.message(p.Seq, p.Time, p.Nick, p.Body)
+	msg.Announcement, msg.Earlier = true, true
+	e.emit(pr, []delivery{{msg: msg}})
+}
+
+// Bounds of the room bookkeeping.
+const (
+	maxPinned               = 3
+	maxTrackedAnnouncements = 16
+)
+
+func (m *member) announced(id SenderID, seq uint64) bool { return m.announcedSeqs[id][seq] }
+
+func (m *member) markAnnounced(id SenderID, seq uint64) {
+	set := m.announcedSeqs[id]
+	if set == nil || len(set) > 256 {
+		set = map[uint64]bool{}
+		m.announcedSeqs[id] = set
+	}
+	set[seq] = true
+}

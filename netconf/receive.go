@@ -1,0 +1,358 @@
+package netconf
+
+import (
+	"errors"
+	"net/netip"
+	"time"
+)
+
+func (e *Engine) receive(d datagram) {
+	m := e.m
+	if d.m != m || m == nil {
+		return // from a membership already left
+	}
+	if d.err != nil {
+		e.queue.push(Error{Op: "receive", Err: d.err})
+		e.finish(d.err, true)
+		return
+	}
+	e.stats.bytesIn.Add(uint64(len(d.data)))
+	now := e.now()
+	data, pn, ok := e.unseal(now, d.data)
+	if !ok {
+		return
+	}
+	if !IsGroupcast(data) {
+		e.onPlain(now, data, d.src)
+		return
+	}
+	p, err := Decode(data)
+	if err != nil {
+		e.stats.rejected.Add(1)
+		return
+	}
+	if p.Sender == m.self {
+		e.stats.ownEcho.Add(1)
+		return
+	}
+	if m.key != nil && !m.replay.admit(p.Sender, pn, time.UnixMicro(p.Time), now) {
+		e.stats.replayed.Add(1)
+		e.noteUnreadable(now, UnreadableReplayed)
+		return
+	}
+	if _, gone := m.departed[p.Sender]; gone {
+		e.stats.ignored.Add(1) // a repeated LEAVE, or a straggler
+		return
+	}
+	switch p.Kind {
+	case KindData, KindRepair:
+		e.onData(now, &p, d.src)
+	case KindHello, KindHeartbeat, KindLeave:
+		e.onControl(now, &p, d.src)
+	case KindNack:
+		e.onNack(now, &p, d.src)
+	case KindReceipt:
+		e.onReceipt(now, &p, d.src)
+	case KindPinned:
+		e.onPinned(now, &p, d.src)
+	default:
+		e.stats.ignored.Add(1)
+	}
+}
+
+// onPlain shows a bare datagram from a classic tool (open groups only:
+// unseal refused it in a private one).
+func (e *Engine) onPlain(now time.Time, b []byte, src netip.AddrPort) {
+	m := e.m
+	if m.isOwn(src) {
+		e.stats.ownEcho.Add(1) // our own plain text, looped back
+		return
+	}
+	if r := m.cfg.Room; r != nil && r.ReadOnly {
+		e.stats.readOnlyDropped.Add(1)
+		return
+	}
+	text, enc := DecodePlain(b)
+	if text == "" {
+		e.stats.ignored.Add(1)
+		return
+	}
+	e.stats.plainIn.Add(1)
+	e.queue.push(Message{
+		From: src.String(), Sent: now, Received: now, Source: src, Text: text, Plain: true, Encoding: enc,
+	})
+}
+
+// unseal authenticates and opens a datagram of a keyed group, and keeps
+// sealed datagrams out of an open one. Whatever fails is counted and
+// dropped here, before any state changes.
+func (e *Engine) unseal(now time.Time, b []byte) (inner []byte, pn uint64, ok bool) {
+	m := e.m
+	sealed := IsSealed(b)
+	if m.key == nil {
+		if sealed {
+			e.stats.needKey.Add(1)
+			e.noteUnreadable(now, UnreadableNeedsPassphrase)
+			return nil, 0, false
+		}
+		return b, 0, true
+	}
+	if !sealed {
+		e.stats.unsealed.Add(1)
+		if IsGroupcast(b) {
+			e.noteUnreadable(now, UnreadableNoPassphrase)
+		}
+		return nil, 0, false
+	}
+	pn, inner, err := m.key.Open(b)
+	switch {
+	case errors.Is(err, ErrOtherKey):
+		e.stats.otherKey.Add(1)
+		e.noteUnreadable(now, UnreadableOtherPassphrase)
+		return nil, 0, false
+	case err != nil:
+		e.stats.forged.Add(1)
+		e.noteUnreadable(now, UnreadableForged)
+		return nil, 0, false
+	}
+	return inner, pn, true
+}
+
+// noteUnreadable counts a refused datagram; each reason is reported once
+// per membership, a second after it first happened, with the count.
+func (e *Engine) noteUnreadable(now time.Time, r UnreadableReason) {
+	u := e.m.unreadable[r]
+	if u == nil {
+		u = &unreadableCount{first: now}
+		e.m.unreadable[r] = u
+	}
+	u.count++
+}
+
+// peerFor returns the state of sender id, creating it (and announcing the
+// member) on first contact. It returns nil when too many are tracked.
+func (e *Engine) peerFor(now time.Time, p *Packet, src netip.AddrPort) *peer {
+	m := e.m
+	pr := m.peers[p.Sender]
+	if pr == nil {
+		if len(m.peers) >= maxTrackedSenders {
+			e.stats.ignored.Add(1)
+			return nil
+		}
+		pr = newPeer(p.Sender, now, src)
+		pr.nick = p.Nick
+		pr.budget = &m.heldBytes
+		m.peers[p.Sender] = pr
+		e.queue.push(PeerJoined{Peer: pr.view()})
+		e.publishRoster()
+		if m.cfg.Presenter != nil {
+			if len(m.pinned) > 0 && m.pinAt.IsZero() {
+				m.pinAt = now.Add(200 * time.Millisecond) // one resend serves everyone joining meanwhile
+			}
+			defer e.updateReceipts()
+		}
+	}
+	pr.lastHeard = now
+	pr.nick = p.Nick
+	if src.IsValid() {
+		pr.host, pr.src = src.Addr(), src
+	}
+	return pr
+}
+
+func (pr *peer) view() Peer {
+	return Peer{ID: pr.id, Nick: pr.nick, Host: pr.host, LastHeard: pr.lastHeard}
+}
+
+func (e *Engine) onData(now time.Time, p *Packet, src netip.AddrPort) {
+	if p.Seq == 0 {
+		e.stats.rejected.Add(1)
+		return
+	}
+	pr := e.peerFor(now, p, src)
+	if pr == nil {
+		return
+	}
+	if p.Kind == KindRepair {
+		e.stats.repairsIn.Add(1)
+	}
+	if pr.synced && p.Seq < pr.expected {
+		e.stats.duplicates.Add(1)
+		return
+	}
+	if _, dup := pr.held[p.Seq]; dup {
+		e.stats.duplicates.Add(1)
+		return
+	}
+	pr.highest = max(pr.highest, p.Seq)
+	base := pr.expected
+	if !pr.synced {
+		base = pr.lowestHeld(p.Seq)
+	}
+	if p.Seq >= base+e.timing.Window {
+		e.stats.beyondWindow.Add(1) // asked for again once the window moves
+		return
+	}
+	if !pr.hold(p.Seq, heldData{time: p.Time, nick: p.Nick, frag: p.Frag, body: p.Body, kind: p.Kind, signed: e.verified(p)}) {
+		e.stats.beyondWindow.Add(1) // memory budget full: asked for again later
+		return
+	}
+	e.stats.datagramsIn.Add(1)
+	if p.Kind == KindRepair {
+		e.stats.recovered.Add(1) // its first copy never arrived
+	}
+	if !pr.synced {
+		if pr.syncBy.IsZero() {
+			pr.syncBy = now.Add(e.timing.SyncWait)
+		}
+		return
+	}
+	e.emit(pr, pr.deliverReady(now, nil))
+	e.scheduleNack(now, pr)
+}
+
+// lowestHeld is the smallest seq held, or seq when nothing is.
+func (pr *peer) lowestHeld(seq uint64) uint64 {
+	low := seq
+	for s := range pr.held {
+		low = min(low, s)
+	}
+	return low
+}
+
+func (e *Engine) onControl(now time.Time, p *Packet, src netip.AddrPort) {
+	c, err := ParseControl(p.Body)
+	if err != nil {
+		e.stats.rejected.Add(1)
+		return
+	}
+	pr := e.peerFor(now, p, src)
+	if pr == nil {
+		return
+	}
+	e.stats.controlIn.Add(1)
+	pr.highest = max(pr.highest, p.Seq)
+	var out []delivery
+	if !pr.synced {
+		out = e.sync(now, pr, startFromControl(pr, p, c, now.Sub(e.m.started)))
+	} else if c.Trail > pr.expected {
+		out = pr.giveUpBefore(now, c.Trail, out) // aged out of the sender's buffer
+	}
+	if p.Kind == KindLeave {
+		// It will answer no more NACKs: what is still missing is lost.
+		out = pr.giveUpBefore(now, pr.highest+1, out)
+		e.emit(pr, out)
+		e.removePeer(now, pr, false)
+		return
+	}
+	e.emit(pr, out)
+	e.scheduleNack(now, pr)
+}
+
+// startFromControl picks where delivery of a sender starts. A sender that
+// began after we joined (judged by its own uptime against ours, so clocks
+// need not agree) is delivered from its first message; an older one from
+// what we hold, or from its next message.
+func startFromControl(pr *peer, p *Packet, c Control, ourUptime time.Duration) uint64 {
+	senderUptime := time.Duration(p.Time-c.Started) * time.Microsecond
+	if senderUptime <= ourUptime+time.Second {
+		return max(c.Trail, 1)
+	}
+	return pr.lowestHeld(p.Seq + 1)
+}
+
+// sync fixes a new sender's start point and delivers what it can.
+func (e *Engine) sync(now time.Time, pr *peer, start uint64) []delivery {
+	pr.synced = true
+	pr.syncBy = time.Time{}
+	pr.expected = max(start, 1)
+	for s := range pr.held {
+		if s < pr.expected {
+			pr.take(s)
+		}
+	}
+	return pr.deliverReady(now, nil)
+}
+
+func (e *Engine) onNack(now time.Time, p *Packet, src netip.AddrPort) {
+	n, err := ParseNack(p.Body)
+	if err != nil {
+		e.stats.rejected.Add(1)
+		return
+	}
+	e.stats.nacksIn.Add(1)
+	e.peerFor(now, p, src)
+	m := e.m
+	if n.Target == m.self {
+		if !m.cfg.Plain {
+			e.repair(now, n)
+		}
+		return
+	}
+	if pr := m.peers[n.Target]; pr != nil && !pr.nackAt.IsZero() && covers(n.Ranges, pr.missing(e.timing.Window)) {
+		// Someone asked for exactly what we miss: the repair will be
+		// multicast to us too, so we stay quiet for a retry interval.
+		pr.nackAt = now.Add(e.retryDelay())
+		e.stats.nacksSuppressed.Add(1)
+	}
+}
+
+func (e *Engine) retryDelay() time.Duration {
+	t := e.timing.NackRetry
+	return t + time.Duration(e.rng.Int64N(int64(t/4)+1))
+}
+
+// scheduleNack plans a NACK after a random delay when data is missing.
+func (e *Engine) scheduleNack(now time.Time, pr *peer) {
+	if !pr.nackAt.IsZero() || !pr.synced || pr.highest < pr.expected {
+		return
+	}
+	if _, ok := pr.held[pr.expected]; ok && len(pr.held) == int(pr.highest-pr.expected+1) {
+		return
+	}
+	pr.nackAt = now.Add(time.Duration(e.rng.Int64N(int64(e.timing.NackDelay) + 1)))
+}
+
+// emit turns deliveries into events.
+func (e *Engine) emit(pr *peer, out []delivery) {
+	for _, d := range out {
+		switch {
+		case d.msg != nil:
+			msg := *d.msg
+			m := e.m
+			if r := m.cfg.Room; r != nil && r.ReadOnly && !msg.Announcement {
+				e.stats.readOnlyDropped.Add(1) // only the presenter may post here
+				continue
+			}
+			msg.Received = e.now()
+			msg.Source = pr.src
+			if msg.Announcement {
+				m.markAnnounced(pr.id, msg.Seq)
+				m.receiptTo = pr.id
+				m.receiptSeq = max(m.receiptSeq, msg.Seq)
+				if m.receiptAt.IsZero() {
+					// Delayed and jittered so thirty PCs do not answer at once,
+					// and aggregated: one receipt covers all received so far.
+					m.receiptAt = msg.Received.Add(20*time.Millisecond + time.Duration(e.rng.Int64N(int64(230*time.Millisecond))))
+					m.receiptsLeft = 2
+				}
+			}
+			e.queue.push(msg)
+			e.stats.messagesIn.Add(1)
+		case d.lost != nil:
+			e.stats.lost.Add(d.lost.Len())
+			e.queue.push(Lost{Peer: pr.view(), First: d.lost.First, Last: d.lost.Last})
+		}
+	}
+}
+
+// removePeer forgets a member that left or timed out.
+func (e *Engine) removePeer(now time.Time, pr *peer, timeout bool) {
+	m := e.m
+	pr.release()
+	delete(m.peers, pr.id)
+	m.departed[pr.id] = now
+	e.queue.push(PeerLeft{Peer: pr.view(), Timeout: timeout})
+	e.publishRoster()
+	e.updateReceipts()
+}

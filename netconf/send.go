@@ -1,0 +1,185 @@
+package netconf
+
+import (
+	"crypto/ed25519"
+	"time"
+)
+
+func (e *Engine) send(text string) {
+	m := e.m
+	switch {
+	case m == nil:
+		e.queue.push(Error{Op: "send", Err: ErrNotJoined})
+		return
+	case m.lingering || m.leaving:
+		e.queue.push(Error{Op: "send", Err: ErrLeaving})
+		return
+	case len(text) > MaxMessage:
+		e.queue.push(Error{Op: "send", Err: inputErr("text",
+			"the message is %d bytes; at most %d bytes (64 KiB) fit in one message", len(text), MaxMessage)})
+		return
+	}
+	now := e.now()
+	if m.cfg.Plain {
+		e.sendPlain(now, text)
+		return
+	}
+	if r := m.cfg.Room; r != nil && r.ReadOnly && m.cfg.Presenter == nil {
+		e.queue.push(Error{Op: "send", Err: inputErr("text", "%s is read-only: only its presenter may post", r.Name)})
+		return
+	}
+	signer := m.cfg.Presenter
+	whole, piece := MaxText, MaxFragmentText
+	if signer != nil {
+		whole, piece = MaxText-sigExtSize, MaxSignedText
+	}
+	pieces := splitText(text, whole, piece)
+	first := m.seq + 1
+	for i, piece := range pieces {
+		p := Packet{Kind: KindData, Sender: m.self, Seq: m.seq + 1, Time: now.UnixMicro(), Nick: m.cfg.Nick, Body: []byte(piece)}
+		if len(pieces) > 1 {
+			p.Frag = Frag{Index: uint16(i), Count: uint16(len(pieces))}
+		}
+		if signer != nil {
+			p.Sig = ed25519.Sign(signer, SignedBytes(&p))
+		}
+		wire, err := AppendEncode(nil, &p)
+		if err != nil {
+			e.queue.push(Error{Op: "send", Err: inputErr("text", "the message cannot be sent: %v", err)})
+			return
+		}
+		m.seq++
+		m.buf.add(m.seq, now, wire)
+		if err := m.transmit(wire); err != nil {
+			// Kept in the buffer: receivers that notice the gap ask for it.
+			e.stats.sendErrors.Add(1)
+			e.queue.push(Error{Op: "send", Err: err})
+			return
+		}
+		e.stats.datagramsOut.Add(1)
+		e.stats.bytesOut.Add(uint64(len(wire)))
+		if signer != nil && len(pieces) == 1 {
+			m.pinned = append(m.pinned, wire)
+			if len(m.pinned) > maxPinned {
+				m.pinned = m.pinned[1:]
+			}
+		}
+	}
+	if signer != nil {
+		m.announcements = append(m.announcements, first)
+		if len(m.announcements) > maxTrackedAnnouncements {
+			m.announcements = m.announcements[1:]
+		}
+	}
+	m.lastData, m.lastActivity = now, now
+	m.scheduleBeat(now, e.timing)
+	m.buf.evict(now, e.timing.BufferAge, e.timing.BufferBytes)
+	e.queue.push(Sent{Seq: first, Time: now, Nick: m.cfg.Nick, Text: text})
+}
+
+// sendPlain sends text as one bare datagram, for classic tools.
+func (e *Engine) sendPlain(now time.Time, text string) {
+	m := e.m
+	b, err := EncodePlain(text, m.cfg.Encoding)
+	if err == nil && len(b) > MaxDatagram {
+		err = inputErr("text", "a plain-text message is sent in one datagram of at most %d bytes; this one is %d", MaxDatagram, len(b))
+	}
+	if err != nil {
+		e.queue.push(Error{Op: "send", Err: err})
+		return
+	}
+	if err := m.tr.Write(b); err != nil {
+		e.stats.sendErrors.Add(1)
+		e.queue.push(Error{Op: "send", Err: err})
+		return
+	}
+	e.stats.datagramsOut.Add(1)
+	e.stats.bytesOut.Add(uint64(len(b)))
+	e.queue.push(Sent{Time: now, Nick: m.cfg.Nick, Text: text, Plain: true})
+}
+
+// splitText cuts text into fragment-sized pieces (a single piece when it
+// fits one datagram). Pieces may split a UTF-8 sequence; the receiver
+// checks the reassembled text.
+func splitText(text string, whole, piece int) []string {
+	if len(text) <= whole {
+		return []string{text}
+	}
+	var out []string
+	for len(text) > 0 {
+		n := min(len(text), piece)
+		out = append(out, text[:n])
+		text = text[n:]
+	}
+	return out
+}
+
+// writeControl sends a HELLO, HEARTBEAT or LEAVE describing our stream.
+func (e *Engine) writeControl(kind Kind) {
+	m := e.m
+	if m.cfg.Plain {
+		return // classic tools would show our control traffic as garbage
+	}
+	now := e.now()
+	m.buf.evict(now, e.timing.BufferAge, e.timing.BufferBytes)
+	trail := m.buf.trail
+	if m.buf.len() == 0 {
+		trail = m.seq + 1
+	}
+	p := Packet{
+		Kind: kind, Sender: m.self, Seq: m.seq, Time: now.UnixMicro(), Nick: m.cfg.Nick,
+		Body: AppendControl(m.scratch[:0], Control{Trail: trail, Started: m.started.UnixMicro()}),
+	}
+	e.write(&p)
+}
+
+// write encodes and sends a datagram that is not kept for repair.
+func (e *Engine) write(p *Packet) {
+	m := e.m
+	wire, err := AppendEncode(m.wbuf[:0], p)
+	if err != nil {
+		e.queue.push(Error{Op: "send " + p.Kind.String(), Err: err})
+		return
+	}
+	m.wbuf = wire
+	if err := m.transmit(wire); err != nil {
+		e.stats.sendErrors.Add(1)
+		return // control traffic is repeated; a failed one is not worth an error line
+	}
+	e.stats.controlOut.Add(1)
+}
+
+// repair answers a NACK for our own data.
+func (e *Engine) repair(now time.Time, n Nack) {
+	m := e.m
+	m.lastActivity = now
+	sent, aged := 0, false
+	for _, r := range n.Ranges {
+		for s := r.First; s <= r.Last && s <= m.seq && sent < e.timing.MaxRepairs; s++ {
+			d := m.buf.get(s)
+			if d == nil {
+				aged = aged || s < m.buf.trail
+				continue
+			}
+			if !d.repaired.IsZero() && now.Sub(d.repaired) < e.timing.RepairLinger {
+				continue // just repaired: that copy is on its way to everyone
+			}
+			d.repaired = now
+			wire := append(m.wbuf[:0], d.wire...)
+			wire[5] = byte(KindRepair)
+			m.wbuf = wire
+			if err := m.transmit(wire); err != nil {
+				e.stats.sendErrors.Add(1)
+				return
+			}
+			sent++
+			e.stats.repairsOut.Add(1)
+		}
+	}
+	if aged && now.Sub(m.lastTrailBeat) >= e.timing.RepairLinger {
+		// Tell them at once where our buffer starts, so they report the
+		// loss instead of asking again.
+		m.lastTrailBeat = now
+		e.writeControl(KindHeartbeat)
+	}
+}

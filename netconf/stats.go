@@ -1,0 +1,68 @@
+package netconf
+
+import (
+	"sync/atomic"
+)
+
+// Stats counts what the engine has seen since it started.
+type Stats struct {
+	DatagramsIn     uint64 // DATA and REPAIR datagrams accepted
+	MessagesIn      uint64 // messages delivered
+	DatagramsOut    uint64 // DATA datagrams sent (first transmissions)
+	ControlIn       uint64 // HELLO, HEARTBEAT and LEAVE received
+	ControlOut      uint64 // HELLO, HEARTBEAT, LEAVE and NACK sent
+	BytesIn         uint64 // every datagram read, accepted or not
+	BytesOut        uint64
+	Rejected        uint64 // not Groupcast, damaged, or from an unknown version
+	OtherGroup      uint64 // addressed to another group or unicast on our port
+	Duplicates      uint64
+	OwnEcho         uint64 // our own datagrams looped back
+	Ignored         uint64 // well-formed but not for us (unknown kinds, departed senders)
+	SendErrors      uint64
+	NacksOut        uint64
+	NacksIn         uint64 // every NACK heard, for anyone
+	NacksSuppressed uint64 // our NACKs made unnecessary by someone else's
+	RepairsOut      uint64
+	RepairsIn       uint64 // repairs heard, needed or not
+	Recovered       uint64 // datagrams whose first copy was lost and a repair delivered
+	Lost            uint64 // datagrams declared lost
+	BeyondWindow    uint64 // datagrams too far ahead to hold, asked for again later
+	OtherKey        uint64 // sealed with another passphrase
+	Forged          uint64 // sealed with our key id but failing authentication
+	Unsealed        uint64 // not sealed, in a passphrase group
+	NeedKey         uint64 // sealed, in a group we joined without a passphrase
+	Replayed        uint64 // authentic but seen before, or stamped too far from now
+	PlainIn         uint64 // bare datagrams from classic tools, shown as plain messages
+	ReadOnlyDropped uint64 // messages not from the presenter in a read-only room
+}
+
+// Refused counts every datagram refused as unauthenticated or replayed.
+func (s Stats) Refused() uint64 {
+	return s.OtherKey + s.Forged + s.Unsealed + s.NeedKey + s.Replayed
+}
+
+type counters struct {
+	datagramsIn, messagesIn, datagramsOut, controlIn, controlOut, bytesIn, bytesOut,
+	rejected, otherGroup, duplicates, ownEcho, ignored, sendErrors,
+	nacksOut, nacksIn, nacksSuppressed, repairsOut, repairsIn, recovered, lost, beyondWindow,
+	otherKey, forged, unsealed, needKey, replayed, plainIn, readOnlyDropped atomic.Uint64
+}
+
+// Stats returns a snapshot of the counters; safe from any goroutine.
+func (e *Engine) Stats() Stats {
+	c := &e.stats
+	return Stats{
+		DatagramsIn: c.datagramsIn.Load(), MessagesIn: c.messagesIn.Load(), DatagramsOut: c.datagramsOut.Load(),
+		ControlIn: c.controlIn.Load(), ControlOut: c.controlOut.Load(),
+		BytesIn: c.bytesIn.Load(), BytesOut: c.bytesOut.Load(),
+		Rejected: c.rejected.Load(), OtherGroup: c.otherGroup.Load(),
+		Duplicates: c.duplicates.Load(), OwnEcho: c.ownEcho.Load(),
+		Ignored: c.ignored.Load(), SendErrors: c.sendErrors.Load(),
+		NacksOut: c.nacksOut.Load(), NacksIn: c.nacksIn.Load(), NacksSuppressed: c.nacksSuppressed.Load(),
+		RepairsOut: c.repairsOut.Load(), RepairsIn: c.repairsIn.Load(), Recovered: c.recovered.Load(),
+		Lost: c.lost.Load(), BeyondWindow: c.beyondWindow.Load(),
+		OtherKey: c.otherKey.Load(), Forged: c.forged.Load(), Unsealed: c.unsealed.Load(),
+		NeedKey: c.needKey.Load(), Replayed: c.replayed.Load(), PlainIn: c.plainIn.Load(),
+		ReadOnlyDropped: c.readOnlyDropped.Load(),
+	}
+}

@@ -1,0 +1,187 @@
+package netconf
+
+import (
+	"time"
+)
+
+// runTimers does everything that is due.
+func (e *Engine) runTimers(now time.Time) {
+	m := e.m
+	if m == nil {
+		return
+	}
+	t := &e.timing
+	if m.leaving {
+		if !now.Before(m.leaveAt) {
+			e.writeControl(KindLeave)
+			m.leaveStep++
+			if m.leaveStep >= len(t.LeaveRepeats) {
+				e.finish(nil, true)
+				return
+			}
+			m.leaveAt = m.leaveStart.Add(t.LeaveRepeats[m.leaveStep])
+		}
+		return
+	}
+	if !now.Before(m.beatAt) {
+		kind := KindHeartbeat
+		if m.hellos < len(t.HelloRepeats) {
+			kind = KindHello
+			m.hellos++
+		}
+		e.writeControl(kind)
+		m.scheduleBeat(now, *t)
+	}
+	for _, pr := range m.peers {
+		if !pr.synced && !pr.syncBy.IsZero() && !now.Before(pr.syncBy) {
+			// No HELLO or heartbeat came: start with what we have.
+			e.emit(pr, e.sync(now, pr, pr.lowestHeld(pr.highest+1)))
+			e.scheduleNack(now, pr)
+		}
+		if now.Sub(pr.lastHeard) > t.PeerTimeout {
+			e.emit(pr, pr.giveUpBefore(now, pr.highest+1, nil))
+			e.removePeer(now, pr, true)
+			continue
+		}
+		if !pr.nackAt.IsZero() && !now.Before(pr.nackAt) && m.cfg.Plain {
+			// We send no NACKs in plain mode: a gap is a loss.
+			pr.nackAt = time.Time{}
+			e.emit(pr, pr.giveUpBefore(now, pr.highest+1, nil))
+			continue
+		}
+		if !pr.nackAt.IsZero() && !now.Before(pr.nackAt) {
+			ranges := pr.missing(t.Window)
+			if len(ranges) == 0 {
+				pr.nackAt = time.Time{}
+				continue
+			}
+			p := Packet{Kind: KindNack, Sender: m.self, Time: now.UnixMicro(), Nick: m.cfg.Nick,
+				Body: AppendNack(m.scratch[:0], Nack{Target: pr.id, Ranges: ranges})}
+			e.write(&p)
+			e.stats.nacksOut.Add(1)
+			pr.nackAt = now.Add(e.retryDelay())
+		}
+	}
+	if !m.receiptAt.IsZero() && !now.Before(m.receiptAt) {
+		p := Packet{Kind: KindReceipt, Sender: m.self, Seq: m.receiptSeq, Time: now.UnixMicro(), Nick: m.cfg.Nick, Body: m.receiptTo[:]}
+		e.write(&p)
+		m.receiptsLeft--
+		m.receiptAt = time.Time{}
+		if m.receiptsLeft > 0 {
+			m.receiptAt = now.Add(time.Second) // once more, in case the first is lost
+		}
+	}
+	if !m.pinAt.IsZero() && !now.Before(m.pinAt) {
+		m.pinAt = time.Time{}
+		for _, w := range m.pinned {
+			wire := append(m.wbuf[:0], w...)
+			wire[5] = byte(KindPinned)
+			m.wbuf = wire
+			if err := m.transmit(wire); err != nil {
+				e.stats.sendErrors.Add(1)
+			}
+		}
+	}
+	for id, at := range m.departed {
+		if now.Sub(at) > 2*t.PeerTimeout {
+			delete(m.departed, id)
+		}
+	}
+	if m.lingering {
+		quietSince := m.lastActivity
+		if quietSince.Before(m.lingerStart.Add(-t.LingerQuiet)) {
+			quietSince = m.lingerStart.Add(-t.LingerQuiet)
+		}
+		if now.Sub(quietSince) >= t.LingerQuiet || now.Sub(m.lingerStart) >= t.LingerMax {
+			m.lingering, m.leaving = false, true
+			m.leaveStart, m.leaveAt, m.leaveStep = now, now, 0
+			e.runTimers(now)
+			return
+		}
+	}
+	for r, u := range m.unreadable {
+		if !u.reported && now.Sub(u.first) >= time.Second {
+			u.reported = true
+			e.queue.push(Unreadable{Reason: r, Count: u.count})
+		}
+	}
+	if now.Sub(m.rosterAt) >= time.Second {
+		e.publishRoster()
+	}
+}
+
+// armTimer sets the timer for the next thing due.
+func (e *Engine) armTimer() {
+	m := e.m
+	if m == nil {
+		e.timer.Stop()
+		return
+	}
+	t := &e.timing
+	next := m.beatAt
+	soonest := func(at time.Time) {
+		if !at.IsZero() && at.Before(next) {
+			next = at
+		}
+	}
+	if m.leaving {
+		next = m.leaveAt
+	}
+	for _, pr := range m.peers {
+		soonest(pr.nackAt)
+		soonest(pr.syncBy)
+		soonest(pr.lastHeard.Add(t.PeerTimeout + time.Millisecond))
+	}
+	if m.lingering {
+		soonest(m.lastActivity.Add(t.LingerQuiet))
+		soonest(m.lingerStart.Add(t.LingerQuiet))
+		soonest(m.lingerStart.Add(t.LingerMax))
+	}
+	soonest(m.rosterAt.Add(time.Second))
+	soonest(m.receiptAt)
+	soonest(m.pinAt)
+	for _, u := range m.unreadable {
+		if !u.reported {
+			soonest(u.first.Add(time.Second))
+		}
+	}
+	e.timer.Reset(max(next.Sub(e.now()), 0))
+}
+
+// publishRoster stores a snapshot for Roster.
+func (e *Engine) publishRoster() {
+	m := e.m
+	if m == nil {
+		e.roster.Store(&[]Peer{})
+		return
+	}
+	now := e.now()
+	m.rosterAt = now
+	list := make([]Peer, 0, len(m.peers)+1)
+	list = append(list, Peer{ID: m.self, Nick: m.cfg.Nick, LastHeard: now, Self: true})
+	for _, pr := range m.peers {
+		list = append(list, pr.view())
+	}
+	e.roster.Store(&list)
+}
+
+// scheduleBeat plans the next HELLO or heartbeat: HELLOs at their offsets
+// from the start, heartbeats soon after data (tail loss) and otherwise at
+// the ambient interval.
+func (m *member) scheduleBeat(now time.Time, t Timing) {
+	next := now.Add(t.Heartbeat)
+	if m.hellos < len(t.HelloRepeats) {
+		next = m.started.Add(t.HelloRepeats[m.hellos])
+	}
+	if !m.lastData.IsZero() {
+		for _, off := range t.DataBeats {
+			if at := m.lastData.Add(off); at.After(now) {
+				if at.Before(next) {
+					next = at
+				}
+				break
+			}
+		}
+	}
+	m.beatAt = next
+}
