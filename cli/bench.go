@@ -27,12 +27,8 @@ func runBench(ctx context.Context, args []string, stdio IO) int {
 	fs.IntVar(&o.Rate, "rate", 1000, "messages/s for the latency runs")
 	fs.IntVar(&o.Samples, "samples", 3000, "latency samples per run")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
-	help, err := parse(fs, args, stdio)
-	if help {
-		return ExitOK
-	}
-	if err != nil {
-		return usageError(stdio, err)
+	if code, done := parseFlags(fs, args, stdio); done {
+		return code
 	}
 	if o.Size < 8 || o.Size > netconf.MaxText || o.Receivers < 1 || o.Receivers > 32 || o.Rate < 1 || o.Samples < 10 {
 		return usageError(stdio, fmt.Errorf("-size 8-%d, -receivers 1-32, -rate ≥ 1 and -samples ≥ 10", netconf.MaxText))

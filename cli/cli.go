@@ -198,6 +198,19 @@ func (o *options) config() (netconf.Config, error) {
 	return cfg, nil
 }
 
+// parseFlags parses args into fs; done says the command must stop now
+// with code (after -h, or a mistake reported on one line).
+func parseFlags(fs *flag.FlagSet, args []string, stdio IO) (code int, done bool) {
+	help, err := parse(fs, args, stdio)
+	switch {
+	case help:
+		return ExitOK, true
+	case err != nil:
+		return usageError(stdio, err), true
+	}
+	return 0, false
+}
+
 // parse parses flags quietly, so a mistake is reported on one line.
 func parse(fs *flag.FlagSet, args []string, stdio IO) (help bool, err error) {
 	fs.SetOutput(io.Discard)
@@ -217,17 +230,13 @@ func runGUI(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
 	o.register(fs, "join")
 	version := fs.Bool("version", false, "print the version")
 	tray := fs.Bool("tray", false, "closing the window hides it in the system tray (lab PCs)")
-	configFile := fs.String("config", "", "settings file (default: groupcast.conf in your configuration folder, if any)")
-	_ = configFile // read by applyConfig before the flags
+	// Read by applyConfig, before the other flags; declared so -config parses.
+	fs.String("config", "", "settings file (default: groupcast.conf in your configuration folder, if any)")
 	if err := applyConfig(fs, args, stdio); err != nil {
 		return usageError(stdio, err)
 	}
-	help, err := parse(fs, args, stdio)
-	if help {
-		return ExitOK
-	}
-	if err != nil {
-		return usageError(stdio, err)
+	if code, done := parseFlags(fs, args, stdio); done {
+		return code
 	}
 	if *version {
 		fmt.Fprintln(stdio.Stdout, "groupcast", Version)

@@ -18,12 +18,8 @@ func runDoctor(ctx context.Context, args []string, stdio IO) int {
 	iface := fs.String("iface", "", "network interface (default: automatic)")
 	listen := fs.Duration("listen", 3*time.Second, "how long to listen for others on the group")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	help, err := parse(fs, args, stdio)
-	if help {
-		return ExitOK
-	}
-	if err != nil {
-		return usageError(stdio, err)
+	if code, done := parseFlags(fs, args, stdio); done {
+		return code
 	}
 	if fs.NArg() > 0 {
 		return usageError(stdio, fmt.Errorf("unexpected %q: doctor takes no text", fs.Arg(0)))

@@ -21,12 +21,8 @@ func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
 	var o options
 	o.register(fs, "group")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per event")
-	help, err := parse(fs, args, stdio)
-	if help {
-		return ExitOK
-	}
-	if err != nil {
-		return usageError(stdio, err)
+	if code, done := parseFlags(fs, args, stdio); done {
+		return code
 	}
 	var text string
 	switch cmd {

@@ -43,12 +43,8 @@ func runRooms(ctx context.Context, args []string, stdio IO) int {
 	iface := fs.String("iface", "", "network interface (default: automatic)")
 	wait := fs.Duration("wait", DefaultRoomWait, "how long to listen for announcements")
 	asJSON := fs.Bool("json", false, "one JSON object per room")
-	help, err := parse(fs, args, stdio)
-	if help {
-		return ExitOK
-	}
-	if err != nil {
-		return usageError(stdio, err)
+	if code, done := parseFlags(fs, args, stdio); done {
+		return code
 	}
 	if *wait <= 0 || *wait > time.Hour {
 		return usageError(stdio, fmt.Errorf("-wait %v is out of range; use 1s to 1h", *wait))
@@ -65,7 +61,7 @@ func runRooms(ctx context.Context, args []string, stdio IO) int {
 	enc.SetEscapeHTML(false)
 	seen := map[string]netconf.Room{}
 	var order []string
-	err = netconf.DiscoverRooms(ctx, *iface, *wait, func(r netconf.Room, deleted bool) {
+	err := netconf.DiscoverRooms(ctx, *iface, *wait, func(r netconf.Room, deleted bool) {
 		key := r.Name + "|" + r.Group.String() + "|" + r.Origin.String()
 		if deleted {
 			delete(seen, key)

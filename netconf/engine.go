@@ -212,7 +212,7 @@ func (e *Engine) join(cfg Config) {
 		e.queue.push(Error{Op: "join", Err: err})
 		return
 	}
-	m := newMember(cfg, choice, tr, key, e.now())
+	m := newMember(cfg, tr, key, e.now())
 	if ms, ok := tr.(*membership); ok {
 		m.ownPort, m.ownAddrs = ms.senderPort(), localAddrs()
 	}

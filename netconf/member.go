@@ -11,7 +11,6 @@ import (
 // member is one membership: transport, our stream and the peers heard.
 type member struct {
 	cfg     Config
-	choice  Choice
 	tr      Transport
 	self    SenderID
 	started time.Time
@@ -65,9 +64,9 @@ type member struct {
 	readers sync.WaitGroup
 }
 
-func newMember(cfg Config, choice Choice, tr Transport, key *GroupKey, now time.Time) *member {
+func newMember(cfg Config, tr Transport, key *GroupKey, now time.Time) *member {
 	return &member{
-		cfg: cfg, choice: choice, tr: tr, started: now, beatAt: now, key: key, replay: newReplayGuard(),
+		cfg: cfg, tr: tr, started: now, beatAt: now, key: key, replay: newReplayGuard(),
 		buf: newSendBuffer(), peers: map[SenderID]*peer{}, departed: map[SenderID]time.Time{},
 		unreadable: map[UnreadableReason]*unreadableCount{},
 		acks:       map[SenderID]uint64{}, reported: map[uint64][2]int{}, announcedSeqs: map[SenderID]map[uint64]bool{},

@@ -14,7 +14,6 @@ type peer struct {
 	nick      string
 	host      netip.Addr
 	src       netip.AddrPort // where its datagrams come from (the sender socket)
-	firstSeen time.Time
 	lastHeard time.Time
 
 	synced   bool      // the start point is known
@@ -26,8 +25,7 @@ type peer struct {
 	nackAt  time.Time // when to ask for what is missing; zero: nothing scheduled
 	partial *reassembly
 
-	heldBytes int  // bytes of text in held
-	budget    *int // the membership's total of heldBytes over all peers
+	budget *int // bytes held for out-of-order delivery, over all peers of the membership
 }
 
 // MaxHeldBytes bounds the text held for out-of-order delivery over all
@@ -42,7 +40,6 @@ func (p *peer) hold(seq uint64, d heldData) bool {
 		return false
 	}
 	p.held[seq] = d
-	p.heldBytes += n
 	if p.budget != nil {
 		*p.budget += n
 	}
@@ -56,10 +53,8 @@ func (p *peer) take(seq uint64) {
 		return
 	}
 	delete(p.held, seq)
-	n := len(d.body) + len(d.nick) + 64
-	p.heldBytes -= n
 	if p.budget != nil {
-		*p.budget -= n
+		*p.budget -= len(d.body) + len(d.nick) + 64
 	}
 }
 
@@ -75,7 +70,6 @@ type heldData struct {
 	nick   string
 	frag   Frag
 	body   []byte
-	kind   Kind
 	signed bool // the room's presenter signed it, verified
 }
 
@@ -87,12 +81,11 @@ type reassembly struct {
 	time     int64
 	nick     string
 	text     []byte
-	started  time.Time
 	signed   bool
 }
 
 func newPeer(id SenderID, now time.Time, src netip.AddrPort) *peer {
-	return &peer{id: id, host: src.Addr(), src: src, firstSeen: now, lastHeard: now, held: map[uint64]heldData{}}
+	return &peer{id: id, host: src.Addr(), src: src, lastHeard: now, held: map[uint64]heldData{}}
 }
 
 // missing lists the gaps between expected and highest (within the
@@ -208,7 +201,7 @@ func (p *peer) accept(now time.Time, seq uint64, d heldData, out []delivery) []d
 		return append(out, delivery{msg: m})
 	}
 	if d.frag.Index == 0 {
-		p.partial = &reassembly{firstSeq: seq, count: d.frag.Count, time: d.time, nick: d.nick, started: now, signed: true}
+		p.partial = &reassembly{firstSeq: seq, count: d.frag.Count, time: d.time, nick: d.nick, signed: true}
 	}
 	r := p.partial
 	if r == nil || r.count != d.frag.Count || r.next != d.frag.Index || len(r.text)+len(d.body) > MaxMessage {

@@ -193,7 +193,7 @@ func (e *Engine) onData(now time.Time, p *Packet, src netip.AddrPort) {
 		e.stats.beyondWindow.Add(1) // asked for again once the window moves
 		return
 	}
-	if !pr.hold(p.Seq, heldData{time: p.Time, nick: p.Nick, frag: p.Frag, body: p.Body, kind: p.Kind, signed: e.verified(p)}) {
+	if !pr.hold(p.Seq, heldData{time: p.Time, nick: p.Nick, frag: p.Frag, body: p.Body, signed: e.verified(p)}) {
 		e.stats.beyondWindow.Add(1) // memory budget full: asked for again later
 		return
 	}
