@@ -48,13 +48,13 @@ func Run(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
 		cmd, rest := args[0], args[1:]
 		switch cmd {
 		case "listen", "send", "chat":
-			return runHeadless(ctx, cmd, rest, stdio)
+			return offMainThread(func() int { return runHeadless(ctx, cmd, rest, stdio) })
 		case "doctor":
-			return runDoctor(ctx, rest, stdio)
+			return offMainThread(func() int { return runDoctor(ctx, rest, stdio) })
 		case "rooms":
-			return runRooms(ctx, rest, stdio)
+			return offMainThread(func() int { return runRooms(ctx, rest, stdio) })
 		case "bench":
-			return runBench(ctx, rest, stdio)
+			return offMainThread(func() int { return runBench(ctx, rest, stdio) })
 		case "help":
 			fmt.Fprint(stdio.Stdout, usage)
 			return ExitOK
@@ -65,6 +65,18 @@ func Run(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
 		return usageError(stdio, fmt.Errorf("unknown command %q (commands: listen, send, chat, rooms, doctor, bench; see groupcast -h)", cmd))
 	}
 	return runGUI(ctx, args, stdio, gui)
+}
+
+// offMainThread runs a headless command on a goroutine of its own. The
+// GUI toolkit locks the main goroutine to the process's first OS thread
+// (OpenGL needs that) as soon as it is linked in, so every time the main
+// goroutine blocks and wakes the runtime must switch OS threads: measured
+// with groupcast bench, a sender driving the engine from it managed 15 000
+// to 19 000 messages/s, against 46 000 from any other goroutine.
+func offMainThread(f func() int) int {
+	code := make(chan int, 1)
+	go func() { code <- f() }()
+	return <-code
 }
 
 const usage = `Groupcast: group text conferencing over IP multicast on a local network.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -48,6 +49,11 @@ type Result struct {
 	HeapMB     float64 `json:"heap_mb"`
 	Delivered  uint64  `json:"delivered"`
 	Lost       uint64  `json:"lost"`
+	// Drops counts datagrams the kernel dropped because a receive buffer
+	// was full (UDP RcvbufErrors in /proc/net/snmp, Linux only) during
+	// the throughput run; Repairs is how many the sender sent again.
+	Drops   uint64 `json:"kernel_drops"`
+	Repairs uint64 `json:"repairs"`
 }
 
 // stampLen is the "t" + 19 decimal digits of a latency sample's send time.
@@ -63,6 +69,33 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// rcvbufErrors reads the kernel's count of UDP datagrams dropped for a
+// full receive buffer (0 where /proc/net/snmp does not exist).
+func rcvbufErrors() uint64 {
+	b, err := os.ReadFile("/proc/net/snmp")
+	if err != nil {
+		return 0
+	}
+	var names []string
+	for line := range strings.Lines(string(b)) {
+		f := strings.Fields(line)
+		if len(f) < 2 || f[0] != "Udp:" {
+			continue
+		}
+		if names == nil {
+			names = f
+			continue
+		}
+		for i, n := range names {
+			if n == "RcvbufErrors" && i < len(f) {
+				v, _ := strconv.ParseUint(f[i], 10, 64)
+				return v
+			}
+		}
+	}
+	return 0
 }
 
 func heapMB() float64 {
@@ -114,7 +147,7 @@ func Bare(o Options) (Result, error) {
 	}()
 	msg := make([]byte, o.Size)
 	dest := net.UDPAddrFromAddrPort(g)
-	cpu0, start := cpuTime(), time.Now()
+	drops0, cpu0, start := rcvbufErrors(), cpuTime(), time.Now()
 	for time.Since(start) < o.Duration {
 		for range 64 {
 			_, _ = sp.WriteTo(msg, nil, dest)
@@ -127,7 +160,7 @@ func Bare(o Options) (Result, error) {
 	_ = rc.Close()
 	<-done
 	return Result{Name: "bare UDP multicast", Receivers: 1, PerSecond: float64(n) / elapsed.Seconds(), OfBare: 1,
-		CPUus: perMessage(cpu, n), Delivered: n}, nil
+		CPUus: perMessage(cpu, n), Delivered: n, Drops: rcvbufErrors() - drops0}, nil
 }
 
 func perMessage(cpu time.Duration, n uint64) float64 {
@@ -222,7 +255,7 @@ func Engine(ctx context.Context, o Options, receivers int, pass string, bare flo
 	body := strings.Repeat("x", o.Size)
 
 	// Throughput: send as fast as the engine takes commands.
-	cpu0, start := cpuTime(), time.Now()
+	drops0, cpu0, start := rcvbufErrors(), cpuTime(), time.Now()
 	sent := 0
 	for time.Since(start) < o.Duration && ctx.Err() == nil {
 		tx.Do(netconf.Send{Text: body})
@@ -240,6 +273,7 @@ func Engine(ctx context.Context, o Options, receivers int, pass string, bare flo
 	r.OfBare = r.PerSecond / bare
 	r.CPUus = perMessage(cpu, delivered)
 	r.Delivered, r.Lost = delivered, lost
+	r.Drops, r.Repairs = rcvbufErrors()-drops0, tx.Stats().RepairsOut
 	r.HeapMB = heapMB() - heap0
 
 	// Latency at a fixed rate.
@@ -313,7 +347,7 @@ func Run(ctx context.Context, o Options, progress func(Result)) ([]Result, error
 // Table renders rows for a terminal.
 func Table(rows []Result) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-32s %12s %8s %9s %9s %9s %10s %8s\n", "run", "msg/s", "of bare", "p50 µs", "p99 µs", "p99.9 µs", "CPU µs/msg", "heap MB")
+	fmt.Fprintf(&b, "%-32s %12s %8s %9s %9s %9s %10s %8s %9s %9s\n", "run", "msg/s", "of bare", "p50 µs", "p99 µs", "p99.9 µs", "CPU µs/msg", "heap MB", "drops", "repairs")
 	for _, r := range rows {
 		lat := func(v float64) string {
 			if v == 0 {
@@ -321,8 +355,8 @@ func Table(rows []Result) string {
 			}
 			return fmt.Sprintf("%.0f", v)
 		}
-		fmt.Fprintf(&b, "%-32s %12.0f %7.0f%% %9s %9s %9s %10.2f %8.1f\n", r.Name, r.PerSecond, 100*r.OfBare,
-			lat(r.P50us), lat(r.P99us), lat(r.P999us), r.CPUus, r.HeapMB)
+		fmt.Fprintf(&b, "%-32s %12.0f %7.0f%% %9s %9s %9s %10.2f %8.1f %9d %9d\n", r.Name, r.PerSecond, 100*r.OfBare,
+			lat(r.P50us), lat(r.P99us), lat(r.P999us), r.CPUus, r.HeapMB, r.Drops, r.Repairs)
 	}
 	return b.String()
 }
