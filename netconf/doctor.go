@@ -97,7 +97,7 @@ func selfTest(choice Choice, group netip.Addr) Check {
 	if err != nil {
 		return Check{Detail: "could not find a free port for the self-test: " + err.Error()}
 	}
-	m, err := openMembership(Config{Group: netip.AddrPortFrom(group, probePort), TTL: 0, Loopback: true}, choice, nil)
+	m, err := openMembership(Config{Group: netip.AddrPortFrom(group, probePort), TTL: 0, Loopback: true}, choice, nil, nil)
 	if err != nil {
 		return Check{Detail: Explain(err)}
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
-	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,7 +21,7 @@ const DefaultQueuedMessages = 8192
 type Engine struct {
 	cmds   chan Command
 	events chan Event
-	rx     chan datagram
+	rx     chan *rxBatch
 	done   chan struct{}
 
 	closeOnce sync.Once
@@ -39,14 +38,6 @@ type Engine struct {
 	queue eventQueue
 	rng   *mrand.Rand
 	timer *time.Timer
-}
-
-// datagram is what a reader hands the loop.
-type datagram struct {
-	m    *member
-	data []byte
-	src  netip.AddrPort
-	err  error
 }
 
 // Option adjusts a new Engine.
@@ -72,7 +63,7 @@ func New(opts ...Option) *Engine {
 	e := &Engine{
 		cmds:   make(chan Command),
 		events: make(chan Event, 64),
-		rx:     make(chan datagram, 256),
+		rx:     make(chan *rxBatch, rxBatches),
 		done:   make(chan struct{}),
 		timing: DefaultTiming(),
 		now:    time.Now,
@@ -147,8 +138,8 @@ func (e *Engine) loop() {
 			return
 		case c := <-e.cmds:
 			e.handle(c)
-		case d := <-rx:
-			e.receive(d)
+		case b := <-rx:
+			e.receiveBatch(b)
 		case out <- next:
 			e.queue.pop()
 		case <-e.timer.C:
@@ -203,7 +194,7 @@ func (e *Engine) join(cfg Config) {
 		tr, err = e.transport(cfg)
 	} else {
 		var m *membership
-		m, err = openMembership(cfg, choice, &e.stats.otherGroup)
+		m, err = openMembership(cfg, choice, &e.stats.otherGroup, &e.stats.rejected)
 		if err == nil {
 			tr = m
 		}

@@ -1,8 +1,6 @@
 package netconf
 
 import (
-	"errors"
-	"net"
 	"net/netip"
 	"sync"
 	"time"
@@ -60,18 +58,28 @@ type member struct {
 	replay     *replayGuard
 	unreadable map[UnreadableReason]*unreadableCount
 
+	free    chan *rxBatch // batches the reader may fill
 	stop    chan struct{}
 	readers sync.WaitGroup
 }
 
 func newMember(cfg Config, tr Transport, key *GroupKey, now time.Time) *member {
-	return &member{
+	m := &member{
 		cfg: cfg, tr: tr, started: now, beatAt: now, key: key, replay: newReplayGuard(),
 		buf: newSendBuffer(), peers: map[SenderID]*peer{}, departed: map[SenderID]time.Time{},
 		unreadable: map[UnreadableReason]*unreadableCount{},
 		acks:       map[SenderID]uint64{}, reported: map[uint64][2]int{}, announcedSeqs: map[SenderID]map[uint64]bool{},
 		wbuf: make([]byte, 0, MaxDatagram), sbuf: make([]byte, 0, MaxDatagram), stop: make(chan struct{}),
 	}
+	slot := rxSlotOpen
+	if key != nil {
+		slot = rxSlotKeyed
+	}
+	m.free = make(chan *rxBatch, rxBatches)
+	for range rxBatches {
+		m.free <- newRxBatch(m, slot)
+	}
+	return m
 }
 
 // isOwn reports whether src is our own sender socket.
@@ -93,31 +101,6 @@ type unreadableCount struct {
 	count    uint64
 	first    time.Time
 	reported bool
-}
-
-// readLoop feeds datagrams to out until the membership stops or the
-// transport fails.
-func (m *member) readLoop(out chan<- datagram) {
-	defer m.readers.Done()
-	buf := make([]byte, 64<<10)
-	for {
-		n, src, err := m.tr.Read(buf)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			select {
-			case out <- datagram{m: m, err: err}:
-			case <-m.stop:
-			}
-			return
-		}
-		select {
-		case out <- datagram{m: m, data: append([]byte(nil), buf[:n]...), src: src}:
-		case <-m.stop:
-			return
-		}
-	}
 }
 
 func (m *member) close() {

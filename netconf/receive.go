@@ -1,29 +1,42 @@
 package netconf
 
 import (
+	"bytes"
 	"errors"
 	"net/netip"
 	"time"
 )
 
-func (e *Engine) receive(d datagram) {
-	m := e.m
-	if d.m != m || m == nil {
+// receiveBatch handles datagrams a reader read together, then gives the
+// batch back to it. Nothing of the batch's buffers is kept: what is held
+// for later delivery is copied (see onData).
+func (e *Engine) receiveBatch(b *rxBatch) {
+	defer b.recycle()
+	if b.m != e.m || e.m == nil {
 		return // from a membership already left
 	}
-	if d.err != nil {
-		e.queue.push(Error{Op: "receive", Err: d.err})
-		e.finish(d.err, true)
-		return
-	}
-	e.stats.bytesIn.Add(uint64(len(d.data)))
 	now := e.now()
-	data, pn, ok := e.unseal(now, d.data)
+	for i := range b.n {
+		if e.m != b.m {
+			return // a datagram ended the membership
+		}
+		e.receive(now, b.data[i], b.src[i])
+	}
+	if b.err != nil && e.m == b.m {
+		e.queue.push(Error{Op: "receive", Err: b.err})
+		e.finish(b.err, true)
+	}
+}
+
+func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort) {
+	m := e.m
+	e.stats.bytesIn.Add(uint64(len(raw)))
+	data, pn, ok := e.unseal(now, raw)
 	if !ok {
 		return
 	}
 	if !IsGroupcast(data) {
-		e.onPlain(now, data, d.src)
+		e.onPlain(now, data, src)
 		return
 	}
 	p, err := Decode(data)
@@ -46,15 +59,15 @@ func (e *Engine) receive(d datagram) {
 	}
 	switch p.Kind {
 	case KindData, KindRepair:
-		e.onData(now, &p, d.src)
+		e.onData(now, &p, src)
 	case KindHello, KindHeartbeat, KindLeave:
-		e.onControl(now, &p, d.src)
+		e.onControl(now, &p, src)
 	case KindNack:
-		e.onNack(now, &p, d.src)
+		e.onNack(now, &p, src)
 	case KindReceipt:
-		e.onReceipt(now, &p, d.src)
+		e.onReceipt(now, &p, src)
 	case KindPinned:
-		e.onPinned(now, &p, d.src)
+		e.onPinned(now, &p, src)
 	default:
 		e.stats.ignored.Add(1)
 	}
@@ -193,7 +206,12 @@ func (e *Engine) onData(now time.Time, p *Packet, src netip.AddrPort) {
 		e.stats.beyondWindow.Add(1) // asked for again once the window moves
 		return
 	}
-	if !pr.hold(p.Seq, heldData{time: p.Time, nick: p.Nick, frag: p.Frag, body: p.Body, signed: e.verified(p)}) {
+	body := p.Body
+	if !pr.synced || p.Seq != pr.expected {
+		// Held past this datagram: the receive buffer is reused.
+		body = bytes.Clone(body)
+	}
+	if !pr.hold(p.Seq, heldData{time: p.Time, nick: p.Nick, frag: p.Frag, body: body, signed: e.verified(p)}) {
 		e.stats.beyondWindow.Add(1) // memory budget full: asked for again later
 		return
 	}

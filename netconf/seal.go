@@ -119,15 +119,17 @@ func (k *GroupKey) sealWithNonce(dst []byte, pn uint64, inner []byte, nonce [cha
 	dst = append(dst, Version, byte(KindSealed), 0, 0)
 	dst = append(dst, k.id[:]...)
 	dst = append(dst, nonce[:]...)
-	header := dst[start:]
-	plain := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(inner)), pn)
-	plain = append(plain, inner...)
-	return k.aead.Seal(dst, nonce[:], plain, header[:sealedHeader])
+	end := len(dst)
+	dst = binary.BigEndian.AppendUint64(dst, pn)
+	dst = append(dst, inner...)
+	// Encrypted in place: no buffer per datagram.
+	return k.aead.Seal(dst[:end], nonce[:], dst[end:], dst[start:end])
 }
 
 // Open checks and decrypts a sealed datagram, returning its packet number
-// and the inner datagram (a new slice). Nothing is trusted before it
-// returns without error.
+// and the inner datagram. It decrypts in place: inner is a slice of b, and
+// b is garbage after an error. Nothing is trusted before it returns
+// without error.
 func (k *GroupKey) Open(b []byte) (pn uint64, inner []byte, err error) {
 	if !IsSealed(b) {
 		return 0, nil, ErrNotSealed
@@ -138,7 +140,7 @@ func (k *GroupKey) Open(b []byte) (pn uint64, inner []byte, err error) {
 	if len(b) < sealedHeader+8+chacha20poly1305.Overhead || len(b) > MaxDatagram {
 		return 0, nil, ErrForged
 	}
-	plain, err := k.aead.Open(nil, b[12:sealedHeader], b[sealedHeader:], b[:sealedHeader])
+	plain, err := k.aead.Open(b[sealedHeader:sealedHeader], b[12:sealedHeader], b[sealedHeader:], b[:sealedHeader])
 	if err != nil || len(plain) < 8 {
 		return 0, nil, ErrForged
 	}

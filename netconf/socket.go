@@ -31,6 +31,7 @@ type membership struct {
 	dstCheck bool // per-datagram destination check available
 
 	otherGroup *atomic.Uint64 // counts datagrams for other groups
+	rejected   *atomic.Uint64 // counts datagrams too large to read whole
 	closeOnce  sync.Once
 }
 
@@ -43,14 +44,14 @@ func wrapSyscall(opt string, err error) error {
 
 // openMembership opens both sockets and joins the group. On failure
 // nothing is left open.
-func openMembership(cfg Config, choice Choice, otherGroup *atomic.Uint64) (m *membership, err error) {
+func openMembership(cfg Config, choice Choice, otherGroup, rejected *atomic.Uint64) (m *membership, err error) {
 	nif, err := net.InterfaceByIndex(choice.Index)
 	if err != nil {
 		return nil, &OpError{Op: "find interface " + choice.Name, Err: err}
 	}
 	m = &membership{
 		group: cfg.Group, iface: choice, netIface: nif, ttl: cfg.TTL, loopback: cfg.Loopback,
-		dest: net.UDPAddrFromAddrPort(cfg.Group), otherGroup: otherGroup,
+		dest: net.UDPAddrFromAddrPort(cfg.Group), otherGroup: otherGroup, rejected: rejected,
 	}
 	defer func() {
 		if err != nil {

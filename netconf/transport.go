@@ -83,9 +83,17 @@ func (m *membership) Read(b []byte) (int, netip.AddrPort, error) {
 	}
 }
 
-// Write sends one datagram to the group.
+// Write sends one datagram to the group. The standard library's UDP write
+// takes a netip.AddrPort and allocates nothing; x/net's WriteTo converts
+// the address on every call.
 func (m *membership) Write(b []byte) error {
-	if _, err := m.sender.WriteTo(b, nil, m.dest); err != nil {
+	var err error
+	if uc, ok := m.sconn.(*net.UDPConn); ok {
+		_, err = uc.WriteToUDPAddrPort(b, m.group)
+	} else {
+		_, err = m.sender.WriteTo(b, nil, m.dest)
+	}
+	if err != nil {
 		return &OpError{Op: fmt.Sprintf("send to %s", m.group), Err: err}
 	}
 	return nil

@@ -1,0 +1,96 @@
+package netconf
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+)
+
+// Datagrams travel from a membership's reader goroutine to the engine loop
+// in batches: one channel hand-off per batch, not per datagram, and the
+// buffers go back to the reader once the loop is done with them, so the
+// receive path allocates nothing per datagram for its buffers. Where the
+// platform can (Linux: recvmmsg through x/net's ReadBatch) a batch is also
+// filled by one system call.
+const (
+	rxBatchLen = 16 // datagrams per batch at most
+	rxBatches  = 4  // batches per membership: the reader fills one while the loop works on another
+	// rxSlotKeyed is the buffer per datagram of a private group: anything
+	// larger than MaxDatagram is refused there anyway.
+	rxSlotKeyed = 2048
+	// rxSlotOpen is the buffer per datagram of an open group, where a
+	// classic tool may send one plain datagram of up to 64 KiB.
+	rxSlotOpen = 64 << 10
+)
+
+// rxBatch is datagrams read together.
+type rxBatch struct {
+	m    *member
+	n    int              // datagrams in data and src
+	data [][]byte         // data[i]: datagram i, a slice of bufs[i]
+	src  []netip.AddrPort // where datagram i came from
+	err  error            // the transport failed (after the n datagrams)
+	bufs [][]byte
+	sys  any // the platform's batch-read state, made by the transport
+}
+
+func newRxBatch(m *member, slot int) *rxBatch {
+	b := &rxBatch{m: m, data: make([][]byte, rxBatchLen), src: make([]netip.AddrPort, rxBatchLen), bufs: make([][]byte, rxBatchLen)}
+	for i := range b.bufs {
+		b.bufs[i] = make([]byte, slot)
+	}
+	return b
+}
+
+// batchReader is a Transport that fills a batch at once. Others are read
+// one datagram per batch.
+type batchReader interface {
+	readBatch(b *rxBatch) error
+}
+
+// readInto fills b with at least one datagram, or sets b.err.
+func readInto(tr Transport, b *rxBatch) {
+	b.n, b.err = 0, nil
+	if br, ok := tr.(batchReader); ok {
+		b.err = br.readBatch(b)
+		return
+	}
+	n, src, err := tr.Read(b.bufs[0])
+	if err != nil {
+		b.err = err
+		return
+	}
+	b.data[0], b.src[0], b.n = b.bufs[0][:n], src, 1
+}
+
+// readLoop feeds batches to out until the membership stops or the
+// transport fails. A batch comes back through m.free once the loop has
+// processed it; with all of them at the loop, reading waits.
+func (m *member) readLoop(out chan<- *rxBatch) {
+	defer m.readers.Done()
+	for {
+		var b *rxBatch
+		select {
+		case b = <-m.free:
+		case <-m.stop:
+			return
+		}
+		readInto(m.tr, b)
+		if b.err != nil && errors.Is(b.err, net.ErrClosed) {
+			return
+		}
+		select {
+		case out <- b:
+		case <-m.stop:
+			return
+		}
+		if b.err != nil {
+			return
+		}
+	}
+}
+
+// recycle hands a processed batch back to its reader.
+func (b *rxBatch) recycle() {
+	b.m.free <- b // never blocks: free holds every batch of the membership
+}
