@@ -206,6 +206,7 @@ func (e *Engine) join(cfg Config) {
 	m := newMember(cfg, tr, key, e.now())
 	if ms, ok := tr.(*membership); ok {
 		m.ownPort, m.ownAddrs = ms.senderPort(), localAddrs()
+		ms.filterOwnEcho()
 	}
 	for m.self.IsZero() {
 		_, _ = rand.Read(m.self[:]) // crypto/rand.Read does not fail on supported platforms

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -123,8 +124,10 @@ func TestLoopbackExchange(t *testing.T) {
 	}
 	quiet(t, other, 300*time.Millisecond)
 	quiet(t, alice, 100*time.Millisecond) // never hears herself
-	if st := alice.Stats(); st.OwnEcho == 0 || st.DatagramsOut != 1 || st.DatagramsIn != 1 {
-		t.Fatalf("alice stats = %+v; want own echo dropped by sender id", st)
+	// Own echo is dropped in the kernel (Linux's socket filter) or by
+	// sender id: either way never delivered nor counted as data.
+	if st := alice.Stats(); st.DatagramsOut != 1 || st.DatagramsIn != 1 || (runtime.GOOS != "linux") == (st.OwnEcho == 0) {
+		t.Fatalf("alice stats = %+v; want own echo dropped", st)
 	}
 	if st := other.Stats(); st.DatagramsIn != 0 {
 		t.Fatalf("other group accepted %d datagrams", st.DatagramsIn)

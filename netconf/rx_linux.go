@@ -1,11 +1,13 @@
 package netconf
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 
+	"golang.org/x/net/bpf"
 	"golang.org/x/net/ipv4"
 	"golang.org/x/sys/unix"
 )
@@ -63,4 +65,60 @@ func (m *membership) readBatch(b *rxBatch) error {
 		}
 	}
 	return nil
+}
+
+// filterOwnEcho attaches a socket filter to the receiver that drops, in
+// the kernel, the datagrams our own sender socket loops back to it: UDP
+// source port = the sender socket's port and IPv4 source = an address of
+// the interface we send through (or 0.0.0.0). No other socket can send from that
+// address and port, so nothing else is dropped. Those datagrams would
+// otherwise cost a wake-up, a read and a decode each, only to be dropped
+// by sender id (which remains the rule where the filter is missing). It
+// reports whether the filter is in place.
+func (m *membership) filterOwnEcho() bool {
+	port := m.senderPort()
+	if port == 0 {
+		return false
+	}
+	// 0.0.0.0 too: Linux sends multicast from it on an interface with
+	// no address of its own scope (loopback in a fresh namespace).
+	srcs := []uint32{0}
+	if addrs, err := m.netIface.Addrs(); err == nil {
+		for _, a := range addrs {
+			if ipn, ok := a.(*net.IPNet); ok {
+				if ip4 := ipn.IP.To4(); ip4 != nil {
+					srcs = append(srcs, binary.BigEndian.Uint32(ip4))
+				}
+			}
+		}
+	}
+	if len(srcs) > 32 {
+		return false
+	}
+	prog, err := bpf.Assemble(echoFilter(port, srcs))
+	if err != nil {
+		return false
+	}
+	err = m.receiver.SetBPF(prog)
+	return err == nil
+}
+
+// echoFilter is the classic BPF program of filterOwnEcho. A UDP socket's
+// filter sees the packet from the UDP header on; the IP header is reached
+// through the kernel's SKF_NET_OFF offsets.
+func echoFilter(port uint16, srcs []uint32) []bpf.Instruction {
+	const (
+		netOff = 0xfff00000 // SKF_NET_OFF (-0x100000) as the unsigned offset BPF takes
+		accept = 0xffffffff // keep the whole datagram
+	)
+	n := len(srcs)
+	prog := []bpf.Instruction{
+		bpf.LoadAbsolute{Off: 0, Size: 2}, // UDP source port
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: uint32(port), SkipTrue: uint8(n + 1)},
+		bpf.LoadAbsolute{Off: netOff + 12, Size: 4}, // IPv4 source address
+	}
+	for i, a := range srcs {
+		prog = append(prog, bpf.JumpIf{Cond: bpf.JumpEqual, Val: a, SkipTrue: uint8(n - i)})
+	}
+	return append(prog, bpf.RetConstant{Val: accept}, bpf.RetConstant{Val: 0})
 }

@@ -322,11 +322,22 @@ func waitDelivered(cs []*counter, want uint64, limit time.Duration) {
 	}
 }
 
+// bareRuns is how many times the bare socket is measured: the best run is
+// the limit the engine is compared with (a single run varies by ±20% on a
+// 2-core virtual machine).
+const bareRuns = 3
+
 // Run measures everything, bare first, and returns the rows.
 func Run(ctx context.Context, o Options, progress func(Result)) ([]Result, error) {
-	bare, err := Bare(o)
-	if err != nil {
-		return nil, fmt.Errorf("bare socket: %w", err)
+	var bare Result
+	for range bareRuns {
+		r, err := Bare(o)
+		if err != nil {
+			return nil, fmt.Errorf("bare socket: %w", err)
+		}
+		if r.PerSecond > bare.PerSecond {
+			bare = r
+		}
 	}
 	progress(bare)
 	rows := []Result{bare}
