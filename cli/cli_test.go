@@ -237,6 +237,7 @@ func TestTextOutputIsSafe(t *testing.T) {
 	var out, errOut bytes.Buffer
 	p := newPrinter(IO{Stdout: &out, Stderr: &errOut}, false, false)
 	p.event(netconf.Message{From: "Eve", Text: "hi\x1b[2Jthere\nsecond\tline", Sent: time.Date(2026, 1, 2, 3, 4, 5, 0, time.Local)})
+	p.flush()
 	want := "03:04:05 Eve: hi\uFFFD[2Jthere\n         second\tline\n"
 	if out.String() != want {
 		t.Fatalf("got %q; want %q", out.String(), want)

@@ -54,6 +54,7 @@ func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
 	}
 
 	out := newPrinter(stdio, o.json, cmd == "chat")
+	defer out.flush()
 	e := netconf.New()
 	defer e.Close()
 	s := &session{e: e, out: out}
@@ -97,7 +98,7 @@ func (s *session) join(ctx context.Context, cfg netconf.Config) bool {
 			s.status = ExitOK
 			return false
 		case ev := <-s.e.Events():
-			s.out.event(ev)
+			s.print(ev)
 			switch ev := ev.(type) {
 			case netconf.Joined:
 				s.joined = ev
@@ -113,9 +114,18 @@ func (s *session) join(ctx context.Context, cfg netconf.Config) bool {
 	}
 }
 
+// print prints ev, flushing standard output unless another event is
+// already waiting.
+func (s *session) print(ev netconf.Event) {
+	s.out.event(ev)
+	if len(s.e.Events()) == 0 {
+		s.out.flush()
+	}
+}
+
 // handle prints ev and reports whether the membership has ended.
 func (s *session) handle(ev netconf.Event) (ended bool) {
-	s.out.event(ev)
+	s.print(ev)
 	if l, ok := ev.(netconf.Left); ok {
 		if l.Err != nil {
 			s.status = ExitFailure

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,20 +13,42 @@ import (
 )
 
 // printer writes events: one JSON object per line with -json, otherwise
-// lines for people (messages on stdout, status on stderr).
+// lines for people (messages on stdout, status on stderr). Standard output
+// is buffered: a burst of messages costs a few writes instead of one per
+// line. The session flushes whenever no further event is waiting, so
+// nothing sits in the buffer while the group is quiet, and anything
+// written to standard error flushes standard output first, keeping the
+// two in order on a terminal.
 type printer struct {
-	stdout, stderr io.Writer
-	json           *json.Encoder
-	echo           bool // text mode: also show our own messages (chat)
+	out    *bufio.Writer
+	stdout io.Writer // out
+	stderr io.Writer // flushes out, then writes
+	json   *json.Encoder
+	echo   bool // text mode: also show our own messages (chat)
 }
 
 func newPrinter(stdio IO, asJSON, echo bool) *printer {
-	p := &printer{stdout: stdio.Stdout, stderr: stdio.Stderr, echo: echo}
+	out := bufio.NewWriterSize(stdio.Stdout, 64<<10)
+	p := &printer{out: out, stdout: out, stderr: flushFirst{out, stdio.Stderr}, echo: echo}
 	if asJSON {
-		p.json = json.NewEncoder(stdio.Stdout)
+		p.json = json.NewEncoder(out)
 		p.json.SetEscapeHTML(false)
 	}
 	return p
+}
+
+// flush writes out what is buffered for standard output.
+func (p *printer) flush() { _ = p.out.Flush() } // stdout gone (a closed pipe): nothing better to do
+
+// flushFirst is standard error behind a buffered standard output.
+type flushFirst struct {
+	out *bufio.Writer
+	w   io.Writer
+}
+
+func (f flushFirst) Write(b []byte) (int, error) {
+	_ = f.out.Flush()
+	return f.w.Write(b)
 }
 
 // JSON event shapes. Field names are a stable interface for scripts.
@@ -238,6 +261,7 @@ func (p *printer) jsonEvent(ev netconf.Event) {
 func (p *printer) problem(op string, err error) {
 	if p.json != nil {
 		_ = p.json.Encode(jsonError{Event: "error", Op: op, Error: err.Error()})
+		p.flush()
 		return
 	}
 	fmt.Fprintf(p.stderr, "groupcast: %s: %v\n", op, err)

@@ -34,10 +34,11 @@ type Engine struct {
 	now       func() time.Time
 
 	// Owned by the loop.
-	m     *member
-	queue eventQueue
-	rng   *mrand.Rand
-	timer *time.Timer
+	m          *member
+	queue      eventQueue
+	deliveries []delivery // reused by onData
+	rng        *mrand.Rand
+	timer      *time.Timer
 }
 
 // Option adjusts a new Engine.

@@ -134,9 +134,10 @@ func covers(asked, want []Range) bool {
 	return true
 }
 
-// delivery is what the peer hands the engine, in order.
+// delivery is what the peer hands the engine, in order: a message, or
+// (lost set) a gap that cannot be repaired.
 type delivery struct {
-	msg  *Message
+	msg  Message
 	lost *Range
 }
 
@@ -226,6 +227,6 @@ func (p *peer) accept(now time.Time, seq uint64, d heldData, out []delivery) []d
 	return append(out, delivery{msg: m})
 }
 
-func (p *peer) message(seq uint64, t int64, nick string, body []byte) *Message {
-	return &Message{From: nick, Sender: p.id, Seq: seq, Sent: time.UnixMicro(t), Text: string(body)}
+func (p *peer) message(seq uint64, t int64, nick string, body []byte) Message {
+	return Message{From: nick, Sender: p.id, Seq: seq, Sent: time.UnixMicro(t), Text: string(body)}
 }

@@ -24,7 +24,7 @@ func hold(p *peer, seq uint64, body string, f Frag) {
 func describe(out []delivery) string {
 	var s []string
 	for _, d := range out {
-		if d.msg != nil {
+		if d.lost == nil {
 			s = append(s, d.msg.Text)
 		} else {
 			s = append(s, fmt.Sprintf("lost %d-%d", d.lost.First, d.lost.Last))
@@ -169,7 +169,7 @@ func FuzzReassembly(f *testing.F) {
 				out = p.deliverReady(now, nil)
 			}
 			for _, d := range out {
-				if d.msg != nil && (len(d.msg.Text) > MaxMessage || !utf8ValidString(d.msg.Text)) {
+				if d.lost == nil && (len(d.msg.Text) > MaxMessage || !utf8ValidString(d.msg.Text)) {
 					t.Fatalf("delivered a bad message %q", d.msg.Text)
 				}
 			}

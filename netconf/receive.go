@@ -206,12 +206,21 @@ func (e *Engine) onData(now time.Time, p *Packet, src netip.AddrPort) {
 		e.stats.beyondWindow.Add(1) // asked for again once the window moves
 		return
 	}
-	body := p.Body
-	if !pr.synced || p.Seq != pr.expected {
-		// Held past this datagram: the receive buffer is reused.
-		body = bytes.Clone(body)
+	d := heldData{time: p.Time, nick: p.Nick, frag: p.Frag, body: p.Body, signed: e.verified(p)}
+	if pr.synced && p.Seq == pr.expected {
+		// The next one expected, the common case: delivered at once,
+		// with whatever it unblocks, without being held.
+		e.stats.datagramsIn.Add(1)
+		if p.Kind == KindRepair {
+			e.stats.recovered.Add(1)
+		}
+		pr.expected++
+		e.deliver(pr, pr.deliverReady(now, pr.accept(now, p.Seq, d, e.deliveries[:0])))
+		e.scheduleNack(now, pr)
+		return
 	}
-	if !pr.hold(p.Seq, heldData{time: p.Time, nick: p.Nick, frag: p.Frag, body: body, signed: e.verified(p)}) {
+	d.body = bytes.Clone(d.body) // held past this datagram: the receive buffer is reused
+	if !pr.hold(p.Seq, d) {
 		e.stats.beyondWindow.Add(1) // memory budget full: asked for again later
 		return
 	}
@@ -225,8 +234,16 @@ func (e *Engine) onData(now time.Time, p *Packet, src netip.AddrPort) {
 		}
 		return
 	}
-	e.emit(pr, pr.deliverReady(now, nil))
+	e.deliver(pr, pr.deliverReady(now, e.deliveries[:0]))
 	e.scheduleNack(now, pr)
+}
+
+// deliver emits deliveries made in e.deliveries, the loop's reusable
+// slice, and keeps it for the next datagram.
+func (e *Engine) deliver(pr *peer, out []delivery) {
+	e.emit(pr, out)
+	clear(out) // let go of the texts
+	e.deliveries = out[:0]
 }
 
 // lowestHeld is the smallest seq held, or seq when nothing is.
@@ -335,8 +352,8 @@ func (e *Engine) scheduleNack(now time.Time, pr *peer) {
 func (e *Engine) emit(pr *peer, out []delivery) {
 	for _, d := range out {
 		switch {
-		case d.msg != nil:
-			msg := *d.msg
+		case d.lost == nil:
+			msg := d.msg
 			m := e.m
 			if r := m.cfg.Room; r != nil && r.ReadOnly && !msg.Announcement {
 				e.stats.readOnlyDropped.Add(1) // only the presenter may post here
@@ -357,7 +374,7 @@ func (e *Engine) emit(pr *peer, out []delivery) {
 			}
 			e.queue.push(msg)
 			e.stats.messagesIn.Add(1)
-		case d.lost != nil:
+		default:
 			e.stats.lost.Add(d.lost.Len())
 			e.queue.push(Lost{Peer: pr.view(), First: d.lost.First, Last: d.lost.Last})
 		}
