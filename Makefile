@@ -11,7 +11,7 @@ APT_PKGS  := libgl1-mesa-dev xorg-dev pkg-config
 LAB_PKGS  := iproute2 nftables
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run build test test-unit reliability gui-lab fuzz vet lint deps lab-deps bench clean \
+.PHONY: run build test test-unit reliability gui-lab gui-load fuzz vet lint deps lab-deps bench clean \
 	package package-linux package-windows package-tools
 
 run: build
@@ -42,6 +42,11 @@ reliability:
 # headless sender and listener; screenshots land in tmp/gui-lab/. Root only.
 gui-lab: build
 	scripts/gui-lab.sh
+
+# The window under a 100 000-line stream: typed probes must get through
+# within a second and private memory stay under 150 MB. Root only.
+gui-load: build
+	scripts/gui-load.sh
 
 # Every decoder and the reassembler, FUZZTIME each.
 fuzz:

@@ -71,13 +71,13 @@ func newMember(cfg Config, tr Transport, key *GroupKey, now time.Time) *member {
 		acks:       map[SenderID]uint64{}, reported: map[uint64][2]int{}, announcedSeqs: map[SenderID]map[uint64]bool{},
 		wbuf: make([]byte, 0, MaxDatagram), sbuf: make([]byte, 0, MaxDatagram), stop: make(chan struct{}),
 	}
-	slot := rxSlotOpen
+	n, slot := rxLenOpen, rxSlotOpen
 	if key != nil {
-		slot = rxSlotKeyed
+		n, slot = rxLenKeyed, rxSlotKeyed
 	}
 	m.free = make(chan *rxBatch, rxBatches)
 	for range rxBatches {
-		m.free <- newRxBatch(m, slot)
+		m.free <- newRxBatch(m, n, slot)
 	}
 	return m
 }

@@ -12,15 +12,18 @@ import (
 // receive path allocates nothing per datagram for its buffers. Where the
 // platform can (Linux: recvmmsg through x/net's ReadBatch) a batch is also
 // filled by one system call.
+//
+// Memory per membership: a private group reads 16 datagrams of at most
+// 2 KiB per batch (anything larger than MaxDatagram is refused there
+// anyway), 96 KiB in all; an open group 8 of up to 64 KiB, because a
+// classic tool may send one plain datagram that large: 1.5 MiB, of which
+// only the pages datagrams are written to become resident.
 const (
-	rxBatchLen = 16 // datagrams per batch at most
-	rxBatches  = 4  // batches per membership: the reader fills one while the loop works on another
-	// rxSlotKeyed is the buffer per datagram of a private group: anything
-	// larger than MaxDatagram is refused there anyway.
+	rxBatches   = 3 // per membership: the reader fills one while the loop works on another
+	rxLenKeyed  = 16
 	rxSlotKeyed = 2048
-	// rxSlotOpen is the buffer per datagram of an open group, where a
-	// classic tool may send one plain datagram of up to 64 KiB.
-	rxSlotOpen = 64 << 10
+	rxLenOpen   = 8
+	rxSlotOpen  = 64 << 10
 )
 
 // rxBatch is datagrams read together.
@@ -34,8 +37,8 @@ type rxBatch struct {
 	sys  any // the platform's batch-read state, made by the transport
 }
 
-func newRxBatch(m *member, slot int) *rxBatch {
-	b := &rxBatch{m: m, data: make([][]byte, rxBatchLen), src: make([]netip.AddrPort, rxBatchLen), bufs: make([][]byte, rxBatchLen)}
+func newRxBatch(m *member, n, slot int) *rxBatch {
+	b := &rxBatch{m: m, data: make([][]byte, n), src: make([]netip.AddrPort, n), bufs: make([][]byte, n)}
 	for i := range b.bufs {
 		b.bufs[i] = make([]byte, slot)
 	}

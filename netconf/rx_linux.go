@@ -18,7 +18,7 @@ type linuxBatch struct {
 	cm   ipv4.ControlMessage
 }
 
-// readBatch reads up to rxBatchLen datagrams with one recvmmsg, skipping
+// readBatch reads up to a batch of datagrams with one recvmmsg, skipping
 // (and counting) datagrams for other groups and refusing truncated ones.
 func (m *membership) readBatch(b *rxBatch) error {
 	lb, _ := b.sys.(*linuxBatch)

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# The window under load: a Groupcast window on one lab host (Xvfb) while a
+# headless chat on another streams $LINES lines (default 100 000) into the
+# group as fast as it can. While the stream runs, a short probe message
+# is typed into the window (xdotool) every half second, and a headless
+# listener on a third host records when each probe arrives: a window
+# whose event loop is blocked sends late. At the end the window's resident
+# memory is sampled from /proc throughout, and a screenshot is taken.
+# Fails if a probe took over a second, if the window's private memory
+# (anonymous resident pages: its heap and the renderer's buffers) went
+# above 150 MB, or if the listener did not get every line. The total
+# resident size is reported too; under Xvfb it includes some 85 MB of
+# mapped libraries of Mesa's software renderer (LLVM), already there
+# before the first message. Needs root, Xvfb, xdotool, imagemagick.
+#
+#   scripts/gui-load.sh            # uses ./groupcast, or builds it
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-tmp/gui-load}
+BIN=${GROUPCAST_BIN:-./groupcast}
+GROUP=${GROUP:-239.255.7.7:7777}
+LINES=${LINES:-100000}
+P=gcload$$
+mkdir -p "$OUT"
+BIN=$(realpath "$BIN")
+[ -x "$BIN" ] || { make build; BIN=$(realpath ./groupcast); }
+for tool in Xvfb xdotool import python3; do
+	command -v $tool >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb xdotool imagemagick python3 >/dev/null; break; }
+done
+
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	for h in hub h1 h2 h3; do ip netns del $P-$h 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+ip netns add $P-hub; ip -n $P-hub link set lo up
+ip -n $P-hub link add br0 type bridge mcast_snooping 0; ip -n $P-hub link set br0 up
+for i in 1 2 3; do
+	ip netns add $P-h$i; ip -n $P-h$i link set lo up
+	ip link add ${P}v$i netns $P-hub type veth peer name eth0 netns $P-h$i
+	ip -n $P-hub link set ${P}v$i master br0 up
+	ip -n $P-h$i addr add 198.18.0.$i/24 dev eth0; ip -n $P-h$i link set eth0 up
+	ip -n $P-h$i route add default dev eth0
+done
+
+d=$((90 + RANDOM % 400))
+Xvfb :$d -screen 0 900x620x24 >/dev/null 2>&1 & pids+=($!)
+sleep 1
+ip netns exec $P-h3 "$BIN" listen -group $GROUP -name Watcher -json >"$OUT/listen.jsonl" 2>"$OUT/listen.err" & pids+=($!)
+mkdir -p "$OUT/home"
+ip netns exec $P-h1 env DISPLAY=:$d HOME="$PWD/$OUT/home" FYNE_THEME=dark "$BIN" -join $GROUP -name Alice >"$OUT/alice.log" 2>&1 & alice=$!; pids+=($alice)
+for _ in $(seq 1 100); do
+	w=$(DISPLAY=:$d xdotool search --name "Groupcast — Alice" 2>/dev/null | head -1 || true)
+	[ -n "$w" ] && break
+	sleep 0.2
+done
+[ -n "$w" ] || { echo "FAIL: no window"; exit 1; }
+DISPLAY=:$d xdotool windowsize "$w" 880 600 windowmove "$w" 10 10 >/dev/null 2>&1 || true
+sleep 1
+rss() { awk -v k="$2:" '$1 == k { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+echo "window idle: $(rss $alice VmRSS) MB resident ($(rss $alice RssAnon) MB anonymous, $(rss $alice RssFile) MB mapped files)"
+
+seq -f "load line %06g — the quick brown fox jumps over the lazy dog" 1 "$LINES" >"$OUT/lines.txt"
+start=$(date +%s.%N)
+ip netns exec $P-h2 "$BIN" chat -group $GROUP -name Streamer <"$OUT/lines.txt" >/dev/null 2>"$OUT/chat.err" & chat=$!; pids+=($chat)
+
+# Probes: typed while the stream runs; each line "probe N typed-at".
+DISPLAY=:$d xdotool windowactivate --sync "$w" >/dev/null 2>&1 || DISPLAY=:$d xdotool windowfocus "$w" >/dev/null 2>&1 || true
+: >"$OUT/probes.txt"
+k=0
+anonpeak=0
+while kill -0 $chat 2>/dev/null && [ $k -lt 60 ]; do
+	k=$((k + 1))
+	anonpeak=$(awk -v p="$anonpeak" '$1 == "RssAnon:" { v = $2 / 1024; if (v > p) p = v } END { printf "%.1f", p }' /proc/$alice/status)
+	DISPLAY=:$d xdotool type --delay 5 "probe $k"
+	echo "probe $k $(date +%s.%N)" >>"$OUT/probes.txt"
+	DISPLAY=:$d xdotool key Return
+	sleep 0.5
+done
+wait $chat || { echo "FAIL: chat exited $?"; cat "$OUT/chat.err"; exit 1; }
+took=$(python3 -c "import time; print(f'{time.time() - $start:.1f}')")
+for _ in 1 2 3 4 5 6; do # the window catches up with what is queued
+	sleep 0.5
+	anonpeak=$(awk -v p="$anonpeak" '$1 == "RssAnon:" { v = $2 / 1024; if (v > p) p = v } END { printf "%.1f", p }' /proc/$alice/status)
+done
+DISPLAY=:$d import -window root "$OUT/alice.png"
+now=$(rss $alice VmRSS); peak=$(rss $alice VmHWM)
+echo "window after the stream: $now MB resident ($(rss $alice RssAnon) MB anonymous, $(rss $alice RssFile) MB mapped files)"
+kill -INT "${pids[1]}"; sleep 0.5
+
+python3 - "$OUT" "$LINES" "$took" "$now" "$peak" "$k" "$anonpeak" <<'PY'
+import json, sys, datetime
+out, lines, took, now, peak, probes, anon = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]), float(sys.argv[7])
+typed = {}
+for l in open(f"{out}/probes.txt"):
+    _, n, t = l.split()
+    typed[f"probe {n}"] = float(t)
+got, delays = 0, []
+for l in open(f"{out}/listen.jsonl"):
+    e = json.loads(l)
+    if e.get("event") != "message":
+        continue
+    if e.get("from") == "Streamer":
+        got += 1
+    elif e.get("from") == "Alice" and e["text"] in typed:
+        r = datetime.datetime.fromisoformat(e["received"]).timestamp()
+        delays.append((r - typed.pop(e["text"])) * 1000)
+delays.sort()
+fail = []
+print(f"{lines} lines streamed in {took} s; the listener got {got}")
+if delays:
+    print(f"{len(delays)} probes typed into the window during the stream arrived after (ms, from the typing's end): "
+          f"median {delays[len(delays)//2]:.0f}, worst {delays[-1]:.0f}")
+print(f"window memory with {lines} messages: private (anonymous) peak {anon:.1f} MB; resident {now:.1f} MB, peak {peak:.1f} MB")
+if got != lines: fail.append(f"the listener got {got} of {lines} lines")
+if typed: fail.append(f"probes never arrived: {sorted(typed)}")
+if probes == 0: fail.append("no probe was typed: the stream ended too soon")
+if delays and delays[-1] > 1000: fail.append(f"a probe took {delays[-1]:.0f} ms: the window's event loop was blocked")
+if anon > 150: fail.append(f"the window's private memory peaked at {anon:.1f} MB (limit 150)")
+if fail:
+    print("FAIL: " + "; ".join(fail)); sys.exit(1)
+PY
+kill -TERM $alice
+code=0; wait $alice || code=$?
+[ "$code" = 0 ] || { echo "FAIL: the window exited $code"; cat "$OUT/alice.log"; exit 1; }
+echo "screenshot: $OUT/alice.png"
