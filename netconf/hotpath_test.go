@@ -125,8 +125,8 @@ func BenchmarkReassembly(b *testing.B) {
 type nopTransport struct{}
 
 func (nopTransport) Read([]byte) (int, netip.AddrPort, error) { select {} }
-func (nopTransport) Write([]byte) error                        { return nil }
-func (nopTransport) Close() error                              { return nil }
+func (nopTransport) Write([]byte) error                       { return nil }
+func (nopTransport) Close() error                             { return nil }
 
 // BenchmarkReceivePath is one 200-byte data datagram through everything
 // the engine's loop does with it: unseal (with a passphrase), decode,
