@@ -373,7 +373,7 @@ func (ui *window) pump() {
 		ui.pending = append(ui.pending, ev)
 		schedule := !ui.scheduled
 		ui.scheduled = true
-		wait := ui.lastDrain.Add(ui.opts.redraw).Sub(time.Now())
+		wait := time.Until(ui.lastDrain.Add(ui.opts.redraw))
 		ui.mu.Unlock()
 		if !schedule {
 			continue

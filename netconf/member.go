@@ -72,7 +72,10 @@ func newMember(cfg Config, tr Transport, key *GroupKey, now time.Time) *member {
 		wbuf: make([]byte, 0, MaxDatagram), sbuf: make([]byte, 0, MaxDatagram), stop: make(chan struct{}),
 	}
 	n, slot := rxLenOpen, rxSlotOpen
-	if key != nil {
+	if _, batched := tr.(batchReader); key != nil && batched {
+		// Only with batch reads: recvmmsg flags and refuses a truncated
+		// datagram, but a single read of a datagram larger than its
+		// buffer fails outright on Windows (WSAEMSGSIZE).
 		n, slot = rxLenKeyed, rxSlotKeyed
 	}
 	m.free = make(chan *rxBatch, rxBatches)

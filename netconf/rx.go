@@ -13,11 +13,11 @@ import (
 // platform can (Linux: recvmmsg through x/net's ReadBatch) a batch is also
 // filled by one system call.
 //
-// Memory per membership: a private group reads 16 datagrams of at most
-// 2 KiB per batch (anything larger than MaxDatagram is refused there
-// anyway), 96 KiB in all; an open group 8 of up to 64 KiB, because a
-// classic tool may send one plain datagram that large: 1.5 MiB, of which
-// only the pages datagrams are written to become resident.
+// Memory per membership: with batch reads a private group reads 16
+// datagrams of at most 2 KiB per batch (anything larger than MaxDatagram
+// is refused there anyway), 96 KiB in all; otherwise 8 of up to 64 KiB,
+// because a classic tool may send one plain datagram that large: 1.5 MiB,
+// of which only the pages datagrams are written to become resident.
 const (
 	rxBatches   = 3 // per membership: the reader fills one while the loop works on another
 	rxLenKeyed  = 16
