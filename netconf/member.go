@@ -21,6 +21,7 @@ type member struct {
 
 	hellos        int // HELLOs sent
 	beatAt        time.Time
+	lastBeat      time.Time // last HELLO or heartbeat sent
 	lastData      time.Time
 	lastActivity  time.Time // last data sent or NACK for us: linger waits for quiet
 	lastTrailBeat time.Time

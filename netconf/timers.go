@@ -30,6 +30,7 @@ func (e *Engine) runTimers(now time.Time) {
 			m.hellos++
 		}
 		e.writeControl(kind)
+		m.lastBeat = now
 		m.scheduleBeat(now, *t)
 	}
 	for _, pr := range m.peers {
@@ -167,9 +168,14 @@ func (e *Engine) publishRoster() {
 
 // scheduleBeat plans the next HELLO or heartbeat: HELLOs at their offsets
 // from the start, heartbeats soon after data (tail loss) and otherwise at
-// the ambient interval.
+// the ambient interval, counted from the last one sent, so a sender that
+// streams without pause still sends one every Heartbeat (receivers that
+// missed its HELLOs learn from it where its stream starts).
 func (m *member) scheduleBeat(now time.Time, t Timing) {
 	next := now.Add(t.Heartbeat)
+	if !m.lastBeat.IsZero() {
+		next = m.lastBeat.Add(t.Heartbeat)
+	}
 	if m.hellos < len(t.HelloRepeats) {
 		next = m.started.Add(t.HelloRepeats[m.hellos])
 	}

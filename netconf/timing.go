@@ -33,7 +33,7 @@ func DefaultTiming() Timing {
 		DataBeats:    []time.Duration{50 * time.Millisecond, 150 * time.Millisecond, 350 * time.Millisecond, 750 * time.Millisecond},
 		Heartbeat:    time.Second,
 		PeerTimeout:  5 * time.Second,
-		SyncWait:     300 * time.Millisecond,
+		SyncWait:     2500 * time.Millisecond, // past two ambient heartbeats
 		BufferAge:    60 * time.Second,
 		BufferBytes:  16 << 20,
 		Window:       8192,
