@@ -134,10 +134,14 @@ func (e *Engine) loop() {
 		if e.queue.full() {
 			rx = nil // back-pressure: the kernel buffers, repair covers its drops
 		}
+		cmds := e.cmds
+		if m := e.m; m != nil && m.pace.wait(e.now()) > 0 {
+			cmds = nil // paced: the caller waits (armTimer wakes us)
+		}
 		select {
 		case <-e.done:
 			return
-		case c := <-e.cmds:
+		case c := <-cmds:
 			e.handle(c)
 		case b := <-rx:
 			e.receiveBatch(b)

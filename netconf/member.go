@@ -15,6 +15,7 @@ type member struct {
 
 	seq       uint64 // last DATA seq sent
 	buf       *sendBuffer
+	pace      pacer
 	heldBytes int // text held for out-of-order delivery, all peers
 	peers     map[SenderID]*peer
 	departed  map[SenderID]time.Time

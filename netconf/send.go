@@ -71,6 +71,7 @@ func (e *Engine) send(text string) {
 			m.announcements = m.announcements[1:]
 		}
 	}
+	m.pace.sent(now, len(pieces))
 	m.lastData, m.lastActivity = now, now
 	m.scheduleBeat(now, e.timing)
 	m.buf.evict(now, e.timing.BufferAge, e.timing.BufferBytes)

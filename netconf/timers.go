@@ -138,6 +138,9 @@ func (e *Engine) armTimer() {
 		soonest(m.lingerStart.Add(t.LingerQuiet))
 		soonest(m.lingerStart.Add(t.LingerMax))
 	}
+	if w := m.pace.wait(e.now()); w > 0 {
+		soonest(e.now().Add(w))
+	}
 	soonest(m.rosterAt.Add(time.Second))
 	soonest(m.receiptAt)
 	soonest(m.pinAt)

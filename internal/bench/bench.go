@@ -326,6 +326,9 @@ func waitDelivered(cs []*counter, want uint64, limit time.Duration) {
 	}
 }
 
+// benchPassphrase keys the passphrase rows.
+const benchPassphrase = "benchmark passphrase of decent length"
+
 // bareRuns is how many times the bare socket is measured: the best run is
 // the limit the engine is compared with (a single run varies by ±20% on a
 // 2-core virtual machine).
@@ -348,7 +351,7 @@ func Run(ctx context.Context, o Options, progress func(Result)) ([]Result, error
 	for _, run := range []struct {
 		receivers int
 		pass      string
-	}{{1, ""}, {o.Receivers, ""}, {1, "benchmark passphrase of decent length"}, {o.Receivers, "benchmark passphrase of decent length"}} {
+	}{{1, ""}, {o.Receivers, ""}, {1, benchPassphrase}, {o.Receivers, benchPassphrase}} {
 		r, err := Engine(ctx, o, run.receivers, run.pass, bare.PerSecond)
 		if err != nil {
 			return rows, fmt.Errorf("%s: %w", r.Name, err)

@@ -1,0 +1,78 @@
+package netconf
+
+import (
+	"testing"
+	"time"
+)
+
+func TestPacer(t *testing.T) {
+	var p pacer
+	now := time.Unix(1000, 0)
+	if w := p.wait(now); w != 0 {
+		t.Fatalf("a new pacer waits %v", w)
+	}
+	// 20 000 datagrams/s for half a second: never limited.
+	for range 10000 {
+		now = now.Add(50 * time.Microsecond)
+		p.sent(now, 1)
+		if w := p.wait(now); w != 0 {
+			t.Fatalf("limited before any NACK: %v", w)
+		}
+	}
+	// A receiver misses recent data: half the measured rate.
+	p.overrun(now)
+	if p.rate < 9000 || p.rate > 11000 {
+		t.Fatalf("rate after the first cut = %.0f; want about 10 000", p.rate)
+	}
+	first := p.rate
+	p.overrun(now.Add(10 * time.Millisecond)) // the same loss, told by another receiver
+	if p.rate != first {
+		t.Fatalf("cut twice within %v: %.0f", paceCutEvery, p.rate)
+	}
+	// Sending at the paced rate: a datagram every 1/rate on average.
+	sent, start := 0, now
+	for now.Sub(start) < time.Second {
+		if w := p.wait(now); w > 0 {
+			now = now.Add(w)
+			continue
+		}
+		p.sent(now, 1)
+		sent++
+	}
+	if sent < 9000 || sent > 40000 {
+		t.Fatalf("sent %d in the second after the cut at %.0f/s", sent, first)
+	}
+	// Cuts go no lower than paceMin.
+	for range 20 {
+		now = now.Add(paceCutEvery)
+		p.overrun(now)
+	}
+	if p.rate != paceMin {
+		t.Fatalf("rate after many cuts = %.0f; want %v", p.rate, paceMin)
+	}
+	// Quiet: the rate grows back, and is unlimited again in time.
+	now = now.Add(time.Second)
+	if p.wait(now); p.rate < 5*paceMin {
+		t.Fatalf("rate after a quiet second = %.0f", p.rate)
+	}
+	now = now.Add(10 * time.Second)
+	if w := p.wait(now); w != 0 || p.rate != 0 {
+		t.Fatalf("after 10 quiet seconds: rate %.0f, wait %v; want unlimited", p.rate, w)
+	}
+}
+
+func TestOverrunSign(t *testing.T) {
+	for _, c := range []struct {
+		ranges []Range
+		want   bool
+	}{
+		{nil, false},
+		{[]Range{{First: 5, Last: 5}, {First: 9, Last: 11}}, false}, // random loss
+		{[]Range{{First: 5, Last: 5}, {First: 20, Last: 27}}, true},  // a run of 8: a full buffer
+		{[]Range{{First: 100, Last: 900}}, true},
+	} {
+		if got := overrunSign(c.ranges); got != c.want {
+			t.Errorf("overrunSign(%v) = %v; want %v", c.ranges, got, c.want)
+		}
+	}
+}
