@@ -68,7 +68,7 @@ func TestOverrunSign(t *testing.T) {
 	}{
 		{nil, false},
 		{[]Range{{First: 5, Last: 5}, {First: 9, Last: 11}}, false}, // random loss
-		{[]Range{{First: 5, Last: 5}, {First: 20, Last: 27}}, true},  // a run of 8: a full buffer
+		{[]Range{{First: 5, Last: 5}, {First: 20, Last: 27}}, true}, // a run of 8: a full buffer
 		{[]Range{{First: 100, Last: 900}}, true},
 	} {
 		if got := overrunSign(c.ranges); got != c.want {
