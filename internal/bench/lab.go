@@ -49,7 +49,7 @@ type RoleOptions struct {
 	Samples    int
 	// Joined, when set, runs once an engine role has joined: the runtime
 	// settings of the headless commands it stands for.
-	Joined func()
+	Joined func() `json:"-"`
 }
 
 // roleReport is a role's last line.

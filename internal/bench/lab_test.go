@@ -62,7 +62,10 @@ func (h loopHosts) Command(ctx context.Context, host int, args ...string) *exec.
 			o.Samples = atoi(h.t, args[i+1])
 		}
 	}
-	spec, _ := json.Marshal(o)
+	spec, err := json.Marshal(o)
+	if err != nil {
+		h.t.Fatal(err)
+	}
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "GC_BENCH_ROLE="+string(spec))
 	return cmd
