@@ -387,8 +387,6 @@ type role struct {
 	stdin io.WriteCloser
 	lines chan roleReport
 	count uint64 // last progress
-	final roleReport
-	err   string
 }
 
 func startRole(ctx context.Context, h Hosts, host int, o RoleOptions) (*role, error) {
