@@ -10,6 +10,12 @@ import (
 	"time"
 )
 
+// commandQueue is how many commands may wait for the loop. A caller that
+// streams messages runs ahead instead of handing each over in step, and
+// the loop takes what has queued in one go and writes the datagrams with
+// one system call (flushData).
+const commandQueue = 256
+
 // DefaultQueuedMessages is how many undelivered message events the engine
 // holds before it stops reading the network until the consumer catches up.
 const DefaultQueuedMessages = 8192
@@ -62,7 +68,7 @@ func New(opts ...Option) *Engine {
 	var seed [16]byte
 	_, _ = rand.Read(seed[:])
 	e := &Engine{
-		cmds:   make(chan Command),
+		cmds:   make(chan Command, commandQueue),
 		events: make(chan Event, 64),
 		rx:     make(chan *rxBatch, rxBatches),
 		done:   make(chan struct{}),
@@ -96,8 +102,14 @@ func (e *Engine) Commands() chan<- Command { return e.cmds }
 // Events delivers what happens, in order. It is closed after Close.
 func (e *Engine) Events() <-chan Event { return e.events }
 
-// Do sends a command, and reports false if the engine is closed.
+// Do queues a command (commands are handled in order), and reports false
+// if the engine is closed.
 func (e *Engine) Do(c Command) bool {
+	select {
+	case <-e.done:
+		return false
+	default:
+	}
 	select {
 	case e.cmds <- c:
 		return true
@@ -143,6 +155,8 @@ func (e *Engine) loop() {
 			return
 		case c := <-cmds:
 			e.handle(c)
+			e.handleQueued()
+			e.flushData()
 		case b := <-rx:
 			e.receiveBatch(b)
 		case out <- next:
@@ -154,7 +168,26 @@ func (e *Engine) loop() {
 	}
 }
 
+// handleQueued handles the commands already waiting, up to a queue's
+// worth, unless pacing says to wait.
+func (e *Engine) handleQueued() {
+	for range commandQueue {
+		if m := e.m; m != nil && m.pace.wait(e.now()) > 0 {
+			return
+		}
+		select {
+		case c := <-e.cmds:
+			e.handle(c)
+		default:
+			return
+		}
+	}
+}
+
 func (e *Engine) handle(c Command) {
+	if _, ok := c.(Send); !ok {
+		e.flushData() // data queued before a Join or Leave goes out first
+	}
 	switch c := c.(type) {
 	case Join:
 		e.join(c.Config)

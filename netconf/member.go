@@ -36,7 +36,9 @@ type member struct {
 	leaveStep   int
 
 	wbuf    []byte
-	sbuf    []byte // sealed form of the datagram being sent
+	sbuf    []byte   // sealed form of the datagram being sent
+	outq    [][]byte // new DATA waiting for flushData
+	outbuf  []byte   // holds the sealed forms of outq
 	scratch [MaxDatagram]byte
 
 	ownPort  uint16              // our sender socket's port, to spot our own plain text

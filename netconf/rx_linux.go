@@ -122,3 +122,29 @@ func echoFilter(port uint16, srcs []uint32) []bpf.Instruction {
 	}
 	return append(prog, bpf.RetConstant{Val: accept}, bpf.RetConstant{Val: 0})
 }
+
+// writeBatch sends datagrams with as few sendmmsg calls as the kernel
+// allows.
+func (m *membership) writeBatch(b [][]byte) error {
+	if cap(m.wmsgs) < len(b) {
+		m.wmsgs = make([]ipv4.Message, len(b))
+	}
+	msgs := m.wmsgs[:len(b)]
+	for i := range msgs {
+		if msgs[i].Buffers == nil {
+			msgs[i].Buffers = make([][]byte, 1)
+		}
+		msgs[i].Buffers[0], msgs[i].Addr = b[i], m.dest
+	}
+	for len(msgs) > 0 {
+		n, err := m.sender.WriteBatch(msgs, 0)
+		if err != nil {
+			return &OpError{Op: fmt.Sprintf("send to %s", m.group), Err: err}
+		}
+		msgs = msgs[n:]
+	}
+	for i := range b {
+		m.wmsgs[i].Buffers[0] = nil // let go of the datagrams
+	}
+	return nil
+}

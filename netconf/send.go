@@ -50,12 +50,7 @@ func (e *Engine) send(text string) {
 		}
 		m.seq++
 		m.buf.add(m.seq, now, wire)
-		if err := m.transmit(wire); err != nil {
-			// Kept in the buffer: receivers that notice the gap ask for it.
-			e.stats.sendErrors.Add(1)
-			e.queue.push(Error{Op: "send", Err: err})
-			return
-		}
+		e.queueData(wire)
 		e.stats.datagramsOut.Add(1)
 		e.stats.bytesOut.Add(uint64(len(wire)))
 		if signer != nil && len(pieces) == 1 {
@@ -76,6 +71,51 @@ func (e *Engine) send(text string) {
 	m.scheduleBeat(now, e.timing)
 	m.buf.evict(now, e.timing.BufferAge, e.timing.BufferBytes)
 	e.queue.push(Sent{Seq: first, Time: now, Nick: m.cfg.Nick, Text: text})
+}
+
+// queueData keeps a new DATA datagram (sealed when the group has a key)
+// for flushData, which writes what the loop's commands produced at once.
+func (e *Engine) queueData(wire []byte) {
+	m := e.m
+	if m.key != nil {
+		if len(m.outbuf)+MaxDatagram > cap(m.outbuf) {
+			e.flushData() // outq points into outbuf: never let it grow
+		}
+		if m.outbuf == nil {
+			m.outbuf = make([]byte, 0, 64*MaxDatagram)
+		}
+		m.pn++
+		start := len(m.outbuf)
+		m.outbuf = m.key.Seal(m.outbuf, m.pn, wire)
+		wire = m.outbuf[start:len(m.outbuf):len(m.outbuf)]
+	}
+	m.outq = append(m.outq, wire)
+}
+
+// flushData writes the queued DATA, in one system call where the
+// transport can (sendmmsg on Linux). A datagram that does not go out stays
+// in the retransmit buffer: receivers that notice the gap ask for it.
+func (e *Engine) flushData() {
+	m := e.m
+	if m == nil || len(m.outq) == 0 {
+		return
+	}
+	var err error
+	if bw, ok := m.tr.(batchWriter); ok {
+		err = bw.writeBatch(m.outq)
+	} else {
+		for _, w := range m.outq {
+			if err = m.tr.Write(w); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		e.stats.sendErrors.Add(1)
+		e.queue.push(Error{Op: "transmit", Err: err})
+	}
+	clear(m.outq)
+	m.outq, m.outbuf = m.outq[:0], m.outbuf[:0]
 }
 
 // sendPlain sends text as one bare datagram, for classic tools.

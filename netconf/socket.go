@@ -28,7 +28,8 @@ type membership struct {
 	sconn    net.PacketConn
 	sender   *ipv4.PacketConn
 	dest     *net.UDPAddr
-	dstCheck bool // per-datagram destination check available
+	wmsgs    []ipv4.Message // reused by writeBatch (Linux)
+	dstCheck bool           // per-datagram destination check available
 
 	otherGroup *atomic.Uint64 // counts datagrams for other groups
 	rejected   *atomic.Uint64 // counts datagrams too large to read whole

@@ -115,3 +115,8 @@ func (m *membership) Close() error {
 func unmapped(ap netip.AddrPort) netip.AddrPort {
 	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 }
+
+// batchWriter is a Transport that writes several datagrams per call.
+type batchWriter interface {
+	writeBatch(b [][]byte) error
+}
