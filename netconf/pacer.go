@@ -19,6 +19,7 @@ type pacer struct {
 	tokens float64 // datagrams that may go now (at most paceBurst)
 	filled time.Time
 	cutAt  time.Time
+	cutSeq uint64 // our last seq at the last cut: runs below it are old news
 	grewAt time.Time
 
 	// The recent send rate, measured over paceWindow: where the first
@@ -45,14 +46,15 @@ const (
 // a full receive buffer drops every datagram that arrives until it drains,
 // so the NACK asks for a run of at least paceRun in a row, while random
 // loss of even 20% makes such a run about once in 100 000 datagrams.
-// Random loss is repaired without slowing everyone down.
-func overrunSign(ranges []Range) bool {
+// Random loss is repaired without slowing everyone down. It returns the
+// first seq of the last such run.
+func overrunSign(ranges []Range) (first uint64, ok bool) {
 	for _, r := range ranges {
 		if r.Len() >= paceRun {
-			return true
+			first, ok = r.First, true
 		}
 	}
-	return false
+	return first, ok
 }
 
 // sent records n datagrams of new data sent at now.
@@ -70,11 +72,15 @@ func (p *pacer) sent(now time.Time, n int) {
 	}
 }
 
-// overrun lowers the rate: a receiver asked for data sent recently.
-func (p *pacer) overrun(now time.Time) {
-	if now.Sub(p.cutAt) < paceCutEvery {
+// overrun lowers the rate: a receiver missed a run of our data from seq
+// first on; seq is our last seq now. One overload is one cut: NACKs for
+// data sent before the last cut (the receiver still digging itself out)
+// do not cut again, as TCP halves once per window of loss.
+func (p *pacer) overrun(now time.Time, first, seq uint64) {
+	if now.Sub(p.cutAt) < paceCutEvery || first <= p.cutSeq {
 		return
 	}
+	p.cutSeq = seq
 	if p.rate == 0 {
 		p.rate = max(p.measured, float64(p.winSent)/max(now.Sub(p.winStart).Seconds(), 0.001), paceMin)
 		p.tokens, p.filled = 0, now

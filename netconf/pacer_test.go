@@ -20,14 +20,18 @@ func TestPacer(t *testing.T) {
 		}
 	}
 	// A receiver misses recent data: half the measured rate.
-	p.overrun(now)
+	p.overrun(now, 9000, 10000)
 	if p.rate < 9000 || p.rate > 11000 {
 		t.Fatalf("rate after the first cut = %.0f; want about 10 000", p.rate)
 	}
 	first := p.rate
-	p.overrun(now.Add(10 * time.Millisecond)) // the same loss, told by another receiver
+	p.overrun(now.Add(10*time.Millisecond), 9500, 10000) // the same loss, told by another receiver
 	if p.rate != first {
 		t.Fatalf("cut twice within %v: %.0f", paceCutEvery, p.rate)
+	}
+	p.overrun(now.Add(time.Second), 9990, 10000) // data sent before the cut: the same overload
+	if p.rate != first {
+		t.Fatalf("cut again for data sent before the last cut: %.0f", p.rate)
 	}
 	// Sending at the paced rate: a datagram every 1/rate on average.
 	sent, start := 0, now
@@ -43,9 +47,9 @@ func TestPacer(t *testing.T) {
 		t.Fatalf("sent %d in the second after the cut at %.0f/s", sent, first)
 	}
 	// Cuts go no lower than paceMin.
-	for range 20 {
+	for i := range 20 {
 		now = now.Add(paceCutEvery)
-		p.overrun(now)
+		p.overrun(now, uint64(20000+100*i), uint64(20000+100*i+50))
 	}
 	if p.rate != paceMin {
 		t.Fatalf("rate after many cuts = %.0f; want %v", p.rate, paceMin)
@@ -71,7 +75,7 @@ func TestOverrunSign(t *testing.T) {
 		{[]Range{{First: 5, Last: 5}, {First: 20, Last: 27}}, true}, // a run of 8: a full buffer
 		{[]Range{{First: 100, Last: 900}}, true},
 	} {
-		if got := overrunSign(c.ranges); got != c.want {
+		if _, got := overrunSign(c.ranges); got != c.want {
 			t.Errorf("overrunSign(%v) = %v; want %v", c.ranges, got, c.want)
 		}
 	}

@@ -320,9 +320,9 @@ func (e *Engine) onNack(now time.Time, p *Packet, src netip.AddrPort) {
 	m := e.m
 	if n.Target == m.self {
 		if !m.cfg.Plain {
-			if overrunSign(n.Ranges) {
-				if d := m.buf.get(n.Ranges[0].First); d != nil && now.Sub(d.at) < paceRecent {
-					m.pace.overrun(now) // a receiver misses a run of what we just sent
+			if first, ok := overrunSign(n.Ranges); ok {
+				if d := m.buf.get(first); d != nil && now.Sub(d.at) < paceRecent {
+					m.pace.overrun(now, first, m.seq) // a receiver misses a run of what we just sent
 				}
 			}
 			e.repair(now, n)
