@@ -147,7 +147,7 @@ func (e *Engine) loop() {
 			rx = nil // back-pressure: the kernel buffers, repair covers its drops
 		}
 		cmds := e.cmds
-		if m := e.m; m != nil && m.pace.wait(e.now()) > 0 {
+		if ok, _ := e.mayTake(e.now()); !ok {
 			cmds = nil // paced: the caller waits (armTimer wakes us)
 		}
 		select {
@@ -172,7 +172,7 @@ func (e *Engine) loop() {
 // worth, unless pacing says to wait.
 func (e *Engine) handleQueued() {
 	for range commandQueue {
-		if m := e.m; m != nil && m.pace.wait(e.now()) > 0 {
+		if ok, _ := e.mayTake(e.now()); !ok {
 			return
 		}
 		select {

@@ -42,6 +42,40 @@ const (
 	paceRun    = 8
 )
 
+// overloadKeep is how long a sender keeps its data while it is paced
+// (receivers were overrun lately): rather than evict data younger than
+// this when the retransmit buffer is full, it stops taking messages until
+// the oldest is that old. A receiver that fell behind can then still have
+// everything repaired, and memory stays bounded (BufferBytes plus one
+// message).
+const overloadKeep = 3 * time.Second
+
+// keepFor is how long the retransmit buffer must keep data now.
+func (m *member) keepFor() time.Duration {
+	if m.pace.rate == 0 {
+		return 0 // not paced: evict by bytes as usual
+	}
+	return overloadKeep
+}
+
+// mayTake reports whether the loop may take a command now, and if not,
+// how long until it may.
+func (e *Engine) mayTake(now time.Time) (bool, time.Duration) {
+	m := e.m
+	if m == nil {
+		return true, 0
+	}
+	if w := m.pace.wait(now); w > 0 {
+		return false, w
+	}
+	if keep := m.keepFor(); keep > 0 && m.buf.bytes > e.timing.BufferBytes {
+		if until := m.buf.oldest().Add(keep).Sub(now); until > 0 {
+			return false, until
+		}
+	}
+	return true, 0
+}
+
 // overrunSign tells a receiver that could not keep up from random loss:
 // a full receive buffer drops every datagram that arrives until it drains,
 // so the NACK asks for a run of at least paceRun in a row, while random

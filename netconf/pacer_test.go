@@ -80,3 +80,43 @@ func TestOverrunSign(t *testing.T) {
 		}
 	}
 }
+
+// TestFullBufferWaitsWhilePaced: a paced sender (receivers were overrun)
+// keeps its young data and stops taking messages when the retransmit
+// buffer is full, instead of evicting what a lagging receiver will ask for.
+func TestFullBufferWaitsWhilePaced(t *testing.T) {
+	now := time.Now()
+	e := &Engine{timing: DefaultTiming(), now: func() time.Time { return now }}
+	e.timing.BufferBytes = 1000
+	m := newMember(DefaultConfig(), nopTransport{}, nil, now)
+	e.m = m
+	seq := uint64(0)
+	add := func(n int) {
+		for range n {
+			seq++
+			m.buf.add(seq, now, make([]byte, 100))
+			m.buf.evict(now, time.Minute, e.timing.BufferBytes, m.keepFor())
+		}
+	}
+	add(20)
+	if m.buf.bytes > 1000 {
+		t.Fatalf("not paced: %d bytes kept; want at most 1000", m.buf.bytes)
+	}
+	if ok, _ := e.mayTake(now); !ok {
+		t.Fatal("not paced, yet commands wait")
+	}
+	m.pace = pacer{rate: 1000, tokens: paceBurst, filled: now, cutAt: now, grewAt: now}
+	add(20)
+	if m.buf.bytes != 1000+20*100 {
+		t.Fatalf("paced: %d bytes kept; want the 2 000 of young data on top", m.buf.bytes)
+	}
+	ok, wait := e.mayTake(now)
+	if ok || wait <= 0 || wait > overloadKeep {
+		t.Fatalf("paced with a full buffer: may take %v, wait %v; want to wait up to %v", ok, wait, overloadKeep)
+	}
+	now = now.Add(overloadKeep + time.Millisecond)
+	m.buf.evict(now, time.Minute, e.timing.BufferBytes, m.keepFor())
+	if m.buf.bytes > 1000 {
+		t.Fatalf("after %v: %d bytes kept", overloadKeep, m.buf.bytes)
+	}
+}

@@ -69,7 +69,7 @@ func (e *Engine) send(text string) {
 	m.pace.sent(now, len(pieces))
 	m.lastData, m.lastActivity = now, now
 	m.scheduleBeat(now, e.timing)
-	m.buf.evict(now, e.timing.BufferAge, e.timing.BufferBytes)
+	m.buf.evict(now, e.timing.BufferAge, e.timing.BufferBytes, m.keepFor())
 	e.queue.push(Sent{Seq: first, Time: now, Nick: m.cfg.Nick, Text: text})
 }
 
@@ -162,7 +162,7 @@ func (e *Engine) writeControl(kind Kind) {
 		return // classic tools would show our control traffic as garbage
 	}
 	now := e.now()
-	m.buf.evict(now, e.timing.BufferAge, e.timing.BufferBytes)
+	m.buf.evict(now, e.timing.BufferAge, e.timing.BufferBytes, m.keepFor())
 	trail := m.buf.trail
 	if m.buf.len() == 0 {
 		trail = m.seq + 1

@@ -32,6 +32,14 @@ func (b *sendBuffer) add(seq uint64, at time.Time, wire []byte) {
 	b.bytes += len(wire)
 }
 
+// oldest is when the oldest datagram held was sent (zero when empty).
+func (b *sendBuffer) oldest() time.Time {
+	if b.len() == 0 {
+		return time.Time{}
+	}
+	return b.entries[b.head].at
+}
+
 // get returns the datagram with seq, if still held.
 func (b *sendBuffer) get(seq uint64) *sentDatagram {
 	if seq < b.trail || seq >= b.trail+uint64(b.len()) {
@@ -40,11 +48,13 @@ func (b *sendBuffer) get(seq uint64) *sentDatagram {
 	return &b.entries[b.head+int(seq-b.trail)]
 }
 
-// evict drops what is older than maxAge or beyond maxBytes.
-func (b *sendBuffer) evict(now time.Time, maxAge time.Duration, maxBytes int) {
+// evict drops what is older than maxAge or beyond maxBytes, but never
+// data younger than keep (the buffer then holds more than maxBytes until
+// it ages; the engine stops taking messages meanwhile, see mayTake).
+func (b *sendBuffer) evict(now time.Time, maxAge time.Duration, maxBytes int, keep time.Duration) {
 	for b.len() > 0 {
 		e := &b.entries[b.head]
-		if b.bytes <= maxBytes && now.Sub(e.at) <= maxAge {
+		if now.Sub(e.at) <= maxAge && (b.bytes <= maxBytes || now.Sub(e.at) < keep) {
 			break
 		}
 		b.bytes -= len(e.wire)

@@ -138,7 +138,7 @@ func (e *Engine) armTimer() {
 		soonest(m.lingerStart.Add(t.LingerQuiet))
 		soonest(m.lingerStart.Add(t.LingerMax))
 	}
-	if w := m.pace.wait(e.now()); w > 0 {
+	if ok, w := e.mayTake(e.now()); !ok {
 		soonest(e.now().Add(w))
 	}
 	soonest(m.rosterAt.Add(time.Second))
