@@ -2,11 +2,12 @@ package e2e
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/groupcast/groupcast/internal/bench"
 )
 
 // TestLabChatStream: a chat on one lab host pipes 50 000 lines from its
@@ -24,7 +25,7 @@ func TestLabChatStream(t *testing.T) {
 	rx := Start(t, "listener", lab.Command(lab.Hosts[1], bin, "listen", "-group", group, "-name", "Listener", "-json"))
 	rx.WaitFor("joined", 1, 10*time.Second)
 	idle := rx.RSS()
-	drops0 := udpRcvbufErrors(t, lab, lab.Hosts[1])
+	drops0 := udpRcvbufErrors(lab, lab.Hosts[1])
 
 	var input strings.Builder
 	for i := range lines {
@@ -117,7 +118,7 @@ func TestLabChatStream(t *testing.T) {
 	t.Logf("listener RSS (messages:MB): %s", strings.Join(trace, " "))
 	t.Logf("%d lines in %v (%.0f msg/s); listener RSS idle %.1f MB, at %d messages %.1f MB, at %d %.1f MB, peak %.1f MB; kernel receive-buffer drops on its host: %d",
 		lines, took.Round(time.Millisecond), float64(lines)/took.Seconds(), mb(idle), lines/2, mb(early), last.got, mb(last.rss), mb(peak),
-		udpRcvbufErrors(t, lab, lab.Hosts[1])-drops0)
+		udpRcvbufErrors(lab, lab.Hosts[1])-drops0)
 	if early == 0 {
 		t.Fatalf("no memory sample after %d messages: %v", lines/2, samples)
 	}
@@ -133,24 +134,7 @@ func mb(b int64) float64 { return float64(b) / (1 << 20) }
 
 // udpRcvbufErrors reads the count of UDP datagrams host's kernel dropped
 // for a full receive buffer.
-func udpRcvbufErrors(t *testing.T, lab *Lab, host string) int64 {
+func udpRcvbufErrors(lab *Lab, host string) int64 {
 	_, out, _ := lab.Run(host, "cat", "/proc/net/snmp")
-	var names []string
-	for _, line := range strings.Split(out, "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 || f[0] != "Udp:" {
-			continue
-		}
-		if names == nil {
-			names = f
-			continue
-		}
-		for i, n := range names {
-			if n == "RcvbufErrors" && i < len(f) {
-				v, _ := strconv.ParseInt(f[i], 10, 64)
-				return v
-			}
-		}
-	}
-	return 0
+	return int64(bench.UDPRcvbufErrors(out))
 }

@@ -24,27 +24,8 @@ P=gcload$$
 mkdir -p "$OUT"
 BIN=$(realpath "$BIN")
 [ -x "$BIN" ] || { make build; BIN=$(realpath ./groupcast); }
-for tool in Xvfb xdotool import python3; do
-	command -v $tool >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb xdotool imagemagick python3 >/dev/null; break; }
-done
-
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	for h in hub h1 h2 h3; do ip netns del $P-$h 2>/dev/null || true; done
-}
-trap cleanup EXIT
-
-ip netns add $P-hub; ip -n $P-hub link set lo up
-ip -n $P-hub link add br0 type bridge mcast_snooping 0; ip -n $P-hub link set br0 up
-for i in 1 2 3; do
-	ip netns add $P-h$i; ip -n $P-h$i link set lo up
-	ip link add ${P}v$i netns $P-hub type veth peer name eth0 netns $P-h$i
-	ip -n $P-hub link set ${P}v$i master br0 up
-	ip -n $P-h$i addr add 198.18.0.$i/24 dev eth0; ip -n $P-h$i link set eth0 up
-	ip -n $P-h$i route add default dev eth0
-done
+TOOLS="Xvfb xdotool import python3" PACKAGES="xvfb xdotool imagemagick python3"
+. scripts/lab-hosts.sh
 
 d=$((90 + RANDOM % 400))
 Xvfb :$d -screen 0 900x620x24 >/dev/null 2>&1 & pids+=($!)

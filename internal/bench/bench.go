@@ -78,8 +78,14 @@ func rcvbufErrors() uint64 {
 	if err != nil {
 		return 0
 	}
+	return UDPRcvbufErrors(string(b))
+}
+
+// UDPRcvbufErrors reads the UDP RcvbufErrors counter from the text of
+// /proc/net/snmp (0 when it is missing).
+func UDPRcvbufErrors(snmp string) uint64 {
 	var names []string
-	for line := range strings.Lines(string(b)) {
+	for line := range strings.Lines(snmp) {
 		f := strings.Fields(line)
 		if len(f) < 2 || f[0] != "Udp:" {
 			continue
@@ -204,8 +210,8 @@ func count(e *netconf.Engine, keepLatency bool) *counter {
 			switch ev := ev.(type) {
 			case netconf.Message:
 				c.delivered.Add(1)
-				if keepLatency && len(ev.Text) >= stampLen && ev.Text[0] == 't' {
-					if sent, err := strconv.ParseInt(ev.Text[1:stampLen], 10, 64); err == nil {
+				if keepLatency {
+					if sent, ok := stamped([]byte(ev.Text)); ok {
 						c.mu.Lock()
 						c.lat = append(c.lat, time.Duration(time.Now().UnixNano()-sent))
 						c.mu.Unlock()
@@ -290,8 +296,7 @@ func Engine(ctx context.Context, o Options, receivers int, pass string, bare flo
 	defer tick.Stop()
 	for range o.Samples {
 		<-tick.C
-		stamp := fmt.Sprintf("t%019d", time.Now().UnixNano())
-		tx.Do(netconf.Send{Text: stamp + body[:max(o.Size-stampLen, 0)]})
+		tx.Do(netconf.Send{Text: string(stamp(o.Size, []byte(body)))})
 	}
 	waitDelivered(counters, uint64(sent+o.Samples), 10*time.Second)
 	var lat []time.Duration
@@ -300,14 +305,20 @@ func Engine(ctx context.Context, o Options, receivers int, pass string, bare flo
 		lat = append(lat, c.lat...)
 		c.mu.Unlock()
 	}
-	if len(lat) > 0 {
-		slices.Sort(lat)
-		q := func(p float64) float64 {
-			return float64(lat[min(int(p*float64(len(lat))), len(lat)-1)].Nanoseconds()) / 1e3
-		}
-		r.P50us, r.P99us, r.P999us = q(0.50), q(0.99), q(0.999)
-	}
+	r.setLatency(lat)
 	return r, nil
+}
+
+// setLatency records the percentiles of lat (which it sorts).
+func (r *Result) setLatency(lat []time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	q := func(p float64) float64 {
+		return float64(lat[min(int(p*float64(len(lat))), len(lat)-1)].Nanoseconds()) / 1e3
+	}
+	r.P50us, r.P99us, r.P999us = q(0.50), q(0.99), q(0.999)
 }
 
 func waitDelivered(cs []*counter, want uint64, limit time.Duration) {
@@ -336,23 +347,33 @@ const bareRuns = 3
 
 // Run measures everything, bare first, and returns the rows.
 func Run(ctx context.Context, o Options, progress func(Result)) ([]Result, error) {
-	var bare Result
+	return runRows(o, progress, func() (Result, error) { return Bare(o) },
+		func(receivers int, pass string, bare float64) (Result, error) {
+			return Engine(ctx, o, receivers, pass, bare)
+		})
+}
+
+// runRows measures the bare limit (best of bareRuns) and then the engine
+// rows: 1 → 1 and 1 → N, without and with a passphrase.
+func runRows(o Options, progress func(Result), bare func() (Result, error),
+	engine func(receivers int, pass string, bare float64) (Result, error)) ([]Result, error) {
+	var best Result
 	for range bareRuns {
-		r, err := Bare(o)
+		r, err := bare()
 		if err != nil {
 			return nil, fmt.Errorf("bare socket: %w", err)
 		}
-		if r.PerSecond > bare.PerSecond {
-			bare = r
+		if r.PerSecond > best.PerSecond {
+			best = r
 		}
 	}
-	progress(bare)
-	rows := []Result{bare}
+	progress(best)
+	rows := []Result{best}
 	for _, run := range []struct {
 		receivers int
 		pass      string
 	}{{1, ""}, {o.Receivers, ""}, {1, benchPassphrase}, {o.Receivers, benchPassphrase}} {
-		r, err := Engine(ctx, o, run.receivers, run.pass, bare.PerSecond)
+		r, err := engine(run.receivers, run.pass, best.PerSecond)
 		if err != nil {
 			return rows, fmt.Errorf("%s: %w", r.Name, err)
 		}

@@ -10,7 +10,6 @@ import (
 	"net/netip"
 	"os/exec"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -233,34 +232,50 @@ func bareSend(o RoleOptions, lines <-chan string, say func(roleReport)) error {
 	if !wait(lines, "go") {
 		return nil
 	}
-	msg := make([]byte, o.Size)
-	for i := range msg {
-		msg[i] = 'x'
+	msg := []byte(strings.Repeat("x", o.Size))
+	if !sendScript(context.Background(), o, lines, say, func(sample bool) bool {
+		b := msg
+		if sample {
+			b = stamp(o.Size, msg)
+		}
+		_, err := c.WriteToUDPAddrPort(b, o.Group)
+		return err == nil
+	}) {
+		return nil
 	}
+	say(roleReport{Final: true, CPUns: int64(cpuTime() - cpu0)})
+	return nil
+}
+
+// sendScript is a sender's part once "go" came: flat out for the duration
+// (then {"sent":N}), the stamped samples at the fixed rate on "latency"
+// (then {"done":true}), then waiting for the input to end. send sends one
+// message, a latency sample or not, and reports whether it went. It
+// reports false when the input ended early.
+func sendScript(ctx context.Context, o RoleOptions, lines <-chan string, say func(roleReport), send func(sample bool) bool) bool {
 	start := time.Now()
 	sent := uint64(0)
-	for time.Since(start) < o.Duration {
+	for time.Since(start) < o.Duration && ctx.Err() == nil {
 		for range 64 {
-			if _, err := c.WriteToUDPAddrPort(msg, o.Group); err == nil {
+			if send(false) {
 				sent++
 			}
 		}
 	}
 	say(roleReport{Sent: sent, StartNs: start.UnixNano()})
 	if !wait(lines, "latency") {
-		return nil
+		return false
 	}
 	tick := time.NewTicker(time.Second / time.Duration(o.Rate))
 	for range o.Samples {
 		<-tick.C
-		_, _ = c.WriteToUDPAddrPort(stamp(o.Size, msg), o.Group)
+		send(true)
 	}
 	tick.Stop()
 	say(roleReport{Done: true})
 	for range lines {
 	}
-	say(roleReport{Final: true, CPUns: int64(cpuTime() - cpu0)})
-	return nil
+	return true
 }
 
 func labMember(o RoleOptions, nick string) (*netconf.Engine, error) {
@@ -343,24 +358,13 @@ func engineSend(ctx context.Context, o RoleOptions, lines <-chan string, say fun
 	}
 	body := []byte(strings.Repeat("x", o.Size))
 	text := string(body)
-	start := time.Now()
-	sent := uint64(0)
-	for time.Since(start) < o.Duration && ctx.Err() == nil {
-		e.Do(netconf.Send{Text: text})
-		sent++
-	}
-	say(roleReport{Sent: sent, StartNs: start.UnixNano()})
-	if !wait(lines, "latency") {
+	if !sendScript(ctx, o, lines, say, func(sample bool) bool {
+		if sample {
+			return e.Do(netconf.Send{Text: string(stamp(o.Size, body))})
+		}
+		return e.Do(netconf.Send{Text: text})
+	}) {
 		return nil
-	}
-	tick := time.NewTicker(time.Second / time.Duration(o.Rate))
-	for range o.Samples {
-		<-tick.C
-		e.Do(netconf.Send{Text: string(stamp(o.Size, body))})
-	}
-	tick.Stop()
-	say(roleReport{Done: true})
-	for range lines {
 	}
 	repairs := e.Stats().RepairsOut
 	e.Do(netconf.Leave{Linger: true})
@@ -533,48 +537,26 @@ func LabRun(ctx context.Context, h Hosts, o Options, kind string, receivers int,
 		r.OfBare = r.PerSecond / bare
 	}
 	cpu := txFinal.CPUns
-	var lat []int64
+	var lat []time.Duration
 	for _, f := range finals {
 		r.Delivered += f.Count
 		r.Lost += f.Lost
 		cpu += f.CPUns
-		lat = append(lat, f.LatUs...)
+		for _, us := range f.LatUs {
+			lat = append(lat, time.Duration(us)*time.Microsecond)
+		}
 		r.HeapMB = max(r.HeapMB, f.HeapMB)
 	}
 	r.CPUus = perMessage(time.Duration(cpu), r.Delivered)
 	r.Repairs = txFinal.Repairs
-	if len(lat) > 0 {
-		slices.Sort(lat)
-		q := func(p float64) float64 { return float64(lat[min(int(p*float64(len(lat))), len(lat)-1)]) }
-		r.P50us, r.P99us, r.P999us = q(0.50), q(0.99), q(0.999)
-	}
+	r.setLatency(lat)
 	return r, nil
 }
 
 // LabRunAll measures every row across hosts, bare first (best of three).
 func LabRunAll(ctx context.Context, h Hosts, o Options, progress func(Result)) ([]Result, error) {
-	var bare Result
-	for range bareRuns {
-		r, err := LabRun(ctx, h, o, "bare", 1, "", 0)
-		if err != nil {
-			return nil, fmt.Errorf("bare socket: %w", err)
-		}
-		if r.PerSecond > bare.PerSecond {
-			bare = r
-		}
-	}
-	progress(bare)
-	rows := []Result{bare}
-	for _, run := range []struct {
-		receivers int
-		pass      string
-	}{{1, ""}, {o.Receivers, ""}, {1, benchPassphrase}, {o.Receivers, benchPassphrase}} {
-		r, err := LabRun(ctx, h, o, "engine", run.receivers, run.pass, bare.PerSecond)
-		if err != nil {
-			return rows, fmt.Errorf("%s: %w", r.Name, err)
-		}
-		progress(r)
-		rows = append(rows, r)
-	}
-	return rows, nil
+	return runRows(o, progress, func() (Result, error) { return LabRun(ctx, h, o, "bare", 1, "", 0) },
+		func(receivers int, pass string, bare float64) (Result, error) {
+			return LabRun(ctx, h, o, "engine", receivers, pass, bare)
+		})
 }
