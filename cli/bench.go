@@ -47,9 +47,7 @@ func runBench(ctx context.Context, args []string, stdio IO) int {
 		}
 		ro.Group, ro.Size, ro.Duration, ro.Rate, ro.Samples = g, o.Size, o.Duration, o.Rate, o.Samples
 		ro.Passphrase = os.Getenv("GROUPCAST_KEY")
-		if ro.Kind == "engine" {
-			ro.Joined = oneThread // as listen, send and chat run
-		}
+		ro.Joined = oneThread // as listen, send and chat run, bare roles alike
 		if err := bench.RunRole(ctx, ro, stdio.Stdin, stdio.Stdout); err != nil {
 			return ExitFailure
 		}

@@ -46,8 +46,9 @@ type RoleOptions struct {
 	Duration   time.Duration
 	Rate       int
 	Samples    int
-	// Joined, when set, runs once an engine role has joined: the runtime
-	// settings of the headless commands it stands for.
+	// Joined, when set, runs once a role has joined: the runtime settings
+	// of the headless commands the engine roles stand for, given to the
+	// bare roles too so that both run under the same scheduler.
 	Joined func() `json:"-"`
 }
 
@@ -138,6 +139,9 @@ func bareSockets(o RoleOptions) (*net.UDPConn, *ipv4.PacketConn, error) {
 	if err != nil {
 		c.Close()
 		return nil, nil, err
+	}
+	if o.Joined != nil {
+		o.Joined()
 	}
 	return uc, p, nil
 }
