@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -28,6 +29,7 @@ func runBench(ctx context.Context, args []string, stdio IO) int {
 	fs.IntVar(&o.Rate, "rate", 1000, "messages/s for the latency runs")
 	fs.IntVar(&o.Samples, "samples", 3000, "latency samples per run")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
+	fs.StringVar(&o.Trace, "trace", "", "with -lab: write each role process's execution trace (runtime/trace) into this directory")
 	lab := fs.Bool("lab", false, "measure between network namespaces on a bridge, each sender and receiver a process of its own (root, Linux, iproute2)")
 	var ro bench.RoleOptions
 	fs.StringVar(&ro.Role, "role", "", "internal: run one role of -lab (send or receive)")
@@ -45,7 +47,7 @@ func runBench(ctx context.Context, args []string, stdio IO) int {
 		if err != nil {
 			return usageError(stdio, fmt.Errorf("-group: %v", err))
 		}
-		ro.Group, ro.Size, ro.Duration, ro.Rate, ro.Samples = g, o.Size, o.Duration, o.Rate, o.Samples
+		ro.Group, ro.Size, ro.Duration, ro.Rate, ro.Samples, ro.Trace = g, o.Size, o.Duration, o.Rate, o.Samples, o.Trace
 		ro.Passphrase = os.Getenv("GROUPCAST_KEY")
 		ro.Joined = oneThread // as listen, send and chat run, bare roles alike
 		if err := bench.RunRole(ctx, ro, stdio.Stdin, stdio.Stdout); err != nil {
@@ -53,7 +55,20 @@ func runBench(ctx context.Context, args []string, stdio IO) int {
 		}
 		return ExitOK
 	}
+	if o.Trace != "" && !*lab {
+		return usageError(stdio, fmt.Errorf("-trace goes with -lab"))
+	}
 	if *lab {
+		if o.Trace != "" {
+			dir, err := filepath.Abs(o.Trace)
+			if err == nil {
+				err = os.MkdirAll(dir, 0o755)
+			}
+			if err != nil {
+				return usageError(stdio, fmt.Errorf("-trace: %v", err))
+			}
+			o.Trace = dir
+		}
 		return runLabBench(ctx, o, *asJSON, stdio)
 	}
 	if os.Geteuid() == 0 && os.Getenv("GROUPCAST_BENCH_NETNS") == "" && runtime.GOOS == "linux" {

@@ -91,9 +91,10 @@ Usage:
   groupcast rooms [-json] [-wait 6s]                    list the rooms announced on this network
   groupcast doctor [-group ADDR:PORT] [-iface IF] [-listen 3s] [-json]
                                                         diagnose multicast on this computer
-  groupcast bench [-lab] [-duration 3s] [-size 200] [-receivers 3] [-json]
+  groupcast bench [-lab [-trace DIR]] [-duration 3s] [-size 200] [-receivers 3] [-json]
                                                         measure the engine against the bare socket
-                                                        (-lab: between network namespaces, one process per host)
+                                                        (-lab: between network namespaces, one process per host;
+                                                        -trace: each process's execution trace into DIR)
   groupcast version
 
 Options of listen, send and chat:

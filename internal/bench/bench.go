@@ -33,6 +33,9 @@ type Options struct {
 	Receivers int           // for the 1 → N runs
 	Rate      int           // messages/s for the latency runs
 	Samples   int           // latency samples
+	// Trace, with -lab, is a directory where each role process writes
+	// its execution trace (runtime/trace; go tool trace reads it).
+	Trace string `json:",omitempty"`
 }
 
 // Result is one row of the table.

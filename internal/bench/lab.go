@@ -8,8 +8,11 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
+	"runtime/trace"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,6 +53,8 @@ type RoleOptions struct {
 	// of the headless commands the engine roles stand for, given to the
 	// bare roles too so that both run under the same scheduler.
 	Joined func() `json:"-"`
+	// Trace is a directory for the role's execution trace, or "".
+	Trace string
 }
 
 // roleReport is a role's last line.
@@ -86,6 +91,13 @@ func RunRole(ctx context.Context, o RoleOptions, in io.Reader, out io.Writer) er
 			lines <- sc.Text()
 		}
 	}()
+	if o.Trace != "" {
+		stop, err := startTrace(o)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	var err error
 	switch {
 	case o.Role == "receive" && o.Kind == "bare":
@@ -103,6 +115,24 @@ func RunRole(ctx context.Context, o RoleOptions, in io.Reader, out io.Writer) er
 		say(roleReport{Error: err.Error()})
 	}
 	return err
+}
+
+// startTrace writes the role's execution trace into o.Trace, in a file
+// named after the role, the kind of run and the process.
+func startTrace(o RoleOptions) (stop func(), err error) {
+	kind := o.Kind
+	if o.Passphrase != "" {
+		kind += "-passphrase"
+	}
+	f, err := os.Create(filepath.Join(o.Trace, fmt.Sprintf("%s-%s-%d.trace", o.Role, kind, os.Getpid())))
+	if err != nil {
+		return nil, err
+	}
+	if err := trace.Start(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { trace.Stop(); f.Close() }, nil
 }
 
 // wait blocks until line arrives on lines, or they end.
@@ -400,6 +430,9 @@ type role struct {
 func startRole(ctx context.Context, h Hosts, host int, o RoleOptions) (*role, error) {
 	args := []string{"bench", "-role", o.Role, "-kind", o.Kind, "-group", o.Group.String(), "-iface", h.Iface(),
 		"-size", strconv.Itoa(o.Size), "-duration", o.Duration.String(), "-rate", strconv.Itoa(o.Rate), "-samples", strconv.Itoa(o.Samples)}
+	if o.Trace != "" {
+		args = append(args, "-trace", o.Trace)
+	}
 	cmd := h.Command(ctx, host, args...)
 	if o.Passphrase != "" {
 		cmd.Env = append(cmd.Environ(), "GROUPCAST_KEY="+o.Passphrase)
@@ -466,7 +499,7 @@ func LabRun(ctx context.Context, h Hosts, o Options, kind string, receivers int,
 	if pass != "" {
 		r.Name += ", passphrase"
 	}
-	ro := RoleOptions{Kind: kind, Group: g, Passphrase: pass, Size: o.Size, Duration: o.Duration, Rate: o.Rate, Samples: o.Samples}
+	ro := RoleOptions{Kind: kind, Group: g, Passphrase: pass, Size: o.Size, Duration: o.Duration, Rate: o.Rate, Samples: o.Samples, Trace: o.Trace}
 	var rx []*role
 	defer func() {
 		for _, p := range rx {
