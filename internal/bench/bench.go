@@ -57,6 +57,34 @@ type Result struct {
 	// the throughput run; Repairs is how many the sender sent again.
 	Drops   uint64 `json:"kernel_drops"`
 	Repairs uint64 `json:"repairs"`
+	// StealMs is the CPU time the hypervisor gave to others while the
+	// latency samples ran: this machine's vCPUs were not running at all
+	// (steal in /proc/stat, summed over CPUs; Linux, 0 elsewhere). A
+	// stolen slice stalls whatever thread had that vCPU, the bare
+	// socket's as much as ours.
+	StealMs float64 `json:"steal_ms"`
+}
+
+// stealMs reads the machine's stolen CPU time so far, in milliseconds.
+func stealMs() float64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	return StealMs(string(b))
+}
+
+// StealMs reads the steal time of all CPUs from the text of /proc/stat,
+// in milliseconds (USER_HZ is 100 on Linux); 0 when it is missing.
+func StealMs(stat string) float64 {
+	for line := range strings.Lines(stat) {
+		f := strings.Fields(line)
+		if len(f) > 8 && f[0] == "cpu" {
+			v, _ := strconv.ParseUint(f[8], 10, 64)
+			return float64(v) * 10
+		}
+	}
+	return 0
 }
 
 // stampLen is the "t" + 19 decimal digits of a latency sample's send time.
@@ -295,12 +323,14 @@ func Engine(ctx context.Context, o Options, receivers int, pass string, bare flo
 		c.lat = c.lat[:0]
 		c.mu.Unlock()
 	}
+	steal0 := stealMs()
 	tick := time.NewTicker(time.Second / time.Duration(o.Rate))
 	defer tick.Stop()
 	for range o.Samples {
 		<-tick.C
 		tx.Do(netconf.Send{Text: string(stamp(o.Size, []byte(body)))})
 	}
+	r.StealMs = stealMs() - steal0
 	waitDelivered(counters, uint64(sent+o.Samples), 10*time.Second)
 	var lat []time.Duration
 	for _, c := range counters {
@@ -389,7 +419,7 @@ func runRows(o Options, progress func(Result), bare func() (Result, error),
 // Table renders rows for a terminal.
 func Table(rows []Result) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-32s %12s %8s %9s %9s %9s %10s %8s %9s %9s\n", "run", "msg/s", "of bare", "p50 µs", "p99 µs", "p99.9 µs", "CPU µs/msg", "heap MB", "drops", "repairs")
+	fmt.Fprintf(&b, "%-32s %12s %8s %9s %9s %9s %10s %8s %9s %9s %9s\n", "run", "msg/s", "of bare", "p50 µs", "p99 µs", "p99.9 µs", "CPU µs/msg", "heap MB", "drops", "repairs", "steal ms")
 	for _, r := range rows {
 		lat := func(v float64) string {
 			if v == 0 {
@@ -397,8 +427,8 @@ func Table(rows []Result) string {
 			}
 			return fmt.Sprintf("%.0f", v)
 		}
-		fmt.Fprintf(&b, "%-32s %12.0f %7.0f%% %9s %9s %9s %10.2f %8.1f %9d %9d\n", r.Name, r.PerSecond, 100*r.OfBare,
-			lat(r.P50us), lat(r.P99us), lat(r.P999us), r.CPUus, r.HeapMB, r.Drops, r.Repairs)
+		fmt.Fprintf(&b, "%-32s %12.0f %7.0f%% %9s %9s %9s %10.2f %8.1f %9d %9d %9s\n", r.Name, r.PerSecond, 100*r.OfBare,
+			lat(r.P50us), lat(r.P99us), lat(r.P999us), r.CPUus, r.HeapMB, r.Drops, r.Repairs, lat(r.StealMs))
 	}
 	return b.String()
 }

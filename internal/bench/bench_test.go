@@ -39,3 +39,13 @@ func TestRunMeasures(t *testing.T) {
 	}
 	t.Log("\n" + Table(rows))
 }
+
+func TestStealMs(t *testing.T) {
+	stat := "cpu  1306743 0 413003 2389889 8772 0 86268 108600 0 0\ncpu0 644937 0 202694 1210005 3191 0 41694 54150 0 0\n"
+	if got := StealMs(stat); got != 1086000 {
+		t.Errorf("StealMs = %v, want 1086000", got)
+	}
+	if got := StealMs("cpu  1 2 3\n"); got != 0 {
+		t.Errorf("short line: %v", got)
+	}
+}

@@ -544,10 +544,12 @@ func LabRun(ctx context.Context, h Hosts, o Options, kind string, receivers int,
 		}
 	}
 	time.Sleep(time.Second) // settle before the latency samples
+	steal0 := stealMs()
 	fmt.Fprintln(tx.stdin, "latency")
 	if _, err := tx.next(time.Duration(o.Samples)*time.Second/time.Duration(o.Rate)+30*time.Second, func(rep roleReport) bool { return rep.Done }); err != nil {
 		return r, err
 	}
+	r.StealMs = stealMs() - steal0
 	time.Sleep(500 * time.Millisecond)
 	var finals []roleReport
 	for _, p := range rx {
