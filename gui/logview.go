@@ -207,7 +207,8 @@ func (r *logRow) set(e *logEntry) {
 	case kindSystem:
 		r.from.Text = "•"
 		r.from.Color = themeColour(theme.ColorNamePlaceHolder)
-		r.body.TextStyle = fyne.TextStyle{Italic: true}
+		// Muted, not italic: each text style costs the window its own
+		// copy of three parsed fonts (~10 MB; docs/PERFORMANCE.md).
 		r.body.Importance = widget.LowImportance
 	case kindWarning:
 		r.from.Text = "⚠"
