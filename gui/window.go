@@ -21,6 +21,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/groupcast/groupcast/assets"
+	_ "github.com/groupcast/groupcast/gui/internal/fynecache" // before Fyne reads FYNE_CACHE
 	_ "github.com/groupcast/groupcast/gui/internal/localefix" // before Fyne reads the locale
 	"github.com/groupcast/groupcast/internal/version"
 	"github.com/groupcast/groupcast/netconf"
@@ -43,6 +44,7 @@ func Run(ctx context.Context, cfg netconf.Config, autoJoin, tray bool) int {
 		// core spent collecting while messages pour in.
 		debug.SetGCPercent(30)
 	}
+	tuneMalloc()
 	a := app.NewWithID(AppID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG()))
 	w := a.NewWindow("Groupcast")
