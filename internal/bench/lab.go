@@ -94,6 +94,7 @@ func RunRole(ctx context.Context, o RoleOptions, in io.Reader, out io.Writer) er
 	if o.Trace != "" {
 		stop, err := startTrace(o)
 		if err != nil {
+			say(roleReport{Error: err.Error()})
 			return err
 		}
 		defer stop()
