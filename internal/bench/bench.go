@@ -66,12 +66,12 @@ type Result struct {
 }
 
 // stealMs reads the machine's stolen CPU time so far, in milliseconds.
-func stealMs() float64 {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0
-	}
-	return StealMs(string(b))
+func stealMs() float64 { return StealMs(procText("/proc/stat")) }
+
+// procText is the text of a /proc file, or "" where there is none.
+func procText(name string) string {
+	b, _ := os.ReadFile(name)
+	return string(b)
 }
 
 // StealMs reads the steal time of all CPUs from the text of /proc/stat,
@@ -104,13 +104,7 @@ func cpuTime() time.Duration {
 
 // rcvbufErrors reads the kernel's count of UDP datagrams dropped for a
 // full receive buffer (0 where /proc/net/snmp does not exist).
-func rcvbufErrors() uint64 {
-	b, err := os.ReadFile("/proc/net/snmp")
-	if err != nil {
-		return 0
-	}
-	return UDPRcvbufErrors(string(b))
-}
+func rcvbufErrors() uint64 { return UDPRcvbufErrors(procText("/proc/net/snmp")) }
 
 // UDPRcvbufErrors reads the UDP RcvbufErrors counter from the text of
 // /proc/net/snmp (0 when it is missing).

@@ -210,17 +210,55 @@ func counting(n func() uint64, say func(roleReport), stop <-chan struct{}) {
 	}
 }
 
+// tally is what a receiving role counted: throughput messages, messages
+// declared lost, when the last throughput message came, and the one-way
+// latency of each stamped sample.
+type tally struct {
+	mu          sync.Mutex
+	count, lost uint64
+	lastNs      int64
+	lat         []int64
+}
+
+// received counts one payload that arrived at now (Unix nanoseconds).
+func (t *tally) received(payload []byte, now int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if sent, ok := stamped(payload); ok {
+		t.lat = append(t.lat, (now-sent)/1000)
+		return
+	}
+	t.count++
+	t.lastNs = now
+}
+
+func (t *tally) addLost(n uint64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.lost += n
+}
+
+// progress is how many throughput messages are accounted for.
+func (t *tally) progress() uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.count + t.lost
+}
+
+// final completes r as the role's last report.
+func (t *tally) final(r roleReport) roleReport {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r.Final, r.Count, r.Lost, r.LastNs, r.LatUs = true, t.count, t.lost, t.lastNs, t.lat
+	return r
+}
+
 func bareReceive(o RoleOptions, lines <-chan string, say func(roleReport)) error {
 	c, _, err := bareSockets(o)
 	if err != nil {
 		return err
 	}
-	var (
-		mu     sync.Mutex
-		count  uint64
-		lastNs int64
-		lat    []int64
-	)
+	var t tally
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -230,19 +268,11 @@ func bareReceive(o RoleOptions, lines <-chan string, say func(roleReport)) error
 			if err != nil {
 				return
 			}
-			now := time.Now().UnixNano()
-			mu.Lock()
-			if sent, ok := stamped(buf[:n]); ok {
-				lat = append(lat, (now-sent)/1000)
-			} else {
-				count++
-				lastNs = now
-			}
-			mu.Unlock()
+			t.received(buf[:n], time.Now().UnixNano())
 		}
 	}()
 	stop := make(chan struct{})
-	go counting(func() uint64 { mu.Lock(); defer mu.Unlock(); return count }, say, stop)
+	go counting(t.progress, say, stop)
 	cpu0 := cpuTime() // after joining: key derivation is not per message
 	say(roleReport{Ready: true})
 	for range lines {
@@ -250,9 +280,7 @@ func bareReceive(o RoleOptions, lines <-chan string, say func(roleReport)) error
 	close(stop)
 	c.Close()
 	<-done
-	mu.Lock()
-	defer mu.Unlock()
-	say(roleReport{Final: true, Count: count, LastNs: lastNs, LatUs: lat, CPUns: int64(cpuTime() - cpu0)})
+	say(t.final(roleReport{CPUns: int64(cpuTime() - cpu0)}))
 	return nil
 }
 
@@ -327,35 +355,21 @@ func engineReceive(o RoleOptions, lines <-chan string, say func(roleReport)) err
 		return err
 	}
 	defer e.Close()
-	var (
-		mu     sync.Mutex
-		count  uint64
-		lost   uint64
-		lastNs int64
-		lat    []int64
-	)
+	var t tally
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		for ev := range e.Events() {
-			now := time.Now().UnixNano()
-			mu.Lock()
 			switch ev := ev.(type) {
 			case netconf.Message:
-				if sent, ok := stamped([]byte(ev.Text)); ok {
-					lat = append(lat, (now-sent)/1000)
-				} else {
-					count++
-					lastNs = now
-				}
+				t.received([]byte(ev.Text), time.Now().UnixNano())
 			case netconf.Lost:
-				lost += ev.Count()
+				t.addLost(ev.Count())
 			}
-			mu.Unlock()
 		}
 	}()
 	stop := make(chan struct{})
-	go counting(func() uint64 { mu.Lock(); defer mu.Unlock(); return count + lost }, say, stop)
+	go counting(t.progress, say, stop)
 	cpu0 := cpuTime() // after joining: key derivation is not per message
 	say(roleReport{Ready: true})
 	for range lines {
@@ -365,9 +379,7 @@ func engineReceive(o RoleOptions, lines <-chan string, say func(roleReport)) err
 	heap := heapMB()
 	e.Close()
 	<-done
-	mu.Lock()
-	defer mu.Unlock()
-	say(roleReport{Final: true, Count: count, Lost: lost, LastNs: lastNs, LatUs: lat, CPUns: int64(cpuTime() - cpu0), HeapMB: heap})
+	say(t.final(roleReport{CPUns: int64(cpuTime() - cpu0), HeapMB: heap}))
 	return nil
 }
 
