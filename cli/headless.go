@@ -45,6 +45,9 @@ func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
 	if err != nil {
 		return usageError(stdio, err)
 	}
+	// Bare text asks for no repairs: sending it needs no receiver, so it
+	// works even where a classic program holds the port alone.
+	cfg.SendOnly = cmd == "send" && cfg.Plain
 	groupGiven := false
 	fs.Visit(func(f *flag.Flag) { groupGiven = groupGiven || f.Name == "group" })
 	announce, err := o.setupRoom(ctx, cmd, groupGiven, &cfg)

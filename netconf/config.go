@@ -20,6 +20,10 @@ type Config struct {
 	// is EncodingUTF8 (default) or EncodingGBK.
 	Plain    bool
 	Encoding string
+	// SendOnly opens no receiver (plain groups only): a script that only
+	// sends bare text needs no port of its own, so it works even where a
+	// classic program holds the port without sharing it.
+	SendOnly bool
 	// Room is the room joined by name: its presenter key verifies
 	// announcements, and in a read-only room only those are shown.
 	Room *Room
@@ -55,6 +59,9 @@ func (c Config) checkValues() error {
 	}
 	if c.Plain && (c.Presenter != nil || c.Room != nil) {
 		return inputErr("plain", "plain text cannot be used in a room: announcements are signed and receipts need Groupcast's format")
+	}
+	if c.SendOnly && !c.Plain {
+		return inputErr("plain", "only plain text can be sent without listening: Groupcast's own messages need the replies of the group")
 	}
 	if c.Plain && c.Passphrase != "" {
 		return inputErr("plain", "plain text cannot be private: classic tools cannot read sealed datagrams; choose one or the other")

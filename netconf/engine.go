@@ -242,7 +242,7 @@ func (e *Engine) join(cfg Config) {
 		return
 	}
 	m := newMember(cfg, tr, key, e.now())
-	if ms, ok := tr.(*membership); ok {
+	if ms, ok := tr.(*membership); ok && !cfg.SendOnly {
 		m.ownPort, m.ownAddrs = ms.senderPort(), localAddrs()
 		ms.filterOwnEcho()
 	}
@@ -250,8 +250,10 @@ func (e *Engine) join(cfg Config) {
 		_, _ = rand.Read(m.self[:]) // crypto/rand.Read does not fail on supported platforms
 	}
 	e.m = m
-	m.readers.Add(1)
-	go m.readLoop(e.rx)
+	if !cfg.SendOnly {
+		m.readers.Add(1)
+		go m.readLoop(e.rx)
+	}
 	e.queue.push(Joined{
 		Group: cfg.Group, Interface: choice, TTL: cfg.TTL, Loopback: cfg.Loopback,
 		Nick: cfg.Nick, Sender: m.self, Warnings: warnings, DstCheck: isDstChecked(tr), Keyed: key != nil,

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+	"golang.org/x/net/ipv4"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -298,5 +299,49 @@ func TestCloseWhileReceiving(t *testing.T) {
 	case <-done:
 	case <-time.After(waitLimit):
 		t.Fatal("Close blocked with undelivered events")
+	}
+}
+
+// TestJoinWhenPortHeld: a classic receiver that binds the port without
+// sharing it (no SO_REUSEADDR, as textbooks write it) makes the join fail
+// with a sentence, never a panic; a plain send-only membership needs no
+// receiver and still works.
+func TestJoinWhenPortHeld(t *testing.T) {
+	port := freePort(t)
+	holder, err := net.ListenPacket("udp4", fmt.Sprintf("0.0.0.0:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	lo, err := net.InterfaceByName(loopbackName(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ipv4.NewPacketConn(holder).JoinGroup(lo, &net.UDPAddr{IP: net.IPv4(239, 255, 3, 3)}); err != nil {
+		t.Fatal(err)
+	}
+	e := New()
+	defer e.Close()
+	e.Do(Join{Config: loConfig(t, "239.255.3.3", port, "Alice")})
+	ev := next(t, e)
+	er, ok := ev.(Error)
+	if !ok || er.Op != "join" || !errors.Is(er.Err, errAddrInUse) {
+		t.Fatalf("got %#v; want a join error for a port in use", ev)
+	}
+	if s := Explain(er.Err); !strings.Contains(s, "already in use by a program that does not share it") {
+		t.Fatalf("sentence %q", s)
+	}
+
+	cfg := loConfig(t, "239.255.3.3", port, "Alice")
+	cfg.Plain, cfg.SendOnly = true, true
+	e.Do(Join{Config: cfg})
+	nextOf[Joined](t, e)
+	e.Do(Send{Text: "hello classic"})
+	nextOf[Sent](t, e)
+	_ = holder.SetReadDeadline(time.Now().Add(waitLimit))
+	buf := make([]byte, 2048)
+	n, _, err := holder.ReadFrom(buf)
+	if err != nil || string(buf[:n]) != "hello classic" {
+		t.Fatalf("the classic receiver read %q, %v", buf[:n], err)
 	}
 }

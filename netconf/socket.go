@@ -43,26 +43,25 @@ func wrapSyscall(opt string, err error) error {
 	return fmt.Errorf("set %s: %w", opt, err)
 }
 
-// openMembership opens both sockets and joins the group. On failure
-// nothing is left open.
-func openMembership(cfg Config, choice Choice, otherGroup, rejected *atomic.Uint64) (m *membership, err error) {
+// openMembership opens both sockets and joins the group (only the sender
+// when cfg.SendOnly). On failure nothing is left open.
+func openMembership(cfg Config, choice Choice, otherGroup, rejected *atomic.Uint64) (*membership, error) {
 	nif, err := net.InterfaceByIndex(choice.Index)
 	if err != nil {
 		return nil, &OpError{Op: "find interface " + choice.Name, Err: err}
 	}
-	m = &membership{
+	m := &membership{
 		group: cfg.Group, iface: choice, netIface: nif, ttl: cfg.TTL, loopback: cfg.Loopback,
 		dest: net.UDPAddrFromAddrPort(cfg.Group), otherGroup: otherGroup, rejected: rejected,
 	}
-	defer func() {
-		if err != nil {
-			m.closeSockets()
-		}
-	}()
-	if err := m.openReceiver(); err != nil {
-		return nil, err
+	if !cfg.SendOnly {
+		err = m.openReceiver()
 	}
-	if err := m.openSender(); err != nil {
+	if err == nil {
+		err = m.openSender()
+	}
+	if err != nil {
+		m.closeSockets()
 		return nil, err
 	}
 	return m, nil
