@@ -130,7 +130,7 @@ func (l Lost) Sentence() string {
 	return fmt.Sprintf("1 message from %s could not be recovered", l.Peer.Nick)
 }
 
-// UnreadableReason says why datagrams were refused before being read.
+// UnreadableReason says why datagrams were refused.
 type UnreadableReason string
 
 // Reasons for Unreadable.
@@ -140,13 +140,22 @@ const (
 	UnreadableNeedsPassphrase UnreadableReason = "passphrase_needed"
 	UnreadableForged          UnreadableReason = "forged"
 	UnreadableReplayed        UnreadableReason = "replayed"
+	// A member's sender id on datagrams from another computer.
+	UnreadableImpostor UnreadableReason = "impostor"
+	// Sequence numbers no sender could have reached.
+	UnreadableImplausible UnreadableReason = "implausible"
 )
 
 // Unreadable reports, once per reason and membership, that Count
-// datagrams were refused so far; Stats keeps counting after.
+// datagrams were refused so far; Stats keeps counting after. Peer and
+// Host say whom it concerns, when that is known: the member named and the
+// computer the datagrams came from.
 type Unreadable struct {
 	Reason UnreadableReason
 	Count  uint64
+	Peer   string
+	Host   netip.Addr
+	Skew   time.Duration // how far ahead (or, negative, behind) the sender's clock is
 }
 
 // Sentence says what it means to a person.
@@ -162,8 +171,20 @@ func (u Unreadable) Sentence() string {
 		return fmt.Sprintf("%d datagrams failed authentication (damaged or forged) and were dropped", u.Count)
 	case UnreadableReplayed:
 		return fmt.Sprintf("%d datagrams were replays or too old and were refused", u.Count)
+	case UnreadableImpostor:
+		return fmt.Sprintf("%s posing as %s: %d datagrams carried that member's identity from another computer and were refused", u.from(), u.Peer, u.Count)
+	case UnreadableImplausible:
+		return fmt.Sprintf("%s claimed to have sent far more messages than anyone can: %d forged datagrams were refused", u.from(), u.Count)
 	}
 	return fmt.Sprintf("%d datagrams could not be read", u.Count)
+}
+
+// from names the computer datagrams came from.
+func (u Unreadable) from() string {
+	if u.Host.IsValid() {
+		return "A computer at " + u.Host.String()
+	}
+	return "Someone"
 }
 
 // Peer is a member as the roster shows it. Two members with one nickname

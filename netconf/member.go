@@ -18,7 +18,8 @@ type member struct {
 	pace      pacer
 	heldBytes int // text held for out-of-order delivery, all peers
 	peers     map[SenderID]*peer
-	departed  map[SenderID]time.Time
+	departed  map[SenderID]time.Time // left (LEAVE) lately: ignored for a while
+	resume    *resumePoints          // where delivery stopped for senders no longer tracked
 
 	hellos        int // HELLOs sent
 	beatAt        time.Time
@@ -71,6 +72,7 @@ func newMember(cfg Config, tr Transport, key *GroupKey, now time.Time) *member {
 	m := &member{
 		cfg: cfg, tr: tr, started: now, beatAt: now, key: key, replay: newReplayGuard(),
 		buf: newSendBuffer(), peers: map[SenderID]*peer{}, departed: map[SenderID]time.Time{},
+		resume:     newResumePoints(maxTrackedSenders),
 		unreadable: map[UnreadableReason]*unreadableCount{},
 		acks:       map[SenderID]uint64{}, reported: map[uint64][2]int{}, announcedSeqs: map[SenderID]map[uint64]bool{},
 		wbuf: make([]byte, 0, MaxDatagram), sbuf: make([]byte, 0, MaxDatagram), stop: make(chan struct{}),
@@ -108,6 +110,9 @@ type unreadableCount struct {
 	count    uint64
 	first    time.Time
 	reported bool
+	peer     string
+	host     netip.Addr
+	skew     time.Duration
 }
 
 func (m *member) close() {

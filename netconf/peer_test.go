@@ -69,6 +69,29 @@ func TestPeerGiveUpDeliversWhatIsHeld(t *testing.T) {
 	}
 }
 
+// TestPeerGiveUpIsSizedByWhatIsHeld: giving up up to a seq taken from the
+// wire costs what is held, not the distance to that seq (a forged LEAVE
+// claiming seq 2^62 once froze the engine in this loop).
+func TestPeerGiveUpIsSizedByWhatIsHeld(t *testing.T) {
+	p := testPeer()
+	hold(p, 3, "three", Frag{})
+	hold(p, 1<<40, "far", Frag{})
+	done := make(chan string, 1)
+	go func() { done <- describe(p.giveUpBefore(time.Now(), 1<<62, nil)) }()
+	select {
+	case got := <-done:
+		want := fmt.Sprintf("lost 1-2,three,lost 4-%d,far,lost %d-%d", uint64(1<<40)-1, uint64(1<<40)+1, uint64(1<<62)-1)
+		if got != want {
+			t.Fatalf("got %s; want %s", got, want)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("giveUpBefore(2^62) walks one seq at a time")
+	}
+	if p.expected != 1<<62 || len(p.held) != 0 {
+		t.Fatalf("expected %d, %d held", p.expected, len(p.held))
+	}
+}
+
 func TestPeerReassembly(t *testing.T) {
 	p := testPeer()
 	hold(p, 1, "hel", Frag{0, 3})

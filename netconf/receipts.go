@@ -22,7 +22,9 @@ func (e *Engine) onReceipt(now time.Time, p *Packet, src netip.AddrPort) {
 		e.stats.rejected.Add(1)
 		return
 	}
-	e.peerFor(now, p, src)
+	if e.peerFor(now, p, src) == nil {
+		return
+	}
 	m := e.m
 	if SenderID(p.Body) != m.self || m.cfg.Presenter == nil {
 		return

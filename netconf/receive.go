@@ -131,46 +131,67 @@ func (e *Engine) unseal(now time.Time, b []byte) (inner []byte, pn uint64, ok bo
 	return inner, pn, true
 }
 
-// noteUnreadable counts a refused datagram; each reason is reported once
-// per membership, a second after it first happened, with the count.
+// noteUnreadable counts a datagram refused before it could be read.
 func (e *Engine) noteUnreadable(now time.Time, r UnreadableReason) {
+	e.refuse(now, r, "", netip.Addr{})
+}
+
+// refuse counts a refused datagram; each reason is reported once per
+// membership, a second after it first happened, with the count so far
+// and the member (peer) and host it concerns, as first seen.
+func (e *Engine) refuse(now time.Time, r UnreadableReason, peer string, host netip.Addr) {
 	u := e.m.unreadable[r]
 	if u == nil {
-		u = &unreadableCount{first: now}
+		u = &unreadableCount{first: now, peer: peer, host: host}
 		e.m.unreadable[r] = u
 	}
 	u.count++
 }
 
 // peerFor returns the state of sender id, creating it (and announcing the
-// member) on first contact. It returns nil when too many are tracked.
+// member) on first contact. It returns nil, having counted why, when the
+// datagram is refused: the id belongs to a member heard from another
+// socket (a sender id is bound to the source it was first heard from), or
+// no more senders can be tracked.
 func (e *Engine) peerFor(now time.Time, p *Packet, src netip.AddrPort) *peer {
 	m := e.m
 	pr := m.peers[p.Sender]
-	if pr == nil {
-		if len(m.peers) >= maxTrackedSenders {
-			e.stats.ignored.Add(1)
+	if pr != nil {
+		if pr.src.IsValid() && src.IsValid() && src != pr.src {
+			e.stats.impostors.Add(1)
+			e.refuse(now, UnreadableImpostor, pr.label(), src.Addr())
 			return nil
 		}
-		pr = newPeer(p.Sender, now, src)
+		pr.lastHeard = now
 		pr.nick = p.Nick
-		pr.budget = &m.heldBytes
-		m.peers[p.Sender] = pr
-		e.queue.push(PeerJoined{Peer: pr.view()})
-		e.publishRoster()
-		if m.cfg.Presenter != nil {
-			if len(m.pinned) > 0 && m.pinAt.IsZero() {
-				m.pinAt = now.Add(200 * time.Millisecond) // one resend serves everyone joining meanwhile
-			}
-			defer e.updateReceipts()
-		}
+		return pr
 	}
-	pr.lastHeard = now
+	if len(m.peers) >= maxTrackedSenders {
+		e.stats.ignored.Add(1)
+		return nil
+	}
+	pr = newPeer(p.Sender, now, src)
 	pr.nick = p.Nick
-	if src.IsValid() {
-		pr.host, pr.src = src.Addr(), src
+	pr.budget = &m.heldBytes
+	pr.expected = m.resume.take(p.Sender) // heard before: never deliver anything twice
+	m.peers[p.Sender] = pr
+	e.queue.push(PeerJoined{Peer: pr.view()})
+	e.publishRoster()
+	if m.cfg.Presenter != nil {
+		if len(m.pinned) > 0 && m.pinAt.IsZero() {
+			m.pinAt = now.Add(200 * time.Millisecond) // one resend serves everyone joining meanwhile
+		}
+		e.updateReceipts()
 	}
 	return pr
+}
+
+// label names a member for a sentence: "Alice (198.18.0.2)".
+func (pr *peer) label() string {
+	if pr.host.IsValid() {
+		return pr.nick + " (" + pr.host.String() + ")"
+	}
+	return pr.nick
 }
 
 func (pr *peer) view() Peer {
@@ -189,15 +210,19 @@ func (e *Engine) onData(now time.Time, p *Packet, src netip.AddrPort) {
 	if p.Kind == KindRepair {
 		e.stats.repairsIn.Add(1)
 	}
-	if pr.synced && p.Seq < pr.expected {
-		e.stats.duplicates.Add(1)
+	if p.Seq < pr.expected {
+		e.stats.duplicates.Add(1) // delivered already (before sync: before we last lost track of it)
 		return
 	}
 	if _, dup := pr.held[p.Seq]; dup {
 		e.stats.duplicates.Add(1)
 		return
 	}
-	pr.highest = max(pr.highest, p.Seq)
+	if !pr.claim(now, p.Seq, -1, e.timing.PeerTimeout) {
+		e.stats.implausible.Add(1)
+		e.refuse(now, UnreadableImplausible, pr.label(), src.Addr())
+		return
+	}
 	base := pr.expected
 	if !pr.synced {
 		base = pr.lowestHeld(p.Seq)
@@ -261,15 +286,25 @@ func (e *Engine) onControl(now time.Time, p *Packet, src netip.AddrPort) {
 		e.stats.rejected.Add(1)
 		return
 	}
+	uptime := senderUptime(p, c)
+	if e.m.peers[p.Sender] == nil && !plausibleStart(p.Seq, uptime) {
+		e.stats.implausible.Add(1) // before it becomes a member: no roster entry for a forgery
+		e.refuse(now, UnreadableImplausible, p.Nick, src.Addr())
+		return
+	}
 	pr := e.peerFor(now, p, src)
 	if pr == nil {
 		return
 	}
+	if !pr.claim(now, p.Seq, uptime, e.timing.PeerTimeout) {
+		e.stats.implausible.Add(1)
+		e.refuse(now, UnreadableImplausible, pr.label(), src.Addr())
+		return
+	}
 	e.stats.controlIn.Add(1)
-	pr.highest = max(pr.highest, p.Seq)
 	var out []delivery
 	if !pr.synced {
-		out = e.sync(now, pr, startFromControl(pr, p, c, now.Sub(e.m.started)))
+		out = e.sync(now, pr, startFromControl(pr, p, c.Trail, uptime, now.Sub(e.m.started)))
 	} else if c.Trail > pr.expected {
 		out = pr.giveUpBefore(now, c.Trail, out) // aged out of the sender's buffer
 	}
@@ -284,14 +319,20 @@ func (e *Engine) onControl(now time.Time, p *Packet, src netip.AddrPort) {
 	e.scheduleNack(now, pr)
 }
 
+// senderUptime is how long the sender of a control datagram has been
+// running, on its own clock, in seconds (never negative; computed in
+// floating point so no claimed value overflows).
+func senderUptime(p *Packet, c Control) float64 {
+	return max(float64(p.Time)-float64(c.Started), 0) / 1e6
+}
+
 // startFromControl picks where delivery of a sender starts. A sender that
 // began after we joined (judged by its own uptime against ours, so clocks
 // need not agree) is delivered from its first message; an older one from
 // what we hold, or from its next message.
-func startFromControl(pr *peer, p *Packet, c Control, ourUptime time.Duration) uint64 {
-	senderUptime := time.Duration(p.Time-c.Started) * time.Microsecond
-	if senderUptime <= ourUptime+time.Second {
-		return max(c.Trail, 1)
+func startFromControl(pr *peer, p *Packet, trail uint64, uptime float64, ourUptime time.Duration) uint64 {
+	if uptime <= (ourUptime + time.Second).Seconds() {
+		return max(trail, 1)
 	}
 	return pr.lowestHeld(p.Seq + 1)
 }
@@ -300,7 +341,7 @@ func startFromControl(pr *peer, p *Packet, c Control, ourUptime time.Duration) u
 func (e *Engine) sync(now time.Time, pr *peer, start uint64) []delivery {
 	pr.synced = true
 	pr.syncBy = time.Time{}
-	pr.expected = max(start, 1)
+	pr.expected = max(start, pr.expected, 1) // never before where we stopped last time
 	for s := range pr.held {
 		if s < pr.expected {
 			pr.take(s)
@@ -315,8 +356,10 @@ func (e *Engine) onNack(now time.Time, p *Packet, src netip.AddrPort) {
 		e.stats.rejected.Add(1)
 		return
 	}
+	if e.peerFor(now, p, src) == nil {
+		return
+	}
 	e.stats.nacksIn.Add(1)
-	e.peerFor(now, p, src)
 	m := e.m
 	if n.Target == m.self {
 		if !m.cfg.Plain {
@@ -391,7 +434,15 @@ func (e *Engine) removePeer(now time.Time, pr *peer, timeout bool) {
 	m := e.m
 	pr.release()
 	delete(m.peers, pr.id)
-	m.departed[pr.id] = now
+	delete(m.acks, pr.id)
+	if pr.synced {
+		m.resume.put(pr.id, pr.expected)
+	}
+	if !timeout {
+		// It said goodbye: its repeated LEAVEs and stragglers are not a
+		// new member. A member that timed out may come back at once.
+		m.departed[pr.id] = now
+	}
 	e.queue.push(PeerLeft{Peer: pr.view(), Timeout: timeout})
 	e.publishRoster()
 	e.updateReceipts()

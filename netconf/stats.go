@@ -34,6 +34,8 @@ type Stats struct {
 	Replayed        uint64 // authentic but seen before, or stamped too far from now
 	PlainIn         uint64 // bare datagrams from classic tools, shown as plain messages
 	ReadOnlyDropped uint64 // messages not from the presenter in a read-only room
+	Impostors       uint64 // datagrams with a member's sender id from another source
+	Implausible     uint64 // datagrams claiming seqs their sender could not have reached
 }
 
 // Refused counts every datagram refused as unauthenticated or replayed.
@@ -45,7 +47,8 @@ type counters struct {
 	datagramsIn, messagesIn, datagramsOut, controlIn, controlOut, bytesIn, bytesOut,
 	rejected, otherGroup, duplicates, ownEcho, ignored, sendErrors,
 	nacksOut, nacksIn, nacksSuppressed, repairsOut, repairsIn, recovered, lost, beyondWindow,
-	otherKey, forged, unsealed, needKey, replayed, plainIn, readOnlyDropped atomic.Uint64
+	otherKey, forged, unsealed, needKey, replayed, plainIn, readOnlyDropped,
+	impostors, implausible atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters; safe from any goroutine.
@@ -64,5 +67,6 @@ func (e *Engine) Stats() Stats {
 		OtherKey: c.otherKey.Load(), Forged: c.forged.Load(), Unsealed: c.unsealed.Load(),
 		NeedKey: c.needKey.Load(), Replayed: c.replayed.Load(), PlainIn: c.plainIn.Load(),
 		ReadOnlyDropped: c.readOnlyDropped.Load(),
+		Impostors:       c.impostors.Load(), Implausible: c.implausible.Load(),
 	}
 }

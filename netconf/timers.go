@@ -103,7 +103,7 @@ func (e *Engine) runTimers(now time.Time) {
 	for r, u := range m.unreadable {
 		if !u.reported && now.Sub(u.first) >= time.Second {
 			u.reported = true
-			e.queue.push(Unreadable{Reason: r, Count: u.count})
+			e.queue.push(Unreadable{Reason: r, Count: u.count, Peer: u.peer, Host: u.host, Skew: u.skew})
 		}
 	}
 	if now.Sub(m.rosterAt) >= time.Second {
