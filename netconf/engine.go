@@ -241,7 +241,8 @@ func (e *Engine) join(cfg Config) {
 		e.queue.push(Error{Op: "join", Err: err})
 		return
 	}
-	m := newMember(cfg, tr, key, e.now())
+	m := newMember(cfg, tr, key, e.now(), e.timing)
+	m.budget.relieve = e.relieveBudget
 	if ms, ok := tr.(*membership); ok && !cfg.SendOnly {
 		m.ownPort, m.ownAddrs = ms.senderPort(), localAddrs()
 		ms.filterOwnEcho()

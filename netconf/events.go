@@ -104,11 +104,14 @@ type Receipt struct {
 // PeerJoined says a member was heard for the first time.
 type PeerJoined struct{ Peer Peer }
 
-// PeerLeft says a member left: it announced it (Timeout false) or fell
-// silent for longer than the peer timeout.
+// PeerLeft says a member left: it announced it, or fell silent for longer
+// than the peer timeout (Timeout), or was dropped from a full member list
+// without ever having spoken, to make room for others (Evicted: a flood of
+// fake members is the usual cause).
 type PeerLeft struct {
 	Peer    Peer
 	Timeout bool
+	Evicted bool
 }
 
 // Lost says a range of a sender's datagrams can no longer be delivered:
@@ -144,6 +147,12 @@ const (
 	UnreadableImpostor UnreadableReason = "impostor"
 	// Sequence numbers no sender could have reached.
 	UnreadableImplausible UnreadableReason = "implausible"
+	// New senders from a computer that already has as many as one runs.
+	UnreadableCrowded UnreadableReason = "crowded"
+	// New senders while the member list is full of members who spoke.
+	UnreadableFull UnreadableReason = "full"
+	// Silent senders dropped from a full member list to make room.
+	UnreadableEvicted UnreadableReason = "evicted"
 )
 
 // Unreadable reports, once per reason and membership, that Count
@@ -173,6 +182,12 @@ func (u Unreadable) Sentence() string {
 		return fmt.Sprintf("%d datagrams were replays or too old and were refused", u.Count)
 	case UnreadableImpostor:
 		return fmt.Sprintf("%s posing as %s: %d datagrams carried that member's identity from another computer and were refused", u.from(), u.Peer, u.Count)
+	case UnreadableCrowded:
+		return fmt.Sprintf("%s is sending as more members than one computer runs (a flood of fake members?): %d datagrams from further new ones were refused", u.from(), u.Count)
+	case UnreadableFull:
+		return fmt.Sprintf("The member list is full of members who have spoken: %d datagrams from new senders were refused", u.Count)
+	case UnreadableEvicted:
+		return fmt.Sprintf("The member list was full (a flood of fake members?): %d senders that never said anything were dropped from it to make room", u.Count)
 	case UnreadableImplausible:
 		return fmt.Sprintf("%s claimed to have sent far more messages than anyone can: %d forged datagrams were refused", u.from(), u.Count)
 	}

@@ -2,7 +2,10 @@ package netconf
 
 import (
 	"fmt"
+	"net"
+	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,6 +27,14 @@ type forger struct {
 func newForger(t testing.TB, hub *memnet.Hub) *forger {
 	f := &forger{t: t, conn: hub.Join()}
 	t.Cleanup(func() { _ = f.conn.Close() })
+	go func() { // hears the bus too: take it, or its inbox holds 8 192 copies
+		buf := make([]byte, MaxDatagram)
+		for {
+			if _, _, err := f.conn.ReadFrom(buf); err != nil {
+				return
+			}
+		}
+	}()
 	return f
 }
 
@@ -185,5 +196,146 @@ func TestPartitionDeliversOnce(t *testing.T) {
 	}
 	if got := strings.Join(c.got["Alice"], ","); got != strings.Join(want, ",") || len(c.lost) != 0 || c.left["Alice"] != 1 {
 		t.Fatalf("delivered %s (want m01..m50, each once), lost %v, left %v", got, c.lost, c.left)
+	}
+}
+
+// floodIDs makes f send a HELLO for n fresh sender ids, pausing now and
+// then so the bus's inboxes (8 192 datagrams) do not overflow.
+func (f *forger) floodIDs(n int, tag byte) {
+	for i := range n {
+		f.control(KindHello, SenderID{0xfa, tag, byte(i >> 16), byte(i >> 8), byte(i)}, 0, 1, time.Now())
+		if i%512 == 511 {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
+// TestFakeMembersDoNotLockOut: thousands of fake sender ids, from one
+// computer and from several, never keep a real member out. One computer
+// gets a bounded number of entries; when the whole table is full, silent
+// entries make room and a member who has spoken is never dropped; and the
+// pressure is reported once.
+func TestFakeMembersDoNotLockOut(t *testing.T) {
+	hub := memnet.NewHub()
+	timing := DefaultTiming()
+	timing.MaxPeers, timing.MaxPeersPerHost = 40, 8
+	bob := joinBus(t, hub, "Bob", lossy.Faults{}, timing)
+	defer bob.e.Close()
+	carol := joinBus(t, hub, "Carol", lossy.Faults{}, timing)
+	defer carol.e.Close()
+	drain(carol.e)
+	carol.e.Do(Send{Text: "I spoke first"})
+	expectText(t, bob.e, time.Second, "I spoke first")
+
+	var joins, evictions atomic.Int64
+	reports := map[UnreadableReason]Unreadable{}
+	var mu sync.Mutex
+	stop := make(chan struct{})
+	watched := make(chan struct{})
+	msgs := make(chan Message, 16)
+	go func() {
+		defer close(watched)
+		for {
+			select {
+			case ev := <-bob.e.Events():
+				switch ev := ev.(type) {
+				case PeerJoined:
+					joins.Add(1)
+				case PeerLeft:
+					if ev.Evicted {
+						evictions.Add(1)
+					}
+					if ev.Peer.Nick == "Carol" {
+						t.Errorf("Carol, who spoke, was dropped: %+v", ev)
+					}
+				case Unreadable:
+					mu.Lock()
+					reports[ev.Reason] = ev
+					mu.Unlock()
+				case Message:
+					msgs <- ev
+				}
+			case <-stop:
+				return
+			}
+		}
+	}()
+	one := newForger(t, hub)
+	one.floodIDs(5000, 0)
+	for h := range 8 { // eight more computers fill the rest of the table
+		newForger(t, hub).floodIDs(8, byte(h+1))
+	}
+	alice := joinBus(t, hub, "Alice", lossy.Faults{}, timing)
+	defer alice.e.Close()
+	drain(alice.e)
+	alice.e.Do(Send{Text: "let me in"})
+	select {
+	case m := <-msgs:
+		if m.Text != "let me in" {
+			t.Fatalf("got %+v", m)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("a real member's message did not arrive within a second of the flood")
+	}
+	time.Sleep(1200 * time.Millisecond) // refusals are reported a second after the first
+	close(stop)
+	<-watched
+	if n := len(bob.e.Roster()); n > timing.MaxPeers+1 {
+		t.Fatalf("roster of %d", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	crowd, full := reports[UnreadableCrowded], reports[UnreadableEvicted]
+	if crowd.Count < 5000-8 || crowd.Host != one.conn.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap() {
+		t.Fatalf("one computer's flood reported as %+v", crowd)
+	}
+	if full.Count == 0 || evictions.Load() == 0 {
+		t.Fatalf("a full table made no room: %+v, %d evictions", full, evictions.Load())
+	}
+	if joins.Load() > int64(8+8*8+2+evictions.Load()) {
+		t.Fatalf("%d peer_joined events for a table of %d", joins.Load(), timing.MaxPeers)
+	}
+	t.Logf("%d joined, %d evicted; said: %q; %q", joins.Load(), evictions.Load(), crowd.Sentence(), full.Sentence())
+}
+
+// TestFragmentFloodStaysInBudget: many fake senders each send all but
+// the last piece of a 64 KiB message, from eight computers. What the
+// pieces hold counts against the same budget as held data, so memory
+// stays bounded, and a real member's 64 KiB message still arrives.
+func TestFragmentFloodStaysInBudget(t *testing.T) {
+	hub := memnet.NewHub()
+	timing := DefaultTiming()
+	timing.HeldBytes, timing.HostHeldBytes = 4<<20, 1<<20
+	bob := joinBus(t, hub, "Bob", lossy.Faults{}, timing)
+	defer bob.e.Close()
+	alice := joinBus(t, hub, "Alice", lossy.Faults{}, timing)
+	defer alice.e.Close()
+	drain(alice.e)
+	heap := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapInuse
+	}
+	before := heap()
+	piece := strings.Repeat("x", MaxFragmentText)
+	for h := range 8 {
+		f := newForger(t, hub)
+		for id := range 64 {
+			sid := SenderID{0xf0, byte(h), byte(id)}
+			f.control(KindHello, sid, 0, 1, time.Now())
+			for i := range MaxFragments - 1 {
+				f.send(Packet{Kind: KindData, Sender: sid, Seq: uint64(i + 1), Frag: Frag{Index: uint16(i), Count: MaxFragments}, Body: []byte(piece)})
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	big := strings.Repeat("世界 ", MaxMessage/len("世界 "))
+	alice.e.Do(Send{Text: big})
+	waitEvent(t, bob.e, 3*time.Second, func(ev Event) bool { m, ok := ev.(Message); return ok && m.Text == big })
+	grew := int64(heap()) - int64(before)
+	t.Logf("heap grew %.1f MB under %d fake senders' pieces (%.1f MB sent)", float64(grew)/(1<<20), 8*64, float64(8*64*(MaxFragments-1)*MaxFragmentText)/(1<<20))
+	if grew > 12<<20 {
+		t.Fatalf("the heap grew %.1f MB; the budget is %d MB", float64(grew)/(1<<20), timing.HeldBytes>>20)
 	}
 }

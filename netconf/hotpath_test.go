@@ -51,8 +51,7 @@ func BenchmarkOpen(b *testing.B) {
 func benchPeer() *peer {
 	pr := newPeer(SenderID{1}, time.Now(), netip.AddrPort{})
 	pr.synced, pr.expected = true, 1
-	budget := 0
-	pr.budget = &budget
+	pr.budget = &heldBudget{limit: MaxHeldBytes, hostLimit: MaxHeldBytes}
 	return pr
 }
 
@@ -147,7 +146,7 @@ func BenchmarkReceivePath(b *testing.B) {
 			e.queue.maxMessages = DefaultQueuedMessages
 			cfg := DefaultConfig()
 			cfg.Group, cfg.Nick = benchGroup, "rx"
-			e.m = newMember(cfg, nopTransport{}, key, time.Now())
+			e.m = newMember(cfg, nopTransport{}, key, time.Now(), DefaultTiming())
 			e.m.self = SenderID{9}
 			sender := &member{self: SenderID{1}, key: key, sbuf: make([]byte, 0, MaxDatagram)}
 			src := netip.MustParseAddrPort("198.18.0.1:40000")

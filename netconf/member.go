@@ -13,13 +13,14 @@ type member struct {
 	self    SenderID
 	started time.Time
 
-	seq       uint64 // last DATA seq sent
-	buf       *sendBuffer
-	pace      pacer
-	heldBytes int // text held for out-of-order delivery, all peers
-	peers     map[SenderID]*peer
-	departed  map[SenderID]time.Time // left (LEAVE) lately: ignored for a while
-	resume    *resumePoints          // where delivery stopped for senders no longer tracked
+	seq      uint64 // last DATA seq sent
+	buf      *sendBuffer
+	pace     pacer
+	budget   heldBudget // what peers hold for later delivery
+	peers    map[SenderID]*peer
+	hosts    map[netip.Addr]*hostShare // the peers' computers
+	departed map[SenderID]time.Time    // left (LEAVE) lately: ignored for a while
+	resume   *resumePoints             // where delivery stopped for senders no longer tracked
 
 	hellos        int // HELLOs sent
 	beatAt        time.Time
@@ -68,11 +69,12 @@ type member struct {
 	readers sync.WaitGroup
 }
 
-func newMember(cfg Config, tr Transport, key *GroupKey, now time.Time) *member {
+func newMember(cfg Config, tr Transport, key *GroupKey, now time.Time, t Timing) *member {
 	m := &member{
+		budget: heldBudget{limit: t.HeldBytes, hostLimit: t.HostHeldBytes}, hosts: map[netip.Addr]*hostShare{},
 		cfg: cfg, tr: tr, started: now, beatAt: now, key: key, replay: newReplayGuard(),
 		buf: newSendBuffer(), peers: map[SenderID]*peer{}, departed: map[SenderID]time.Time{},
-		resume:     newResumePoints(maxTrackedSenders),
+		resume:     newResumePoints(t.MaxPeers),
 		unreadable: map[UnreadableReason]*unreadableCount{},
 		acks:       map[SenderID]uint64{}, reported: map[uint64][2]int{}, announcedSeqs: map[SenderID]map[uint64]bool{},
 		wbuf: make([]byte, 0, MaxDatagram), sbuf: make([]byte, 0, MaxDatagram), stop: make(chan struct{}),
@@ -121,5 +123,5 @@ func (m *member) close() {
 	m.readers.Wait()
 }
 
-// maxTrackedSenders bounds the peers one membership tracks.
+// maxTrackedSenders bounds the replay windows of a keyed membership.
 const maxTrackedSenders = 4096

@@ -88,7 +88,7 @@ func TestFullBufferWaitsWhilePaced(t *testing.T) {
 	now := time.Now()
 	e := &Engine{timing: DefaultTiming(), now: func() time.Time { return now }}
 	e.timing.BufferBytes = 1000
-	m := newMember(DefaultConfig(), nopTransport{}, nil, now)
+	m := newMember(DefaultConfig(), nopTransport{}, nil, now, DefaultTiming())
 	e.m = m
 	seq := uint64(0)
 	add := func(n int) {

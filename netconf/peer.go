@@ -31,7 +31,11 @@ type peer struct {
 	nackAt  time.Time // when to ask for what is missing; zero: nothing scheduled
 	partial *reassembly
 
-	budget *int // bytes held for out-of-order delivery, over all peers of the membership
+	budget    *heldBudget // the membership's, shared by all its peers (nil: unbounded)
+	share     *hostShare  // this peer's computer's part of the membership
+	bytes     int         // of the budget, held by this peer
+	heldSince uint64      // budget tick when it began to hold memory
+	spoke     bool        // a message of it was delivered: never evicted to make room
 }
 
 // A datagram's seq is a claim that the sender has sent that many
@@ -75,21 +79,19 @@ func plausibleStart(seq uint64, uptime float64) bool {
 	return float64(seq) <= seqBurst+uptime*maxSendRate
 }
 
-// MaxHeldBytes bounds the text held for out-of-order delivery over all
-// senders of a membership; past it new datagrams are dropped (and later
-// repaired), so no flood of senders can grow memory without bound.
+// MaxHeldBytes is the default bound of what a membership holds for later
+// delivery (Timing.HeldBytes): data behind a gap and pieces of messages
+// being reassembled, over all senders; past it new datagrams are dropped
+// (and later repaired), so no flood of senders can grow memory without
+// bound.
 const MaxHeldBytes = 64 << 20
 
 // hold keeps d for delivery, within the budget.
 func (p *peer) hold(seq uint64, d heldData) bool {
-	n := len(d.body) + len(d.nick) + 64
-	if p.budget != nil && *p.budget+n > MaxHeldBytes {
+	if !p.charge(heldCost(d)) {
 		return false
 	}
 	p.held[seq] = d
-	if p.budget != nil {
-		*p.budget += n
-	}
 	return true
 }
 
@@ -100,15 +102,22 @@ func (p *peer) take(seq uint64) {
 		return
 	}
 	delete(p.held, seq)
-	if p.budget != nil {
-		*p.budget -= len(d.body) + len(d.nick) + 64
-	}
+	p.uncharge(heldCost(d))
 }
 
 // release gives back everything held (the peer is gone).
 func (p *peer) release() {
 	for s := range p.held {
 		p.take(s)
+	}
+	p.dropPartial()
+}
+
+// dropPartial forgets the message being reassembled.
+func (p *peer) dropPartial() {
+	if p.partial != nil {
+		p.uncharge(cap(p.partial.text))
+		p.partial = nil
 	}
 }
 
@@ -235,14 +244,14 @@ func (p *peer) giveUpBefore(now time.Time, to uint64, out []delivery) []delivery
 
 // lose reports a gap; a message with a piece in it cannot be shown.
 func (p *peer) lose(r Range, out []delivery) []delivery {
-	p.partial = nil
+	p.dropPartial()
 	p.expected = r.Last + 1
 	return append(out, delivery{lost: &r})
 }
 
 func (p *peer) accept(now time.Time, seq uint64, d heldData, out []delivery) []delivery {
 	if d.frag.Count == 0 {
-		p.partial = nil
+		p.dropPartial()
 		if !utf8.Valid(d.body) { // Decode refuses these; never show one anyway
 			return append(out, delivery{lost: &Range{First: seq, Last: seq}})
 		}
@@ -251,14 +260,28 @@ func (p *peer) accept(now time.Time, seq uint64, d heldData, out []delivery) []d
 		return append(out, delivery{msg: m})
 	}
 	if d.frag.Index == 0 {
+		p.dropPartial()
 		p.partial = &reassembly{firstSeq: seq, count: d.frag.Count, time: d.time, nick: d.nick, signed: true}
 	}
 	r := p.partial
 	if r == nil || r.count != d.frag.Count || r.next != d.frag.Index || len(r.text)+len(d.body) > MaxMessage {
 		// A piece of a message whose start was lost (and reported), or a
 		// sender that breaks the rules: nothing to show.
-		p.partial = nil
+		p.dropPartial()
 		return out
+	}
+	if need := len(r.text) + len(d.body); need > cap(r.text) {
+		// The buffer grows by doubling (at most to MaxMessage), and what
+		// it takes counts against the budget.
+		had := cap(r.text)
+		r.text = slices.Grow(r.text, min(max(need, 2*had, 4096), MaxMessage)-len(r.text))
+		if !p.charge(cap(r.text) - had) {
+			// Over budget (a flood of senders holds it): this message is
+			// lost, and its remaining pieces are dropped as they come.
+			r.text = r.text[:len(r.text):had]
+			p.dropPartial()
+			return append(out, delivery{lost: &Range{First: r.firstSeq, Last: seq}})
+		}
 	}
 	r.text = append(r.text, d.body...)
 	r.signed = r.signed && d.signed
@@ -266,7 +289,7 @@ func (p *peer) accept(now time.Time, seq uint64, d heldData, out []delivery) []d
 	if r.next < r.count {
 		return out
 	}
-	p.partial = nil
+	p.dropPartial()
 	if !utf8.Valid(r.text) {
 		rg := Range{First: r.firstSeq, Last: seq}
 		return append(out, delivery{lost: &rg})

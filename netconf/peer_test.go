@@ -140,21 +140,39 @@ func TestPeerReassemblyIsBounded(t *testing.T) {
 }
 
 func TestPeerHeldMemoryIsBudgeted(t *testing.T) {
-	budget := 0
-	a, b := testPeer(), testPeer()
-	a.budget, b.budget = &budget, &budget
+	budget := &heldBudget{limit: MaxHeldBytes, hostLimit: MaxHeldBytes / 2}
+	a, b, c := testPeer(), testPeer(), testPeer()
+	hostA, hostB := &hostShare{}, &hostShare{}
+	a.budget, b.budget, c.budget = budget, budget, budget
+	a.share, b.share, c.share = hostA, hostA, hostB
 	piece := heldData{body: make([]byte, 1<<20)}
 	n := 0
 	for seq := uint64(2); a.hold(seq, piece) && b.hold(seq, piece); seq++ {
 		n += 2
 	}
-	if budget > MaxHeldBytes || n < MaxHeldBytes/(1<<20)-2 {
-		t.Fatalf("held %d MiB in %d datagrams; budget %d MiB", budget>>20, n, MaxHeldBytes>>20)
+	if hostA.bytes > budget.hostLimit || n < budget.hostLimit/(1<<20)-2 {
+		t.Fatalf("one computer's senders held %d MiB in %d datagrams; its share is %d MiB", hostA.bytes>>20, n, budget.hostLimit>>20)
+	}
+	seq := uint64(2)
+	for ; c.hold(seq, piece); seq++ {
+	}
+	for ; c.hold(seq, heldData{body: []byte("x")}); seq++ {
+	}
+	if budget.used > budget.limit || hostB.bytes > budget.hostLimit {
+		t.Fatalf("held %d MiB (%d on the second computer); budget %d MiB", budget.used>>20, hostB.bytes>>20, budget.limit>>20)
+	}
+	// Pieces of a message count too, and are given back.
+	hold(c, 1, "x", Frag{Index: 0, Count: 2})
+	c.take(1)
+	c.expected = 1
+	if out := c.accept(time.Now(), 1, heldData{body: []byte("x"), frag: Frag{Index: 0, Count: 2}}, nil); len(out) != 1 || out[0].lost == nil {
+		t.Fatalf("a piece beyond the budget: %s", describe(out))
 	}
 	a.release()
 	b.release()
-	if budget != 0 {
-		t.Fatalf("budget %d after release", budget)
+	c.release()
+	if budget.used != 0 || hostA.bytes != 0 || hostB.bytes != 0 {
+		t.Fatalf("budget %d (%d, %d) after release", budget.used, hostA.bytes, hostB.bytes)
 	}
 }
 
@@ -164,9 +182,9 @@ func TestPeerHeldMemoryIsBudgeted(t *testing.T) {
 func FuzzReassembly(f *testing.F) {
 	f.Add([]byte{1, 0, 3, 2, 1, 3, 3, 2, 3, 2, 0, 0})
 	f.Fuzz(func(t *testing.T, ops []byte) {
-		budget := 0
+		budget := &heldBudget{limit: 64 << 10, hostLimit: 48 << 10}
 		p := testPeer()
-		p.budget = &budget
+		p.budget, p.share = budget, &hostShare{}
 		now := time.Now()
 		for len(ops) >= 3 {
 			seq := uint64(ops[0]%40) + 1
@@ -196,8 +214,8 @@ func FuzzReassembly(f *testing.F) {
 					t.Fatalf("delivered a bad message %q", d.msg.Text)
 				}
 			}
-			if budget > MaxHeldBytes || budget < 0 {
-				t.Fatalf("budget %d", budget)
+			if budget.used > budget.limit || budget.used < 0 || p.share.bytes != budget.used {
+				t.Fatalf("budget %+v, share %+v", budget, p.share)
 			}
 		}
 	})

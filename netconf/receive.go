@@ -2,8 +2,10 @@ package netconf
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"net/netip"
+	"slices"
 	"time"
 )
 
@@ -166,13 +168,27 @@ func (e *Engine) peerFor(now time.Time, p *Packet, src netip.AddrPort) *peer {
 		pr.nick = p.Nick
 		return pr
 	}
-	if len(m.peers) >= maxTrackedSenders {
-		e.stats.ignored.Add(1)
+	share := m.hosts[src.Addr()]
+	if share != nil && share.peers >= e.timing.MaxPeersPerHost {
+		// More senders from one computer than anyone runs: a flood of
+		// fake members. They take no more room than this.
+		e.stats.crowded.Add(1)
+		e.refuse(now, UnreadableCrowded, p.Nick, src.Addr())
 		return nil
 	}
+	if len(m.peers) >= e.timing.MaxPeers && !e.evictSilent(now) {
+		e.stats.crowded.Add(1)
+		e.refuse(now, UnreadableFull, p.Nick, src.Addr())
+		return nil
+	}
+	if share == nil {
+		share = &hostShare{addr: src.Addr()}
+		m.hosts[share.addr] = share
+	}
+	share.peers++
 	pr = newPeer(p.Sender, now, src)
 	pr.nick = p.Nick
-	pr.budget = &m.heldBytes
+	pr.budget, pr.share = &m.budget, share
 	pr.expected = m.resume.take(p.Sender) // heard before: never deliver anything twice
 	m.peers[p.Sender] = pr
 	e.queue.push(PeerJoined{Peer: pr.view()})
@@ -312,7 +328,7 @@ func (e *Engine) onControl(now time.Time, p *Packet, src netip.AddrPort) {
 		// It will answer no more NACKs: what is still missing is lost.
 		out = pr.giveUpBefore(now, pr.highest+1, out)
 		e.emit(pr, out)
-		e.removePeer(now, pr, false)
+		e.removePeer(now, pr, departLeave)
 		return
 	}
 	e.emit(pr, out)
@@ -420,6 +436,7 @@ func (e *Engine) emit(pr *peer, out []delivery) {
 					m.receiptsLeft = 2
 				}
 			}
+			pr.spoke = true
 			e.queue.push(msg)
 			e.stats.messagesIn.Add(1)
 		default:
@@ -429,21 +446,81 @@ func (e *Engine) emit(pr *peer, out []delivery) {
 	}
 }
 
-// removePeer forgets a member that left or timed out.
-func (e *Engine) removePeer(now time.Time, pr *peer, timeout bool) {
+// departure is why a peer is forgotten.
+type departure int
+
+const (
+	departLeave   departure = iota // it said so
+	departTimeout                  // silent for the peer timeout
+	departEvicted                  // the table was full and it never spoke
+)
+
+// removePeer forgets a member.
+func (e *Engine) removePeer(now time.Time, pr *peer, why departure) {
 	m := e.m
 	pr.release()
 	delete(m.peers, pr.id)
 	delete(m.acks, pr.id)
+	if pr.share != nil {
+		if pr.share.peers--; pr.share.peers == 0 && pr.share.bytes == 0 {
+			delete(m.hosts, pr.share.addr)
+		}
+	}
 	if pr.synced {
 		m.resume.put(pr.id, pr.expected)
 	}
-	if !timeout {
+	if why == departLeave {
 		// It said goodbye: its repeated LEAVEs and stragglers are not a
 		// new member. A member that timed out may come back at once.
 		m.departed[pr.id] = now
 	}
-	e.queue.push(PeerLeft{Peer: pr.view(), Timeout: timeout})
+	e.queue.push(PeerLeft{Peer: pr.view(), Timeout: why == departTimeout, Evicted: why == departEvicted})
 	e.publishRoster()
 	e.updateReceipts()
+}
+
+// relieveBudget frees room in a full held-data budget by evicting the
+// senders that never spoke and have held memory longest: a fake sender
+// whose messages never complete holds its pieces until it is evicted,
+// while a real member's message completes within moments. It frees an
+// eighth of the budget at once, so it runs rarely even under a flood.
+func (e *Engine) relieveBudget(need int, except *peer) bool {
+	m := e.m
+	var idle []*peer
+	for _, pr := range m.peers {
+		if !pr.spoke && pr.bytes > 0 && pr != except {
+			idle = append(idle, pr)
+		}
+	}
+	slices.SortFunc(idle, func(a, b *peer) int { return cmp.Compare(a.heldSince, b.heldSince) })
+	goal := m.budget.used - m.budget.limit + max(need, m.budget.limit/8)
+	freed := 0
+	now := e.now()
+	for _, pr := range idle {
+		if freed >= goal {
+			break
+		}
+		freed += pr.bytes
+		e.refuse(now, UnreadableEvicted, pr.nick, pr.host)
+		e.removePeer(now, pr, departEvicted)
+	}
+	return freed > 0
+}
+
+// evictSilent makes room in a full table by forgetting the sender that
+// never had a message delivered and was heard from least recently; a
+// member who has spoken is never evicted. It reports whether it made room.
+func (e *Engine) evictSilent(now time.Time) bool {
+	var victim *peer
+	for _, pr := range e.m.peers {
+		if !pr.spoke && (victim == nil || pr.lastHeard.Before(victim.lastHeard)) {
+			victim = pr
+		}
+	}
+	if victim == nil {
+		return false
+	}
+	e.refuse(now, UnreadableEvicted, victim.nick, victim.host)
+	e.removePeer(now, victim, departEvicted)
+	return true
 }

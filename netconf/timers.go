@@ -41,7 +41,7 @@ func (e *Engine) runTimers(now time.Time) {
 		}
 		if now.Sub(pr.lastHeard) > t.PeerTimeout {
 			e.emit(pr, pr.giveUpBefore(now, pr.highest+1, nil))
-			e.removePeer(now, pr, true)
+			e.removePeer(now, pr, departTimeout)
 			continue
 		}
 		if !pr.nackAt.IsZero() && !now.Before(pr.nackAt) && m.cfg.Plain {

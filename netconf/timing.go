@@ -21,6 +21,14 @@ type Timing struct {
 	LingerMax    time.Duration   // ...but no longer than this
 	LeaveRepeats []time.Duration // LEAVE is sent at these offsets
 	MaxRepairs   int             // repairs sent for one NACK
+
+	// Bounds of what one membership keeps for others. Every sender id and
+	// every byte held is a datagram's claim, so each table has a limit
+	// and a rule for what gives way.
+	MaxPeers        int // senders tracked; past it, ones that never spoke make room
+	MaxPeersPerHost int // senders tracked from one computer; past it, its new ones are refused
+	HeldBytes       int // held for later delivery over all senders (data behind gaps, pieces)
+	HostHeldBytes   int // ...and over the senders of one computer
 }
 
 // DefaultTiming is what the engine uses unless told otherwise.
@@ -41,5 +49,10 @@ func DefaultTiming() Timing {
 		LingerMax:    15 * time.Second,
 		LeaveRepeats: []time.Duration{0, 60 * time.Millisecond, 120 * time.Millisecond, 180 * time.Millisecond},
 		MaxRepairs:   512,
+
+		MaxPeers:        4096,
+		MaxPeersPerHost: 64,
+		HeldBytes:       MaxHeldBytes,
+		HostHeldBytes:   MaxHeldBytes / 8,
 	}
 }

@@ -1,0 +1,72 @@
+package netconf
+
+import "net/netip"
+
+// heldBudget bounds the memory a membership gives to what it holds for
+// later delivery — datagrams waiting behind a gap, and the pieces of a
+// message being put back together — over all senders, and per computer,
+// so that neither fake senders nor one computer's flood can take it all.
+// Past it, a datagram is dropped and asked for again later (held data) or
+// its message is reported lost (pieces).
+type heldBudget struct {
+	used      int
+	limit     int // over all senders
+	hostLimit int // over the senders of one computer
+	ticks     uint64
+
+	// relieve, when set, is asked to free room when the budget is full:
+	// it forgets senders that never spoke and have held memory longest
+	// (a flood of fake senders whose messages never complete), never
+	// except, and reports whether it freed any.
+	relieve func(need int, except *peer) bool
+}
+
+// hostShare is what the senders of one computer use of a membership:
+// entries in its table of peers, and bytes of its budget.
+type hostShare struct {
+	addr  netip.Addr
+	peers int
+	bytes int
+}
+
+// heldCost is what holding d counts against the budget: its text and
+// nickname, and about what the map entry and its header take.
+func heldCost(d heldData) int { return len(d.body) + len(d.nick) + 64 }
+
+// charge takes n bytes of the budget for p, or reports false when that
+// would exceed p's computer's share, or the membership's budget even
+// after relieving it.
+func (p *peer) charge(n int) bool {
+	b := p.budget
+	if b == nil {
+		return true
+	}
+	if p.share != nil && p.share.bytes+n > b.hostLimit {
+		return false
+	}
+	if b.used+n > b.limit && (b.relieve == nil || !b.relieve(n, p) || b.used+n > b.limit) {
+		return false
+	}
+	if p.bytes == 0 {
+		b.ticks++
+		p.heldSince = b.ticks
+	}
+	b.used += n
+	p.bytes += n
+	if p.share != nil {
+		p.share.bytes += n
+	}
+	return true
+}
+
+// uncharge gives n bytes back.
+func (p *peer) uncharge(n int) {
+	if p.budget == nil {
+		return
+	}
+	p.budget.used -= n
+	p.bytes -= n
+	if p.share != nil {
+		p.share.bytes -= n
+	}
+}
