@@ -11,14 +11,9 @@ import (
 
 func joinRoom(t *testing.T, hub *memnet.Hub, nick string, room *Room, presenter ed25519.PrivateKey) *busMember {
 	t.Helper()
-	b := &busMember{raw: hub.Join()}
-	b.conn = lossy.Wrap(b.raw, lossy.Faults{})
-	b.e = New(WithTransport(func(Config) (Transport, error) { return PacketTransport(b.conn, memnet.Group), nil }))
 	cfg := DefaultConfig()
 	cfg.Nick, cfg.Room, cfg.Presenter = nick, room, presenter
-	b.e.Do(Join{Config: cfg})
-	waitEvent(t, b.e, 3*time.Second, func(ev Event) bool { _, ok := ev.(Joined); return ok })
-	return b
+	return joinWith(t, hub, cfg, lossy.Faults{}, DefaultTiming())
 }
 
 func TestClassroom(t *testing.T) {

@@ -94,7 +94,9 @@ type Error struct {
 }
 
 // Receipt tells a presenter how many members have received announcement
-// Seq (and everything before it); Missing lists those who have not yet.
+// Seq (and everything before it); Missing names those who have not yet,
+// at most MaxReceiptMissing of them (Members - Received is how many).
+// Reports are coalesced: at most one per announcement per ReceiptEvery.
 type Receipt struct {
 	Seq               uint64
 	Received, Members int

@@ -1,6 +1,7 @@
 package netconf
 
 import (
+	"crypto/ed25519"
 	"fmt"
 	"net"
 	"runtime"
@@ -127,11 +128,18 @@ func TestForgedControlForAnotherMember(t *testing.T) {
 	f.control(KindLeave, m.Sender, 5000, 1, time.Now().Add(-time.Minute))
 	alice.e.Do(Send{Text: "two"})
 	expectText(t, bob.e, time.Second, "two")
-	inRoster := false
-	for _, p := range bob.e.Roster() {
-		inRoster = inRoster || p.ID == m.Sender
+	inRoster := func() bool {
+		for _, p := range bob.e.Roster() {
+			if p.ID == m.Sender {
+				return true
+			}
+		}
+		return false
 	}
-	if !inRoster {
+	for deadline := time.Now().Add(time.Second); !inRoster() && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond) // published at most every rosterEvery
+	}
+	if !inRoster() {
 		t.Fatalf("a forged LEAVE removed Alice: %+v", bob.e.Roster())
 	}
 	alice.e.Do(Leave{Linger: true})
@@ -204,8 +212,8 @@ func TestPartitionDeliversOnce(t *testing.T) {
 func (f *forger) floodIDs(n int, tag byte) {
 	for i := range n {
 		f.control(KindHello, SenderID{0xfa, tag, byte(i >> 16), byte(i >> 8), byte(i)}, 0, 1, time.Now())
-		if i%512 == 511 {
-			time.Sleep(5 * time.Millisecond)
+		if i%256 == 255 {
+			time.Sleep(10 * time.Millisecond)
 		}
 	}
 }
@@ -338,4 +346,54 @@ func TestFragmentFloodStaysInBudget(t *testing.T) {
 	if grew > 12<<20 {
 		t.Fatalf("the heap grew %.1f MB; the budget is %d MB", float64(grew)/(1<<20), timing.HeldBytes>>20)
 	}
+}
+
+// TestReceiptsStayBounded: 4 000 fake members around a presenter with
+// three announcements. Receipt reports are coalesced (at most one per
+// announcement per ReceiptEvery) and name at most MaxReceiptMissing of
+// those missing, so their cost no longer grows with the square of the
+// members.
+func TestReceiptsStayBounded(t *testing.T) {
+	pub, key, _ := ed25519.GenerateKey(nil)
+	room := &Room{Name: "Physics 101", Group: DefaultGroup, Presenter: "Ms Lee", PresenterKey: pub}
+	hub := memnet.NewHub()
+	timing := DefaultTiming()
+	timing.MaxPeers, timing.MaxPeersPerHost = 8192, 4096
+	cfg := DefaultConfig()
+	cfg.Nick, cfg.Room, cfg.Presenter = "Ms Lee", room, key
+	teacher := joinWith(t, hub, cfg, lossy.Faults{}, timing)
+	defer teacher.e.Close()
+	for _, s := range []string{"one", "two", "three"} {
+		teacher.e.Do(Send{Text: s})
+	}
+	f := newForger(t, hub)
+	start := time.Now()
+	f.floodIDs(4000, 1)
+	f.floodIDs(4000, 1) // their second heartbeat
+	var receipts, names int
+	members := 0
+	deadline := time.After(2 * time.Second)
+	for done := false; !done; {
+		select {
+		case ev := <-teacher.e.Events():
+			if r, ok := ev.(Receipt); ok {
+				receipts++
+				names += len(r.Missing)
+				members = r.Members
+				if len(r.Missing) > MaxReceiptMissing || r.Members-r.Received < len(r.Missing) {
+					t.Fatalf("receipt %+v", r)
+				}
+			}
+		case <-deadline:
+			done = true
+		}
+	}
+	took := time.Since(start)
+	if members != 4000 {
+		t.Fatalf("the last receipt counts %d members; want 4000 (%d datagrams dropped by a full inbox)", members, teacher.raw.Dropped.Load())
+	}
+	if limit := 3 * (int(took/ReceiptEvery) + 2); receipts > limit {
+		t.Fatalf("%d receipt events in %v; want at most %d", receipts, took, limit)
+	}
+	t.Logf("4 000 fake members: %d receipt events naming %d members in %v", receipts, names, took.Round(time.Millisecond))
 }

@@ -13,14 +13,17 @@ type member struct {
 	self    SenderID
 	started time.Time
 
-	seq      uint64 // last DATA seq sent
-	buf      *sendBuffer
-	pace     pacer
-	budget   heldBudget // what peers hold for later delivery
-	peers    map[SenderID]*peer
-	hosts    map[netip.Addr]*hostShare // the peers' computers
-	departed map[SenderID]time.Time    // left (LEAVE) lately: ignored for a while
-	resume   *resumePoints             // where delivery stopped for senders no longer tracked
+	seq    uint64 // last DATA seq sent
+	buf    *sendBuffer
+	pace   pacer
+	budget heldBudget // what peers hold for later delivery
+	peers  map[SenderID]*peer
+	hosts  map[netip.Addr]*hostShare // the peers' computers
+	// The earliest of the peers' deadlines (peer.nextDeadline): the loop
+	// walks the peers only when it has passed.
+	peersNext time.Time
+	departed  map[SenderID]time.Time // left (LEAVE) lately: ignored for a while
+	resume    *resumePoints          // where delivery stopped for senders no longer tracked
 
 	hellos        int // HELLOs sent
 	beatAt        time.Time
@@ -28,7 +31,8 @@ type member struct {
 	lastData      time.Time
 	lastActivity  time.Time // last data sent or NACK for us: linger waits for quiet
 	lastTrailBeat time.Time
-	rosterAt      time.Time
+	rosterAt      time.Time // when the roster was last published
+	rosterDirty   bool      // it changed since
 
 	lingering   bool
 	lingerStart time.Time
@@ -52,7 +56,9 @@ type member struct {
 	pinned        [][]byte // our recent single-datagram announcements, for newcomers
 	pinAt         time.Time
 	acks          map[SenderID]uint64
-	reported      map[uint64][2]int
+	reported      map[uint64][2]int // per announcement: received, members, as last reported
+	receiptsDue   time.Time         // when to report receipts (zero: nothing changed)
+	receiptsMade  time.Time         // when they were last reported
 	announcedSeqs map[SenderID]map[uint64]bool
 	receiptTo     SenderID
 	receiptSeq    uint64

@@ -191,8 +191,10 @@ func TestSameNicknameStaysDistinct(t *testing.T) {
 	if ids[0] == ids[1] {
 		t.Fatal("two Bobs share an id")
 	}
-	time.Sleep(50 * time.Millisecond)
 	r := carol.e.Roster()
+	for deadline := time.Now().Add(time.Second); len(r) < 3 && time.Now().Before(deadline); r = carol.e.Roster() {
+		time.Sleep(10 * time.Millisecond) // the roster is published at most every rosterEvery
+	}
 	if len(r) != 3 || !r[0].Self || r[0].Nick != "Carol" {
 		t.Fatalf("roster %+v", r)
 	}

@@ -1,8 +1,11 @@
 package netconf
 
 import (
+	"bytes"
+	"cmp"
 	"crypto/ed25519"
 	"net/netip"
+	"slices"
 	"time"
 )
 
@@ -35,13 +38,35 @@ func (e *Engine) onReceipt(now time.Time, p *Packet, src netip.AddrPort) {
 	}
 }
 
-// updateReceipts reports, for each recent announcement, how many of the
-// members present have received it, when that changed.
+// Receipt reports are coalesced: members come, go and acknowledge in
+// bursts (thirty PCs answer one announcement within 250 ms; a flood of
+// fake members comes thousands at a time), and each report walks every
+// member, so at most one report per announcement per ReceiptEvery is made,
+// naming at most MaxReceiptMissing of those who have not received it.
+const (
+	ReceiptEvery      = 250 * time.Millisecond
+	MaxReceiptMissing = 8
+)
+
+// updateReceipts notes that who has received what may have changed; the
+// report follows at once or, after one, ReceiptEvery later.
 func (e *Engine) updateReceipts() {
 	m := e.m
-	if m.cfg.Presenter == nil {
+	if m.cfg.Presenter == nil || !m.receiptsDue.IsZero() {
 		return
 	}
+	m.receiptsDue = m.receiptsMade.Add(ReceiptEvery)
+	if now := e.now(); m.receiptsDue.Before(now) {
+		m.receiptsDue = now
+	}
+}
+
+// reportReceipts reports, for each recent announcement, how many of the
+// members present have received it, when that changed.
+func (e *Engine) reportReceipts(now time.Time) {
+	m := e.m
+	m.receiptsDue, m.receiptsMade = time.Time{}, now
+	live := map[uint64][2]int{}
 	for _, seq := range m.announcements {
 		var missing []Peer
 		received := 0
@@ -53,12 +78,16 @@ func (e *Engine) updateReceipts() {
 			}
 		}
 		counts := [2]int{received, len(m.peers)}
+		live[seq] = counts
 		if m.reported[seq] == counts {
 			continue
 		}
-		m.reported[seq] = counts
-		e.queue.push(Receipt{Seq: seq, Received: received, Members: len(m.peers), Missing: missing})
+		slices.SortFunc(missing, func(a, b Peer) int {
+			return cmp.Or(cmp.Compare(a.Nick, b.Nick), a.Host.Compare(b.Host), bytes.Compare(a.ID[:], b.ID[:]))
+		})
+		e.queue.push(Receipt{Seq: seq, Received: received, Members: len(m.peers), Missing: slices.Clip(missing[:min(len(missing), MaxReceiptMissing)])})
 	}
+	m.reported = live // announcements no longer tracked are forgotten
 }
 
 // onPinned shows an announcement made before we joined, once.

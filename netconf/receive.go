@@ -192,7 +192,7 @@ func (e *Engine) peerFor(now time.Time, p *Packet, src netip.AddrPort) *peer {
 	pr.expected = m.resume.take(p.Sender) // heard before: never deliver anything twice
 	m.peers[p.Sender] = pr
 	e.queue.push(PeerJoined{Peer: pr.view()})
-	e.publishRoster()
+	e.rosterChanged()
 	if m.cfg.Presenter != nil {
 		if len(m.pinned) > 0 && m.pinAt.IsZero() {
 			m.pinAt = now.Add(200 * time.Millisecond) // one resend serves everyone joining meanwhile
@@ -272,6 +272,7 @@ func (e *Engine) onData(now time.Time, p *Packet, src netip.AddrPort) {
 	if !pr.synced {
 		if pr.syncBy.IsZero() {
 			pr.syncBy = now.Add(e.timing.SyncWait)
+			e.m.wakePeers(pr.syncBy)
 		}
 		return
 	}
@@ -410,6 +411,7 @@ func (e *Engine) scheduleNack(now time.Time, pr *peer) {
 		return
 	}
 	pr.nackAt = now.Add(time.Duration(e.rng.Int64N(int64(e.timing.NackDelay) + 1)))
+	e.m.wakePeers(pr.nackAt)
 }
 
 // emit turns deliveries into events.
@@ -475,7 +477,7 @@ func (e *Engine) removePeer(now time.Time, pr *peer, why departure) {
 		m.departed[pr.id] = now
 	}
 	e.queue.push(PeerLeft{Peer: pr.view(), Timeout: why == departTimeout, Evicted: why == departEvicted})
-	e.publishRoster()
+	e.rosterChanged()
 	e.updateReceipts()
 }
 

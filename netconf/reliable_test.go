@@ -13,12 +13,22 @@ import (
 // busMember is an engine on an in-memory multicast bus whose inbound
 // datagrams suffer faults.
 type busMember struct {
-	e    *Engine
-	conn *lossy.Conn
-	raw  *memnet.Conn
+	e      *Engine
+	conn   *lossy.Conn
+	raw    *memnet.Conn
+	joined Joined
 }
 
 func joinBus(t testing.TB, hub *memnet.Hub, nick string, f lossy.Faults, timing Timing) *busMember {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.Nick = nick
+	return joinWith(t, hub, cfg, f, timing)
+}
+
+// joinWith joins cfg on the bus, its inbound datagrams suffering f, and
+// waits until it has joined.
+func joinWith(t testing.TB, hub *memnet.Hub, cfg Config, f lossy.Faults, timing Timing) *busMember {
 	t.Helper()
 	b := &busMember{}
 	b.raw = hub.Join()
@@ -26,18 +36,22 @@ func joinBus(t testing.TB, hub *memnet.Hub, nick string, f lossy.Faults, timing 
 	b.e = New(WithTiming(timing), WithTransport(func(Config) (Transport, error) {
 		return PacketTransport(b.conn, memnet.Group), nil
 	}))
-	cfg := DefaultConfig()
-	cfg.Nick = nick
 	b.e.Do(Join{Config: cfg})
-	for ev := range b.e.Events() {
-		if _, ok := ev.(Joined); ok {
-			break
-		}
-		if er, ok := ev.(Error); ok {
-			t.Fatalf("join %s: %v", nick, er.Err)
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case ev := <-b.e.Events():
+			switch ev := ev.(type) {
+			case Joined:
+				b.joined = ev
+				return b
+			case Error:
+				t.Fatalf("join %s: %v", cfg.Nick, ev.Err)
+			}
+		case <-deadline:
+			t.Fatalf("%s did not join", cfg.Nick)
 		}
 	}
-	return b
 }
 
 // collector reads one engine's events: messages per sender, in order.

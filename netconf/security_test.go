@@ -15,21 +15,11 @@ import (
 
 func joinKeyed(t testing.TB, hub *memnet.Hub, nick, pass string) *busMember {
 	t.Helper()
-	b := &busMember{raw: hub.Join()}
-	b.conn = lossy.Wrap(b.raw, lossy.Faults{})
-	b.e = New(WithTransport(func(Config) (Transport, error) { return PacketTransport(b.conn, memnet.Group), nil }))
 	cfg := DefaultConfig()
 	cfg.Nick, cfg.Passphrase = nick, pass
-	b.e.Do(Join{Config: cfg})
-	j := waitEvent(t.(*testing.T), b.e, 10*time.Second, func(ev Event) bool {
-		if er, ok := ev.(Error); ok {
-			t.Fatalf("join %s: %v", nick, er.Err)
-		}
-		_, ok := ev.(Joined)
-		return ok
-	}).(Joined)
-	if j.Keyed != (pass != "") {
-		t.Fatalf("joined %+v", j)
+	b := joinWith(t, hub, cfg, lossy.Faults{}, DefaultTiming())
+	if b.joined.Keyed != (pass != "") {
+		t.Fatalf("joined %+v", b.joined)
 	}
 	return b
 }

@@ -33,35 +33,8 @@ func (e *Engine) runTimers(now time.Time) {
 		m.lastBeat = now
 		m.scheduleBeat(now, *t)
 	}
-	for _, pr := range m.peers {
-		if !pr.synced && !pr.syncBy.IsZero() && !now.Before(pr.syncBy) {
-			// No HELLO or heartbeat came: start with what we have.
-			e.emit(pr, e.sync(now, pr, pr.lowestHeld(pr.highest+1)))
-			e.scheduleNack(now, pr)
-		}
-		if now.Sub(pr.lastHeard) > t.PeerTimeout {
-			e.emit(pr, pr.giveUpBefore(now, pr.highest+1, nil))
-			e.removePeer(now, pr, departTimeout)
-			continue
-		}
-		if !pr.nackAt.IsZero() && !now.Before(pr.nackAt) && m.cfg.Plain {
-			// We send no NACKs in plain mode: a gap is a loss.
-			pr.nackAt = time.Time{}
-			e.emit(pr, pr.giveUpBefore(now, pr.highest+1, nil))
-			continue
-		}
-		if !pr.nackAt.IsZero() && !now.Before(pr.nackAt) {
-			ranges := pr.missing(t.Window)
-			if len(ranges) == 0 {
-				pr.nackAt = time.Time{}
-				continue
-			}
-			p := Packet{Kind: KindNack, Sender: m.self, Time: now.UnixMicro(), Nick: m.cfg.Nick,
-				Body: AppendNack(m.scratch[:0], Nack{Target: pr.id, Ranges: ranges})}
-			e.write(&p)
-			e.stats.nacksOut.Add(1)
-			pr.nackAt = now.Add(e.retryDelay())
-		}
+	if !now.Before(m.peersNext) {
+		e.runPeerTimers(now)
 	}
 	if !m.receiptAt.IsZero() && !now.Before(m.receiptAt) {
 		p := Packet{Kind: KindReceipt, Sender: m.self, Seq: m.receiptSeq, Time: now.UnixMicro(), Nick: m.cfg.Nick, Body: m.receiptTo[:]}
@@ -71,6 +44,9 @@ func (e *Engine) runTimers(now time.Time) {
 		if m.receiptsLeft > 0 {
 			m.receiptAt = now.Add(time.Second) // once more, in case the first is lost
 		}
+	}
+	if !m.receiptsDue.IsZero() && !now.Before(m.receiptsDue) {
+		e.reportReceipts(now)
 	}
 	if !m.pinAt.IsZero() && !now.Before(m.pinAt) {
 		m.pinAt = time.Time{}
@@ -106,8 +82,67 @@ func (e *Engine) runTimers(now time.Time) {
 			e.queue.push(Unreadable{Reason: r, Count: u.count, Peer: u.peer, Host: u.host, Skew: u.skew})
 		}
 	}
-	if now.Sub(m.rosterAt) >= time.Second {
+	if now.Sub(m.rosterAt) >= time.Second || (m.rosterDirty && now.Sub(m.rosterAt) >= rosterEvery) {
 		e.publishRoster()
+	}
+}
+
+// runPeerTimers does what is due for each peer — picking a start point,
+// timing out, asking for what is missing — and notes the earliest of their
+// next deadlines, so the loop walks the peers only when one is due.
+func (e *Engine) runPeerTimers(now time.Time) {
+	m := e.m
+	t := &e.timing
+	next := now.Add(t.PeerTimeout)
+	for _, pr := range m.peers {
+		if !pr.synced && !pr.syncBy.IsZero() && !now.Before(pr.syncBy) {
+			// No HELLO or heartbeat came: start with what we have.
+			e.emit(pr, e.sync(now, pr, pr.lowestHeld(pr.highest+1)))
+			e.scheduleNack(now, pr)
+		}
+		if now.Sub(pr.lastHeard) > t.PeerTimeout {
+			e.emit(pr, pr.giveUpBefore(now, pr.highest+1, nil))
+			e.removePeer(now, pr, departTimeout)
+			continue
+		}
+		if !pr.nackAt.IsZero() && !now.Before(pr.nackAt) && m.cfg.Plain {
+			// We send no NACKs in plain mode: a gap is a loss.
+			pr.nackAt = time.Time{}
+			e.emit(pr, pr.giveUpBefore(now, pr.highest+1, nil))
+		}
+		if !pr.nackAt.IsZero() && !now.Before(pr.nackAt) {
+			if ranges := pr.missing(t.Window); len(ranges) == 0 {
+				pr.nackAt = time.Time{}
+			} else {
+				p := Packet{Kind: KindNack, Sender: m.self, Time: now.UnixMicro(), Nick: m.cfg.Nick,
+					Body: AppendNack(m.scratch[:0], Nack{Target: pr.id, Ranges: ranges})}
+				e.write(&p)
+				e.stats.nacksOut.Add(1)
+				pr.nackAt = now.Add(e.retryDelay())
+			}
+		}
+		if at := pr.nextDeadline(*t); at.Before(next) {
+			next = at
+		}
+	}
+	m.peersNext = next
+}
+
+// nextDeadline is when something is next due for this peer.
+func (pr *peer) nextDeadline(t Timing) time.Time {
+	next := pr.lastHeard.Add(t.PeerTimeout + time.Millisecond)
+	for _, at := range []time.Time{pr.nackAt, pr.syncBy} {
+		if !at.IsZero() && at.Before(next) {
+			next = at
+		}
+	}
+	return next
+}
+
+// wakePeers makes the loop visit the peers by at.
+func (m *member) wakePeers(at time.Time) {
+	if at.Before(m.peersNext) {
+		m.peersNext = at
 	}
 }
 
@@ -128,11 +163,7 @@ func (e *Engine) armTimer() {
 	if m.leaving {
 		next = m.leaveAt
 	}
-	for _, pr := range m.peers {
-		soonest(pr.nackAt)
-		soonest(pr.syncBy)
-		soonest(pr.lastHeard.Add(t.PeerTimeout + time.Millisecond))
-	}
+	soonest(m.peersNext)
 	if m.lingering {
 		soonest(m.lastActivity.Add(t.LingerQuiet))
 		soonest(m.lingerStart.Add(t.LingerQuiet))
@@ -142,7 +173,11 @@ func (e *Engine) armTimer() {
 		soonest(e.now().Add(w))
 	}
 	soonest(m.rosterAt.Add(time.Second))
+	if m.rosterDirty {
+		soonest(m.rosterAt.Add(rosterEvery))
+	}
 	soonest(m.receiptAt)
+	soonest(m.receiptsDue)
 	soonest(m.pinAt)
 	for _, u := range m.unreadable {
 		if !u.reported {
@@ -152,6 +187,14 @@ func (e *Engine) armTimer() {
 	e.timer.Reset(max(next.Sub(e.now()), 0))
 }
 
+// rosterEvery is how often, at most, a changing roster is published: a
+// snapshot copies every member, and members come thousands at a time in a
+// flood of fake ones.
+const rosterEvery = 100 * time.Millisecond
+
+// rosterChanged notes that the roster must be published again.
+func (e *Engine) rosterChanged() { e.m.rosterDirty = true }
+
 // publishRoster stores a snapshot for Roster.
 func (e *Engine) publishRoster() {
 	m := e.m
@@ -160,7 +203,7 @@ func (e *Engine) publishRoster() {
 		return
 	}
 	now := e.now()
-	m.rosterAt = now
+	m.rosterAt, m.rosterDirty = now, false
 	list := make([]Peer, 0, len(m.peers)+1)
 	list = append(list, Peer{ID: m.self, Nick: m.cfg.Nick, LastHeard: now, Self: true})
 	for _, pr := range m.peers {
