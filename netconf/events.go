@@ -155,6 +155,8 @@ const (
 	UnreadableFull UnreadableReason = "full"
 	// Silent senders dropped from a full member list to make room.
 	UnreadableEvicted UnreadableReason = "evicted"
+	// Repairs asked for beyond a computer's share of the repair budget.
+	UnreadableRepairFlood UnreadableReason = "repair_flood"
 )
 
 // Unreadable reports, once per reason and membership, that Count
@@ -190,6 +192,8 @@ func (u Unreadable) Sentence() string {
 		return fmt.Sprintf("The member list is full of members who have spoken: %d datagrams from new senders were refused", u.Count)
 	case UnreadableEvicted:
 		return fmt.Sprintf("The member list was full (a flood of fake members?): %d senders that never said anything were dropped from it to make room", u.Count)
+	case UnreadableRepairFlood:
+		return fmt.Sprintf("%s asked for far more repeats of your messages than anyone could need (a flood?): %d were not sent; others are still answered", u.from(), u.Count)
 	case UnreadableImplausible:
 		return fmt.Sprintf("%s claimed to have sent far more messages than anyone can: %d forged datagrams were refused", u.from(), u.Count)
 	}

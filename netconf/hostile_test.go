@@ -397,3 +397,73 @@ func TestReceiptsStayBounded(t *testing.T) {
 	}
 	t.Logf("4 000 fake members: %d receipt events naming %d members in %v", receipts, names, took.Round(time.Millisecond))
 }
+
+// TestRepairFloodIsBounded: a computer that sends a thousand NACKs for
+// seqs 1-600 of a sender no longer gets 200 000 repairs out of it. Repairs
+// are paid from a budget tied to the sender's own recent data rate, shared
+// fairly between the computers asking, so a real receiver's NACK during
+// the flood is still answered at once, and the refusal is reported once.
+func TestRepairFloodIsBounded(t *testing.T) {
+	hub := memnet.NewHub()
+	alice := joinBus(t, hub, "Alice", lossy.Faults{}, DefaultTiming())
+	defer alice.e.Close()
+	var reports []Unreadable
+	var mu sync.Mutex
+	go func() {
+		for ev := range alice.e.Events() {
+			if u, ok := ev.(Unreadable); ok {
+				mu.Lock()
+				reports = append(reports, u)
+				mu.Unlock()
+			}
+		}
+	}()
+	// Carol never gets the first copy of seq 601: she must NACK it.
+	carol := joinBus(t, hub, "Carol", lossy.Faults{DropIf: isFrom("Alice", 601, 601, KindData)}, DefaultTiming())
+	defer carol.e.Close()
+	for i := 1; i <= 600; i++ {
+		alice.e.Do(Send{Text: fmt.Sprintf("line %03d of a lesson, about eighty bytes of text in all, héllo", i)})
+	}
+	var aliceID SenderID
+	waitEvent(t, carol.e, 3*time.Second, func(ev Event) bool {
+		m, ok := ev.(Message)
+		aliceID = m.Sender
+		return ok && m.Seq == 600
+	})
+	f := newForger(t, hub)
+	nack := Packet{Kind: KindNack, Sender: SenderID{0xee}, Body: AppendNack(nil, Nack{Target: aliceID, Ranges: []Range{{First: 1, Last: 600}}})}
+	nackBytes := 0
+	start := time.Now()
+	sentReal := false
+	for i := range 1000 {
+		f.send(nack)
+		nackBytes += len(f.buf)
+		if i == 500 && !sentReal {
+			alice.e.Do(Send{Text: "the one that matters"})
+			sentReal = true
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	expectText(t, carol.e, time.Second, "the one that matters")
+	flood := time.Since(start)
+	time.Sleep(1200 * time.Millisecond) // the refusal is reported a second after the first
+	st := alice.e.Stats()
+	ratio := float64(st.RepairBytesOut) / float64(nackBytes)
+	t.Logf("%d NACKs (%d bytes) in %v: %d repairs (%d bytes, %.1f per NACK byte), %d refused",
+		1000, nackBytes, flood.Round(time.Millisecond), st.RepairsOut, st.RepairBytesOut, ratio, st.RepairsRefused)
+	if ratio > 40 || st.RepairsRefused == 0 {
+		t.Fatalf("repairs %+v: %.1f repair bytes per NACK byte", st, ratio)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var flood1 []Unreadable
+	for _, u := range reports {
+		if u.Reason == UnreadableRepairFlood {
+			flood1 = append(flood1, u)
+		}
+	}
+	if len(flood1) != 1 || flood1[0].Host != f.conn.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap() {
+		t.Fatalf("reported %+v; want one repair-flood report naming the forger's computer", flood1)
+	}
+	t.Log(flood1[0].Sentence())
+}

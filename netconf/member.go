@@ -13,12 +13,13 @@ type member struct {
 	self    SenderID
 	started time.Time
 
-	seq    uint64 // last DATA seq sent
-	buf    *sendBuffer
-	pace   pacer
-	budget heldBudget // what peers hold for later delivery
-	peers  map[SenderID]*peer
-	hosts  map[netip.Addr]*hostShare // the peers' computers
+	seq     uint64 // last DATA seq sent
+	buf     *sendBuffer
+	pace    pacer
+	repairs repairBudget // what repairs may cost
+	budget  heldBudget   // what peers hold for later delivery
+	peers   map[SenderID]*peer
+	hosts   map[netip.Addr]*hostShare // the peers' computers
 	// The earliest of the peers' deadlines (peer.nextDeadline): the loop
 	// walks the peers only when it has passed.
 	peersNext time.Time

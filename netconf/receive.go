@@ -379,13 +379,14 @@ func (e *Engine) onNack(now time.Time, p *Packet, src netip.AddrPort) {
 	e.stats.nacksIn.Add(1)
 	m := e.m
 	if n.Target == m.self {
-		if !m.cfg.Plain {
+		if !m.cfg.Plain && e.repair(now, n, src.Addr()) {
+			// Only a NACK the repair budget answered may slow us down: a
+			// computer flooding NACKs is not a receiver that fell behind.
 			if first, ok := overrunSign(n.Ranges); ok {
 				if d := m.buf.get(first); d != nil && now.Sub(d.at) < paceRecent {
 					m.pace.overrun(now, first, m.seq) // a receiver misses a run of what we just sent
 				}
 			}
-			e.repair(now, n)
 		}
 		return
 	}

@@ -2,6 +2,7 @@ package netconf
 
 import (
 	"crypto/ed25519"
+	"net/netip"
 	"time"
 )
 
@@ -67,6 +68,7 @@ func (e *Engine) send(text string) {
 		}
 	}
 	m.pace.sent(now, len(pieces))
+	m.repairs.sent(now, len(text))
 	m.lastData, m.lastActivity = now, now
 	m.scheduleBeat(now, e.timing)
 	m.buf.evict(now, e.timing.BufferAge, e.timing.BufferBytes, m.keepFor())
@@ -190,20 +192,29 @@ func (e *Engine) write(p *Packet) {
 	e.stats.controlOut.Add(1)
 }
 
-// repair answers a NACK for our own data.
-func (e *Engine) repair(now time.Time, n Nack) {
+// repair answers a NACK for our own data from host, within the repair
+// budget (repairbudget.go). It reports whether the budget let anything
+// through. Its loop follows what we hold, never the ranges a NACK claims.
+func (e *Engine) repair(now time.Time, n Nack, host netip.Addr) bool {
 	m := e.m
 	m.lastActivity = now
 	sent, aged := 0, false
 	for _, r := range n.Ranges {
-		for s := r.First; s <= r.Last && s <= m.seq && sent < e.timing.MaxRepairs; s++ {
+		if r.First < m.buf.trail {
+			aged = true // evicted: tell them where the buffer starts
+		}
+		for s := max(r.First, m.buf.trail); s <= r.Last && s <= m.seq && sent < e.timing.MaxRepairs; s++ {
 			d := m.buf.get(s)
 			if d == nil {
-				aged = aged || s < m.buf.trail
 				continue
 			}
 			if !d.repaired.IsZero() && now.Sub(d.repaired) < e.timing.RepairLinger {
 				continue // just repaired: that copy is on its way to everyone
+			}
+			if !m.repairs.allow(now, host, len(d.wire)+sealOverheadIf(m.key)) {
+				e.stats.repairsRefused.Add(1)
+				e.refuse(now, UnreadableRepairFlood, "", host)
+				return sent > 0
 			}
 			d.repaired = now
 			wire := append(m.wbuf[:0], d.wire...)
@@ -211,10 +222,11 @@ func (e *Engine) repair(now time.Time, n Nack) {
 			m.wbuf = wire
 			if err := m.transmit(wire); err != nil {
 				e.stats.sendErrors.Add(1)
-				return
+				return true
 			}
 			sent++
 			e.stats.repairsOut.Add(1)
+			e.stats.repairBytesOut.Add(uint64(len(wire) + sealOverheadIf(m.key)))
 		}
 	}
 	if aged && now.Sub(m.lastTrailBeat) >= e.timing.RepairLinger {
@@ -223,4 +235,13 @@ func (e *Engine) repair(now time.Time, n Nack) {
 		m.lastTrailBeat = now
 		e.writeControl(KindHeartbeat)
 	}
+	return true
+}
+
+// sealOverheadIf is what sealing adds to a datagram in a keyed group.
+func sealOverheadIf(k *GroupKey) int {
+	if k == nil {
+		return 0
+	}
+	return sealOverhead
 }

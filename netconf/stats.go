@@ -37,6 +37,8 @@ type Stats struct {
 	Impostors       uint64 // datagrams with a member's sender id from another source
 	Implausible     uint64 // datagrams claiming seqs their sender could not have reached
 	Crowded         uint64 // datagrams of new senders refused: their computer's share or the table is full
+	RepairBytesOut  uint64 // bytes of repairs sent
+	RepairsRefused  uint64 // repairs asked for beyond the repair budget
 }
 
 // Refused counts every datagram refused as unauthenticated or replayed.
@@ -49,7 +51,7 @@ type counters struct {
 	rejected, otherGroup, duplicates, ownEcho, ignored, sendErrors,
 	nacksOut, nacksIn, nacksSuppressed, repairsOut, repairsIn, recovered, lost, beyondWindow,
 	otherKey, forged, unsealed, needKey, replayed, plainIn, readOnlyDropped,
-	impostors, implausible, crowded atomic.Uint64
+	impostors, implausible, crowded, repairBytesOut, repairsRefused atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters; safe from any goroutine.
@@ -69,6 +71,6 @@ func (e *Engine) Stats() Stats {
 		NeedKey: c.needKey.Load(), Replayed: c.replayed.Load(), PlainIn: c.plainIn.Load(),
 		ReadOnlyDropped: c.readOnlyDropped.Load(),
 		Impostors:       c.impostors.Load(), Implausible: c.implausible.Load(),
-		Crowded: c.crowded.Load(),
+		Crowded: c.crowded.Load(), RepairBytesOut: c.repairBytesOut.Load(), RepairsRefused: c.repairsRefused.Load(),
 	}
 }
