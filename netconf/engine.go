@@ -63,6 +63,10 @@ func WithTiming(t Timing) Option { return func(e *Engine) { e.timing = t } }
 // tests: an in-memory bus, fault injection). The interface is not resolved.
 func WithTransport(f TransportFunc) Option { return func(e *Engine) { e.transport = f } }
 
+// withClock makes the engine read time from now (tests: a computer whose
+// clock is wrong).
+func withClock(now func() time.Time) Option { return func(e *Engine) { e.now = now } }
+
 // New starts an engine with no membership.
 func New(opts ...Option) *Engine {
 	var seed [16]byte

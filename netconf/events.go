@@ -157,6 +157,10 @@ const (
 	UnreadableEvicted UnreadableReason = "evicted"
 	// Repairs asked for beyond a computer's share of the repair budget.
 	UnreadableRepairFlood UnreadableReason = "repair_flood"
+	// Private groups: stamped far from our clock (Skew says how far).
+	UnreadableClock UnreadableReason = "clock"
+	// Private groups: sent before we joined (Skew: how long before).
+	UnreadableBeforeJoin UnreadableReason = "before_join"
 )
 
 // Unreadable reports, once per reason and membership, that Count
@@ -194,10 +198,37 @@ func (u Unreadable) Sentence() string {
 		return fmt.Sprintf("The member list was full (a flood of fake members?): %d senders that never said anything were dropped from it to make room", u.Count)
 	case UnreadableRepairFlood:
 		return fmt.Sprintf("%s asked for far more repeats of your messages than anyone could need (a flood?): %d were not sent; others are still answered", u.from(), u.Count)
+	case UnreadableClock:
+		return fmt.Sprintf("%s's clock is %s this computer's (or what arrives is an old recording): %d of its datagrams were refused; set the clock right on one of the two computers", u.Peer, describeSkew(u.Skew, "ahead of", "behind"), u.Count)
+	case UnreadableBeforeJoin:
+		return fmt.Sprintf("%d datagrams from %s were sent %s you joined: a replayed recording, or that computer's clock is behind; they were refused", u.Count, u.Peer, describeSkew(-u.Skew, "before", "after"))
 	case UnreadableImplausible:
 		return fmt.Sprintf("%s claimed to have sent far more messages than anyone can: %d forged datagrams were refused", u.from(), u.Count)
 	}
 	return fmt.Sprintf("%d datagrams could not be read", u.Count)
+}
+
+// describeSkew says "10 min ahead of" (d > 0) or "8 s behind" (d < 0),
+// rounded to what a person reads.
+func describeSkew(d time.Duration, pos, neg string) string {
+	word := pos
+	if d < 0 {
+		d, word = -d, neg
+	}
+	var n string
+	switch {
+	case d >= 48*time.Hour:
+		n = fmt.Sprintf("%d days", d/(24*time.Hour))
+	case d >= 2*time.Hour:
+		n = fmt.Sprintf("%d h", d/time.Hour)
+	case d >= 2*time.Minute:
+		n = fmt.Sprintf("%d min", (d+30*time.Second)/time.Minute)
+	case d >= 10*time.Second:
+		n = fmt.Sprintf("%d s", (d+500*time.Millisecond)/time.Second)
+	default:
+		n = fmt.Sprintf("%.1f s", d.Seconds())
+	}
+	return n + " " + word
 }
 
 // from names the computer datagrams came from.

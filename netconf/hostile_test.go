@@ -467,3 +467,109 @@ func TestRepairFloodIsBounded(t *testing.T) {
 	}
 	t.Log(flood1[0].Sentence())
 }
+
+// joinKeyedTiming joins a private group with timing and, when clock is
+// set, a clock of its own (a computer whose clock is wrong).
+func joinKeyedTiming(t testing.TB, hub *memnet.Hub, nick, pass string, timing Timing, clock func() time.Time) *busMember {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.Nick, cfg.Passphrase = nick, pass
+	b := &busMember{raw: hub.Join()}
+	b.conn = lossy.Wrap(b.raw, lossy.Faults{})
+	opts := []Option{WithTiming(timing), WithTransport(func(Config) (Transport, error) { return PacketTransport(b.conn, memnet.Group), nil })}
+	if clock != nil {
+		opts = append(opts, withClock(clock))
+	}
+	b.e = New(opts...)
+	b.e.Do(Join{Config: cfg})
+	b.joined = waitEvent(t.(*testing.T), b.e, 10*time.Second, func(ev Event) bool { _, ok := ev.(Joined); return ok }).(Joined)
+	return b
+}
+
+// TestReplayToLateJoinerIsRefused: a captured sealed "Exam is cancelled",
+// replayed to a member who joined after it was sent, is refused as older
+// than that membership — whether its sender is gone or still in the
+// group — and the refusal is reported once.
+func TestReplayToLateJoinerIsRefused(t *testing.T) {
+	const pass = "violet umbrella seventeen harbour"
+	timing := DefaultTiming()
+	timing.ClockSlack = 300 * time.Millisecond
+	for _, senderStays := range []bool{false, true} {
+		t.Run(fmt.Sprintf("sender stays %v", senderStays), func(t *testing.T) {
+			hub := memnet.NewHub()
+			rec := record(hub)
+			alice := joinKeyedTiming(t, hub, "Teacher", pass, timing, nil)
+			defer alice.e.Close()
+			drain(alice.e)
+			alice.e.Do(Send{Text: "Exam is cancelled"})
+			time.Sleep(300 * time.Millisecond)
+			if !senderStays {
+				alice.e.Do(Leave{Linger: true})
+				time.Sleep(timing.LingerQuiet + 500*time.Millisecond)
+			}
+			recorded := rec.datagrams()
+			_ = rec.conn.Close()
+			<-rec.done
+			time.Sleep(time.Second) // "8 s later", scaled down with the slack
+
+			bob := joinKeyedTiming(t, hub, "Bob", pass, timing, nil)
+			defer bob.e.Close()
+			injector := newForger(t, hub)
+			for _, d := range recorded {
+				_, _ = injector.conn.WriteTo(d, memnet.Group)
+			}
+			var refusal *Unreadable
+			deadline := time.After(2 * time.Second)
+			for done := false; !done; {
+				select {
+				case ev := <-bob.e.Events():
+					switch ev := ev.(type) {
+					case Message:
+						t.Fatalf("a replayed message was delivered to a late joiner: %+v", ev)
+					case Lost:
+						t.Fatalf("false loss %+v", ev)
+					case Unreadable:
+						if ev.Reason == UnreadableBeforeJoin {
+							refusal = &ev
+						}
+					}
+				case <-deadline:
+					done = true
+				}
+			}
+			if refusal == nil || refusal.Peer != "Teacher" || refusal.Skew > -timing.ClockSlack {
+				t.Fatalf("the replay was not reported as sent before joining: %+v", refusal)
+			}
+			t.Log(refusal.Sentence())
+			if senderStays {
+				alice.e.Do(Send{Text: "but the homework stands"})
+				expectText(t, bob.e, time.Second, "but the homework stands")
+			}
+		})
+	}
+}
+
+// TestClockOffIsNamed: a member of a private group whose clock is 10
+// minutes ahead is refused (its datagrams could be recordings from
+// another time), and the refusal says whose clock is off and by how much.
+func TestClockOffIsNamed(t *testing.T) {
+	const pass = "violet umbrella seventeen harbour"
+	hub := memnet.NewHub()
+	alice := joinKeyedTiming(t, hub, "Alice", pass, DefaultTiming(), nil)
+	defer alice.e.Close()
+	bob := joinKeyedTiming(t, hub, "Bob", pass, DefaultTiming(), func() time.Time { return time.Now().Add(10 * time.Minute) })
+	defer bob.e.Close()
+	drain(bob.e)
+	bob.e.Do(Send{Text: "hello from the future"})
+	u := waitEvent(t, alice.e, 3*time.Second, func(ev Event) bool {
+		if m, ok := ev.(Message); ok {
+			t.Fatalf("delivered %+v", m)
+		}
+		u, ok := ev.(Unreadable)
+		return ok && u.Reason == UnreadableClock
+	}).(Unreadable)
+	if u.Peer != "Bob" || u.Skew < 9*time.Minute || u.Skew > 11*time.Minute || !strings.Contains(u.Sentence(), "10 min ahead") {
+		t.Fatalf("reported %+v: %q", u, u.Sentence())
+	}
+	t.Log(u.Sentence())
+}

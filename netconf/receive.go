@@ -50,9 +50,7 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort) {
 		e.stats.ownEcho.Add(1)
 		return
 	}
-	if m.key != nil && !m.replay.admit(p.Sender, pn, time.UnixMicro(p.Time), now) {
-		e.stats.replayed.Add(1)
-		e.noteUnreadable(now, UnreadableReplayed)
+	if m.key != nil && !e.admitSealed(now, &p, pn, src) {
 		return
 	}
 	if _, gone := m.departed[p.Sender]; gone {
@@ -72,6 +70,48 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort) {
 		e.onPinned(now, &p, src)
 	default:
 		e.stats.ignored.Add(1)
+	}
+}
+
+// admitSealed decides whether an authentic datagram of a private group
+// is new: not seen before, stamped within MaxClockSkew of our clock, and
+// not sent before we joined. A recording replayed to a member who joined
+// after it was made would otherwise be new to it. "Before we joined" is
+// judged on our clock, corrected by how far ahead the sender's clock was
+// seen to be (a replay only ever looks older), with Timing.ClockSlack for
+// clocks that disagree a little. Repairs of data from before we joined,
+// which other members asked for, are dropped without a word; pinned
+// announcements are old on purpose.
+func (e *Engine) admitSealed(now time.Time, p *Packet, pn uint64, src netip.AddrPort) bool {
+	m := e.m
+	sent := time.UnixMicro(p.Time)
+	ahead, err := m.replay.admit(p.Sender, pn, sent, now)
+	switch {
+	case errors.Is(err, errClock):
+		e.stats.replayed.Add(1)
+		e.refuseSkewed(now, UnreadableClock, p.Nick, src.Addr(), sent.Sub(now))
+		return false
+	case err != nil:
+		e.stats.replayed.Add(1)
+		e.noteUnreadable(now, UnreadableReplayed)
+		return false
+	}
+	if p.Kind == KindPinned || !sent.Add(-ahead).Before(m.started.Add(-e.timing.ClockSlack)) {
+		return true
+	}
+	e.stats.replayed.Add(1)
+	if p.Kind != KindRepair {
+		e.refuseSkewed(now, UnreadableBeforeJoin, p.Nick, src.Addr(), sent.Sub(m.started))
+	}
+	return false
+}
+
+// refuseSkewed is refuse for the reasons that concern a clock: skew is
+// how far ahead of ours (negative: behind) the datagram's stamp is.
+func (e *Engine) refuseSkewed(now time.Time, r UnreadableReason, peer string, host netip.Addr, skew time.Duration) {
+	e.refuse(now, r, peer, host)
+	if u := e.m.unreadable[r]; u.count == 1 {
+		u.skew = skew
 	}
 }
 

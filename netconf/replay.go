@@ -1,6 +1,9 @@
 package netconf
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // MaxClockSkew is how far a keyed datagram's timestamp may be from our
 // clock. A recording replayed later than this is refused whatever else;
@@ -14,6 +17,7 @@ type replayWindow struct {
 	top      uint64
 	seen     [2]uint64 // bit i of the 128: top-i was seen
 	lastSeen time.Time
+	ahead    time.Duration // the sender's clock is at least this far ahead of ours (≥ 0)
 }
 
 const replayWindowSize = 128
@@ -65,30 +69,42 @@ type replayGuard struct {
 
 func newReplayGuard() *replayGuard { return &replayGuard{windows: map[SenderID]*replayWindow{}} }
 
-// admit reports whether a datagram from sender, numbered pn and stamped
-// sent (its own clock), may be processed, and records it if so.
-func (g *replayGuard) admit(sender SenderID, pn uint64, sent, now time.Time) bool {
-	if d := now.Sub(sent); d > MaxClockSkew || d < -MaxClockSkew {
-		return false // a recording from another time, or a clock far off
+// admit checks a datagram from sender, numbered pn and stamped sent (its
+// own clock): it fails with errClock when the stamp is more than
+// MaxClockSkew from now (a recording from another time, or a clock far
+// off) and errReplay when pn was seen; otherwise it records pn. It also
+// returns how far ahead of ours the sender's clock is at least: the
+// largest offset its accepted datagrams showed, never negative (a replay
+// only ever looks older).
+func (g *replayGuard) admit(sender SenderID, pn uint64, sent, now time.Time) (ahead time.Duration, err error) {
+	if d := sent.Sub(now); d > MaxClockSkew || d < -MaxClockSkew {
+		return 0, errClock
 	}
 	w := g.windows[sender]
 	if w == nil {
 		if len(g.windows) >= maxTrackedSenders {
 			g.expire(now)
 			if len(g.windows) >= maxTrackedSenders {
-				return false
+				return 0, errReplay
 			}
 		}
 		w = &replayWindow{}
 		g.windows[sender] = w
 	}
 	if !w.check(pn) {
-		return false
+		return 0, errReplay
 	}
 	w.record(pn)
 	w.lastSeen = now
-	return true
+	w.ahead = max(w.ahead, sent.Sub(now))
+	return w.ahead, nil
 }
+
+// Reasons admit refuses a datagram.
+var (
+	errClock  = errors.New("stamped too far from this computer's clock")
+	errReplay = errors.New("seen before")
+)
 
 // expire forgets senders not heard for longer than MaxClockSkew: their
 // old datagrams are refused by the timestamp check anyway.

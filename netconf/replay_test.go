@@ -30,16 +30,31 @@ func TestReplayGuard(t *testing.T) {
 	g := newReplayGuard()
 	now := time.Now()
 	a := SenderID{1}
-	if !g.admit(a, 1, now, now) || g.admit(a, 1, now, now) {
+	admit := func(id SenderID, pn uint64, sent time.Time) error {
+		_, err := g.admit(id, pn, sent, now)
+		return err
+	}
+	if admit(a, 1, now) != nil || admit(a, 1, now) != errReplay {
 		t.Fatal("a datagram was admitted twice, or not at all")
 	}
-	if g.admit(SenderID{2}, 1, now.Add(-6*time.Minute), now) {
+	if admit(SenderID{2}, 1, now.Add(-6*time.Minute)) != errClock {
 		t.Fatal("a six-minute-old incarnation was admitted")
 	}
-	if g.admit(SenderID{3}, 1, now.Add(6*time.Minute), now) {
+	if admit(SenderID{3}, 1, now.Add(6*time.Minute)) != errClock {
 		t.Fatal("a datagram from the future was admitted")
 	}
-	if !g.admit(SenderID{4}, 9, now.Add(-time.Minute), now) {
+	if admit(SenderID{4}, 9, now.Add(-time.Minute)) != nil {
 		t.Fatal("a minute of clock skew was refused")
+	}
+	// How far ahead a sender's clock is: the largest offset seen, never
+	// negative, and a replay (older) does not lower it.
+	for i, c := range []struct {
+		sent  time.Duration
+		ahead time.Duration
+	}{{-2 * time.Second, 0}, {3 * time.Second, 3 * time.Second}, {-8 * time.Second, 3 * time.Second}} {
+		ahead, err := g.admit(SenderID{5}, uint64(i+1), now.Add(c.sent), now)
+		if err != nil || ahead != c.ahead {
+			t.Fatalf("datagram %d stamped %v: ahead %v, %v; want %v", i, c.sent, ahead, err, c.ahead)
+		}
 	}
 }

@@ -21,6 +21,10 @@ type Timing struct {
 	LingerMax    time.Duration   // ...but no longer than this
 	LeaveRepeats []time.Duration // LEAVE is sent at these offsets
 	MaxRepairs   int             // repairs sent for one NACK
+	// ClockSlack is how much members' clocks may disagree: in a private
+	// group, a datagram stamped more than this before we joined is refused
+	// (a recording replayed to a late joiner).
+	ClockSlack time.Duration
 
 	// Bounds of what one membership keeps for others. Every sender id and
 	// every byte held is a datagram's claim, so each table has a limit
@@ -49,6 +53,7 @@ func DefaultTiming() Timing {
 		LingerMax:    15 * time.Second,
 		LeaveRepeats: []time.Duration{0, 60 * time.Millisecond, 120 * time.Millisecond, 180 * time.Millisecond},
 		MaxRepairs:   512,
+		ClockSlack:   3 * time.Second,
 
 		MaxPeers:        4096,
 		MaxPeersPerHost: 64,
