@@ -124,6 +124,14 @@ type (
 		Reason string `json:"reason,omitempty"`
 		Time   string `json:"time"`
 	}
+	jsonInterface struct {
+		Event string `json:"event"`
+		Iface string `json:"iface"`
+		Up    bool   `json:"up"`
+		Gone  bool   `json:"gone,omitempty"`
+		Text  string `json:"text"`
+		Time  string `json:"time"`
+	}
 	jsonLost struct {
 		Event  string `json:"event"`
 		From   string `json:"from"`
@@ -187,14 +195,23 @@ func (p *printer) event(ev netconf.Event) {
 		fmt.Fprintf(p.stderr, "* %s (%s) joined\n", ev.Peer.Nick, hostOf(ev.Peer))
 	case netconf.PeerLeft:
 		how := "left"
-		if ev.Timeout {
+		switch {
+		case ev.Timeout:
 			how = "went silent and is taken to have left"
+		case ev.Evicted:
+			how = "never said anything and was dropped from the full member list"
 		}
 		fmt.Fprintf(p.stderr, "* %s (%s) %s\n", ev.Peer.Nick, hostOf(ev.Peer), how)
 	case netconf.Lost:
 		fmt.Fprintf(p.stdout, "%s ⚠ %s\n", time.Now().Format("15:04:05"), ev.Sentence())
 	case netconf.Unreadable:
 		fmt.Fprintf(p.stderr, "warning: %s\n", ev.Sentence())
+	case netconf.InterfaceChanged:
+		if ev.Up {
+			fmt.Fprintf(p.stderr, "* %s\n", ev.Sentence())
+		} else {
+			fmt.Fprintf(p.stderr, "warning: %s\n", ev.Sentence())
+		}
 	case netconf.Receipt:
 		fmt.Fprintf(p.stderr, "* announcement %d: %d of %d received\n", ev.Seq, ev.Received, ev.Members)
 	}
@@ -237,8 +254,11 @@ func (p *printer) jsonEvent(ev netconf.Event) {
 		v = jsonPeer{Event: "peer_joined", From: ev.Peer.Nick, Sender: ev.Peer.ID.String(), Host: hostOf(ev.Peer), Time: stamp(time.Now())}
 	case netconf.PeerLeft:
 		reason := "left"
-		if ev.Timeout {
+		switch {
+		case ev.Timeout:
 			reason = "timeout"
+		case ev.Evicted:
+			reason = "evicted"
 		}
 		v = jsonPeer{Event: "peer_left", From: ev.Peer.Nick, Sender: ev.Peer.ID.String(), Host: hostOf(ev.Peer), Reason: reason, Time: stamp(time.Now())}
 	case netconf.Receipt:
@@ -249,6 +269,8 @@ func (p *printer) jsonEvent(ev netconf.Event) {
 		v = jsonReceipt{Event: "receipt", Seq: ev.Seq, Received: ev.Received, Members: ev.Members, Missing: missing}
 	case netconf.Unreadable:
 		v = jsonUnreadable{Event: "unreadable", Reason: string(ev.Reason), Count: ev.Count, Text: ev.Sentence()}
+	case netconf.InterfaceChanged:
+		v = jsonInterface{Event: "interface", Iface: ev.Name, Up: ev.Up, Gone: ev.Gone, Text: ev.Sentence(), Time: stamp(time.Now())}
 	case netconf.Lost:
 		v = jsonLost{Event: "lost", From: ev.Peer.Nick, Sender: ev.Peer.ID.String(), First: ev.First, Last: ev.Last, Count: ev.Count(), Time: stamp(time.Now())}
 	default:

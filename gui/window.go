@@ -488,8 +488,11 @@ func (ui *window) apply(ev netconf.Event) {
 		ui.refreshRoster()
 	case netconf.PeerLeft:
 		how := "left"
-		if ev.Timeout {
+		switch {
+		case ev.Timeout:
 			how = "went silent and is taken to have left"
+		case ev.Evicted:
+			how = "never said anything and was dropped from the full member list"
 		}
 		ui.system(kindSystem, fmt.Sprintf("%s (%s) %s.", ev.Peer.Nick, hostText(ev.Peer), how))
 		ui.refreshRoster()
@@ -497,6 +500,14 @@ func (ui *window) apply(ev netconf.Event) {
 		ui.system(kindWarning, ev.Sentence()+".")
 	case netconf.Unreadable:
 		ui.system(kindWarning, ev.Sentence()+".")
+	case netconf.InterfaceChanged:
+		if ev.Up {
+			ui.system(kindSystem, ev.Sentence()+".")
+			ui.bar.setHint("", widget.MediumImportance)
+		} else {
+			ui.system(kindWarning, ev.Sentence()+".")
+			ui.bar.setHint(ev.Sentence()+".", widget.WarningImportance)
+		}
 	case netconf.Receipt:
 		if len(ui.current.Group.String()) > 0 && ev.Seq >= ui.lastReceipt.Seq {
 			ui.lastReceipt = ev

@@ -191,6 +191,20 @@ func TestLeaveAndFailures(t *testing.T) {
 	if last.kind != kindWarning || last.text != "3 messages from Bob could not be recovered." {
 		t.Fatalf("loss logged as %+v", last)
 	}
+
+	// The interface goes away and comes back while joined: the membership
+	// stays, the user is told both.
+	h.joinAs("Alice")
+	h.emit(netconf.InterfaceChanged{Name: "eth0", Gone: true})
+	last, _ = ui.model.last()
+	if last.kind != kindWarning || !strings.HasPrefix(last.text, "eth0 went away") || !strings.HasPrefix(ui.bar.hint.Text, "eth0 went away") || ui.bar.join.Text != "Leave" {
+		t.Fatalf("interface gone: logged %+v, hint %q, button %q", last, ui.bar.hint.Text, ui.bar.join.Text)
+	}
+	h.emit(netconf.InterfaceChanged{Name: "eth0", Up: true})
+	last, _ = ui.model.last()
+	if last.kind != kindSystem || !strings.HasPrefix(last.text, "eth0 is back") || ui.bar.hint.Text != "" {
+		t.Fatalf("interface back: logged %+v, hint %q", last, ui.bar.hint.Text)
+	}
 }
 
 func TestCloseLeavesAndStops(t *testing.T) {

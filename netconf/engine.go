@@ -35,9 +35,10 @@ type Engine struct {
 	stats     counters
 	roster    atomic.Pointer[[]Peer]
 
-	timing    Timing
-	transport TransportFunc
-	now       func() time.Time
+	timing      Timing
+	transport   TransportFunc
+	now         func() time.Time
+	lookupIface ifaceLookup // nil: the membership's interface is not watched
 
 	// Owned by the loop.
 	m          *member
@@ -67,6 +68,10 @@ func WithTransport(f TransportFunc) Option { return func(e *Engine) { e.transpor
 // clock is wrong).
 func withClock(now func() time.Time) Option { return func(e *Engine) { e.now = now } }
 
+// withInterfaceLookup makes the engine watch its membership's interface
+// through f (tests: an interface that goes away and comes back).
+func withInterfaceLookup(f ifaceLookup) Option { return func(e *Engine) { e.lookupIface = f } }
+
 // New starts an engine with no membership.
 func New(opts ...Option) *Engine {
 	var seed [16]byte
@@ -85,6 +90,9 @@ func New(opts ...Option) *Engine {
 	e.queue.maxMessages = DefaultQueuedMessages
 	for _, o := range opts {
 		o(e)
+	}
+	if e.transport == nil && e.lookupIface == nil {
+		e.lookupIface = lookupInterface
 	}
 	e.roster.Store(&[]Peer{})
 	e.wg.Add(1)
@@ -214,7 +222,6 @@ func (e *Engine) join(cfg Config) {
 		choice   Choice
 		warnings []string
 		err      error
-		tr       Transport
 	)
 	if e.transport != nil {
 		err = cfg.checkValues()
@@ -232,32 +239,20 @@ func (e *Engine) join(cfg Config) {
 			return
 		}
 	}
-	if e.transport != nil {
-		tr, err = e.transport(cfg)
-	} else {
-		var m *membership
-		m, err = openMembership(cfg, choice, &e.stats.otherGroup, &e.stats.rejected)
-		if err == nil {
-			tr = m
-		}
-	}
+	tr, err := e.openTransport(cfg, choice)
 	if err != nil {
 		e.queue.push(Error{Op: "join", Err: err})
 		return
 	}
 	m := newMember(cfg, tr, key, e.now(), e.timing)
 	m.budget.relieve = e.relieveBudget
-	if ms, ok := tr.(*membership); ok && !cfg.SendOnly {
-		m.ownPort, m.ownAddrs = ms.senderPort(), localAddrs()
-		ms.filterOwnEcho()
-	}
 	for m.self.IsZero() {
 		_, _ = rand.Read(m.self[:]) // crypto/rand.Read does not fail on supported platforms
 	}
 	e.m = m
-	if !cfg.SendOnly {
-		m.readers.Add(1)
-		go m.readLoop(e.rx)
+	m.attach(tr, e.rx)
+	if e.lookupIface != nil {
+		m.watch = newIfaceWatch(choice, cfg, e.lookupIface)
 	}
 	e.queue.push(Joined{
 		Group: cfg.Group, Interface: choice, TTL: cfg.TTL, Loopback: cfg.Loopback,
@@ -265,6 +260,19 @@ func (e *Engine) join(cfg Config) {
 		Plain: cfg.Plain, Encoding: plainEncoding(cfg),
 	})
 	e.publishRoster()
+}
+
+// openTransport opens what carries a membership: the test transport, or
+// the multicast sockets on choice.
+func (e *Engine) openTransport(cfg Config, choice Choice) (Transport, error) {
+	if e.transport != nil {
+		return e.transport(cfg)
+	}
+	m, err := openMembership(cfg, choice, &e.stats.otherGroup, &e.stats.rejected)
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 func plainEncoding(cfg Config) string {

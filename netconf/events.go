@@ -249,13 +249,34 @@ type Peer struct {
 	Self      bool
 }
 
-func (Joined) event()     {}
-func (Message) event()    {}
-func (Sent) event()       {}
-func (Left) event()       {}
-func (Error) event()      {}
-func (Unreadable) event() {}
-func (Receipt) event()    {}
-func (PeerJoined) event() {}
-func (PeerLeft) event()   {}
-func (Lost) event()       {}
+// InterfaceChanged says the membership's network interface went away
+// (Gone: unplugged, disabled, removed) or lost its link (cable, Wi-Fi),
+// or, Up, that it is back and the group is joined again. Meanwhile
+// nothing arrives, and what is sent waits to be repaired.
+type InterfaceChanged struct {
+	Name     string
+	Up, Gone bool
+}
+
+// Sentence says what it means to a person.
+func (c InterfaceChanged) Sentence() string {
+	switch {
+	case c.Up:
+		return fmt.Sprintf("%s is back: the group is joined again, and what was missed is being repaired", c.Name)
+	case c.Gone:
+		return fmt.Sprintf("%s went away (unplugged or disabled): nothing can be sent or received until it is back", c.Name)
+	}
+	return fmt.Sprintf("%s lost its connection (cable unplugged or Wi-Fi gone?): nothing can be sent or received until it is back", c.Name)
+}
+
+func (InterfaceChanged) event() {}
+func (Joined) event()           {}
+func (Message) event()          {}
+func (Sent) event()             {}
+func (Left) event()             {}
+func (Error) event()            {}
+func (Unreadable) event()       {}
+func (Receipt) event()          {}
+func (PeerJoined) event()       {}
+func (PeerLeft) event()         {}
+func (Lost) event()             {}

@@ -573,3 +573,68 @@ func TestClockOffIsNamed(t *testing.T) {
 	}
 	t.Log(u.Sentence())
 }
+
+// TestInterfaceGoneAndBack: the membership's interface disappears (an
+// adapter unplugged): the engine says so at once, and when it is back it
+// opens and joins again by itself, and what was sent meanwhile arrives.
+func TestInterfaceGoneAndBack(t *testing.T) {
+	hub := memnet.NewHub()
+	timing := fastTiming()
+	var gone atomic.Bool
+	var opened atomic.Int32
+	lookup := func(name string) ifaceStatus {
+		if name != "eth7" || gone.Load() {
+			return ifaceStatus{}
+		}
+		return ifaceStatus{Exists: true, Up: true, Running: true, Index: 7 + int(opened.Load())}
+	}
+	bob := New(WithTiming(timing), withInterfaceLookup(lookup), WithTransport(func(Config) (Transport, error) {
+		opened.Add(1)
+		return PacketTransport(hub.Join(), memnet.Group), nil
+	}))
+	defer bob.Close()
+	cfg := DefaultConfig()
+	cfg.Nick, cfg.Interface = "Bob", "eth7"
+	bob.Do(Join{Config: cfg})
+	nextOf[Joined](t, bob)
+	alice := joinBus(t, hub, "Alice", lossy.Faults{}, timing)
+	defer alice.e.Close()
+	heard := make(chan string, 16)
+	go func() {
+		for ev := range alice.e.Events() {
+			if m, ok := ev.(Message); ok {
+				heard <- m.Text
+			}
+		}
+	}()
+	alice.e.Do(Send{Text: "before"})
+	expectText(t, bob, time.Second, "before")
+
+	gone.Store(true)
+	start := time.Now()
+	c := waitEvent(t, bob, 2*time.Second, func(ev Event) bool { _, ok := ev.(InterfaceChanged); return ok }).(InterfaceChanged)
+	if c.Up || !c.Gone || c.Name != "eth7" || !strings.Contains(c.Sentence(), "eth7 went away") {
+		t.Fatalf("reported %+v: %q", c, c.Sentence())
+	}
+	t.Logf("noticed after %v: %s", time.Since(start).Round(time.Millisecond), c.Sentence())
+	alice.e.Do(Send{Text: "while you were away"})
+	bob.Do(Send{Text: "typed while unplugged"})
+	time.Sleep(2 * timing.PeerTimeout)
+
+	gone.Store(false)
+	c = waitEvent(t, bob, 2*time.Second, func(ev Event) bool { _, ok := ev.(InterfaceChanged); return ok }).(InterfaceChanged)
+	if !c.Up || opened.Load() != 2 {
+		t.Fatalf("reported %+v after %d opens", c, opened.Load())
+	}
+	expectText(t, bob, 2*time.Second, "while you were away")
+	select {
+	case got := <-heard:
+		if got != "typed while unplugged" {
+			t.Fatalf("alice heard %q", got)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("what bob typed while unplugged never reached alice")
+	}
+	alice.e.Do(Send{Text: "after"})
+	expectText(t, bob, time.Second, "after")
+}

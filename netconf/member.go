@@ -72,8 +72,9 @@ type member struct {
 	unreadable map[UnreadableReason]*unreadableCount
 
 	free    chan *rxBatch // batches the reader may fill
-	stop    chan struct{}
+	stop    chan struct{} // closed to stop the reader of tr
 	readers sync.WaitGroup
+	watch   *ifaceWatch // the interface, when watched
 }
 
 func newMember(cfg Config, tr Transport, key *GroupKey, now time.Time, t Timing) *member {
@@ -84,7 +85,7 @@ func newMember(cfg Config, tr Transport, key *GroupKey, now time.Time, t Timing)
 		resume:     newResumePoints(t.MaxPeers),
 		unreadable: map[UnreadableReason]*unreadableCount{},
 		acks:       map[SenderID]uint64{}, reported: map[uint64][2]int{}, announcedSeqs: map[SenderID]map[uint64]bool{},
-		wbuf: make([]byte, 0, MaxDatagram), sbuf: make([]byte, 0, MaxDatagram), stop: make(chan struct{}),
+		wbuf: make([]byte, 0, MaxDatagram), sbuf: make([]byte, 0, MaxDatagram),
 	}
 	n, slot := rxLenOpen, rxSlotOpen
 	if _, batched := tr.(batchReader); key != nil && batched {
@@ -124,11 +125,34 @@ type unreadableCount struct {
 	skew     time.Duration
 }
 
-func (m *member) close() {
-	close(m.stop)
+// attach makes tr carry the membership and starts reading it (unless
+// the membership only sends).
+func (m *member) attach(tr Transport, out chan<- *rxBatch) {
+	m.tr = tr
+	m.ownPort, m.ownAddrs = 0, nil
+	if m.cfg.SendOnly {
+		return
+	}
+	if ms, ok := tr.(*membership); ok {
+		m.ownPort, m.ownAddrs = ms.senderPort(), localAddrs()
+		ms.filterOwnEcho()
+	}
+	m.stop = make(chan struct{})
+	m.readers.Add(1)
+	go m.readLoop(tr, out, m.stop)
+}
+
+// detach closes the transport and waits for its reader to stop.
+func (m *member) detach() {
+	if m.stop != nil {
+		close(m.stop)
+		m.stop = nil
+	}
 	_ = m.tr.Close()
 	m.readers.Wait()
 }
+
+func (m *member) close() { m.detach() }
 
 // maxTrackedSenders bounds the replay windows of a keyed membership.
 const maxTrackedSenders = 4096

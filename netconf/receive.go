@@ -25,6 +25,9 @@ func (e *Engine) receiveBatch(b *rxBatch) {
 		e.receive(now, b.data[i], b.src[i])
 	}
 	if b.err != nil && e.m == b.m {
+		if e.checkInterface(now, true); e.m.ifaceDown() {
+			return // the interface went away: it is watched until it is back
+		}
 		e.queue.push(Error{Op: "receive", Err: b.err})
 		e.finish(b.err, true)
 	}

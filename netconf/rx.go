@@ -66,25 +66,29 @@ func readInto(tr Transport, b *rxBatch) {
 	b.data[0], b.src[0], b.n = b.bufs[0][:n], src, 1
 }
 
-// readLoop feeds batches to out until the membership stops or the
-// transport fails. A batch comes back through m.free once the loop has
-// processed it; with all of them at the loop, reading waits.
-func (m *member) readLoop(out chan<- *rxBatch) {
+// readLoop feeds batches read from tr to out until stop is closed or tr
+// fails. A batch comes back through m.free once the loop has processed
+// it; with all of them at the loop, reading waits. A batch in hand when it
+// stops goes back to m.free, so a transport opened again (the interface
+// came back) finds them all.
+func (m *member) readLoop(tr Transport, out chan<- *rxBatch, stop <-chan struct{}) {
 	defer m.readers.Done()
 	for {
 		var b *rxBatch
 		select {
 		case b = <-m.free:
-		case <-m.stop:
+		case <-stop:
 			return
 		}
-		readInto(m.tr, b)
+		readInto(tr, b)
 		if b.err != nil && errors.Is(b.err, net.ErrClosed) {
+			m.free <- b
 			return
 		}
 		select {
 		case out <- b:
-		case <-m.stop:
+		case <-stop:
+			m.free <- b
 			return
 		}
 		if b.err != nil {

@@ -114,7 +114,9 @@ func (e *Engine) flushData() {
 	}
 	if err != nil {
 		e.stats.sendErrors.Add(1)
-		e.queue.push(Error{Op: "transmit", Err: err})
+		if !m.ifaceDown() { // when it is, the user knows; the data is repaired once it is back
+			e.queue.push(Error{Op: "transmit", Err: err})
+		}
 	}
 	clear(m.outq)
 	m.outq, m.outbuf = m.outq[:0], m.outbuf[:0]

@@ -36,6 +36,7 @@ func (e *Engine) runTimers(now time.Time) {
 	if !now.Before(m.peersNext) {
 		e.runPeerTimers(now)
 	}
+	e.checkInterface(now, false)
 	if !m.receiptAt.IsZero() && !now.Before(m.receiptAt) {
 		p := Packet{Kind: KindReceipt, Sender: m.self, Seq: m.receiptSeq, Time: now.UnixMicro(), Nick: m.cfg.Nick, Body: m.receiptTo[:]}
 		e.write(&p)
@@ -164,6 +165,9 @@ func (e *Engine) armTimer() {
 		next = m.leaveAt
 	}
 	soonest(m.peersNext)
+	if m.watch != nil {
+		soonest(m.watch.checkAt)
+	}
 	if m.lingering {
 		soonest(m.lastActivity.Add(t.LingerQuiet))
 		soonest(m.lingerStart.Add(t.LingerQuiet))
