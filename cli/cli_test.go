@@ -76,7 +76,10 @@ func TestBadInputExits2(t *testing.T) {
 		{"ttl not a number", []string{"chat", "-iface", lo, "-ttl", "many"}, "invalid value"},
 		{"unknown flag", []string{"listen", "-colour"}, "not defined"},
 		{"send nothing", []string{"send", "-iface", lo}, "nothing to send"},
-		{"send too long", []string{"send", "-iface", lo, strings.Repeat("x", netconf.MaxText+1)}, "bytes"},
+		{"send too long", []string{"send", "-iface", lo, strings.Repeat("x", netconf.MaxMessage+1)}, "65536 bytes"},
+		{"send invalid UTF-8", []string{"send", "-iface", lo, "caf\xe9"}, "not valid UTF-8"},
+		{"send unencodable in GBK", []string{"send", "-iface", lo, "-plain", "-encoding", "gbk", "café ☃ 🙂"}, "GBK cannot write"},
+		{"send plain over a datagram", []string{"send", "-iface", lo, "-plain", strings.Repeat("x", 1401)}, "one datagram of at most 1400 bytes"},
 		{"listen with text", []string{"listen", "-iface", lo, "hello"}, "takes no text"},
 		{"bad name", []string{"listen", "-iface", lo, "-name", ""}, "name"},
 		{"gui join unicast", []string{"-join", "10.1.1.1:5", "-iface", lo}, "unicast"},
@@ -333,5 +336,54 @@ func TestSettingsFile(t *testing.T) {
 		if code != ExitUsage || !strings.Contains(errOut.String(), want) {
 			t.Errorf("%q: exit %d, %q", content, code, errOut.String())
 		}
+	}
+}
+
+// TestChatBadLinesAreSkipped: a line over the message limit (10 MB), a
+// line of invalid UTF-8 and one GBK cannot write each get an error of
+// their own; the rest of the input is still sent, and the exit status
+// says some input was invalid.
+func TestChatBadLinesAreSkipped(t *testing.T) {
+	lo := loopback(t)
+	group := "239.255.3.5:" + freePort(t)
+	long := strings.Repeat("y", 10<<20)
+	in := "first\n" + long + "\nsecond\ncaf\xe9\nthird\n" + strings.Repeat("z", netconf.MaxMessage) + "\n"
+	code, out, stderr := run(t, context.Background(), in, "chat", "-group", group, "-iface", lo, "-name", "Script", "-json")
+	if code != ExitUsage {
+		t.Fatalf("exit %d; want %d (stderr %q)", code, ExitUsage, stderr)
+	}
+	var sent, errs []string
+	for _, ev := range jsonLines(t, out) {
+		switch ev["event"] {
+		case "sent":
+			sent = append(sent, ev["text"].(string)[:min(len(ev["text"].(string)), 6)])
+		case "error":
+			if ev["input"] != true {
+				t.Fatalf("error not marked as input: %v", ev)
+			}
+			errs = append(errs, ev["error"].(string))
+		}
+	}
+	if strings.Join(sent, "|") != "first|second|third|zzzzzz" {
+		t.Fatalf("sent %q", sent)
+	}
+	if len(errs) != 2 || !strings.Contains(errs[0], "line 2") || !strings.Contains(errs[0], "10485760 bytes") || !strings.Contains(errs[1], "line 4") || !strings.Contains(errs[1], "UTF-8") {
+		t.Fatalf("errors %q", errs)
+	}
+
+	code, _, stderr = run(t, context.Background(), "ok\ncafé ☃ 🙂\n", "chat", "-group", group, "-iface", lo, "-name", "Script", "-plain", "-encoding", "gbk")
+	if code != ExitUsage || !strings.Contains(stderr, "line 2") || !strings.Contains(stderr, "GBK cannot write") {
+		t.Fatalf("gbk: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestSendLongMessage: send takes what the engine takes, 64 KiB, not
+// one datagram's worth.
+func TestSendLongMessage(t *testing.T) {
+	lo := loopback(t)
+	group := "239.255.3.6:" + freePort(t)
+	code, _, stderr := run(t, context.Background(), "", "send", "-group", group, "-iface", lo, "-name", "Alice", strings.Repeat("é", netconf.MaxMessage/2))
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"strings"
@@ -33,9 +34,6 @@ func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
 		if text == "" {
 			return usageError(stdio, errors.New("nothing to send: give the message after the options, e.g. groupcast send -group 239.255.3.3:3333 hello"))
 		}
-		if len(text) > netconf.MaxText {
-			return usageError(stdio, fmt.Errorf("the message is %d bytes; at most %d bytes fit in one message", len(text), netconf.MaxText))
-		}
 	default:
 		if fs.NArg() > 0 {
 			return usageError(stdio, fmt.Errorf("unexpected %q: %s takes no text (did you mean send?)", fs.Arg(0), cmd))
@@ -53,6 +51,11 @@ func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
 	announce, err := o.setupRoom(ctx, cmd, groupGiven, &cfg)
 	if err != nil {
 		return usageError(stdio, err)
+	}
+	if cmd == "send" {
+		if err := netconf.CheckText(cfg, text); err != nil {
+			return usageError(stdio, err)
+		}
 	}
 	for _, w := range o.warnings {
 		fmt.Fprintf(stdio.Stderr, "warning: %s\n", w)
@@ -82,7 +85,7 @@ func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
 	case "send":
 		s.send(ctx, text)
 	case "chat":
-		s.chat(ctx, stdio)
+		s.chat(ctx, stdio, cfg)
 	}
 	return s.status
 }
@@ -105,10 +108,11 @@ func oneThread() {
 
 // session drives one engine membership for a headless command.
 type session struct {
-	e      *netconf.Engine
-	out    *printer
-	status int
-	joined netconf.Joined
+	e        *netconf.Engine
+	out      *printer
+	status   int
+	joined   netconf.Joined
+	badInput bool // some input could not be sent (chat goes on; exit 2 at the end)
 }
 
 // join waits for the membership or its failure.
@@ -199,29 +203,23 @@ func (s *session) send(ctx context.Context, text string) {
 
 // chat sends each line of stdin and prints events; at end of input it
 // leaves once every line has been handed to the network, lingering so the
-// last lines can still be repaired.
-func (s *session) chat(ctx context.Context, stdio IO) {
-	lines := make(chan string)
+// last lines can still be repaired. A line that cannot be sent (too long,
+// not UTF-8, not writable in the chosen encoding) gets an error of its
+// own, the rest is still sent, and the command exits 2 at the end.
+func (s *session) chat(ctx context.Context, stdio IO, cfg netconf.Config) {
+	lines := make(chan inputLine)
 	readErr := make(chan error, 1)
 	stop := make(chan struct{})
 	defer close(stop)
-	go func() {
-		sc := bufio.NewScanner(stdio.Stdin)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			select {
-			case lines <- strings.TrimRight(sc.Text(), "\r"):
-			case <-stop:
-				return
-			}
-		}
-		readErr <- sc.Err()
-	}()
+	go func() { readErr <- readLines(stdio.Stdin, netconf.TextLimit(cfg), lines, stop) }()
 	pending := 0 // lines sent to the engine and not yet confirmed
 	eof := false
 	in := lines
 	for {
 		if eof && pending == 0 {
+			if s.badInput && s.status == ExitOK {
+				s.status = ExitUsage
+			}
 			s.leave(true)
 			return
 		}
@@ -229,11 +227,20 @@ func (s *session) chat(ctx context.Context, stdio IO) {
 		case <-ctx.Done():
 			s.leave(false)
 			return
-		case line := <-in:
-			if line == "" {
+		case l := <-in:
+			if l.text == "" && l.size == 0 {
 				continue
 			}
-			s.e.Do(netconf.Send{Text: line})
+			err := netconf.CheckText(cfg, l.text)
+			if l.size > len(l.text) {
+				err = &netconf.InputError{Field: "text", Msg: fmt.Sprintf("the message is %d bytes; at most %d bytes fit in one message", l.size, netconf.TextLimit(cfg))}
+			}
+			if err != nil {
+				s.badInput = true
+				s.out.problem(fmt.Sprintf("line %d", l.n), err)
+				continue
+			}
+			s.e.Do(netconf.Send{Text: l.text})
 			pending++
 		case err := <-readErr:
 			if err != nil {
@@ -251,8 +258,70 @@ func (s *session) chat(ctx context.Context, stdio IO) {
 			case netconf.Error:
 				if ev.Op == "send" {
 					pending--
+					s.badInput = s.badInput || netconf.IsInputError(ev.Err)
 				}
 			}
+		}
+	}
+}
+
+// inputLine is one line of standard input: its number, its text without
+// the line ending, and its size, which is larger than the text when the
+// line was longer than the limit and only its start was kept.
+type inputLine struct {
+	n    int
+	text string
+	size int
+}
+
+// readLines sends each line of r to out until r ends (nil) or fails. It
+// keeps at most limit bytes of a line however long the line is, so a
+// 10 MB line costs no more memory than a message, and the lines after it
+// are read as usual.
+func readLines(r io.Reader, limit int, out chan<- inputLine, stop <-chan struct{}) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	for n := 1; ; n++ {
+		var kept []byte
+		var tail [2]byte // the line's last two bytes, for its ending
+		size := 0
+		var err error
+		for {
+			var frag []byte
+			frag, err = br.ReadSlice('\n')
+			size += len(frag)
+			if room := limit + 2 - len(kept); room > 0 {
+				kept = append(kept, frag[:min(len(frag), room)]...)
+			}
+			for _, c := range frag[max(len(frag)-2, 0):] {
+				tail[0], tail[1] = tail[1], c
+			}
+			if err != bufio.ErrBufferFull {
+				break
+			}
+		}
+		if size == 0 && err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+		switch { // the line ending is not part of the message
+		case tail == [2]byte{'\r', '\n'}:
+			size -= 2
+		case tail[1] == '\n', tail[1] == '\r' && err == io.EOF:
+			size--
+		}
+		text := string(kept[:min(len(kept), size, limit)])
+		select {
+		case out <- inputLine{n: n, text: text, size: size}:
+		case <-stop:
+			return nil
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
 		}
 	}
 }

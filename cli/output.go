@@ -282,11 +282,11 @@ func (p *printer) jsonEvent(ev netconf.Event) {
 // problem reports a failure of the command itself (not of the engine).
 func (p *printer) problem(op string, err error) {
 	if p.json != nil {
-		_ = p.json.Encode(jsonError{Event: "error", Op: op, Error: err.Error()})
+		_ = p.json.Encode(jsonError{Event: "error", Op: op, Error: op + ": " + oneLine(netconf.Explain(err)), Input: netconf.IsInputError(err)})
 		p.flush()
 		return
 	}
-	fmt.Fprintf(p.stderr, "groupcast: %s: %v\n", op, err)
+	fmt.Fprintf(p.stderr, "groupcast: %s: %s\n", op, oneLine(netconf.Explain(err)))
 }
 
 // line prints "15:04:05 Alice: text", continuation lines indented, with

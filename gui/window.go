@@ -116,6 +116,7 @@ type window struct {
 
 	state    state
 	current  netconf.Joined
+	joining  netconf.Config // what was asked of the engine at the last Join
 	focused  bool
 	lastNote time.Time
 
@@ -263,6 +264,7 @@ func (ui *window) join() {
 	}
 	saveSettings(ui.app.Preferences(), cfg)
 	ui.setState(stateJoining)
+	ui.joining = cfg
 	ui.push(netconf.Join{Config: cfg})
 }
 
@@ -274,8 +276,9 @@ func (ui *window) sendMessage() {
 	if strings.TrimSpace(text) == "" {
 		return
 	}
-	if len(text) > netconf.MaxText {
-		ui.bar.setHint(fmt.Sprintf("This message is %d bytes; at most %d fit in one message. Shorten it or split it.", len(text), netconf.MaxText), widget.DangerImportance)
+	if err := netconf.CheckText(ui.joining, text); err != nil {
+		msg := netconf.Explain(err)
+		ui.bar.setHint(strings.ToUpper(msg[:1])+msg[1:]+". Shorten it or split it.", widget.DangerImportance)
 		return
 	}
 	if ui.push(netconf.Send{Text: text}) {

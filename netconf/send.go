@@ -15,9 +15,9 @@ func (e *Engine) send(text string) {
 	case m.lingering || m.leaving:
 		e.queue.push(Error{Op: "send", Err: ErrLeaving})
 		return
-	case len(text) > MaxMessage:
-		e.queue.push(Error{Op: "send", Err: inputErr("text",
-			"the message is %d bytes; at most %d bytes (64 KiB) fit in one message", len(text), MaxMessage)})
+	}
+	if err := CheckText(m.cfg, text); err != nil {
+		e.queue.push(Error{Op: "send", Err: err})
 		return
 	}
 	now := e.now()
@@ -125,10 +125,7 @@ func (e *Engine) flushData() {
 // sendPlain sends text as one bare datagram, for classic tools.
 func (e *Engine) sendPlain(now time.Time, text string) {
 	m := e.m
-	b, err := EncodePlain(text, m.cfg.Encoding)
-	if err == nil && len(b) > MaxDatagram {
-		err = inputErr("text", "a plain-text message is sent in one datagram of at most %d bytes; this one is %d", MaxDatagram, len(b))
-	}
+	b, err := EncodePlain(text, m.cfg.Encoding) // CheckText passed: it fits
 	if err != nil {
 		e.queue.push(Error{Op: "send", Err: err})
 		return
