@@ -134,7 +134,7 @@ func TestEnterSendsShiftEnterBreaksLine(t *testing.T) {
 	ui.message.SetText(strings.Repeat(line, netconf.MaxMessage/len(line)) + strings.Repeat("x", netconf.MaxMessage%len(line)+1))
 	ui.message.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	h.noCommand()
-	if ui.bar.hint.Text != "The message is 65537 bytes; at most 65536 bytes fit in one message. Shorten it or split it." || ui.message.Text == "" {
+	if ui.bar.hint.Text != "The message is 65537 bytes; at most 65536 bytes (64 KiB) fit in one message. Shorten it or split it." || ui.message.Text == "" {
 		t.Fatalf("too long: hint %q, text kept %v", ui.bar.hint.Text, ui.message.Text != "")
 	}
 }

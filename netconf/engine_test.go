@@ -1,6 +1,7 @@
 package netconf
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"net"
@@ -191,6 +192,38 @@ func TestSendErrors(t *testing.T) {
 	e.Do(Send{Text: "after"})
 	if s := nextOf[Sent](t, e); s.Seq != 1+MaxFragments {
 		t.Fatalf("a 64 KiB message took %d datagrams; want %d", s.Seq-1, MaxFragments)
+	}
+	// Invalid UTF-8 is refused whole, also where it would be cut in pieces.
+	e.Do(Send{Text: strings.Repeat("x", 5000) + "\xff"})
+	if er := nextOf[Error](t, e); !IsInputError(er.Err) || !strings.Contains(Explain(er.Err), "UTF-8") {
+		t.Fatalf("invalid UTF-8: %+v", er)
+	}
+}
+
+func TestTextLimit(t *testing.T) {
+	_, key, _ := ed25519.GenerateKey(nil)
+	presenter := Config{Presenter: key}
+	for _, c := range []struct {
+		cfg  Config
+		text string
+		ok   bool
+	}{
+		{Config{}, strings.Repeat("x", MaxMessage), true},
+		{Config{}, strings.Repeat("x", MaxMessage+1), false},
+		{presenter, strings.Repeat("x", TextLimit(presenter)), true},
+		{presenter, strings.Repeat("x", TextLimit(presenter)+1), false},
+		{Config{Plain: true}, strings.Repeat("x", MaxDatagram), true},
+		{Config{Plain: true}, strings.Repeat("é", MaxDatagram/2+1), false},
+		{Config{Plain: true, Encoding: EncodingGBK}, strings.Repeat("世", MaxDatagram/2), true}, // 2 bytes each in GBK, 3 in UTF-8
+		{Config{Plain: true, Encoding: EncodingGBK}, "☃🙂", false},
+		{Config{}, "caf\xe9", false},
+	} {
+		if err := CheckText(c.cfg, c.text); (err == nil) != c.ok || (err != nil && !IsInputError(err)) {
+			t.Errorf("CheckText(%+v, %d bytes) = %v; want ok %v", c.cfg.Plain, len(c.text), err, c.ok)
+		}
+	}
+	if got := TextLimit(presenter); got != MaxFragments*MaxSignedText || got < 60_000 {
+		t.Fatalf("a presenter's limit is %d", got)
 	}
 }
 

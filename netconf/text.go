@@ -1,6 +1,9 @@
 package netconf
 
-import "unicode/utf8"
+import (
+	"fmt"
+	"unicode/utf8"
+)
 
 // The longest message is decided here, and only here: front ends ask
 // (TextLimit, CheckText) instead of knowing datagram sizes.
@@ -36,7 +39,11 @@ func CheckText(cfg Config, text string) error {
 		return nil
 	}
 	if limit := TextLimit(cfg); len(text) > limit {
-		return inputErr("text", "the message is %d bytes; at most %d bytes fit in one message", len(text), limit)
+		kib := ""
+		if limit%1024 == 0 {
+			kib = fmt.Sprintf(" (%d KiB)", limit/1024)
+		}
+		return inputErr("text", "the message is %d bytes; at most %d bytes%s fit in one message", len(text), limit, kib)
 	}
 	return nil
 }
