@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -47,15 +48,10 @@ func NewLab(t *testing.T, n int) *Lab {
 	l.ip("-n", hub, "link", "set", "br0", "up")
 	for i := 1; i <= n; i++ {
 		h := fmt.Sprintf("%s-h%d", l.prefix, i)
-		port := fmt.Sprintf("%sv%d", l.prefix, i)
 		l.ip("netns", "add", h)
 		l.Hosts = append(l.Hosts, h)
 		l.ip("-n", h, "link", "set", "lo", "up")
-		l.ip("link", "add", port, "netns", hub, "type", "veth", "peer", "name", "eth0", "netns", h)
-		l.ip("-n", hub, "link", "set", port, "master", "br0", "up")
-		l.ip("-n", h, "addr", "add", fmt.Sprintf("198.18.0.%d/24", i), "dev", "eth0")
-		l.ip("-n", h, "link", "set", "eth0", "up")
-		l.ip("-n", h, "route", "add", "default", "dev", "eth0")
+		l.AddNIC(h)
 	}
 	return l
 }
@@ -124,4 +120,45 @@ func (l *Lab) DropUDP(host string, percent int) func() int {
 		}
 		return n
 	}
+}
+
+// StopDropping removes the loss DropUDP added to host.
+func (l *Lab) StopDropping(host string) {
+	l.t.Helper()
+	if out, err := l.Command(host, "nft", "delete", "table", "inet", "gcloss").CombinedOutput(); err != nil {
+		l.t.Fatalf("nft on %s: %v: %s", host, err, out)
+	}
+}
+
+// Port is the name of host's port on the bridge (its "cable").
+func (l *Lab) Port(host string) string {
+	for i, h := range l.Hosts {
+		if h == host {
+			return fmt.Sprintf("%sv%d", l.prefix, i+1)
+		}
+	}
+	l.t.Fatalf("no host %s", host)
+	return ""
+}
+
+// Unplug takes host's port on the bridge down (a cable pulled); Plug
+// brings it back.
+func (l *Lab) Unplug(host string) { l.ip("-n", l.prefix+"-hub", "link", "set", l.Port(host), "down") }
+
+// Plug brings host's bridge port back up.
+func (l *Lab) Plug(host string) { l.ip("-n", l.prefix+"-hub", "link", "set", l.Port(host), "up") }
+
+// RemoveNIC deletes host's network interface (an adapter pulled out).
+func (l *Lab) RemoveNIC(host string) { l.ip("-n", host, "link", "del", "eth0") }
+
+// AddNIC gives host its network interface eth0, 198.18.0.N/24, cabled to
+// the bridge: NewLab's, or a new adapter (a new index) after RemoveNIC.
+func (l *Lab) AddNIC(host string) {
+	hub, port := l.prefix+"-hub", l.Port(host)
+	i, _ := strconv.Atoi(port[strings.LastIndexByte(port, 'v')+1:])
+	l.ip("link", "add", port, "netns", hub, "type", "veth", "peer", "name", "eth0", "netns", host)
+	l.ip("-n", hub, "link", "set", port, "master", "br0", "up")
+	l.ip("-n", host, "addr", "add", fmt.Sprintf("198.18.0.%d/24", i), "dev", "eth0")
+	l.ip("-n", host, "link", "set", "eth0", "up")
+	l.ip("-n", host, "route", "add", "default", "dev", "eth0")
 }

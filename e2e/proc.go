@@ -83,6 +83,7 @@ type Proc struct {
 	Name   string
 	cmd    *exec.Cmd
 	mu     sync.Mutex
+	out    int64 // bytes printed on stdout
 	events []map[string]any
 	bad    []string // stdout lines that are not JSON
 	stderr *lockedBuffer
@@ -138,6 +139,7 @@ func (p *Proc) read(r io.Reader) {
 	for sc.Scan() {
 		var m map[string]any
 		p.mu.Lock()
+		p.out += int64(len(sc.Bytes()) + 1)
 		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
 			p.bad = append(p.bad, sc.Text())
 		} else {
@@ -204,3 +206,42 @@ func (p *Proc) Stop() int {
 
 // Stderr returns what the process wrote on stderr.
 func (p *Proc) Stderr() string { return p.stderr.String() }
+
+// OutputBytes is how much the process has printed on stdout so far.
+func (p *Proc) OutputBytes() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out
+}
+
+// CPU is the processor time the process has used so far (user and
+// system), from /proc.
+func (p *Proc) CPU() time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		p.t.Fatalf("read the CPU time of %s: %v", p.Name, err)
+	}
+	// The fields after the command name (which may hold spaces) start at
+	// the state; utime and stime are the 14th and 15th fields.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	var user, sys int64
+	fmt.Sscan(f[11], &user)
+	fmt.Sscan(f[12], &sys)
+	return time.Duration(user+sys) * time.Second / 100 // USER_HZ
+}
+
+// Terminate sends SIGTERM and returns the exit status and how long the
+// process took to end.
+func (p *Proc) Terminate() (int, time.Duration) {
+	p.t.Helper()
+	start := time.Now()
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(30 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		p.t.Fatalf("%s did not end within 30 s of SIGTERM", p.Name)
+	}
+	return p.code, time.Since(start)
+}

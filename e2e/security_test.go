@@ -23,7 +23,7 @@ func TestLabPrivateGroup(t *testing.T) {
 	}
 	lab := NewLab(t, 4)
 	bin := Binary(t)
-	tool := Tool(t, "gcrecord")
+	tool := Tool(t, "gchostile")
 	const group = "239.255.6.6:6666"
 	dir := t.TempDir()
 	keyFile := filepath.Join(dir, "class.key")
