@@ -161,5 +161,9 @@ func (ui *window) showMissing() {
 		names = append(names, fmt.Sprintf("%s (%s)", p.Nick, hostText(p)))
 	}
 	sort.Strings(names)
-	dialog.ShowInformation(fmt.Sprintf("Not yet received (%d)", len(names)), strings.Join(names, "\n"), ui.w)
+	missing := r.Members - r.Received
+	if more := missing - len(names); more > 0 { // a receipt names only the first few
+		names = append(names, fmt.Sprintf("and %d more", more))
+	}
+	dialog.ShowInformation(fmt.Sprintf("Not yet received (%d)", missing), strings.Join(names, "\n"), ui.w)
 }
