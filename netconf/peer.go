@@ -31,6 +31,12 @@ type peer struct {
 	nackAt  time.Time // when to ask for what is missing; zero: nothing scheduled
 	partial *reassembly
 
+	heldGen    uint64 // changes whenever held does
+	low        uint64 // the lowest seq held (0: none), unless lowStale
+	lowStale   bool
+	missingFor missingKey // missingWas is the gaps as of this
+	missingWas []Range
+
 	budget    *heldBudget // the membership's, shared by all its peers (nil: unbounded)
 	share     *hostShare  // this peer's computer's part of the membership
 	bytes     int         // of the budget, held by this peer
@@ -92,6 +98,10 @@ func (p *peer) hold(seq uint64, d heldData) bool {
 		return false
 	}
 	p.held[seq] = d
+	p.heldGen++
+	if !p.lowStale && (p.low == 0 || seq < p.low) {
+		p.low = seq
+	}
 	return true
 }
 
@@ -102,6 +112,10 @@ func (p *peer) take(seq uint64) {
 		return
 	}
 	delete(p.held, seq)
+	p.heldGen++
+	if seq == p.low {
+		p.lowStale = true
+	}
 	p.uncharge(heldCost(d))
 }
 
@@ -150,6 +164,24 @@ func (p *peer) missing(window uint64) []Range {
 	if !p.synced || p.highest < p.expected {
 		return nil
 	}
+	// Walking the window costs up to its size in map lookups, and every
+	// NACK overheard for this sender asks (a flood of them once cost the
+	// loop all its time): the answer is kept until something it depends
+	// on changes.
+	key := missingKey{expected: p.expected, highest: p.highest, held: p.heldGen, window: window}
+	if p.missingFor == key {
+		return p.missingWas
+	}
+	p.missingFor, p.missingWas = key, p.walkMissing(window)
+	return p.missingWas
+}
+
+// missingKey is what the gaps of a peer depend on.
+type missingKey struct {
+	expected, highest, held, window uint64
+}
+
+func (p *peer) walkMissing(window uint64) []Range {
 	last := min(p.highest, p.expected+window-1)
 	var out []Range
 	for s := p.expected; s <= last && len(out) < MaxNackRanges; s++ {

@@ -49,6 +49,18 @@ func TestPeerMissingAndCovers(t *testing.T) {
 	if !covers([]Range{{1, 8}}, want) || covers([]Range{{1, 5}}, want) || covers(want, nil) {
 		t.Fatal("covers is wrong")
 	}
+	// The gaps are remembered until something they depend on changes.
+	if got := p.missing(8192); &got[0] != &p.missing(8192)[0] {
+		t.Fatal("the gaps were walked again with nothing changed")
+	}
+	hold(p, 4, "x", Frag{})
+	if got := p.missing(8192); fmt.Sprint(got) != fmt.Sprint([]Range{{1, 1}, {5, 5}, {7, 8}}) {
+		t.Fatalf("after holding 4: %v", got)
+	}
+	p.highest = 11
+	if got := p.missing(8192); fmt.Sprint(got) != fmt.Sprint([]Range{{1, 1}, {5, 5}, {7, 8}, {10, 11}}) {
+		t.Fatalf("after learning of 11: %v", got)
+	}
 }
 
 func TestPeerGiveUpDeliversWhatIsHeld(t *testing.T) {

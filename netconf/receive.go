@@ -331,13 +331,23 @@ func (e *Engine) deliver(pr *peer, out []delivery) {
 	e.deliveries = out[:0]
 }
 
-// lowestHeld is the smallest seq held, or seq when nothing is.
+// lowestHeld is the smallest seq held, or seq when nothing is. A sender
+// not yet synced may hold thousands, and each of its datagrams asks: the
+// answer is kept up to date as data is held, and found again by a walk
+// only after the lowest was taken.
 func (pr *peer) lowestHeld(seq uint64) uint64 {
-	low := seq
-	for s := range pr.held {
-		low = min(low, s)
+	if pr.lowStale {
+		pr.low, pr.lowStale = 0, false
+		for s := range pr.held {
+			if pr.low == 0 || s < pr.low {
+				pr.low = s
+			}
+		}
 	}
-	return low
+	if pr.low == 0 {
+		return seq
+	}
+	return min(pr.low, seq)
 }
 
 func (e *Engine) onControl(now time.Time, p *Packet, src netip.AddrPort) {
