@@ -22,11 +22,45 @@ type heldBudget struct {
 }
 
 // hostShare is what the senders of one computer use of a membership:
-// entries in its table of peers, and bytes of its budget.
+// entries in its table of peers, bytes of its budget, and the pace at
+// which it may add new senders. It outlives the computer's last sender
+// (so leaving and coming back does not reset the pace), and is forgotten
+// when the table of computers is full and it holds nothing.
 type hostShare struct {
 	addr  netip.Addr
 	peers int
 	bytes int
+	admit tokenBucket // new senders: a burst of MaxPeersPerHost, then hostAdmitRate a second
+}
+
+// hostAdmitRate is how many new sender ids a second one computer may add
+// once its burst is spent: enough for programs started and restarted by
+// hand or by a script, too few for a flood of ids that join and leave at
+// once to flood the user with join and leave lines.
+const hostAdmitRate = 4
+
+// hostShare returns the share of the computer at addr, making it when
+// there is room (nil when the table of computers is full of ones that
+// still hold something).
+func (m *member) hostShare(addr netip.Addr, limit int) *hostShare {
+	if h := m.hosts[addr]; h != nil {
+		return h
+	}
+	if len(m.hosts) >= limit {
+		var idle *hostShare
+		for _, h := range m.hosts {
+			if h.peers == 0 && h.bytes == 0 && (idle == nil || h.admit.at.Before(idle.admit.at)) {
+				idle = h
+			}
+		}
+		if idle == nil {
+			return nil
+		}
+		delete(m.hosts, idle.addr)
+	}
+	h := &hostShare{addr: addr}
+	m.hosts[addr] = h
+	return h
 }
 
 // heldCost is what holding d counts against the budget: its text and

@@ -94,6 +94,7 @@ func New(opts ...Option) *Engine {
 	if e.transport == nil && e.lookupIface == nil {
 		e.lookupIface = lookupInterface
 	}
+	e.timing = e.timing.withLimitDefaults()
 	e.roster.Store(&[]Peer{})
 	e.wg.Add(1)
 	go e.loop()

@@ -638,3 +638,39 @@ func TestInterfaceGoneAndBack(t *testing.T) {
 	alice.e.Do(Send{Text: "after"})
 	expectText(t, bob, time.Second, "after")
 }
+
+// TestNewMemberFloodStaysQuiet: a computer sending LEAVEs (or HELLOs) for
+// thousands of fresh ids, each joining and leaving at once, adds new
+// members no faster than one computer plausibly does, so neither events
+// nor the memory of who left grow with the flood.
+func TestNewMemberFloodStaysQuiet(t *testing.T) {
+	hub := memnet.NewHub()
+	bob := joinBus(t, hub, "Bob", lossy.Faults{}, DefaultTiming())
+	defer bob.e.Close()
+	f := newForger(t, hub)
+	for i := range 5000 {
+		f.control(KindLeave, SenderID{0x1e, byte(i >> 8), byte(i)}, 0, 1, time.Now())
+		if i%256 == 255 {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	var joined, left int
+	deadline := time.After(1500 * time.Millisecond)
+	for done := false; !done; {
+		select {
+		case ev := <-bob.e.Events():
+			switch ev.(type) {
+			case PeerJoined:
+				joined++
+			case PeerLeft:
+				left++
+			}
+		case <-deadline:
+			done = true
+		}
+	}
+	if joined > DefaultTiming().MaxPeersPerHost+8 || left != joined {
+		t.Fatalf("5 000 join-and-leave ids from one computer made %d peer_joined and %d peer_left", joined, left)
+	}
+	t.Logf("5 000 fresh ids leaving at once from one computer: %d joined and left", joined)
+}

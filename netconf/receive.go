@@ -211,22 +211,19 @@ func (e *Engine) peerFor(now time.Time, p *Packet, src netip.AddrPort) *peer {
 		pr.nick = p.Nick
 		return pr
 	}
-	share := m.hosts[src.Addr()]
-	if share != nil && share.peers >= e.timing.MaxPeersPerHost {
-		// More senders from one computer than anyone runs: a flood of
-		// fake members. They take no more room than this.
+	limit := e.timing.MaxPeersPerHost
+	share := m.hostShare(src.Addr(), e.timing.MaxPeers)
+	if share != nil && (share.peers >= limit || !share.admit.take(now, 1, hostAdmitRate, float64(limit))) {
+		// More senders from one computer, or new ones faster, than anyone
+		// runs: a flood of fake members. They take no more than this.
 		e.stats.crowded.Add(1)
 		e.refuse(now, UnreadableCrowded, p.Nick, src.Addr())
 		return nil
 	}
-	if len(m.peers) >= e.timing.MaxPeers && !e.evictSilent(now) {
+	if share == nil || (len(m.peers) >= e.timing.MaxPeers && !e.evictSilent(now)) {
 		e.stats.crowded.Add(1)
 		e.refuse(now, UnreadableFull, p.Nick, src.Addr())
 		return nil
-	}
-	if share == nil {
-		share = &hostShare{addr: src.Addr()}
-		m.hosts[share.addr] = share
 	}
 	share.peers++
 	pr = newPeer(p.Sender, now, src)
@@ -518,9 +515,7 @@ func (e *Engine) removePeer(now time.Time, pr *peer, why departure) {
 	delete(m.peers, pr.id)
 	delete(m.acks, pr.id)
 	if pr.share != nil {
-		if pr.share.peers--; pr.share.peers == 0 && pr.share.bytes == 0 {
-			delete(m.hosts, pr.share.addr)
-		}
+		pr.share.peers--
 	}
 	if pr.synced {
 		m.resume.put(pr.id, pr.expected)

@@ -60,11 +60,6 @@ func (e *Engine) runTimers(now time.Time) {
 			}
 		}
 	}
-	for id, at := range m.departed {
-		if now.Sub(at) > 2*t.PeerTimeout {
-			delete(m.departed, id)
-		}
-	}
 	if m.lingering {
 		quietSince := m.lastActivity
 		if quietSince.Before(m.lingerStart.Add(-t.LingerQuiet)) {
@@ -81,6 +76,13 @@ func (e *Engine) runTimers(now time.Time) {
 		if !u.reported && now.Sub(u.first) >= time.Second {
 			u.reported = true
 			e.queue.push(Unreadable{Reason: r, Count: u.count, Peer: u.peer, Host: u.host, Skew: u.skew})
+		}
+	}
+	if now.Sub(m.rosterAt) >= time.Second {
+		for id, at := range m.departed { // once a second, not per datagram
+			if now.Sub(at) > 2*t.PeerTimeout {
+				delete(m.departed, id)
+			}
 		}
 	}
 	if now.Sub(m.rosterAt) >= time.Second || (m.rosterDirty && now.Sub(m.rosterAt) >= rosterEvery) {

@@ -61,3 +61,22 @@ func DefaultTiming() Timing {
 		HostHeldBytes:   MaxHeldBytes / 8,
 	}
 }
+
+// withLimitDefaults fills the limits a Timing made by hand left at zero,
+// which would refuse every sender or every byte.
+func (t Timing) withLimitDefaults() Timing {
+	d := DefaultTiming()
+	if t.MaxPeers <= 0 {
+		t.MaxPeers = d.MaxPeers
+	}
+	if t.MaxPeersPerHost <= 0 {
+		t.MaxPeersPerHost = d.MaxPeersPerHost
+	}
+	if t.HeldBytes <= 0 {
+		t.HeldBytes = d.HeldBytes
+	}
+	if t.HostHeldBytes <= 0 {
+		t.HostHeldBytes = d.HostHeldBytes
+	}
+	return t
+}
