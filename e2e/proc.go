@@ -188,20 +188,29 @@ func (p *Proc) WaitFor(kind string, n int, limit time.Duration) {
 // Stop sends SIGINT and returns the exit status.
 func (p *Proc) Stop() int {
 	p.t.Helper()
-	_ = p.cmd.Process.Signal(syscall.SIGINT)
-	select {
-	case <-p.done:
-	case <-time.After(10 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		p.t.Fatalf("%s did not exit on SIGINT", p.Name)
-	}
+	code, _ := p.signal(syscall.SIGINT, 10*time.Second)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if len(p.bad) > 0 {
 		p.t.Errorf("%s printed non-JSON lines on stdout: %q", p.Name, p.bad)
 	}
-	return p.code
+	return code
+}
+
+// signal sends sig and waits up to limit for the process to end; it
+// returns the exit status and how long that took.
+func (p *Proc) signal(sig syscall.Signal, limit time.Duration) (int, time.Duration) {
+	p.t.Helper()
+	start := time.Now()
+	_ = p.cmd.Process.Signal(sig)
+	select {
+	case <-p.done:
+	case <-time.After(limit):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		p.t.Fatalf("%s did not end within %v of %v", p.Name, limit, sig)
+	}
+	return p.code, time.Since(start)
 }
 
 // Stderr returns what the process wrote on stderr.
@@ -234,14 +243,5 @@ func (p *Proc) CPU() time.Duration {
 // process took to end.
 func (p *Proc) Terminate() (int, time.Duration) {
 	p.t.Helper()
-	start := time.Now()
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(30 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		p.t.Fatalf("%s did not end within 30 s of SIGTERM", p.Name)
-	}
-	return p.code, time.Since(start)
+	return p.signal(syscall.SIGTERM, 30*time.Second)
 }

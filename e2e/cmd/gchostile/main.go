@@ -302,9 +302,7 @@ func (t *tool) hold() error {
 	if err := ipv4.NewPacketConn(c).JoinGroup(t.ifi, &net.UDPAddr{IP: t.group.IP}); err != nil {
 		return err
 	}
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, os.Interrupt)
-	go func() { <-stop; _ = c.Close() }()
+	closeOnInterrupt(c)
 	fmt.Println("holding")
 	buf := make([]byte, 65536)
 	for {
@@ -314,6 +312,13 @@ func (t *tool) hold() error {
 		}
 		fmt.Printf("RECV %q\n", buf[:k])
 	}
+}
+
+// closeOnInterrupt closes c on SIGINT, which ends a read loop on it.
+func closeOnInterrupt(c io.Closer) {
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt)
+	go func() { <-stop; _ = c.Close() }()
 }
 
 // record writes each datagram as a 2-byte length and the bytes.
@@ -326,9 +331,7 @@ func (t *tool) record(path string) error {
 	if err != nil {
 		return err
 	}
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, os.Interrupt)
-	go func() { <-stop; _ = c.Close() }()
+	closeOnInterrupt(c)
 	fmt.Println("recording")
 	buf := make([]byte, 65536)
 	n := 0
