@@ -179,7 +179,7 @@ func (p *Proc) WaitFor(kind string, n int, limit time.Duration) {
 		default:
 		}
 		if time.Now().After(deadline) {
-			p.t.Fatalf("%s: %d %q events after %v; want %d; stderr: %s", p.Name, len(p.Events(kind)), kind, limit, n, p.stderr.String())
+			p.t.Fatalf("%s: %d %q events after %v; want %d; stderr: %s; %s", p.Name, len(p.Events(kind)), kind, limit, n, p.stderr.String(), p.summary())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -244,4 +244,25 @@ func (p *Proc) CPU() time.Duration {
 func (p *Proc) Terminate() (int, time.Duration) {
 	p.t.Helper()
 	return p.signal(syscall.SIGTERM, 30*time.Second)
+}
+
+// summary counts the events printed so far by kind and quotes the last
+// few that are not messages: what a failed wait needs to be understood.
+func (p *Proc) summary() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	counts := map[string]int{}
+	var others []string
+	for _, e := range p.events {
+		k, _ := e["event"].(string)
+		counts[k]++
+		if k != "message" && k != "sent" {
+			b, _ := json.Marshal(e)
+			others = append(others, string(b))
+		}
+	}
+	if len(others) > 8 {
+		others = others[len(others)-8:]
+	}
+	return fmt.Sprintf("events %v; the last others: %s", counts, strings.Join(others, " "))
 }

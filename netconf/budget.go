@@ -1,6 +1,9 @@
 package netconf
 
-import "net/netip"
+import (
+	"net/netip"
+	"time"
+)
 
 // heldBudget bounds the memory a membership gives to what it holds for
 // later delivery — datagrams waiting behind a gap, and the pieces of a
@@ -103,4 +106,25 @@ func (p *peer) uncharge(n int) {
 	if p.share != nil {
 		p.share.bytes -= n
 	}
+}
+
+// tokenBucket lets something happen at rate a second, burst at once.
+type tokenBucket struct {
+	tokens float64
+	at     time.Time
+}
+
+// take spends cost when the bucket, refilled at rate up to burst, holds it.
+func (b *tokenBucket) take(now time.Time, cost, rate, burst float64) bool {
+	if b.at.IsZero() {
+		b.tokens = burst
+	} else {
+		b.tokens = min(b.tokens+now.Sub(b.at).Seconds()*rate, burst)
+	}
+	b.at = now
+	if b.tokens < cost {
+		return false
+	}
+	b.tokens -= cost
+	return true
 }

@@ -9,100 +9,77 @@ import (
 // anyone can send them — cannot make a sender multicast without end: a
 // thousand 69-byte NACKs for seqs 1-600 once drew 220 MB of repairs.
 //
-// The budget is a token bucket of bytes refilled at twice the sender's own
-// recent data rate (real loss needs far less: at 20% loss with five
-// receivers repairs were 0.6 of the data), but never less than
-// repairFloor, so a quiet sender can still repair a late joiner's long
-// message. One computer may spend a quarter of it, so a computer flooding
-// NACKs leaves the rest to the receivers that really miss something.
+// The budget follows what the sender itself sent: each byte of new data
+// adds repairPerData bytes that repairs may spend, and a quiet sender
+// still gains repairFloor a second, so it can repair a late joiner's long
+// message. One computer may spend a quarter of that (repairHostShare), so a
+// computer flooding NACKs leaves the rest to the receivers that really
+// miss something. Real loss needs far less: at 20% loss with five
+// receivers, repairs were 0.6 of the data. What may be spent at once is
+// capped at what the retransmit buffer can hold, times the same factors.
 const (
-	repairFloor     = 256 << 10 // bytes/s
-	repairPerData   = 2         // times the recent data rate
-	repairHostShare = 4         // one computer gets 1/repairHostShare of the rate
-	repairHostBurst = 128 << 10 // bytes one computer may ask for at once (a 64 KiB message and more)
+	repairPerData   = 2         // repair bytes earned per byte of new data
+	repairFloor     = 256 << 10 // bytes/s earned even when quiet
+	repairHostShare = 4         // one computer earns 1/repairHostShare of that
+	repairHostBurst = 128 << 10 // the least one computer may spend at once (a 64 KiB message and more)
 	repairHosts     = 1024      // computers whose share is tracked; the least recent is forgotten
-	dataRateSlots   = 5         // the data rate is measured over this many seconds
 )
 
 // repairBudget decides whether a repair may be sent now.
 type repairBudget struct {
-	global tokenBucket
-	hosts  map[netip.Addr]*tokenBucket
-	// Bytes of new data sent in each of the last dataRateSlots seconds.
-	slots   [dataRateSlots]int
-	slotSec int64 // the second of slots[slotSec%dataRateSlots]
+	sent   float64 // bytes of new data sent so far (what the budget is earned from)
+	global earnings
+	hosts  map[netip.Addr]*earnings
 }
 
-type tokenBucket struct {
+// earnings is a bucket of bytes earned from the data sent and from time.
+type earnings struct {
 	tokens float64
+	sent   float64 // repairBudget.sent when last credited
 	at     time.Time
 }
 
-// take spends cost when the bucket, refilled at rate up to burst, holds it.
-func (b *tokenBucket) take(now time.Time, cost, rate, burst float64) bool {
+// credit adds what was earned since the last credit, up to limit: share of
+// the data sent since, and share of repairFloor a second. A new bucket
+// starts with start, and earns from the data sent before it existed too
+// (a receiver's first NACK may be for all of it).
+func (b *earnings) credit(now time.Time, sent, share, start, limit float64) {
 	if b.at.IsZero() {
-		b.tokens = burst
+		b.tokens = start
 	} else {
-		b.tokens = min(b.tokens+now.Sub(b.at).Seconds()*rate, burst)
+		b.tokens += now.Sub(b.at).Seconds() * repairFloor * share
 	}
-	b.at = now
-	if b.tokens < cost {
-		return false
-	}
-	b.tokens -= cost
-	return true
+	b.tokens = min(b.tokens+(sent-b.sent)*repairPerData*share, limit)
+	b.sent, b.at = sent, now
 }
 
-// sent records n bytes of new data sent at now.
-func (r *repairBudget) sent(now time.Time, n int) {
-	r.advance(now)
-	r.slots[r.slotSec%dataRateSlots] += n
-}
-
-// advance clears the slots of seconds that passed without data.
-func (r *repairBudget) advance(now time.Time) {
-	sec := now.Unix()
-	for s := max(r.slotSec+1, sec-dataRateSlots+1); s <= sec; s++ {
-		r.slots[s%dataRateSlots] = 0
-	}
-	r.slotSec = max(r.slotSec, sec)
-}
-
-// rate is what may be spent on repairs per second now.
-func (r *repairBudget) rate(now time.Time) float64 {
-	r.advance(now)
-	total := 0
-	for _, n := range r.slots {
-		total += n
-	}
-	return max(repairFloor, repairPerData*float64(total)/dataRateSlots)
-}
+// sentData records n bytes of new data on the wire.
+func (r *repairBudget) sentData(n int) { r.sent += float64(n) }
 
 // allow reports whether a repair of cost bytes asked for by host may go,
-// and spends it if so.
-func (r *repairBudget) allow(now time.Time, host netip.Addr, cost int) bool {
-	rate := r.rate(now)
-	share := rate / repairHostShare
+// and spends it if so; bufferBytes bounds what may be spent at once.
+func (r *repairBudget) allow(now time.Time, host netip.Addr, cost, bufferBytes int) bool {
 	if r.hosts == nil {
-		r.hosts = map[netip.Addr]*tokenBucket{}
+		r.hosts = map[netip.Addr]*earnings{}
 	}
 	h := r.hosts[host]
 	if h == nil {
 		if len(r.hosts) >= repairHosts {
 			r.forgetOldest()
 		}
-		h = &tokenBucket{}
+		h = &earnings{}
 		r.hosts[host] = h
 	}
+	limit := float64(bufferBytes) * repairPerData
+	h.credit(now, r.sent, 1.0/repairHostShare, repairHostBurst, max(limit/repairHostShare, repairHostBurst))
+	r.global.credit(now, r.sent, 1, 2*repairHostBurst, max(limit, 2*repairHostBurst))
 	// The computer's share first, so one that is refused does not drain
 	// what the others may spend.
-	if !h.take(now, float64(cost), share, max(share, repairHostBurst)) {
+	if h.tokens < float64(cost) || r.global.tokens < float64(cost) {
 		return false
 	}
-	if !r.global.take(now, float64(cost), rate, max(rate, 2*repairHostBurst)) {
-		h.tokens += float64(cost) // not spent after all
-		return false
-	}
+	h.tokens -= float64(cost)
+	r.global.tokens -= float64(cost)
 	return true
 }
 

@@ -7,21 +7,25 @@ import (
 )
 
 func TestRepairBudget(t *testing.T) {
+	const buffer = 16 << 20
 	var r repairBudget
 	now := time.Unix(1000, 0)
 	flooder, real := netip.MustParseAddr("198.18.0.9"), netip.MustParseAddr("198.18.0.2")
 	spend := func(host netip.Addr, d time.Duration) (bytes int) {
 		for end := now.Add(d); now.Before(end); now = now.Add(time.Millisecond) {
-			for r.allow(now, host, 1000) {
+			for r.allow(now, host, 1000, buffer) {
 				bytes += 1000
 			}
 		}
 		return bytes
 	}
-	// A quiet sender: the floor. One computer gets its burst, then a
-	// quarter of the floor per second.
+	// A quiet sender, flooded from the start by one computer: a quarter of
+	// the floor a second, after what it may spend at once.
+	if first := spend(flooder, time.Millisecond); first > repairHostBurst+1000 {
+		t.Fatalf("a flooding computer got %d bytes at once from a quiet sender", first)
+	}
 	got := spend(flooder, 10*time.Second)
-	want := repairHostBurst + 10*repairFloor/repairHostShare
+	want := 10 * repairFloor / repairHostShare
 	if got < want*9/10 || got > want*11/10 {
 		t.Fatalf("a flooding computer got %d bytes of repairs in 10 s; want about %d", got, want)
 	}
@@ -29,21 +33,21 @@ func TestRepairBudget(t *testing.T) {
 	if got := spend(real, 10*time.Millisecond); got < 64<<10 {
 		t.Fatalf("a real receiver got %d bytes during the flood", got)
 	}
-	// A sender streaming 1 MB/s may repair twice that.
-	for range 5 {
-		now = now.Add(time.Second)
-		r.sent(now, 1<<20)
-	}
-	if rate := r.rate(now); rate < 1.9*(1<<20) || rate > 2.1*(1<<20) {
-		t.Fatalf("rate %.0f after 1 MB/s of data", rate)
-	}
+	// A sender that streamed 6 MB may repair a receiver that missed a
+	// tenth of it at once, after the stream ended.
+	r.sentData(6 << 20)
 	now = now.Add(10 * time.Second)
-	if rate := r.rate(now); rate != repairFloor {
-		t.Fatalf("rate %.0f after 10 s of silence; want the floor", rate)
+	if got := spend(real, time.Millisecond); got < 600<<10 {
+		t.Fatalf("after 6 MB of data a receiver got %d bytes of repairs at once", got)
+	}
+	// What builds up is bounded by the retransmit buffer.
+	r.sentData(1 << 30)
+	if got := spend(flooder, time.Millisecond); got > buffer*repairPerData/repairHostShare+1000 {
+		t.Fatalf("one computer could spend %d bytes at once", got)
 	}
 	// The table of computers is bounded.
 	for i := range 3 * repairHosts {
-		r.allow(now, netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), 1)
+		r.allow(now, netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), 1, buffer)
 	}
 	if len(r.hosts) > repairHosts {
 		t.Fatalf("%d computers tracked", len(r.hosts))

@@ -54,7 +54,7 @@ func (e *Engine) send(text string) {
 		e.queueData(wire)
 		e.stats.datagramsOut.Add(1)
 		e.stats.bytesOut.Add(uint64(len(wire)))
-		m.repairs.sent(now, len(wire)+sealOverheadIf(m.key)) // repairs may cost what the data does
+		m.repairs.sentData(len(wire) + sealOverheadIf(m.key)) // earns what its repairs may cost
 		if signer != nil && len(pieces) == 1 {
 			m.pinned = append(m.pinned, wire)
 			if len(m.pinned) > maxPinned {
@@ -196,6 +196,7 @@ func (e *Engine) write(p *Packet) {
 // through. Its loop follows what we hold, never the ranges a NACK claims.
 func (e *Engine) repair(now time.Time, n Nack, host netip.Addr) bool {
 	m := e.m
+	m.lastActivity = now // someone asks: lingering waits for quiet (LingerMax bounds a flood)
 	sent, aged := 0, false
 	for _, r := range n.Ranges {
 		if r.First < m.buf.trail {
@@ -209,13 +210,11 @@ func (e *Engine) repair(now time.Time, n Nack, host netip.Addr) bool {
 			if !d.repaired.IsZero() && now.Sub(d.repaired) < e.timing.RepairLinger {
 				continue // just repaired: that copy is on its way to everyone
 			}
-			if !m.repairs.allow(now, host, len(d.wire)+sealOverheadIf(m.key)) {
-				// A flood: it neither keeps a lingering sender here nor slows it.
+			if !m.repairs.allow(now, host, len(d.wire)+sealOverheadIf(m.key), e.timing.BufferBytes) {
 				e.stats.repairsRefused.Add(1)
 				e.refuse(now, UnreadableRepairFlood, "", host)
 				return sent > 0
 			}
-			m.lastActivity = now // someone needs us: lingering waits for quiet
 			d.repaired = now
 			wire := append(m.wbuf[:0], d.wire...)
 			wire[5] = byte(KindRepair)
@@ -230,7 +229,6 @@ func (e *Engine) repair(now time.Time, n Nack, host netip.Addr) bool {
 		}
 	}
 	if aged && now.Sub(m.lastTrailBeat) >= e.timing.RepairLinger {
-		m.lastActivity = now
 		// Tell them at once where our buffer starts, so they report the
 		// loss instead of asking again.
 		m.lastTrailBeat = now
