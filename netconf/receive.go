@@ -207,6 +207,12 @@ func (e *Engine) peerFor(now time.Time, p *Packet, src netip.AddrPort) *peer {
 			e.refuse(now, UnreadableImpostor, pr.label(), src.Addr())
 			return nil
 		}
+		if m.lingering && now.Sub(pr.lastHeard) > e.timing.Heartbeat*3/2 {
+			// Back from a silence longer than its heartbeats allow (a
+			// computer frozen for a moment): give it time to ask for what
+			// it missed before we leave.
+			m.lastActivity = now
+		}
 		pr.lastHeard = now
 		pr.nick = p.Nick
 		return pr
@@ -231,6 +237,9 @@ func (e *Engine) peerFor(now time.Time, p *Packet, src netip.AddrPort) *peer {
 	pr.budget, pr.share = &m.budget, share
 	pr.expected = m.resume.take(p.Sender) // heard before: never deliver anything twice
 	m.peers[p.Sender] = pr
+	if m.lingering {
+		m.lastActivity = now // someone we did not know of may need what we sent
+	}
 	e.queue.push(PeerJoined{Peer: pr.view()})
 	e.rosterChanged()
 	if m.cfg.Presenter != nil {

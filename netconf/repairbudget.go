@@ -12,15 +12,16 @@ import (
 // The budget follows what the sender itself sent: each byte of new data
 // adds repairPerData bytes that repairs may spend, and a quiet sender
 // still gains repairFloor a second, so it can repair a late joiner's long
-// message. One computer may spend a quarter of that (repairHostShare), so a
-// computer flooding NACKs leaves the rest to the receivers that really
-// miss something. Real loss needs far less: at 20% loss with five
-// receivers, repairs were 0.6 of the data. What may be spent at once is
-// capped at what the retransmit buffer can hold, times the same factors.
+// message. One computer may spend half of that (repairHostShare): all we
+// sent, once — a receiver frozen through most of a stream needs about
+// that — so a computer flooding NACKs leaves the rest to the receivers
+// that really miss something. Random loss needs far less: at 20% loss with
+// five receivers, repairs were 0.6 of the data. What may be spent at once
+// is capped at what the retransmit buffer holds, times the same factors.
 const (
 	repairPerData   = 2         // repair bytes earned per byte of new data
 	repairFloor     = 256 << 10 // bytes/s earned even when quiet
-	repairHostShare = 4         // one computer earns 1/repairHostShare of that
+	repairHostShare = 2         // one computer earns 1/repairHostShare of that: all we sent, once
 	repairHostBurst = 128 << 10 // the least one computer may spend at once (a 64 KiB message and more)
 	repairHosts     = 1024      // computers whose share is tracked; the least recent is forgotten
 )

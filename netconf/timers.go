@@ -65,7 +65,7 @@ func (e *Engine) runTimers(now time.Time) {
 		if quietSince.Before(m.lingerStart.Add(-t.LingerQuiet)) {
 			quietSince = m.lingerStart.Add(-t.LingerQuiet)
 		}
-		if now.Sub(quietSince) >= t.LingerQuiet || now.Sub(m.lingerStart) >= t.LingerMax {
+		if (now.Sub(quietSince) >= t.LingerQuiet && m.allHeardSince(m.lastData)) || now.Sub(m.lingerStart) >= t.LingerMax {
 			m.lingering, m.leaving = false, true
 			m.leaveStart, m.leaveAt, m.leaveStep = now, now, 0
 			e.runTimers(now)
@@ -140,6 +140,20 @@ func (pr *peer) nextDeadline(t Timing) time.Time {
 		}
 	}
 	return next
+}
+
+// allHeardSince reports whether every member has been heard from since t.
+// Lingering waits for it too: a member that has said nothing since our
+// last message may be frozen for a moment (its kernel dropping what we
+// sent), and would ask for it once it runs again. One that is gone for
+// good times out (PeerTimeout) and waits no more.
+func (m *member) allHeardSince(t time.Time) bool {
+	for _, pr := range m.peers {
+		if !pr.lastHeard.After(t) {
+			return false
+		}
+	}
+	return true
 }
 
 // wakePeers makes the loop visit the peers by at.
