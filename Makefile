@@ -52,9 +52,10 @@ gui-load: build
 	scripts/gui-load.sh
 
 # Every decoder and the reassembler, FUZZTIME executions each.
+FUZZ := wire:FuzzDecode wire:FuzzDecodePlain .:FuzzOpen .:FuzzReassembly .:FuzzParseSAP
 fuzz:
-	for target in FuzzDecode FuzzOpen FuzzReassembly FuzzDecodePlain FuzzParseSAP; do \
-		$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) ./netconf/ || exit 1; \
+	for t in $(FUZZ); do \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) ./netconf/$${t%%:*}/ || exit 1; \
 	done
 
 vet:

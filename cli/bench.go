@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -39,8 +40,8 @@ func runBench(ctx context.Context, args []string, stdio IO) int {
 	if code, done := parseFlags(fs, args, stdio); done {
 		return code
 	}
-	if o.Size < 8 || o.Size > netconf.MaxText || o.Receivers < 1 || o.Receivers > 32 || o.Rate < 1 || o.Samples < 10 {
-		return usageError(stdio, fmt.Errorf("-size 8-%d, -receivers 1-32, -rate ≥ 1 and -samples ≥ 10", netconf.MaxText))
+	if o.Size < 8 || o.Size > wire.MaxText || o.Receivers < 1 || o.Receivers > 32 || o.Rate < 1 || o.Samples < 10 {
+		return usageError(stdio, fmt.Errorf("-size 8-%d, -receivers 1-32, -rate ≥ 1 and -samples ≥ 10", wire.MaxText))
 	}
 	if ro.Role != "" {
 		g, err := netip.ParseAddrPort(*group)

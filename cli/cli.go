@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/groupcast/groupcast/netconf/wire"
 	"io"
 	"os"
 	"os/user"
@@ -151,7 +152,7 @@ func (o *options) register(fs *flag.FlagSet, groupFlag string) {
 	fs.StringVar(&o.key, "key", "", "passphrase of a private group (visible in the process list: prefer -key-file or GROUPCAST_KEY)")
 	fs.StringVar(&o.keyFile, "key-file", "", "file holding the passphrase of a private group")
 	fs.BoolVar(&o.plain, "plain", false, "send bare text, readable by simple multicast tools (no names, no repair, no privacy)")
-	fs.StringVar(&o.encoding, "encoding", netconf.EncodingUTF8, "text encoding of -plain messages: utf-8 or gbk")
+	fs.StringVar(&o.encoding, "encoding", wire.EncodingUTF8, "text encoding of -plain messages: utf-8 or gbk")
 	fs.StringVar(&o.room, "room", "", "join the room announced with this name (with -group: create and announce it)")
 	fs.BoolVar(&o.present, "present", false, "with -room: be its presenter (announcements signed with your presenter key)")
 	fs.BoolVar(&o.readonly, "readonly", false, "with -room and -group: only the presenter may post")
@@ -200,7 +201,7 @@ func (o *options) config() (netconf.Config, error) {
 		return cfg, err
 	}
 	cfg.Plain, cfg.Encoding = o.plain, strings.ToLower(o.encoding)
-	if cfg.Encoding != netconf.EncodingUTF8 && !o.plain {
+	if cfg.Encoding != wire.EncodingUTF8 && !o.plain {
 		return cfg, &netconf.InputError{Field: "encoding", Msg: "-encoding applies to -plain messages only; add -plain"}
 	}
 	if p := cfg.Passphrase; p != "" && len([]rune(p)) < minPassphrase {
@@ -271,7 +272,7 @@ func runGUI(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
 				return usageError(stdio, err)
 			}
 		} else { // the window finds it by name
-			if err := netconf.ValidNick(o.room); err != nil {
+			if err := wire.ValidNick(o.room); err != nil {
 				return usageError(stdio, &netconf.InputError{Field: "room", Msg: "a room name is 1 to 64 bytes of text"})
 			}
 			cfg.Room = &netconf.Room{Name: o.room}
@@ -306,7 +307,7 @@ func DefaultNick() string {
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
 			continue
 		}
-		if b.Len()+utf8.RuneLen(r) > netconf.MaxNickBytes {
+		if b.Len()+utf8.RuneLen(r) > wire.MaxNickBytes {
 			break
 		}
 		b.WriteRune(r)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/groupcast/groupcast/netconf/wire"
 	"net"
 	"net/netip"
 	"os"
@@ -76,7 +77,7 @@ func TestBadInputExits2(t *testing.T) {
 		{"ttl not a number", []string{"chat", "-iface", lo, "-ttl", "many"}, "invalid value"},
 		{"unknown flag", []string{"listen", "-colour"}, "not defined"},
 		{"send nothing", []string{"send", "-iface", lo}, "nothing to send"},
-		{"send too long", []string{"send", "-iface", lo, strings.Repeat("x", netconf.MaxMessage+1)}, "65536 bytes"},
+		{"send too long", []string{"send", "-iface", lo, strings.Repeat("x", wire.MaxMessage+1)}, "65536 bytes"},
 		{"send invalid UTF-8", []string{"send", "-iface", lo, "caf\xe9"}, "not valid UTF-8"},
 		{"send unencodable in GBK", []string{"send", "-iface", lo, "-plain", "-encoding", "gbk", "café ☃ 🙂"}, "GBK cannot write"},
 		{"send plain over a datagram", []string{"send", "-iface", lo, "-plain", strings.Repeat("x", 1401)}, "one datagram of at most 1400 bytes"},
@@ -347,7 +348,7 @@ func TestChatBadLinesAreSkipped(t *testing.T) {
 	lo := loopback(t)
 	group := "239.255.3.5:" + freePort(t)
 	long := strings.Repeat("y", 10<<20)
-	in := "first\n" + long + "\nsecond\ncaf\xe9\nthird\n" + strings.Repeat("z", netconf.MaxMessage) + "\n"
+	in := "first\n" + long + "\nsecond\ncaf\xe9\nthird\n" + strings.Repeat("z", wire.MaxMessage) + "\n"
 	code, out, stderr := run(t, context.Background(), in, "chat", "-group", group, "-iface", lo, "-name", "Script", "-json")
 	if code != ExitUsage {
 		t.Fatalf("exit %d; want %d (stderr %q)", code, ExitUsage, stderr)
@@ -382,7 +383,7 @@ func TestChatBadLinesAreSkipped(t *testing.T) {
 func TestSendLongMessage(t *testing.T) {
 	lo := loopback(t)
 	group := "239.255.3.6:" + freePort(t)
-	code, _, stderr := run(t, context.Background(), "", "send", "-group", group, "-iface", lo, "-name", "Alice", strings.Repeat("é", netconf.MaxMessage/2))
+	code, _, stderr := run(t, context.Background(), "", "send", "-group", group, "-iface", lo, "-name", "Alice", strings.Repeat("é", wire.MaxMessage/2))
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

@@ -3,6 +3,7 @@ package gui
 import (
 	"errors"
 	"fmt"
+	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -41,7 +42,7 @@ const autoPrefix = "Automatic"
 func newConnBar(cfg netconf.Config, list Interfaces, onJoin func()) *connBar {
 	b := &connBar{ttl: cfg.TTL, loopback: cfg.Loopback, listIfaces: list, plain: cfg.Plain, encoding: cfg.Encoding}
 	if b.encoding == "" {
-		b.encoding = netconf.EncodingUTF8
+		b.encoding = wire.EncodingUTF8
 	}
 	b.addr = widget.NewEntry()
 	b.addr.SetPlaceHolder("239.255.3.3")
@@ -114,7 +115,7 @@ func (b *connBar) group() (netip.AddrPort, error) {
 // and enables Join only when everything is usable.
 func (b *connBar) validate() bool {
 	g, err := b.group()
-	if err == nil && netconf.ValidNick(strings.TrimSpace(b.nick.Text)) != nil {
+	if err == nil && wire.ValidNick(strings.TrimSpace(b.nick.Text)) != nil {
 		err = &netconf.InputError{Field: "name", Msg: "Enter a name (1 to 64 bytes) so others know who is talking."}
 	}
 	if err == nil && b.plain && b.key.Text != "" {
@@ -208,7 +209,7 @@ func (b *connBar) showAdvanced(w fyne.Window) {
 	}
 	loop := widget.NewCheck("Let other programs on this computer hear me (loopback)", nil)
 	loop.SetChecked(b.loopback)
-	enc := widget.NewSelect([]string{netconf.EncodingUTF8, netconf.EncodingGBK}, nil)
+	enc := widget.NewSelect([]string{wire.EncodingUTF8, wire.EncodingGBK}, nil)
 	enc.SetSelected(b.encoding)
 	plain := widget.NewCheck("Plain text (compatible with simple multicast tools)", func(on bool) {
 		if on {

@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 
 	"fyne.io/fyne/v2"
@@ -28,7 +29,7 @@ func loadSettings(p fyne.Preferences, cfg netconf.Config) netconf.Config {
 			cfg.Group = netip.AddrPortFrom(a, uint16(port))
 		}
 	}
-	if n := p.String(prefNick); netconf.ValidNick(n) == nil {
+	if n := p.String(prefNick); wire.ValidNick(n) == nil {
 		cfg.Nick = n
 	}
 	cfg.Interface = p.StringWithFallback(prefIface, cfg.Interface)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"github.com/groupcast/groupcast/netconf/wire"
 	"sort"
 	"strings"
 	"time"
@@ -56,7 +57,7 @@ func (ui *window) showRooms() {
 	readonly := widget.NewCheck("Read-only: only the presenter may post", nil)
 	create := widget.NewButtonWithIcon("Create on this group and join", theme.ContentAddIcon(), func() {
 		g, err := ui.bar.group()
-		if err != nil || netconf.ValidNick(strings.TrimSpace(name.Text)) != nil {
+		if err != nil || wire.ValidNick(strings.TrimSpace(name.Text)) != nil {
 			rw.status.SetText("Give the room a name, and a valid group and port in the main window.")
 			return
 		}

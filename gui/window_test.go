@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 	"strings"
 	"syscall"
@@ -126,12 +127,12 @@ func TestEnterSendsShiftEnterBreaksLine(t *testing.T) {
 	}
 	// What the engine takes (64 KiB, in pieces) goes; one byte more does not.
 	line := strings.Repeat("x", 79) + "\n"
-	ui.message.SetText(strings.Repeat(line, netconf.MaxMessage/len(line)) + strings.Repeat("x", netconf.MaxMessage%len(line)))
+	ui.message.SetText(strings.Repeat(line, wire.MaxMessage/len(line)) + strings.Repeat("x", wire.MaxMessage%len(line)))
 	ui.message.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
-	if s := h.command().(netconf.Send); len(s.Text) != netconf.MaxMessage {
+	if s := h.command().(netconf.Send); len(s.Text) != wire.MaxMessage {
 		t.Fatalf("a 64 KiB message: sent %d bytes", len(s.Text))
 	}
-	ui.message.SetText(strings.Repeat(line, netconf.MaxMessage/len(line)) + strings.Repeat("x", netconf.MaxMessage%len(line)+1))
+	ui.message.SetText(strings.Repeat(line, wire.MaxMessage/len(line)) + strings.Repeat("x", wire.MaxMessage%len(line)+1))
 	ui.message.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	h.noCommand()
 	if ui.bar.hint.Text != "The message is 65537 bytes; at most 65536 bytes (64 KiB) fit in one message. Shorten it or split it." || ui.message.Text == "" {
@@ -300,10 +301,10 @@ func TestRosterShowsWhoIsThere(t *testing.T) {
 	h := newHarness(t, defaultCfg())
 	ui := h.ui
 	h.joinAs("Alice")
-	bob1 := netconf.Peer{ID: netconf.SenderID{1}, Nick: "Bob", Host: netip.MustParseAddr("198.18.0.5"), LastHeard: testTime}
-	bob2 := netconf.Peer{ID: netconf.SenderID{2}, Nick: "Bob", Host: netip.MustParseAddr("198.18.0.6"), LastHeard: testTime.Add(-30 * time.Second)}
+	bob1 := netconf.Peer{ID: wire.SenderID{1}, Nick: "Bob", Host: netip.MustParseAddr("198.18.0.5"), LastHeard: testTime}
+	bob2 := netconf.Peer{ID: wire.SenderID{2}, Nick: "Bob", Host: netip.MustParseAddr("198.18.0.6"), LastHeard: testTime.Add(-30 * time.Second)}
 	h.engine.mu.Lock()
-	h.engine.roster = []netconf.Peer{bob2, {ID: netconf.SenderID{9}, Nick: "Alice", Self: true}, bob1}
+	h.engine.roster = []netconf.Peer{bob2, {ID: wire.SenderID{9}, Nick: "Alice", Self: true}, bob1}
 	h.engine.mu.Unlock()
 	h.emit(netconf.PeerJoined{Peer: bob1})
 	last, _ := ui.model.last()
@@ -354,7 +355,7 @@ func TestPassphraseIsUsedNotSaved(t *testing.T) {
 
 func TestPlainModeAndDiagnostics(t *testing.T) {
 	cfg := defaultCfg()
-	cfg.Plain, cfg.Encoding = true, netconf.EncodingGBK
+	cfg.Plain, cfg.Encoding = true, wire.EncodingGBK
 	h := newHarness(t, cfg)
 	ui := h.ui
 	if !strings.Contains(ui.bar.hint.Text, "Plain gbk text: no names, no repair, no privacy") {
@@ -367,7 +368,7 @@ func TestPlainModeAndDiagnostics(t *testing.T) {
 	ui.bar.key.SetText("")
 	test.Tap(ui.bar.join)
 	j := h.command().(netconf.Join)
-	if !j.Config.Plain || j.Config.Encoding != netconf.EncodingGBK {
+	if !j.Config.Plain || j.Config.Encoding != wire.EncodingGBK {
 		t.Fatalf("join config %+v", j.Config)
 	}
 	h.emit(netconf.Joined{Group: j.Config.Group, Interface: netconf.Choice{Interface: eth}, Nick: "Alice", Plain: true, Encoding: "gbk"})

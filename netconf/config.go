@@ -2,6 +2,7 @@ package netconf
 
 import (
 	"crypto/ed25519"
+	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 )
 
@@ -51,8 +52,8 @@ func (c Config) checkValues() error {
 	if err := ValidateTTL(c.TTL); err != nil {
 		return err
 	}
-	if err := ValidNick(c.Nick); err != nil {
-		return inputErr("name", "the name must be 1 to %d bytes of text without control characters", MaxNickBytes)
+	if err := wire.ValidNick(c.Nick); err != nil {
+		return inputErr("name", "the name must be 1 to %d bytes of text without control characters", wire.MaxNickBytes)
 	}
 	if err := ValidEncoding(c.Encoding); err != nil {
 		return err

@@ -9,6 +9,6 @@
 // keeps only datagrams addressed to its own group, and a separate sender
 // that sets the outgoing interface, TTL and multicast loopback.
 //
-// The wire format is pure code in wire.go and documented in
+// The wire format is pure code in package wire and documented in
 // docs/PROTOCOL.md. The package never imports a GUI toolkit.
 package netconf

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/groupcast/groupcast/netconf/wire"
 	"net"
 	"net/netip"
 	"runtime"
@@ -200,18 +201,18 @@ func classify(b []byte, from netip.AddrPort) Heard {
 	switch {
 	case IsSealed(b):
 		return Heard{Kind: "private", Name: "key " + hex.EncodeToString(b[8:12]), From: from}
-	case IsGroupcast(b):
-		p, err := Decode(b)
+	case wire.IsGroupcast(b):
+		p, err := wire.Decode(b)
 		if err != nil {
 			return Heard{Kind: "groupcast", Name: "(unreadable: " + err.Error() + ")", From: from}
 		}
 		h := Heard{Kind: "groupcast", Name: p.Nick, From: from}
-		if p.Kind == KindData && p.Frag.Count == 0 {
+		if p.Kind == wire.KindData && p.Frag.Count == 0 {
 			h.Sample = string(p.Body)
 		}
 		return h
 	}
-	text, enc := DecodePlain(b)
+	text, enc := wire.DecodePlain(b)
 	return Heard{Kind: "plain", From: from, Sample: text, Encoding: enc}
 }
 

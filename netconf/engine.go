@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/groupcast/groupcast/netconf/wire"
 	mrand "math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -281,7 +282,7 @@ func plainEncoding(cfg Config) string {
 		return ""
 	}
 	if cfg.Encoding == "" {
-		return EncodingUTF8
+		return wire.EncodingUTF8
 	}
 	return cfg.Encoding
 }
@@ -298,7 +299,7 @@ func (e *Engine) leaveNow(cause error, announce bool) {
 		return
 	}
 	if cause == nil {
-		e.writeControl(KindLeave)
+		e.writeControl(wire.KindLeave)
 	}
 	e.finish(cause, announce)
 }

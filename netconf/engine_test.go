@@ -4,6 +4,8 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"github.com/groupcast/groupcast/netconf/wire"
+	"github.com/groupcast/groupcast/netconf/wire/wiretest"
 	"net"
 	"net/netip"
 	"runtime"
@@ -147,10 +149,10 @@ func TestSequenceAndDuplicates(t *testing.T) {
 	}
 	defer c.Close()
 	dest := net.UDPAddrFromAddrPort(cfg.Group)
-	p := samplePacket()
+	p := wiretest.Sample()
 	for _, seq := range []uint64{1, 2, 2, 1, 3} {
 		p.Seq = seq
-		if _, err := c.WriteTo(mustEncode(t, p), dest); err != nil {
+		if _, err := c.WriteTo(wiretest.Encode(t, p), dest); err != nil {
 			t.Skipf("cannot send to %v from a unicast socket here: %v", dest, err)
 		}
 	}
@@ -180,18 +182,18 @@ func TestSendErrors(t *testing.T) {
 	e.Do(Leave{}) // not joined: nothing happens
 	e.Do(Join{Config: loConfig(t, "239.255.3.5", freePort(t), "Alice")})
 	nextOf[Joined](t, e)
-	e.Do(Send{Text: strings.Repeat("x", MaxMessage+1)})
+	e.Do(Send{Text: strings.Repeat("x", wire.MaxMessage+1)})
 	er := nextOf[Error](t, e)
 	if !IsInputError(er.Err) || !strings.Contains(Explain(er.Err), "64 KiB") {
 		t.Fatalf("long text error = %+v", er)
 	}
-	e.Do(Send{Text: strings.Repeat("x", MaxMessage)}) // fragmented
+	e.Do(Send{Text: strings.Repeat("x", wire.MaxMessage)}) // fragmented
 	if s := nextOf[Sent](t, e); s.Seq != 1 {
 		t.Fatalf("sent %+v", s)
 	}
 	e.Do(Send{Text: "after"})
-	if s := nextOf[Sent](t, e); s.Seq != 1+MaxFragments {
-		t.Fatalf("a 64 KiB message took %d datagrams; want %d", s.Seq-1, MaxFragments)
+	if s := nextOf[Sent](t, e); s.Seq != 1+wire.MaxFragments {
+		t.Fatalf("a 64 KiB message took %d datagrams; want %d", s.Seq-1, wire.MaxFragments)
 	}
 	// Invalid UTF-8 is refused whole, also where it would be cut in pieces.
 	e.Do(Send{Text: strings.Repeat("x", 5000) + "\xff"})
@@ -208,21 +210,21 @@ func TestTextLimit(t *testing.T) {
 		text string
 		ok   bool
 	}{
-		{Config{}, strings.Repeat("x", MaxMessage), true},
-		{Config{}, strings.Repeat("x", MaxMessage+1), false},
+		{Config{}, strings.Repeat("x", wire.MaxMessage), true},
+		{Config{}, strings.Repeat("x", wire.MaxMessage+1), false},
 		{presenter, strings.Repeat("x", TextLimit(presenter)), true},
 		{presenter, strings.Repeat("x", TextLimit(presenter)+1), false},
-		{Config{Plain: true}, strings.Repeat("x", MaxDatagram), true},
-		{Config{Plain: true}, strings.Repeat("é", MaxDatagram/2+1), false},
-		{Config{Plain: true, Encoding: EncodingGBK}, strings.Repeat("世", MaxDatagram/2), true}, // 2 bytes each in GBK, 3 in UTF-8
-		{Config{Plain: true, Encoding: EncodingGBK}, "☃🙂", false},
+		{Config{Plain: true}, strings.Repeat("x", wire.MaxDatagram), true},
+		{Config{Plain: true}, strings.Repeat("é", wire.MaxDatagram/2+1), false},
+		{Config{Plain: true, Encoding: wire.EncodingGBK}, strings.Repeat("世", wire.MaxDatagram/2), true}, // 2 bytes each in GBK, 3 in UTF-8
+		{Config{Plain: true, Encoding: wire.EncodingGBK}, "☃🙂", false},
 		{Config{}, "caf\xe9", false},
 	} {
 		if err := CheckText(c.cfg, c.text); (err == nil) != c.ok || (err != nil && !IsInputError(err)) {
 			t.Errorf("CheckText(%+v, %d bytes) = %v; want ok %v", c.cfg.Plain, len(c.text), err, c.ok)
 		}
 	}
-	if got := TextLimit(presenter); got != MaxFragments*MaxSignedText || got < 60_000 {
+	if got := TextLimit(presenter); got != wire.MaxFragments*wire.MaxSignedText || got < 60_000 {
 		t.Fatalf("a presenter's limit is %d", got)
 	}
 }

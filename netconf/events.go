@@ -2,6 +2,7 @@ package netconf
 
 import (
 	"fmt"
+	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 	"time"
 )
@@ -36,7 +37,7 @@ type Joined struct {
 	TTL       int
 	Loopback  bool
 	Nick      string
-	Sender    SenderID
+	Sender    wire.SenderID
 	Warnings  []string
 	// DstCheck is true when each datagram's destination is checked (it
 	// is not on Windows, whose kernel filters by group itself).
@@ -52,7 +53,7 @@ type Joined struct {
 // order, exactly once.
 type Message struct {
 	From     string // the sender's nickname
-	Sender   SenderID
+	Sender   wire.SenderID
 	Seq      uint64
 	Sent     time.Time // the sender's clock
 	Received time.Time // ours
@@ -242,7 +243,7 @@ func (u Unreadable) from() string {
 // Peer is a member as the roster shows it. Two members with one nickname
 // are told apart by Host and ID.
 type Peer struct {
-	ID        SenderID
+	ID        wire.SenderID
 	Nick      string
 	Host      netip.Addr
 	LastHeard time.Time

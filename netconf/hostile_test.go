@@ -3,6 +3,7 @@ package netconf
 import (
 	"crypto/ed25519"
 	"fmt"
+	"github.com/groupcast/groupcast/netconf/wire"
 	"net"
 	"runtime"
 	"strings"
@@ -29,7 +30,7 @@ func newForger(t testing.TB, hub *memnet.Hub) *forger {
 	f := &forger{t: t, conn: hub.Join()}
 	t.Cleanup(func() { _ = f.conn.Close() })
 	go func() { // hears the bus too: take it, or its inbox holds 8 192 copies
-		buf := make([]byte, MaxDatagram)
+		buf := make([]byte, wire.MaxDatagram)
 		for {
 			if _, _, err := f.conn.ReadFrom(buf); err != nil {
 				return
@@ -39,7 +40,7 @@ func newForger(t testing.TB, hub *memnet.Hub) *forger {
 	return f
 }
 
-func (f *forger) send(p Packet) {
+func (f *forger) send(p wire.Packet) {
 	f.t.Helper()
 	if p.Time == 0 {
 		p.Time = time.Now().UnixMicro()
@@ -47,7 +48,7 @@ func (f *forger) send(p Packet) {
 	if p.Nick == "" {
 		p.Nick = "Mallory"
 	}
-	b, err := AppendEncode(f.buf[:0], &p)
+	b, err := wire.AppendEncode(f.buf[:0], &p)
 	if err != nil {
 		f.t.Fatalf("forge %+v: %v", p, err)
 	}
@@ -58,9 +59,9 @@ func (f *forger) send(p Packet) {
 }
 
 // control forges a HELLO, HEARTBEAT or LEAVE of id claiming seq.
-func (f *forger) control(kind Kind, id SenderID, seq, trail uint64, started time.Time) {
+func (f *forger) control(kind wire.Kind, id wire.SenderID, seq, trail uint64, started time.Time) {
 	f.t.Helper()
-	f.send(Packet{Kind: kind, Sender: id, Seq: seq, Body: AppendControl(nil, Control{Trail: trail, Started: started.UnixMicro()})})
+	f.send(wire.Packet{Kind: kind, Sender: id, Seq: seq, Body: wire.AppendControl(nil, wire.Control{Trail: trail, Started: started.UnixMicro()})})
 }
 
 // expectText waits for a message with text, failing on any loss report.
@@ -99,10 +100,10 @@ func TestForgedHugeSeqDoesNotFreeze(t *testing.T) {
 	drain(alice.e)
 	f := newForger(t, hub)
 	now := time.Now()
-	f.control(KindLeave, SenderID{0xba, 1}, 1<<62, 1, now)
-	f.control(KindHello, SenderID{0xba, 2}, 0, 1, now)
-	f.control(KindHeartbeat, SenderID{0xba, 2}, 1<<62, 1, now)
-	f.control(KindLeave, SenderID{0xba, 2}, 1<<62, 1, now)
+	f.control(wire.KindLeave, wire.SenderID{0xba, 1}, 1<<62, 1, now)
+	f.control(wire.KindHello, wire.SenderID{0xba, 2}, 0, 1, now)
+	f.control(wire.KindHeartbeat, wire.SenderID{0xba, 2}, 1<<62, 1, now)
+	f.control(wire.KindLeave, wire.SenderID{0xba, 2}, 1<<62, 1, now)
 	alice.e.Do(Send{Text: "still here"})
 	expectText(t, bob.e, time.Second, "still here")
 	if st := bob.e.Stats(); st.Implausible < 2 {
@@ -124,8 +125,8 @@ func TestForgedControlForAnotherMember(t *testing.T) {
 	alice.e.Do(Send{Text: "one"})
 	m := expectText(t, bob.e, time.Second, "one")
 	f := newForger(t, hub)
-	f.control(KindHeartbeat, m.Sender, 5000, 1, time.Now().Add(-time.Minute))
-	f.control(KindLeave, m.Sender, 5000, 1, time.Now().Add(-time.Minute))
+	f.control(wire.KindHeartbeat, m.Sender, 5000, 1, time.Now().Add(-time.Minute))
+	f.control(wire.KindLeave, m.Sender, 5000, 1, time.Now().Add(-time.Minute))
 	alice.e.Do(Send{Text: "two"})
 	expectText(t, bob.e, time.Second, "two")
 	inRoster := func() bool {
@@ -171,7 +172,7 @@ func TestPartitionDeliversOnce(t *testing.T) {
 	var cut atomic.Bool
 	timing := fastTiming()
 	bob := joinBus(t, hub, "Bob", lossy.Faults{DropIf: func(b []byte) bool {
-		p, err := Decode(b)
+		p, err := wire.Decode(b)
 		return cut.Load() && err == nil && p.Nick == "Alice"
 	}}, timing)
 	defer bob.e.Close()
@@ -211,7 +212,7 @@ func TestPartitionDeliversOnce(t *testing.T) {
 // then so the bus's inboxes (8 192 datagrams) do not overflow.
 func (f *forger) floodIDs(n int, tag byte) {
 	for i := range n {
-		f.control(KindHello, SenderID{0xfa, tag, byte(i >> 16), byte(i >> 8), byte(i)}, 0, 1, time.Now())
+		f.control(wire.KindHello, wire.SenderID{0xfa, tag, byte(i >> 16), byte(i >> 8), byte(i)}, 0, 1, time.Now())
 		if i%256 == 255 {
 			time.Sleep(10 * time.Millisecond)
 		}
@@ -326,23 +327,23 @@ func TestFragmentFloodStaysInBudget(t *testing.T) {
 		return ms.HeapInuse
 	}
 	before := heap()
-	piece := strings.Repeat("x", MaxFragmentText)
+	piece := strings.Repeat("x", wire.MaxFragmentText)
 	for h := range 8 {
 		f := newForger(t, hub)
 		for id := range 64 {
-			sid := SenderID{0xf0, byte(h), byte(id)}
-			f.control(KindHello, sid, 0, 1, time.Now())
-			for i := range MaxFragments - 1 {
-				f.send(Packet{Kind: KindData, Sender: sid, Seq: uint64(i + 1), Frag: Frag{Index: uint16(i), Count: MaxFragments}, Body: []byte(piece)})
+			sid := wire.SenderID{0xf0, byte(h), byte(id)}
+			f.control(wire.KindHello, sid, 0, 1, time.Now())
+			for i := range wire.MaxFragments - 1 {
+				f.send(wire.Packet{Kind: wire.KindData, Sender: sid, Seq: uint64(i + 1), Frag: wire.Frag{Index: uint16(i), Count: wire.MaxFragments}, Body: []byte(piece)})
 			}
 			time.Sleep(2 * time.Millisecond)
 		}
 	}
-	big := strings.Repeat("世界 ", MaxMessage/len("世界 "))
+	big := strings.Repeat("世界 ", wire.MaxMessage/len("世界 "))
 	alice.e.Do(Send{Text: big})
 	waitEvent(t, bob.e, 3*time.Second, func(ev Event) bool { m, ok := ev.(Message); return ok && m.Text == big })
 	grew := int64(heap()) - int64(before)
-	t.Logf("heap grew %.1f MB under %d fake senders' pieces (%.1f MB sent)", float64(grew)/(1<<20), 8*64, float64(8*64*(MaxFragments-1)*MaxFragmentText)/(1<<20))
+	t.Logf("heap grew %.1f MB under %d fake senders' pieces (%.1f MB sent)", float64(grew)/(1<<20), 8*64, float64(8*64*(wire.MaxFragments-1)*wire.MaxFragmentText)/(1<<20))
 	if grew > 12<<20 {
 		t.Fatalf("the heap grew %.1f MB; the budget is %d MB", float64(grew)/(1<<20), timing.HeldBytes>>20)
 	}
@@ -419,19 +420,19 @@ func TestRepairFloodIsBounded(t *testing.T) {
 		}
 	}()
 	// Carol never gets the first copy of seq 601: she must NACK it.
-	carol := joinBus(t, hub, "Carol", lossy.Faults{DropIf: isFrom("Alice", 601, 601, KindData)}, DefaultTiming())
+	carol := joinBus(t, hub, "Carol", lossy.Faults{DropIf: isFrom("Alice", 601, 601, wire.KindData)}, DefaultTiming())
 	defer carol.e.Close()
 	for i := 1; i <= 600; i++ {
 		alice.e.Do(Send{Text: fmt.Sprintf("line %03d of a lesson, about eighty bytes of text in all, héllo", i)})
 	}
-	var aliceID SenderID
+	var aliceID wire.SenderID
 	waitEvent(t, carol.e, 3*time.Second, func(ev Event) bool {
 		m, ok := ev.(Message)
 		aliceID = m.Sender
 		return ok && m.Seq == 600
 	})
 	f := newForger(t, hub)
-	nack := Packet{Kind: KindNack, Sender: SenderID{0xee}, Body: AppendNack(nil, Nack{Target: aliceID, Ranges: []Range{{First: 1, Last: 600}}})}
+	nack := wire.Packet{Kind: wire.KindNack, Sender: wire.SenderID{0xee}, Body: wire.AppendNack(nil, wire.Nack{Target: aliceID, Ranges: []wire.Range{{First: 1, Last: 600}}})}
 	nackBytes := 0
 	start := time.Now()
 	sentReal := false
@@ -649,7 +650,7 @@ func TestNewMemberFloodStaysQuiet(t *testing.T) {
 	defer bob.e.Close()
 	f := newForger(t, hub)
 	for i := range 5000 {
-		f.control(KindLeave, SenderID{0x1e, byte(i >> 8), byte(i)}, 0, 1, time.Now())
+		f.control(wire.KindLeave, wire.SenderID{0x1e, byte(i >> 8), byte(i)}, 0, 1, time.Now())
 		if i%256 == 255 {
 			time.Sleep(10 * time.Millisecond)
 		}

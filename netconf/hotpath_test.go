@@ -2,6 +2,7 @@ package netconf
 
 import (
 	"bytes"
+	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 	"testing"
 	"time"
@@ -23,7 +24,7 @@ func benchKey(b *testing.B) *GroupKey {
 func BenchmarkSeal(b *testing.B) {
 	k := benchKey(b)
 	inner := bytes.Repeat([]byte("x"), 260) // a 200-byte message with its header
-	buf := make([]byte, 0, MaxDatagram)
+	buf := make([]byte, 0, wire.MaxDatagram)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(inner)))
 	pn := uint64(0)
@@ -49,7 +50,7 @@ func BenchmarkOpen(b *testing.B) {
 
 // benchPeer is a synced peer expecting seq 1.
 func benchPeer() *peer {
-	pr := newPeer(SenderID{1}, time.Now(), netip.AddrPort{})
+	pr := newPeer(wire.SenderID{1}, time.Now(), netip.AddrPort{})
 	pr.synced, pr.expected = true, 1
 	pr.budget = &heldBudget{limit: MaxHeldBytes, hostLimit: MaxHeldBytes}
 	return pr
@@ -100,8 +101,8 @@ func BenchmarkSequencingReordered(b *testing.B) {
 // and reassembled; one op is the whole message.
 func BenchmarkReassembly(b *testing.B) {
 	pr := benchPeer()
-	text := bytes.Repeat([]byte("héllo 世界 "), MaxMessage/len("héllo 世界 "))
-	pieces := splitText(string(text), MaxText, MaxFragmentText)
+	text := bytes.Repeat([]byte("héllo 世界 "), wire.MaxMessage/len("héllo 世界 "))
+	pieces := wire.SplitText(string(text), wire.MaxText, wire.MaxFragmentText)
 	now := time.Now()
 	var out []delivery
 	b.ReportAllocs()
@@ -111,7 +112,7 @@ func BenchmarkReassembly(b *testing.B) {
 		for i, piece := range pieces {
 			seq++
 			pr.highest = seq
-			pr.hold(seq, heldData{nick: "Alice", frag: Frag{Index: uint16(i), Count: uint16(len(pieces))}, body: []byte(piece)})
+			pr.hold(seq, heldData{nick: "Alice", frag: wire.Frag{Index: uint16(i), Count: uint16(len(pieces))}, body: []byte(piece)})
 			out = pr.deliverReady(now, out[:0])
 		}
 		if len(out) != 1 || out[0].lost != nil || len(out[0].msg.Text) != len(text) {
@@ -147,27 +148,27 @@ func BenchmarkReceivePath(b *testing.B) {
 			cfg := DefaultConfig()
 			cfg.Group, cfg.Nick = benchGroup, "rx"
 			e.m = newMember(cfg, nopTransport{}, key, time.Now(), DefaultTiming())
-			e.m.self = SenderID{9}
-			sender := &member{self: SenderID{1}, key: key, sbuf: make([]byte, 0, MaxDatagram)}
+			e.m.self = wire.SenderID{9}
+			sender := &member{self: wire.SenderID{1}, key: key, sbuf: make([]byte, 0, wire.MaxDatagram)}
 			src := netip.MustParseAddrPort("198.18.0.1:40000")
 			body := bytes.Repeat([]byte("x"), 200)
 			// Datagrams are made in chunks outside the timer: each needs
 			// its own sequence (and packet) number.
 			const chunk = 4096
 			wires := make([][]byte, chunk)
-			raw := make([]byte, MaxDatagram)
+			raw := make([]byte, wire.MaxDatagram)
 			seq := uint64(0)
 			seal := func(w []byte) []byte {
 				if key == nil {
 					return w
 				}
 				sender.pn++
-				return key.Seal(make([]byte, 0, MaxDatagram), sender.pn, w)
+				return key.Seal(make([]byte, 0, wire.MaxDatagram), sender.pn, w)
 			}
 			// A HELLO first: the receiver knows where the stream starts.
-			hello := Packet{Kind: KindHello, Sender: sender.self, Time: time.Now().UnixMicro(), Nick: "Alice",
-				Body: AppendControl(nil, Control{Trail: 1, Started: time.Now().UnixMicro()})}
-			w, err := AppendEncode(nil, &hello)
+			hello := wire.Packet{Kind: wire.KindHello, Sender: sender.self, Time: time.Now().UnixMicro(), Nick: "Alice",
+				Body: wire.AppendControl(nil, wire.Control{Trail: 1, Started: time.Now().UnixMicro()})}
+			w, err := wire.AppendEncode(nil, &hello)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -182,8 +183,8 @@ func BenchmarkReceivePath(b *testing.B) {
 				if n%chunk == 0 {
 					b.StopTimer()
 					for i := range wires {
-						p := Packet{Kind: KindData, Sender: sender.self, Seq: seq + uint64(i) + 1, Time: time.Now().UnixMicro(), Nick: "Alice", Body: body}
-						w, err := AppendEncode(nil, &p)
+						p := wire.Packet{Kind: wire.KindData, Sender: sender.self, Seq: seq + uint64(i) + 1, Time: time.Now().UnixMicro(), Nick: "Alice", Body: body}
+						w, err := wire.AppendEncode(nil, &p)
 						if err != nil {
 							b.Fatal(err)
 						}

@@ -1,6 +1,7 @@
 package netconf
 
 import (
+	"github.com/groupcast/groupcast/netconf/wire"
 	"net"
 	"time"
 )
@@ -84,7 +85,7 @@ func (e *Engine) checkInterface(now time.Time, force bool) {
 		w.down = false
 		m.attach(tr, e.rx)
 		e.queue.push(InterfaceChanged{Name: w.choice.Name, Up: true})
-		e.writeControl(KindHeartbeat) // where our stream stands: receivers ask for what they missed
+		e.writeControl(wire.KindHeartbeat) // where our stream stands: receivers ask for what they missed
 	}
 }
 

@@ -1,6 +1,7 @@
 package netconf
 
 import (
+	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 	"sync"
 	"time"
@@ -10,7 +11,7 @@ import (
 type member struct {
 	cfg     Config
 	tr      Transport
-	self    SenderID
+	self    wire.SenderID
 	started time.Time
 
 	seq     uint64 // last DATA seq sent
@@ -18,13 +19,13 @@ type member struct {
 	pace    pacer
 	repairs repairBudget // what repairs may cost
 	budget  heldBudget   // what peers hold for later delivery
-	peers   map[SenderID]*peer
+	peers   map[wire.SenderID]*peer
 	hosts   map[netip.Addr]*hostShare // the peers' computers
 	// The earliest of the peers' deadlines (peer.nextDeadline): the loop
 	// walks the peers only when it has passed.
 	peersNext time.Time
-	departed  map[SenderID]time.Time // left (LEAVE) lately: ignored for a while
-	resume    *resumePoints          // where delivery stopped for senders no longer tracked
+	departed  map[wire.SenderID]time.Time // left (LEAVE) lately: ignored for a while
+	resume    *resumePoints               // where delivery stopped for senders no longer tracked
 
 	hellos        int // HELLOs sent
 	beatAt        time.Time
@@ -46,7 +47,7 @@ type member struct {
 	sbuf    []byte   // sealed form of the datagram being sent
 	outq    [][]byte // new DATA waiting for flushData
 	outbuf  []byte   // holds the sealed forms of outq
-	scratch [MaxDatagram]byte
+	scratch [wire.MaxDatagram]byte
 
 	ownPort  uint16              // our sender socket's port, to spot our own plain text
 	ownAddrs map[netip.Addr]bool // this host's addresses
@@ -56,12 +57,12 @@ type member struct {
 	announcements []uint64 // first seqs of our recent announcements
 	pinned        [][]byte // our recent single-datagram announcements, for newcomers
 	pinAt         time.Time
-	acks          map[SenderID]uint64
+	acks          map[wire.SenderID]uint64
 	reported      map[uint64][2]int // per announcement: received, members, as last reported
 	receiptsDue   time.Time         // when to report receipts (zero: nothing changed)
 	receiptsMade  time.Time         // when they were last reported
-	announcedSeqs map[SenderID]map[uint64]bool
-	receiptTo     SenderID
+	announcedSeqs map[wire.SenderID]map[uint64]bool
+	receiptTo     wire.SenderID
 	receiptSeq    uint64
 	receiptAt     time.Time
 	receiptsLeft  int
@@ -81,11 +82,11 @@ func newMember(cfg Config, tr Transport, key *GroupKey, now time.Time, t Timing)
 	m := &member{
 		budget: heldBudget{limit: t.HeldBytes, hostLimit: t.HostHeldBytes}, hosts: map[netip.Addr]*hostShare{},
 		cfg: cfg, tr: tr, started: now, beatAt: now, key: key, replay: newReplayGuard(),
-		buf: newSendBuffer(), peers: map[SenderID]*peer{}, departed: map[SenderID]time.Time{},
+		buf: newSendBuffer(), peers: map[wire.SenderID]*peer{}, departed: map[wire.SenderID]time.Time{},
 		resume:     newResumePoints(t.MaxPeers),
 		unreadable: map[UnreadableReason]*unreadableCount{},
-		acks:       map[SenderID]uint64{}, reported: map[uint64][2]int{}, announcedSeqs: map[SenderID]map[uint64]bool{},
-		wbuf: make([]byte, 0, MaxDatagram), sbuf: make([]byte, 0, MaxDatagram),
+		acks:       map[wire.SenderID]uint64{}, reported: map[uint64][2]int{}, announcedSeqs: map[wire.SenderID]map[uint64]bool{},
+		wbuf: make([]byte, 0, wire.MaxDatagram), sbuf: make([]byte, 0, wire.MaxDatagram),
 	}
 	n, slot := rxLenOpen, rxSlotOpen
 	if _, batched := tr.(batchReader); key != nil && batched {

@@ -1,6 +1,7 @@
 package netconf
 
 import (
+	"github.com/groupcast/groupcast/netconf/wire"
 	"math"
 	"time"
 )
@@ -82,7 +83,7 @@ func (e *Engine) mayTake(now time.Time) (bool, time.Duration) {
 // loss of even 20% makes such a run about once in 100 000 datagrams.
 // Random loss is repaired without slowing everyone down. It returns the
 // first seq of the last such run.
-func overrunSign(ranges []Range) (first uint64, ok bool) {
+func overrunSign(ranges []wire.Range) (first uint64, ok bool) {
 	for _, r := range ranges {
 		if r.Len() >= paceRun {
 			first, ok = r.First, true

@@ -1,6 +1,7 @@
 package netconf
 
 import (
+	"github.com/groupcast/groupcast/netconf/wire"
 	"testing"
 	"time"
 )
@@ -67,13 +68,13 @@ func TestPacer(t *testing.T) {
 
 func TestOverrunSign(t *testing.T) {
 	for _, c := range []struct {
-		ranges []Range
+		ranges []wire.Range
 		want   bool
 	}{
 		{nil, false},
-		{[]Range{{First: 5, Last: 5}, {First: 9, Last: 11}}, false}, // random loss
-		{[]Range{{First: 5, Last: 5}, {First: 20, Last: 27}}, true}, // a run of 8: a full buffer
-		{[]Range{{First: 100, Last: 900}}, true},
+		{[]wire.Range{{First: 5, Last: 5}, {First: 9, Last: 11}}, false}, // random loss
+		{[]wire.Range{{First: 5, Last: 5}, {First: 20, Last: 27}}, true}, // a run of 8: a full buffer
+		{[]wire.Range{{First: 100, Last: 900}}, true},
 	} {
 		if _, got := overrunSign(c.ranges); got != c.want {
 			t.Errorf("overrunSign(%v) = %v; want %v", c.ranges, got, c.want)

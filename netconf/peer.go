@@ -1,6 +1,7 @@
 package netconf
 
 import (
+	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 	"slices"
 	"time"
@@ -11,7 +12,7 @@ import (
 // receive side of reliable delivery (in order, exactly once, with gaps
 // repaired by NACK or declared lost).
 type peer struct {
-	id        SenderID
+	id        wire.SenderID
 	nick      string
 	host      netip.Addr
 	src       netip.AddrPort // where its datagrams come from (the sender socket)
@@ -35,7 +36,7 @@ type peer struct {
 	low        uint64 // the lowest seq held (0: none), unless lowStale
 	lowStale   bool
 	missingFor missingKey // missingWas is the gaps as of this
-	missingWas []Range
+	missingWas []wire.Range
 
 	budget    *heldBudget // the membership's, shared by all its peers (nil: unbounded)
 	share     *hostShare  // this peer's computer's part of the membership
@@ -138,7 +139,7 @@ func (p *peer) dropPartial() {
 type heldData struct {
 	time   int64
 	nick   string
-	frag   Frag
+	frag   wire.Frag
 	body   []byte
 	signed bool // the room's presenter signed it, verified
 }
@@ -154,13 +155,13 @@ type reassembly struct {
 	signed   bool
 }
 
-func newPeer(id SenderID, now time.Time, src netip.AddrPort) *peer {
+func newPeer(id wire.SenderID, now time.Time, src netip.AddrPort) *peer {
 	return &peer{id: id, host: src.Addr(), src: src, lastHeard: now, held: map[uint64]heldData{}}
 }
 
 // missing lists the gaps between expected and highest (within the
 // window), at most MaxNackRanges of them.
-func (p *peer) missing(window uint64) []Range {
+func (p *peer) missing(window uint64) []wire.Range {
 	if !p.synced || p.highest < p.expected {
 		return nil
 	}
@@ -181,14 +182,14 @@ type missingKey struct {
 	expected, highest, held, window uint64
 }
 
-func (p *peer) walkMissing(window uint64) []Range {
+func (p *peer) walkMissing(window uint64) []wire.Range {
 	last := min(p.highest, p.expected+window-1)
-	var out []Range
-	for s := p.expected; s <= last && len(out) < MaxNackRanges; s++ {
+	var out []wire.Range
+	for s := p.expected; s <= last && len(out) < wire.MaxNackRanges; s++ {
 		if _, ok := p.held[s]; ok {
 			continue
 		}
-		r := Range{First: s, Last: s}
+		r := wire.Range{First: s, Last: s}
 		for r.Last < last {
 			if _, ok := p.held[r.Last+1]; ok {
 				break
@@ -203,7 +204,7 @@ func (p *peer) walkMissing(window uint64) []Range {
 
 // covers reports whether the ranges of an overheard NACK include every
 // range we are missing, so our own NACK would add nothing.
-func covers(asked, want []Range) bool {
+func covers(asked, want []wire.Range) bool {
 	if len(want) == 0 {
 		return false
 	}
@@ -226,7 +227,7 @@ func covers(asked, want []Range) bool {
 // (lost set) a gap that cannot be repaired.
 type delivery struct {
 	msg  Message
-	lost *Range
+	lost *wire.Range
 }
 
 // deliverReady moves contiguous data from held to out, reassembling
@@ -261,7 +262,7 @@ func (p *peer) giveUpBefore(now time.Time, to uint64, out []delivery) []delivery
 	slices.Sort(below)
 	for _, s := range below {
 		if s > p.expected {
-			out = p.lose(Range{First: p.expected, Last: s - 1}, out)
+			out = p.lose(wire.Range{First: p.expected, Last: s - 1}, out)
 		}
 		d := p.held[s]
 		p.take(s)
@@ -269,13 +270,13 @@ func (p *peer) giveUpBefore(now time.Time, to uint64, out []delivery) []delivery
 		out = p.accept(now, s, d, out)
 	}
 	if to > p.expected {
-		out = p.lose(Range{First: p.expected, Last: to - 1}, out)
+		out = p.lose(wire.Range{First: p.expected, Last: to - 1}, out)
 	}
 	return p.deliverReady(now, out)
 }
 
 // lose reports a gap; a message with a piece in it cannot be shown.
-func (p *peer) lose(r Range, out []delivery) []delivery {
+func (p *peer) lose(r wire.Range, out []delivery) []delivery {
 	p.dropPartial()
 	p.expected = r.Last + 1
 	return append(out, delivery{lost: &r})
@@ -285,7 +286,7 @@ func (p *peer) accept(now time.Time, seq uint64, d heldData, out []delivery) []d
 	if d.frag.Count == 0 {
 		p.dropPartial()
 		if !utf8.Valid(d.body) { // Decode refuses these; never show one anyway
-			return append(out, delivery{lost: &Range{First: seq, Last: seq}})
+			return append(out, delivery{lost: &wire.Range{First: seq, Last: seq}})
 		}
 		m := p.message(seq, d.time, d.nick, d.body)
 		m.Announcement = d.signed
@@ -296,7 +297,7 @@ func (p *peer) accept(now time.Time, seq uint64, d heldData, out []delivery) []d
 		p.partial = &reassembly{firstSeq: seq, count: d.frag.Count, time: d.time, nick: d.nick, signed: true}
 	}
 	r := p.partial
-	if r == nil || r.count != d.frag.Count || r.next != d.frag.Index || len(r.text)+len(d.body) > MaxMessage {
+	if r == nil || r.count != d.frag.Count || r.next != d.frag.Index || len(r.text)+len(d.body) > wire.MaxMessage {
 		// A piece of a message whose start was lost (and reported), or a
 		// sender that breaks the rules: nothing to show.
 		p.dropPartial()
@@ -306,13 +307,13 @@ func (p *peer) accept(now time.Time, seq uint64, d heldData, out []delivery) []d
 		// The buffer grows by doubling (at most to MaxMessage), and what
 		// it takes counts against the budget.
 		had := cap(r.text)
-		r.text = slices.Grow(r.text, min(max(need, 2*had, 4096), MaxMessage)-len(r.text))
+		r.text = slices.Grow(r.text, min(max(need, 2*had, 4096), wire.MaxMessage)-len(r.text))
 		if !p.charge(cap(r.text) - had) {
 			// Over budget (a flood of senders holds it): this message is
 			// lost, and its remaining pieces are dropped as they come.
 			r.text = r.text[:len(r.text):had]
 			p.dropPartial()
-			return append(out, delivery{lost: &Range{First: r.firstSeq, Last: seq}})
+			return append(out, delivery{lost: &wire.Range{First: r.firstSeq, Last: seq}})
 		}
 	}
 	r.text = append(r.text, d.body...)
@@ -323,7 +324,7 @@ func (p *peer) accept(now time.Time, seq uint64, d heldData, out []delivery) []d
 	}
 	p.dropPartial()
 	if !utf8.Valid(r.text) {
-		rg := Range{First: r.firstSeq, Last: seq}
+		rg := wire.Range{First: r.firstSeq, Last: seq}
 		return append(out, delivery{lost: &rg})
 	}
 	m := p.message(r.firstSeq, r.time, r.nick, r.text)

@@ -2,6 +2,7 @@ package netconf
 
 import (
 	"fmt"
+	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 	"strings"
 	"testing"
@@ -10,12 +11,12 @@ import (
 )
 
 func testPeer() *peer {
-	p := newPeer(SenderID{7}, time.Unix(0, 0), netip.MustParseAddrPort("198.18.0.9:5000"))
+	p := newPeer(wire.SenderID{7}, time.Unix(0, 0), netip.MustParseAddrPort("198.18.0.9:5000"))
 	p.synced, p.expected = true, 1
 	return p
 }
 
-func hold(p *peer, seq uint64, body string, f Frag) {
+func hold(p *peer, seq uint64, body string, f wire.Frag) {
 	p.hold(seq, heldData{body: []byte(body), frag: f, nick: "Bob"})
 	p.highest = max(p.highest, seq)
 }
@@ -36,38 +37,38 @@ func describe(out []delivery) string {
 func TestPeerMissingAndCovers(t *testing.T) {
 	p := testPeer()
 	for _, s := range []uint64{2, 3, 6, 9} {
-		hold(p, s, "x", Frag{})
+		hold(p, s, "x", wire.Frag{})
 	}
-	want := []Range{{1, 1}, {4, 5}, {7, 8}}
+	want := []wire.Range{{First: 1, Last: 1}, {First: 4, Last: 5}, {First: 7, Last: 8}}
 	got := p.missing(8192)
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("missing %v; want %v", got, want)
 	}
-	if got := p.missing(5); fmt.Sprint(got) != fmt.Sprint([]Range{{1, 1}, {4, 5}}) {
+	if got := p.missing(5); fmt.Sprint(got) != fmt.Sprint([]wire.Range{{First: 1, Last: 1}, {First: 4, Last: 5}}) {
 		t.Fatalf("missing within a window of 5: %v", got)
 	}
-	if !covers([]Range{{1, 8}}, want) || covers([]Range{{1, 5}}, want) || covers(want, nil) {
+	if !covers([]wire.Range{{First: 1, Last: 8}}, want) || covers([]wire.Range{{First: 1, Last: 5}}, want) || covers(want, nil) {
 		t.Fatal("covers is wrong")
 	}
 	// The gaps are remembered until something they depend on changes.
 	if got := p.missing(8192); &got[0] != &p.missing(8192)[0] {
 		t.Fatal("the gaps were walked again with nothing changed")
 	}
-	hold(p, 4, "x", Frag{})
-	if got := p.missing(8192); fmt.Sprint(got) != fmt.Sprint([]Range{{1, 1}, {5, 5}, {7, 8}}) {
+	hold(p, 4, "x", wire.Frag{})
+	if got := p.missing(8192); fmt.Sprint(got) != fmt.Sprint([]wire.Range{{First: 1, Last: 1}, {First: 5, Last: 5}, {First: 7, Last: 8}}) {
 		t.Fatalf("after holding 4: %v", got)
 	}
 	p.highest = 11
-	if got := p.missing(8192); fmt.Sprint(got) != fmt.Sprint([]Range{{1, 1}, {5, 5}, {7, 8}, {10, 11}}) {
+	if got := p.missing(8192); fmt.Sprint(got) != fmt.Sprint([]wire.Range{{First: 1, Last: 1}, {First: 5, Last: 5}, {First: 7, Last: 8}, {First: 10, Last: 11}}) {
 		t.Fatalf("after learning of 11: %v", got)
 	}
 }
 
 func TestPeerGiveUpDeliversWhatIsHeld(t *testing.T) {
 	p := testPeer()
-	hold(p, 2, "two", Frag{})
-	hold(p, 4, "four", Frag{})
-	hold(p, 7, "seven", Frag{})
+	hold(p, 2, "two", wire.Frag{})
+	hold(p, 4, "four", wire.Frag{})
+	hold(p, 7, "seven", wire.Frag{})
 	out := p.giveUpBefore(time.Now(), 6, nil)
 	if got := describe(out); got != "lost 1-1,two,lost 3-3,four,lost 5-5" {
 		t.Fatalf("got %s", got)
@@ -75,7 +76,7 @@ func TestPeerGiveUpDeliversWhatIsHeld(t *testing.T) {
 	if p.expected != 6 {
 		t.Fatalf("expected %d", p.expected)
 	}
-	hold(p, 6, "six", Frag{})
+	hold(p, 6, "six", wire.Frag{})
 	if got := describe(p.deliverReady(time.Now(), nil)); got != "six,seven" {
 		t.Fatalf("then %s", got)
 	}
@@ -86,8 +87,8 @@ func TestPeerGiveUpDeliversWhatIsHeld(t *testing.T) {
 // claiming seq 2^62 once froze the engine in this loop).
 func TestPeerGiveUpIsSizedByWhatIsHeld(t *testing.T) {
 	p := testPeer()
-	hold(p, 3, "three", Frag{})
-	hold(p, 1<<40, "far", Frag{})
+	hold(p, 3, "three", wire.Frag{})
+	hold(p, 1<<40, "far", wire.Frag{})
 	done := make(chan string, 1)
 	go func() { done <- describe(p.giveUpBefore(time.Now(), 1<<62, nil)) }()
 	select {
@@ -106,10 +107,10 @@ func TestPeerGiveUpIsSizedByWhatIsHeld(t *testing.T) {
 
 func TestPeerReassembly(t *testing.T) {
 	p := testPeer()
-	hold(p, 1, "hel", Frag{0, 3})
-	hold(p, 2, "lo ", Frag{1, 3})
-	hold(p, 3, "世界", Frag{2, 3})
-	hold(p, 4, "plain", Frag{})
+	hold(p, 1, "hel", wire.Frag{Index: 0, Count: 3})
+	hold(p, 2, "lo ", wire.Frag{Index: 1, Count: 3})
+	hold(p, 3, "世界", wire.Frag{Index: 2, Count: 3})
+	hold(p, 4, "plain", wire.Frag{})
 	if got := describe(p.deliverReady(time.Now(), nil)); got != "hello 世界,plain" {
 		t.Fatalf("got %s", got)
 	}
@@ -120,19 +121,19 @@ func TestPeerReassembly(t *testing.T) {
 
 	// A piece without its start (lost and reported) shows nothing.
 	p = testPeer()
-	hold(p, 2, "orphan", Frag{1, 2})
-	hold(p, 3, "ok", Frag{})
+	hold(p, 2, "orphan", wire.Frag{Index: 1, Count: 2})
+	hold(p, 3, "ok", wire.Frag{})
 	if got := describe(p.giveUpBefore(time.Now(), 2, nil)); got != "lost 1-1,ok" {
 		t.Fatalf("orphan piece: %s", got)
 	}
 
 	// A sender that changes the count mid-message, or sends broken UTF-8.
 	p = testPeer()
-	hold(p, 1, "a", Frag{0, 3})
-	hold(p, 2, "b", Frag{1, 4})
-	hold(p, 3, "\xe4\xb8", Frag{0, 2})
-	hold(p, 4, "\xff", Frag{1, 2})
-	hold(p, 5, "fine", Frag{})
+	hold(p, 1, "a", wire.Frag{Index: 0, Count: 3})
+	hold(p, 2, "b", wire.Frag{Index: 1, Count: 4})
+	hold(p, 3, "\xe4\xb8", wire.Frag{Index: 0, Count: 2})
+	hold(p, 4, "\xff", wire.Frag{Index: 1, Count: 2})
+	hold(p, 5, "fine", wire.Frag{})
 	if got := describe(p.deliverReady(time.Now(), nil)); got != "lost 3-4,fine" {
 		t.Fatalf("broken fragments: %s", got)
 	}
@@ -140,14 +141,14 @@ func TestPeerReassembly(t *testing.T) {
 
 func TestPeerReassemblyIsBounded(t *testing.T) {
 	p := testPeer()
-	piece := strings.Repeat("x", MaxFragmentText)
-	n := uint16(MaxFragments)
+	piece := strings.Repeat("x", wire.MaxFragmentText)
+	n := uint16(wire.MaxFragments)
 	for i := range n {
-		hold(p, uint64(i)+1, piece, Frag{i, n})
+		hold(p, uint64(i)+1, piece, wire.Frag{Index: i, Count: n})
 	}
 	out := p.deliverReady(time.Now(), nil)
 	if len(out) != 0 || p.partial != nil {
-		t.Fatalf("a message over %d bytes was assembled: %s", MaxMessage, describe(out))
+		t.Fatalf("a message over %d bytes was assembled: %s", wire.MaxMessage, describe(out))
 	}
 }
 
@@ -174,10 +175,10 @@ func TestPeerHeldMemoryIsBudgeted(t *testing.T) {
 		t.Fatalf("held %d MiB (%d on the second computer); budget %d MiB", budget.used>>20, hostB.bytes>>20, budget.limit>>20)
 	}
 	// Pieces of a message count too, and are given back.
-	hold(c, 1, "x", Frag{Index: 0, Count: 2})
+	hold(c, 1, "x", wire.Frag{Index: 0, Count: 2})
 	c.take(1)
 	c.expected = 1
-	if out := c.accept(time.Now(), 1, heldData{body: []byte("x"), frag: Frag{Index: 0, Count: 2}}, nil); len(out) != 1 || out[0].lost == nil {
+	if out := c.accept(time.Now(), 1, heldData{body: []byte("x"), frag: wire.Frag{Index: 0, Count: 2}}, nil); len(out) != 1 || out[0].lost == nil {
 		t.Fatalf("a piece beyond the budget: %s", describe(out))
 	}
 	a.release()
@@ -211,7 +212,7 @@ func FuzzReassembly(f *testing.F) {
 			}
 			if seq >= p.expected {
 				if _, dup := p.held[seq]; !dup {
-					p.hold(seq, heldData{body: []byte(body), frag: Frag{Index: idx, Count: count}})
+					p.hold(seq, heldData{body: []byte(body), frag: wire.Frag{Index: idx, Count: count}})
 					p.highest = max(p.highest, seq)
 				}
 			}
@@ -222,7 +223,7 @@ func FuzzReassembly(f *testing.F) {
 				out = p.deliverReady(now, nil)
 			}
 			for _, d := range out {
-				if d.lost == nil && (len(d.msg.Text) > MaxMessage || !utf8ValidString(d.msg.Text)) {
+				if d.lost == nil && (len(d.msg.Text) > wire.MaxMessage || !utf8ValidString(d.msg.Text)) {
 					t.Fatalf("delivered a bad message %q", d.msg.Text)
 				}
 			}

@@ -1,6 +1,7 @@
 package netconf
 
 import (
+	"github.com/groupcast/groupcast/netconf/wire"
 	"strings"
 	"testing"
 	"time"
@@ -11,9 +12,9 @@ import (
 
 // isFrom matches datagrams of the given kinds from nick with seq in
 // [first, last] (seq is ignored when last is 0).
-func isFrom(nick string, first, last uint64, kinds ...Kind) func([]byte) bool {
+func isFrom(nick string, first, last uint64, kinds ...wire.Kind) func([]byte) bool {
 	return func(b []byte) bool {
-		p, err := Decode(b)
+		p, err := wire.Decode(b)
 		if err != nil || p.Nick != nick {
 			return false
 		}
@@ -63,7 +64,7 @@ func drain(e *Engine) {
 func TestTailLossIsRepaired(t *testing.T) {
 	hub := memnet.NewHub()
 	// Bob misses Alice's only message and nothing follows it.
-	bob := joinBus(t, hub, "Bob", lossy.Faults{DropIf: isFrom("Alice", 1, 1, KindData)}, DefaultTiming())
+	bob := joinBus(t, hub, "Bob", lossy.Faults{DropIf: isFrom("Alice", 1, 1, wire.KindData)}, DefaultTiming())
 	defer bob.e.Close()
 	alice := joinBus(t, hub, "Alice", lossy.Faults{}, DefaultTiming())
 	defer alice.e.Close()
@@ -85,7 +86,7 @@ func TestAgedOutDataIsDeclaredLost(t *testing.T) {
 	timing := DefaultTiming()
 	timing.BufferAge = 50 * time.Millisecond
 	// Bob never gets seq 2, neither first nor as a repair.
-	bob, alice := bobHearsAlice(t, hub, isFrom("Alice", 2, 2, KindData, KindRepair), timing, "one", "two", "three")
+	bob, alice := bobHearsAlice(t, hub, isFrom("Alice", 2, 2, wire.KindData, wire.KindRepair), timing, "one", "two", "three")
 	defer bob.e.Close()
 	defer alice.e.Close()
 	var got []string
@@ -117,14 +118,14 @@ func TestSilentSenderTimesOutWithLoss(t *testing.T) {
 	var cut bool
 	bob, alice := bobHearsAlice(t, hub, func(b []byte) bool {
 		// seq 2 never arrives; after "three", Alice is cut off entirely (a crash).
-		if isFrom("Alice", 2, 2, KindData, KindRepair)(b) {
+		if isFrom("Alice", 2, 2, wire.KindData, wire.KindRepair)(b) {
 			return true
 		}
-		if isFrom("Alice", 3, 3, KindData)(b) {
+		if isFrom("Alice", 3, 3, wire.KindData)(b) {
 			defer func() { cut = true }()
 			return false
 		}
-		return cut && isFrom("Alice", 0, 0, KindData, KindRepair, KindHeartbeat, KindHello, KindLeave, KindNack)(b)
+		return cut && isFrom("Alice", 0, 0, wire.KindData, wire.KindRepair, wire.KindHeartbeat, wire.KindHello, wire.KindLeave, wire.KindNack)(b)
 	}, timing, "one", "two", "three")
 	defer bob.e.Close()
 	defer alice.e.Close()
@@ -180,7 +181,7 @@ func TestSameNicknameStaysDistinct(t *testing.T) {
 	hub := memnet.NewHub()
 	carol := joinBus(t, hub, "Carol", lossy.Faults{}, DefaultTiming())
 	defer carol.e.Close()
-	var ids []SenderID
+	var ids []wire.SenderID
 	for range 2 {
 		b := joinBus(t, hub, "Bob", lossy.Faults{}, DefaultTiming())
 		defer b.e.Close()
@@ -218,7 +219,7 @@ func TestLargeMessageUnderLoss(t *testing.T) {
 	defer alice.e.Close()
 	drain(alice.e)
 	// Multi-byte characters straddle fragment boundaries.
-	big := strings.Repeat("世界 — groupcast ", MaxMessage/len("世界 — groupcast "))
+	big := strings.Repeat("世界 — groupcast ", wire.MaxMessage/len("世界 — groupcast "))
 	alice.e.Do(Send{Text: big})
 	alice.e.Do(Send{Text: "after"})
 	var got []string
@@ -242,7 +243,7 @@ func TestLargeMessageUnderLoss(t *testing.T) {
 func TestLingerSavesTheLastMessage(t *testing.T) {
 	hub := memnet.NewHub()
 	timing := fastTiming()
-	bob := joinBus(t, hub, "Bob", lossy.Faults{DropIf: isFrom("Alice", 1, 1, KindData)}, timing)
+	bob := joinBus(t, hub, "Bob", lossy.Faults{DropIf: isFrom("Alice", 1, 1, wire.KindData)}, timing)
 	defer bob.e.Close()
 	alice := joinBus(t, hub, "Alice", lossy.Faults{}, timing)
 	defer alice.e.Close()

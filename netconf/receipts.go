@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"crypto/ed25519"
+	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 	"slices"
 	"time"
@@ -11,16 +12,16 @@ import (
 
 // verified reports whether p carries a valid signature of the room's
 // presenter.
-func (e *Engine) verified(p *Packet) bool {
+func (e *Engine) verified(p *wire.Packet) bool {
 	r := e.m.cfg.Room
 	if len(p.Sig) != ed25519.SignatureSize || r == nil || len(r.PresenterKey) != ed25519.PublicKeySize {
 		return false
 	}
-	return ed25519.Verify(r.PresenterKey, SignedBytes(p), p.Sig)
+	return ed25519.Verify(r.PresenterKey, wire.SignedBytes(p), p.Sig)
 }
 
 // onReceipt counts, for the presenter, who has received what.
-func (e *Engine) onReceipt(now time.Time, p *Packet, src netip.AddrPort) {
+func (e *Engine) onReceipt(now time.Time, p *wire.Packet, src netip.AddrPort) {
 	if len(p.Body) != 8 {
 		e.stats.rejected.Add(1)
 		return
@@ -29,7 +30,7 @@ func (e *Engine) onReceipt(now time.Time, p *Packet, src netip.AddrPort) {
 		return
 	}
 	m := e.m
-	if SenderID(p.Body) != m.self || m.cfg.Presenter == nil {
+	if wire.SenderID(p.Body) != m.self || m.cfg.Presenter == nil {
 		return
 	}
 	if p.Seq > m.acks[p.Sender] {
@@ -91,7 +92,7 @@ func (e *Engine) reportReceipts(now time.Time) {
 }
 
 // onPinned shows an announcement made before we joined, once.
-func (e *Engine) onPinned(now time.Time, p *Packet, src netip.AddrPort) {
+func (e *Engine) onPinned(now time.Time, p *wire.Packet, src netip.AddrPort) {
 	if p.Seq == 0 || p.Frag.Count != 0 || !e.verified(p) {
 		e.stats.ignored.Add(1)
 		return
@@ -111,9 +112,9 @@ const (
 	maxTrackedAnnouncements = 16
 )
 
-func (m *member) announced(id SenderID, seq uint64) bool { return m.announcedSeqs[id][seq] }
+func (m *member) announced(id wire.SenderID, seq uint64) bool { return m.announcedSeqs[id][seq] }
 
-func (m *member) markAnnounced(id SenderID, seq uint64) {
+func (m *member) markAnnounced(id wire.SenderID, seq uint64) {
 	set := m.announcedSeqs[id]
 	if set == nil || len(set) > 256 {
 		set = map[uint64]bool{}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"errors"
+	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 	"slices"
 	"time"
@@ -40,11 +41,11 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort) {
 	if !ok {
 		return
 	}
-	if !IsGroupcast(data) {
+	if !wire.IsGroupcast(data) {
 		e.onPlain(now, data, src)
 		return
 	}
-	p, err := Decode(data)
+	p, err := wire.Decode(data)
 	if err != nil {
 		e.stats.rejected.Add(1)
 		return
@@ -61,15 +62,15 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort) {
 		return
 	}
 	switch p.Kind {
-	case KindData, KindRepair:
+	case wire.KindData, wire.KindRepair:
 		e.onData(now, &p, src)
-	case KindHello, KindHeartbeat, KindLeave:
+	case wire.KindHello, wire.KindHeartbeat, wire.KindLeave:
 		e.onControl(now, &p, src)
-	case KindNack:
+	case wire.KindNack:
 		e.onNack(now, &p, src)
-	case KindReceipt:
+	case wire.KindReceipt:
 		e.onReceipt(now, &p, src)
-	case KindPinned:
+	case wire.KindPinned:
 		e.onPinned(now, &p, src)
 	default:
 		e.stats.ignored.Add(1)
@@ -85,7 +86,7 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort) {
 // clocks that disagree a little. Repairs of data from before we joined,
 // which other members asked for, are dropped without a word; pinned
 // announcements are old on purpose.
-func (e *Engine) admitSealed(now time.Time, p *Packet, pn uint64, src netip.AddrPort) bool {
+func (e *Engine) admitSealed(now time.Time, p *wire.Packet, pn uint64, src netip.AddrPort) bool {
 	m := e.m
 	sent := time.UnixMicro(p.Time)
 	ahead, err := m.replay.admit(p.Sender, pn, sent, now)
@@ -99,11 +100,11 @@ func (e *Engine) admitSealed(now time.Time, p *Packet, pn uint64, src netip.Addr
 		e.noteUnreadable(now, UnreadableReplayed)
 		return false
 	}
-	if p.Kind == KindPinned || !sent.Add(-ahead).Before(m.started.Add(-e.timing.ClockSlack)) {
+	if p.Kind == wire.KindPinned || !sent.Add(-ahead).Before(m.started.Add(-e.timing.ClockSlack)) {
 		return true
 	}
 	e.stats.replayed.Add(1)
-	if p.Kind != KindRepair {
+	if p.Kind != wire.KindRepair {
 		e.refuseSkewed(now, UnreadableBeforeJoin, p.Nick, src.Addr(), sent.Sub(m.started))
 	}
 	return false
@@ -130,7 +131,7 @@ func (e *Engine) onPlain(now time.Time, b []byte, src netip.AddrPort) {
 		e.stats.readOnlyDropped.Add(1)
 		return
 	}
-	text, enc := DecodePlain(b)
+	text, enc := wire.DecodePlain(b)
 	if text == "" {
 		e.stats.ignored.Add(1)
 		return
@@ -157,7 +158,7 @@ func (e *Engine) unseal(now time.Time, b []byte) (inner []byte, pn uint64, ok bo
 	}
 	if !sealed {
 		e.stats.unsealed.Add(1)
-		if IsGroupcast(b) {
+		if wire.IsGroupcast(b) {
 			e.noteUnreadable(now, UnreadableNoPassphrase)
 		}
 		return nil, 0, false
@@ -198,7 +199,7 @@ func (e *Engine) refuse(now time.Time, r UnreadableReason, peer string, host net
 // datagram is refused: the id belongs to a member heard from another
 // socket (a sender id is bound to the source it was first heard from), or
 // no more senders can be tracked.
-func (e *Engine) peerFor(now time.Time, p *Packet, src netip.AddrPort) *peer {
+func (e *Engine) peerFor(now time.Time, p *wire.Packet, src netip.AddrPort) *peer {
 	m := e.m
 	pr := m.peers[p.Sender]
 	if pr != nil {
@@ -263,7 +264,7 @@ func (pr *peer) view() Peer {
 	return Peer{ID: pr.id, Nick: pr.nick, Host: pr.host, LastHeard: pr.lastHeard}
 }
 
-func (e *Engine) onData(now time.Time, p *Packet, src netip.AddrPort) {
+func (e *Engine) onData(now time.Time, p *wire.Packet, src netip.AddrPort) {
 	if p.Seq == 0 {
 		e.stats.rejected.Add(1)
 		return
@@ -272,7 +273,7 @@ func (e *Engine) onData(now time.Time, p *Packet, src netip.AddrPort) {
 	if pr == nil {
 		return
 	}
-	if p.Kind == KindRepair {
+	if p.Kind == wire.KindRepair {
 		e.stats.repairsIn.Add(1)
 	}
 	if p.Seq < pr.expected {
@@ -301,7 +302,7 @@ func (e *Engine) onData(now time.Time, p *Packet, src netip.AddrPort) {
 		// The next one expected, the common case: delivered at once,
 		// with whatever it unblocks, without being held.
 		e.stats.datagramsIn.Add(1)
-		if p.Kind == KindRepair {
+		if p.Kind == wire.KindRepair {
 			e.stats.recovered.Add(1)
 		}
 		pr.expected++
@@ -315,7 +316,7 @@ func (e *Engine) onData(now time.Time, p *Packet, src netip.AddrPort) {
 		return
 	}
 	e.stats.datagramsIn.Add(1)
-	if p.Kind == KindRepair {
+	if p.Kind == wire.KindRepair {
 		e.stats.recovered.Add(1) // its first copy never arrived
 	}
 	if !pr.synced {
@@ -356,8 +357,8 @@ func (pr *peer) lowestHeld(seq uint64) uint64 {
 	return min(pr.low, seq)
 }
 
-func (e *Engine) onControl(now time.Time, p *Packet, src netip.AddrPort) {
-	c, err := ParseControl(p.Body)
+func (e *Engine) onControl(now time.Time, p *wire.Packet, src netip.AddrPort) {
+	c, err := wire.ParseControl(p.Body)
 	if err != nil {
 		e.stats.rejected.Add(1)
 		return
@@ -384,7 +385,7 @@ func (e *Engine) onControl(now time.Time, p *Packet, src netip.AddrPort) {
 	} else if c.Trail > pr.expected {
 		out = pr.giveUpBefore(now, c.Trail, out) // aged out of the sender's buffer
 	}
-	if p.Kind == KindLeave {
+	if p.Kind == wire.KindLeave {
 		// It will answer no more NACKs: what is still missing is lost.
 		out = pr.giveUpBefore(now, pr.highest+1, out)
 		e.emit(pr, out)
@@ -398,7 +399,7 @@ func (e *Engine) onControl(now time.Time, p *Packet, src netip.AddrPort) {
 // senderUptime is how long the sender of a control datagram has been
 // running, on its own clock, in seconds (never negative; computed in
 // floating point so no claimed value overflows).
-func senderUptime(p *Packet, c Control) float64 {
+func senderUptime(p *wire.Packet, c wire.Control) float64 {
 	return max(float64(p.Time)-float64(c.Started), 0) / 1e6
 }
 
@@ -406,7 +407,7 @@ func senderUptime(p *Packet, c Control) float64 {
 // began after we joined (judged by its own uptime against ours, so clocks
 // need not agree) is delivered from its first message; an older one from
 // what we hold, or from its next message.
-func startFromControl(pr *peer, p *Packet, trail uint64, uptime float64, ourUptime time.Duration) uint64 {
+func startFromControl(pr *peer, p *wire.Packet, trail uint64, uptime float64, ourUptime time.Duration) uint64 {
 	if uptime <= (ourUptime + time.Second).Seconds() {
 		return max(trail, 1)
 	}
@@ -426,8 +427,8 @@ func (e *Engine) sync(now time.Time, pr *peer, start uint64) []delivery {
 	return pr.deliverReady(now, nil)
 }
 
-func (e *Engine) onNack(now time.Time, p *Packet, src netip.AddrPort) {
-	n, err := ParseNack(p.Body)
+func (e *Engine) onNack(now time.Time, p *wire.Packet, src netip.AddrPort) {
+	n, err := wire.ParseNack(p.Body)
 	if err != nil {
 		e.stats.rejected.Add(1)
 		return

@@ -2,6 +2,7 @@ package netconf
 
 import (
 	"errors"
+	"github.com/groupcast/groupcast/netconf/wire"
 	"time"
 )
 
@@ -64,10 +65,10 @@ func (w *replayWindow) shift(n uint64) {
 
 // replayGuard holds the windows of one membership, bounded in number.
 type replayGuard struct {
-	windows map[SenderID]*replayWindow
+	windows map[wire.SenderID]*replayWindow
 }
 
-func newReplayGuard() *replayGuard { return &replayGuard{windows: map[SenderID]*replayWindow{}} }
+func newReplayGuard() *replayGuard { return &replayGuard{windows: map[wire.SenderID]*replayWindow{}} }
 
 // admit checks a datagram from sender, numbered pn and stamped sent (its
 // own clock): it fails with errClock when the stamp is more than
@@ -76,7 +77,7 @@ func newReplayGuard() *replayGuard { return &replayGuard{windows: map[SenderID]*
 // returns how far ahead of ours the sender's clock is at least: the
 // largest offset its accepted datagrams showed, never negative (a replay
 // only ever looks older).
-func (g *replayGuard) admit(sender SenderID, pn uint64, sent, now time.Time) (ahead time.Duration, err error) {
+func (g *replayGuard) admit(sender wire.SenderID, pn uint64, sent, now time.Time) (ahead time.Duration, err error) {
 	if d := sent.Sub(now); d > MaxClockSkew || d < -MaxClockSkew {
 		return 0, errClock
 	}

@@ -1,12 +1,14 @@
 package netconf
 
+import "github.com/groupcast/groupcast/netconf/wire"
+
 // resumePoints remembers, for senders no longer tracked, the next seq to
 // deliver, so a sender heard again — after a partition longer than the
 // peer timeout, an eviction, or a forged LEAVE — resumes where it stopped
 // and nothing is delivered twice. Sender ids are chosen anew at each join,
 // so one id is one stream. The oldest entry is forgotten first.
 type resumePoints struct {
-	next  map[SenderID]resumePoint
+	next  map[wire.SenderID]resumePoint
 	order []resumeRef // oldest first, from head; may hold stale refs
 	head  int
 	stamp uint64
@@ -19,16 +21,16 @@ type resumePoint struct {
 }
 
 type resumeRef struct {
-	id    SenderID
+	id    wire.SenderID
 	stamp uint64
 }
 
 func newResumePoints(limit int) *resumePoints {
-	return &resumePoints{next: map[SenderID]resumePoint{}, limit: limit}
+	return &resumePoints{next: map[wire.SenderID]resumePoint{}, limit: limit}
 }
 
 // put remembers that id's next seq to deliver is seq.
-func (r *resumePoints) put(id SenderID, seq uint64) {
+func (r *resumePoints) put(id wire.SenderID, seq uint64) {
 	r.stamp++
 	r.next[id] = resumePoint{seq: seq, stamp: r.stamp}
 	r.order = append(r.order, resumeRef{id: id, stamp: r.stamp})
@@ -55,7 +57,7 @@ func (r *resumePoints) put(id SenderID, seq uint64) {
 }
 
 // take returns and forgets id's resume point (0 when there is none).
-func (r *resumePoints) take(id SenderID) uint64 {
+func (r *resumePoints) take(id wire.SenderID) uint64 {
 	p, ok := r.next[id]
 	if !ok {
 		return 0

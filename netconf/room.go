@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/groupcast/groupcast/netconf/wire"
 	"hash/fnv"
 	"net/netip"
 	"strconv"
@@ -83,15 +84,15 @@ func AppendSAP(dst []byte, r Room, deletion bool, sign ed25519.PrivateKey) ([]by
 	dst = append(dst, sapSDPType...)
 	dst = append(dst, 0)
 	dst = append(dst, text...)
-	if len(dst) > MaxDatagram {
+	if len(dst) > wire.MaxDatagram {
 		return nil, fmt.Errorf("room announcement of %d bytes is too large", len(dst))
 	}
 	return dst, nil
 }
 
 func roomSDP(r Room, sign ed25519.PrivateKey) ([]byte, error) {
-	if err := ValidNick(r.Name); err != nil {
-		return nil, inputErr("room", "a room name must be 1 to %d bytes of text without control characters", MaxNickBytes)
+	if err := wire.ValidNick(r.Name); err != nil {
+		return nil, inputErr("room", "a room name must be 1 to %d bytes of text without control characters", wire.MaxNickBytes)
 	}
 	ttl := max(r.TTL, 1)
 	origin := r.Origin
@@ -171,7 +172,7 @@ func ParseSAP(b []byte) (r Room, deletion bool, err error) {
 		return r, false, ErrNotRoom
 	}
 	r.Name = string(d.SessionName)
-	if ValidNick(r.Name) != nil {
+	if wire.ValidNick(r.Name) != nil {
 		return r, false, ErrNotRoom
 	}
 	host, ttlText, _ := strings.Cut(d.ConnectionInformation.Address.Address, "/") // "239.255.20.1/1"
@@ -191,7 +192,7 @@ func ParseSAP(b []byte) (r Room, deletion bool, err error) {
 	}
 	r.SessionID, r.Version = d.Origin.SessionID, d.Origin.SessionVersion
 	r.Presenter, _ = d.Attribute(attrPresenter)
-	if ValidNick(r.Presenter) != nil {
+	if wire.ValidNick(r.Presenter) != nil {
 		r.Presenter = ""
 	}
 	_, r.Locked = d.Attribute(attrLocked)

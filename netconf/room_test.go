@@ -2,6 +2,7 @@ package netconf
 
 import (
 	"crypto/ed25519"
+	"github.com/groupcast/groupcast/netconf/wire"
 	"strings"
 	"testing"
 )
@@ -60,7 +61,7 @@ func FuzzParseSAP(f *testing.F) {
 	f.Add([]byte{0x20, 0, 0, 0, 1, 2, 3, 4})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, _, err := ParseSAP(b)
-		if err == nil && (ValidNick(r.Name) != nil || !r.Group.Addr().IsMulticast() || r.Group.Port() == 0) {
+		if err == nil && (wire.ValidNick(r.Name) != nil || !r.Group.Addr().IsMulticast() || r.Group.Port() == 0) {
 			t.Fatalf("accepted a bad room %+v", r)
 		}
 	})

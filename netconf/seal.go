@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/groupcast/groupcast/netconf/wire"
 	"io"
 	"net/netip"
 	"runtime/debug"
@@ -28,12 +29,12 @@ import (
 // the inner datagram (kind, sender, sequence numbers, time, nickname,
 // text) is encrypted.
 const (
-	KindSealed   Kind = 0x80
-	sealedHeader      = 36
-	sealOverhead      = sealedHeader + 8 + chacha20poly1305.Overhead
+	KindSealed   wire.Kind = 0x80
+	sealedHeader           = 36
+	sealOverhead           = sealedHeader + 8 + chacha20poly1305.Overhead
 	// MaxInnerDatagram is the largest datagram that still fits MaxDatagram
 	// once sealed; the engine sizes text for it, keyed or not.
-	MaxInnerDatagram = MaxDatagram - sealOverhead
+	MaxInnerDatagram = wire.MaxDatagram - sealOverhead
 )
 
 // Argon2id cost (RFC 9106's second recommended option): about 0.2 s and
@@ -102,7 +103,7 @@ func (k *GroupKey) ID() [4]byte { return k.id }
 
 // IsSealed reports whether b looks like a sealed Groupcast datagram.
 func IsSealed(b []byte) bool {
-	return len(b) >= sealedHeader && IsGroupcast(b) && b[4] == Version && Kind(b[5]) == KindSealed
+	return len(b) >= sealedHeader && wire.IsGroupcast(b) && b[4] == wire.Version && wire.Kind(b[5]) == KindSealed
 }
 
 // Seal appends the sealed form of inner, numbered pn, to dst, with a
@@ -115,8 +116,8 @@ func (k *GroupKey) Seal(dst []byte, pn uint64, inner []byte) []byte {
 
 func (k *GroupKey) sealWithNonce(dst []byte, pn uint64, inner []byte, nonce [chacha20poly1305.NonceSizeX]byte) []byte {
 	start := len(dst)
-	dst = append(dst, Magic[:]...)
-	dst = append(dst, Version, byte(KindSealed), 0, 0)
+	dst = append(dst, wire.Magic[:]...)
+	dst = append(dst, wire.Version, byte(KindSealed), 0, 0)
 	dst = append(dst, k.id[:]...)
 	dst = append(dst, nonce[:]...)
 	end := len(dst)
@@ -137,7 +138,7 @@ func (k *GroupKey) Open(b []byte) (pn uint64, inner []byte, err error) {
 	if [4]byte(b[8:12]) != k.id {
 		return 0, nil, ErrOtherKey
 	}
-	if len(b) < sealedHeader+8+chacha20poly1305.Overhead || len(b) > MaxDatagram {
+	if len(b) < sealedHeader+8+chacha20poly1305.Overhead || len(b) > wire.MaxDatagram {
 		return 0, nil, ErrForged
 	}
 	plain, err := k.aead.Open(b[sealedHeader:sealedHeader], b[12:sealedHeader], b[sealedHeader:], b[:sealedHeader])

@@ -2,6 +2,7 @@ package netconf
 
 import (
 	"bytes"
+	"github.com/groupcast/groupcast/netconf/wire/wiretest"
 	"math/rand/v2"
 	"net/netip"
 	"strings"
@@ -218,7 +219,7 @@ func TestSealOpen(t *testing.T) {
 	if k.ID() == other.ID() || k.ID() == otherGroup.ID() {
 		t.Fatal("different passphrases or groups share a key id")
 	}
-	inner := mustEncode(t, samplePacket())
+	inner := wiretest.Encode(t, wiretest.Sample())
 	s := k.Seal(nil, 7, inner)
 	if len(s) != len(inner)+sealOverhead || !IsSealed(s) {
 		t.Fatalf("sealed %d bytes from %d", len(s), len(inner))

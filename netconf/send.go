@@ -2,6 +2,7 @@ package netconf
 
 import (
 	"crypto/ed25519"
+	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 	"time"
 )
@@ -30,33 +31,33 @@ func (e *Engine) send(text string) {
 		return
 	}
 	signer := m.cfg.Presenter
-	whole, piece := MaxText, MaxFragmentText
+	whole, piece := wire.MaxText, wire.MaxFragmentText
 	if signer != nil {
-		whole, piece = MaxText-sigExtSize, MaxSignedText
+		whole, piece = wire.MaxSignedWhole, wire.MaxSignedText
 	}
-	pieces := splitText(text, whole, piece)
+	pieces := wire.SplitText(text, whole, piece)
 	first := m.seq + 1
 	for i, piece := range pieces {
-		p := Packet{Kind: KindData, Sender: m.self, Seq: m.seq + 1, Time: now.UnixMicro(), Nick: m.cfg.Nick, Body: []byte(piece)}
+		p := wire.Packet{Kind: wire.KindData, Sender: m.self, Seq: m.seq + 1, Time: now.UnixMicro(), Nick: m.cfg.Nick, Body: []byte(piece)}
 		if len(pieces) > 1 {
-			p.Frag = Frag{Index: uint16(i), Count: uint16(len(pieces))}
+			p.Frag = wire.Frag{Index: uint16(i), Count: uint16(len(pieces))}
 		}
 		if signer != nil {
-			p.Sig = ed25519.Sign(signer, SignedBytes(&p))
+			p.Sig = ed25519.Sign(signer, wire.SignedBytes(&p))
 		}
-		wire, err := AppendEncode(nil, &p)
+		dgram, err := wire.AppendEncode(nil, &p)
 		if err != nil {
 			e.queue.push(Error{Op: "send", Err: inputErr("text", "the message cannot be sent: %v", err)})
 			return
 		}
 		m.seq++
-		m.buf.add(m.seq, now, wire)
-		e.queueData(wire)
+		m.buf.add(m.seq, now, dgram)
+		e.queueData(dgram)
 		e.stats.datagramsOut.Add(1)
-		e.stats.bytesOut.Add(uint64(len(wire)))
-		m.repairs.sentData(len(wire) + sealOverheadIf(m.key)) // earns what its repairs may cost
+		e.stats.bytesOut.Add(uint64(len(dgram)))
+		m.repairs.sentData(len(dgram) + sealOverheadIf(m.key)) // earns what its repairs may cost
 		if signer != nil && len(pieces) == 1 {
-			m.pinned = append(m.pinned, wire)
+			m.pinned = append(m.pinned, dgram)
 			if len(m.pinned) > maxPinned {
 				m.pinned = m.pinned[1:]
 			}
@@ -77,21 +78,21 @@ func (e *Engine) send(text string) {
 
 // queueData keeps a new DATA datagram (sealed when the group has a key)
 // for flushData, which writes what the loop's commands produced at once.
-func (e *Engine) queueData(wire []byte) {
+func (e *Engine) queueData(dgram []byte) {
 	m := e.m
 	if m.key != nil {
-		if len(m.outbuf)+MaxDatagram > cap(m.outbuf) {
+		if len(m.outbuf)+wire.MaxDatagram > cap(m.outbuf) {
 			e.flushData() // outq points into outbuf: never let it grow
 		}
 		if m.outbuf == nil {
-			m.outbuf = make([]byte, 0, 64*MaxDatagram)
+			m.outbuf = make([]byte, 0, 64*wire.MaxDatagram)
 		}
 		m.pn++
 		start := len(m.outbuf)
-		m.outbuf = m.key.Seal(m.outbuf, m.pn, wire)
-		wire = m.outbuf[start:len(m.outbuf):len(m.outbuf)]
+		m.outbuf = m.key.Seal(m.outbuf, m.pn, dgram)
+		dgram = m.outbuf[start:len(m.outbuf):len(m.outbuf)]
 	}
-	m.outq = append(m.outq, wire)
+	m.outq = append(m.outq, dgram)
 }
 
 // flushData writes the queued DATA, in one system call where the
@@ -125,7 +126,7 @@ func (e *Engine) flushData() {
 // sendPlain sends text as one bare datagram, for classic tools.
 func (e *Engine) sendPlain(now time.Time, text string) {
 	m := e.m
-	b, err := EncodePlain(text, m.cfg.Encoding) // CheckText passed: it fits
+	b, err := wire.EncodePlain(text, m.cfg.Encoding) // CheckText passed: it fits
 	if err != nil {
 		e.queue.push(Error{Op: "send", Err: err})
 		return
@@ -140,24 +141,8 @@ func (e *Engine) sendPlain(now time.Time, text string) {
 	e.queue.push(Sent{Time: now, Nick: m.cfg.Nick, Text: text, Plain: true})
 }
 
-// splitText cuts text into fragment-sized pieces (a single piece when it
-// fits one datagram). Pieces may split a UTF-8 sequence; the receiver
-// checks the reassembled text.
-func splitText(text string, whole, piece int) []string {
-	if len(text) <= whole {
-		return []string{text}
-	}
-	var out []string
-	for len(text) > 0 {
-		n := min(len(text), piece)
-		out = append(out, text[:n])
-		text = text[n:]
-	}
-	return out
-}
-
 // writeControl sends a HELLO, HEARTBEAT or LEAVE describing our stream.
-func (e *Engine) writeControl(kind Kind) {
+func (e *Engine) writeControl(kind wire.Kind) {
 	m := e.m
 	if m.cfg.Plain {
 		return // classic tools would show our control traffic as garbage
@@ -168,23 +153,23 @@ func (e *Engine) writeControl(kind Kind) {
 	if m.buf.len() == 0 {
 		trail = m.seq + 1
 	}
-	p := Packet{
+	p := wire.Packet{
 		Kind: kind, Sender: m.self, Seq: m.seq, Time: now.UnixMicro(), Nick: m.cfg.Nick,
-		Body: AppendControl(m.scratch[:0], Control{Trail: trail, Started: m.started.UnixMicro()}),
+		Body: wire.AppendControl(m.scratch[:0], wire.Control{Trail: trail, Started: m.started.UnixMicro()}),
 	}
 	e.write(&p)
 }
 
 // write encodes and sends a datagram that is not kept for repair.
-func (e *Engine) write(p *Packet) {
+func (e *Engine) write(p *wire.Packet) {
 	m := e.m
-	wire, err := AppendEncode(m.wbuf[:0], p)
+	dgram, err := wire.AppendEncode(m.wbuf[:0], p)
 	if err != nil {
 		e.queue.push(Error{Op: "send " + p.Kind.String(), Err: err})
 		return
 	}
-	m.wbuf = wire
-	if err := m.transmit(wire); err != nil {
+	m.wbuf = dgram
+	if err := m.transmit(dgram); err != nil {
 		e.stats.sendErrors.Add(1)
 		return // control traffic is repeated; a failed one is not worth an error line
 	}
@@ -194,7 +179,7 @@ func (e *Engine) write(p *Packet) {
 // repair answers a NACK for our own data from host, within the repair
 // budget (repairbudget.go). It reports whether the budget let anything
 // through. Its loop follows what we hold, never the ranges a NACK claims.
-func (e *Engine) repair(now time.Time, n Nack, host netip.Addr) bool {
+func (e *Engine) repair(now time.Time, n wire.Nack, host netip.Addr) bool {
 	m := e.m
 	m.lastActivity = now // someone asks: lingering waits for quiet (LingerMax bounds a flood)
 	sent, aged := 0, false
@@ -216,23 +201,23 @@ func (e *Engine) repair(now time.Time, n Nack, host netip.Addr) bool {
 				return sent > 0
 			}
 			d.repaired = now
-			wire := append(m.wbuf[:0], d.wire...)
-			wire[5] = byte(KindRepair)
-			m.wbuf = wire
-			if err := m.transmit(wire); err != nil {
+			dgram := append(m.wbuf[:0], d.wire...)
+			_ = wire.SetKind(dgram, wire.KindRepair) // a DATA we sent: it can be
+			m.wbuf = dgram
+			if err := m.transmit(dgram); err != nil {
 				e.stats.sendErrors.Add(1)
 				return true
 			}
 			sent++
 			e.stats.repairsOut.Add(1)
-			e.stats.repairBytesOut.Add(uint64(len(wire) + sealOverheadIf(m.key)))
+			e.stats.repairBytesOut.Add(uint64(len(dgram) + sealOverheadIf(m.key)))
 		}
 	}
 	if aged && now.Sub(m.lastTrailBeat) >= e.timing.RepairLinger {
 		// Tell them at once where our buffer starts, so they report the
 		// loss instead of asking again.
 		m.lastTrailBeat = now
-		e.writeControl(KindHeartbeat)
+		e.writeControl(wire.KindHeartbeat)
 	}
 	return true
 }

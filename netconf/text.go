@@ -2,6 +2,8 @@ package netconf
 
 import (
 	"fmt"
+	"github.com/groupcast/groupcast/netconf/wire"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -15,11 +17,11 @@ import (
 func TextLimit(cfg Config) int {
 	switch {
 	case cfg.Plain:
-		return MaxDatagram
+		return wire.MaxDatagram
 	case cfg.Presenter != nil:
-		return MaxFragments * MaxSignedText
+		return wire.MaxFragments * wire.MaxSignedText
 	}
-	return MaxMessage
+	return wire.MaxMessage
 }
 
 // CheckText says why text cannot be sent as one message with cfg (an
@@ -29,12 +31,15 @@ func CheckText(cfg Config, text string) error {
 		return inputErr("text", "the message is not valid UTF-8 text")
 	}
 	if cfg.Plain {
-		b, err := EncodePlain(text, cfg.Encoding)
+		b, err := wire.EncodePlain(text, cfg.Encoding)
 		if err != nil {
-			return err
+			if err := ValidEncoding(cfg.Encoding); err != nil {
+				return err
+			}
+			return inputErr("text", "the message has characters that %s cannot write; send it as UTF-8", strings.ToUpper(cfg.Encoding))
 		}
-		if len(b) > MaxDatagram {
-			return inputErr("text", "a plain-text message is sent in one datagram of at most %d bytes; this one is %d", MaxDatagram, len(b))
+		if len(b) > wire.MaxDatagram {
+			return inputErr("text", "a plain-text message is sent in one datagram of at most %d bytes; this one is %d", wire.MaxDatagram, len(b))
 		}
 		return nil
 	}
@@ -44,6 +49,14 @@ func CheckText(cfg Config, text string) error {
 			kib = fmt.Sprintf(" (%d KiB)", limit/1024)
 		}
 		return inputErr("text", "the message is %d bytes; at most %d bytes%s fit in one message", len(text), limit, kib)
+	}
+	return nil
+}
+
+// ValidEncoding checks an encoding of plain text ("", "utf-8" or "gbk").
+func ValidEncoding(e string) error {
+	if !wire.ValidEncoding(e) {
+		return inputErr("encoding", "unknown encoding %q; use utf-8 or gbk", e)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package netconf
 
 import (
+	"github.com/groupcast/groupcast/netconf/wire"
 	"time"
 )
 
@@ -13,7 +14,7 @@ func (e *Engine) runTimers(now time.Time) {
 	t := &e.timing
 	if m.leaving {
 		if !now.Before(m.leaveAt) {
-			e.writeControl(KindLeave)
+			e.writeControl(wire.KindLeave)
 			m.leaveStep++
 			if m.leaveStep >= len(t.LeaveRepeats) {
 				e.finish(nil, true)
@@ -24,9 +25,9 @@ func (e *Engine) runTimers(now time.Time) {
 		return
 	}
 	if !now.Before(m.beatAt) {
-		kind := KindHeartbeat
+		kind := wire.KindHeartbeat
 		if m.hellos < len(t.HelloRepeats) {
-			kind = KindHello
+			kind = wire.KindHello
 			m.hellos++
 		}
 		e.writeControl(kind)
@@ -38,7 +39,7 @@ func (e *Engine) runTimers(now time.Time) {
 	}
 	e.checkInterface(now, false)
 	if !m.receiptAt.IsZero() && !now.Before(m.receiptAt) {
-		p := Packet{Kind: KindReceipt, Sender: m.self, Seq: m.receiptSeq, Time: now.UnixMicro(), Nick: m.cfg.Nick, Body: m.receiptTo[:]}
+		p := wire.Packet{Kind: wire.KindReceipt, Sender: m.self, Seq: m.receiptSeq, Time: now.UnixMicro(), Nick: m.cfg.Nick, Body: m.receiptTo[:]}
 		e.write(&p)
 		m.receiptsLeft--
 		m.receiptAt = time.Time{}
@@ -52,10 +53,10 @@ func (e *Engine) runTimers(now time.Time) {
 	if !m.pinAt.IsZero() && !now.Before(m.pinAt) {
 		m.pinAt = time.Time{}
 		for _, w := range m.pinned {
-			wire := append(m.wbuf[:0], w...)
-			wire[5] = byte(KindPinned)
-			m.wbuf = wire
-			if err := m.transmit(wire); err != nil {
+			dgram := append(m.wbuf[:0], w...)
+			_ = wire.SetKind(dgram, wire.KindPinned) // an announcement we sent: it can be
+			m.wbuf = dgram
+			if err := m.transmit(dgram); err != nil {
 				e.stats.sendErrors.Add(1)
 			}
 		}
@@ -117,8 +118,8 @@ func (e *Engine) runPeerTimers(now time.Time) {
 			if ranges := pr.missing(t.Window); len(ranges) == 0 {
 				pr.nackAt = time.Time{}
 			} else {
-				p := Packet{Kind: KindNack, Sender: m.self, Time: now.UnixMicro(), Nick: m.cfg.Nick,
-					Body: AppendNack(m.scratch[:0], Nack{Target: pr.id, Ranges: ranges})}
+				p := wire.Packet{Kind: wire.KindNack, Sender: m.self, Time: now.UnixMicro(), Nick: m.cfg.Nick,
+					Body: wire.AppendNack(m.scratch[:0], wire.Nack{Target: pr.id, Ranges: ranges})}
 				e.write(&p)
 				e.stats.nacksOut.Add(1)
 				pr.nackAt = now.Add(e.retryDelay())

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/groupcast/groupcast/netconf/wire"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -34,8 +35,6 @@ import (
 	"time"
 
 	"golang.org/x/net/ipv4"
-
-	"github.com/groupcast/groupcast/netconf"
 )
 
 type tool struct {
@@ -83,7 +82,7 @@ func main() {
 	if err := t.open(); err != nil {
 		fail(err)
 	}
-	var id netconf.SenderID
+	var id wire.SenderID
 	if *idHex != "" {
 		b, err := hex.DecodeString(*idHex)
 		if err != nil || len(b) != 8 {
@@ -153,14 +152,14 @@ func (t *tool) write(b []byte) error {
 }
 
 // forge encodes and sends p, stamped now, from a nickname of ours.
-func (t *tool) forge(p netconf.Packet) error {
+func (t *tool) forge(p wire.Packet) error {
 	if p.Time == 0 {
 		p.Time = time.Now().UnixMicro()
 	}
 	if p.Nick == "" {
 		p.Nick = t.nick
 	}
-	b, err := netconf.AppendEncode(t.buf[:0], &p)
+	b, err := wire.AppendEncode(t.buf[:0], &p)
 	if err != nil {
 		return err
 	}
@@ -168,23 +167,23 @@ func (t *tool) forge(p netconf.Packet) error {
 	return t.write(b)
 }
 
-func (t *tool) control(kind netconf.Kind, id netconf.SenderID, seq, trail uint64, started time.Time) error {
-	return t.forge(netconf.Packet{Kind: kind, Sender: id, Seq: seq,
-		Body: netconf.AppendControl(nil, netconf.Control{Trail: trail, Started: started.UnixMicro()})})
+func (t *tool) control(kind wire.Kind, id wire.SenderID, seq, trail uint64, started time.Time) error {
+	return t.forge(wire.Packet{Kind: kind, Sender: id, Seq: seq,
+		Body: wire.AppendControl(nil, wire.Control{Trail: trail, Started: started.UnixMicro()})})
 }
 
-func fakeID(tag byte, i int) netconf.SenderID {
-	return netconf.SenderID{0xfa, tag, byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i), 0x5e, 0x11}
+func fakeID(tag byte, i int) wire.SenderID {
+	return wire.SenderID{0xfa, tag, byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i), 0x5e, 0x11}
 }
 
 // huge: one LEAVE from a new id claiming seq 2^62 (it once froze every
 // receiver for good), and a HELLO then a heartbeat and LEAVE doing the same.
 func (t *tool) huge() error {
 	now := time.Now()
-	for i, kinds := range [][]netconf.Kind{{netconf.KindLeave}, {netconf.KindHello, netconf.KindHeartbeat, netconf.KindLeave}} {
+	for i, kinds := range [][]wire.Kind{{wire.KindLeave}, {wire.KindHello, wire.KindHeartbeat, wire.KindLeave}} {
 		for _, k := range kinds {
 			seq := uint64(1 << 62)
-			if k == netconf.KindHello {
+			if k == wire.KindHello {
 				seq = 0
 			}
 			if err := t.control(k, fakeID(0xb0, i), seq, 1, now); err != nil {
@@ -198,21 +197,21 @@ func (t *tool) huge() error {
 // impostor: a heartbeat claiming jump more seqs than id has sent (so
 // receivers would ask for them, then call them lost), and a LEAVE, both
 // with id, from this host.
-func (t *tool) impostor(id netconf.SenderID, jump uint64) error {
+func (t *tool) impostor(id wire.SenderID, jump uint64) error {
 	started := time.Now().Add(-time.Hour)
-	if err := t.control(netconf.KindHeartbeat, id, jump, 1, started); err != nil {
+	if err := t.control(wire.KindHeartbeat, id, jump, 1, started); err != nil {
 		return err
 	}
-	return t.control(netconf.KindLeave, id, jump, 1, started)
+	return t.control(wire.KindLeave, id, jump, 1, started)
 }
 
 // ids: n fake members, each a HELLO and then a heartbeat per round.
 func (t *tool) ids(n, rounds int, every time.Duration) error {
 	started := time.Now()
 	for r := range rounds {
-		kind := netconf.KindHeartbeat
+		kind := wire.KindHeartbeat
 		if r == 0 {
-			kind = netconf.KindHello
+			kind = wire.KindHello
 		}
 		for i := range n {
 			if err := t.control(kind, fakeID(0x1d, i), 0, 1, started); err != nil {
@@ -228,7 +227,7 @@ func (t *tool) ids(n, rounds int, every time.Duration) error {
 
 // nacks: n NACKs for seqs 1-last of id, every apart, while counting the
 // repairs of id they draw on the group.
-func (t *tool) nacks(id netconf.SenderID, last uint64, n int, every time.Duration, report map[string]any) error {
+func (t *tool) nacks(id wire.SenderID, last uint64, n int, every time.Duration, report map[string]any) error {
 	rx, err := t.listen()
 	if err != nil {
 		return err
@@ -243,15 +242,15 @@ func (t *tool) nacks(id netconf.SenderID, last uint64, n int, every time.Duratio
 			if err != nil {
 				return
 			}
-			if p, err := netconf.Decode(buf[:k]); err == nil && p.Kind == netconf.KindRepair && p.Sender == id {
+			if p, err := wire.Decode(buf[:k]); err == nil && p.Kind == wire.KindRepair && p.Sender == id {
 				repairs.Add(1)
 				repairBytes.Add(int64(k))
 			}
 		}
 	}()
-	body := netconf.AppendNack(nil, netconf.Nack{Target: id, Ranges: []netconf.Range{{First: 1, Last: last}}})
+	body := wire.AppendNack(nil, wire.Nack{Target: id, Ranges: []wire.Range{{First: 1, Last: last}}})
 	for range n {
-		if err := t.forge(netconf.Packet{Kind: netconf.KindNack, Sender: fakeID(0xac, 0), Body: body}); err != nil {
+		if err := t.forge(wire.Packet{Kind: wire.KindNack, Sender: fakeID(0xac, 0), Body: body}); err != nil {
 			return err
 		}
 		time.Sleep(every)
@@ -266,16 +265,16 @@ func (t *tool) nacks(id netconf.SenderID, last uint64, n int, every time.Duratio
 // frags: n fake senders, each a HELLO and all but the last piece of a
 // 64 KiB message, which therefore never completes.
 func (t *tool) frags(n int) error {
-	piece := []byte(strings.Repeat("x", netconf.MaxFragmentText))
+	piece := []byte(strings.Repeat("x", wire.MaxFragmentText))
 	now := time.Now()
 	for i := range n {
 		id := fakeID(0xf4, i)
-		if err := t.control(netconf.KindHello, id, 0, 1, now); err != nil {
+		if err := t.control(wire.KindHello, id, 0, 1, now); err != nil {
 			return err
 		}
-		for k := range netconf.MaxFragments - 1 {
-			if err := t.forge(netconf.Packet{Kind: netconf.KindData, Sender: id, Seq: uint64(k + 1),
-				Frag: netconf.Frag{Index: uint16(k), Count: netconf.MaxFragments}, Body: piece}); err != nil {
+		for k := range wire.MaxFragments - 1 {
+			if err := t.forge(wire.Packet{Kind: wire.KindData, Sender: id, Seq: uint64(k + 1),
+				Frag: wire.Frag{Index: uint16(k), Count: wire.MaxFragments}, Body: piece}); err != nil {
 				return err
 			}
 		}

@@ -1,8 +1,9 @@
-package netconf
+package wire_test
 
 import (
 	"bytes"
 	"encoding/hex"
+	"github.com/groupcast/groupcast/netconf/wire"
 	"os"
 	"strings"
 	"testing"
@@ -12,7 +13,7 @@ import (
 // bytes decode to what the text says, and encoding that packet gives
 // exactly those bytes.
 func TestProtocolDocExample(t *testing.T) {
-	doc, err := os.ReadFile("../docs/PROTOCOL.md")
+	doc, err := os.ReadFile("../../docs/PROTOCOL.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,11 +27,11 @@ func TestProtocolDocExample(t *testing.T) {
 	if err != nil {
 		t.Fatalf("example hex: %v", err)
 	}
-	want := Packet{
-		Kind: KindData, Sender: SenderID{1, 2, 3, 4, 5, 6, 7, 8}, Seq: 1,
+	want := wire.Packet{
+		Kind: wire.KindData, Sender: wire.SenderID{1, 2, 3, 4, 5, 6, 7, 8}, Seq: 1,
 		Time: 1_764_000_000_000_000, Nick: "Alice", Body: []byte("hi"),
 	}
-	enc, err := AppendEncode(nil, &want)
+	enc, err := wire.AppendEncode(nil, &want)
 	if err != nil {
 		t.Fatal(err)
 	}

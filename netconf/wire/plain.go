@@ -1,7 +1,8 @@
-package netconf
+package wire
 
 import (
 	"bytes"
+	"errors"
 	"strconv"
 	"strings"
 	"unicode"
@@ -48,6 +49,12 @@ func printable(s string) bool {
 	return true
 }
 
+// Plain text errors.
+var (
+	ErrUnencodable     = errors.New("the text has characters the encoding cannot write")
+	ErrUnknownEncoding = errors.New("unknown encoding")
+)
+
 // EncodePlain turns text into the bytes a classic tool expects.
 func EncodePlain(text, encoding string) ([]byte, error) {
 	switch encoding {
@@ -56,18 +63,19 @@ func EncodePlain(text, encoding string) ([]byte, error) {
 	case EncodingGBK, EncodingGB:
 		b, err := simplifiedchinese.GBK.NewEncoder().Bytes([]byte(text))
 		if err != nil {
-			return nil, inputErr("text", "the message has characters that GBK cannot write; send it as UTF-8")
+			return nil, ErrUnencodable
 		}
 		return b, nil
 	}
-	return nil, inputErr("encoding", "unknown encoding %q; use utf-8 or gbk", encoding)
+	return nil, ErrUnknownEncoding
 }
 
-// ValidEncoding checks an -encoding value.
-func ValidEncoding(e string) error {
+// ValidEncoding reports whether e is an encoding plain text can be sent
+// in ("" is UTF-8).
+func ValidEncoding(e string) bool {
 	switch e {
 	case "", EncodingUTF8, EncodingGBK:
-		return nil
+		return true
 	}
-	return inputErr("encoding", "unknown encoding %q; use utf-8 or gbk", e)
+	return false
 }

@@ -1,4 +1,9 @@
-package netconf
+// Package wire is Groupcast's wire format (docs/PROTOCOL.md): every kind
+// of datagram as pure code, an Append (encode) and a Parse (decode) for
+// each, no I/O. A datagram's kind is set and read only through this
+// package. It imports nothing of the project, so anything may use it: the
+// engine, tests, and tools that craft datagrams.
+package wire
 
 import (
 	"encoding/binary"
@@ -27,7 +32,7 @@ const (
 	HeaderSize = 33
 	// MaxText is the longest DATA body that fits in one datagram whatever
 	// the nickname, sealed or not: 1340 - 33 - 64 - 2 - 2. Longer text is
-	// fragmented.
+	// fragmented (SplitText).
 	MaxText = MaxInnerDatagram - HeaderSize - MaxNickBytes - 2 - 2
 	// MaxFragmentText is the text carried by one fragment (the FRAG
 	// extension takes 7 bytes).
@@ -38,12 +43,14 @@ const (
 	// MaxFragments bounds the fragment count a receiver accepts.
 	MaxFragments = (MaxMessage + MaxFragmentText - 1) / MaxFragmentText
 
-	extFrag     = 0x81 // critical: index u16, count u16
+	ExtFrag     = 0x81 // critical: index u16, count u16
 	fragExtSize = 3 + 4
 	extSig      = 0x02 // not critical: Ed25519 signature of a presenter's datagram
 	sigExtSize  = 3 + 64
-	// MaxSignedText is the text of one signed (presenter) datagram.
-	MaxSignedText = MaxFragmentText - sigExtSize
+	// MaxSignedText is the text of one signed (presenter) piece, and
+	// MaxSignedWhole of a signed message in one datagram.
+	MaxSignedText  = MaxFragmentText - sigExtSize
+	MaxSignedWhole = MaxText - sigExtSize
 
 	// critical marks an extension type a receiver must understand.
 	extCritical = 0x80
@@ -52,10 +59,9 @@ const (
 // Kind says what a datagram carries.
 type Kind uint8
 
-// Kinds of datagram. Only KindData is sent by this version; the others are
-// reserved for presence and repair (docs/PROTOCOL.md) and are decoded so
-// that a newer peer's control traffic is recognised and ignored, not
-// shown as garbage.
+// Kinds of datagram (docs/PROTOCOL.md, "Kinds"). A kind this version does
+// not know is decoded, so a newer peer's traffic is recognised and
+// ignored, not shown as garbage.
 const (
 	KindData      Kind = 1
 	KindHello     Kind = 2
@@ -189,7 +195,7 @@ func AppendEncode(dst []byte, p *Packet) ([]byte, error) {
 	dst = append(dst, p.Nick...)
 	dst = binary.BigEndian.AppendUint16(dst, uint16(ext))
 	if p.Frag.Count > 0 {
-		dst = append(dst, extFrag, 0, 4)
+		dst = append(dst, ExtFrag, 0, 4)
 		dst = binary.BigEndian.AppendUint16(dst, p.Frag.Index)
 		dst = binary.BigEndian.AppendUint16(dst, p.Frag.Count)
 	}
@@ -289,7 +295,7 @@ func parseExtensions(b []byte, p *Packet) error {
 		}
 		val := b[3 : 3+n]
 		switch {
-		case typ == extFrag:
+		case typ == ExtFrag:
 			if n != 4 || p.Frag.Count != 0 {
 				return fmt.Errorf("%w: bad fragment extension", ErrMalformed)
 			}
@@ -308,80 +314,6 @@ func parseExtensions(b []byte, p *Packet) error {
 		b = b[3+n:]
 	}
 	return nil
-}
-
-// Control is the body of HELLO, HEARTBEAT and LEAVE: where the sender's
-// repair buffer starts and when this incarnation of the sender started.
-type Control struct {
-	Trail   uint64 // lowest DATA seq the sender can still repair (highest+1 when none)
-	Started int64  // Unix microseconds
-}
-
-const controlSize = 16
-
-// AppendControl appends c as a control body.
-func AppendControl(dst []byte, c Control) []byte {
-	dst = binary.BigEndian.AppendUint64(dst, c.Trail)
-	return binary.BigEndian.AppendUint64(dst, uint64(c.Started))
-}
-
-// ParseControl reads the body of a HELLO, HEARTBEAT or LEAVE.
-func ParseControl(body []byte) (Control, error) {
-	if len(body) != controlSize {
-		return Control{}, fmt.Errorf("%w: control body of %d bytes", ErrMalformed, len(body))
-	}
-	return Control{Trail: binary.BigEndian.Uint64(body), Started: int64(binary.BigEndian.Uint64(body[8:]))}, nil
-}
-
-// Range is an inclusive span of sequence numbers.
-type Range struct{ First, Last uint64 }
-
-// Len is the number of sequence numbers in r.
-func (r Range) Len() uint64 { return r.Last - r.First + 1 }
-
-// Nack asks Target to repair the listed ranges of its DATA.
-type Nack struct {
-	Target SenderID
-	Ranges []Range
-}
-
-// MaxNackRanges bounds the ranges in one NACK.
-const MaxNackRanges = 32
-
-// AppendNack appends n as a NACK body.
-func AppendNack(dst []byte, n Nack) []byte {
-	dst = append(dst, n.Target[:]...)
-	rs := n.Ranges[:min(len(n.Ranges), MaxNackRanges)]
-	dst = append(dst, byte(len(rs)))
-	for _, r := range rs {
-		dst = binary.BigEndian.AppendUint64(dst, r.First)
-		dst = binary.BigEndian.AppendUint64(dst, r.Last)
-	}
-	return dst
-}
-
-// ParseNack reads the body of a NACK.
-func ParseNack(body []byte) (Nack, error) {
-	if len(body) < 9 {
-		return Nack{}, fmt.Errorf("%w: short NACK", ErrMalformed)
-	}
-	var n Nack
-	copy(n.Target[:], body)
-	count := int(body[8])
-	body = body[9:]
-	if count == 0 || count > MaxNackRanges || len(body) != 16*count || n.Target.IsZero() {
-		return Nack{}, fmt.Errorf("%w: NACK of %d ranges in %d bytes", ErrMalformed, count, len(body))
-	}
-	n.Ranges = make([]Range, count)
-	for i := range n.Ranges {
-		r := Range{First: binary.BigEndian.Uint64(body), Last: binary.BigEndian.Uint64(body[8:])}
-		if r.First == 0 || r.Last < r.First {
-			return Nack{}, fmt.Errorf("%w: NACK range %d-%d", ErrMalformed, r.First, r.Last)
-		}
-		n.Ranges[i] = r
-		body = body[16:]
-	}
-	return n, nil
 }
 
 // ValidNick reports whether nick can be sent: 1-64 bytes of UTF-8 with no

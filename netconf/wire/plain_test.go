@@ -1,4 +1,4 @@
-package netconf
+package wire
 
 import "testing"
 
@@ -28,14 +28,14 @@ func TestEncodePlain(t *testing.T) {
 	if err != nil || string(b) != "\xc4\xe3\xba\xc3\xa3\xac\xca\xc0\xbd\xe7" {
 		t.Fatalf("gbk: % x %v", b, err)
 	}
-	if _, err := EncodePlain("smile 🙂", EncodingGBK); !IsInputError(err) {
+	if _, err := EncodePlain("smile 🙂", EncodingGBK); err != ErrUnencodable {
 		t.Fatalf("emoji in gbk: %v", err)
 	}
 	if b, _ := EncodePlain("héllo", EncodingUTF8); string(b) != "héllo" {
 		t.Fatalf("utf-8: %q", b)
 	}
-	if err := ValidEncoding("latin1"); !IsInputError(err) {
-		t.Fatal("latin1 accepted")
+	if ValidEncoding("latin1") || !ValidEncoding("gbk") || !ValidEncoding("") {
+		t.Fatal("ValidEncoding is wrong")
 	}
 }
 

@@ -1,0 +1,19 @@
+package wire
+
+import "fmt"
+
+// SetKind rewrites the kind of an encoded datagram, which the protocol
+// does to re-send one unchanged otherwise: a DATA as a REPAIR, a presenter's
+// DATA as PINNED. Only those changes are allowed; the datagram is not
+// otherwise checked.
+func SetKind(b []byte, k Kind) error {
+	if len(b) < HeaderSize || !IsGroupcast(b) {
+		return fmt.Errorf("%w: not a datagram to re-send", ErrMalformed)
+	}
+	from := Kind(b[5])
+	if from != KindData || (k != KindRepair && k != KindPinned) {
+		return fmt.Errorf("%w: a %s cannot be re-sent as a %s", ErrMalformed, from, k)
+	}
+	b[5] = byte(k)
+	return nil
+}

@@ -1,0 +1,31 @@
+// Package wiretest has helpers for tests of code that speaks the wire
+// format: a sample datagram and an encoder that fails the test.
+package wiretest
+
+import (
+	"testing"
+
+	"github.com/groupcast/groupcast/netconf/wire"
+)
+
+// Sample is a DATA datagram from Alice, seq 42, with multi-byte text.
+func Sample() wire.Packet {
+	return wire.Packet{
+		Kind:   wire.KindData,
+		Sender: wire.SenderID{1, 2, 3, 4, 5, 6, 7, 8},
+		Seq:    42,
+		Time:   1_764_000_000_123_456,
+		Nick:   "Alice",
+		Body:   []byte("hello 世界 — 1"),
+	}
+}
+
+// Encode encodes p, failing t when it cannot.
+func Encode(t testing.TB, p wire.Packet) []byte {
+	t.Helper()
+	b, err := wire.AppendEncode(nil, &p)
+	if err != nil {
+		t.Fatalf("encode: %v", err)
+	}
+	return b
+}
