@@ -2,6 +2,8 @@ package netconf
 
 import (
 	"crypto/ed25519"
+	"fmt"
+	"github.com/groupcast/groupcast/netconf/internal/seal"
 	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 )
@@ -89,4 +91,18 @@ func (c Config) Check() (Choice, []string, error) {
 		warnings = append(warnings, "no network interface is available, so only programs on this computer will hear you")
 	}
 	return choice, warnings, nil
+}
+
+// deriveKey makes the key of a private group (nil for an open one): the
+// passphrase, salted with the group's address and port, so the same
+// passphrase gives unrelated keys on other groups (docs/SECURITY.md).
+func deriveKey(cfg Config) (*seal.Key, error) {
+	if cfg.Passphrase == "" {
+		return nil, nil
+	}
+	k, err := seal.Derive(cfg.Passphrase, "groupcast/v1 group "+cfg.Group.String(), wire.SealedPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("derive the group's key: %w", err)
+	}
+	return k, nil
 }

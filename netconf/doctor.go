@@ -199,7 +199,7 @@ func listenTo(ctx context.Context, g netip.AddrPort, choice Choice, d time.Durat
 
 func classify(b []byte, from netip.AddrPort) Heard {
 	switch {
-	case IsSealed(b):
+	case wire.IsSealed(b):
 		return Heard{Kind: "private", Name: "key " + hex.EncodeToString(b[8:12]), From: from}
 	case wire.IsGroupcast(b):
 		p, err := wire.Decode(b)

@@ -234,12 +234,10 @@ func (e *Engine) join(cfg Config) {
 		e.queue.push(Error{Op: "join", Err: err})
 		return
 	}
-	var key *GroupKey
-	if cfg.Passphrase != "" {
-		if key, err = DeriveKey(cfg.Passphrase, cfg.Group); err != nil {
-			e.queue.push(Error{Op: "join", Err: err})
-			return
-		}
+	key, err := deriveKey(cfg)
+	if err != nil {
+		e.queue.push(Error{Op: "join", Err: err})
+		return
 	}
 	tr, err := e.openTransport(cfg, choice)
 	if err != nil {

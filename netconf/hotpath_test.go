@@ -2,6 +2,7 @@ package netconf
 
 import (
 	"bytes"
+	"github.com/groupcast/groupcast/netconf/internal/seal"
 	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 	"testing"
@@ -13,8 +14,8 @@ import (
 
 var benchGroup = netip.MustParseAddrPort("239.255.99.1:4242")
 
-func benchKey(b *testing.B) *GroupKey {
-	k, err := DeriveKey("benchmark passphrase of decent length", benchGroup)
+func benchKey(b *testing.B) *seal.Key {
+	k, err := deriveKey(Config{Passphrase: "benchmark passphrase of decent length", Group: benchGroup})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -42,7 +43,7 @@ func BenchmarkOpen(b *testing.B) {
 	b.SetBytes(int64(len(sealed)))
 	for b.Loop() {
 		copy(work, sealed) // Open decrypts in place
-		if _, _, err := k.Open(work); err != nil {
+		if _, _, err := k.Open(work, wire.MaxDatagram); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -139,7 +140,7 @@ func BenchmarkReceivePath(b *testing.B) {
 			name = "passphrase"
 		}
 		b.Run(name, func(b *testing.B) {
-			var key *GroupKey
+			var key *seal.Key
 			if keyed {
 				key = benchKey(b)
 			}

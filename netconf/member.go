@@ -1,6 +1,7 @@
 package netconf
 
 import (
+	"github.com/groupcast/groupcast/netconf/internal/seal"
 	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 	"sync"
@@ -67,9 +68,9 @@ type member struct {
 	receiptAt     time.Time
 	receiptsLeft  int
 
-	key        *GroupKey // nil: an open group
+	key        *seal.Key // nil: an open group
 	pn         uint64    // packet number of the last sealed datagram
-	replay     *replayGuard
+	replay     *seal.Guard
 	unreadable map[UnreadableReason]*unreadableCount
 
 	free    chan *rxBatch // batches the reader may fill
@@ -78,10 +79,10 @@ type member struct {
 	watch   *ifaceWatch // the interface, when watched
 }
 
-func newMember(cfg Config, tr Transport, key *GroupKey, now time.Time, t Timing) *member {
+func newMember(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing) *member {
 	m := &member{
 		budget: heldBudget{limit: t.HeldBytes, hostLimit: t.HostHeldBytes}, hosts: map[netip.Addr]*hostShare{},
-		cfg: cfg, tr: tr, started: now, beatAt: now, key: key, replay: newReplayGuard(),
+		cfg: cfg, tr: tr, started: now, beatAt: now, key: key, replay: seal.NewGuard(maxTrackedSenders),
 		buf: newSendBuffer(), peers: map[wire.SenderID]*peer{}, departed: map[wire.SenderID]time.Time{},
 		resume:     newResumePoints(t.MaxPeers),
 		unreadable: map[UnreadableReason]*unreadableCount{},

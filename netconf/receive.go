@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"errors"
+	"github.com/groupcast/groupcast/netconf/internal/seal"
 	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 	"slices"
@@ -78,7 +79,7 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort) {
 }
 
 // admitSealed decides whether an authentic datagram of a private group
-// is new: not seen before, stamped within MaxClockSkew of our clock, and
+// is new: not seen before, stamped within seal.MaxClockSkew of our clock, and
 // not sent before we joined. A recording replayed to a member who joined
 // after it was made would otherwise be new to it. "Before we joined" is
 // judged on our clock, corrected by how far ahead the sender's clock was
@@ -89,9 +90,9 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort) {
 func (e *Engine) admitSealed(now time.Time, p *wire.Packet, pn uint64, src netip.AddrPort) bool {
 	m := e.m
 	sent := time.UnixMicro(p.Time)
-	ahead, err := m.replay.admit(p.Sender, pn, sent, now)
+	ahead, err := m.replay.Admit(p.Sender, pn, sent, now)
 	switch {
-	case errors.Is(err, errClock):
+	case errors.Is(err, seal.ErrClock):
 		e.stats.replayed.Add(1)
 		e.refuseSkewed(now, UnreadableClock, p.Nick, src.Addr(), sent.Sub(now))
 		return false
@@ -147,7 +148,7 @@ func (e *Engine) onPlain(now time.Time, b []byte, src netip.AddrPort) {
 // dropped here, before any state changes.
 func (e *Engine) unseal(now time.Time, b []byte) (inner []byte, pn uint64, ok bool) {
 	m := e.m
-	sealed := IsSealed(b)
+	sealed := wire.IsSealed(b)
 	if m.key == nil {
 		if sealed {
 			e.stats.needKey.Add(1)
@@ -163,9 +164,9 @@ func (e *Engine) unseal(now time.Time, b []byte) (inner []byte, pn uint64, ok bo
 		}
 		return nil, 0, false
 	}
-	pn, inner, err := m.key.Open(b)
+	pn, inner, err := m.key.Open(b, wire.MaxDatagram)
 	switch {
-	case errors.Is(err, ErrOtherKey):
+	case errors.Is(err, seal.ErrOtherKey):
 		e.stats.otherKey.Add(1)
 		e.noteUnreadable(now, UnreadableOtherPassphrase)
 		return nil, 0, false

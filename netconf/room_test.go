@@ -3,6 +3,7 @@ package netconf
 import (
 	"crypto/ed25519"
 	"github.com/groupcast/groupcast/netconf/wire"
+	"net/netip"
 	"strings"
 	"testing"
 )
@@ -10,8 +11,8 @@ import (
 func TestSAPRoundTrip(t *testing.T) {
 	pub, priv, _ := ed25519.GenerateKey(nil)
 	r := Room{
-		Name: "Physics 101", Group: netipMust("239.255.20.1:2020"), TTL: 1, Presenter: "Ms Lee",
-		PresenterKey: pub, Locked: true, ReadOnly: true, Origin: netipMust("198.18.0.1:0").Addr(), Version: 3,
+		Name: "Physics 101", Group: netip.MustParseAddrPort("239.255.20.1:2020"), TTL: 1, Presenter: "Ms Lee",
+		PresenterKey: pub, Locked: true, ReadOnly: true, Origin: netip.MustParseAddrPort("198.18.0.1:0").Addr(), Version: 3,
 	}
 	b, err := AppendSAP(nil, r, false, priv)
 	if err != nil {

@@ -2,6 +2,7 @@ package netconf
 
 import (
 	"crypto/ed25519"
+	"github.com/groupcast/groupcast/netconf/internal/seal"
 	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 	"time"
@@ -223,9 +224,9 @@ func (e *Engine) repair(now time.Time, n wire.Nack, host netip.Addr) bool {
 }
 
 // sealOverheadIf is what sealing adds to a datagram in a keyed group.
-func sealOverheadIf(k *GroupKey) int {
+func sealOverheadIf(k *seal.Key) int {
 	if k == nil {
 		return 0
 	}
-	return sealOverhead
+	return wire.SealOverhead
 }

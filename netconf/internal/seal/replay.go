@@ -1,36 +1,35 @@
-package netconf
+package seal
 
 import (
 	"errors"
-	"github.com/groupcast/groupcast/netconf/wire"
 	"time"
 )
 
-// MaxClockSkew is how far a keyed datagram's timestamp may be from our
+// MaxClockSkew is how far a sealed datagram's timestamp may be from our
 // clock. A recording replayed later than this is refused whatever else;
 // members' clocks must agree within it (any NTP-synchronised PCs do).
 const MaxClockSkew = 5 * time.Minute
 
-// replayWindow remembers, per sender of a keyed group, the highest packet
+// window remembers, per sender of a private group, the highest packet
 // number and the 128 before it (SRTP's window is 64), so a datagram seen
 // once is refused after.
-type replayWindow struct {
+type window struct {
 	top      uint64
 	seen     [2]uint64 // bit i of the 128: top-i was seen
 	lastSeen time.Time
 	ahead    time.Duration // the sender's clock is at least this far ahead of ours (≥ 0)
 }
 
-const replayWindowSize = 128
+const windowSize = 128
 
 // check reports whether pn is new, without recording it.
-func (w *replayWindow) check(pn uint64) bool {
+func (w *window) check(pn uint64) bool {
 	switch {
 	case pn == 0:
 		return false
 	case pn > w.top:
 		return true
-	case w.top-pn >= replayWindowSize:
+	case w.top-pn >= windowSize:
 		return false
 	default:
 		d := w.top - pn
@@ -39,7 +38,7 @@ func (w *replayWindow) check(pn uint64) bool {
 }
 
 // record marks pn as seen; call only after check and authentication.
-func (w *replayWindow) record(pn uint64) {
+func (w *window) record(pn uint64) {
 	if pn > w.top {
 		shift := pn - w.top
 		w.shift(shift)
@@ -51,7 +50,7 @@ func (w *replayWindow) record(pn uint64) {
 	w.seen[d/64] |= 1 << (d % 64)
 }
 
-func (w *replayWindow) shift(n uint64) {
+func (w *window) shift(n uint64) {
 	switch {
 	case n >= 128:
 		w.seen = [2]uint64{}
@@ -63,37 +62,40 @@ func (w *replayWindow) shift(n uint64) {
 	}
 }
 
-// replayGuard holds the windows of one membership, bounded in number.
-type replayGuard struct {
-	windows map[wire.SenderID]*replayWindow
+// Guard holds the replay windows of one membership, one per sender,
+// bounded in number.
+type Guard struct {
+	windows map[[8]byte]*window
+	limit   int
 }
 
-func newReplayGuard() *replayGuard { return &replayGuard{windows: map[wire.SenderID]*replayWindow{}} }
+// NewGuard makes a guard for at most limit senders.
+func NewGuard(limit int) *Guard { return &Guard{windows: map[[8]byte]*window{}, limit: limit} }
 
-// admit checks a datagram from sender, numbered pn and stamped sent (its
-// own clock): it fails with errClock when the stamp is more than
+// Admit checks a datagram from sender, numbered pn and stamped sent (its
+// own clock): it fails with ErrClock when the stamp is more than
 // MaxClockSkew from now (a recording from another time, or a clock far
-// off) and errReplay when pn was seen; otherwise it records pn. It also
+// off) and ErrReplay when pn was seen; otherwise it records pn. It also
 // returns how far ahead of ours the sender's clock is at least: the
 // largest offset its accepted datagrams showed, never negative (a replay
 // only ever looks older).
-func (g *replayGuard) admit(sender wire.SenderID, pn uint64, sent, now time.Time) (ahead time.Duration, err error) {
+func (g *Guard) Admit(sender [8]byte, pn uint64, sent, now time.Time) (ahead time.Duration, err error) {
 	if d := sent.Sub(now); d > MaxClockSkew || d < -MaxClockSkew {
-		return 0, errClock
+		return 0, ErrClock
 	}
 	w := g.windows[sender]
 	if w == nil {
-		if len(g.windows) >= maxTrackedSenders {
+		if len(g.windows) >= g.limit {
 			g.expire(now)
-			if len(g.windows) >= maxTrackedSenders {
-				return 0, errReplay
+			if len(g.windows) >= g.limit {
+				return 0, ErrReplay
 			}
 		}
-		w = &replayWindow{}
+		w = &window{}
 		g.windows[sender] = w
 	}
 	if !w.check(pn) {
-		return 0, errReplay
+		return 0, ErrReplay
 	}
 	w.record(pn)
 	w.lastSeen = now
@@ -101,15 +103,15 @@ func (g *replayGuard) admit(sender wire.SenderID, pn uint64, sent, now time.Time
 	return w.ahead, nil
 }
 
-// Reasons admit refuses a datagram.
+// Reasons Admit refuses a datagram.
 var (
-	errClock  = errors.New("stamped too far from this computer's clock")
-	errReplay = errors.New("seen before")
+	ErrClock  = errors.New("stamped too far from this computer's clock")
+	ErrReplay = errors.New("seen before")
 )
 
 // expire forgets senders not heard for longer than MaxClockSkew: their
 // old datagrams are refused by the timestamp check anyway.
-func (g *replayGuard) expire(now time.Time) {
+func (g *Guard) expire(now time.Time) {
 	for id, w := range g.windows {
 		if now.Sub(w.lastSeen) > 2*MaxClockSkew {
 			delete(g.windows, id)

@@ -1,13 +1,12 @@
-package netconf
+package seal
 
 import (
-	"github.com/groupcast/groupcast/netconf/wire"
 	"testing"
 	"time"
 )
 
 func TestReplayWindow(t *testing.T) {
-	var w replayWindow
+	var w window
 	steps := []struct {
 		pn   uint64
 		want bool
@@ -28,23 +27,23 @@ func TestReplayWindow(t *testing.T) {
 }
 
 func TestReplayGuard(t *testing.T) {
-	g := newReplayGuard()
+	g := NewGuard(4096)
 	now := time.Now()
-	a := wire.SenderID{1}
-	admit := func(id wire.SenderID, pn uint64, sent time.Time) error {
-		_, err := g.admit(id, pn, sent, now)
+	a := [8]byte{1}
+	admit := func(id [8]byte, pn uint64, sent time.Time) error {
+		_, err := g.Admit(id, pn, sent, now)
 		return err
 	}
-	if admit(a, 1, now) != nil || admit(a, 1, now) != errReplay {
+	if admit(a, 1, now) != nil || admit(a, 1, now) != ErrReplay {
 		t.Fatal("a datagram was admitted twice, or not at all")
 	}
-	if admit(wire.SenderID{2}, 1, now.Add(-6*time.Minute)) != errClock {
+	if admit([8]byte{2}, 1, now.Add(-6*time.Minute)) != ErrClock {
 		t.Fatal("a six-minute-old incarnation was admitted")
 	}
-	if admit(wire.SenderID{3}, 1, now.Add(6*time.Minute)) != errClock {
+	if admit([8]byte{3}, 1, now.Add(6*time.Minute)) != ErrClock {
 		t.Fatal("a datagram from the future was admitted")
 	}
-	if admit(wire.SenderID{4}, 9, now.Add(-time.Minute)) != nil {
+	if admit([8]byte{4}, 9, now.Add(-time.Minute)) != nil {
 		t.Fatal("a minute of clock skew was refused")
 	}
 	// How far ahead a sender's clock is: the largest offset seen, never
@@ -53,7 +52,7 @@ func TestReplayGuard(t *testing.T) {
 		sent  time.Duration
 		ahead time.Duration
 	}{{-2 * time.Second, 0}, {3 * time.Second, 3 * time.Second}, {-8 * time.Second, 3 * time.Second}} {
-		ahead, err := g.admit(wire.SenderID{5}, uint64(i+1), now.Add(c.sent), now)
+		ahead, err := g.Admit([8]byte{5}, uint64(i+1), now.Add(c.sent), now)
 		if err != nil || ahead != c.ahead {
 			t.Fatalf("datagram %d stamped %v: ahead %v, %v; want %v", i, c.sent, ahead, err, c.ahead)
 		}
