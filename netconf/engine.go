@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/groupcast/groupcast/netconf/internal/reliable"
 	"github.com/groupcast/groupcast/netconf/wire"
 	mrand "math/rand/v2"
 	"sync"
@@ -43,8 +44,8 @@ type Engine struct {
 
 	// Owned by the loop.
 	m          *member
-	queue      eventQueue
-	deliveries []delivery // reused by onData
+	queue      reliable.Queue[Event]
+	deliveries []reliable.Delivery // reused by onData
 	rng        *mrand.Rand
 	timer      *time.Timer
 }
@@ -55,7 +56,7 @@ type Option func(*Engine)
 // WithQueuedMessages sets how many undelivered messages are held for a
 // slow consumer before the engine pauses reading.
 func WithQueuedMessages(n int) Option {
-	return func(e *Engine) { e.queue.maxMessages = max(n, 1) }
+	return func(e *Engine) { e.queue = newEventQueue(n) }
 }
 
 // WithTiming replaces the protocol's timers and limits.
@@ -88,7 +89,7 @@ func New(opts ...Option) *Engine {
 		timer:  time.NewTimer(time.Hour),
 	}
 	e.timer.Stop()
-	e.queue.maxMessages = DefaultQueuedMessages
+	e.queue = newEventQueue(DefaultQueuedMessages)
 	for _, o := range opts {
 		o(e)
 	}
@@ -100,6 +101,21 @@ func New(opts ...Option) *Engine {
 	e.wg.Add(1)
 	go e.loop()
 	return e
+}
+
+// newEventQueue holds events for the user; reading pauses when
+// maxMessages messages wait.
+func newEventQueue(maxMessages int) reliable.Queue[Event] {
+	return reliable.NewQueue(maxMessages, func(ev Event) bool { _, ok := ev.(Message); return ok })
+}
+
+// mayTake reports whether the loop may take a command now (pacing), and
+// if not, how long until it may.
+func (e *Engine) mayTake(now time.Time) (bool, time.Duration) {
+	if e.m == nil {
+		return true, 0
+	}
+	return e.m.pace.MayTake(now, e.m.buf, e.timing.BufferBytes)
 }
 
 func leUint64(b []byte) uint64 {
@@ -152,12 +168,12 @@ func (e *Engine) loop() {
 	defer e.leaveNow(nil, false)
 	for {
 		var out chan<- Event
-		next, ok := e.queue.peek()
+		next, ok := e.queue.Peek()
 		if ok {
 			out = e.events
 		}
 		rx := e.rx
-		if e.queue.full() {
+		if e.queue.Full() {
 			rx = nil // back-pressure: the kernel buffers, repair covers its drops
 		}
 		cmds := e.cmds
@@ -174,7 +190,7 @@ func (e *Engine) loop() {
 		case b := <-rx:
 			e.receiveBatch(b)
 		case out <- next:
-			e.queue.pop()
+			e.queue.Pop()
 		case <-e.timer.C:
 		}
 		e.runTimers(e.now())
@@ -214,7 +230,7 @@ func (e *Engine) handle(c Command) {
 			e.leaveNow(nil, true)
 		}
 	default:
-		e.queue.push(Error{Op: "command", Err: fmt.Errorf("unknown command %T", c)})
+		e.queue.Push(Error{Op: "command", Err: fmt.Errorf("unknown command %T", c)})
 	}
 }
 
@@ -231,21 +247,21 @@ func (e *Engine) join(cfg Config) {
 		choice, warnings, err = cfg.Check()
 	}
 	if err != nil {
-		e.queue.push(Error{Op: "join", Err: err})
+		e.queue.Push(Error{Op: "join", Err: err})
 		return
 	}
 	key, err := deriveKey(cfg)
 	if err != nil {
-		e.queue.push(Error{Op: "join", Err: err})
+		e.queue.Push(Error{Op: "join", Err: err})
 		return
 	}
 	tr, err := e.openTransport(cfg, choice)
 	if err != nil {
-		e.queue.push(Error{Op: "join", Err: err})
+		e.queue.Push(Error{Op: "join", Err: err})
 		return
 	}
 	m := newMember(cfg, tr, key, e.now(), e.timing)
-	m.budget.relieve = e.relieveBudget
+	m.budget.Relieve = e.relieveBudget
 	for m.self.IsZero() {
 		_, _ = rand.Read(m.self[:]) // crypto/rand.Read does not fail on supported platforms
 	}
@@ -254,7 +270,7 @@ func (e *Engine) join(cfg Config) {
 	if e.lookupIface != nil {
 		m.watch = newIfaceWatch(choice, cfg, e.lookupIface)
 	}
-	e.queue.push(Joined{
+	e.queue.Push(Joined{
 		Group: cfg.Group, Interface: choice, TTL: cfg.TTL, Loopback: cfg.Loopback,
 		Nick: cfg.Nick, Sender: m.self, Warnings: warnings, DstCheck: isDstChecked(tr), Keyed: key != nil,
 		Plain: cfg.Plain, Encoding: plainEncoding(cfg),
@@ -308,7 +324,7 @@ func (e *Engine) finish(cause error, announce bool) {
 	e.m = nil
 	m.close()
 	if announce {
-		e.queue.push(Left{Group: m.cfg.Group, Err: cause})
+		e.queue.Push(Left{Group: m.cfg.Group, Err: cause})
 	}
 	e.publishRoster()
 }

@@ -49,79 +49,6 @@ func BenchmarkOpen(b *testing.B) {
 	}
 }
 
-// benchPeer is a synced peer expecting seq 1.
-func benchPeer() *peer {
-	pr := newPeer(wire.SenderID{1}, time.Now(), netip.AddrPort{})
-	pr.synced, pr.expected = true, 1
-	pr.budget = &heldBudget{limit: MaxHeldBytes, hostLimit: MaxHeldBytes}
-	return pr
-}
-
-// BenchmarkSequencingInOrder: a datagram that is the next one expected is
-// held and delivered at once.
-func BenchmarkSequencingInOrder(b *testing.B) {
-	pr := benchPeer()
-	body := bytes.Repeat([]byte("x"), 200)
-	now := time.Now()
-	var out []delivery
-	b.ReportAllocs()
-	seq := uint64(0)
-	for b.Loop() {
-		seq++
-		pr.highest = seq
-		pr.hold(seq, heldData{nick: "Alice", body: body})
-		out = pr.deliverReady(now, out[:0])
-		if len(out) != 1 {
-			b.Fatalf("delivered %d", len(out))
-		}
-	}
-}
-
-// BenchmarkSequencingReordered: datagrams arrive in swapped pairs (2, 1,
-// 4, 3, …), so every other one waits for its predecessor.
-func BenchmarkSequencingReordered(b *testing.B) {
-	pr := benchPeer()
-	body := bytes.Repeat([]byte("x"), 200)
-	now := time.Now()
-	var out []delivery
-	b.ReportAllocs()
-	i := uint64(0)
-	for b.Loop() {
-		i++
-		seq := i + 1
-		if i%2 == 0 {
-			seq = i - 1
-		}
-		pr.highest = max(pr.highest, seq)
-		pr.hold(seq, heldData{nick: "Alice", body: body})
-		out = pr.deliverReady(now, out[:0])
-	}
-}
-
-// BenchmarkReassembly: a 64 KiB message in MaxFragmentText pieces, held
-// and reassembled; one op is the whole message.
-func BenchmarkReassembly(b *testing.B) {
-	pr := benchPeer()
-	text := bytes.Repeat([]byte("héllo 世界 "), wire.MaxMessage/len("héllo 世界 "))
-	pieces := wire.SplitText(string(text), wire.MaxText, wire.MaxFragmentText)
-	now := time.Now()
-	var out []delivery
-	b.ReportAllocs()
-	b.SetBytes(int64(len(text)))
-	seq := uint64(0)
-	for b.Loop() {
-		for i, piece := range pieces {
-			seq++
-			pr.highest = seq
-			pr.hold(seq, heldData{nick: "Alice", frag: wire.Frag{Index: uint16(i), Count: uint16(len(pieces))}, body: []byte(piece)})
-			out = pr.deliverReady(now, out[:0])
-		}
-		if len(out) != 1 || out[0].lost != nil || len(out[0].msg.Text) != len(text) {
-			b.Fatalf("reassembled %v", out)
-		}
-	}
-}
-
 // nopTransport swallows what is written and never reads.
 type nopTransport struct{}
 
@@ -145,7 +72,7 @@ func BenchmarkReceivePath(b *testing.B) {
 				key = benchKey(b)
 			}
 			e := &Engine{timing: DefaultTiming(), now: time.Now}
-			e.queue.maxMessages = DefaultQueuedMessages
+			e.queue = newEventQueue(DefaultQueuedMessages)
 			cfg := DefaultConfig()
 			cfg.Group, cfg.Nick = benchGroup, "rx"
 			e.m = newMember(cfg, nopTransport{}, key, time.Now(), DefaultTiming())
@@ -174,7 +101,7 @@ func BenchmarkReceivePath(b *testing.B) {
 				b.Fatal(err)
 			}
 			e.receive(time.Now(), seal(w), src)
-			if pr := e.m.peers[sender.self]; pr == nil || !pr.synced {
+			if pr := e.m.peers.Get(sender.self); pr == nil || !pr.Stream.Synced() {
 				b.Fatal("the HELLO did not start the stream")
 			}
 			b.ReportAllocs()
@@ -201,11 +128,11 @@ func BenchmarkReceivePath(b *testing.B) {
 				e.receive(start.Add(time.Duration(n)*10*time.Microsecond), raw, src)
 				n++
 				seq++
-				if _, ok := e.queue.peek(); !ok {
+				if _, ok := e.queue.Peek(); !ok {
 					b.Fatalf("datagram %d delivered nothing", seq)
 				}
-				for e.queue.len() > 0 {
-					e.queue.pop()
+				for e.queue.Len() > 0 {
+					e.queue.Pop()
 				}
 			}
 		})

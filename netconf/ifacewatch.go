@@ -74,7 +74,7 @@ func (e *Engine) checkInterface(now time.Time, force bool) {
 	case !w.usable(st) && !w.down:
 		w.down, w.gone = true, !st.Exists
 		m.detach()
-		e.queue.push(InterfaceChanged{Name: w.choice.Name, Up: false, Gone: w.gone})
+		e.queue.Push(InterfaceChanged{Name: w.choice.Name, Up: false, Gone: w.gone})
 	case w.usable(st) && w.down:
 		w.choice.Index = st.Index // a new adapter gets a new index
 		tr, err := e.openTransport(m.cfg, w.choice)
@@ -84,7 +84,7 @@ func (e *Engine) checkInterface(now time.Time, force bool) {
 		}
 		w.down = false
 		m.attach(tr, e.rx)
-		e.queue.push(InterfaceChanged{Name: w.choice.Name, Up: true})
+		e.queue.Push(InterfaceChanged{Name: w.choice.Name, Up: true})
 		e.writeControl(wire.KindHeartbeat) // where our stream stands: receivers ask for what they missed
 	}
 }

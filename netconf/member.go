@@ -1,11 +1,14 @@
 package netconf
 
 import (
-	"github.com/groupcast/groupcast/netconf/internal/seal"
-	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/groupcast/groupcast/netconf/internal/presence"
+	"github.com/groupcast/groupcast/netconf/internal/reliable"
+	"github.com/groupcast/groupcast/netconf/internal/seal"
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 // member is one membership: transport, our stream and the peers heard.
@@ -16,17 +19,15 @@ type member struct {
 	started time.Time
 
 	seq     uint64 // last DATA seq sent
-	buf     *sendBuffer
-	pace    pacer
-	repairs repairBudget // what repairs may cost
-	budget  heldBudget   // what peers hold for later delivery
-	peers   map[wire.SenderID]*peer
-	hosts   map[netip.Addr]*hostShare // the peers' computers
-	// The earliest of the peers' deadlines (peer.nextDeadline): the loop
-	// walks the peers only when it has passed.
+	buf     *reliable.SendBuffer
+	pace    reliable.Pacer
+	repairs reliable.RepairBudget // what repairs may cost
+	params  reliable.Params       // what the streams of peers share
+	budget  *reliable.Budget      // what the streams of peers hold for later delivery
+	peers   *presence.Table
+	// The earliest of the peers' deadlines: the loop walks the peers only
+	// when it has passed.
 	peersNext time.Time
-	departed  map[wire.SenderID]time.Time // left (LEAVE) lately: ignored for a while
-	resume    *resumePoints               // where delivery stopped for senders no longer tracked
 
 	hellos        int // HELLOs sent
 	beatAt        time.Time
@@ -81,14 +82,15 @@ type member struct {
 
 func newMember(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing) *member {
 	m := &member{
-		budget: heldBudget{limit: t.HeldBytes, hostLimit: t.HostHeldBytes}, hosts: map[netip.Addr]*hostShare{},
-		cfg: cfg, tr: tr, started: now, beatAt: now, key: key, replay: seal.NewGuard(maxTrackedSenders),
-		buf: newSendBuffer(), peers: map[wire.SenderID]*peer{}, departed: map[wire.SenderID]time.Time{},
-		resume:     newResumePoints(t.MaxPeers),
+		params: reliable.Params{Window: t.Window, PeerTimeout: t.PeerTimeout, SyncWait: t.SyncWait},
+		budget: reliable.NewBudget(t.HeldBytes, t.HostHeldBytes),
+		cfg:    cfg, tr: tr, started: now, beatAt: now, key: key, replay: seal.NewGuard(maxTrackedSenders),
+		buf:        reliable.NewSendBuffer(),
 		unreadable: map[UnreadableReason]*unreadableCount{},
 		acks:       map[wire.SenderID]uint64{}, reported: map[uint64][2]int{}, announcedSeqs: map[wire.SenderID]map[uint64]bool{},
 		wbuf: make([]byte, 0, wire.MaxDatagram), sbuf: make([]byte, 0, wire.MaxDatagram),
 	}
+	m.peers = presence.New(presence.Limits{MaxPeers: t.MaxPeers, MaxPeersPerHost: t.MaxPeersPerHost}, &m.params, m.budget)
 	n, slot := rxLenOpen, rxSlotOpen
 	if _, batched := tr.(batchReader); key != nil && batched {
 		// Only with batch reads: recvmmsg flags and refuses a truncated

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"cmp"
 	"crypto/ed25519"
-	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 	"slices"
 	"time"
+
+	"github.com/groupcast/groupcast/netconf/internal/presence"
+	"github.com/groupcast/groupcast/netconf/internal/reliable"
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 // verified reports whether p carries a valid signature of the room's
@@ -22,7 +25,8 @@ func (e *Engine) verified(p *wire.Packet) bool {
 
 // onReceipt counts, for the presenter, who has received what.
 func (e *Engine) onReceipt(now time.Time, p *wire.Packet, src netip.AddrPort) {
-	if len(p.Body) != 8 {
+	presenter, err := wire.ParseReceipt(p.Body)
+	if err != nil {
 		e.stats.rejected.Add(1)
 		return
 	}
@@ -30,7 +34,7 @@ func (e *Engine) onReceipt(now time.Time, p *wire.Packet, src netip.AddrPort) {
 		return
 	}
 	m := e.m
-	if wire.SenderID(p.Body) != m.self || m.cfg.Presenter == nil {
+	if presenter != m.self || m.cfg.Presenter == nil {
 		return
 	}
 	if p.Seq > m.acks[p.Sender] {
@@ -71,14 +75,14 @@ func (e *Engine) reportReceipts(now time.Time) {
 	for _, seq := range m.announcements {
 		var missing []Peer
 		received := 0
-		for _, pr := range m.peers {
-			if m.acks[pr.id] >= seq {
+		for pr := range m.peers.All() {
+			if m.acks[pr.ID] >= seq {
 				received++
 			} else {
-				missing = append(missing, pr.view())
+				missing = append(missing, view(pr))
 			}
 		}
-		counts := [2]int{received, len(m.peers)}
+		counts := [2]int{received, m.peers.Len()}
 		live[seq] = counts
 		if m.reported[seq] == counts {
 			continue
@@ -86,7 +90,7 @@ func (e *Engine) reportReceipts(now time.Time) {
 		slices.SortFunc(missing, func(a, b Peer) int {
 			return cmp.Or(cmp.Compare(a.Nick, b.Nick), a.Host.Compare(b.Host), bytes.Compare(a.ID[:], b.ID[:]))
 		})
-		e.queue.push(Receipt{Seq: seq, Received: received, Members: len(m.peers), Missing: slices.Clip(missing[:min(len(missing), MaxReceiptMissing)])})
+		e.queue.Push(Receipt{Seq: seq, Received: received, Members: m.peers.Len(), Missing: slices.Clip(missing[:min(len(missing), MaxReceiptMissing)])})
 	}
 	m.reported = live // announcements no longer tracked are forgotten
 }
@@ -98,12 +102,10 @@ func (e *Engine) onPinned(now time.Time, p *wire.Packet, src netip.AddrPort) {
 		return
 	}
 	pr := e.peerFor(now, p, src)
-	if pr == nil || e.m.announced(pr.id, p.Seq) {
+	if pr == nil || e.m.announced(pr.ID, p.Seq) {
 		return
 	}
-	msg := pr.message(p.Seq, p.Time, p.Nick, p.Body)
-	msg.Announcement, msg.Earlier = true, true
-	e.emit(pr, []delivery{{msg: msg}})
+	e.emitEarlier(pr, reliable.Delivery{Seq: p.Seq, Time: p.Time, Nick: p.Nick, Text: string(p.Body), Signed: true})
 }
 
 // Bounds of the room bookkeeping.
@@ -121,4 +123,28 @@ func (m *member) markAnnounced(id wire.SenderID, seq uint64) {
 		m.announcedSeqs[id] = set
 	}
 	set[seq] = true
+}
+
+// acknowledge notes an announcement of presenter delivered at received:
+// a receipt goes out after a random 20-250 ms (thirty PCs do not answer
+// at once) and once more a second later, one covering all received so far.
+func (e *Engine) acknowledge(presenter wire.SenderID, seq uint64, received time.Time) {
+	m := e.m
+	m.markAnnounced(presenter, seq)
+	m.receiptTo = presenter
+	m.receiptSeq = max(m.receiptSeq, seq)
+	if m.receiptAt.IsZero() {
+		m.receiptAt = received.Add(20*time.Millisecond + time.Duration(e.rng.Int64N(int64(230*time.Millisecond))))
+		m.receiptsLeft = 2
+	}
+}
+
+// emitEarlier shows a pinned announcement made before we joined, marked so.
+func (e *Engine) emitEarlier(pr *presence.Member, d reliable.Delivery) {
+	msg := Message{From: d.Nick, Sender: pr.ID, Seq: d.Seq, Sent: time.UnixMicro(d.Time), Text: d.Text,
+		Received: e.now(), Source: pr.Src, Announcement: true, Earlier: true}
+	e.acknowledge(pr.ID, msg.Seq, msg.Received)
+	pr.Spoke = true
+	e.queue.Push(msg)
+	e.stats.messagesIn.Add(1)
 }

@@ -12,14 +12,14 @@ func (e *Engine) send(text string) {
 	m := e.m
 	switch {
 	case m == nil:
-		e.queue.push(Error{Op: "send", Err: ErrNotJoined})
+		e.queue.Push(Error{Op: "send", Err: ErrNotJoined})
 		return
 	case m.lingering || m.leaving:
-		e.queue.push(Error{Op: "send", Err: ErrLeaving})
+		e.queue.Push(Error{Op: "send", Err: ErrLeaving})
 		return
 	}
 	if err := CheckText(m.cfg, text); err != nil {
-		e.queue.push(Error{Op: "send", Err: err})
+		e.queue.Push(Error{Op: "send", Err: err})
 		return
 	}
 	now := e.now()
@@ -28,7 +28,7 @@ func (e *Engine) send(text string) {
 		return
 	}
 	if r := m.cfg.Room; r != nil && r.ReadOnly && m.cfg.Presenter == nil {
-		e.queue.push(Error{Op: "send", Err: inputErr("text", "%s is read-only: only its presenter may post", r.Name)})
+		e.queue.Push(Error{Op: "send", Err: inputErr("text", "%s is read-only: only its presenter may post", r.Name)})
 		return
 	}
 	signer := m.cfg.Presenter
@@ -48,15 +48,15 @@ func (e *Engine) send(text string) {
 		}
 		dgram, err := wire.AppendEncode(nil, &p)
 		if err != nil {
-			e.queue.push(Error{Op: "send", Err: inputErr("text", "the message cannot be sent: %v", err)})
+			e.queue.Push(Error{Op: "send", Err: inputErr("text", "the message cannot be sent: %v", err)})
 			return
 		}
 		m.seq++
-		m.buf.add(m.seq, now, dgram)
+		m.buf.Add(m.seq, now, dgram)
 		e.queueData(dgram)
 		e.stats.datagramsOut.Add(1)
 		e.stats.bytesOut.Add(uint64(len(dgram)))
-		m.repairs.sentData(len(dgram) + sealOverheadIf(m.key)) // earns what its repairs may cost
+		m.repairs.SentData(len(dgram) + sealOverheadIf(m.key)) // earns what its repairs may cost
 		if signer != nil && len(pieces) == 1 {
 			m.pinned = append(m.pinned, dgram)
 			if len(m.pinned) > maxPinned {
@@ -70,11 +70,11 @@ func (e *Engine) send(text string) {
 			m.announcements = m.announcements[1:]
 		}
 	}
-	m.pace.sent(now, len(pieces))
+	m.pace.Sent(now, len(pieces))
 	m.lastData, m.lastActivity = now, now
 	m.scheduleBeat(now, e.timing)
-	m.buf.evict(now, e.timing.BufferAge, e.timing.BufferBytes, m.keepFor())
-	e.queue.push(Sent{Seq: first, Time: now, Nick: m.cfg.Nick, Text: text})
+	m.buf.Evict(now, e.timing.BufferAge, e.timing.BufferBytes, m.pace.Keep())
+	e.queue.Push(Sent{Seq: first, Time: now, Nick: m.cfg.Nick, Text: text})
 }
 
 // queueData keeps a new DATA datagram (sealed when the group has a key)
@@ -117,7 +117,7 @@ func (e *Engine) flushData() {
 	if err != nil {
 		e.stats.sendErrors.Add(1)
 		if !m.ifaceDown() { // when it is, the user knows; the data is repaired once it is back
-			e.queue.push(Error{Op: "transmit", Err: err})
+			e.queue.Push(Error{Op: "transmit", Err: err})
 		}
 	}
 	clear(m.outq)
@@ -129,17 +129,17 @@ func (e *Engine) sendPlain(now time.Time, text string) {
 	m := e.m
 	b, err := wire.EncodePlain(text, m.cfg.Encoding) // CheckText passed: it fits
 	if err != nil {
-		e.queue.push(Error{Op: "send", Err: err})
+		e.queue.Push(Error{Op: "send", Err: err})
 		return
 	}
 	if err := m.tr.Write(b); err != nil {
 		e.stats.sendErrors.Add(1)
-		e.queue.push(Error{Op: "send", Err: err})
+		e.queue.Push(Error{Op: "send", Err: err})
 		return
 	}
 	e.stats.datagramsOut.Add(1)
 	e.stats.bytesOut.Add(uint64(len(b)))
-	e.queue.push(Sent{Time: now, Nick: m.cfg.Nick, Text: text, Plain: true})
+	e.queue.Push(Sent{Time: now, Nick: m.cfg.Nick, Text: text, Plain: true})
 }
 
 // writeControl sends a HELLO, HEARTBEAT or LEAVE describing our stream.
@@ -149,11 +149,8 @@ func (e *Engine) writeControl(kind wire.Kind) {
 		return // classic tools would show our control traffic as garbage
 	}
 	now := e.now()
-	m.buf.evict(now, e.timing.BufferAge, e.timing.BufferBytes, m.keepFor())
-	trail := m.buf.trail
-	if m.buf.len() == 0 {
-		trail = m.seq + 1
-	}
+	m.buf.Evict(now, e.timing.BufferAge, e.timing.BufferBytes, m.pace.Keep())
+	trail := m.buf.Trail(m.seq + 1)
 	p := wire.Packet{
 		Kind: kind, Sender: m.self, Seq: m.seq, Time: now.UnixMicro(), Nick: m.cfg.Nick,
 		Body: wire.AppendControl(m.scratch[:0], wire.Control{Trail: trail, Started: m.started.UnixMicro()}),
@@ -166,7 +163,7 @@ func (e *Engine) write(p *wire.Packet) {
 	m := e.m
 	dgram, err := wire.AppendEncode(m.wbuf[:0], p)
 	if err != nil {
-		e.queue.push(Error{Op: "send " + p.Kind.String(), Err: err})
+		e.queue.Push(Error{Op: "send " + p.Kind.String(), Err: err})
 		return
 	}
 	m.wbuf = dgram
@@ -178,41 +175,33 @@ func (e *Engine) write(p *wire.Packet) {
 }
 
 // repair answers a NACK for our own data from host, within the repair
-// budget (repairbudget.go). It reports whether the budget let anything
-// through. Its loop follows what we hold, never the ranges a NACK claims.
+// budget (reliable.RepairBudget). It reports whether the budget let it
+// through (a computer flooding NACKs is refused, and does not slow us).
 func (e *Engine) repair(now time.Time, n wire.Nack, host netip.Addr) bool {
 	m := e.m
 	m.lastActivity = now // someone asks: lingering waits for quiet (LingerMax bounds a flood)
-	sent, aged := 0, false
-	for _, r := range n.Ranges {
-		if r.First < m.buf.trail {
-			aged = true // evicted: tell them where the buffer starts
+	refused := false
+	sent, aged := m.buf.Repair(now, n.Ranges, m.seq, e.timing.MaxRepairs, e.timing.RepairLinger, func(d []byte) bool {
+		cost := len(d) + sealOverheadIf(m.key)
+		if !m.repairs.Allow(now, host, cost, e.timing.BufferBytes) {
+			refused = true
+			return false
 		}
-		for s := max(r.First, m.buf.trail); s <= r.Last && s <= m.seq && sent < e.timing.MaxRepairs; s++ {
-			d := m.buf.get(s)
-			if d == nil {
-				continue
-			}
-			if !d.repaired.IsZero() && now.Sub(d.repaired) < e.timing.RepairLinger {
-				continue // just repaired: that copy is on its way to everyone
-			}
-			if !m.repairs.allow(now, host, len(d.wire)+sealOverheadIf(m.key), e.timing.BufferBytes) {
-				e.stats.repairsRefused.Add(1)
-				e.refuse(now, UnreadableRepairFlood, "", host)
-				return sent > 0
-			}
-			d.repaired = now
-			dgram := append(m.wbuf[:0], d.wire...)
-			_ = wire.SetKind(dgram, wire.KindRepair) // a DATA we sent: it can be
-			m.wbuf = dgram
-			if err := m.transmit(dgram); err != nil {
-				e.stats.sendErrors.Add(1)
-				return true
-			}
-			sent++
-			e.stats.repairsOut.Add(1)
-			e.stats.repairBytesOut.Add(uint64(len(dgram) + sealOverheadIf(m.key)))
+		dgram := append(m.wbuf[:0], d...)
+		_ = wire.SetKind(dgram, wire.KindRepair) // a DATA we sent: it can be
+		m.wbuf = dgram
+		if err := m.transmit(dgram); err != nil {
+			e.stats.sendErrors.Add(1)
+			return false
 		}
+		e.stats.repairsOut.Add(1)
+		e.stats.repairBytesOut.Add(uint64(cost))
+		return true
+	})
+	if refused {
+		e.stats.repairsRefused.Add(1)
+		e.refuse(now, UnreadableRepairFlood, "", host)
+		return sent > 0
 	}
 	if aged && now.Sub(m.lastTrailBeat) >= e.timing.RepairLinger {
 		// Tell them at once where our buffer starts, so they report the

@@ -1,8 +1,10 @@
 package netconf
 
 import (
-	"github.com/groupcast/groupcast/netconf/wire"
 	"time"
+
+	"github.com/groupcast/groupcast/netconf/internal/presence"
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 // runTimers does everything that is due.
@@ -66,7 +68,7 @@ func (e *Engine) runTimers(now time.Time) {
 		if quietSince.Before(m.lingerStart.Add(-t.LingerQuiet)) {
 			quietSince = m.lingerStart.Add(-t.LingerQuiet)
 		}
-		if (now.Sub(quietSince) >= t.LingerQuiet && m.allHeardSince(m.lastData)) || now.Sub(m.lingerStart) >= t.LingerMax {
+		if (now.Sub(quietSince) >= t.LingerQuiet && m.peers.AllHeardSince(m.lastData)) || now.Sub(m.lingerStart) >= t.LingerMax {
 			m.lingering, m.leaving = false, true
 			m.leaveStart, m.leaveAt, m.leaveStep = now, now, 0
 			e.runTimers(now)
@@ -76,15 +78,11 @@ func (e *Engine) runTimers(now time.Time) {
 	for r, u := range m.unreadable {
 		if !u.reported && now.Sub(u.first) >= time.Second {
 			u.reported = true
-			e.queue.push(Unreadable{Reason: r, Count: u.count, Peer: u.peer, Host: u.host, Skew: u.skew})
+			e.queue.Push(Unreadable{Reason: r, Count: u.count, Peer: u.peer, Host: u.host, Skew: u.skew})
 		}
 	}
 	if now.Sub(m.rosterAt) >= time.Second {
-		for id, at := range m.departed { // once a second, not per datagram
-			if now.Sub(at) > 2*t.PeerTimeout {
-				delete(m.departed, id)
-			}
-		}
+		m.peers.Tidy(now) // once a second, not per datagram
 	}
 	if now.Sub(m.rosterAt) >= time.Second || (m.rosterDirty && now.Sub(m.rosterAt) >= rosterEvery) {
 		e.publishRoster()
@@ -98,63 +96,55 @@ func (e *Engine) runPeerTimers(now time.Time) {
 	m := e.m
 	t := &e.timing
 	next := now.Add(t.PeerTimeout)
-	for _, pr := range m.peers {
-		if !pr.synced && !pr.syncBy.IsZero() && !now.Before(pr.syncBy) {
+	for pr := range m.peers.All() {
+		s := pr.Stream
+		if s.SyncDue(now) {
 			// No HELLO or heartbeat came: start with what we have.
-			e.emit(pr, e.sync(now, pr, pr.lowestHeld(pr.highest+1)))
+			e.emit(pr, s.StartHere(nil))
 			e.scheduleNack(now, pr)
 		}
-		if now.Sub(pr.lastHeard) > t.PeerTimeout {
-			e.emit(pr, pr.giveUpBefore(now, pr.highest+1, nil))
+		if now.Sub(pr.LastHeard) > t.PeerTimeout {
+			e.emit(pr, s.GiveUp(nil))
 			e.removePeer(now, pr, departTimeout)
 			continue
 		}
-		if !pr.nackAt.IsZero() && !now.Before(pr.nackAt) && m.cfg.Plain {
-			// We send no NACKs in plain mode: a gap is a loss.
-			pr.nackAt = time.Time{}
-			e.emit(pr, pr.giveUpBefore(now, pr.highest+1, nil))
+		if s.NackDue(now) {
+			e.askForMissing(now, pr)
 		}
-		if !pr.nackAt.IsZero() && !now.Before(pr.nackAt) {
-			if ranges := pr.missing(t.Window); len(ranges) == 0 {
-				pr.nackAt = time.Time{}
-			} else {
-				p := wire.Packet{Kind: wire.KindNack, Sender: m.self, Time: now.UnixMicro(), Nick: m.cfg.Nick,
-					Body: wire.AppendNack(m.scratch[:0], wire.Nack{Target: pr.id, Ranges: ranges})}
-				e.write(&p)
-				e.stats.nacksOut.Add(1)
-				pr.nackAt = now.Add(e.retryDelay())
-			}
-		}
-		if at := pr.nextDeadline(*t); at.Before(next) {
-			next = at
-		}
+		next = earliest(next, pr.LastHeard.Add(t.PeerTimeout+time.Millisecond), s.NextDeadline())
 	}
 	m.peersNext = next
 }
 
-// nextDeadline is when something is next due for this peer.
-func (pr *peer) nextDeadline(t Timing) time.Time {
-	next := pr.lastHeard.Add(t.PeerTimeout + time.Millisecond)
-	for _, at := range []time.Time{pr.nackAt, pr.syncBy} {
-		if !at.IsZero() && at.Before(next) {
-			next = at
-		}
+// askForMissing sends a NACK for what pr's stream misses, now that one is
+// due; in plain mode, which sends no NACKs, a gap is a loss at once.
+func (e *Engine) askForMissing(now time.Time, pr *presence.Member) {
+	m, s := e.m, pr.Stream
+	if m.cfg.Plain {
+		s.NackAgainAt(time.Time{})
+		e.emit(pr, s.GiveUp(nil))
+		return
 	}
-	return next
+	ranges := s.Missing()
+	if len(ranges) == 0 {
+		s.NackAgainAt(time.Time{})
+		return
+	}
+	p := wire.Packet{Kind: wire.KindNack, Sender: m.self, Time: now.UnixMicro(), Nick: m.cfg.Nick,
+		Body: wire.AppendNack(m.scratch[:0], wire.Nack{Target: pr.ID, Ranges: ranges})}
+	e.write(&p)
+	e.stats.nacksOut.Add(1)
+	s.NackAgainAt(now.Add(e.retryDelay()))
 }
 
-// allHeardSince reports whether every member has been heard from since t.
-// Lingering waits for it too: a member that has said nothing since our
-// last message may be frozen for a moment (its kernel dropping what we
-// sent), and would ask for it once it runs again. One that is gone for
-// good times out (PeerTimeout) and waits no more.
-func (m *member) allHeardSince(t time.Time) bool {
-	for _, pr := range m.peers {
-		if !pr.lastHeard.After(t) {
-			return false
+// earliest is the earliest of the times that are set.
+func earliest(first time.Time, more ...time.Time) time.Time {
+	for _, at := range more {
+		if !at.IsZero() && (first.IsZero() || at.Before(first)) {
+			first = at
 		}
 	}
-	return true
+	return first
 }
 
 // wakePeers makes the loop visit the peers by at.
@@ -225,10 +215,10 @@ func (e *Engine) publishRoster() {
 	}
 	now := e.now()
 	m.rosterAt, m.rosterDirty = now, false
-	list := make([]Peer, 0, len(m.peers)+1)
+	list := make([]Peer, 0, m.peers.Len()+1)
 	list = append(list, Peer{ID: m.self, Nick: m.cfg.Nick, LastHeard: now, Self: true})
-	for _, pr := range m.peers {
-		list = append(list, pr.view())
+	for pr := range m.peers.All() {
+		list = append(list, view(pr))
 	}
 	e.roster.Store(&list)
 }

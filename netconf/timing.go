@@ -35,6 +35,13 @@ type Timing struct {
 	HostHeldBytes   int // ...and over the senders of one computer
 }
 
+// MaxHeldBytes is the default bound of what a membership holds for later
+// delivery (Timing.HeldBytes): data behind a gap and pieces of messages
+// being reassembled, over all senders; past it new datagrams are dropped
+// (and later repaired), so no flood of senders can grow memory without
+// bound.
+const MaxHeldBytes = 64 << 20
+
 // DefaultTiming is what the engine uses unless told otherwise.
 func DefaultTiming() Timing {
 	return Timing{

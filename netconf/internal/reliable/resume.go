@@ -1,13 +1,13 @@
-package netconf
+package reliable
 
 import "github.com/groupcast/groupcast/netconf/wire"
 
-// resumePoints remembers, for senders no longer tracked, the next seq to
+// ResumePoints remembers, for senders no longer tracked, the next seq to
 // deliver, so a sender heard again — after a partition longer than the
 // peer timeout, an eviction, or a forged LEAVE — resumes where it stopped
 // and nothing is delivered twice. Sender ids are chosen anew at each join,
 // so one id is one stream. The oldest entry is forgotten first.
-type resumePoints struct {
+type ResumePoints struct {
 	next  map[wire.SenderID]resumePoint
 	order []resumeRef // oldest first, from head; may hold stale refs
 	head  int
@@ -25,12 +25,13 @@ type resumeRef struct {
 	stamp uint64
 }
 
-func newResumePoints(limit int) *resumePoints {
-	return &resumePoints{next: map[wire.SenderID]resumePoint{}, limit: limit}
+// NewResumePoints remembers at most limit senders.
+func NewResumePoints(limit int) *ResumePoints {
+	return &ResumePoints{next: map[wire.SenderID]resumePoint{}, limit: limit}
 }
 
-// put remembers that id's next seq to deliver is seq.
-func (r *resumePoints) put(id wire.SenderID, seq uint64) {
+// Put remembers that id's next seq to deliver is seq.
+func (r *ResumePoints) Put(id wire.SenderID, seq uint64) {
 	r.stamp++
 	r.next[id] = resumePoint{seq: seq, stamp: r.stamp}
 	r.order = append(r.order, resumeRef{id: id, stamp: r.stamp})
@@ -56,8 +57,8 @@ func (r *resumePoints) put(id wire.SenderID, seq uint64) {
 	}
 }
 
-// take returns and forgets id's resume point (0 when there is none).
-func (r *resumePoints) take(id wire.SenderID) uint64 {
+// Take returns and forgets id's resume point (0 when there is none).
+func (r *ResumePoints) Take(id wire.SenderID) uint64 {
 	p, ok := r.next[id]
 	if !ok {
 		return 0

@@ -1,4 +1,4 @@
-package netconf
+package reliable
 
 import (
 	"net/netip"
@@ -8,12 +8,12 @@ import (
 
 func TestRepairBudget(t *testing.T) {
 	const buffer = 16 << 20
-	var r repairBudget
+	var r RepairBudget
 	now := time.Unix(1000, 0)
 	flooder, real := netip.MustParseAddr("198.18.0.9"), netip.MustParseAddr("198.18.0.2")
 	spend := func(host netip.Addr, d time.Duration) (bytes int) {
 		for end := now.Add(d); now.Before(end); now = now.Add(time.Millisecond) {
-			for r.allow(now, host, 1000, buffer) {
+			for r.Allow(now, host, 1000, buffer) {
 				bytes += 1000
 			}
 		}
@@ -35,19 +35,19 @@ func TestRepairBudget(t *testing.T) {
 	}
 	// A sender that streamed 6 MB may repair a receiver that missed a
 	// tenth of it at once, after the stream ended.
-	r.sentData(6 << 20)
+	r.SentData(6 << 20)
 	now = now.Add(10 * time.Second)
 	if got := spend(real, time.Millisecond); got < 600<<10 {
 		t.Fatalf("after 6 MB of data a receiver got %d bytes of repairs at once", got)
 	}
 	// What builds up is bounded by the retransmit buffer.
-	r.sentData(1 << 30)
+	r.SentData(1 << 30)
 	if got := spend(flooder, time.Millisecond); got > buffer*repairPerData/repairHostShare+1000 {
 		t.Fatalf("one computer could spend %d bytes at once", got)
 	}
 	// The table of computers is bounded.
 	for i := range 3 * repairHosts {
-		r.allow(now, netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), 1, buffer)
+		r.Allow(now, netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), 1, buffer)
 	}
 	if len(r.hosts) > repairHosts {
 		t.Fatalf("%d computers tracked", len(r.hosts))

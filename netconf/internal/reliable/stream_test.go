@@ -1,34 +1,36 @@
-package netconf
+package reliable
 
 import (
 	"fmt"
 	"github.com/groupcast/groupcast/netconf/wire"
-	"net/netip"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 )
 
-func testPeer() *peer {
-	p := newPeer(wire.SenderID{7}, time.Unix(0, 0), netip.MustParseAddrPort("198.18.0.9:5000"))
-	p.synced, p.expected = true, 1
+var testParams = Params{Window: 8192, PeerTimeout: 5 * time.Second, SyncWait: 2500 * time.Millisecond}
+
+// testPeer is a synced stream expecting seq 1, with no budget.
+func testPeer() *Stream {
+	p := NewStream(&Params{Window: testParams.Window, PeerTimeout: testParams.PeerTimeout, SyncWait: testParams.SyncWait}, nil, nil, 1)
+	p.synced = true
 	return p
 }
 
-func hold(p *peer, seq uint64, body string, f wire.Frag) {
-	p.hold(seq, heldData{body: []byte(body), frag: f, nick: "Bob"})
+func hold(p *Stream, seq uint64, body string, f wire.Frag) {
+	p.hold(seq, Held{Body: []byte(body), Frag: f, Nick: "Bob"})
 	p.highest = max(p.highest, seq)
 }
 
 // describe renders deliveries as "text" and "lost a-b".
-func describe(out []delivery) string {
+func describe(out []Delivery) string {
 	var s []string
 	for _, d := range out {
-		if d.lost == nil {
-			s = append(s, d.msg.Text)
+		if d.Lost == nil {
+			s = append(s, d.Text)
 		} else {
-			s = append(s, fmt.Sprintf("lost %d-%d", d.lost.First, d.lost.Last))
+			s = append(s, fmt.Sprintf("lost %d-%d", d.Lost.First, d.Lost.Last))
 		}
 	}
 	return strings.Join(s, ",")
@@ -40,26 +42,27 @@ func TestPeerMissingAndCovers(t *testing.T) {
 		hold(p, s, "x", wire.Frag{})
 	}
 	want := []wire.Range{{First: 1, Last: 1}, {First: 4, Last: 5}, {First: 7, Last: 8}}
-	got := p.missing(8192)
+	got := p.Missing()
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("missing %v; want %v", got, want)
 	}
-	if got := p.missing(5); fmt.Sprint(got) != fmt.Sprint([]wire.Range{{First: 1, Last: 1}, {First: 4, Last: 5}}) {
+	if got := withWindow(p, 5).Missing(); fmt.Sprint(got) != fmt.Sprint([]wire.Range{{First: 1, Last: 1}, {First: 4, Last: 5}}) {
 		t.Fatalf("missing within a window of 5: %v", got)
 	}
+	withWindow(p, testParams.Window)
 	if !covers([]wire.Range{{First: 1, Last: 8}}, want) || covers([]wire.Range{{First: 1, Last: 5}}, want) || covers(want, nil) {
 		t.Fatal("covers is wrong")
 	}
 	// The gaps are remembered until something they depend on changes.
-	if got := p.missing(8192); &got[0] != &p.missing(8192)[0] {
+	if got := p.Missing(); &got[0] != &p.Missing()[0] {
 		t.Fatal("the gaps were walked again with nothing changed")
 	}
 	hold(p, 4, "x", wire.Frag{})
-	if got := p.missing(8192); fmt.Sprint(got) != fmt.Sprint([]wire.Range{{First: 1, Last: 1}, {First: 5, Last: 5}, {First: 7, Last: 8}}) {
+	if got := p.Missing(); fmt.Sprint(got) != fmt.Sprint([]wire.Range{{First: 1, Last: 1}, {First: 5, Last: 5}, {First: 7, Last: 8}}) {
 		t.Fatalf("after holding 4: %v", got)
 	}
 	p.highest = 11
-	if got := p.missing(8192); fmt.Sprint(got) != fmt.Sprint([]wire.Range{{First: 1, Last: 1}, {First: 5, Last: 5}, {First: 7, Last: 8}, {First: 10, Last: 11}}) {
+	if got := p.Missing(); fmt.Sprint(got) != fmt.Sprint([]wire.Range{{First: 1, Last: 1}, {First: 5, Last: 5}, {First: 7, Last: 8}, {First: 10, Last: 11}}) {
 		t.Fatalf("after learning of 11: %v", got)
 	}
 }
@@ -69,7 +72,7 @@ func TestPeerGiveUpDeliversWhatIsHeld(t *testing.T) {
 	hold(p, 2, "two", wire.Frag{})
 	hold(p, 4, "four", wire.Frag{})
 	hold(p, 7, "seven", wire.Frag{})
-	out := p.giveUpBefore(time.Now(), 6, nil)
+	out := p.giveUpBefore(6, nil)
 	if got := describe(out); got != "lost 1-1,two,lost 3-3,four,lost 5-5" {
 		t.Fatalf("got %s", got)
 	}
@@ -77,7 +80,7 @@ func TestPeerGiveUpDeliversWhatIsHeld(t *testing.T) {
 		t.Fatalf("expected %d", p.expected)
 	}
 	hold(p, 6, "six", wire.Frag{})
-	if got := describe(p.deliverReady(time.Now(), nil)); got != "six,seven" {
+	if got := describe(p.deliverReady(nil)); got != "six,seven" {
 		t.Fatalf("then %s", got)
 	}
 }
@@ -90,7 +93,7 @@ func TestPeerGiveUpIsSizedByWhatIsHeld(t *testing.T) {
 	hold(p, 3, "three", wire.Frag{})
 	hold(p, 1<<40, "far", wire.Frag{})
 	done := make(chan string, 1)
-	go func() { done <- describe(p.giveUpBefore(time.Now(), 1<<62, nil)) }()
+	go func() { done <- describe(p.giveUpBefore(1<<62, nil)) }()
 	select {
 	case got := <-done:
 		want := fmt.Sprintf("lost 1-2,three,lost 4-%d,far,lost %d-%d", uint64(1<<40)-1, uint64(1<<40)+1, uint64(1<<62)-1)
@@ -111,10 +114,10 @@ func TestPeerReassembly(t *testing.T) {
 	hold(p, 2, "lo ", wire.Frag{Index: 1, Count: 3})
 	hold(p, 3, "世界", wire.Frag{Index: 2, Count: 3})
 	hold(p, 4, "plain", wire.Frag{})
-	if got := describe(p.deliverReady(time.Now(), nil)); got != "hello 世界,plain" {
+	if got := describe(p.deliverReady(nil)); got != "hello 世界,plain" {
 		t.Fatalf("got %s", got)
 	}
-	m := p.deliverReady(time.Now(), nil)
+	m := p.deliverReady(nil)
 	if len(m) != 0 {
 		t.Fatalf("extra %s", describe(m))
 	}
@@ -123,7 +126,7 @@ func TestPeerReassembly(t *testing.T) {
 	p = testPeer()
 	hold(p, 2, "orphan", wire.Frag{Index: 1, Count: 2})
 	hold(p, 3, "ok", wire.Frag{})
-	if got := describe(p.giveUpBefore(time.Now(), 2, nil)); got != "lost 1-1,ok" {
+	if got := describe(p.giveUpBefore(2, nil)); got != "lost 1-1,ok" {
 		t.Fatalf("orphan piece: %s", got)
 	}
 
@@ -134,7 +137,7 @@ func TestPeerReassembly(t *testing.T) {
 	hold(p, 3, "\xe4\xb8", wire.Frag{Index: 0, Count: 2})
 	hold(p, 4, "\xff", wire.Frag{Index: 1, Count: 2})
 	hold(p, 5, "fine", wire.Frag{})
-	if got := describe(p.deliverReady(time.Now(), nil)); got != "lost 3-4,fine" {
+	if got := describe(p.deliverReady(nil)); got != "lost 3-4,fine" {
 		t.Fatalf("broken fragments: %s", got)
 	}
 }
@@ -146,19 +149,19 @@ func TestPeerReassemblyIsBounded(t *testing.T) {
 	for i := range n {
 		hold(p, uint64(i)+1, piece, wire.Frag{Index: i, Count: n})
 	}
-	out := p.deliverReady(time.Now(), nil)
+	out := p.deliverReady(nil)
 	if len(out) != 0 || p.partial != nil {
 		t.Fatalf("a message over %d bytes was assembled: %s", wire.MaxMessage, describe(out))
 	}
 }
 
 func TestPeerHeldMemoryIsBudgeted(t *testing.T) {
-	budget := &heldBudget{limit: MaxHeldBytes, hostLimit: MaxHeldBytes / 2}
+	budget := &Budget{limit: testHeld, hostLimit: testHeld / 2}
 	a, b, c := testPeer(), testPeer(), testPeer()
-	hostA, hostB := &hostShare{}, &hostShare{}
+	hostA, hostB := &Share{}, &Share{}
 	a.budget, b.budget, c.budget = budget, budget, budget
 	a.share, b.share, c.share = hostA, hostA, hostB
-	piece := heldData{body: make([]byte, 1<<20)}
+	piece := Held{Body: make([]byte, 1<<20)}
 	n := 0
 	for seq := uint64(2); a.hold(seq, piece) && b.hold(seq, piece); seq++ {
 		n += 2
@@ -169,7 +172,7 @@ func TestPeerHeldMemoryIsBudgeted(t *testing.T) {
 	seq := uint64(2)
 	for ; c.hold(seq, piece); seq++ {
 	}
-	for ; c.hold(seq, heldData{body: []byte("x")}); seq++ {
+	for ; c.hold(seq, Held{Body: []byte("x")}); seq++ {
 	}
 	if budget.used > budget.limit || hostB.bytes > budget.hostLimit {
 		t.Fatalf("held %d MiB (%d on the second computer); budget %d MiB", budget.used>>20, hostB.bytes>>20, budget.limit>>20)
@@ -178,12 +181,12 @@ func TestPeerHeldMemoryIsBudgeted(t *testing.T) {
 	hold(c, 1, "x", wire.Frag{Index: 0, Count: 2})
 	c.take(1)
 	c.expected = 1
-	if out := c.accept(time.Now(), 1, heldData{body: []byte("x"), frag: wire.Frag{Index: 0, Count: 2}}, nil); len(out) != 1 || out[0].lost == nil {
+	if out := c.accept(1, Held{Body: []byte("x"), Frag: wire.Frag{Index: 0, Count: 2}}, nil); len(out) != 1 || out[0].Lost == nil {
 		t.Fatalf("a piece beyond the budget: %s", describe(out))
 	}
-	a.release()
-	b.release()
-	c.release()
+	a.Release()
+	b.Release()
+	c.Release()
 	if budget.used != 0 || hostA.bytes != 0 || hostB.bytes != 0 {
 		t.Fatalf("budget %d (%d, %d) after release", budget.used, hostA.bytes, hostB.bytes)
 	}
@@ -195,10 +198,9 @@ func TestPeerHeldMemoryIsBudgeted(t *testing.T) {
 func FuzzReassembly(f *testing.F) {
 	f.Add([]byte{1, 0, 3, 2, 1, 3, 3, 2, 3, 2, 0, 0})
 	f.Fuzz(func(t *testing.T, ops []byte) {
-		budget := &heldBudget{limit: 64 << 10, hostLimit: 48 << 10}
+		budget := &Budget{limit: 64 << 10, hostLimit: 48 << 10}
 		p := testPeer()
-		p.budget, p.share = budget, &hostShare{}
-		now := time.Now()
+		p.budget, p.share = budget, &Share{}
 		for len(ops) >= 3 {
 			seq := uint64(ops[0]%40) + 1
 			idx, count := uint16(ops[1]%8), uint16(ops[2]%8)
@@ -212,19 +214,19 @@ func FuzzReassembly(f *testing.F) {
 			}
 			if seq >= p.expected {
 				if _, dup := p.held[seq]; !dup {
-					p.hold(seq, heldData{body: []byte(body), frag: wire.Frag{Index: idx, Count: count}})
+					p.hold(seq, Held{Body: []byte(body), Frag: wire.Frag{Index: idx, Count: count}})
 					p.highest = max(p.highest, seq)
 				}
 			}
-			var out []delivery
+			var out []Delivery
 			if seq%5 == 0 {
-				out = p.giveUpBefore(now, seq, nil)
+				out = p.giveUpBefore(seq, nil)
 			} else {
-				out = p.deliverReady(now, nil)
+				out = p.deliverReady(nil)
 			}
 			for _, d := range out {
-				if d.lost == nil && (len(d.msg.Text) > wire.MaxMessage || !utf8ValidString(d.msg.Text)) {
-					t.Fatalf("delivered a bad message %q", d.msg.Text)
+				if d.Lost == nil && (len(d.Text) > wire.MaxMessage || !utf8ValidString(d.Text)) {
+					t.Fatalf("delivered a bad message %q", d.Text)
 				}
 			}
 			if budget.used > budget.limit || budget.used < 0 || p.share.bytes != budget.used {
@@ -235,3 +237,13 @@ func FuzzReassembly(f *testing.F) {
 }
 
 func utf8ValidString(s string) bool { return utf8.ValidString(s) }
+
+const testHeld = 64 << 20
+
+// withWindow gives p a window of n datagrams.
+func withWindow(p *Stream, n uint64) *Stream {
+	params := *p.params
+	params.Window = n
+	p.params = &params
+	return p
+}

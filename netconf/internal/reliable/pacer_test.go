@@ -1,4 +1,4 @@
-package netconf
+package reliable
 
 import (
 	"github.com/groupcast/groupcast/netconf/wire"
@@ -7,7 +7,7 @@ import (
 )
 
 func TestPacer(t *testing.T) {
-	var p pacer
+	var p Pacer
 	now := time.Unix(1000, 0)
 	if w := p.wait(now); w != 0 {
 		t.Fatalf("a new pacer waits %v", w)
@@ -15,7 +15,7 @@ func TestPacer(t *testing.T) {
 	// 20 000 datagrams/s for half a second: never limited.
 	for range 10000 {
 		now = now.Add(50 * time.Microsecond)
-		p.sent(now, 1)
+		p.Sent(now, 1)
 		if w := p.wait(now); w != 0 {
 			t.Fatalf("limited before any NACK: %v", w)
 		}
@@ -41,7 +41,7 @@ func TestPacer(t *testing.T) {
 			now = now.Add(w)
 			continue
 		}
-		p.sent(now, 1)
+		p.Sent(now, 1)
 		sent++
 	}
 	if sent < 9000 || sent > 40000 {
@@ -87,37 +87,36 @@ func TestOverrunSign(t *testing.T) {
 // buffer is full, instead of evicting what a lagging receiver will ask for.
 func TestFullBufferWaitsWhilePaced(t *testing.T) {
 	now := time.Now()
-	e := &Engine{timing: DefaultTiming(), now: func() time.Time { return now }}
-	e.timing.BufferBytes = 1000
-	m := newMember(DefaultConfig(), nopTransport{}, nil, now, DefaultTiming())
-	e.m = m
+	const maxBytes = 1000
+	var p Pacer
+	buf := NewSendBuffer()
 	seq := uint64(0)
 	add := func(n int) {
 		for range n {
 			seq++
-			m.buf.add(seq, now, make([]byte, 100))
-			m.buf.evict(now, time.Minute, e.timing.BufferBytes, m.keepFor())
+			buf.Add(seq, now, make([]byte, 100))
+			buf.Evict(now, time.Minute, maxBytes, p.Keep())
 		}
 	}
 	add(20)
-	if m.buf.bytes > 1000 {
-		t.Fatalf("not paced: %d bytes kept; want at most 1000", m.buf.bytes)
+	if buf.Bytes() > maxBytes {
+		t.Fatalf("not paced: %d bytes kept; want at most 1000", buf.Bytes())
 	}
-	if ok, _ := e.mayTake(now); !ok {
+	if ok, _ := p.MayTake(now, buf, maxBytes); !ok {
 		t.Fatal("not paced, yet commands wait")
 	}
-	m.pace = pacer{rate: 1000, tokens: paceBurst, filled: now, cutAt: now, grewAt: now}
+	p = Pacer{rate: 1000, tokens: paceBurst, filled: now, cutAt: now, grewAt: now}
 	add(20)
-	if m.buf.bytes != 1000+20*100 {
-		t.Fatalf("paced: %d bytes kept; want the 2 000 of young data on top", m.buf.bytes)
+	if buf.Bytes() != 1000+20*100 {
+		t.Fatalf("paced: %d bytes kept; want the 2 000 of young data on top", buf.Bytes())
 	}
-	ok, wait := e.mayTake(now)
+	ok, wait := p.MayTake(now, buf, maxBytes)
 	if ok || wait <= 0 || wait > overloadKeep {
 		t.Fatalf("paced with a full buffer: may take %v, wait %v; want to wait up to %v", ok, wait, overloadKeep)
 	}
 	now = now.Add(overloadKeep + time.Millisecond)
-	m.buf.evict(now, time.Minute, e.timing.BufferBytes, m.keepFor())
-	if m.buf.bytes > 1000 {
-		t.Fatalf("after %v: %d bytes kept", overloadKeep, m.buf.bytes)
+	buf.Evict(now, time.Minute, maxBytes, p.Keep())
+	if buf.Bytes() > maxBytes {
+		t.Fatalf("after %v: %d bytes kept", overloadKeep, buf.Bytes())
 	}
 }

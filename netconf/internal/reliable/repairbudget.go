@@ -1,4 +1,4 @@
-package netconf
+package reliable
 
 import (
 	"net/netip"
@@ -26,8 +26,8 @@ const (
 	repairHosts     = 1024      // computers whose share is tracked; the least recent is forgotten
 )
 
-// repairBudget decides whether a repair may be sent now.
-type repairBudget struct {
+// RepairBudget decides whether a repair may be sent now.
+type RepairBudget struct {
 	sent   float64 // bytes of new data sent so far (what the budget is earned from)
 	global earnings
 	hosts  map[netip.Addr]*earnings
@@ -54,12 +54,12 @@ func (b *earnings) credit(now time.Time, sent, share, start, limit float64) {
 	b.sent, b.at = sent, now
 }
 
-// sentData records n bytes of new data on the wire.
-func (r *repairBudget) sentData(n int) { r.sent += float64(n) }
+// SentData records n bytes of new data on the wire.
+func (r *RepairBudget) SentData(n int) { r.sent += float64(n) }
 
-// allow reports whether a repair of cost bytes asked for by host may go,
+// Allow reports whether a repair of cost bytes asked for by host may go,
 // and spends it if so; bufferBytes bounds what may be spent at once.
-func (r *repairBudget) allow(now time.Time, host netip.Addr, cost, bufferBytes int) bool {
+func (r *RepairBudget) Allow(now time.Time, host netip.Addr, cost, bufferBytes int) bool {
 	if r.hosts == nil {
 		r.hosts = map[netip.Addr]*earnings{}
 	}
@@ -84,7 +84,7 @@ func (r *repairBudget) allow(now time.Time, host netip.Addr, cost, bufferBytes i
 	return true
 }
 
-func (r *repairBudget) forgetOldest() {
+func (r *RepairBudget) forgetOldest() {
 	var oldest netip.Addr
 	var at time.Time
 	for a, b := range r.hosts {

@@ -1,4 +1,4 @@
-package netconf
+package reliable
 
 import (
 	"github.com/groupcast/groupcast/netconf/wire"
@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// pacer is the sender's rate control, driven by NACKs (as PGM's rate
+// Pacer is the sender's rate control, driven by NACKs (as PGM's rate
 // control and TCP's congestion window are driven by loss): unlimited while
 // nobody is overrun; when a receiver asks for a run of data we sent
 // recently (overrunSign), the rate is halved (at most once per paceCutEvery, however many
@@ -15,7 +15,7 @@ import (
 // outruns a receiver (a slower machine, a consumer that cannot keep up)
 // thus slows down to what that receiver takes instead of burying it in
 // repairs. Only new data is paced; control datagrams and repairs are not.
-type pacer struct {
+type Pacer struct {
 	rate   float64 // datagrams/s; 0: not limited
 	tokens float64 // datagrams that may go now (at most paceBurst)
 	filled time.Time
@@ -51,30 +51,38 @@ const (
 // message).
 const overloadKeep = 3 * time.Second
 
-// keepFor is how long the retransmit buffer must keep data now.
-func (m *member) keepFor() time.Duration {
-	if m.pace.rate == 0 {
+// Keep is how long the retransmit buffer must keep data now.
+func (p *Pacer) Keep() time.Duration {
+	if p.rate == 0 {
 		return 0 // not paced: evict by bytes as usual
 	}
 	return overloadKeep
 }
 
-// mayTake reports whether the loop may take a command now, and if not,
-// how long until it may.
-func (e *Engine) mayTake(now time.Time) (bool, time.Duration) {
-	m := e.m
-	if m == nil {
-		return true, 0
-	}
-	if w := m.pace.wait(now); w > 0 {
+// MayTake reports whether a new message may be taken now, and if not, how
+// long until it may: when paced, new data waits for the rate, and for the
+// retransmit buffer (holding more than maxBytes) to age.
+func (p *Pacer) MayTake(now time.Time, buf *SendBuffer, maxBytes int) (bool, time.Duration) {
+	if w := p.wait(now); w > 0 {
 		return false, w
 	}
-	if keep := m.keepFor(); keep > 0 && m.buf.bytes > e.timing.BufferBytes {
-		if until := m.buf.oldest().Add(keep).Sub(now); until > 0 {
+	if keep := p.Keep(); keep > 0 && buf.Bytes() > maxBytes {
+		if until := buf.Oldest().Add(keep).Sub(now); until > 0 {
 			return false, until
 		}
 	}
 	return true, 0
+}
+
+// Nacked looks at a NACK for our stream (whose last seq is seq): a run of
+// what we sent lately missing is the sign a receiver is overrun, and slows
+// us down.
+func (p *Pacer) Nacked(now time.Time, ranges []wire.Range, buf *SendBuffer, seq uint64) {
+	if first, ok := overrunSign(ranges); ok {
+		if d := buf.get(first); d != nil && now.Sub(d.at) < paceRecent {
+			p.overrun(now, first, seq)
+		}
+	}
 }
 
 // overrunSign tells a receiver that could not keep up from random loss:
@@ -92,8 +100,8 @@ func overrunSign(ranges []wire.Range) (first uint64, ok bool) {
 	return first, ok
 }
 
-// sent records n datagrams of new data sent at now.
-func (p *pacer) sent(now time.Time, n int) {
+// Sent records n datagrams of new data sent at now.
+func (p *Pacer) Sent(now time.Time, n int) {
 	if now.Sub(p.winStart) >= paceWindow {
 		if !p.winStart.IsZero() {
 			p.measured = float64(p.winSent) / now.Sub(p.winStart).Seconds()
@@ -111,7 +119,7 @@ func (p *pacer) sent(now time.Time, n int) {
 // first on; seq is our last seq now. One overload is one cut: NACKs for
 // data sent before the last cut (the receiver still digging itself out)
 // do not cut again, as TCP halves once per window of loss.
-func (p *pacer) overrun(now time.Time, first, seq uint64) {
+func (p *Pacer) overrun(now time.Time, first, seq uint64) {
 	if now.Sub(p.cutAt) < paceCutEvery || first <= p.cutSeq {
 		return
 	}
@@ -126,7 +134,7 @@ func (p *pacer) overrun(now time.Time, first, seq uint64) {
 	p.cutAt, p.grewAt = now, now
 }
 
-func (p *pacer) refill(now time.Time) {
+func (p *Pacer) refill(now time.Time) {
 	if p.rate == 0 {
 		return
 	}
@@ -143,7 +151,7 @@ func (p *pacer) refill(now time.Time) {
 }
 
 // wait is how long until new data may be sent (0: now).
-func (p *pacer) wait(now time.Time) time.Duration {
+func (p *Pacer) wait(now time.Time) time.Duration {
 	if p.rate == 0 {
 		return 0
 	}

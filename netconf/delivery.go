@@ -1,0 +1,162 @@
+package netconf
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/groupcast/groupcast/netconf/internal/presence"
+	"github.com/groupcast/groupcast/netconf/internal/reliable"
+	"github.com/groupcast/groupcast/netconf/wire"
+)
+
+func (e *Engine) onData(now time.Time, p *wire.Packet, src netip.AddrPort) {
+	if p.Seq == 0 {
+		e.stats.rejected.Add(1)
+		return
+	}
+	pr := e.peerFor(now, p, src)
+	if pr == nil {
+		return
+	}
+	repair := p.Kind == wire.KindRepair
+	if repair {
+		e.stats.repairsIn.Add(1)
+	}
+	switch pr.Stream.Check(now, p.Seq) {
+	case reliable.Duplicate:
+		e.stats.duplicates.Add(1)
+		return
+	case reliable.Implausible:
+		e.stats.implausible.Add(1)
+		e.refuse(now, UnreadableImplausible, pr.Label(), src.Addr())
+		return
+	case reliable.BeyondWindow:
+		e.stats.beyondWindow.Add(1)
+		return
+	}
+	d := reliable.Held{Time: p.Time, Nick: p.Nick, Frag: p.Frag, Body: p.Body, Signed: e.verified(p)}
+	out, ok := pr.Stream.Put(now, p.Seq, d, e.deliveries[:0])
+	if !ok {
+		e.stats.beyondWindow.Add(1) // memory budget full: asked for again later
+		return
+	}
+	e.stats.datagramsIn.Add(1)
+	if repair {
+		e.stats.recovered.Add(1) // its first copy never arrived
+	}
+	e.deliver(pr, out)
+	e.scheduleNack(now, pr)
+}
+
+// deliver emits deliveries made in e.deliveries, the loop's reusable
+// slice, and keeps it for the next datagram.
+func (e *Engine) deliver(pr *presence.Member, out []reliable.Delivery) {
+	e.emit(pr, out)
+	clear(out) // let go of the texts
+	e.deliveries = out[:0]
+}
+
+func (e *Engine) onControl(now time.Time, p *wire.Packet, src netip.AddrPort) {
+	c, err := wire.ParseControl(p.Body)
+	if err != nil {
+		e.stats.rejected.Add(1)
+		return
+	}
+	uptime := senderUptime(p, c)
+	if e.m.peers.Get(p.Sender) == nil && !reliable.PlausibleStart(p.Seq, uptime) {
+		e.stats.implausible.Add(1) // before it becomes a member: no roster entry for a forgery
+		e.refuse(now, UnreadableImplausible, p.Nick, src.Addr())
+		return
+	}
+	pr := e.peerFor(now, p, src)
+	if pr == nil {
+		return
+	}
+	leaving := p.Kind == wire.KindLeave
+	out, ok := pr.Stream.Control(now, p.Seq, c.Trail, uptime, now.Sub(e.m.started), leaving, nil)
+	if !ok {
+		e.stats.implausible.Add(1)
+		e.refuse(now, UnreadableImplausible, pr.Label(), src.Addr())
+		return
+	}
+	e.stats.controlIn.Add(1)
+	e.emit(pr, out)
+	if leaving {
+		e.removePeer(now, pr, departLeave)
+		return
+	}
+	e.scheduleNack(now, pr)
+}
+
+// senderUptime is how long the sender of a control datagram has been
+// running, on its own clock, in seconds (never negative; computed in
+// floating point so no claimed value overflows).
+func senderUptime(p *wire.Packet, c wire.Control) float64 {
+	return max(float64(p.Time)-float64(c.Started), 0) / 1e6
+}
+
+func (e *Engine) onNack(now time.Time, p *wire.Packet, src netip.AddrPort) {
+	n, err := wire.ParseNack(p.Body)
+	if err != nil {
+		e.stats.rejected.Add(1)
+		return
+	}
+	if e.peerFor(now, p, src) == nil {
+		return
+	}
+	e.stats.nacksIn.Add(1)
+	m := e.m
+	if n.Target == m.self {
+		// Only a NACK the repair budget answered may slow us down: a
+		// computer flooding NACKs is not a receiver that fell behind.
+		if !m.cfg.Plain && e.repair(now, n, src.Addr()) {
+			m.pace.Nacked(now, n.Ranges, m.buf, m.seq)
+		}
+		return
+	}
+	if pr := m.peers.Get(n.Target); pr != nil && pr.Stream.Overheard(n.Ranges) {
+		// Someone asked for exactly what we miss: the repair will be
+		// multicast to us too, so we stay quiet for a retry interval.
+		pr.Stream.NackAgainAt(now.Add(e.retryDelay()))
+		e.stats.nacksSuppressed.Add(1)
+	}
+}
+
+func (e *Engine) retryDelay() time.Duration {
+	t := e.timing.NackRetry
+	return t + time.Duration(e.rng.Int64N(int64(t/4)+1))
+}
+
+// scheduleNack plans a NACK after a random delay when data is missing,
+// and makes sure the loop visits the member when something of its stream
+// is due.
+func (e *Engine) scheduleNack(now time.Time, pr *presence.Member) {
+	pr.Stream.ScheduleNack(now, time.Duration(e.rng.Int64N(int64(e.timing.NackDelay)+1)))
+	if at := pr.Stream.NextDeadline(); !at.IsZero() {
+		e.m.wakePeers(at)
+	}
+}
+
+// emit turns deliveries into events.
+func (e *Engine) emit(pr *presence.Member, out []reliable.Delivery) {
+	m := e.m
+	for _, d := range out {
+		if d.Lost != nil {
+			e.stats.lost.Add(d.Lost.Len())
+			e.queue.Push(Lost{Peer: view(pr), First: d.Lost.First, Last: d.Lost.Last})
+			continue
+		}
+		if r := m.cfg.Room; r != nil && r.ReadOnly && !d.Signed {
+			e.stats.readOnlyDropped.Add(1) // only the presenter may post here
+			continue
+		}
+		msg := Message{From: d.Nick, Sender: pr.ID, Seq: d.Seq, Sent: time.UnixMicro(d.Time), Text: d.Text,
+			Received: e.now(), Source: pr.Src, Announcement: d.Signed}
+		if msg.Announcement {
+			e.acknowledge(pr.ID, msg.Seq, msg.Received)
+		}
+		pr.Spoke = true
+		e.queue.Push(msg)
+		e.stats.messagesIn.Add(1)
+	}
+}

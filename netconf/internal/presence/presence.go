@@ -1,0 +1,241 @@
+// Package presence is the table of the other members of a membership:
+// who each is (sender id, nickname, the socket it sends from), when it was
+// last heard, and the receive side of its stream; the computers they are
+// on, so that no computer takes more than its share; and the ids that
+// said goodbye lately. It decides who may join the table and who gives way
+// (docs/SECURITY.md, "Limits against hostile input"), given the time, and
+// never imports the engine.
+package presence
+
+import (
+	"cmp"
+	"iter"
+	"maps"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/groupcast/groupcast/netconf/internal/reliable"
+	"github.com/groupcast/groupcast/netconf/wire"
+)
+
+// Limits bound the table.
+type Limits struct {
+	MaxPeers        int // members tracked; past it, ones that never spoke make room
+	MaxPeersPerHost int // members from one computer; its new ones are refused past it
+}
+
+// hostAdmitRate is how many new sender ids a second one computer may add
+// once its burst (MaxPeersPerHost) is spent: enough for programs started
+// and restarted by hand or by a script, too few for a flood of ids that
+// join and leave at once to flood the user with join and leave lines.
+const hostAdmitRate = 4
+
+// Member is another member as the table knows it.
+type Member struct {
+	ID        wire.SenderID
+	Nick      string
+	Host      netip.Addr
+	Src       netip.AddrPort // the socket its datagrams come from: its id is bound to it
+	LastHeard time.Time
+	Spoke     bool // a message of it was delivered: never evicted to make room
+	Stream    *reliable.Stream
+	host      *host
+}
+
+// Label names a member for a sentence: "Alice (198.18.0.2)".
+func (m *Member) Label() string {
+	if m.Host.IsValid() {
+		return m.Nick + " (" + m.Host.String() + ")"
+	}
+	return m.Nick
+}
+
+// host is one computer's part of the table. It outlives the computer's
+// last member (so leaving and coming back does not reset its pace), and is
+// forgotten when the table of computers is full and it holds nothing.
+type host struct {
+	addr  netip.Addr
+	peers int
+	share reliable.Share
+	admit tokenBucket
+}
+
+// Verdict says whether a new sender id may join.
+type Verdict int
+
+// Verdicts of Admit.
+const (
+	Admitted Verdict = iota
+	Crowded          // its computer has as many members as it may, or added them too fast
+	Full             // the table is full of members who have spoken
+)
+
+// Table is the members of one membership.
+type Table struct {
+	members  map[wire.SenderID]*Member
+	hosts    map[netip.Addr]*host
+	departed map[wire.SenderID]time.Time // said LEAVE lately: ignored for a while
+	resume   *reliable.ResumePoints      // where delivery stopped for ids no longer tracked
+	budget   *reliable.Budget
+	params   *reliable.Params
+	limits   Limits
+}
+
+// New makes an empty table whose streams share params and budget.
+func New(limits Limits, params *reliable.Params, budget *reliable.Budget) *Table {
+	return &Table{
+		members: map[wire.SenderID]*Member{}, hosts: map[netip.Addr]*host{}, departed: map[wire.SenderID]time.Time{},
+		resume: reliable.NewResumePoints(limits.MaxPeers), budget: budget, params: params, limits: limits,
+	}
+}
+
+// Get returns the member with id, or nil.
+func (t *Table) Get(id wire.SenderID) *Member { return t.members[id] }
+
+// Len is how many members are tracked.
+func (t *Table) Len() int { return len(t.members) }
+
+// All is every member, in no order.
+func (t *Table) All() iter.Seq[*Member] { return maps.Values(t.members) }
+
+// Departed reports whether id said LEAVE lately: its repeated LEAVEs and
+// stragglers are not a new member.
+func (t *Table) Departed(id wire.SenderID) bool {
+	_, ok := t.departed[id]
+	return ok
+}
+
+// Admit adds id, first heard at now from src, when its computer and the
+// table have room. A full table makes room by evicting the member that
+// never had a message delivered and was heard least recently (returned,
+// already removed, for the caller to announce); a member who has spoken is
+// never evicted.
+func (t *Table) Admit(now time.Time, id wire.SenderID, nick string, src netip.AddrPort) (m, evicted *Member, v Verdict) {
+	h := t.hosts[src.Addr()]
+	if h != nil && (h.peers >= t.limits.MaxPeersPerHost || !h.admit.take(now, 1, hostAdmitRate, float64(t.limits.MaxPeersPerHost))) {
+		return nil, nil, Crowded
+	}
+	if len(t.members) >= t.limits.MaxPeers {
+		if evicted = t.silentLongest(); evicted != nil {
+			t.Remove(now, evicted, false)
+		}
+	}
+	if h == nil {
+		h = t.newHost(now, src.Addr())
+	}
+	if h == nil || len(t.members) >= t.limits.MaxPeers {
+		return nil, evicted, Full
+	}
+	h.peers++
+	m = &Member{ID: id, Nick: nick, Host: src.Addr(), Src: src, LastHeard: now, host: h,
+		Stream: reliable.NewStream(t.params, t.budget, &h.share, t.resume.Take(id))}
+	t.members[id] = m
+	return m, evicted, Admitted
+}
+
+// Remove forgets m: what its stream holds is given back, and where its
+// delivery stopped is remembered, so it is never delivered twice if heard
+// again. left says it said goodbye.
+func (t *Table) Remove(now time.Time, m *Member, left bool) {
+	m.Stream.Release()
+	delete(t.members, m.ID)
+	m.host.peers--
+	if m.Stream.Synced() {
+		t.resume.Put(m.ID, m.Stream.Expected())
+	}
+	if left {
+		t.departed[m.ID] = now
+	}
+}
+
+// Tidy forgets the ids that said LEAVE longer ago than twice the peer
+// timeout.
+func (t *Table) Tidy(now time.Time) {
+	for id, at := range t.departed {
+		if now.Sub(at) > 2*t.params.PeerTimeout {
+			delete(t.departed, id)
+		}
+	}
+}
+
+// silentLongest is the member that never spoke and was heard least
+// recently, or nil.
+func (t *Table) silentLongest() *Member {
+	var victim *Member
+	for _, m := range t.members {
+		if !m.Spoke && (victim == nil || m.LastHeard.Before(victim.LastHeard)) {
+			victim = m
+		}
+	}
+	return victim
+}
+
+// SilentHolders lists the members that never spoke and hold memory, but
+// except, those that began to hold it first first: who gives way when the
+// held-data budget is full (a fake sender whose messages never complete
+// holds its pieces until it is evicted; a real member's message completes
+// within moments).
+func (t *Table) SilentHolders(except *reliable.Stream) []*Member {
+	var idle []*Member
+	for _, m := range t.members {
+		if !m.Spoke && m.Stream.Bytes() > 0 && m.Stream != except {
+			idle = append(idle, m)
+		}
+	}
+	slices.SortFunc(idle, func(a, b *Member) int { return cmp.Compare(a.Stream.HeldSince(), b.Stream.HeldSince()) })
+	return idle
+}
+
+// AllHeardSince reports whether every member has been heard from since at.
+func (t *Table) AllHeardSince(at time.Time) bool {
+	for _, m := range t.members {
+		if !m.LastHeard.After(at) {
+			return false
+		}
+	}
+	return true
+}
+
+// newHost makes the part of a computer new to the table, having spent
+// one of its admissions; nil when the table of computers is full of ones
+// that still hold something.
+func (t *Table) newHost(now time.Time, addr netip.Addr) *host {
+	if len(t.hosts) >= t.limits.MaxPeers {
+		var idle *host
+		for _, h := range t.hosts {
+			if h.peers == 0 && h.share.Bytes() == 0 && (idle == nil || h.admit.at.Before(idle.admit.at)) {
+				idle = h
+			}
+		}
+		if idle == nil {
+			return nil
+		}
+		delete(t.hosts, idle.addr)
+	}
+	h := &host{addr: addr}
+	h.admit.take(now, 1, hostAdmitRate, float64(t.limits.MaxPeersPerHost))
+	t.hosts[addr] = h
+	return h
+}
+
+// tokenBucket lets something happen at rate a second, burst at once.
+type tokenBucket struct {
+	tokens float64
+	at     time.Time
+}
+
+// take spends cost when the bucket, refilled at rate up to burst, holds it.
+func (b *tokenBucket) take(now time.Time, cost, rate, burst float64) bool {
+	if b.at.IsZero() {
+		b.tokens = burst
+	} else {
+		b.tokens = min(b.tokens+now.Sub(b.at).Seconds()*rate, burst)
+	}
+	b.at = now
+	if b.tokens < cost {
+		return false
+	}
+	b.tokens -= cost
+	return true
+}

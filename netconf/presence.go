@@ -1,0 +1,109 @@
+package netconf
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/groupcast/groupcast/netconf/internal/presence"
+	"github.com/groupcast/groupcast/netconf/internal/reliable"
+	"github.com/groupcast/groupcast/netconf/wire"
+)
+
+// peerFor returns the member that sent p from src, admitting a new one
+// (and announcing it) on first contact. It returns nil, having counted
+// why, when the datagram is refused: the id is a member's but comes from
+// another socket (a sender id is bound to the source it was first heard
+// from), or there is no room for a new member.
+func (e *Engine) peerFor(now time.Time, p *wire.Packet, src netip.AddrPort) *presence.Member {
+	m := e.m
+	if pr := m.peers.Get(p.Sender); pr != nil {
+		if pr.Src.IsValid() && src.IsValid() && src != pr.Src {
+			e.stats.impostors.Add(1)
+			e.refuse(now, UnreadableImpostor, pr.Label(), src.Addr())
+			return nil
+		}
+		if m.lingering && now.Sub(pr.LastHeard) > e.timing.Heartbeat*3/2 {
+			// Back from a silence longer than its heartbeats allow (a
+			// computer frozen for a moment): give it time to ask for what
+			// it missed before we leave.
+			m.lastActivity = now
+		}
+		pr.LastHeard, pr.Nick = now, p.Nick
+		return pr
+	}
+	pr, evicted, verdict := m.peers.Admit(now, p.Sender, p.Nick, src)
+	if evicted != nil {
+		e.refuse(now, UnreadableEvicted, evicted.Nick, evicted.Host)
+		e.forgotten(evicted, departEvicted)
+	}
+	switch verdict {
+	case presence.Crowded:
+		// More senders from one computer, or new ones faster, than anyone
+		// runs: a flood of fake members. They take no more than this.
+		e.stats.crowded.Add(1)
+		e.refuse(now, UnreadableCrowded, p.Nick, src.Addr())
+		return nil
+	case presence.Full:
+		e.stats.crowded.Add(1)
+		e.refuse(now, UnreadableFull, p.Nick, src.Addr())
+		return nil
+	}
+	if m.lingering {
+		m.lastActivity = now // someone we did not know of may need what we sent
+	}
+	e.queue.Push(PeerJoined{Peer: view(pr)})
+	e.rosterChanged()
+	if m.cfg.Presenter != nil {
+		if len(m.pinned) > 0 && m.pinAt.IsZero() {
+			m.pinAt = now.Add(200 * time.Millisecond) // one resend serves everyone joining meanwhile
+		}
+		e.updateReceipts()
+	}
+	return pr
+}
+
+func view(pr *presence.Member) Peer {
+	return Peer{ID: pr.ID, Nick: pr.Nick, Host: pr.Host, LastHeard: pr.LastHeard}
+}
+
+// departure is why a member is forgotten.
+type departure int
+
+const (
+	departLeave   departure = iota // it said so
+	departTimeout                  // silent for the peer timeout
+	departEvicted                  // the table was full and it never spoke
+)
+
+// removePeer forgets a member and says so.
+func (e *Engine) removePeer(now time.Time, pr *presence.Member, why departure) {
+	e.m.peers.Remove(now, pr, why == departLeave)
+	e.forgotten(pr, why)
+}
+
+// forgotten says a member was removed from the table.
+func (e *Engine) forgotten(pr *presence.Member, why departure) {
+	delete(e.m.acks, pr.ID)
+	e.queue.Push(PeerLeft{Peer: view(pr), Timeout: why == departTimeout, Evicted: why == departEvicted})
+	e.rosterChanged()
+	e.updateReceipts()
+}
+
+// relieveBudget frees room in a full held-data budget by evicting the
+// members that never spoke and have held memory longest. It frees an
+// eighth of the budget at once, so it runs rarely even under a flood.
+func (e *Engine) relieveBudget(need int, except *reliable.Stream) bool {
+	m := e.m
+	goal := m.budget.Used() - m.budget.Limit() + max(need, m.budget.Limit()/8)
+	freed := 0
+	now := e.now()
+	for _, pr := range m.peers.SilentHolders(except) {
+		if freed >= goal {
+			break
+		}
+		freed += pr.Stream.Bytes()
+		e.refuse(now, UnreadableEvicted, pr.Nick, pr.Host)
+		e.removePeer(now, pr, departEvicted)
+	}
+	return freed > 0
+}
