@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/groupcast/groupcast/internal/testnet"
 	"github.com/groupcast/groupcast/netconf/wire"
-	"net"
-	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -45,23 +45,8 @@ func run(t *testing.T, ctx context.Context, stdin string, args ...string) (code 
 	return code, out.String(), errOut.String()
 }
 
-func loopback(t *testing.T) string {
-	t.Helper()
-	all, err := netconf.ListInterfaces(netip.Addr{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, i := range all {
-		if i.Loopback && i.Up {
-			return i.Name
-		}
-	}
-	t.Skip("no loopback interface")
-	return ""
-}
-
 func TestBadInputExits2(t *testing.T) {
-	lo := loopback(t)
+	lo := testnet.Loopback(t)
 	for _, tc := range []struct {
 		name    string
 		args    []string
@@ -117,7 +102,7 @@ func TestHelpAndVersion(t *testing.T) {
 }
 
 func TestGUIGetsConfig(t *testing.T) {
-	lo := loopback(t)
+	lo := testnet.Loopback(t)
 	var got netconf.Config
 	var auto bool
 	gui := func(_ context.Context, cfg netconf.Config, autoJoin, _ bool) int { got, auto = cfg, autoJoin; return 7 }
@@ -130,16 +115,6 @@ func TestGUIGetsConfig(t *testing.T) {
 	if code != 7 || auto || got.Group != netconf.DefaultGroup || got.Nick != DefaultNick() {
 		t.Fatalf("no args: code %d auto %v cfg %+v", code, auto, got)
 	}
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).AddrPort().String()[len("127.0.0.1:"):]
 }
 
 // jsonLines decodes each line of out as a JSON object.
@@ -172,8 +147,8 @@ func waitFor(t *testing.T, buf *syncBuffer, what string, cond func(string) bool)
 }
 
 func TestListenSendChatOnLoopback(t *testing.T) {
-	lo := loopback(t)
-	group := "239.255.3.3:" + freePort(t)
+	lo := testnet.Loopback(t)
+	group := "239.255.3.3:" + strconv.Itoa(int(testnet.FreePort(t)))
 	ctx, cancel := context.WithCancel(context.Background())
 	var lout, lerr syncBuffer
 	done := make(chan int)
@@ -249,8 +224,8 @@ func TestTextOutputIsSafe(t *testing.T) {
 }
 
 func TestPrivateGroupOnLoopback(t *testing.T) {
-	lo := loopback(t)
-	group := "239.255.3.4:" + freePort(t)
+	lo := testnet.Loopback(t)
+	group := "239.255.3.4:" + strconv.Itoa(int(testnet.FreePort(t)))
 	dir := t.TempDir()
 	keyFile := dir + "/key"
 	if err := os.WriteFile(keyFile, []byte("a long shared passphrase\n"), 0o600); err != nil {
@@ -304,7 +279,7 @@ func TestPrivateGroupOnLoopback(t *testing.T) {
 }
 
 func TestSettingsFile(t *testing.T) {
-	lo := loopback(t)
+	lo := testnet.Loopback(t)
 	dir := t.TempDir()
 	conf := dir + "/groupcast.conf"
 	if err := os.WriteFile(conf, []byte("# a lab PC\nroom = Physics 101\nname = PC07\niface = "+lo+"\ntray = true\n"), 0o644); err != nil {
@@ -345,8 +320,8 @@ func TestSettingsFile(t *testing.T) {
 // their own; the rest of the input is still sent, and the exit status
 // says some input was invalid.
 func TestChatBadLinesAreSkipped(t *testing.T) {
-	lo := loopback(t)
-	group := "239.255.3.5:" + freePort(t)
+	lo := testnet.Loopback(t)
+	group := "239.255.3.5:" + strconv.Itoa(int(testnet.FreePort(t)))
 	long := strings.Repeat("y", 10<<20)
 	in := "first\n" + long + "\nsecond\ncaf\xe9\nthird\n" + strings.Repeat("z", wire.MaxMessage) + "\n"
 	code, out, stderr := run(t, context.Background(), in, "chat", "-group", group, "-iface", lo, "-name", "Script", "-json")
@@ -381,8 +356,8 @@ func TestChatBadLinesAreSkipped(t *testing.T) {
 // TestSendLongMessage: send takes what the engine takes, 64 KiB, not
 // one datagram's worth.
 func TestSendLongMessage(t *testing.T) {
-	lo := loopback(t)
-	group := "239.255.3.6:" + freePort(t)
+	lo := testnet.Loopback(t)
+	group := "239.255.3.6:" + strconv.Itoa(int(testnet.FreePort(t)))
 	code, _, stderr := run(t, context.Background(), "", "send", "-group", group, "-iface", lo, "-name", "Alice", strings.Repeat("é", wire.MaxMessage/2))
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/groupcast/groupcast/netconf/doctor"
 	"time"
 
 	"github.com/groupcast/groupcast/netconf"
@@ -42,13 +43,13 @@ func runDoctor(ctx context.Context, args []string, stdio IO) int {
 	if !*asJSON {
 		fmt.Fprintf(stdio.Stderr, "checking %s (listening for %s)…\n", g, listen.Round(time.Second))
 	}
-	r := netconf.Diagnose(ctx, netconf.DoctorOptions{Group: g, Interface: *iface, Listen: *listen})
+	r := doctor.Diagnose(ctx, doctor.Options{Group: g, Interface: *iface, Listen: *listen})
 	if *asJSON {
 		enc := json.NewEncoder(stdio.Stdout)
 		enc.SetEscapeHTML(false)
 		_ = enc.Encode(doctorJSON(r))
 	} else {
-		fmt.Fprint(stdio.Stdout, r.Text())
+		fmt.Fprint(stdio.Stdout, r.Text(flagNames))
 	}
 	if !r.Passed() {
 		return ExitFailure
@@ -75,7 +76,16 @@ type jsonHeard struct {
 	Encoding string `json:"encoding,omitempty"`
 }
 
-func doctorJSON(r netconf.Report) any {
+// flagNames names the settings the doctor's hints point to as this
+// command line's flags.
+func flagNames(s doctor.Setting) string {
+	if s == doctor.SettingTTL {
+		return "-ttl"
+	}
+	return "-iface"
+}
+
+func doctorJSON(r doctor.Report) any {
 	ifaces := []jsonDoctorIface{}
 	for _, i := range r.Interfaces {
 		j := jsonDoctorIface{Name: i.Name, Addrs: []string{}, Up: i.Up, Multicast: i.MulticastCapable(), Loopback: i.Loopback, Virtual: i.Virtual, Route: i.Route}
@@ -83,6 +93,10 @@ func doctorJSON(r netconf.Report) any {
 			j.Addrs = append(j.Addrs, a.String())
 		}
 		ifaces = append(ifaces, j)
+	}
+	hints := []string{}
+	for _, h := range r.Hints {
+		hints = append(hints, h.Sentence(flagNames))
 	}
 	heard := []jsonHeard{}
 	for _, h := range r.Heard {
@@ -104,6 +118,6 @@ func doctorJSON(r netconf.Report) any {
 	}{
 		Event: "doctor", Group: r.Group.String(), Scope: r.Scope.Name, Iface: r.Chosen.Name, Automatic: r.Chosen.Automatic,
 		Interfaces: ifaces, PortOK: r.Port.OK, Port: r.Port.Detail, SelfTestOK: r.SelfTest.OK, SelfTest: r.SelfTest.Detail,
-		Heard: heard, Hints: r.Hints,
+		Heard: heard, Hints: hints,
 	}
 }

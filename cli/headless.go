@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/groupcast/groupcast/netconf/rooms"
 	"io"
 	"os"
 	"runtime"
@@ -71,7 +72,7 @@ func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
 	}
 	oneThread()
 	if announce != nil {
-		a, err := netconf.Announce(*announce, s.joined.Interface, cfg.Presenter)
+		a, err := rooms.Announce(*announce, s.joined.Interface, cfg.Presenter)
 		if err != nil {
 			s.out.problem("announce the room", err)
 			s.leave(false)

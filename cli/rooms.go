@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/groupcast/groupcast/netconf/rooms"
 	"time"
 
 	"github.com/groupcast/groupcast/netconf"
@@ -32,7 +33,7 @@ func roomJSON(r netconf.Room) jsonRoom {
 	j := jsonRoom{Event: "room", Name: r.Name, Group: r.Group.String(), TTL: r.TTL, Presenter: r.Presenter,
 		Locked: r.Locked, ReadOnly: r.ReadOnly, Origin: r.Origin.String()}
 	if len(r.PresenterKey) == ed25519.PublicKeySize {
-		j.Key = netconf.Fingerprint(r.PresenterKey)
+		j.Key = rooms.Fingerprint(r.PresenterKey)
 	}
 	return j
 }
@@ -53,7 +54,7 @@ func runRooms(ctx context.Context, args []string, stdio IO) int {
 		*iface = ""
 	}
 	if *iface != "" {
-		if _, err := netconf.ResolveInterface(*iface, netconf.SAPGroup.Addr()); err != nil {
+		if _, err := netconf.ResolveInterface(*iface, rooms.SAPGroup.Addr()); err != nil {
 			return usageError(stdio, err)
 		}
 	}
@@ -61,7 +62,7 @@ func runRooms(ctx context.Context, args []string, stdio IO) int {
 	enc.SetEscapeHTML(false)
 	seen := map[string]netconf.Room{}
 	var order []string
-	err := netconf.DiscoverRooms(ctx, *iface, *wait, func(r netconf.Room, deleted bool) {
+	err := rooms.Discover(ctx, *iface, *wait, func(r netconf.Room, deleted bool) {
 		key := r.Name + "|" + r.Group.String() + "|" + r.Origin.String()
 		if deleted {
 			delete(seen, key)
@@ -101,13 +102,13 @@ func (o *options) setupRoomKey(cfg *netconf.Config) (ed25519.PrivateKey, error) 
 	}
 	path := o.presenterKey
 	if path == "" {
-		p, err := netconf.DefaultPresenterKeyPath()
+		p, err := rooms.DefaultPresenterKeyPath()
 		if err != nil {
 			return nil, err
 		}
 		path = p
 	}
-	k, created, err := netconf.LoadPresenterKey(path)
+	k, created, err := rooms.LoadPresenterKey(path)
 	if err != nil {
 		return nil, &netconf.InputError{Field: "present", Msg: err.Error()}
 	}
@@ -138,11 +139,11 @@ func (o *options) setupRoom(ctx context.Context, cmd string, groupGiven bool, cf
 		if key != nil {
 			room.Presenter, room.PresenterKey = cfg.Nick, key.Public().(ed25519.PublicKey)
 		}
-		if _, err := netconf.AppendSAP(nil, room, false, key); err != nil {
+		if _, err := rooms.AppendSAP(nil, room, false, key); err != nil {
 			return nil, err
 		}
 	} else {
-		found, err := netconf.FindRoom(ctx, o.iface, o.room, o.roomWait)
+		found, err := rooms.Find(ctx, o.iface, o.room, o.roomWait)
 		if err != nil {
 			var ie *netconf.InputError
 			if errors.As(err, &ie) {

@@ -3,6 +3,7 @@ package gui
 import (
 	"context"
 	"fmt"
+	"github.com/groupcast/groupcast/netconf/doctor"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -14,7 +15,7 @@ import (
 )
 
 // Diagnose runs the network doctor; tests replace it.
-type Diagnose func(ctx context.Context, o netconf.DoctorOptions) netconf.Report
+type Diagnose func(ctx context.Context, o doctor.Options) doctor.Report
 
 // diagnostics is the Diagnostics window: the doctor's report for the
 // group and interface in the connection bar.
@@ -44,7 +45,7 @@ func (ui *window) showDiagnostics() {
 	d.report.Selectable = true
 	d.busy = widget.NewProgressBarInfinite()
 	run := func() {
-		d.run(ui, netconf.DoctorOptions{Group: g, Interface: ui.bar.interfaceName(), Listen: 3 * time.Second})
+		d.run(ui, doctor.Options{Group: g, Interface: ui.bar.interfaceName(), Listen: 3 * time.Second})
 	}
 	d.again = widget.NewButtonWithIcon("Run again", theme.ViewRefreshIcon(), run)
 	d.copyBtn = widget.NewButtonWithIcon("Copy report", theme.ContentCopyIcon(), func() {
@@ -63,7 +64,7 @@ func (ui *window) showDiagnostics() {
 	run()
 }
 
-func (d *diagnostics) run(ui *window, o netconf.DoctorOptions) {
+func (d *diagnostics) run(ui *window, o doctor.Options) {
 	ctx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
 	d.again.Disable()
@@ -77,7 +78,7 @@ func (d *diagnostics) run(ui *window, o netconf.DoctorOptions) {
 			d.busy.Stop()
 			d.busy.Hide()
 			d.again.Enable()
-			d.text = r.Text()
+			d.text = r.Text(fieldNames)
 			d.report.SetText(d.text)
 			if r.Passed() {
 				d.summary.SetText(fmt.Sprintf("✔ Multicast works on %s. %d senders heard on %s.", r.Chosen.Label(), len(r.Heard), o.Group))
@@ -86,4 +87,13 @@ func (d *diagnostics) run(ui *window, o netconf.DoctorOptions) {
 			}
 		})
 	}()
+}
+
+// fieldNames names the settings the doctor's hints point to as this
+// window's controls.
+func fieldNames(s doctor.Setting) string {
+	if s == doctor.SettingTTL {
+		return "the TTL in ⚙ settings"
+	}
+	return "the Interface list"
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"github.com/groupcast/groupcast/netconf/rooms"
 	"github.com/groupcast/groupcast/netconf/wire"
 	"sort"
 	"strings"
@@ -142,11 +143,11 @@ func (ui *window) joinRoom(r netconf.Room, present bool) {
 
 // presenterKey loads (or makes) the key in the configuration folder.
 func presenterKey() (ed25519.PrivateKey, error) {
-	path, err := netconf.DefaultPresenterKeyPath()
+	path, err := rooms.DefaultPresenterKeyPath()
 	if err != nil {
 		return nil, err
 	}
-	k, _, err := netconf.LoadPresenterKey(path)
+	k, _, err := rooms.LoadPresenterKey(path)
 	return k, err
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"github.com/groupcast/groupcast/netconf/doctor"
+	"github.com/groupcast/groupcast/netconf/rooms"
 	"io"
 	"os"
 	"runtime/debug"
@@ -83,10 +85,10 @@ type options struct {
 }
 
 func runtimeOptions() options {
-	return options{do: fyne.Do, tick: 500 * time.Millisecond, redraw: redrawInterval, now: time.Now, diagnose: netconf.Diagnose,
-		discover: netconf.DiscoverRooms, presenterKey: presenterKey,
+	return options{do: fyne.Do, tick: 500 * time.Millisecond, redraw: redrawInterval, now: time.Now, diagnose: doctor.Diagnose,
+		discover: rooms.Discover, presenterKey: presenterKey,
 		announce: func(r netconf.Room, c netconf.Choice, k ed25519.PrivateKey) (io.Closer, error) {
-			return netconf.Announce(r, c, k)
+			return rooms.Announce(r, c, k)
 		}}
 }
 
@@ -225,7 +227,7 @@ func (ui *window) autoJoin(ctx context.Context, cfg netconf.Config) {
 	ui.setState(stateJoining)
 	ui.status.SetText(fmt.Sprintf("Looking for the room %q…", r.Name))
 	go func() {
-		found, err := netconf.FindRoom(ctx, cfg.Interface, r.Name, 6*time.Second)
+		found, err := rooms.Find(ctx, cfg.Interface, r.Name, 6*time.Second)
 		ui.opts.do(func() {
 			ui.setState(stateIdle)
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"github.com/groupcast/groupcast/netconf/doctor"
 	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 	"strings"
@@ -381,10 +382,10 @@ func TestPlainModeAndDiagnostics(t *testing.T) {
 		t.Fatalf("title %q", h.w.Title())
 	}
 
-	var asked netconf.DoctorOptions
-	ui.opts.diagnose = func(_ context.Context, o netconf.DoctorOptions) netconf.Report {
+	var asked doctor.Options
+	ui.opts.diagnose = func(_ context.Context, o doctor.Options) doctor.Report {
 		asked = o
-		return netconf.Report{Group: o.Group, Chosen: netconf.Choice{Interface: eth}, SelfTest: netconf.Check{OK: true, Detail: "came back"}}
+		return doctor.Report{Group: o.Group, Chosen: netconf.Choice{Interface: eth}, SelfTest: doctor.Check{OK: true, Detail: "came back"}}
 	}
 	ui.showDiagnostics()
 	select {

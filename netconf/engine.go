@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/groupcast/groupcast/netconf/internal/mcast"
 	"github.com/groupcast/groupcast/netconf/internal/reliable"
 	"github.com/groupcast/groupcast/netconf/wire"
 	mrand "math/rand/v2"
@@ -284,11 +285,12 @@ func (e *Engine) openTransport(cfg Config, choice Choice) (Transport, error) {
 	if e.transport != nil {
 		return e.transport(cfg)
 	}
-	m, err := openMembership(cfg, choice, &e.stats.otherGroup, &e.stats.rejected)
+	c, err := mcast.Open(mcast.Options{Group: cfg.Group, Iface: choice, TTL: cfg.TTL, Loopback: cfg.Loopback,
+		SendOnly: cfg.SendOnly, OtherGroup: &e.stats.otherGroup, Rejected: &e.stats.rejected})
 	if err != nil {
 		return nil, err
 	}
-	return m, nil
+	return c, nil
 }
 
 func plainEncoding(cfg Config) string {
@@ -302,8 +304,8 @@ func plainEncoding(cfg Config) string {
 }
 
 func isDstChecked(tr Transport) bool {
-	m, ok := tr.(*membership)
-	return ok && m.dstCheck
+	d, ok := tr.(DstChecker)
+	return ok && d.DstChecked()
 }
 
 // leaveNow ends the membership at once, announcing it with one LEAVE.

@@ -4,6 +4,8 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"github.com/groupcast/groupcast/internal/testnet"
+	"github.com/groupcast/groupcast/netconf/internal/mcast"
 	"github.com/groupcast/groupcast/netconf/wire"
 	"github.com/groupcast/groupcast/netconf/wire/wiretest"
 	"net"
@@ -22,21 +24,11 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // These tests use real sockets on the loopback interface only, chosen by
 // name, so nothing leaves the machine.
 
-func freePort(t *testing.T) uint16 {
-	t.Helper()
-	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return uint16(c.LocalAddr().(*net.UDPAddr).Port)
-}
-
 func loConfig(t *testing.T, group string, port uint16, nick string) Config {
 	t.Helper()
 	c := DefaultConfig()
 	c.Group = netip.AddrPortFrom(netip.MustParseAddr(group), port)
-	c.Interface = loopbackName(t)
+	c.Interface = testnet.Loopback(t)
 	c.Nick = nick
 	return c
 }
@@ -100,7 +92,7 @@ func joined(t *testing.T, cfg Config) *Engine {
 }
 
 func TestLoopbackExchange(t *testing.T) {
-	port := freePort(t)
+	port := testnet.FreePort(t)
 	alice := joined(t, loConfig(t, "239.255.3.3", port, "Alice"))
 	bob := joined(t, loConfig(t, "239.255.3.3", port, "Bob"))
 	carol := joined(t, loConfig(t, "239.255.3.3", port, "Carol")) // shares the port
@@ -139,7 +131,7 @@ func TestLoopbackExchange(t *testing.T) {
 }
 
 func TestSequenceAndDuplicates(t *testing.T) {
-	port := freePort(t)
+	port := testnet.FreePort(t)
 	cfg := loConfig(t, "239.255.3.4", port, "Bob")
 	bob := joined(t, cfg)
 	// A hand-made sender repeats datagrams, as a network may.
@@ -180,7 +172,7 @@ func TestSendErrors(t *testing.T) {
 		t.Fatalf("error = %+v", er)
 	}
 	e.Do(Leave{}) // not joined: nothing happens
-	e.Do(Join{Config: loConfig(t, "239.255.3.5", freePort(t), "Alice")})
+	e.Do(Join{Config: loConfig(t, "239.255.3.5", testnet.FreePort(t), "Alice")})
 	nextOf[Joined](t, e)
 	e.Do(Send{Text: strings.Repeat("x", wire.MaxMessage+1)})
 	er := nextOf[Error](t, e)
@@ -232,7 +224,7 @@ func TestTextLimit(t *testing.T) {
 func TestJoinRefusesBadConfig(t *testing.T) {
 	e := New()
 	defer e.Close()
-	cfg := loConfig(t, "239.255.3.6", freePort(t), "Alice")
+	cfg := loConfig(t, "239.255.3.6", testnet.FreePort(t), "Alice")
 	cfg.Interface = "nosuch0"
 	e.Do(Join{Config: cfg})
 	er := nextOf[Error](t, e)
@@ -246,7 +238,7 @@ func TestJoinRefusesBadConfig(t *testing.T) {
 }
 
 func TestRejoinAndLeave(t *testing.T) {
-	port := freePort(t)
+	port := testnet.FreePort(t)
 	cfgA := loConfig(t, "239.255.3.7", port, "Alice")
 	cfgB := loConfig(t, "239.255.3.8", port, "Alice")
 	listener := joined(t, loConfig(t, "239.255.3.8", port, "L"))
@@ -287,7 +279,7 @@ func TestRejoinAndLeave(t *testing.T) {
 }
 
 func TestSlowConsumerLosesNothing(t *testing.T) {
-	port := freePort(t)
+	port := testnet.FreePort(t)
 	cfg := loConfig(t, "239.255.3.9", port, "Slow")
 	slow := New(WithQueuedMessages(4))
 	defer slow.Close()
@@ -322,7 +314,7 @@ func TestSlowConsumerLosesNothing(t *testing.T) {
 }
 
 func TestCloseWhileReceiving(t *testing.T) {
-	port := freePort(t)
+	port := testnet.FreePort(t)
 	rx := joined(t, loConfig(t, "239.255.3.10", port, "Rx"))
 	tx := joined(t, loConfig(t, "239.255.3.10", port, "Tx"))
 	for range 50 {
@@ -342,13 +334,13 @@ func TestCloseWhileReceiving(t *testing.T) {
 // with a sentence, never a panic; a plain send-only membership needs no
 // receiver and still works.
 func TestJoinWhenPortHeld(t *testing.T) {
-	port := freePort(t)
+	port := testnet.FreePort(t)
 	holder, err := net.ListenPacket("udp4", fmt.Sprintf("0.0.0.0:%d", port))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer holder.Close()
-	lo, err := net.InterfaceByName(loopbackName(t))
+	lo, err := net.InterfaceByName(testnet.Loopback(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +352,7 @@ func TestJoinWhenPortHeld(t *testing.T) {
 	e.Do(Join{Config: loConfig(t, "239.255.3.3", port, "Alice")})
 	ev := next(t, e)
 	er, ok := ev.(Error)
-	if !ok || er.Op != "join" || !errors.Is(er.Err, errAddrInUse) {
+	if !ok || er.Op != "join" || !errors.Is(er.Err, mcast.ErrAddrInUse) {
 		t.Fatalf("got %#v; want a join error for a port in use", ev)
 	}
 	if s := Explain(er.Err); !strings.Contains(s, "already in use by a program that does not share it") {

@@ -51,9 +51,6 @@ type member struct {
 	outbuf  []byte   // holds the sealed forms of outq
 	scratch [wire.MaxDatagram]byte
 
-	ownPort  uint16              // our sender socket's port, to spot our own plain text
-	ownAddrs map[netip.Addr]bool // this host's addresses
-
 	// Rooms: what the presenter announced, who acknowledged what, and
 	// what members acknowledge.
 	announcements []uint64 // first seqs of our recent announcements
@@ -92,7 +89,7 @@ func newMember(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing)
 	}
 	m.peers = presence.New(presence.Limits{MaxPeers: t.MaxPeers, MaxPeersPerHost: t.MaxPeersPerHost}, &m.params, m.budget)
 	n, slot := rxLenOpen, rxSlotOpen
-	if _, batched := tr.(batchReader); key != nil && batched {
+	if _, batched := tr.(BatchReader); key != nil && batched {
 		// Only with batch reads: recvmmsg flags and refuses a truncated
 		// datagram, but a single read of a datagram larger than its
 		// buffer fails outright on Windows (WSAEMSGSIZE).
@@ -107,7 +104,8 @@ func newMember(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing)
 
 // isOwn reports whether src is our own sender socket.
 func (m *member) isOwn(src netip.AddrPort) bool {
-	return m.ownPort != 0 && src.Port() == m.ownPort && m.ownAddrs[src.Addr()]
+	o, ok := m.tr.(EchoSpotter)
+	return ok && o.IsOwn(src)
 }
 
 // transmit sends one datagram, sealed when the group has a key.
@@ -133,13 +131,8 @@ type unreadableCount struct {
 // the membership only sends).
 func (m *member) attach(tr Transport, out chan<- *rxBatch) {
 	m.tr = tr
-	m.ownPort, m.ownAddrs = 0, nil
 	if m.cfg.SendOnly {
 		return
-	}
-	if ms, ok := tr.(*membership); ok {
-		m.ownPort, m.ownAddrs = ms.senderPort(), localAddrs()
-		ms.filterOwnEcho()
 	}
 	m.stop = make(chan struct{})
 	m.readers.Add(1)

@@ -2,6 +2,7 @@ package netconf
 
 import (
 	"fmt"
+	"github.com/groupcast/groupcast/internal/testnet"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -17,7 +18,7 @@ func TestHeapDoesNotGrowWithMessages(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long")
 	}
-	port := freePort(t)
+	port := testnet.FreePort(t)
 	rx := joined(t, loConfig(t, "239.255.3.9", port, "rx"))
 	tm := DefaultTiming()
 	tm.BufferBytes = 256 << 10

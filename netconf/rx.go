@@ -28,34 +28,32 @@ const (
 
 // rxBatch is datagrams read together.
 type rxBatch struct {
-	m    *member
-	n    int              // datagrams in data and src
-	data [][]byte         // data[i]: datagram i, a slice of bufs[i]
-	src  []netip.AddrPort // where datagram i came from
-	err  error            // the transport failed (after the n datagrams)
-	bufs [][]byte
-	sys  any // the platform's batch-read state, made by the transport
+	m     *member
+	n     int              // datagrams in data and src
+	data  [][]byte         // data[i]: datagram i, a slice of bufs[i]
+	src   []netip.AddrPort // where datagram i came from
+	err   error            // the transport failed (after the n datagrams)
+	bufs  [][]byte
+	sizes []int
 }
 
 func newRxBatch(m *member, n, slot int) *rxBatch {
-	b := &rxBatch{m: m, data: make([][]byte, n), src: make([]netip.AddrPort, n), bufs: make([][]byte, n)}
+	b := &rxBatch{m: m, data: make([][]byte, n), src: make([]netip.AddrPort, n), bufs: make([][]byte, n), sizes: make([]int, n)}
 	for i := range b.bufs {
 		b.bufs[i] = make([]byte, slot)
 	}
 	return b
 }
 
-// batchReader is a Transport that fills a batch at once. Others are read
-// one datagram per batch.
-type batchReader interface {
-	readBatch(b *rxBatch) error
-}
-
-// readInto fills b with at least one datagram, or sets b.err.
+// readInto fills b with at least one datagram, or sets b.err: a batch at
+// once where the transport can (BatchReader), else one datagram.
 func readInto(tr Transport, b *rxBatch) {
 	b.n, b.err = 0, nil
-	if br, ok := tr.(batchReader); ok {
-		b.err = br.readBatch(b)
+	if br, ok := tr.(BatchReader); ok {
+		b.n, b.err = br.ReadBatch(b.bufs, b.sizes, b.src)
+		for i := range b.n {
+			b.data[i] = b.bufs[i][:b.sizes[i]]
+		}
 		return
 	}
 	n, src, err := tr.Read(b.bufs[0])

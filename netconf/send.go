@@ -105,8 +105,8 @@ func (e *Engine) flushData() {
 		return
 	}
 	var err error
-	if bw, ok := m.tr.(batchWriter); ok {
-		err = bw.writeBatch(m.outq)
+	if bw, ok := m.tr.(BatchWriter); ok {
+		err = bw.WriteBatch(m.outq)
 	} else {
 		for _, w := range m.outq {
 			if err = m.tr.Write(w); err != nil {

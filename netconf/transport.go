@@ -1,8 +1,6 @@
 package netconf
 
 import (
-	"errors"
-	"fmt"
 	"net"
 	"net/netip"
 )
@@ -56,67 +54,25 @@ func (t *packetTransport) Write(b []byte) error {
 
 func (t *packetTransport) Close() error { return t.c.Close() }
 
-// Read returns the next datagram sent to the group, skipping (and
-// counting) datagrams for other groups or unicast on the port.
-func (m *membership) Read(b []byte) (int, netip.AddrPort, error) {
-	for {
-		n, cm, src, err := m.receiver.ReadFrom(b)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return 0, netip.AddrPort{}, net.ErrClosed
-			}
-			return 0, netip.AddrPort{}, &OpError{Op: fmt.Sprintf("receive on %s", m.iface.Name), Err: err}
-		}
-		if cm != nil && cm.Dst != nil {
-			if dst, ok := netip.AddrFromSlice(cm.Dst); ok && dst.Unmap() != m.group.Addr() {
-				if m.otherGroup != nil {
-					m.otherGroup.Add(1)
-				}
-				continue
-			}
-		}
-		var ap netip.AddrPort
-		if ua, ok := src.(*net.UDPAddr); ok {
-			ap = ua.AddrPort()
-		}
-		return n, unmapped(ap), nil
-	}
-}
-
-// Write sends one datagram to the group. The standard library's UDP write
-// takes a netip.AddrPort and allocates nothing; x/net's WriteTo converts
-// the address on every call.
-func (m *membership) Write(b []byte) error {
-	var err error
-	if uc, ok := m.sconn.(*net.UDPConn); ok {
-		_, err = uc.WriteToUDPAddrPort(b, m.group)
-	} else {
-		_, err = m.sender.WriteTo(b, nil, m.dest)
-	}
-	if err != nil {
-		return &OpError{Op: fmt.Sprintf("send to %s", m.group), Err: err}
-	}
-	return nil
-}
-
-// Close leaves the group and closes both sockets; idempotent.
-func (m *membership) Close() error {
-	m.closeOnce.Do(func() {
-		if m.receiver != nil {
-			// Closing the socket drops the membership too; leaving first
-			// sends the IGMP leave at once.
-			_ = m.receiver.LeaveGroup(m.netIface, &net.UDPAddr{IP: m.group.Addr().AsSlice()})
-		}
-		m.closeSockets()
-	})
-	return nil
-}
-
 func unmapped(ap netip.AddrPort) netip.AddrPort {
 	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 }
 
-// batchWriter is a Transport that writes several datagrams per call.
-type batchWriter interface {
-	writeBatch(b [][]byte) error
-}
+// Optional interfaces of a Transport. The multicast sockets have them all
+// (on Linux); a test transport may have any.
+type (
+	// BatchReader reads several datagrams per call: datagram i is
+	// bufs[i][:sizes[i]], from srcs[i], for i < n; n > 0 unless err.
+	BatchReader interface {
+		ReadBatch(bufs [][]byte, sizes []int, srcs []netip.AddrPort) (n int, err error)
+	}
+	// BatchWriter writes several datagrams per call.
+	BatchWriter interface {
+		WriteBatch(dgrams [][]byte) error
+	}
+	// DstChecker says whether each datagram's destination is checked.
+	DstChecker interface{ DstChecked() bool }
+	// EchoSpotter says whether a datagram came from our own sender socket
+	// (our bare text, looped back).
+	EchoSpotter interface{ IsOwn(src netip.AddrPort) bool }
+)

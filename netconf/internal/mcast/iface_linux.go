@@ -1,4 +1,4 @@
-package netconf
+package mcast
 
 import (
 	"os"

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package netconf
+package mcast
 
 // looksVirtualOnPlatform has no extra signal beyond names and flags here.
 func looksVirtualOnPlatform(string) bool { return false }

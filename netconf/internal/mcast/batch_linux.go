@@ -1,4 +1,4 @@
-package netconf
+package mcast
 
 import (
 	"encoding/binary"
@@ -12,59 +12,56 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// linuxBatch is what recvmmsg needs, kept with the batch for reuse.
-type linuxBatch struct {
-	msgs []ipv4.Message
-	cm   ipv4.ControlMessage
-}
-
-// readBatch reads up to a batch of datagrams with one recvmmsg, skipping
-// (and counting) datagrams for other groups and refusing truncated ones.
-func (m *membership) readBatch(b *rxBatch) error {
-	lb, _ := b.sys.(*linuxBatch)
-	if lb == nil {
-		lb = &linuxBatch{msgs: make([]ipv4.Message, len(b.bufs))}
-		for i := range lb.msgs {
-			lb.msgs[i].Buffers = [][]byte{b.bufs[i]}
-			if m.dstCheck {
-				lb.msgs[i].OOB = ipv4.NewControlMessage(ipv4.FlagDst)
+// ReadBatch reads up to len(bufs) datagrams with one recvmmsg (more if
+// all it read were for others): datagram i is bufs[i][:sizes[i]], from
+// srcs[i]. Datagrams for other groups are skipped and counted, and
+// truncated ones (larger than any we accept) refused.
+func (c *Conn) ReadBatch(bufs [][]byte, sizes []int, srcs []netip.AddrPort) (int, error) {
+	if len(c.rmsgs) < len(bufs) {
+		c.rmsgs = make([]ipv4.Message, len(bufs))
+		for i := range c.rmsgs {
+			c.rmsgs[i].Buffers = make([][]byte, 1)
+			if c.dstCheck {
+				c.rmsgs[i].OOB = ipv4.NewControlMessage(ipv4.FlagDst)
 			}
 		}
-		b.sys = lb
 	}
-	for b.n == 0 {
-		n, err := m.receiver.ReadBatch(lb.msgs, 0)
+	msgs := c.rmsgs[:len(bufs)]
+	for i := range msgs {
+		msgs[i].Buffers[0] = bufs[i]
+	}
+	got := 0
+	for got == 0 {
+		n, err := c.receiver.ReadBatch(msgs, 0)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
-				return net.ErrClosed
+				return 0, net.ErrClosed
 			}
-			return &OpError{Op: fmt.Sprintf("receive on %s", m.iface.Name), Err: err}
+			return 0, &OpError{Op: fmt.Sprintf("receive on %s", c.iface.Name), Err: err}
 		}
 		for i := range n {
-			msg := &lb.msgs[i]
+			msg := &msgs[i]
 			if msg.Flags&unix.MSG_TRUNC != 0 {
-				if m.rejected != nil {
-					m.rejected.Add(1) // larger than any datagram we accept
+				if c.opts.Rejected != nil {
+					c.opts.Rejected.Add(1) // larger than any datagram we accept
 				}
 				continue
 			}
-			if m.dstCheck && msg.NN > 0 && lb.cm.Parse(msg.OOB[:msg.NN]) == nil && lb.cm.Dst != nil {
-				if dst, ok := netip.AddrFromSlice(lb.cm.Dst); ok && dst.Unmap() != m.group.Addr() {
-					if m.otherGroup != nil {
-						m.otherGroup.Add(1)
-					}
-					continue
-				}
+			if c.dstCheck && msg.NN > 0 && c.cm.Parse(msg.OOB[:msg.NN]) == nil && c.cm.Dst != nil && !c.forUs(c.cm.Dst) {
+				continue
 			}
 			var src netip.AddrPort
 			if ua, ok := msg.Addr.(*net.UDPAddr); ok {
 				src = unmapped(ua.AddrPort())
 			}
-			b.data[b.n], b.src[b.n] = b.bufs[i][:msg.N], src
-			b.n++
+			if got != i {
+				bufs[got], bufs[i] = bufs[i], bufs[got] // keep what was read first, in order
+			}
+			sizes[got], srcs[got] = msg.N, src
+			got++
 		}
 	}
-	return nil
+	return got, nil
 }
 
 // filterOwnEcho attaches a socket filter to the receiver that drops, in
@@ -75,15 +72,15 @@ func (m *membership) readBatch(b *rxBatch) error {
 // otherwise cost a wake-up, a read and a decode each, only to be dropped
 // by sender id (which remains the rule where the filter is missing). It
 // reports whether the filter is in place.
-func (m *membership) filterOwnEcho() bool {
-	port := m.senderPort()
+func (c *Conn) filterOwnEcho() bool {
+	port := c.senderPort()
 	if port == 0 {
 		return false
 	}
 	// 0.0.0.0 too: Linux sends multicast from it on an interface with
 	// no address of its own scope (loopback in a fresh namespace).
 	srcs := []uint32{0}
-	if addrs, err := m.netIface.Addrs(); err == nil {
+	if addrs, err := c.netIface.Addrs(); err == nil {
 		for _, a := range addrs {
 			if ipn, ok := a.(*net.IPNet); ok {
 				if ip4 := ipn.IP.To4(); ip4 != nil {
@@ -99,7 +96,7 @@ func (m *membership) filterOwnEcho() bool {
 	if err != nil {
 		return false
 	}
-	err = m.receiver.SetBPF(prog)
+	err = c.receiver.SetBPF(prog)
 	return err == nil
 }
 
@@ -123,28 +120,28 @@ func echoFilter(port uint16, srcs []uint32) []bpf.Instruction {
 	return append(prog, bpf.RetConstant{Val: accept}, bpf.RetConstant{Val: 0})
 }
 
-// writeBatch sends datagrams with as few sendmmsg calls as the kernel
+// WriteBatch sends datagrams with as few sendmmsg calls as the kernel
 // allows.
-func (m *membership) writeBatch(b [][]byte) error {
-	if cap(m.wmsgs) < len(b) {
-		m.wmsgs = make([]ipv4.Message, len(b))
+func (c *Conn) WriteBatch(b [][]byte) error {
+	if cap(c.wmsgs) < len(b) {
+		c.wmsgs = make([]ipv4.Message, len(b))
 	}
-	msgs := m.wmsgs[:len(b)]
+	msgs := c.wmsgs[:len(b)]
 	for i := range msgs {
 		if msgs[i].Buffers == nil {
 			msgs[i].Buffers = make([][]byte, 1)
 		}
-		msgs[i].Buffers[0], msgs[i].Addr = b[i], m.dest
+		msgs[i].Buffers[0], msgs[i].Addr = b[i], c.dest
 	}
 	for len(msgs) > 0 {
-		n, err := m.sender.WriteBatch(msgs, 0)
+		n, err := c.sender.WriteBatch(msgs, 0)
 		if err != nil {
-			return &OpError{Op: fmt.Sprintf("send to %s", m.group), Err: err}
+			return &OpError{Op: fmt.Sprintf("send to %s", c.group), Err: err}
 		}
 		msgs = msgs[n:]
 	}
 	for i := range b {
-		m.wmsgs[i].Buffers[0] = nil // let go of the datagrams
+		c.wmsgs[i].Buffers[0] = nil // let go of the datagrams
 	}
 	return nil
 }

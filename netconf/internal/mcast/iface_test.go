@@ -1,25 +1,12 @@
-package netconf
+package mcast
 
 import (
+	"github.com/groupcast/groupcast/internal/testnet"
+	"github.com/groupcast/groupcast/netconf/internal/input"
 	"net/netip"
 	"strings"
 	"testing"
 )
-
-func loopbackName(t *testing.T) string {
-	t.Helper()
-	all, err := ListInterfaces(netip.Addr{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ifc := range all {
-		if ifc.Loopback && ifc.Up {
-			return ifc.Name
-		}
-	}
-	t.Skip("no loopback interface is up")
-	return ""
-}
 
 func ifc(name string, idx int, addr string, mod func(*Interface)) Interface {
 	i := Interface{Name: name, Index: idx, Up: true, Multicast: true}
@@ -91,7 +78,7 @@ func TestResolveNamed(t *testing.T) {
 			}
 			continue
 		}
-		if err == nil || !strings.Contains(err.Error(), want) || !IsInputError(err) {
+		if err == nil || !strings.Contains(err.Error(), want) || !isInputError(err) {
 			t.Errorf("resolveNamed(%s) err = %v; want %q", name, err, want)
 		}
 	}
@@ -111,7 +98,7 @@ func TestLooksVirtualByName(t *testing.T) {
 }
 
 func TestListInterfacesHasLoopback(t *testing.T) {
-	name := loopbackName(t)
+	name := testnet.Loopback(t)
 	cands, err := Candidates(netip.MustParseAddr("239.255.3.3"))
 	if err != nil {
 		t.Fatal(err)
@@ -125,4 +112,9 @@ func TestListInterfacesHasLoopback(t *testing.T) {
 		}
 	}
 	t.Fatalf("loopback %s is not among the candidates %+v", name, cands)
+}
+
+func isInputError(err error) bool {
+	_, ok := err.(*input.Error)
+	return ok
 }

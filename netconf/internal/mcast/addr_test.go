@@ -1,6 +1,7 @@
-package netconf
+package mcast
 
 import (
+	"github.com/groupcast/groupcast/netconf/internal/input"
 	"net/netip"
 	"strings"
 	"testing"
@@ -41,9 +42,9 @@ func TestParseGroup(t *testing.T) {
 				}
 				return
 			}
-			ie, ok := err.(*InputError)
+			ie, ok := err.(*input.Error)
 			if !ok {
-				t.Fatalf("ParseGroup(%q) err = %v (%T); want *InputError", tc.in, err, err)
+				t.Fatalf("ParseGroup(%q) err = %v (%T); want *input.Error", tc.in, err, err)
 			}
 			if ie.Field != tc.field || !strings.Contains(ie.Msg, tc.mention) {
 				t.Fatalf("ParseGroup(%q) = field %q %q; want field %q mentioning %q", tc.in, ie.Field, ie.Msg, tc.field, tc.mention)
@@ -78,48 +79,5 @@ func TestScopeOf(t *testing.T) {
 		if !strings.Contains(s.Name, tc.name) || (s.Warning != "") != tc.warn {
 			t.Errorf("ScopeOf(%s) = %+v; want name with %q, warning %v", tc.addr, s, tc.name, tc.warn)
 		}
-	}
-}
-
-func TestConfigCheck(t *testing.T) {
-	lo := loopbackName(t)
-	base := DefaultConfig()
-	base.Nick, base.Interface = "Alice", lo
-	for _, tc := range []struct {
-		name  string
-		mod   func(*Config)
-		field string
-		warn  bool
-	}{
-		{"fine", func(*Config) {}, "", false},
-		{"link-local warns", func(c *Config) { c.Group = netip.MustParseAddrPort("224.0.0.100:8888") }, "", true},
-		{"ttl 300", func(c *Config) { c.TTL = 300 }, "ttl", false},
-		{"unknown interface", func(c *Config) { c.Interface = "nosuch0" }, "interface", false},
-		{"empty nick", func(c *Config) { c.Nick = "" }, "name", false},
-		{"no group", func(c *Config) { c.Group = netip.AddrPort{} }, "group", false},
-		{"unicast group", func(c *Config) { c.Group = netip.MustParseAddrPort("10.1.1.1:5") }, "group", false},
-		{"port 0", func(c *Config) { c.Group = netip.MustParseAddrPort("239.1.1.1:0") }, "port", false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c := base
-			tc.mod(&c)
-			choice, warnings, err := c.Check()
-			if tc.field == "" {
-				if err != nil {
-					t.Fatalf("Check: %v", err)
-				}
-				if choice.Name != lo {
-					t.Fatalf("interface = %q; want %q", choice.Name, lo)
-				}
-				if (len(warnings) > 0) != tc.warn {
-					t.Fatalf("warnings = %q; want some: %v", warnings, tc.warn)
-				}
-				return
-			}
-			ie, ok := err.(*InputError)
-			if !ok || ie.Field != tc.field {
-				t.Fatalf("Check err = %v; want InputError on %q", err, tc.field)
-			}
-		})
 	}
 }

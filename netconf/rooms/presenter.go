@@ -1,4 +1,4 @@
-package netconf
+package rooms
 
 import (
 	"crypto/ed25519"

@@ -1,9 +1,11 @@
-package netconf
+package rooms
 
 import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"github.com/groupcast/groupcast/netconf"
+	"github.com/groupcast/groupcast/netconf/internal/mcast"
 	"net"
 	"net/netip"
 	"sync"
@@ -18,7 +20,7 @@ import (
 // quickly), then every 5 s (RFC 2974 asks for a bandwidth-based interval;
 // one 500-byte packet every 5 s is far below its 4 kbit/s).
 type Announcer struct {
-	room Room
+	room netconf.Room
 	sign ed25519.PrivateKey
 	conn *ipv4.PacketConn
 	raw  net.PacketConn
@@ -32,7 +34,7 @@ type Announcer struct {
 const AnnounceInterval = 5 * time.Second
 
 // Announce starts announcing room through iface.
-func Announce(room Room, iface Choice, sign ed25519.PrivateKey) (*Announcer, error) {
+func Announce(room netconf.Room, iface netconf.Choice, sign ed25519.PrivateKey) (*Announcer, error) {
 	if room.Origin == (netip.Addr{}) {
 		room.Origin = iface.Addr()
 	}
@@ -41,7 +43,7 @@ func Announce(room Room, iface Choice, sign ed25519.PrivateKey) (*Announcer, err
 	}
 	c, err := net.ListenPacket("udp4", "0.0.0.0:0")
 	if err != nil {
-		return nil, &OpError{Op: "open the room announcer", Err: err}
+		return nil, &netconf.OpError{Op: "open the room announcer", Err: err}
 	}
 	p := ipv4.NewPacketConn(c)
 	nif, err := net.InterfaceByIndex(iface.Index)
@@ -56,7 +58,7 @@ func Announce(room Room, iface Choice, sign ed25519.PrivateKey) (*Announcer, err
 	}
 	if err != nil {
 		c.Close()
-		return nil, &OpError{Op: "announce the room on " + iface.Name, Err: err}
+		return nil, &netconf.OpError{Op: "announce the room on " + iface.Name, Err: err}
 	}
 	a := &Announcer{room: room, sign: sign, conn: p, raw: c, dest: net.UDPAddrFromAddrPort(SAPGroup),
 		stop: make(chan struct{}), done: make(chan struct{})}
@@ -99,27 +101,23 @@ func (a *Announcer) Close() error {
 	return nil
 }
 
-// DiscoverRooms listens to the SAP group on iface ("" for automatic) and
+// Discover listens to the SAP group on iface ("" for automatic) and
 // calls found for each room announcement (and deletion) heard, until ctx
 // ends or wait has passed.
-func DiscoverRooms(ctx context.Context, iface string, wait time.Duration, found func(r Room, deleted bool)) error {
-	choice, err := ResolveInterface(iface, SAPGroup.Addr())
+func Discover(ctx context.Context, iface string, wait time.Duration, found func(r netconf.Room, deleted bool)) error {
+	choice, err := netconf.ResolveInterface(iface, SAPGroup.Addr())
 	if err != nil {
 		return err
 	}
-	c, err := listenReceiver(SAPGroup)
-	if err != nil {
-		return &OpError{Op: fmt.Sprintf("listen for rooms on port %d", SAPGroup.Port()), Err: err}
-	}
-	defer c.Close()
 	nif, err := net.InterfaceByIndex(choice.Index)
 	if err != nil {
-		return &OpError{Op: "find interface " + choice.Name, Err: err}
+		return &netconf.OpError{Op: "find interface " + choice.Name, Err: err}
 	}
-	p := ipv4.NewPacketConn(c)
-	if err := p.JoinGroup(nif, &net.UDPAddr{IP: SAPGroup.Addr().AsSlice()}); err != nil {
-		return &OpError{Op: fmt.Sprintf("join %s on %s", SAPGroup.Addr(), choice.Name), Err: err}
+	c, _, err := mcast.Listen(SAPGroup, choice.Name, nif)
+	if err != nil {
+		return err
 	}
+	defer c.Close()
 	_ = c.SetReadDeadline(time.Now().Add(wait))
 	stop := context.AfterFunc(ctx, func() { _ = c.SetReadDeadline(time.Now()) })
 	defer stop()
@@ -135,23 +133,23 @@ func DiscoverRooms(ctx context.Context, iface string, wait time.Duration, found 
 	}
 }
 
-// FindRoom listens for up to wait for a room called name.
-func FindRoom(ctx context.Context, iface, name string, wait time.Duration) (Room, error) {
+// Find listens for up to wait for a room called name.
+func Find(ctx context.Context, iface, name string, wait time.Duration) (netconf.Room, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var room Room
+	var room netconf.Room
 	ok := false
-	err := DiscoverRooms(ctx, iface, wait, func(r Room, deleted bool) {
+	err := Discover(ctx, iface, wait, func(r netconf.Room, deleted bool) {
 		if r.Name == name && !deleted && !ok {
 			room, ok = r, true
 			cancel()
 		}
 	})
 	if err != nil {
-		return Room{}, err
+		return netconf.Room{}, err
 	}
 	if !ok {
-		return Room{}, inputErr("room", "no room named %q was announced on this network within %s (groupcast rooms lists the rooms heard)", name, wait.Round(time.Second))
+		return netconf.Room{}, &netconf.InputError{Field: "room", Msg: fmt.Sprintf("no room named %q was announced on this network within %s (groupcast rooms lists the rooms heard)", name, wait.Round(time.Second))}
 	}
 	return room, nil
 }

@@ -1,8 +1,8 @@
-package netconf
+package mcast
 
 import (
-	"errors"
 	"fmt"
+	"github.com/groupcast/groupcast/netconf/internal/input"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -14,26 +14,6 @@ var DefaultGroup = netip.MustParseAddrPort("239.255.3.3:3333")
 
 // DefaultTTL keeps traffic on the local subnet.
 const DefaultTTL = 1
-
-// InputError is a mistake in what the user asked for (as opposed to a
-// failure of the network): the CLI exits with status 2 on it and the GUI
-// shows it beside the field.
-type InputError struct {
-	Field string // "group", "port", "ttl", "interface", "name"
-	Msg   string // a sentence for a person
-}
-
-func (e *InputError) Error() string { return e.Msg }
-
-// IsInputError reports whether err is, or wraps, an *InputError.
-func IsInputError(err error) bool {
-	var ie *InputError
-	return errors.As(err, &ie)
-}
-
-func inputErr(field, format string, args ...any) error {
-	return &InputError{Field: field, Msg: fmt.Sprintf(format, args...)}
-}
 
 // ParseGroup parses "ADDR:PORT" and checks that ADDR is an IPv4 multicast
 // group and PORT is usable.
@@ -57,11 +37,11 @@ func ParseGroup(s string) (netip.AddrPort, error) {
 func splitHostPort(s string) (host, port string, err error) {
 	i := strings.LastIndexByte(s, ':')
 	if s == "" || i < 0 {
-		return "", "", inputErr("group", "%q is not a group: write ADDRESS:PORT, for example %s", s, DefaultGroup)
+		return "", "", input.Errorf("group", "%q is not a group: write ADDRESS:PORT, for example %s", s, DefaultGroup)
 	}
 	host, port = s[:i], s[i+1:]
 	if host == "" || port == "" {
-		return "", "", inputErr("group", "%q is not a group: write ADDRESS:PORT, for example %s", s, DefaultGroup)
+		return "", "", input.Errorf("group", "%q is not a group: write ADDRESS:PORT, for example %s", s, DefaultGroup)
 	}
 	return host, port, nil
 }
@@ -75,18 +55,18 @@ func ParseGroupAddr(s string) (netip.Addr, error) {
 	}
 	addr, err := netip.ParseAddr(s)
 	if err != nil {
-		return netip.Addr{}, inputErr("group", "%q is not an IPv4 address; a multicast group looks like %s", s, DefaultGroup.Addr())
+		return netip.Addr{}, input.Errorf("group", "%q is not an IPv4 address; a multicast group looks like %s", s, DefaultGroup.Addr())
 	}
 	addr = addr.Unmap()
 	switch {
 	case !addr.Is4():
-		return netip.Addr{}, inputErr("group", "%s is an IPv6 address; Groupcast uses IPv4 multicast groups (224.0.0.0 to 239.255.255.255)", addr)
+		return netip.Addr{}, input.Errorf("group", "%s is an IPv6 address; Groupcast uses IPv4 multicast groups (224.0.0.0 to 239.255.255.255)", addr)
 	case addr == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
-		return netip.Addr{}, inputErr("group", "%s is the broadcast address, not a multicast group; use a group in 239.255.0.0/16, for example %s", addr, DefaultGroup.Addr())
+		return netip.Addr{}, input.Errorf("group", "%s is the broadcast address, not a multicast group; use a group in 239.255.0.0/16, for example %s", addr, DefaultGroup.Addr())
 	case addr.IsUnspecified():
-		return netip.Addr{}, inputErr("group", "%s is not a multicast group; use a group in 239.255.0.0/16, for example %s", addr, DefaultGroup.Addr())
+		return netip.Addr{}, input.Errorf("group", "%s is not a multicast group; use a group in 239.255.0.0/16, for example %s", addr, DefaultGroup.Addr())
 	case !addr.IsMulticast():
-		return netip.Addr{}, inputErr("group", "%s is a unicast address, which reaches one computer; a group must be a multicast address (224.0.0.0 to 239.255.255.255), for example %s", addr, DefaultGroup.Addr())
+		return netip.Addr{}, input.Errorf("group", "%s is a unicast address, which reaches one computer; a group must be a multicast address (224.0.0.0 to 239.255.255.255), for example %s", addr, DefaultGroup.Addr())
 	}
 	return addr, nil
 }
@@ -96,10 +76,10 @@ func ParsePort(s string) (uint16, error) {
 	s = strings.TrimSpace(s)
 	n, err := strconv.Atoi(s)
 	if err != nil {
-		return 0, inputErr("port", "port %q is not a number; use 1 to 65535", s)
+		return 0, input.Errorf("port", "port %q is not a number; use 1 to 65535", s)
 	}
 	if n < 1 || n > 65535 {
-		return 0, inputErr("port", "port %d is out of range; use 1 to 65535", n)
+		return 0, input.Errorf("port", "port %d is out of range; use 1 to 65535", n)
 	}
 	return uint16(n), nil
 }
@@ -107,7 +87,7 @@ func ParsePort(s string) (uint16, error) {
 // ValidateTTL checks a multicast TTL (hop limit).
 func ValidateTTL(ttl int) error {
 	if ttl < 0 || ttl > 255 {
-		return inputErr("ttl", "TTL %d is out of range; use 0 to 255 (1 keeps messages on the local network)", ttl)
+		return input.Errorf("ttl", "TTL %d is out of range; use 0 to 255 (1 keeps messages on the local network)", ttl)
 	}
 	return nil
 }

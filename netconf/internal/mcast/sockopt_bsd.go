@@ -1,6 +1,6 @@
 //go:build darwin || freebsd || netbsd || openbsd || dragonfly
 
-package netconf
+package mcast
 
 import "golang.org/x/sys/unix"
 

@@ -1,8 +1,9 @@
-package netconf
+package mcast
 
 import (
 	"errors"
 	"fmt"
+	"github.com/groupcast/groupcast/netconf/internal/input"
 	"net"
 	"net/netip"
 	"sort"
@@ -194,9 +195,9 @@ func resolveNamed(all []Interface, name string) (Choice, error) {
 		if ifc.Name == name {
 			switch {
 			case !ifc.Up:
-				return Choice{}, inputErr("interface", "network interface %q is down; bring it up or choose another", name)
+				return Choice{}, input.Errorf("interface", "network interface %q is down; bring it up or choose another", name)
 			case !ifc.MulticastCapable():
-				return Choice{}, inputErr("interface", "network interface %q does not support multicast; choose another", name)
+				return Choice{}, input.Errorf("interface", "network interface %q does not support multicast; choose another", name)
 			}
 			return Choice{Interface: ifc}, nil
 		}
@@ -208,7 +209,7 @@ func resolveNamed(all []Interface, name string) (Choice, error) {
 	if len(names) > 0 {
 		avail = "usable ones: " + strings.Join(names, ", ")
 	}
-	return Choice{}, inputErr("interface", "there is no network interface named %q (%s)", name, avail)
+	return Choice{}, input.Errorf("interface", "there is no network interface named %q (%s)", name, avail)
 }
 
 // chooseAutomatic prefers what the route to the group uses, unless that is

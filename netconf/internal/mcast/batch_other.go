@@ -1,7 +1,7 @@
 //go:build !linux
 
-package netconf
+package mcast
 
 // filterOwnEcho is Linux's; elsewhere our own datagrams are dropped by
 // sender id after reading them.
-func (m *membership) filterOwnEcho() bool { return false }
+func (c *Conn) filterOwnEcho() bool { return false }

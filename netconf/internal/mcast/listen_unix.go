@@ -1,6 +1,6 @@
 //go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
 
-package netconf
+package mcast
 
 import (
 	"fmt"

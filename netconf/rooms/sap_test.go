@@ -1,7 +1,8 @@
-package netconf
+package rooms
 
 import (
 	"crypto/ed25519"
+	"github.com/groupcast/groupcast/netconf"
 	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 	"strings"
@@ -10,7 +11,7 @@ import (
 
 func TestSAPRoundTrip(t *testing.T) {
 	pub, priv, _ := ed25519.GenerateKey(nil)
-	r := Room{
+	r := netconf.Room{
 		Name: "Physics 101", Group: netip.MustParseAddrPort("239.255.20.1:2020"), TTL: 1, Presenter: "Ms Lee",
 		PresenterKey: pub, Locked: true, ReadOnly: true, Origin: netip.MustParseAddrPort("198.18.0.1:0").Addr(), Version: 3,
 	}
@@ -43,7 +44,7 @@ func TestSAPRoundTrip(t *testing.T) {
 		t.Fatalf("deletion: %v %v", err, del)
 	}
 	// An unsigned room without a presenter key is fine; others' sessions are not rooms.
-	plain, _ := AppendSAP(nil, Room{Name: "Chat", Group: DefaultGroup}, false, nil)
+	plain, _ := AppendSAP(nil, netconf.Room{Name: "Chat", Group: netconf.DefaultGroup}, false, nil)
 	if got, _, err := ParseSAP(plain); err != nil || got.Name != "Chat" || got.Locked {
 		t.Fatalf("plain room: %+v %v", got, err)
 	}
@@ -51,13 +52,13 @@ func TestSAPRoundTrip(t *testing.T) {
 	if _, _, err := ParseSAP(other); err != ErrNotRoom {
 		t.Fatalf("another tool's session: %v", err)
 	}
-	if _, err := AppendSAP(nil, Room{Name: "", Group: DefaultGroup}, false, nil); err == nil {
+	if _, err := AppendSAP(nil, netconf.Room{Name: "", Group: netconf.DefaultGroup}, false, nil); err == nil {
 		t.Fatal("empty room name accepted")
 	}
 }
 
 func FuzzParseSAP(f *testing.F) {
-	b, _ := AppendSAP(nil, Room{Name: "Chat", Group: DefaultGroup, ReadOnly: true}, false, nil)
+	b, _ := AppendSAP(nil, netconf.Room{Name: "Chat", Group: netconf.DefaultGroup, ReadOnly: true}, false, nil)
 	f.Add(b)
 	f.Add([]byte{0x20, 0, 0, 0, 1, 2, 3, 4})
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -1,4 +1,4 @@
-package netconf
+package mcast
 
 import "golang.org/x/sys/unix"
 
