@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/groupcast/groupcast/netconf/internal/mcast"
+	"github.com/groupcast/groupcast/netconf/internal/reader"
 	"github.com/groupcast/groupcast/netconf/internal/reliable"
 	"github.com/groupcast/groupcast/netconf/wire"
 	mrand "math/rand/v2"
@@ -30,7 +31,7 @@ const DefaultQueuedMessages = 8192
 type Engine struct {
 	cmds   chan Command
 	events chan Event
-	rx     chan *rxBatch
+	rx     chan *reader.Batch
 	done   chan struct{}
 
 	closeOnce sync.Once
@@ -41,7 +42,7 @@ type Engine struct {
 	timing      Timing
 	transport   TransportFunc
 	now         func() time.Time
-	lookupIface ifaceLookup // nil: the membership's interface is not watched
+	lookupIface mcast.Lookup // nil: the membership's interface is not watched
 
 	// Owned by the loop.
 	m          *member
@@ -73,7 +74,7 @@ func withClock(now func() time.Time) Option { return func(e *Engine) { e.now = n
 
 // withInterfaceLookup makes the engine watch its membership's interface
 // through f (tests: an interface that goes away and comes back).
-func withInterfaceLookup(f ifaceLookup) Option { return func(e *Engine) { e.lookupIface = f } }
+func withInterfaceLookup(f mcast.Lookup) Option { return func(e *Engine) { e.lookupIface = f } }
 
 // New starts an engine with no membership.
 func New(opts ...Option) *Engine {
@@ -82,7 +83,7 @@ func New(opts ...Option) *Engine {
 	e := &Engine{
 		cmds:   make(chan Command, commandQueue),
 		events: make(chan Event, 64),
-		rx:     make(chan *rxBatch, rxBatches),
+		rx:     make(chan *reader.Batch, rxBatches),
 		done:   make(chan struct{}),
 		timing: DefaultTiming(),
 		now:    time.Now,
@@ -95,7 +96,7 @@ func New(opts ...Option) *Engine {
 		o(e)
 	}
 	if e.transport == nil && e.lookupIface == nil {
-		e.lookupIface = lookupInterface
+		e.lookupIface = mcast.StatusOf
 	}
 	e.timing = e.timing.withLimitDefaults()
 	e.roster.Store(&[]Peer{})
@@ -269,7 +270,10 @@ func (e *Engine) join(cfg Config) {
 	e.m = m
 	m.attach(tr, e.rx)
 	if e.lookupIface != nil {
-		m.watch = newIfaceWatch(choice, cfg, e.lookupIface)
+		if choice.Name == "" {
+			choice.Name = cfg.Interface // a test transport names its interface only in cfg
+		}
+		m.watch = mcast.NewWatch(choice, e.lookupIface)
 	}
 	e.queue.Push(Joined{
 		Group: cfg.Group, Interface: choice, TTL: cfg.TTL, Loopback: cfg.Loopback,

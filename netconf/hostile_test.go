@@ -3,6 +3,7 @@ package netconf
 import (
 	"crypto/ed25519"
 	"fmt"
+	"github.com/groupcast/groupcast/netconf/internal/mcast"
 	"github.com/groupcast/groupcast/netconf/wire"
 	"net"
 	"runtime"
@@ -583,11 +584,11 @@ func TestInterfaceGoneAndBack(t *testing.T) {
 	timing := fastTiming()
 	var gone atomic.Bool
 	var opened atomic.Int32
-	lookup := func(name string) ifaceStatus {
+	lookup := func(name string) mcast.Status {
 		if name != "eth7" || gone.Load() {
-			return ifaceStatus{}
+			return mcast.Status{}
 		}
-		return ifaceStatus{Exists: true, Up: true, Running: true, Index: 7 + int(opened.Load())}
+		return mcast.Status{Exists: true, Up: true, Running: true, Index: 7 + int(opened.Load())}
 	}
 	bob := New(WithTiming(timing), withInterfaceLookup(lookup), WithTransport(func(Config) (Transport, error) {
 		opened.Add(1)

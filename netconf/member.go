@@ -1,8 +1,10 @@
 package netconf
 
 import (
+	"github.com/groupcast/groupcast/netconf/internal/classroom"
+	"github.com/groupcast/groupcast/netconf/internal/mcast"
+	"github.com/groupcast/groupcast/netconf/internal/reader"
 	"net/netip"
-	"sync"
 	"time"
 
 	"github.com/groupcast/groupcast/netconf/internal/presence"
@@ -51,30 +53,18 @@ type member struct {
 	outbuf  []byte   // holds the sealed forms of outq
 	scratch [wire.MaxDatagram]byte
 
-	// Rooms: what the presenter announced, who acknowledged what, and
-	// what members acknowledge.
-	announcements []uint64 // first seqs of our recent announcements
-	pinned        [][]byte // our recent single-datagram announcements, for newcomers
-	pinAt         time.Time
-	acks          map[wire.SenderID]uint64
-	reported      map[uint64][2]int // per announcement: received, members, as last reported
-	receiptsDue   time.Time         // when to report receipts (zero: nothing changed)
-	receiptsMade  time.Time         // when they were last reported
-	announcedSeqs map[wire.SenderID]map[uint64]bool
-	receiptTo     wire.SenderID
-	receiptSeq    uint64
-	receiptAt     time.Time
-	receiptsLeft  int
+	// Rooms: our side as their presenter (nil unless we present), and as
+	// a member who shows announcements and acknowledges them.
+	presenting *classroom.Presenter
+	student    *classroom.Student
 
 	key        *seal.Key // nil: an open group
 	pn         uint64    // packet number of the last sealed datagram
 	replay     *seal.Guard
 	unreadable map[UnreadableReason]*unreadableCount
 
-	free    chan *rxBatch // batches the reader may fill
-	stop    chan struct{} // closed to stop the reader of tr
-	readers sync.WaitGroup
-	watch   *ifaceWatch // the interface, when watched
+	reader *reader.Pool // reads tr into batches for the loop
+	watch  *mcast.Watch // the interface, when watched
 }
 
 func newMember(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing) *member {
@@ -84,8 +74,11 @@ func newMember(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing)
 		cfg:    cfg, tr: tr, started: now, beatAt: now, key: key, replay: seal.NewGuard(maxTrackedSenders),
 		buf:        reliable.NewSendBuffer(),
 		unreadable: map[UnreadableReason]*unreadableCount{},
-		acks:       map[wire.SenderID]uint64{}, reported: map[uint64][2]int{}, announcedSeqs: map[wire.SenderID]map[uint64]bool{},
-		wbuf: make([]byte, 0, wire.MaxDatagram), sbuf: make([]byte, 0, wire.MaxDatagram),
+		student:    classroom.NewStudent(),
+		wbuf:       make([]byte, 0, wire.MaxDatagram), sbuf: make([]byte, 0, wire.MaxDatagram),
+	}
+	if cfg.Presenter != nil {
+		m.presenting = classroom.NewPresenter()
 	}
 	m.peers = presence.New(presence.Limits{MaxPeers: t.MaxPeers, MaxPeersPerHost: t.MaxPeersPerHost}, &m.params, m.budget)
 	n, slot := rxLenOpen, rxSlotOpen
@@ -95,10 +88,7 @@ func newMember(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing)
 		// buffer fails outright on Windows (WSAEMSGSIZE).
 		n, slot = rxLenKeyed, rxSlotKeyed
 	}
-	m.free = make(chan *rxBatch, rxBatches)
-	for range rxBatches {
-		m.free <- newRxBatch(m, n, slot)
-	}
+	m.reader = reader.NewPool(m, rxBatches, n, slot)
 	return m
 }
 
@@ -129,24 +119,17 @@ type unreadableCount struct {
 
 // attach makes tr carry the membership and starts reading it (unless
 // the membership only sends).
-func (m *member) attach(tr Transport, out chan<- *rxBatch) {
+func (m *member) attach(tr Transport, out chan<- *reader.Batch) {
 	m.tr = tr
-	if m.cfg.SendOnly {
-		return
+	if !m.cfg.SendOnly {
+		m.reader.Start(tr, out)
 	}
-	m.stop = make(chan struct{})
-	m.readers.Add(1)
-	go m.readLoop(tr, out, m.stop)
 }
 
 // detach closes the transport and waits for its reader to stop.
 func (m *member) detach() {
-	if m.stop != nil {
-		close(m.stop)
-		m.stop = nil
-	}
 	_ = m.tr.Close()
-	m.readers.Wait()
+	m.reader.Stop()
 }
 
 func (m *member) close() { m.detach() }

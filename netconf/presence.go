@@ -34,7 +34,7 @@ func (e *Engine) peerFor(now time.Time, p *wire.Packet, src netip.AddrPort) *pre
 	pr, evicted, verdict := m.peers.Admit(now, p.Sender, p.Nick, src)
 	if evicted != nil {
 		e.refuse(now, UnreadableEvicted, evicted.Nick, evicted.Host)
-		e.forgotten(evicted, departEvicted)
+		e.forgotten(now, evicted, departEvicted)
 	}
 	switch verdict {
 	case presence.Crowded:
@@ -53,11 +53,8 @@ func (e *Engine) peerFor(now time.Time, p *wire.Packet, src netip.AddrPort) *pre
 	}
 	e.queue.Push(PeerJoined{Peer: view(pr)})
 	e.rosterChanged()
-	if m.cfg.Presenter != nil {
-		if len(m.pinned) > 0 && m.pinAt.IsZero() {
-			m.pinAt = now.Add(200 * time.Millisecond) // one resend serves everyone joining meanwhile
-		}
-		e.updateReceipts()
+	if m.presenting != nil {
+		m.presenting.Newcomer(now)
 	}
 	return pr
 }
@@ -78,15 +75,16 @@ const (
 // removePeer forgets a member and says so.
 func (e *Engine) removePeer(now time.Time, pr *presence.Member, why departure) {
 	e.m.peers.Remove(now, pr, why == departLeave)
-	e.forgotten(pr, why)
+	e.forgotten(now, pr, why)
 }
 
 // forgotten says a member was removed from the table.
-func (e *Engine) forgotten(pr *presence.Member, why departure) {
-	delete(e.m.acks, pr.ID)
+func (e *Engine) forgotten(now time.Time, pr *presence.Member, why departure) {
+	if e.m.presenting != nil {
+		e.m.presenting.Left(now, pr.ID)
+	}
 	e.queue.Push(PeerLeft{Peer: view(pr), Timeout: why == departTimeout, Evicted: why == departEvicted})
 	e.rosterChanged()
-	e.updateReceipts()
 }
 
 // relieveBudget frees room in a full held-data budget by evicting the

@@ -1,15 +1,11 @@
 package netconf
 
 import (
-	"bytes"
-	"cmp"
 	"crypto/ed25519"
 	"net/netip"
-	"slices"
 	"time"
 
-	"github.com/groupcast/groupcast/netconf/internal/presence"
-	"github.com/groupcast/groupcast/netconf/internal/reliable"
+	"github.com/groupcast/groupcast/netconf/internal/classroom"
 	"github.com/groupcast/groupcast/netconf/wire"
 )
 
@@ -33,66 +29,28 @@ func (e *Engine) onReceipt(now time.Time, p *wire.Packet, src netip.AddrPort) {
 	if e.peerFor(now, p, src) == nil {
 		return
 	}
-	m := e.m
-	if presenter != m.self || m.cfg.Presenter == nil {
-		return
-	}
-	if p.Seq > m.acks[p.Sender] {
-		m.acks[p.Sender] = p.Seq
-		e.updateReceipts()
+	if m := e.m; m.presenting != nil && presenter == m.self {
+		m.presenting.Ack(now, p.Sender, p.Seq)
 	}
 }
 
-// Receipt reports are coalesced: members come, go and acknowledge in
-// bursts (thirty PCs answer one announcement within 250 ms; a flood of
-// fake members comes thousands at a time), and each report walks every
-// member, so at most one report per announcement per ReceiptEvery is made,
-// naming at most MaxReceiptMissing of those who have not received it.
+// Receipts are reported at most once per announcement per ReceiptEvery,
+// naming at most MaxReceiptMissing of those missing.
 const (
-	ReceiptEvery      = 250 * time.Millisecond
-	MaxReceiptMissing = 8
+	ReceiptEvery      = classroom.ReportEvery
+	MaxReceiptMissing = classroom.MaxMissing
 )
-
-// updateReceipts notes that who has received what may have changed; the
-// report follows at once or, after one, ReceiptEvery later.
-func (e *Engine) updateReceipts() {
-	m := e.m
-	if m.cfg.Presenter == nil || !m.receiptsDue.IsZero() {
-		return
-	}
-	m.receiptsDue = m.receiptsMade.Add(ReceiptEvery)
-	if now := e.now(); m.receiptsDue.Before(now) {
-		m.receiptsDue = now
-	}
-}
 
 // reportReceipts reports, for each recent announcement, how many of the
 // members present have received it, when that changed.
 func (e *Engine) reportReceipts(now time.Time) {
-	m := e.m
-	m.receiptsDue, m.receiptsMade = time.Time{}, now
-	live := map[uint64][2]int{}
-	for _, seq := range m.announcements {
-		var missing []Peer
-		received := 0
-		for pr := range m.peers.All() {
-			if m.acks[pr.ID] >= seq {
-				received++
-			} else {
-				missing = append(missing, view(pr))
-			}
+	for _, c := range e.m.presenting.Report(now, e.m.peers) {
+		missing := make([]Peer, len(c.Missing))
+		for i, pr := range c.Missing {
+			missing[i] = view(pr)
 		}
-		counts := [2]int{received, m.peers.Len()}
-		live[seq] = counts
-		if m.reported[seq] == counts {
-			continue
-		}
-		slices.SortFunc(missing, func(a, b Peer) int {
-			return cmp.Or(cmp.Compare(a.Nick, b.Nick), a.Host.Compare(b.Host), bytes.Compare(a.ID[:], b.ID[:]))
-		})
-		e.queue.Push(Receipt{Seq: seq, Received: received, Members: m.peers.Len(), Missing: slices.Clip(missing[:min(len(missing), MaxReceiptMissing)])})
+		e.queue.Push(Receipt{Seq: c.Seq, Received: c.Received, Members: c.Members, Missing: missing})
 	}
-	m.reported = live // announcements no longer tracked are forgotten
 }
 
 // onPinned shows an announcement made before we joined, once.
@@ -102,49 +60,19 @@ func (e *Engine) onPinned(now time.Time, p *wire.Packet, src netip.AddrPort) {
 		return
 	}
 	pr := e.peerFor(now, p, src)
-	if pr == nil || e.m.announced(pr.ID, p.Seq) {
+	if pr == nil || e.m.student.Seen(pr.ID, p.Seq) {
 		return
 	}
-	e.emitEarlier(pr, reliable.Delivery{Seq: p.Seq, Time: p.Time, Nick: p.Nick, Text: string(p.Body), Signed: true})
-}
-
-// Bounds of the room bookkeeping.
-const (
-	maxPinned               = 3
-	maxTrackedAnnouncements = 16
-)
-
-func (m *member) announced(id wire.SenderID, seq uint64) bool { return m.announcedSeqs[id][seq] }
-
-func (m *member) markAnnounced(id wire.SenderID, seq uint64) {
-	set := m.announcedSeqs[id]
-	if set == nil || len(set) > 256 {
-		set = map[uint64]bool{}
-		m.announcedSeqs[id] = set
-	}
-	set[seq] = true
-}
-
-// acknowledge notes an announcement of presenter delivered at received:
-// a receipt goes out after a random 20-250 ms (thirty PCs do not answer
-// at once) and once more a second later, one covering all received so far.
-func (e *Engine) acknowledge(presenter wire.SenderID, seq uint64, received time.Time) {
-	m := e.m
-	m.markAnnounced(presenter, seq)
-	m.receiptTo = presenter
-	m.receiptSeq = max(m.receiptSeq, seq)
-	if m.receiptAt.IsZero() {
-		m.receiptAt = received.Add(20*time.Millisecond + time.Duration(e.rng.Int64N(int64(230*time.Millisecond))))
-		m.receiptsLeft = 2
-	}
-}
-
-// emitEarlier shows a pinned announcement made before we joined, marked so.
-func (e *Engine) emitEarlier(pr *presence.Member, d reliable.Delivery) {
-	msg := Message{From: d.Nick, Sender: pr.ID, Seq: d.Seq, Sent: time.UnixMicro(d.Time), Text: d.Text,
-		Received: e.now(), Source: pr.Src, Announcement: true, Earlier: true}
-	e.acknowledge(pr.ID, msg.Seq, msg.Received)
+	msg := Message{From: p.Nick, Sender: pr.ID, Seq: p.Seq, Sent: time.UnixMicro(p.Time), Text: string(p.Body),
+		Received: now, Source: pr.Src, Announcement: true, Earlier: true}
+	e.acknowledge(pr.ID, msg.Seq, now)
 	pr.Spoke = true
 	e.queue.Push(msg)
 	e.stats.messagesIn.Add(1)
+}
+
+// acknowledge notes an announcement of presenter shown at now; its
+// receipt goes out after a random 20-250 ms.
+func (e *Engine) acknowledge(presenter wire.SenderID, seq uint64, now time.Time) {
+	e.m.student.Shown(presenter, seq, now, 20*time.Millisecond+time.Duration(e.rng.Int64N(int64(230*time.Millisecond))))
 }

@@ -2,6 +2,7 @@ package netconf
 
 import (
 	"errors"
+	"github.com/groupcast/groupcast/netconf/internal/reader"
 	"net/netip"
 	"time"
 
@@ -12,24 +13,24 @@ import (
 // receiveBatch handles datagrams a reader read together, then gives the
 // batch back to it. Nothing of the batch's buffers is kept: what is held
 // for later delivery is copied (see onData).
-func (e *Engine) receiveBatch(b *rxBatch) {
-	defer b.recycle()
-	if b.m != e.m || e.m == nil {
+func (e *Engine) receiveBatch(b *reader.Batch) {
+	defer b.Recycle()
+	if b.Owner != e.m || e.m == nil {
 		return // from a membership already left
 	}
 	now := e.now()
-	for i := range b.n {
-		if e.m != b.m {
+	for i := range b.N {
+		if e.m != b.Owner {
 			return // a datagram ended the membership
 		}
-		e.receive(now, b.data[i], b.src[i])
+		e.receive(now, b.Data[i], b.Src[i])
 	}
-	if b.err != nil && e.m == b.m {
-		if e.checkInterface(now, true); e.m.ifaceDown() {
+	if b.Err != nil && e.m == b.Owner {
+		if e.checkInterface(now, true); e.m.watch.Down() {
 			return // the interface went away: it is watched until it is back
 		}
-		e.queue.Push(Error{Op: "receive", Err: b.err})
-		e.finish(b.err, true)
+		e.queue.Push(Error{Op: "receive", Err: b.Err})
+		e.finish(b.Err, true)
 	}
 }
 

@@ -57,17 +57,13 @@ func (e *Engine) send(text string) {
 		e.stats.datagramsOut.Add(1)
 		e.stats.bytesOut.Add(uint64(len(dgram)))
 		m.repairs.SentData(len(dgram) + sealOverheadIf(m.key)) // earns what its repairs may cost
-		if signer != nil && len(pieces) == 1 {
-			m.pinned = append(m.pinned, dgram)
-			if len(m.pinned) > maxPinned {
-				m.pinned = m.pinned[1:]
+		if m.presenting != nil {
+			if len(pieces) > 1 {
+				dgram = nil // in pieces: not pinned for newcomers
 			}
-		}
-	}
-	if signer != nil {
-		m.announcements = append(m.announcements, first)
-		if len(m.announcements) > maxTrackedAnnouncements {
-			m.announcements = m.announcements[1:]
+			if i == 0 {
+				m.presenting.Announced(first, dgram)
+			}
 		}
 	}
 	m.pace.Sent(now, len(pieces))
@@ -116,7 +112,7 @@ func (e *Engine) flushData() {
 	}
 	if err != nil {
 		e.stats.sendErrors.Add(1)
-		if !m.ifaceDown() { // when it is, the user knows; the data is repaired once it is back
+		if !m.watch.Down() { // when it is, the user knows; the data is repaired once it is back
 			e.queue.Push(Error{Op: "transmit", Err: err})
 		}
 	}

@@ -40,21 +40,13 @@ func (e *Engine) runTimers(now time.Time) {
 		e.runPeerTimers(now)
 	}
 	e.checkInterface(now, false)
-	if !m.receiptAt.IsZero() && !now.Before(m.receiptAt) {
-		p := wire.Packet{Kind: wire.KindReceipt, Sender: m.self, Seq: m.receiptSeq, Time: now.UnixMicro(), Nick: m.cfg.Nick, Body: m.receiptTo[:]}
+	if to, seq, ok := m.student.ReceiptDue(now); ok {
+		p := wire.Packet{Kind: wire.KindReceipt, Sender: m.self, Seq: seq, Time: now.UnixMicro(), Nick: m.cfg.Nick, Body: wire.AppendReceipt(m.scratch[:0], to)}
 		e.write(&p)
-		m.receiptsLeft--
-		m.receiptAt = time.Time{}
-		if m.receiptsLeft > 0 {
-			m.receiptAt = now.Add(time.Second) // once more, in case the first is lost
-		}
 	}
-	if !m.receiptsDue.IsZero() && !now.Before(m.receiptsDue) {
+	if m.presenting != nil {
 		e.reportReceipts(now)
-	}
-	if !m.pinAt.IsZero() && !now.Before(m.pinAt) {
-		m.pinAt = time.Time{}
-		for _, w := range m.pinned {
+		for _, w := range m.presenting.PinnedDue(now) {
 			dgram := append(m.wbuf[:0], w...)
 			_ = wire.SetKind(dgram, wire.KindPinned) // an announcement we sent: it can be
 			m.wbuf = dgram
@@ -173,7 +165,7 @@ func (e *Engine) armTimer() {
 	}
 	soonest(m.peersNext)
 	if m.watch != nil {
-		soonest(m.watch.checkAt)
+		soonest(m.watch.NextCheck())
 	}
 	if m.lingering {
 		soonest(m.lastActivity.Add(t.LingerQuiet))
@@ -187,9 +179,10 @@ func (e *Engine) armTimer() {
 	if m.rosterDirty {
 		soonest(m.rosterAt.Add(rosterEvery))
 	}
-	soonest(m.receiptAt)
-	soonest(m.receiptsDue)
-	soonest(m.pinAt)
+	soonest(m.student.NextDeadline())
+	if m.presenting != nil {
+		soonest(m.presenting.NextDeadline())
+	}
 	for _, u := range m.unreadable {
 		if !u.reported {
 			soonest(u.first.Add(time.Second))

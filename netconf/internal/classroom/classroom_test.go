@@ -1,0 +1,58 @@
+package classroom
+
+import (
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/groupcast/groupcast/netconf/internal/presence"
+	"github.com/groupcast/groupcast/netconf/internal/reliable"
+	"github.com/groupcast/groupcast/netconf/wire"
+)
+
+func TestReportsAreCoalescedAndBounded(t *testing.T) {
+	params := &reliable.Params{Window: 8192, PeerTimeout: 5 * time.Second}
+	members := presence.New(presence.Limits{MaxPeers: 100, MaxPeersPerHost: 100}, params, reliable.NewBudget(1<<20, 1<<20))
+	now := time.Unix(1000, 0)
+	p := NewPresenter()
+	p.Announced(1, []byte("one"))
+	for i := range 20 {
+		members.Admit(now, wire.SenderID{byte(i + 1)}, fmt.Sprintf("pc%02d", i), netip.MustParseAddrPort("198.18.0.1:4000"))
+		p.Newcomer(now)
+	}
+	counts := p.Report(now, members)
+	if len(counts) != 1 || counts[0].Received != 0 || counts[0].Members != 20 || len(counts[0].Missing) != MaxMissing || counts[0].Missing[0].Nick != "pc00" {
+		t.Fatalf("first report %+v", counts)
+	}
+	p.Ack(now, wire.SenderID{1}, 1)
+	if got := p.Report(now.Add(ReportEvery/2), members); got != nil {
+		t.Fatalf("reported again within %v: %+v", ReportEvery, got)
+	}
+	if got := p.Report(now.Add(ReportEvery), members); len(got) != 1 || got[0].Received != 1 {
+		t.Fatalf("after an ack: %+v", got)
+	}
+	if got := p.PinnedDue(now.Add(pinAfter)); len(got) != 1 {
+		t.Fatalf("pinned for newcomers: %q", got)
+	}
+}
+
+func TestStudentReceipts(t *testing.T) {
+	s := NewStudent()
+	now := time.Unix(1000, 0)
+	teacher := wire.SenderID{7}
+	s.Shown(teacher, 1, now, 50*time.Millisecond)
+	s.Shown(teacher, 2, now, 50*time.Millisecond)
+	if _, _, ok := s.ReceiptDue(now); ok {
+		t.Fatal("a receipt before its delay")
+	}
+	for i, at := range []time.Duration{50 * time.Millisecond, 1050 * time.Millisecond} {
+		to, seq, ok := s.ReceiptDue(now.Add(at))
+		if !ok || to != teacher || seq != 2 {
+			t.Fatalf("receipt %d: %v %d %v", i, to, seq, ok)
+		}
+	}
+	if _, _, ok := s.ReceiptDue(now.Add(time.Hour)); ok || !s.Seen(teacher, 1) || s.Seen(teacher, 3) {
+		t.Fatal("a third receipt, or what was shown is forgotten")
+	}
+}

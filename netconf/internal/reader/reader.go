@@ -1,0 +1,126 @@
+// Package reader moves datagrams from a transport to the engine's loop
+// in batches: one channel hand-off per batch, not per datagram, and the
+// buffers go back to the reader once the loop is done with them, so the
+// receive path allocates nothing per datagram for its buffers. Where the
+// transport can (Linux: recvmmsg) a batch is also filled by one call.
+package reader
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"sync"
+)
+
+// Source is what is read: one datagram per call.
+type Source interface {
+	Read(b []byte) (n int, src netip.AddrPort, err error)
+}
+
+// BatchSource reads several datagrams per call: datagram i is
+// bufs[i][:sizes[i]], from srcs[i], for i < n; n > 0 unless err.
+type BatchSource interface {
+	ReadBatch(bufs [][]byte, sizes []int, srcs []netip.AddrPort) (n int, err error)
+}
+
+// Batch is datagrams read together.
+type Batch struct {
+	Owner any              // the pool's owner: batches of one that is gone are dropped
+	N     int              // datagrams in Data and Src
+	Data  [][]byte         // Data[i]: datagram i, a slice of a buffer of the batch
+	Src   []netip.AddrPort // where datagram i came from
+	Err   error            // the source failed (after the N datagrams)
+	bufs  [][]byte
+	sizes []int
+	pool  *Pool
+}
+
+// Pool is the batches of one owner and the goroutine that fills them.
+type Pool struct {
+	owner   any
+	free    chan *Batch // batches the reader may fill
+	stop    chan struct{}
+	readers sync.WaitGroup
+}
+
+// NewPool makes count batches of n buffers of slot bytes each.
+func NewPool(owner any, count, n, slot int) *Pool {
+	p := &Pool{owner: owner, free: make(chan *Batch, count)}
+	for range count {
+		b := &Batch{Owner: owner, Data: make([][]byte, n), Src: make([]netip.AddrPort, n), bufs: make([][]byte, n), sizes: make([]int, n), pool: p}
+		for i := range b.bufs {
+			b.bufs[i] = make([]byte, slot)
+		}
+		p.free <- b
+	}
+	return p
+}
+
+// Start reads src into batches sent to out, until Stop or a failure of
+// src. A batch comes back with Recycle once processed; with all of them
+// out, reading waits.
+func (p *Pool) Start(src Source, out chan<- *Batch) {
+	p.stop = make(chan struct{})
+	p.readers.Add(1)
+	go p.loop(src, out, p.stop)
+}
+
+// Stop stops the reader and waits for it; close the source first, which
+// unblocks a read. A batch in hand goes back to the pool, so a source
+// opened again (the interface came back) finds them all.
+func (p *Pool) Stop() {
+	if p.stop != nil {
+		close(p.stop)
+		p.stop = nil
+	}
+	p.readers.Wait()
+}
+
+// Recycle hands a processed batch back to its reader.
+func (b *Batch) Recycle() {
+	b.pool.free <- b // never blocks: free holds every batch of the pool
+}
+
+func (p *Pool) loop(src Source, out chan<- *Batch, stop <-chan struct{}) {
+	defer p.readers.Done()
+	for {
+		var b *Batch
+		select {
+		case b = <-p.free:
+		case <-stop:
+			return
+		}
+		b.read(src)
+		if b.Err != nil && errors.Is(b.Err, net.ErrClosed) {
+			p.free <- b
+			return
+		}
+		select {
+		case out <- b:
+		case <-stop:
+			p.free <- b
+			return
+		}
+		if b.Err != nil {
+			return
+		}
+	}
+}
+
+// read fills b with at least one datagram, or sets b.Err.
+func (b *Batch) read(src Source) {
+	b.N, b.Err = 0, nil
+	if bs, ok := src.(BatchSource); ok {
+		b.N, b.Err = bs.ReadBatch(b.bufs, b.sizes, b.Src)
+		for i := range b.N {
+			b.Data[i] = b.bufs[i][:b.sizes[i]]
+		}
+		return
+	}
+	n, from, err := src.Read(b.bufs[0])
+	if err != nil {
+		b.Err = err
+		return
+	}
+	b.Data[0], b.Src[0], b.N = b.bufs[0][:n], from, 1
+}
