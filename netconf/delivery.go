@@ -110,7 +110,7 @@ func (e *Engine) onNack(now time.Time, p *wire.Packet, src netip.AddrPort) {
 		// Only a NACK the repair budget answered may slow us down: a
 		// computer flooding NACKs is not a receiver that fell behind.
 		if !m.cfg.Plain && e.repair(now, n, src.Addr()) {
-			m.pace.Nacked(now, n.Ranges, m.buf, m.seq)
+			m.out.Pace.Nacked(now, n.Ranges, m.out.Buf, m.out.Seq())
 		}
 		return
 	}

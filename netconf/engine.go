@@ -117,7 +117,7 @@ func (e *Engine) mayTake(now time.Time) (bool, time.Duration) {
 	if e.m == nil {
 		return true, 0
 	}
-	return e.m.pace.MayTake(now, e.m.buf, e.timing.BufferBytes)
+	return e.m.out.MayTake(now)
 }
 
 func leUint64(b []byte) uint64 {
@@ -262,11 +262,12 @@ func (e *Engine) join(cfg Config) {
 		e.queue.Push(Error{Op: "join", Err: err})
 		return
 	}
-	m := newMember(cfg, tr, key, e.now(), e.timing)
-	m.budget.Relieve = e.relieveBudget
-	for m.self.IsZero() {
-		_, _ = rand.Read(m.self[:]) // crypto/rand.Read does not fail on supported platforms
+	var self wire.SenderID
+	for self.IsZero() {
+		_, _ = rand.Read(self[:]) // crypto/rand.Read does not fail on supported platforms
 	}
+	m := newMember(cfg, tr, key, e.now(), e.timing, self)
+	m.budget.Relieve = e.relieveBudget
 	e.m = m
 	m.attach(tr, e.rx)
 	if e.lookupIface != nil {
@@ -336,13 +337,9 @@ func (e *Engine) finish(cause error, announce bool) {
 }
 
 func (e *Engine) startLinger() {
-	m := e.m
-	if m == nil || m.lingering || m.leaving {
-		return
+	if e.m != nil {
+		e.m.out.Linger(e.now())
 	}
-	now := e.now()
-	m.lingering = true
-	m.lingerStart = now
 }
 
 // ErrLeaving is returned when sending while the membership is ending.

@@ -20,32 +20,17 @@ type member struct {
 	self    wire.SenderID
 	started time.Time
 
-	seq     uint64 // last DATA seq sent
-	buf     *reliable.SendBuffer
-	pace    reliable.Pacer
-	repairs reliable.RepairBudget // what repairs may cost
-	params  reliable.Params       // what the streams of peers share
-	budget  *reliable.Budget      // what the streams of peers hold for later delivery
-	peers   *presence.Table
+	out    *reliable.Outbound // our own stream
+	params reliable.Params    // what the streams of peers share
+	budget *reliable.Budget   // what the streams of peers hold for later delivery
+	peers  *presence.Table
 	// The earliest of the peers' deadlines: the loop walks the peers only
 	// when it has passed.
 	peersNext time.Time
 
-	hellos        int // HELLOs sent
-	beatAt        time.Time
-	lastBeat      time.Time // last HELLO or heartbeat sent
-	lastData      time.Time
-	lastActivity  time.Time // last data sent or NACK for us: linger waits for quiet
-	lastTrailBeat time.Time
+	lastTrailBeat time.Time // when we last told NACKers where our buffer starts
 	rosterAt      time.Time // when the roster was last published
 	rosterDirty   bool      // it changed since
-
-	lingering   bool
-	lingerStart time.Time
-	leaving     bool
-	leaveStart  time.Time
-	leaveAt     time.Time
-	leaveStep   int
 
 	wbuf    []byte
 	sbuf    []byte   // sealed form of the datagram being sent
@@ -67,12 +52,14 @@ type member struct {
 	watch  *mcast.Watch // the interface, when watched
 }
 
-func newMember(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing) *member {
+func newMember(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing, self wire.SenderID) *member {
 	m := &member{
 		params: reliable.Params{Window: t.Window, PeerTimeout: t.PeerTimeout, SyncWait: t.SyncWait},
 		budget: reliable.NewBudget(t.HeldBytes, t.HostHeldBytes),
-		cfg:    cfg, tr: tr, started: now, beatAt: now, key: key, replay: seal.NewGuard(maxTrackedSenders),
-		buf:        reliable.NewSendBuffer(),
+		cfg:    cfg, tr: tr, self: self, started: now, key: key, replay: seal.NewGuard(maxTrackedSenders),
+		out: reliable.NewOutbound(self, cfg.Nick, now, reliable.OutParams{HelloRepeats: t.HelloRepeats, DataBeats: t.DataBeats,
+			Heartbeat: t.Heartbeat, BufferAge: t.BufferAge, BufferBytes: t.BufferBytes,
+			LingerQuiet: t.LingerQuiet, LingerMax: t.LingerMax, LeaveRepeats: t.LeaveRepeats}),
 		unreadable: map[UnreadableReason]*unreadableCount{},
 		student:    classroom.NewStudent(),
 		wbuf:       make([]byte, 0, wire.MaxDatagram), sbuf: make([]byte, 0, wire.MaxDatagram),

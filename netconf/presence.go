@@ -22,11 +22,11 @@ func (e *Engine) peerFor(now time.Time, p *wire.Packet, src netip.AddrPort) *pre
 			e.refuse(now, UnreadableImpostor, pr.Label(), src.Addr())
 			return nil
 		}
-		if m.lingering && now.Sub(pr.LastHeard) > e.timing.Heartbeat*3/2 {
+		if m.out.Lingering() && now.Sub(pr.LastHeard) > e.timing.Heartbeat*3/2 {
 			// Back from a silence longer than its heartbeats allow (a
 			// computer frozen for a moment): give it time to ask for what
 			// it missed before we leave.
-			m.lastActivity = now
+			m.out.Activity(now)
 		}
 		pr.LastHeard, pr.Nick = now, p.Nick
 		return pr
@@ -48,8 +48,8 @@ func (e *Engine) peerFor(now time.Time, p *wire.Packet, src netip.AddrPort) *pre
 		e.refuse(now, UnreadableFull, p.Nick, src.Addr())
 		return nil
 	}
-	if m.lingering {
-		m.lastActivity = now // someone we did not know of may need what we sent
+	if m.out.Lingering() {
+		m.out.Activity(now) // someone we did not know of may need what we sent
 	}
 	e.queue.Push(PeerJoined{Peer: view(pr)})
 	e.rosterChanged()

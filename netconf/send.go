@@ -1,7 +1,6 @@
 package netconf
 
 import (
-	"crypto/ed25519"
 	"github.com/groupcast/groupcast/netconf/internal/seal"
 	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
@@ -14,7 +13,7 @@ func (e *Engine) send(text string) {
 	case m == nil:
 		e.queue.Push(Error{Op: "send", Err: ErrNotJoined})
 		return
-	case m.lingering || m.leaving:
+	case m.out.Ending():
 		e.queue.Push(Error{Op: "send", Err: ErrLeaving})
 		return
 	}
@@ -31,45 +30,27 @@ func (e *Engine) send(text string) {
 		e.queue.Push(Error{Op: "send", Err: inputErr("text", "%s is read-only: only its presenter may post", r.Name)})
 		return
 	}
-	signer := m.cfg.Presenter
 	whole, piece := wire.MaxText, wire.MaxFragmentText
-	if signer != nil {
+	if m.cfg.Presenter != nil {
 		whole, piece = wire.MaxSignedWhole, wire.MaxSignedText
 	}
-	pieces := wire.SplitText(text, whole, piece)
-	first := m.seq + 1
-	for i, piece := range pieces {
-		p := wire.Packet{Kind: wire.KindData, Sender: m.self, Seq: m.seq + 1, Time: now.UnixMicro(), Nick: m.cfg.Nick, Body: []byte(piece)}
-		if len(pieces) > 1 {
-			p.Frag = wire.Frag{Index: uint16(i), Count: uint16(len(pieces))}
-		}
-		if signer != nil {
-			p.Sig = ed25519.Sign(signer, wire.SignedBytes(&p))
-		}
-		dgram, err := wire.AppendEncode(nil, &p)
-		if err != nil {
-			e.queue.Push(Error{Op: "send", Err: inputErr("text", "the message cannot be sent: %v", err)})
-			return
-		}
-		m.seq++
-		m.buf.Add(m.seq, now, dgram)
+	dgrams, first, err := m.out.Message(now, text, whole, piece, m.cfg.Presenter, sealOverheadIf(m.key))
+	if err != nil {
+		e.queue.Push(Error{Op: "send", Err: inputErr("text", "the message cannot be sent: %v", err)})
+		return
+	}
+	for _, dgram := range dgrams {
 		e.queueData(dgram)
 		e.stats.datagramsOut.Add(1)
 		e.stats.bytesOut.Add(uint64(len(dgram)))
-		m.repairs.SentData(len(dgram) + sealOverheadIf(m.key)) // earns what its repairs may cost
-		if m.presenting != nil {
-			if len(pieces) > 1 {
-				dgram = nil // in pieces: not pinned for newcomers
-			}
-			if i == 0 {
-				m.presenting.Announced(first, dgram)
-			}
-		}
 	}
-	m.pace.Sent(now, len(pieces))
-	m.lastData, m.lastActivity = now, now
-	m.scheduleBeat(now, e.timing)
-	m.buf.Evict(now, e.timing.BufferAge, e.timing.BufferBytes, m.pace.Keep())
+	if m.presenting != nil {
+		var single []byte // pinned for newcomers; a message in pieces is not
+		if len(dgrams) == 1 {
+			single = dgrams[0]
+		}
+		m.presenting.Announced(first, single)
+	}
 	e.queue.Push(Sent{Seq: first, Time: now, Nick: m.cfg.Nick, Text: text})
 }
 
@@ -144,13 +125,7 @@ func (e *Engine) writeControl(kind wire.Kind) {
 	if m.cfg.Plain {
 		return // classic tools would show our control traffic as garbage
 	}
-	now := e.now()
-	m.buf.Evict(now, e.timing.BufferAge, e.timing.BufferBytes, m.pace.Keep())
-	trail := m.buf.Trail(m.seq + 1)
-	p := wire.Packet{
-		Kind: kind, Sender: m.self, Seq: m.seq, Time: now.UnixMicro(), Nick: m.cfg.Nick,
-		Body: wire.AppendControl(m.scratch[:0], wire.Control{Trail: trail, Started: m.started.UnixMicro()}),
-	}
+	p := m.out.Control(kind, e.now(), m.scratch[:0])
 	e.write(&p)
 }
 
@@ -175,11 +150,11 @@ func (e *Engine) write(p *wire.Packet) {
 // through (a computer flooding NACKs is refused, and does not slow us).
 func (e *Engine) repair(now time.Time, n wire.Nack, host netip.Addr) bool {
 	m := e.m
-	m.lastActivity = now // someone asks: lingering waits for quiet (LingerMax bounds a flood)
+	m.out.Activity(now) // someone asks: lingering waits for quiet (LingerMax bounds a flood)
 	refused := false
-	sent, aged := m.buf.Repair(now, n.Ranges, m.seq, e.timing.MaxRepairs, e.timing.RepairLinger, func(d []byte) bool {
+	sent, aged := m.out.Buf.Repair(now, n.Ranges, m.out.Seq(), e.timing.MaxRepairs, e.timing.RepairLinger, func(d []byte) bool {
 		cost := len(d) + sealOverheadIf(m.key)
-		if !m.repairs.Allow(now, host, cost, e.timing.BufferBytes) {
+		if !m.out.Repairs.Allow(now, host, cost, e.timing.BufferBytes) {
 			refused = true
 			return false
 		}

@@ -1,6 +1,7 @@
 package netconf
 
 import (
+	"github.com/groupcast/groupcast/netconf/internal/reliable"
 	"time"
 
 	"github.com/groupcast/groupcast/netconf/internal/presence"
@@ -13,28 +14,11 @@ func (e *Engine) runTimers(now time.Time) {
 	if m == nil {
 		return
 	}
-	t := &e.timing
-	if m.leaving {
-		if !now.Before(m.leaveAt) {
-			e.writeControl(wire.KindLeave)
-			m.leaveStep++
-			if m.leaveStep >= len(t.LeaveRepeats) {
-				e.finish(nil, true)
-				return
-			}
-			m.leaveAt = m.leaveStart.Add(t.LeaveRepeats[m.leaveStep])
-		}
-		return
+	if (m.out.Lingering() || m.out.Leaving()) && e.depart(now) {
+		return // leaving: nothing else is due
 	}
-	if !now.Before(m.beatAt) {
-		kind := wire.KindHeartbeat
-		if m.hellos < len(t.HelloRepeats) {
-			kind = wire.KindHello
-			m.hellos++
-		}
+	if kind, ok := m.out.BeatDue(now); ok {
 		e.writeControl(kind)
-		m.lastBeat = now
-		m.scheduleBeat(now, *t)
 	}
 	if !now.Before(m.peersNext) {
 		e.runPeerTimers(now)
@@ -53,18 +37,6 @@ func (e *Engine) runTimers(now time.Time) {
 			if err := m.transmit(dgram); err != nil {
 				e.stats.sendErrors.Add(1)
 			}
-		}
-	}
-	if m.lingering {
-		quietSince := m.lastActivity
-		if quietSince.Before(m.lingerStart.Add(-t.LingerQuiet)) {
-			quietSince = m.lingerStart.Add(-t.LingerQuiet)
-		}
-		if (now.Sub(quietSince) >= t.LingerQuiet && m.peers.AllHeardSince(m.lastData)) || now.Sub(m.lingerStart) >= t.LingerMax {
-			m.lingering, m.leaving = false, true
-			m.leaveStart, m.leaveAt, m.leaveStep = now, now, 0
-			e.runTimers(now)
-			return
 		}
 	}
 	for r, u := range m.unreadable {
@@ -153,27 +125,16 @@ func (e *Engine) armTimer() {
 		e.timer.Stop()
 		return
 	}
-	t := &e.timing
-	next := m.beatAt
+	now := e.now()
+	next := m.out.NextDeadline(now)
 	soonest := func(at time.Time) {
 		if !at.IsZero() && at.Before(next) {
 			next = at
 		}
 	}
-	if m.leaving {
-		next = m.leaveAt
-	}
 	soonest(m.peersNext)
 	if m.watch != nil {
 		soonest(m.watch.NextCheck())
-	}
-	if m.lingering {
-		soonest(m.lastActivity.Add(t.LingerQuiet))
-		soonest(m.lingerStart.Add(t.LingerQuiet))
-		soonest(m.lingerStart.Add(t.LingerMax))
-	}
-	if ok, w := e.mayTake(e.now()); !ok {
-		soonest(e.now().Add(w))
 	}
 	soonest(m.rosterAt.Add(time.Second))
 	if m.rosterDirty {
@@ -188,7 +149,7 @@ func (e *Engine) armTimer() {
 			soonest(u.first.Add(time.Second))
 		}
 	}
-	e.timer.Reset(max(next.Sub(e.now()), 0))
+	e.timer.Reset(max(next.Sub(now), 0))
 }
 
 // rosterEvery is how often, at most, a changing roster is published: a
@@ -216,28 +177,18 @@ func (e *Engine) publishRoster() {
 	e.roster.Store(&list)
 }
 
-// scheduleBeat plans the next HELLO or heartbeat: HELLOs at their offsets
-// from the start, heartbeats soon after data (tail loss) and otherwise at
-// the ambient interval, counted from the last one sent, so a sender that
-// streams without pause still sends one every Heartbeat (receivers that
-// missed its HELLOs learn from it where its stream starts).
-func (m *member) scheduleBeat(now time.Time, t Timing) {
-	next := now.Add(t.Heartbeat)
-	if !m.lastBeat.IsZero() {
-		next = m.lastBeat.Add(t.Heartbeat)
+// depart moves lingering and leaving on (reliable.Outbound.Depart): LEAVEs
+// go out, and after the last one the membership ends. It reports whether
+// we are leaving: nothing else is then due.
+func (e *Engine) depart(now time.Time) bool {
+	m := e.m
+	switch m.out.Depart(now, m.peers.AllHeardSince(m.out.LastData())) {
+	case reliable.SendLeave:
+		e.writeControl(wire.KindLeave)
+	case reliable.LastLeave:
+		e.writeControl(wire.KindLeave)
+		e.finish(nil, true)
+		return true
 	}
-	if m.hellos < len(t.HelloRepeats) {
-		next = m.started.Add(t.HelloRepeats[m.hellos])
-	}
-	if !m.lastData.IsZero() {
-		for _, off := range t.DataBeats {
-			if at := m.lastData.Add(off); at.After(now) {
-				if at.Before(next) {
-					next = at
-				}
-				break
-			}
-		}
-	}
-	m.beatAt = next
+	return m.out.Leaving()
 }

@@ -1,0 +1,81 @@
+package reliable
+
+import "time"
+
+// Activity notes that someone needs our stream at now (a NACK for us, a
+// member back from a silence): lingering waits for quiet after it.
+func (o *Outbound) Activity(now time.Time) { o.lastActivity = now }
+
+// Linger starts leaving at now, after the group has been quiet: our last
+// messages can still be repaired meanwhile.
+func (o *Outbound) Linger(now time.Time) {
+	if !o.lingering && !o.leaving {
+		o.lingering, o.lingerStart = true, now
+	}
+}
+
+// Lingering reports whether we are waiting for quiet to leave.
+func (o *Outbound) Lingering() bool { return o.lingering }
+
+// Ending reports whether we linger or leave: no more messages.
+func (o *Outbound) Ending() bool { return o.lingering || o.leaving }
+
+// LastData is when we last sent a message.
+func (o *Outbound) LastData() time.Time { return o.lastData }
+
+// Departure is what leaving asks of the engine now.
+type Departure int
+
+// Departures.
+const (
+	Stay      Departure = iota
+	SendLeave           // send a LEAVE now
+	LastLeave           // send the last LEAVE now: then the membership ends
+)
+
+// Depart moves lingering and leaving on at now. Lingering ends when
+// nobody has asked for a repeat for LingerQuiet and every member has been
+// heard from since our last message (allHeard), or at LingerMax; then a
+// LEAVE goes out at each of LeaveRepeats, and the membership ends.
+func (o *Outbound) Depart(now time.Time, allHeard bool) Departure {
+	t := &o.params
+	if o.lingering {
+		quietSince := o.lastActivity
+		if quietSince.Before(o.lingerStart.Add(-t.LingerQuiet)) {
+			quietSince = o.lingerStart.Add(-t.LingerQuiet)
+		}
+		if !(now.Sub(quietSince) >= t.LingerQuiet && allHeard) && now.Sub(o.lingerStart) < t.LingerMax {
+			return Stay
+		}
+		o.lingering, o.leaving = false, true
+		o.leaveStart, o.leaveAt, o.leaveStep = now, now, 0
+	}
+	if !o.leaving || now.Before(o.leaveAt) {
+		return Stay
+	}
+	if o.leaveStep++; o.leaveStep >= len(t.LeaveRepeats) {
+		o.leaving = false // gone: nothing more is due
+		return LastLeave
+	}
+	o.leaveAt = o.leaveStart.Add(t.LeaveRepeats[o.leaveStep])
+	return SendLeave
+}
+
+// Leaving reports whether the LEAVEs are going out.
+func (o *Outbound) Leaving() bool { return o.leaving }
+
+// NextDeadline is when something of our stream is next due.
+func (o *Outbound) NextDeadline(now time.Time) time.Time {
+	if o.leaving {
+		return o.leaveAt
+	}
+	next := o.beatAt
+	if o.lingering {
+		t := &o.params
+		next = earliest(next, o.lastActivity.Add(t.LingerQuiet), o.lingerStart.Add(t.LingerQuiet), o.lingerStart.Add(t.LingerMax))
+	}
+	if ok, w := o.MayTake(now); !ok {
+		next = earliest(next, now.Add(w))
+	}
+	return next
+}
