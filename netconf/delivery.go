@@ -11,7 +11,7 @@ import (
 
 func (e *Engine) onData(now time.Time, p *wire.Packet, src netip.AddrPort) {
 	if p.Seq == 0 {
-		e.stats.rejected.Add(1)
+		add(&e.stats.Rejected, 1)
 		return
 	}
 	pr := e.peerFor(now, p, src)
@@ -20,29 +20,29 @@ func (e *Engine) onData(now time.Time, p *wire.Packet, src netip.AddrPort) {
 	}
 	repair := p.Kind == wire.KindRepair
 	if repair {
-		e.stats.repairsIn.Add(1)
+		add(&e.stats.RepairsIn, 1)
 	}
 	switch pr.Stream.Check(now, p.Seq) {
 	case reliable.Duplicate:
-		e.stats.duplicates.Add(1)
+		add(&e.stats.Duplicates, 1)
 		return
 	case reliable.Implausible:
-		e.stats.implausible.Add(1)
+		add(&e.stats.Implausible, 1)
 		e.refuse(now, UnreadableImplausible, pr.Label(), src.Addr())
 		return
 	case reliable.BeyondWindow:
-		e.stats.beyondWindow.Add(1)
+		add(&e.stats.BeyondWindow, 1)
 		return
 	}
 	d := reliable.Held{Time: p.Time, Nick: p.Nick, Frag: p.Frag, Body: p.Body, Signed: e.verified(p)}
 	out, ok := pr.Stream.Put(now, p.Seq, d, e.deliveries[:0])
 	if !ok {
-		e.stats.beyondWindow.Add(1) // memory budget full: asked for again later
+		add(&e.stats.BeyondWindow, 1) // memory budget full: asked for again later
 		return
 	}
-	e.stats.datagramsIn.Add(1)
+	add(&e.stats.DatagramsIn, 1)
 	if repair {
-		e.stats.recovered.Add(1) // its first copy never arrived
+		add(&e.stats.Recovered, 1) // its first copy never arrived
 	}
 	e.deliver(pr, out)
 	e.scheduleNack(now, pr)
@@ -50,7 +50,7 @@ func (e *Engine) onData(now time.Time, p *wire.Packet, src netip.AddrPort) {
 
 // deliver emits deliveries made in e.deliveries, the loop's reusable
 // slice, and keeps it for the next datagram.
-func (e *Engine) deliver(pr *presence.Member, out []reliable.Delivery) {
+func (e *Engine) deliver(pr *presence.Peer, out []reliable.Delivery) {
 	e.emit(pr, out)
 	clear(out) // let go of the texts
 	e.deliveries = out[:0]
@@ -59,12 +59,12 @@ func (e *Engine) deliver(pr *presence.Member, out []reliable.Delivery) {
 func (e *Engine) onControl(now time.Time, p *wire.Packet, src netip.AddrPort) {
 	c, err := wire.ParseControl(p.Body)
 	if err != nil {
-		e.stats.rejected.Add(1)
+		add(&e.stats.Rejected, 1)
 		return
 	}
 	uptime := senderUptime(p, c)
 	if e.m.peers.Get(p.Sender) == nil && !reliable.PlausibleStart(p.Seq, uptime) {
-		e.stats.implausible.Add(1) // before it becomes a member: no roster entry for a forgery
+		add(&e.stats.Implausible, 1) // before it becomes a member: no roster entry for a forgery
 		e.refuse(now, UnreadableImplausible, p.Nick, src.Addr())
 		return
 	}
@@ -75,11 +75,11 @@ func (e *Engine) onControl(now time.Time, p *wire.Packet, src netip.AddrPort) {
 	leaving := p.Kind == wire.KindLeave
 	out, ok := pr.Stream.Control(now, p.Seq, c.Trail, uptime, now.Sub(e.m.started), leaving, nil)
 	if !ok {
-		e.stats.implausible.Add(1)
+		add(&e.stats.Implausible, 1)
 		e.refuse(now, UnreadableImplausible, pr.Label(), src.Addr())
 		return
 	}
-	e.stats.controlIn.Add(1)
+	add(&e.stats.ControlIn, 1)
 	e.emit(pr, out)
 	if leaving {
 		e.removePeer(now, pr, departLeave)
@@ -98,13 +98,13 @@ func senderUptime(p *wire.Packet, c wire.Control) float64 {
 func (e *Engine) onNack(now time.Time, p *wire.Packet, src netip.AddrPort) {
 	n, err := wire.ParseNack(p.Body)
 	if err != nil {
-		e.stats.rejected.Add(1)
+		add(&e.stats.Rejected, 1)
 		return
 	}
 	if e.peerFor(now, p, src) == nil {
 		return
 	}
-	e.stats.nacksIn.Add(1)
+	add(&e.stats.NacksIn, 1)
 	m := e.m
 	if n.Target == m.self {
 		// Only a NACK the repair budget answered may slow us down: a
@@ -118,7 +118,7 @@ func (e *Engine) onNack(now time.Time, p *wire.Packet, src netip.AddrPort) {
 		// Someone asked for exactly what we miss: the repair will be
 		// multicast to us too, so we stay quiet for a retry interval.
 		pr.Stream.NackAgainAt(now.Add(e.retryDelay()))
-		e.stats.nacksSuppressed.Add(1)
+		add(&e.stats.NacksSuppressed, 1)
 	}
 }
 
@@ -130,7 +130,7 @@ func (e *Engine) retryDelay() time.Duration {
 // scheduleNack plans a NACK after a random delay when data is missing,
 // and makes sure the loop visits the member when something of its stream
 // is due.
-func (e *Engine) scheduleNack(now time.Time, pr *presence.Member) {
+func (e *Engine) scheduleNack(now time.Time, pr *presence.Peer) {
 	pr.Stream.ScheduleNack(now, time.Duration(e.rng.Int64N(int64(e.timing.NackDelay)+1)))
 	if at := pr.Stream.NextDeadline(); !at.IsZero() {
 		e.m.wakePeers(at)
@@ -138,16 +138,16 @@ func (e *Engine) scheduleNack(now time.Time, pr *presence.Member) {
 }
 
 // emit turns deliveries into events.
-func (e *Engine) emit(pr *presence.Member, out []reliable.Delivery) {
+func (e *Engine) emit(pr *presence.Peer, out []reliable.Delivery) {
 	m := e.m
 	for _, d := range out {
 		if d.Lost != nil {
-			e.stats.lost.Add(d.Lost.Len())
+			add(&e.stats.Lost, d.Lost.Len())
 			e.queue.Push(Lost{Peer: view(pr), First: d.Lost.First, Last: d.Lost.Last})
 			continue
 		}
 		if r := m.cfg.Room; r != nil && r.ReadOnly && !d.Signed {
-			e.stats.readOnlyDropped.Add(1) // only the presenter may post here
+			add(&e.stats.ReadOnlyDropped, 1) // only the presenter may post here
 			continue
 		}
 		msg := Message{From: d.Nick, Sender: pr.ID, Seq: d.Seq, Sent: time.UnixMicro(d.Time), Text: d.Text,
@@ -157,6 +157,6 @@ func (e *Engine) emit(pr *presence.Member, out []reliable.Delivery) {
 		}
 		pr.Spoke = true
 		e.queue.Push(msg)
-		e.stats.messagesIn.Add(1)
+		add(&e.stats.MessagesIn, 1)
 	}
 }

@@ -2,6 +2,7 @@ package netconf
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"github.com/groupcast/groupcast/netconf/internal/mcast"
@@ -29,6 +30,8 @@ const DefaultQueuedMessages = 8192
 // happens after Close. One goroutine (the loop) owns all protocol state; a
 // reader goroutine per membership feeds it datagrams.
 type Engine struct {
+	stats Stats // first: 64-bit aligned for its atomic counters on 32-bit platforms too
+
 	cmds   chan Command
 	events chan Event
 	rx     chan *reader.Batch
@@ -36,7 +39,6 @@ type Engine struct {
 
 	closeOnce sync.Once
 	wg        sync.WaitGroup
-	stats     counters
 	roster    atomic.Pointer[[]Peer]
 
 	timing      Timing
@@ -45,7 +47,7 @@ type Engine struct {
 	lookupIface mcast.Lookup // nil: the membership's interface is not watched
 
 	// Owned by the loop.
-	m          *member
+	m          *session
 	queue      reliable.Queue[Event]
 	deliveries []reliable.Delivery // reused by onData
 	rng        *mrand.Rand
@@ -87,7 +89,7 @@ func New(opts ...Option) *Engine {
 		done:   make(chan struct{}),
 		timing: DefaultTiming(),
 		now:    time.Now,
-		rng:    mrand.New(mrand.NewPCG(leUint64(seed[:8]), leUint64(seed[8:]))),
+		rng:    mrand.New(mrand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:]))),
 		timer:  time.NewTimer(time.Hour),
 	}
 	e.timer.Stop()
@@ -118,14 +120,6 @@ func (e *Engine) mayTake(now time.Time) (bool, time.Duration) {
 		return true, 0
 	}
 	return e.m.out.MayTake(now)
-}
-
-func leUint64(b []byte) uint64 {
-	var v uint64
-	for i := 7; i >= 0; i-- {
-		v = v<<8 | uint64(b[i])
-	}
-	return v
 }
 
 // Commands is where the user sends Join, Send and Leave.
@@ -266,7 +260,7 @@ func (e *Engine) join(cfg Config) {
 	for self.IsZero() {
 		_, _ = rand.Read(self[:]) // crypto/rand.Read does not fail on supported platforms
 	}
-	m := newMember(cfg, tr, key, e.now(), e.timing, self)
+	m := newSession(cfg, tr, key, e.now(), e.timing, self)
 	m.budget.Relieve = e.relieveBudget
 	e.m = m
 	m.attach(tr, e.rx)
@@ -291,7 +285,7 @@ func (e *Engine) openTransport(cfg Config, choice Choice) (Transport, error) {
 		return e.transport(cfg)
 	}
 	c, err := mcast.Open(mcast.Options{Group: cfg.Group, Iface: choice, TTL: cfg.TTL, Loopback: cfg.Loopback,
-		SendOnly: cfg.SendOnly, OtherGroup: &e.stats.otherGroup, Rejected: &e.stats.rejected})
+		SendOnly: cfg.SendOnly, OtherGroup: &e.stats.OtherGroup, Rejected: &e.stats.Rejected})
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/groupcast/groupcast/netconf/wire/wiretest"
 	"net"
 	"net/netip"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -370,5 +371,21 @@ func TestJoinWhenPortHeld(t *testing.T) {
 	n, _, err := holder.ReadFrom(buf)
 	if err != nil || string(buf[:n]) != "hello classic" {
 		t.Fatalf("the classic receiver read %q, %v", buf[:n], err)
+	}
+}
+
+// Every counter of Stats is copied by Engine.Stats.
+func TestStatsCopiesEveryCounter(t *testing.T) {
+	e := New(WithTransport(func(Config) (Transport, error) { return nil, errors.New("unused") }))
+	defer e.Close()
+	v := reflect.ValueOf(&e.stats).Elem()
+	for i := range v.NumField() {
+		add(v.Field(i).Addr().Interface().(*uint64), uint64(i+1))
+	}
+	got := reflect.ValueOf(e.Stats())
+	for i := range got.NumField() {
+		if got.Field(i).Uint() != uint64(i+1) {
+			t.Errorf("Stats().%s = %d; want %d", got.Type().Field(i).Name, got.Field(i).Uint(), i+1)
+		}
 	}
 }

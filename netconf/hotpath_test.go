@@ -75,8 +75,8 @@ func BenchmarkReceivePath(b *testing.B) {
 			e.queue = newEventQueue(DefaultQueuedMessages)
 			cfg := DefaultConfig()
 			cfg.Group, cfg.Nick = benchGroup, "rx"
-			e.m = newMember(cfg, nopTransport{}, key, time.Now(), DefaultTiming(), wire.SenderID{9})
-			sender := &member{self: wire.SenderID{1}, key: key, sbuf: make([]byte, 0, wire.MaxDatagram)}
+			e.m = newSession(cfg, nopTransport{}, key, time.Now(), DefaultTiming(), wire.SenderID{9})
+			sender := &session{self: wire.SenderID{1}, key: key, sbuf: make([]byte, 0, wire.MaxDatagram)}
 			src := netip.MustParseAddrPort("198.18.0.1:40000")
 			body := bytes.Repeat([]byte("x"), 200)
 			// Datagrams are made in chunks outside the timer: each needs

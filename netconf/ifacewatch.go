@@ -25,7 +25,7 @@ func (e *Engine) checkInterface(now time.Time, force bool) {
 	case mcast.CameBack:
 		tr, err := e.openTransport(m.cfg, w.Choice())
 		if err != nil {
-			e.stats.sendErrors.Add(1)
+			add(&e.stats.SendErrors, 1)
 			return // the next check tries again
 		}
 		w.Rejoined()

@@ -14,11 +14,11 @@ import (
 // why, when the datagram is refused: the id is a member's but comes from
 // another socket (a sender id is bound to the source it was first heard
 // from), or there is no room for a new member.
-func (e *Engine) peerFor(now time.Time, p *wire.Packet, src netip.AddrPort) *presence.Member {
+func (e *Engine) peerFor(now time.Time, p *wire.Packet, src netip.AddrPort) *presence.Peer {
 	m := e.m
 	if pr := m.peers.Get(p.Sender); pr != nil {
 		if pr.Src.IsValid() && src.IsValid() && src != pr.Src {
-			e.stats.impostors.Add(1)
+			add(&e.stats.Impostors, 1)
 			e.refuse(now, UnreadableImpostor, pr.Label(), src.Addr())
 			return nil
 		}
@@ -40,11 +40,11 @@ func (e *Engine) peerFor(now time.Time, p *wire.Packet, src netip.AddrPort) *pre
 	case presence.Crowded:
 		// More senders from one computer, or new ones faster, than anyone
 		// runs: a flood of fake members. They take no more than this.
-		e.stats.crowded.Add(1)
+		add(&e.stats.Crowded, 1)
 		e.refuse(now, UnreadableCrowded, p.Nick, src.Addr())
 		return nil
 	case presence.Full:
-		e.stats.crowded.Add(1)
+		add(&e.stats.Crowded, 1)
 		e.refuse(now, UnreadableFull, p.Nick, src.Addr())
 		return nil
 	}
@@ -59,7 +59,7 @@ func (e *Engine) peerFor(now time.Time, p *wire.Packet, src netip.AddrPort) *pre
 	return pr
 }
 
-func view(pr *presence.Member) Peer {
+func view(pr *presence.Peer) Peer {
 	return Peer{ID: pr.ID, Nick: pr.Nick, Host: pr.Host, LastHeard: pr.LastHeard}
 }
 
@@ -73,13 +73,13 @@ const (
 )
 
 // removePeer forgets a member and says so.
-func (e *Engine) removePeer(now time.Time, pr *presence.Member, why departure) {
+func (e *Engine) removePeer(now time.Time, pr *presence.Peer, why departure) {
 	e.m.peers.Remove(now, pr, why == departLeave)
 	e.forgotten(now, pr, why)
 }
 
 // forgotten says a member was removed from the table.
-func (e *Engine) forgotten(now time.Time, pr *presence.Member, why departure) {
+func (e *Engine) forgotten(now time.Time, pr *presence.Peer, why departure) {
 	if e.m.presenting != nil {
 		e.m.presenting.Left(now, pr.ID)
 	}

@@ -23,7 +23,7 @@ func (e *Engine) verified(p *wire.Packet) bool {
 func (e *Engine) onReceipt(now time.Time, p *wire.Packet, src netip.AddrPort) {
 	presenter, err := wire.ParseReceipt(p.Body)
 	if err != nil {
-		e.stats.rejected.Add(1)
+		add(&e.stats.Rejected, 1)
 		return
 	}
 	if e.peerFor(now, p, src) == nil {
@@ -56,7 +56,7 @@ func (e *Engine) reportReceipts(now time.Time) {
 // onPinned shows an announcement made before we joined, once.
 func (e *Engine) onPinned(now time.Time, p *wire.Packet, src netip.AddrPort) {
 	if p.Seq == 0 || p.Frag.Count != 0 || !e.verified(p) {
-		e.stats.ignored.Add(1)
+		add(&e.stats.Ignored, 1)
 		return
 	}
 	pr := e.peerFor(now, p, src)
@@ -68,7 +68,7 @@ func (e *Engine) onPinned(now time.Time, p *wire.Packet, src netip.AddrPort) {
 	e.acknowledge(pr.ID, msg.Seq, now)
 	pr.Spoke = true
 	e.queue.Push(msg)
-	e.stats.messagesIn.Add(1)
+	add(&e.stats.MessagesIn, 1)
 }
 
 // acknowledge notes an announcement of presenter shown at now; its

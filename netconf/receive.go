@@ -36,7 +36,7 @@ func (e *Engine) receiveBatch(b *reader.Batch) {
 
 func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort) {
 	m := e.m
-	e.stats.bytesIn.Add(uint64(len(raw)))
+	add(&e.stats.BytesIn, uint64(len(raw)))
 	data, pn, ok := e.unseal(now, raw)
 	if !ok {
 		return
@@ -47,18 +47,18 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort) {
 	}
 	p, err := wire.Decode(data)
 	if err != nil {
-		e.stats.rejected.Add(1)
+		add(&e.stats.Rejected, 1)
 		return
 	}
 	if p.Sender == m.self {
-		e.stats.ownEcho.Add(1)
+		add(&e.stats.OwnEcho, 1)
 		return
 	}
 	if m.key != nil && !e.admitSealed(now, &p, pn, src) {
 		return
 	}
 	if m.peers.Departed(p.Sender) {
-		e.stats.ignored.Add(1) // a repeated LEAVE, or a straggler
+		add(&e.stats.Ignored, 1) // a repeated LEAVE, or a straggler
 		return
 	}
 	switch p.Kind {
@@ -73,7 +73,7 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort) {
 	case wire.KindPinned:
 		e.onPinned(now, &p, src)
 	default:
-		e.stats.ignored.Add(1)
+		add(&e.stats.Ignored, 1)
 	}
 }
 
@@ -92,18 +92,18 @@ func (e *Engine) admitSealed(now time.Time, p *wire.Packet, pn uint64, src netip
 	ahead, err := m.replay.Admit(p.Sender, pn, sent, now)
 	switch {
 	case errors.Is(err, seal.ErrClock):
-		e.stats.replayed.Add(1)
+		add(&e.stats.Replayed, 1)
 		e.refuseSkewed(now, UnreadableClock, p.Nick, src.Addr(), sent.Sub(now))
 		return false
 	case err != nil:
-		e.stats.replayed.Add(1)
+		add(&e.stats.Replayed, 1)
 		e.noteUnreadable(now, UnreadableReplayed)
 		return false
 	}
 	if p.Kind == wire.KindPinned || !sent.Add(-ahead).Before(m.started.Add(-e.timing.ClockSlack)) {
 		return true
 	}
-	e.stats.replayed.Add(1)
+	add(&e.stats.Replayed, 1)
 	if p.Kind != wire.KindRepair {
 		e.refuseSkewed(now, UnreadableBeforeJoin, p.Nick, src.Addr(), sent.Sub(m.started))
 	}
@@ -124,19 +124,19 @@ func (e *Engine) refuseSkewed(now time.Time, r UnreadableReason, peer string, ho
 func (e *Engine) onPlain(now time.Time, b []byte, src netip.AddrPort) {
 	m := e.m
 	if m.isOwn(src) {
-		e.stats.ownEcho.Add(1) // our own plain text, looped back
+		add(&e.stats.OwnEcho, 1) // our own plain text, looped back
 		return
 	}
 	if r := m.cfg.Room; r != nil && r.ReadOnly {
-		e.stats.readOnlyDropped.Add(1)
+		add(&e.stats.ReadOnlyDropped, 1)
 		return
 	}
 	text, enc := wire.DecodePlain(b)
 	if text == "" {
-		e.stats.ignored.Add(1)
+		add(&e.stats.Ignored, 1)
 		return
 	}
-	e.stats.plainIn.Add(1)
+	add(&e.stats.PlainIn, 1)
 	e.queue.Push(Message{
 		From: src.String(), Sent: now, Received: now, Source: src, Text: text, Plain: true, Encoding: enc,
 	})
@@ -150,14 +150,14 @@ func (e *Engine) unseal(now time.Time, b []byte) (inner []byte, pn uint64, ok bo
 	sealed := wire.IsSealed(b)
 	if m.key == nil {
 		if sealed {
-			e.stats.needKey.Add(1)
+			add(&e.stats.NeedKey, 1)
 			e.noteUnreadable(now, UnreadableNeedsPassphrase)
 			return nil, 0, false
 		}
 		return b, 0, true
 	}
 	if !sealed {
-		e.stats.unsealed.Add(1)
+		add(&e.stats.Unsealed, 1)
 		if wire.IsGroupcast(b) {
 			e.noteUnreadable(now, UnreadableNoPassphrase)
 		}
@@ -166,11 +166,11 @@ func (e *Engine) unseal(now time.Time, b []byte) (inner []byte, pn uint64, ok bo
 	pn, inner, err := m.key.Open(b, wire.MaxDatagram)
 	switch {
 	case errors.Is(err, seal.ErrOtherKey):
-		e.stats.otherKey.Add(1)
+		add(&e.stats.OtherKey, 1)
 		e.noteUnreadable(now, UnreadableOtherPassphrase)
 		return nil, 0, false
 	case err != nil:
-		e.stats.forged.Add(1)
+		add(&e.stats.Forged, 1)
 		e.noteUnreadable(now, UnreadableForged)
 		return nil, 0, false
 	}

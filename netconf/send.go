@@ -41,8 +41,8 @@ func (e *Engine) send(text string) {
 	}
 	for _, dgram := range dgrams {
 		e.queueData(dgram)
-		e.stats.datagramsOut.Add(1)
-		e.stats.bytesOut.Add(uint64(len(dgram)))
+		add(&e.stats.DatagramsOut, 1)
+		add(&e.stats.BytesOut, uint64(len(dgram)))
 	}
 	if m.presenting != nil {
 		var single []byte // pinned for newcomers; a message in pieces is not
@@ -92,7 +92,7 @@ func (e *Engine) flushData() {
 		}
 	}
 	if err != nil {
-		e.stats.sendErrors.Add(1)
+		add(&e.stats.SendErrors, 1)
 		if !m.watch.Down() { // when it is, the user knows; the data is repaired once it is back
 			e.queue.Push(Error{Op: "transmit", Err: err})
 		}
@@ -110,12 +110,12 @@ func (e *Engine) sendPlain(now time.Time, text string) {
 		return
 	}
 	if err := m.tr.Write(b); err != nil {
-		e.stats.sendErrors.Add(1)
+		add(&e.stats.SendErrors, 1)
 		e.queue.Push(Error{Op: "send", Err: err})
 		return
 	}
-	e.stats.datagramsOut.Add(1)
-	e.stats.bytesOut.Add(uint64(len(b)))
+	add(&e.stats.DatagramsOut, 1)
+	add(&e.stats.BytesOut, uint64(len(b)))
 	e.queue.Push(Sent{Time: now, Nick: m.cfg.Nick, Text: text, Plain: true})
 }
 
@@ -139,10 +139,10 @@ func (e *Engine) write(p *wire.Packet) {
 	}
 	m.wbuf = dgram
 	if err := m.transmit(dgram); err != nil {
-		e.stats.sendErrors.Add(1)
+		add(&e.stats.SendErrors, 1)
 		return // control traffic is repeated; a failed one is not worth an error line
 	}
-	e.stats.controlOut.Add(1)
+	add(&e.stats.ControlOut, 1)
 }
 
 // repair answers a NACK for our own data from host, within the repair
@@ -162,15 +162,15 @@ func (e *Engine) repair(now time.Time, n wire.Nack, host netip.Addr) bool {
 		_ = wire.SetKind(dgram, wire.KindRepair) // a DATA we sent: it can be
 		m.wbuf = dgram
 		if err := m.transmit(dgram); err != nil {
-			e.stats.sendErrors.Add(1)
+			add(&e.stats.SendErrors, 1)
 			return false
 		}
-		e.stats.repairsOut.Add(1)
-		e.stats.repairBytesOut.Add(uint64(cost))
+		add(&e.stats.RepairsOut, 1)
+		add(&e.stats.RepairBytesOut, uint64(cost))
 		return true
 	})
 	if refused {
-		e.stats.repairsRefused.Add(1)
+		add(&e.stats.RepairsRefused, 1)
 		e.refuse(now, UnreadableRepairFlood, "", host)
 		return sent > 0
 	}

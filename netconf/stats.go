@@ -1,6 +1,7 @@
 package netconf
 
 import (
+	"reflect"
 	"sync/atomic"
 )
 
@@ -46,31 +47,18 @@ func (s Stats) Refused() uint64 {
 	return s.OtherKey + s.Forged + s.Unsealed + s.NeedKey + s.Replayed
 }
 
-type counters struct {
-	datagramsIn, messagesIn, datagramsOut, controlIn, controlOut, bytesIn, bytesOut,
-	rejected, otherGroup, duplicates, ownEcho, ignored, sendErrors,
-	nacksOut, nacksIn, nacksSuppressed, repairsOut, repairsIn, recovered, lost, beyondWindow,
-	otherKey, forged, unsealed, needKey, replayed, plainIn, readOnlyDropped,
-	impostors, implausible, crowded, repairBytesOut, repairsRefused atomic.Uint64
-}
+// The engine keeps a Stats, updated atomically by the loop and the
+// readers (add) and copied field by field by Stats: the counters are
+// listed once, in the type.
+
+func add(c *uint64, n uint64) { atomic.AddUint64(c, n) }
 
 // Stats returns a snapshot of the counters; safe from any goroutine.
 func (e *Engine) Stats() Stats {
-	c := &e.stats
-	return Stats{
-		DatagramsIn: c.datagramsIn.Load(), MessagesIn: c.messagesIn.Load(), DatagramsOut: c.datagramsOut.Load(),
-		ControlIn: c.controlIn.Load(), ControlOut: c.controlOut.Load(),
-		BytesIn: c.bytesIn.Load(), BytesOut: c.bytesOut.Load(),
-		Rejected: c.rejected.Load(), OtherGroup: c.otherGroup.Load(),
-		Duplicates: c.duplicates.Load(), OwnEcho: c.ownEcho.Load(),
-		Ignored: c.ignored.Load(), SendErrors: c.sendErrors.Load(),
-		NacksOut: c.nacksOut.Load(), NacksIn: c.nacksIn.Load(), NacksSuppressed: c.nacksSuppressed.Load(),
-		RepairsOut: c.repairsOut.Load(), RepairsIn: c.repairsIn.Load(), Recovered: c.recovered.Load(),
-		Lost: c.lost.Load(), BeyondWindow: c.beyondWindow.Load(),
-		OtherKey: c.otherKey.Load(), Forged: c.forged.Load(), Unsealed: c.unsealed.Load(),
-		NeedKey: c.needKey.Load(), Replayed: c.replayed.Load(), PlainIn: c.plainIn.Load(),
-		ReadOnlyDropped: c.readOnlyDropped.Load(),
-		Impostors:       c.impostors.Load(), Implausible: c.implausible.Load(),
-		Crowded: c.crowded.Load(), RepairBytesOut: c.repairBytesOut.Load(), RepairsRefused: c.repairsRefused.Load(),
+	var s Stats
+	from, to := reflect.ValueOf(&e.stats).Elem(), reflect.ValueOf(&s).Elem()
+	for i := range from.NumField() {
+		to.Field(i).SetUint(atomic.LoadUint64(from.Field(i).Addr().Interface().(*uint64)))
 	}
+	return s
 }

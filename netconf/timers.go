@@ -35,7 +35,7 @@ func (e *Engine) runTimers(now time.Time) {
 			_ = wire.SetKind(dgram, wire.KindPinned) // an announcement we sent: it can be
 			m.wbuf = dgram
 			if err := m.transmit(dgram); err != nil {
-				e.stats.sendErrors.Add(1)
+				add(&e.stats.SendErrors, 1)
 			}
 		}
 	}
@@ -82,7 +82,7 @@ func (e *Engine) runPeerTimers(now time.Time) {
 
 // askForMissing sends a NACK for what pr's stream misses, now that one is
 // due; in plain mode, which sends no NACKs, a gap is a loss at once.
-func (e *Engine) askForMissing(now time.Time, pr *presence.Member) {
+func (e *Engine) askForMissing(now time.Time, pr *presence.Peer) {
 	m, s := e.m, pr.Stream
 	if m.cfg.Plain {
 		s.NackAgainAt(time.Time{})
@@ -97,7 +97,7 @@ func (e *Engine) askForMissing(now time.Time, pr *presence.Member) {
 	p := wire.Packet{Kind: wire.KindNack, Sender: m.self, Time: now.UnixMicro(), Nick: m.cfg.Nick,
 		Body: wire.AppendNack(m.scratch[:0], wire.Nack{Target: pr.ID, Ranges: ranges})}
 	e.write(&p)
-	e.stats.nacksOut.Add(1)
+	add(&e.stats.NacksOut, 1)
 	s.NackAgainAt(now.Add(e.retryDelay()))
 }
 
@@ -112,7 +112,7 @@ func earliest(first time.Time, more ...time.Time) time.Time {
 }
 
 // wakePeers makes the loop visit the peers by at.
-func (m *member) wakePeers(at time.Time) {
+func (m *session) wakePeers(at time.Time) {
 	if at.Before(m.peersNext) {
 		m.peersNext = at
 	}

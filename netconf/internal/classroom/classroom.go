@@ -111,7 +111,7 @@ func (p *Presenter) Changed(now time.Time) {
 type Count struct {
 	Seq               uint64
 	Received, Members int
-	Missing           []*presence.Member
+	Missing           []*presence.Peer
 }
 
 // Report counts, when due, for each recent announcement how many of the
@@ -137,7 +137,7 @@ func (p *Presenter) Report(now time.Time, members *presence.Table) []Count {
 		if p.reported[seq] == counts {
 			continue
 		}
-		slices.SortFunc(c.Missing, func(a, b *presence.Member) int {
+		slices.SortFunc(c.Missing, func(a, b *presence.Peer) int {
 			return cmp.Or(cmp.Compare(a.Nick, b.Nick), a.Host.Compare(b.Host), bytes.Compare(a.ID[:], b.ID[:]))
 		})
 		c.Missing = slices.Clip(c.Missing[:min(len(c.Missing), MaxMissing)])

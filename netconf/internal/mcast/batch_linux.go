@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"sync/atomic"
 
 	"golang.org/x/net/bpf"
 	"golang.org/x/net/ipv4"
@@ -43,7 +44,7 @@ func (c *Conn) ReadBatch(bufs [][]byte, sizes []int, srcs []netip.AddrPort) (int
 			msg := &msgs[i]
 			if msg.Flags&unix.MSG_TRUNC != 0 {
 				if c.opts.Rejected != nil {
-					c.opts.Rejected.Add(1) // larger than any datagram we accept
+					atomic.AddUint64(c.opts.Rejected, 1) // larger than any datagram we accept
 				}
 				continue
 			}

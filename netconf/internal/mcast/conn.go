@@ -33,8 +33,8 @@ type Options struct {
 	KeepEcho bool // receive what our own sender sends (the doctor's self-test)
 	// Counters of datagrams a receiver drops before anyone sees them
 	// (either may be nil).
-	OtherGroup *atomic.Uint64 // addressed to another group, or unicast on our port
-	Rejected   *atomic.Uint64 // larger than any datagram we accept
+	OtherGroup *uint64 // addressed to another group, or unicast on our port (atomic)
+	Rejected   *uint64 // larger than any datagram we accept (atomic)
 }
 
 // Conn is one joined group: a receiver and a separate sender.
@@ -179,7 +179,7 @@ func (c *Conn) Read(b []byte) (int, netip.AddrPort, error) {
 func (c *Conn) forUs(dst net.IP) bool {
 	if d, ok := netip.AddrFromSlice(dst); ok && d.Unmap() != c.group.Addr() {
 		if c.opts.OtherGroup != nil {
-			c.opts.OtherGroup.Add(1)
+			atomic.AddUint64(c.opts.OtherGroup, 1)
 		}
 		return false
 	}

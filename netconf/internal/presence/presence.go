@@ -31,8 +31,9 @@ type Limits struct {
 // join and leave at once to flood the user with join and leave lines.
 const hostAdmitRate = 4
 
-// Member is another member as the table knows it.
-type Member struct {
+// Peer is another member of the group as the table knows it; the
+// engine shows it to its user as a netconf.Peer.
+type Peer struct {
 	ID        wire.SenderID
 	Nick      string
 	Host      netip.Addr
@@ -44,7 +45,7 @@ type Member struct {
 }
 
 // Label names a member for a sentence: "Alice (198.18.0.2)".
-func (m *Member) Label() string {
+func (m *Peer) Label() string {
 	if m.Host.IsValid() {
 		return m.Nick + " (" + m.Host.String() + ")"
 	}
@@ -73,7 +74,7 @@ const (
 
 // Table is the members of one membership.
 type Table struct {
-	members  map[wire.SenderID]*Member
+	members  map[wire.SenderID]*Peer
 	hosts    map[netip.Addr]*host
 	departed map[wire.SenderID]time.Time // said LEAVE lately: ignored for a while
 	resume   *reliable.ResumePoints      // where delivery stopped for ids no longer tracked
@@ -85,19 +86,19 @@ type Table struct {
 // New makes an empty table whose streams share params and budget.
 func New(limits Limits, params *reliable.Params, budget *reliable.Budget) *Table {
 	return &Table{
-		members: map[wire.SenderID]*Member{}, hosts: map[netip.Addr]*host{}, departed: map[wire.SenderID]time.Time{},
+		members: map[wire.SenderID]*Peer{}, hosts: map[netip.Addr]*host{}, departed: map[wire.SenderID]time.Time{},
 		resume: reliable.NewResumePoints(limits.MaxPeers), budget: budget, params: params, limits: limits,
 	}
 }
 
 // Get returns the member with id, or nil.
-func (t *Table) Get(id wire.SenderID) *Member { return t.members[id] }
+func (t *Table) Get(id wire.SenderID) *Peer { return t.members[id] }
 
 // Len is how many members are tracked.
 func (t *Table) Len() int { return len(t.members) }
 
 // All is every member, in no order.
-func (t *Table) All() iter.Seq[*Member] { return maps.Values(t.members) }
+func (t *Table) All() iter.Seq[*Peer] { return maps.Values(t.members) }
 
 // Departed reports whether id said LEAVE lately: its repeated LEAVEs and
 // stragglers are not a new member.
@@ -111,7 +112,7 @@ func (t *Table) Departed(id wire.SenderID) bool {
 // never had a message delivered and was heard least recently (returned,
 // already removed, for the caller to announce); a member who has spoken is
 // never evicted.
-func (t *Table) Admit(now time.Time, id wire.SenderID, nick string, src netip.AddrPort) (m, evicted *Member, v Verdict) {
+func (t *Table) Admit(now time.Time, id wire.SenderID, nick string, src netip.AddrPort) (m, evicted *Peer, v Verdict) {
 	h := t.hosts[src.Addr()]
 	if h != nil && (h.peers >= t.limits.MaxPeersPerHost || !h.admit.take(now, 1, hostAdmitRate, float64(t.limits.MaxPeersPerHost))) {
 		return nil, nil, Crowded
@@ -128,7 +129,7 @@ func (t *Table) Admit(now time.Time, id wire.SenderID, nick string, src netip.Ad
 		return nil, evicted, Full
 	}
 	h.peers++
-	m = &Member{ID: id, Nick: nick, Host: src.Addr(), Src: src, LastHeard: now, host: h,
+	m = &Peer{ID: id, Nick: nick, Host: src.Addr(), Src: src, LastHeard: now, host: h,
 		Stream: reliable.NewStream(t.params, t.budget, &h.share, t.resume.Take(id))}
 	t.members[id] = m
 	return m, evicted, Admitted
@@ -137,7 +138,7 @@ func (t *Table) Admit(now time.Time, id wire.SenderID, nick string, src netip.Ad
 // Remove forgets m: what its stream holds is given back, and where its
 // delivery stopped is remembered, so it is never delivered twice if heard
 // again. left says it said goodbye.
-func (t *Table) Remove(now time.Time, m *Member, left bool) {
+func (t *Table) Remove(now time.Time, m *Peer, left bool) {
 	m.Stream.Release()
 	delete(t.members, m.ID)
 	m.host.peers--
@@ -161,8 +162,8 @@ func (t *Table) Tidy(now time.Time) {
 
 // silentLongest is the member that never spoke and was heard least
 // recently, or nil.
-func (t *Table) silentLongest() *Member {
-	var victim *Member
+func (t *Table) silentLongest() *Peer {
+	var victim *Peer
 	for _, m := range t.members {
 		if !m.Spoke && (victim == nil || m.LastHeard.Before(victim.LastHeard)) {
 			victim = m
@@ -176,14 +177,14 @@ func (t *Table) silentLongest() *Member {
 // held-data budget is full (a fake sender whose messages never complete
 // holds its pieces until it is evicted; a real member's message completes
 // within moments).
-func (t *Table) SilentHolders(except *reliable.Stream) []*Member {
-	var idle []*Member
+func (t *Table) SilentHolders(except *reliable.Stream) []*Peer {
+	var idle []*Peer
 	for _, m := range t.members {
 		if !m.Spoke && m.Stream.Bytes() > 0 && m.Stream != except {
 			idle = append(idle, m)
 		}
 	}
-	slices.SortFunc(idle, func(a, b *Member) int { return cmp.Compare(a.Stream.HeldSince(), b.Stream.HeldSince()) })
+	slices.SortFunc(idle, func(a, b *Peer) int { return cmp.Compare(a.Stream.HeldSince(), b.Stream.HeldSince()) })
 	return idle
 }
 

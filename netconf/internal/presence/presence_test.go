@@ -61,7 +61,7 @@ func TestFullTableEvictsTheSilent(t *testing.T) {
 	if v != Admitted || m == nil || evicted != b || tb.Get(b.ID) != nil || tb.Len() != 3 {
 		t.Fatalf("verdict %v, evicted %+v", v, evicted)
 	}
-	for _, m := range []*Member{tb.Get(wire.SenderID{3}), tb.Get(wire.SenderID{4})} {
+	for _, m := range []*Peer{tb.Get(wire.SenderID{3}), tb.Get(wire.SenderID{4})} {
 		m.Spoke = true
 	}
 	if _, _, v := tb.Admit(now.Add(4*time.Second), wire.SenderID{5}, "late", src(5)); v != Full {

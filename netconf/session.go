@@ -13,8 +13,9 @@ import (
 	"github.com/groupcast/groupcast/netconf/wire"
 )
 
-// member is one membership: transport, our stream and the peers heard.
-type member struct {
+// session is one membership (one Join): its transport, our stream, the
+// other members and their streams, and the room bookkeeping.
+type session struct {
 	cfg     Config
 	tr      Transport
 	self    wire.SenderID
@@ -52,8 +53,8 @@ type member struct {
 	watch  *mcast.Watch // the interface, when watched
 }
 
-func newMember(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing, self wire.SenderID) *member {
-	m := &member{
+func newSession(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing, self wire.SenderID) *session {
+	m := &session{
 		params: reliable.Params{Window: t.Window, PeerTimeout: t.PeerTimeout, SyncWait: t.SyncWait},
 		budget: reliable.NewBudget(t.HeldBytes, t.HostHeldBytes),
 		cfg:    cfg, tr: tr, self: self, started: now, key: key, replay: seal.NewGuard(maxTrackedSenders),
@@ -80,13 +81,13 @@ func newMember(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing,
 }
 
 // isOwn reports whether src is our own sender socket.
-func (m *member) isOwn(src netip.AddrPort) bool {
+func (m *session) isOwn(src netip.AddrPort) bool {
 	o, ok := m.tr.(EchoSpotter)
 	return ok && o.IsOwn(src)
 }
 
 // transmit sends one datagram, sealed when the group has a key.
-func (m *member) transmit(wire []byte) error {
+func (m *session) transmit(wire []byte) error {
 	if m.key == nil {
 		return m.tr.Write(wire)
 	}
@@ -106,7 +107,7 @@ type unreadableCount struct {
 
 // attach makes tr carry the membership and starts reading it (unless
 // the membership only sends).
-func (m *member) attach(tr Transport, out chan<- *reader.Batch) {
+func (m *session) attach(tr Transport, out chan<- *reader.Batch) {
 	m.tr = tr
 	if !m.cfg.SendOnly {
 		m.reader.Start(tr, out)
@@ -114,12 +115,28 @@ func (m *member) attach(tr Transport, out chan<- *reader.Batch) {
 }
 
 // detach closes the transport and waits for its reader to stop.
-func (m *member) detach() {
+func (m *session) detach() {
 	_ = m.tr.Close()
 	m.reader.Stop()
 }
 
-func (m *member) close() { m.detach() }
+func (m *session) close() { m.detach() }
 
 // maxTrackedSenders bounds the replay windows of a keyed membership.
 const maxTrackedSenders = 4096
+
+// Datagrams travel from a membership's reader goroutine to the engine
+// loop in batches (netconf/internal/reader).
+//
+// Memory per membership: with batch reads a private group reads 16
+// datagrams of at most 2 KiB per batch (anything larger than MaxDatagram
+// is refused there anyway), 96 KiB in all; otherwise 8 of up to 64 KiB,
+// because a classic tool may send one plain datagram that large: 1.5 MiB,
+// of which only the pages datagrams are written to become resident.
+const (
+	rxBatches   = 3 // per membership: the reader fills one while the loop works on another
+	rxLenKeyed  = 16
+	rxSlotKeyed = 2048
+	rxLenOpen   = 8
+	rxSlotOpen  = 64 << 10
+)
