@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/groupcast/groupcast/internal/bench"
 	"github.com/groupcast/groupcast/netconf"
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 // runBench measures the engine against the bare socket on loopback. As

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/groupcast/groupcast/netconf/wire"
 	"io"
 	"os"
 	"os/user"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/groupcast/groupcast/internal/version"
 	"github.com/groupcast/groupcast/netconf"
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 // Version is the program's version, shown by -version.

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/groupcast/groupcast/internal/testnet"
-	"github.com/groupcast/groupcast/netconf/wire"
 	"os"
 	"strconv"
 	"strings"
@@ -15,7 +13,9 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/groupcast/groupcast/internal/testnet"
 	"github.com/groupcast/groupcast/netconf"
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

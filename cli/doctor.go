@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/groupcast/groupcast/netconf/doctor"
 	"time"
 
 	"github.com/groupcast/groupcast/netconf"
+	"github.com/groupcast/groupcast/netconf/doctor"
 )
 
 // runDoctor diagnoses multicast on this computer; the exit status says

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/groupcast/groupcast/netconf/rooms"
 	"io"
 	"os"
 	"runtime"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/groupcast/groupcast/netconf"
+	"github.com/groupcast/groupcast/netconf/rooms"
 )
 
 // leaveTimeout bounds how long a command waits for the engine to confirm

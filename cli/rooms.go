@@ -7,10 +7,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/groupcast/groupcast/netconf/rooms"
 	"time"
 
 	"github.com/groupcast/groupcast/netconf"
+	"github.com/groupcast/groupcast/netconf/rooms"
 )
 
 // DefaultRoomWait is how long -room and rooms listen for announcements:

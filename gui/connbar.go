@@ -3,7 +3,6 @@ package gui
 import (
 	"errors"
 	"fmt"
-	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/groupcast/groupcast/netconf"
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 // connBar is the connection bar: where to join, as whom, and Join/Leave.

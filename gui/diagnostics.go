@@ -3,7 +3,6 @@ package gui
 import (
 	"context"
 	"fmt"
-	"github.com/groupcast/groupcast/netconf/doctor"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -12,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/groupcast/groupcast/netconf"
+	"github.com/groupcast/groupcast/netconf/doctor"
 )
 
 // Diagnose runs the network doctor; tests replace it.

@@ -1,12 +1,12 @@
 package gui
 
 import (
-	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 
 	"fyne.io/fyne/v2"
 
 	"github.com/groupcast/groupcast/netconf"
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 // Preference keys: the last membership the user asked for.

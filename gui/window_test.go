@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
-	"github.com/groupcast/groupcast/netconf/doctor"
-	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 	"strings"
 	"syscall"
@@ -15,11 +13,12 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
-
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/groupcast/groupcast/internal/version"
 	"github.com/groupcast/groupcast/netconf"
+	"github.com/groupcast/groupcast/netconf/doctor"
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 func TestJoinFlow(t *testing.T) {

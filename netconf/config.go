@@ -3,9 +3,10 @@ package netconf
 import (
 	"crypto/ed25519"
 	"fmt"
+	"net/netip"
+
 	"github.com/groupcast/groupcast/netconf/internal/seal"
 	"github.com/groupcast/groupcast/netconf/wire"
-	"net/netip"
 )
 
 // Config is what a membership needs.

@@ -5,14 +5,15 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/groupcast/groupcast/netconf/internal/mcast"
-	"github.com/groupcast/groupcast/netconf/internal/reader"
-	"github.com/groupcast/groupcast/netconf/internal/reliable"
-	"github.com/groupcast/groupcast/netconf/wire"
 	mrand "math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/groupcast/groupcast/netconf/internal/mcast"
+	"github.com/groupcast/groupcast/netconf/internal/reader"
+	"github.com/groupcast/groupcast/netconf/internal/reliable"
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 // commandQueue is how many commands may wait for the loop. A caller that

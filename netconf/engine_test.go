@@ -4,10 +4,6 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"github.com/groupcast/groupcast/internal/testnet"
-	"github.com/groupcast/groupcast/netconf/internal/mcast"
-	"github.com/groupcast/groupcast/netconf/wire"
-	"github.com/groupcast/groupcast/netconf/wire/wiretest"
 	"net"
 	"net/netip"
 	"reflect"
@@ -18,6 +14,11 @@ import (
 
 	"go.uber.org/goleak"
 	"golang.org/x/net/ipv4"
+
+	"github.com/groupcast/groupcast/internal/testnet"
+	"github.com/groupcast/groupcast/netconf/internal/mcast"
+	"github.com/groupcast/groupcast/netconf/wire"
+	"github.com/groupcast/groupcast/netconf/wire/wiretest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

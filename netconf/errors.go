@@ -3,9 +3,10 @@ package netconf
 import (
 	"errors"
 	"fmt"
+	"syscall"
+
 	"github.com/groupcast/groupcast/netconf/internal/input"
 	"github.com/groupcast/groupcast/netconf/internal/mcast"
-	"syscall"
 )
 
 // OpError is a network operation that failed: what was being done, and

@@ -2,9 +2,10 @@ package netconf
 
 import (
 	"fmt"
-	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 	"time"
+
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 // Command is something the user asks of the engine: Join, Send or Leave.

@@ -3,8 +3,6 @@ package netconf
 import (
 	"crypto/ed25519"
 	"fmt"
-	"github.com/groupcast/groupcast/netconf/internal/mcast"
-	"github.com/groupcast/groupcast/netconf/wire"
 	"net"
 	"runtime"
 	"strings"
@@ -15,6 +13,8 @@ import (
 
 	"github.com/groupcast/groupcast/internal/lossy"
 	"github.com/groupcast/groupcast/internal/memnet"
+	"github.com/groupcast/groupcast/netconf/internal/mcast"
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 // Attacks on the engine from a member of the bus that writes whatever it

@@ -2,11 +2,12 @@ package netconf
 
 import (
 	"bytes"
-	"github.com/groupcast/groupcast/netconf/internal/seal"
-	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/groupcast/groupcast/netconf/internal/seal"
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 // Benchmarks of the per-datagram hot paths; make bench runs them, and

@@ -2,11 +2,12 @@ package netconf
 
 import (
 	"fmt"
-	"github.com/groupcast/groupcast/internal/testnet"
 	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/groupcast/groupcast/internal/testnet"
 )
 
 // TestHeapDoesNotGrowWithMessages streams 80 000 messages from one engine

@@ -1,13 +1,13 @@
 package netconf
 
 import (
-	"github.com/groupcast/groupcast/netconf/wire"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/groupcast/groupcast/internal/lossy"
 	"github.com/groupcast/groupcast/internal/memnet"
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 // isFrom matches datagrams of the given kinds from nick with seq in

@@ -2,10 +2,10 @@ package netconf
 
 import (
 	"errors"
-	"github.com/groupcast/groupcast/netconf/internal/reader"
 	"net/netip"
 	"time"
 
+	"github.com/groupcast/groupcast/netconf/internal/reader"
 	"github.com/groupcast/groupcast/netconf/internal/seal"
 	"github.com/groupcast/groupcast/netconf/wire"
 )

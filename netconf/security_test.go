@@ -2,8 +2,6 @@ package netconf
 
 import (
 	"bytes"
-	"github.com/groupcast/groupcast/netconf/internal/seal"
-	"github.com/groupcast/groupcast/netconf/wire"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -12,6 +10,8 @@ import (
 
 	"github.com/groupcast/groupcast/internal/lossy"
 	"github.com/groupcast/groupcast/internal/memnet"
+	"github.com/groupcast/groupcast/netconf/internal/seal"
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 func joinKeyed(t testing.TB, hub *memnet.Hub, nick, pass string) *busMember {

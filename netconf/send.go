@@ -1,10 +1,11 @@
 package netconf
 
 import (
-	"github.com/groupcast/groupcast/netconf/internal/seal"
-	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 	"time"
+
+	"github.com/groupcast/groupcast/netconf/internal/seal"
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 func (e *Engine) send(text string) {

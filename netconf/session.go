@@ -1,13 +1,13 @@
 package netconf
 
 import (
-	"github.com/groupcast/groupcast/netconf/internal/classroom"
-	"github.com/groupcast/groupcast/netconf/internal/mcast"
-	"github.com/groupcast/groupcast/netconf/internal/reader"
 	"net/netip"
 	"time"
 
+	"github.com/groupcast/groupcast/netconf/internal/classroom"
+	"github.com/groupcast/groupcast/netconf/internal/mcast"
 	"github.com/groupcast/groupcast/netconf/internal/presence"
+	"github.com/groupcast/groupcast/netconf/internal/reader"
 	"github.com/groupcast/groupcast/netconf/internal/reliable"
 	"github.com/groupcast/groupcast/netconf/internal/seal"
 	"github.com/groupcast/groupcast/netconf/wire"

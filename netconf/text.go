@@ -2,9 +2,10 @@ package netconf
 
 import (
 	"fmt"
-	"github.com/groupcast/groupcast/netconf/wire"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 // The longest message is decided here, and only here: front ends ask

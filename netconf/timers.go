@@ -1,10 +1,10 @@
 package netconf
 
 import (
-	"github.com/groupcast/groupcast/netconf/internal/reliable"
 	"time"
 
 	"github.com/groupcast/groupcast/netconf/internal/presence"
+	"github.com/groupcast/groupcast/netconf/internal/reliable"
 	"github.com/groupcast/groupcast/netconf/wire"
 )
 

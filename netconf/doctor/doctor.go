@@ -10,9 +10,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"github.com/groupcast/groupcast/netconf"
-	"github.com/groupcast/groupcast/netconf/internal/mcast"
-	"github.com/groupcast/groupcast/netconf/wire"
 	"net"
 	"net/netip"
 	"sort"
@@ -20,6 +17,10 @@ import (
 	"time"
 
 	"golang.org/x/net/ipv4"
+
+	"github.com/groupcast/groupcast/netconf"
+	"github.com/groupcast/groupcast/netconf/internal/mcast"
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 // Options says what to diagnose.

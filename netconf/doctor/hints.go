@@ -2,11 +2,10 @@ package doctor
 
 import (
 	"fmt"
+	"net/netip"
 	"runtime"
 	"strings"
 	"time"
-
-	"net/netip"
 )
 
 // HintCode says what a hint is about, for programs.

@@ -4,14 +4,15 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
-	"github.com/groupcast/groupcast/netconf"
-	"github.com/groupcast/groupcast/netconf/internal/mcast"
 	"net"
 	"net/netip"
 	"sync"
 	"time"
 
 	"golang.org/x/net/ipv4"
+
+	"github.com/groupcast/groupcast/netconf"
+	"github.com/groupcast/groupcast/netconf/internal/mcast"
 )
 
 // Announcer announces one room on the SAP group until it is closed, then

@@ -2,11 +2,12 @@ package rooms
 
 import (
 	"crypto/ed25519"
-	"github.com/groupcast/groupcast/netconf"
-	"github.com/groupcast/groupcast/netconf/wire"
 	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/groupcast/groupcast/netconf"
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 func TestSAPRoundTrip(t *testing.T) {

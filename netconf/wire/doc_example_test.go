@@ -3,10 +3,11 @@ package wire_test
 import (
 	"bytes"
 	"encoding/hex"
-	"github.com/groupcast/groupcast/netconf/wire"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 // TestProtocolDocExample keeps the example in docs/PROTOCOL.md true: its

@@ -2,9 +2,10 @@ package wire_test
 
 import (
 	"bytes"
+	"testing"
+
 	"github.com/groupcast/groupcast/netconf/wire"
 	"github.com/groupcast/groupcast/netconf/wire/wiretest"
-	"testing"
 )
 
 // FuzzDecode feeds arbitrary bytes to the decoder: it must never panic,

@@ -3,10 +3,11 @@ package wire_test
 import (
 	"bytes"
 	"errors"
-	"github.com/groupcast/groupcast/netconf/wire"
-	"github.com/groupcast/groupcast/netconf/wire/wiretest"
 	"strings"
 	"testing"
+
+	"github.com/groupcast/groupcast/netconf/wire"
+	"github.com/groupcast/groupcast/netconf/wire/wiretest"
 )
 
 func TestEncodeLayout(t *testing.T) {

@@ -24,7 +24,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/groupcast/groupcast/netconf/wire"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -35,6 +34,8 @@ import (
 	"time"
 
 	"golang.org/x/net/ipv4"
+
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 type tool struct {

@@ -2,10 +2,11 @@ package mcast
 
 import (
 	"fmt"
-	"github.com/groupcast/groupcast/netconf/internal/input"
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/groupcast/groupcast/netconf/internal/input"
 )
 
 // DefaultGroup is in 239.255.0.0/16, the organisation-local scope meant

@@ -1,10 +1,11 @@
 package mcast
 
 import (
-	"github.com/groupcast/groupcast/netconf/internal/input"
 	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/groupcast/groupcast/netconf/internal/input"
 )
 
 func TestParseGroup(t *testing.T) {

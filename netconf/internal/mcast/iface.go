@@ -3,11 +3,12 @@ package mcast
 import (
 	"errors"
 	"fmt"
-	"github.com/groupcast/groupcast/netconf/internal/input"
 	"net"
 	"net/netip"
 	"sort"
 	"strings"
+
+	"github.com/groupcast/groupcast/netconf/internal/input"
 )
 
 // Interface is a network interface as Groupcast sees it.

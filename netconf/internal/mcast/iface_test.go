@@ -1,11 +1,12 @@
 package mcast
 
 import (
-	"github.com/groupcast/groupcast/internal/testnet"
-	"github.com/groupcast/groupcast/netconf/internal/input"
 	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/groupcast/groupcast/internal/testnet"
+	"github.com/groupcast/groupcast/netconf/internal/input"
 )
 
 func ifc(name string, idx int, addr string, mod func(*Interface)) Interface {

@@ -1,9 +1,10 @@
 package reliable
 
 import (
-	"github.com/groupcast/groupcast/netconf/wire"
 	"math"
 	"time"
+
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 // Pacer is the sender's rate control, driven by NACKs (as PGM's rate

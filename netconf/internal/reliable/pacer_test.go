@@ -1,9 +1,10 @@
 package reliable
 
 import (
-	"github.com/groupcast/groupcast/netconf/wire"
 	"testing"
 	"time"
+
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 func TestPacer(t *testing.T) {

@@ -1,8 +1,9 @@
 package reliable
 
 import (
-	"github.com/groupcast/groupcast/netconf/wire"
 	"testing"
+
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 func TestResumePointsAreBounded(t *testing.T) {

@@ -2,11 +2,12 @@ package reliable
 
 import (
 	"fmt"
-	"github.com/groupcast/groupcast/netconf/wire"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 var testParams = Params{Window: 8192, PeerTimeout: 5 * time.Second, SyncWait: 2500 * time.Millisecond}

@@ -1,0 +1,96 @@
+package gui
+
+import (
+	"context"
+	"crypto/ed25519"
+	"io"
+	"os"
+	"runtime/debug"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"github.com/groupcast/groupcast/assets"
+	_ "github.com/groupcast/groupcast/gui/internal/fynecache" // before Fyne reads FYNE_CACHE
+	_ "github.com/groupcast/groupcast/gui/internal/localefix" // before Fyne reads the locale
+	"github.com/groupcast/groupcast/netconf"
+	"github.com/groupcast/groupcast/netconf/doctor"
+	"github.com/groupcast/groupcast/netconf/rooms"
+)
+
+// AppID identifies the application to Fyne (preferences, notifications).
+const AppID = "io.github.groupcast"
+
+// Run opens the window and returns the exit status when it closes. With
+// autoJoin it joins cfg at once; otherwise the fields start from what the
+// user last used. When ctx ends (SIGINT, SIGTERM) the window closes and
+// leaves the group, as if the user had closed it.
+func Run(ctx context.Context, cfg netconf.Config, autoJoin, tray bool) int {
+	if os.Getenv("GOGC") == "" {
+		// The window keeps up to 100 000 messages (about 45 MB live with
+		// the fonts), and by default Go lets the heap grow to twice what
+		// is live before collecting. Collecting at 1.3 times keeps the
+		// window of a 100 000-line stream at 131-137 MB of private memory
+		// instead of 175 (scripts/gui-load.sh), for a few percent of one
+		// core spent collecting while messages pour in.
+		debug.SetGCPercent(30)
+	}
+	tuneMalloc()
+	a := app.NewWithID(AppID)
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG()))
+	w := a.NewWindow("Groupcast")
+	if !autoJoin {
+		cfg = loadSettings(a.Preferences(), cfg)
+	}
+	ui := newWindow(a, w, netconf.New(), SystemInterfaces, cfg, runtimeOptions())
+	w.Resize(fyne.NewSize(800, 560))
+	if autoJoin {
+		ui.autoJoin(ctx, cfg)
+	}
+	if tray {
+		ui.useTray()
+	}
+	stop := context.AfterFunc(ctx, func() { fyne.Do(ui.quit) })
+	defer stop()
+	w.ShowAndRun()
+	return 0
+}
+
+// options are what tests replace: how work reaches the UI goroutine, the
+// status refresh period (0: none) and the clock.
+type options struct {
+	do   func(func())
+	tick time.Duration
+	// redraw is the least time between two applications of queued
+	// events (0: none).
+	redraw       time.Duration
+	now          func() time.Time
+	diagnose     Diagnose
+	discover     Discover
+	presenterKey func() (ed25519.PrivateKey, error)
+	// announce starts announcing a room we created; nil: rooms are not
+	// announced (tests).
+	announce func(netconf.Room, netconf.Choice, ed25519.PrivateKey) (io.Closer, error)
+}
+
+func runtimeOptions() options {
+	return options{do: fyne.Do, tick: 500 * time.Millisecond, redraw: redrawInterval, now: time.Now, diagnose: doctor.Diagnose,
+		discover: rooms.Discover, presenterKey: presenterKey,
+		announce: func(r netconf.Room, c netconf.Choice, k ed25519.PrivateKey) (io.Closer, error) {
+			return rooms.Announce(r, c, k)
+		}}
+}
+
+// shutdown leaves the group and stops every goroutine of the window.
+func (ui *window) shutdown() {
+	ui.closeOnce.Do(func() {
+		if ui.announcer != nil {
+			_ = ui.announcer.Close()
+		}
+		close(ui.stopTick)
+		_ = ui.engine.Close() // leaves the group, closes Events
+		ui.cmds.close()
+		<-ui.pumpDone
+	})
+}

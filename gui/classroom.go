@@ -1,0 +1,276 @@
+package gui
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/groupcast/groupcast/netconf"
+	"github.com/groupcast/groupcast/netconf/rooms"
+	"github.com/groupcast/groupcast/netconf/wire"
+)
+
+// Discover lists rooms; tests replace it.
+type Discover func(ctx context.Context, iface string, wait time.Duration, found func(netconf.Room, bool)) error
+
+// roomsWindow shows "Rooms on this network" and lets the user create one.
+type roomsWindow struct {
+	w      fyne.Window
+	rooms  []netconf.Room
+	list   *widget.List
+	status *widget.Label
+	cancel context.CancelFunc
+}
+
+func (ui *window) showRooms() {
+	rw := &roomsWindow{w: ui.app.NewWindow("Groupcast — Rooms on this network")}
+	rw.status = widget.NewLabel("Listening for rooms…")
+	rw.list = widget.NewList(
+		func() int { return len(rw.rooms) },
+		func() fyne.CanvasObject {
+			return container.NewBorder(nil, nil, nil, widget.NewButton("Join", nil), widget.NewLabel("room"))
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			if id >= len(rw.rooms) {
+				return
+			}
+			r := rw.rooms[id]
+			c := o.(*fyne.Container)
+			c.Objects[0].(*widget.Label).SetText(r.Label())
+			c.Objects[1].(*widget.Button).OnTapped = func() {
+				rw.w.Close()
+				ui.joinRoom(r, false)
+			}
+		},
+	)
+	form := ui.createRoomForm(rw)
+	rw.w.SetContent(container.NewBorder(rw.status, form, nil, nil, rw.list))
+	rw.w.Resize(fyne.NewSize(560, 440))
+	ctx, cancel := context.WithCancel(context.Background())
+	rw.cancel = cancel
+	rw.w.SetOnClosed(cancel)
+	rw.w.Show()
+	go ui.listRooms(ctx, rw)
+}
+
+// joinRoom joins r (announced by someone, or created here when its group
+// is set and it was not found), as its presenter if present.
+func (ui *window) joinRoom(r netconf.Room, present bool) {
+	if ui.state != stateIdle {
+		return
+	}
+	ui.bar.addr.SetText(r.Group.Addr().String())
+	ui.bar.port.SetText(fmt.Sprint(r.Group.Port()))
+	ui.room, ui.presenting = &r, present
+	ui.creating = !r.Origin.IsValid() // not heard announced: we announce it
+	if present {
+		key, err := ui.key, error(nil)
+		if key == nil {
+			key, err = ui.opts.presenterKey()
+		}
+		if err != nil {
+			ui.bar.setHint("Cannot present: "+err.Error(), widget.DangerImportance)
+			ui.room, ui.presenting = nil, false
+			return
+		}
+		if r.PresenterKey != nil && !r.PresenterKey.Equal(key.Public()) {
+			ui.bar.setHint(fmt.Sprintf("You are not the presenter of %s: its announcements are signed with another key.", r.Name), widget.DangerImportance)
+			ui.room, ui.presenting = nil, false
+			return
+		}
+		ui.key = key
+		ui.room.Presenter = strings.TrimSpace(ui.bar.nick.Text)
+		ui.room.PresenterKey = key.Public().(ed25519.PublicKey)
+	}
+	ui.join()
+}
+
+// presenterKey loads (or makes) the key in the configuration folder.
+func presenterKey() (ed25519.PrivateKey, error) {
+	path, err := rooms.DefaultPresenterKeyPath()
+	if err != nil {
+		return nil, err
+	}
+	k, _, err := rooms.LoadPresenterKey(path)
+	return k, err
+}
+
+// showMissing lists who has not received the latest announcement.
+func (ui *window) showMissing() {
+	r := ui.lastReceipt
+	if len(r.Missing) == 0 {
+		dialog.ShowInformation("Receipts", fmt.Sprintf("Everyone (%d of %d) has received announcement %d.", r.Received, r.Members, r.Seq), ui.w)
+		return
+	}
+	var names []string
+	for _, p := range r.Missing {
+		names = append(names, fmt.Sprintf("%s (%s)", p.Nick, hostText(p)))
+	}
+	sort.Strings(names)
+	missing := r.Members - r.Received
+	if more := missing - len(names); more > 0 { // a receipt names only the first few
+		names = append(names, fmt.Sprintf("and %d more", more))
+	}
+	dialog.ShowInformation(fmt.Sprintf("Not yet received (%d)", missing), strings.Join(names, "\n"), ui.w)
+}
+
+// autoJoin joins what the command line asked for: a group, a room to
+// create (its group given), or a room to find by name.
+func (ui *window) autoJoin(ctx context.Context, cfg netconf.Config) {
+	r := cfg.Room
+	if r == nil {
+		ui.join()
+		return
+	}
+	ui.key = cfg.Presenter
+	if r.Group.IsValid() {
+		ui.joinRoom(*r, cfg.Presenter != nil)
+		return
+	}
+	ui.setState(stateJoining)
+	ui.status.SetText(fmt.Sprintf("Looking for the room %q…", r.Name))
+	go func() {
+		found, err := ui.findRoom(ctx, cfg.Interface, r.Name)
+		ui.opts.do(func() {
+			ui.setState(stateIdle)
+			if err != nil {
+				ui.bar.setHint(netconf.Explain(err), widget.DangerImportance)
+				ui.status.SetText("Not joined")
+				return
+			}
+			ui.joinRoom(found, cfg.Presenter != nil)
+		})
+	}()
+}
+
+// findRoom listens for up to 6 s for the room called name, through
+// opts.discover (tests replace it).
+func (ui *window) findRoom(ctx context.Context, iface, name string) (netconf.Room, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var room netconf.Room
+	found := false
+	err := ui.opts.discover(ctx, iface, 6*time.Second, func(r netconf.Room, deleted bool) {
+		if r.Name == name && !deleted && !found {
+			room, found = r, true
+			cancel()
+		}
+	})
+	if err == nil && !found {
+		err = &netconf.InputError{Field: "room", Msg: fmt.Sprintf("no room named %q was announced on this network within 6 s (Rooms… lists the rooms heard)", name)}
+	}
+	return room, err
+}
+
+// announceCreatedRoom starts announcing the room we created, once joined
+// on iface.
+func (ui *window) announceCreatedRoom(iface netconf.Choice) {
+	if !ui.creating || ui.room == nil || ui.opts.announce == nil || ui.announcer != nil {
+		return
+	}
+	a, err := ui.opts.announce(*ui.room, iface, ui.key)
+	if err != nil {
+		ui.system(kindError, "Could not announce the room: "+netconf.Explain(err))
+		return
+	}
+	ui.announcer = a
+	ui.system(kindSystem, fmt.Sprintf("Announcing the room %q on this network.", ui.room.Name))
+}
+
+// pin shows an announcement in the banner on top.
+func (ui *window) pin(ev netconf.Message) {
+	when := ""
+	if ev.Earlier {
+		when = " (earlier, " + ev.Sent.Local().Format("15:04") + ")"
+	}
+	ui.banner.SetText(fmt.Sprintf("📢 %s%s: %s", ev.From, when, ev.Text))
+	ui.bannerBox.Show()
+}
+
+// showReceipt shows the presenter how many have the latest announcement.
+func (ui *window) showReceipt(ev netconf.Receipt) {
+	if ev.Seq < ui.lastReceipt.Seq {
+		return
+	}
+	ui.lastReceipt = ev
+	ui.receipt.SetText(fmt.Sprintf("Announcement %d: %d of %d received", ev.Seq, ev.Received, ev.Members))
+	ui.receiptBox.Show()
+}
+
+// endRoom stops announcing and forgets the room.
+func (ui *window) endRoom() {
+	if ui.announcer != nil {
+		_ = ui.announcer.Close() // announces the room's end
+		ui.announcer = nil
+	}
+	ui.room, ui.presenting, ui.creating = nil, false, false
+	ui.bannerBox.Hide()
+	ui.receiptBox.Hide()
+	ui.lastReceipt = netconf.Receipt{}
+}
+
+// listRooms keeps rw's list current with what discovery hears until ctx
+// ends (the window closes).
+func (ui *window) listRooms(ctx context.Context, rw *roomsWindow) {
+	iface := ui.bar.interfaceName()
+	discover := ui.opts.discover
+	seen := map[string]netconf.Room{}
+	for ctx.Err() == nil {
+		_ = discover(ctx, iface, 2*time.Second, func(r netconf.Room, deleted bool) {
+			key := r.Name + "|" + r.Group.String() + "|" + r.Origin.String()
+			if deleted {
+				delete(seen, key)
+			} else {
+				seen[key] = r
+			}
+		})
+		list := make([]netconf.Room, 0, len(seen))
+		for _, r := range seen {
+			list = append(list, r)
+		}
+		sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+		ui.opts.do(func() {
+			rw.rooms = list
+			rw.list.Refresh()
+			if len(list) == 0 {
+				rw.status.SetText("No rooms announced yet (still listening)…")
+			} else {
+				rw.status.SetText(fmt.Sprintf("%d rooms on this network — pick one to join:", len(list)))
+			}
+		})
+	}
+}
+
+// createRoomForm is the rooms window's "Create a room" part.
+func (ui *window) createRoomForm(rw *roomsWindow) fyne.CanvasObject {
+	name := widget.NewEntry()
+	name.SetPlaceHolder("Room name, e.g. Physics 101")
+	present := widget.NewCheck("I present (announcements signed with my key, receipts)", nil)
+	readonly := widget.NewCheck("Read-only: only the presenter may post", nil)
+	create := widget.NewButtonWithIcon("Create on this group and join", theme.ContentAddIcon(), func() {
+		g, err := ui.bar.group()
+		if err != nil || wire.ValidNick(strings.TrimSpace(name.Text)) != nil {
+			rw.status.SetText("Give the room a name, and a valid group and port in the main window.")
+			return
+		}
+		if readonly.Checked && !present.Checked {
+			rw.status.SetText("A read-only room needs its presenter: tick “I present”.")
+			return
+		}
+		rw.w.Close()
+		ui.joinRoom(netconf.Room{Name: strings.TrimSpace(name.Text), Group: g, TTL: ui.bar.ttl,
+			ReadOnly: readonly.Checked, Locked: ui.bar.key.Text != ""}, present.Checked)
+	})
+	form := container.NewVBox(widget.NewSeparator(), widget.NewLabelWithStyle("Create a room", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		name, present, readonly, create)
+	return form
+}

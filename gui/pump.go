@@ -1,0 +1,249 @@
+package gui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/groupcast/groupcast/netconf"
+)
+
+// redrawInterval paces the log while messages stream in: a message that
+// comes alone is shown at once, but queued events are applied at most 15
+// times a second. Nobody reads faster than that, and every distinct line
+// drawn costs a text texture that Fyne keeps for a minute: drawing every
+// frame of a 100 000-line stream took the window's private memory past
+// 150 MB (scripts/gui-load.sh).
+const redrawInterval = time.Second / 15
+
+// pump is the one goroutine that reads engine events. It batches them so
+// the UI applies a burst in one go (one list refresh), and paces bursts
+// (options.redraw).
+func (ui *window) pump() {
+	defer close(ui.pumpDone)
+	for ev := range ui.engine.Events() {
+		ui.mu.Lock()
+		ui.pending = append(ui.pending, ev)
+		schedule := !ui.scheduled
+		ui.scheduled = true
+		wait := time.Until(ui.lastDrain.Add(ui.opts.redraw))
+		ui.mu.Unlock()
+		if !schedule {
+			continue
+		}
+		if wait > 0 && ui.opts.redraw > 0 {
+			time.AfterFunc(wait, func() { ui.opts.do(ui.drain) })
+		} else {
+			ui.opts.do(ui.drain)
+		}
+	}
+}
+
+// drain applies the queued events on the UI goroutine.
+func (ui *window) drain() {
+	ui.mu.Lock()
+	evs := ui.pending
+	ui.pending = nil
+	ui.scheduled = false
+	ui.lastDrain = time.Now()
+	ui.mu.Unlock()
+	follow := ui.view.atBottom()
+	before, trimmedBefore := ui.model.len(), ui.model.trimmed
+	var notify *netconf.Message
+	for _, ev := range evs {
+		ui.apply(ev)
+		if m, ok := ev.(netconf.Message); ok && (notify == nil || !notify.Announcement) {
+			notify = &m
+		}
+	}
+	added := ui.model.len() - before + (ui.model.trimmed - trimmedBefore)
+	if added > 0 {
+		ui.view.appended(added, follow, ui.model.trimmed != trimmedBefore)
+	}
+	if notify != nil {
+		ui.notify(*notify)
+	}
+}
+
+func (ui *window) apply(ev netconf.Event) {
+	switch ev := ev.(type) {
+	case netconf.Joined:
+		ui.joined(ev)
+	case netconf.Message:
+		ui.showMessage(ev)
+	case netconf.Sent:
+		ui.model.add(logEntry{at: ev.Time, kind: kindOwn, from: ev.Nick, text: ev.Text})
+	case netconf.Left:
+		ui.left(ev)
+	case netconf.Error:
+		ui.failed(ev)
+	case netconf.PeerJoined:
+		ui.system(kindSystem, fmt.Sprintf("%s (%s) joined.", ev.Peer.Nick, hostText(ev.Peer)))
+		ui.refreshRoster()
+	case netconf.PeerLeft:
+		how := "left"
+		switch {
+		case ev.Timeout:
+			how = "went silent and is taken to have left"
+		case ev.Evicted:
+			how = "never said anything and was dropped from the full member list"
+		}
+		ui.system(kindSystem, fmt.Sprintf("%s (%s) %s.", ev.Peer.Nick, hostText(ev.Peer), how))
+		ui.refreshRoster()
+	case netconf.Lost:
+		ui.system(kindWarning, ev.Sentence()+".")
+	case netconf.Unreadable:
+		ui.system(kindWarning, ev.Sentence()+".")
+	case netconf.InterfaceChanged:
+		ui.interfaceChanged(ev)
+	case netconf.Receipt:
+		ui.showReceipt(ev)
+	}
+}
+
+// joined shows that the membership is in place.
+func (ui *window) joined(ev netconf.Joined) {
+	ui.current = ev
+	ui.setState(stateJoined)
+	ui.announceCreatedRoom(ev.Interface)
+	private := ""
+	if ev.Keyed {
+		private = " Private group: only members with the passphrase can read or send."
+	}
+	if ev.Plain {
+		private = fmt.Sprintf(" Sending plain %s text for simple multicast tools: no names, no repair of lost messages, no privacy.", ev.Encoding)
+	}
+	ui.system(kindSystem, fmt.Sprintf("Joined %s on %s as %s.%s", ev.Group, ev.Interface.Label(), ev.Nick, private))
+	for _, w := range ev.Warnings {
+		ui.system(kindWarning, w)
+	}
+	ui.bar.validate()
+	ui.updateStatus()
+	ui.refreshRoster()
+}
+
+// showMessage logs a message; an announcement is also pinned on top.
+func (ui *window) showMessage(ev netconf.Message) {
+	from := ev.From
+	if ev.Plain {
+		from = ev.Source.Addr().String() + " (plain)"
+	}
+	if ev.Announcement {
+		from = "📢 " + from
+		if ev.Earlier {
+			from += " (earlier)"
+		}
+		ui.pin(ev)
+	}
+	ui.model.add(logEntry{at: ev.Received, kind: kindMessage, from: from, text: ev.Text, colour: senderColour(from)})
+}
+
+// left shows that the membership ended, and why when it was not asked for.
+func (ui *window) left(ev netconf.Left) {
+	ui.endRoom()
+	ui.setState(stateIdle)
+	if ev.Err != nil {
+		msg := "Disconnected from " + ev.Group.String() + ": " + netconf.Explain(ev.Err)
+		ui.system(kindError, msg)
+		ui.bar.setHint(msg, widget.DangerImportance)
+	} else {
+		ui.system(kindSystem, fmt.Sprintf("Left %s.", ev.Group))
+	}
+	ui.bar.refreshInterfaces(ui.bar.interfaceName())
+	ui.status.SetText("Not joined")
+	ui.refreshRoster()
+}
+
+// failed shows what went wrong, under the bar too.
+func (ui *window) failed(ev netconf.Error) {
+	msg := netconf.Explain(ev.Err)
+	if ev.Op == "join" {
+		ui.setState(stateIdle)
+		msg = "Could not join: " + strings.TrimPrefix(msg, "Could not ")
+		ui.bar.refreshInterfaces(ui.bar.interfaceName())
+		ui.status.SetText("Not joined")
+	}
+	ui.system(kindError, msg)
+	ui.bar.setHint(msg, widget.DangerImportance)
+}
+
+// interfaceChanged says the interface went away, or is back.
+func (ui *window) interfaceChanged(ev netconf.InterfaceChanged) {
+	if ev.Up {
+		ui.system(kindSystem, ev.Sentence()+".")
+		ui.bar.setHint("", widget.MediumImportance)
+		return
+	}
+	ui.system(kindWarning, ev.Sentence()+".")
+	ui.bar.setHint(ev.Sentence()+".", widget.WarningImportance)
+}
+
+func hostText(p netconf.Peer) string {
+	if p.Host.IsValid() {
+		return p.Host.String()
+	}
+	return "unknown host"
+}
+
+func (ui *window) refreshRoster() { ui.roster.set(ui.engine.Roster()) }
+
+func (ui *window) system(k entryKind, text string) {
+	ui.model.add(logEntry{at: ui.opts.now(), kind: k, text: text})
+}
+
+// notify shows a desktop notification for a message that arrived while
+// the window was not focused, at most one every two seconds.
+func (ui *window) notify(m netconf.Message) {
+	now := ui.opts.now()
+	if !m.Announcement && (ui.focused || now.Sub(ui.lastNote) < 2*time.Second) {
+		return // announcements always notify: that is what a lab PC is for
+	}
+	ui.lastNote = now
+	text := m.Text
+	if r := []rune(text); len(r) > 140 {
+		text = string(r[:140]) + "…"
+	}
+	title := m.From + " in Groupcast"
+	if m.Announcement {
+		title = "📢 Announcement from " + m.From
+	}
+	ui.app.SendNotification(fyne.NewNotification(title, text))
+}
+
+// tick refreshes the status line and the log's scroll state.
+func (ui *window) tick() {
+	t := time.NewTicker(ui.opts.tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ui.stopTick:
+			return
+		case <-t.C:
+			ui.opts.do(func() {
+				ui.updateStatus()
+				ui.refreshRoster()
+				ui.view.checkScroll()
+			})
+		}
+	}
+}
+
+func (ui *window) updateStatus() {
+	if ui.state != stateJoined {
+		return
+	}
+	j, st := ui.current, ui.engine.Stats()
+	private := ""
+	if j.Keyed {
+		private = " · private"
+	}
+	if j.Plain {
+		private = " · plain " + j.Encoding
+	}
+	ui.status.SetText(fmt.Sprintf("%s%s · %s · TTL %d · in %d · out %d · repaired %d · rejected %d",
+		j.Group, private, j.Interface.Label(), j.TTL, st.DatagramsIn, st.DatagramsOut, st.Recovered,
+		st.Rejected+st.OtherGroup+st.Refused()))
+}

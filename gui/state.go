@@ -1,0 +1,153 @@
+package gui
+
+import (
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/groupcast/groupcast/netconf"
+)
+
+type state int
+
+const (
+	stateIdle state = iota
+	stateJoining
+	stateJoined
+	stateLeaving
+)
+
+// toggle is the Join/Leave button.
+func (ui *window) toggle() {
+	switch ui.state {
+	case stateIdle:
+		ui.join()
+	case stateJoined:
+		ui.setState(stateLeaving)
+		ui.push(netconf.Leave{Linger: true}) // our last messages can still be repaired
+	}
+}
+
+func (ui *window) join() {
+	if ui.state != stateIdle || !ui.bar.validate() {
+		return
+	}
+	g, _ := ui.bar.group()
+	cfg := netconf.Config{
+		Group: g, Interface: ui.bar.interfaceName(), TTL: ui.bar.ttl, Loopback: ui.bar.loopback,
+		Nick: strings.TrimSpace(ui.bar.nick.Text), Passphrase: ui.bar.key.Text,
+		Plain: ui.bar.plain, Encoding: ui.bar.encoding, Room: ui.room,
+	}
+	if ui.presenting {
+		cfg.Presenter = ui.key
+	}
+	saveSettings(ui.app.Preferences(), cfg)
+	ui.setState(stateJoining)
+	ui.joining = cfg
+	ui.push(netconf.Join{Config: cfg})
+}
+
+func (ui *window) sendMessage() {
+	if ui.state != stateJoined {
+		return
+	}
+	text := strings.TrimRight(ui.message.Text, " \t\r\n")
+	if strings.TrimSpace(text) == "" {
+		return
+	}
+	if err := netconf.CheckText(ui.joining, text); err != nil {
+		msg := netconf.Explain(err)
+		ui.bar.setHint(strings.ToUpper(msg[:1])+msg[1:]+". Shorten it or split it.", widget.DangerImportance)
+		return
+	}
+	if ui.push(netconf.Send{Text: text}) {
+		ui.message.SetText("")
+	}
+}
+
+// push queues a command for the engine.
+func (ui *window) push(c netconf.Command) bool {
+	if ui.cmds.push(c) {
+		return true
+	}
+	ui.bar.setHint("The network engine is not responding; try again in a moment.", widget.DangerImportance)
+	return false
+}
+
+// setState makes every widget reflect the membership's real state.
+func (ui *window) setState(s state) {
+	ui.state = s
+	b := ui.bar
+	switch s {
+	case stateIdle:
+		b.join.SetText("Join")
+		b.join.SetIcon(theme.LoginIcon())
+		b.setEditable(true)
+		b.validate()
+		ui.w.SetTitle("Groupcast")
+		ui.message.SetPlaceHolder("Join a group to send messages")
+		ui.message.Disable()
+		ui.send.Disable()
+	case stateJoining:
+		b.join.SetText("Joining…")
+		b.join.Disable()
+		b.setEditable(false)
+		ui.w.SetTitle("Groupcast — joining…")
+		ui.status.SetText("Joining…")
+	case stateJoined:
+		b.join.SetText("Leave")
+		b.join.SetIcon(theme.LogoutIcon())
+		b.join.Enable()
+		b.setEditable(false)
+		ui.w.SetTitle(ui.joinedTitle())
+		ui.openComposer()
+	case stateLeaving:
+		b.join.SetText("Leaving…")
+		b.join.Disable()
+		ui.message.Disable()
+		ui.send.Disable()
+	}
+}
+
+// joinedTitle names who we are and where, with the room's marks.
+func (ui *window) joinedTitle() string {
+	j := ui.current
+	title := fmt.Sprintf("Groupcast — %s @ %s", j.Nick, j.Group)
+	if ui.room != nil {
+		title = fmt.Sprintf("Groupcast — %s in %s", j.Nick, ui.room.Name)
+		if ui.presenting {
+			title += " (presenting)"
+		}
+	}
+	if j.Keyed {
+		title += " (private)"
+	}
+	if j.Plain {
+		title += " (plain text)"
+	}
+	return title
+}
+
+// openComposer enables the message box once joined, unless the room is
+// read-only and we are not its presenter.
+func (ui *window) openComposer() {
+	if r := ui.room; r != nil && r.ReadOnly && !ui.presenting {
+		who := "its presenter"
+		if r.Presenter != "" {
+			who = r.Presenter
+		}
+		ui.message.SetPlaceHolder(fmt.Sprintf("%s is read-only: only %s may post", r.Name, who))
+		ui.message.Disable()
+		ui.send.Disable()
+		return
+	}
+	ui.message.SetPlaceHolder(fmt.Sprintf("Message %s — Enter to send, Shift+Enter for a new line", ui.current.Group))
+	if ui.presenting {
+		ui.message.SetPlaceHolder(fmt.Sprintf("Announce to %s — Enter to send; everyone sees it pinned", ui.room.Name))
+	}
+	ui.message.Enable()
+	ui.send.Enable()
+	ui.w.Canvas().Focus(ui.message)
+}
