@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/groupcast/groupcast/netconf/internal/reader"
+	"github.com/groupcast/groupcast/netconf/internal/refusal"
 	"github.com/groupcast/groupcast/netconf/internal/seal"
 	"github.com/groupcast/groupcast/netconf/wire"
 )
@@ -113,9 +114,8 @@ func (e *Engine) admitSealed(now time.Time, p *wire.Packet, pn uint64, src netip
 // refuseSkewed is refuse for the reasons that concern a clock: skew is
 // how far ahead of ours (negative: behind) the datagram's stamp is.
 func (e *Engine) refuseSkewed(now time.Time, r UnreadableReason, peer string, host netip.Addr, skew time.Duration) {
-	e.refuse(now, r, peer, host)
-	if u := e.m.unreadable[r]; u.count == 1 {
-		u.skew = skew
+	if u := e.refuse(now, r, peer, host); u.Count == 1 {
+		u.Skew = skew
 	}
 }
 
@@ -184,12 +184,7 @@ func (e *Engine) noteUnreadable(now time.Time, r UnreadableReason) {
 
 // refuse counts a refused datagram; each reason is reported once per
 // membership, a second after it first happened, with the count so far
-// and the member (peer) and host it concerns, as first seen.
-func (e *Engine) refuse(now time.Time, r UnreadableReason, peer string, host netip.Addr) {
-	u := e.m.unreadable[r]
-	if u == nil {
-		u = &unreadableCount{first: now, peer: peer, host: host}
-		e.m.unreadable[r] = u
-	}
-	u.count++
+// and the member (peer) and host it concerns, as first seen (runTimers).
+func (e *Engine) refuse(now time.Time, r UnreadableReason, peer string, host netip.Addr) *refusal.Entry {
+	return e.m.refused.Note(now, r, peer, host)
 }

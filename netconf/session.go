@@ -8,6 +8,7 @@ import (
 	"github.com/groupcast/groupcast/netconf/internal/mcast"
 	"github.com/groupcast/groupcast/netconf/internal/presence"
 	"github.com/groupcast/groupcast/netconf/internal/reader"
+	"github.com/groupcast/groupcast/netconf/internal/refusal"
 	"github.com/groupcast/groupcast/netconf/internal/reliable"
 	"github.com/groupcast/groupcast/netconf/internal/seal"
 	"github.com/groupcast/groupcast/netconf/wire"
@@ -44,10 +45,10 @@ type session struct {
 	presenting *classroom.Presenter
 	student    *classroom.Student
 
-	key        *seal.Key // nil: an open group
-	pn         uint64    // packet number of the last sealed datagram
-	replay     *seal.Guard
-	unreadable map[UnreadableReason]*unreadableCount
+	key     *seal.Key // nil: an open group
+	pn      uint64    // packet number of the last sealed datagram
+	replay  *seal.Guard
+	refused *refusal.Table[UnreadableReason] // reported once each (Unreadable)
 
 	reader *reader.Pool // reads tr into batches for the loop
 	watch  *mcast.Watch // the interface, when watched
@@ -61,9 +62,9 @@ func newSession(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing
 		out: reliable.NewOutbound(self, cfg.Nick, now, reliable.OutParams{HelloRepeats: t.HelloRepeats, DataBeats: t.DataBeats,
 			Heartbeat: t.Heartbeat, BufferAge: t.BufferAge, BufferBytes: t.BufferBytes,
 			LingerQuiet: t.LingerQuiet, LingerMax: t.LingerMax, LeaveRepeats: t.LeaveRepeats}),
-		unreadable: map[UnreadableReason]*unreadableCount{},
-		student:    classroom.NewStudent(),
-		wbuf:       make([]byte, 0, wire.MaxDatagram), sbuf: make([]byte, 0, wire.MaxDatagram),
+		refused: refusal.New[UnreadableReason](),
+		student: classroom.NewStudent(),
+		wbuf:    make([]byte, 0, wire.MaxDatagram), sbuf: make([]byte, 0, wire.MaxDatagram),
 	}
 	if cfg.Presenter != nil {
 		m.presenting = classroom.NewPresenter()
@@ -94,15 +95,6 @@ func (m *session) transmit(wire []byte) error {
 	m.pn++
 	m.sbuf = m.key.Seal(m.sbuf[:0], m.pn, wire)
 	return m.tr.Write(m.sbuf)
-}
-
-type unreadableCount struct {
-	count    uint64
-	first    time.Time
-	reported bool
-	peer     string
-	host     netip.Addr
-	skew     time.Duration
 }
 
 // attach makes tr carry the membership and starts reading it (unless

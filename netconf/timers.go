@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/groupcast/groupcast/netconf/internal/presence"
+	"github.com/groupcast/groupcast/netconf/internal/refusal"
 	"github.com/groupcast/groupcast/netconf/internal/reliable"
 	"github.com/groupcast/groupcast/netconf/wire"
 )
@@ -24,31 +25,14 @@ func (e *Engine) runTimers(now time.Time) {
 		e.runPeerTimers(now)
 	}
 	e.checkInterface(now, false)
-	if to, seq, ok := m.student.ReceiptDue(now); ok {
-		p := wire.Packet{Kind: wire.KindReceipt, Sender: m.self, Seq: seq, Time: now.UnixMicro(), Nick: m.cfg.Nick, Body: wire.AppendReceipt(m.scratch[:0], to)}
-		e.write(&p)
-	}
-	if m.presenting != nil {
-		e.reportReceipts(now)
-		for _, w := range m.presenting.PinnedDue(now) {
-			dgram := append(m.wbuf[:0], w...)
-			_ = wire.SetKind(dgram, wire.KindPinned) // an announcement we sent: it can be
-			m.wbuf = dgram
-			if err := m.transmit(dgram); err != nil {
-				add(&e.stats.SendErrors, 1)
-			}
-		}
-	}
-	for r, u := range m.unreadable {
-		if !u.reported && now.Sub(u.first) >= time.Second {
-			u.reported = true
-			e.queue.Push(Unreadable{Reason: r, Count: u.count, Peer: u.peer, Host: u.host, Skew: u.skew})
-		}
-	}
+	e.classroomTimers(now)
+	m.refused.Due(now, func(r UnreadableReason, u refusal.Entry) {
+		e.queue.Push(Unreadable{Reason: r, Count: u.Count, Peer: u.Peer, Host: u.Host, Skew: u.Skew})
+	})
 	if now.Sub(m.rosterAt) >= time.Second {
 		m.peers.Tidy(now) // once a second, not per datagram
 	}
-	if now.Sub(m.rosterAt) >= time.Second || (m.rosterDirty && now.Sub(m.rosterAt) >= rosterEvery) {
+	if !now.Before(m.rosterDeadline()) {
 		e.publishRoster()
 	}
 }
@@ -118,7 +102,8 @@ func (m *session) wakePeers(at time.Time) {
 	}
 }
 
-// armTimer sets the timer for the next thing due.
+// armTimer sets the timer for the next thing due: the earliest of each
+// part's next deadline.
 func (e *Engine) armTimer() {
 	m := e.m
 	if m == nil {
@@ -126,30 +111,24 @@ func (e *Engine) armTimer() {
 		return
 	}
 	now := e.now()
-	next := m.out.NextDeadline(now)
-	soonest := func(at time.Time) {
-		if !at.IsZero() && at.Before(next) {
-			next = at
-		}
-	}
-	soonest(m.peersNext)
+	next := earliest(m.out.NextDeadline(now), m.peersNext, m.student.NextDeadline(), m.refused.NextDeadline(),
+		m.rosterDeadline())
 	if m.watch != nil {
-		soonest(m.watch.NextCheck())
+		next = earliest(next, m.watch.NextCheck())
 	}
-	soonest(m.rosterAt.Add(time.Second))
-	if m.rosterDirty {
-		soonest(m.rosterAt.Add(rosterEvery))
-	}
-	soonest(m.student.NextDeadline())
 	if m.presenting != nil {
-		soonest(m.presenting.NextDeadline())
-	}
-	for _, u := range m.unreadable {
-		if !u.reported {
-			soonest(u.first.Add(time.Second))
-		}
+		next = earliest(next, m.presenting.NextDeadline())
 	}
 	e.timer.Reset(max(next.Sub(now), 0))
+}
+
+// rosterDeadline is when the roster is next published: a second after
+// the last time, or sooner (rosterEvery) when it changed.
+func (m *session) rosterDeadline() time.Time {
+	if m.rosterDirty {
+		return m.rosterAt.Add(rosterEvery)
+	}
+	return m.rosterAt.Add(time.Second)
 }
 
 // rosterEvery is how often, at most, a changing roster is published: a
@@ -191,4 +170,27 @@ func (e *Engine) depart(now time.Time) bool {
 		return true
 	}
 	return m.out.Leaving()
+}
+
+// classroomTimers sends our receipt when one is due and, presenting,
+// reports receipts and repeats pinned announcements for newcomers.
+func (e *Engine) classroomTimers(now time.Time) {
+	m := e.m
+	if to, seq, ok := m.student.ReceiptDue(now); ok {
+		p := wire.Packet{Kind: wire.KindReceipt, Sender: m.self, Seq: seq, Time: now.UnixMicro(), Nick: m.cfg.Nick,
+			Body: wire.AppendReceipt(m.scratch[:0], to)}
+		e.write(&p)
+	}
+	if m.presenting == nil {
+		return
+	}
+	e.reportReceipts(now)
+	for _, w := range m.presenting.PinnedDue(now) {
+		dgram := append(m.wbuf[:0], w...)
+		_ = wire.SetKind(dgram, wire.KindPinned) // an announcement we sent: it can be
+		m.wbuf = dgram
+		if err := m.transmit(dgram); err != nil {
+			add(&e.stats.SendErrors, 1)
+		}
+	}
 }
