@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/groupcast/groupcast/gui/internal/chatlog"
 	"github.com/groupcast/groupcast/netconf"
 	"github.com/groupcast/groupcast/netconf/rooms"
 	"github.com/groupcast/groupcast/netconf/wire"
@@ -179,11 +180,11 @@ func (ui *window) announceCreatedRoom(iface netconf.Choice) {
 	}
 	a, err := ui.opts.announce(*ui.room, iface, ui.key)
 	if err != nil {
-		ui.system(kindError, "Could not announce the room: "+netconf.Explain(err))
+		ui.system(chatlog.Error, "Could not announce the room: "+netconf.Explain(err))
 		return
 	}
 	ui.announcer = a
-	ui.system(kindSystem, fmt.Sprintf("Announcing the room %q on this network.", ui.room.Name))
+	ui.system(chatlog.System, fmt.Sprintf("Announcing the room %q on this network.", ui.room.Name))
 }
 
 // pin shows an announcement in the banner on top.

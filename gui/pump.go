@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/groupcast/groupcast/gui/internal/chatlog"
 	"github.com/groupcast/groupcast/netconf"
 )
 
@@ -50,8 +51,8 @@ func (ui *window) drain() {
 	ui.scheduled = false
 	ui.lastDrain = time.Now()
 	ui.mu.Unlock()
-	follow := ui.view.atBottom()
-	before, trimmedBefore := ui.model.len(), ui.model.trimmed
+	follow := ui.view.AtBottom()
+	before, trimmedBefore := ui.model.Len(), ui.model.Trimmed()
 	var notify *netconf.Message
 	for _, ev := range evs {
 		ui.apply(ev)
@@ -59,9 +60,9 @@ func (ui *window) drain() {
 			notify = &m
 		}
 	}
-	added := ui.model.len() - before + (ui.model.trimmed - trimmedBefore)
+	added := ui.model.Len() - before + (ui.model.Trimmed() - trimmedBefore)
 	if added > 0 {
-		ui.view.appended(added, follow, ui.model.trimmed != trimmedBefore)
+		ui.view.Appended(added, follow, ui.model.Trimmed() != trimmedBefore)
 	}
 	if notify != nil {
 		ui.notify(*notify)
@@ -75,13 +76,13 @@ func (ui *window) apply(ev netconf.Event) {
 	case netconf.Message:
 		ui.showMessage(ev)
 	case netconf.Sent:
-		ui.model.add(logEntry{at: ev.Time, kind: kindOwn, from: ev.Nick, text: ev.Text})
+		ui.model.Add(chatlog.Entry{At: ev.Time, Kind: chatlog.Own, From: ev.Nick, Text: ev.Text})
 	case netconf.Left:
 		ui.left(ev)
 	case netconf.Error:
 		ui.failed(ev)
 	case netconf.PeerJoined:
-		ui.system(kindSystem, fmt.Sprintf("%s (%s) joined.", ev.Peer.Nick, hostText(ev.Peer)))
+		ui.system(chatlog.System, fmt.Sprintf("%s (%s) joined.", ev.Peer.Nick, hostText(ev.Peer)))
 		ui.refreshRoster()
 	case netconf.PeerLeft:
 		how := "left"
@@ -91,12 +92,12 @@ func (ui *window) apply(ev netconf.Event) {
 		case ev.Evicted:
 			how = "never said anything and was dropped from the full member list"
 		}
-		ui.system(kindSystem, fmt.Sprintf("%s (%s) %s.", ev.Peer.Nick, hostText(ev.Peer), how))
+		ui.system(chatlog.System, fmt.Sprintf("%s (%s) %s.", ev.Peer.Nick, hostText(ev.Peer), how))
 		ui.refreshRoster()
 	case netconf.Lost:
-		ui.system(kindWarning, ev.Sentence()+".")
+		ui.system(chatlog.Warning, ev.Sentence()+".")
 	case netconf.Unreadable:
-		ui.system(kindWarning, ev.Sentence()+".")
+		ui.system(chatlog.Warning, ev.Sentence()+".")
 	case netconf.InterfaceChanged:
 		ui.interfaceChanged(ev)
 	case netconf.Receipt:
@@ -116,9 +117,9 @@ func (ui *window) joined(ev netconf.Joined) {
 	if ev.Plain {
 		private = fmt.Sprintf(" Sending plain %s text for simple multicast tools: no names, no repair of lost messages, no privacy.", ev.Encoding)
 	}
-	ui.system(kindSystem, fmt.Sprintf("Joined %s on %s as %s.%s", ev.Group, ev.Interface.Label(), ev.Nick, private))
+	ui.system(chatlog.System, fmt.Sprintf("Joined %s on %s as %s.%s", ev.Group, ev.Interface.Label(), ev.Nick, private))
 	for _, w := range ev.Warnings {
-		ui.system(kindWarning, w)
+		ui.system(chatlog.Warning, w)
 	}
 	ui.bar.validate()
 	ui.updateStatus()
@@ -138,7 +139,7 @@ func (ui *window) showMessage(ev netconf.Message) {
 		}
 		ui.pin(ev)
 	}
-	ui.model.add(logEntry{at: ev.Received, kind: kindMessage, from: from, text: ev.Text, colour: senderColour(from)})
+	ui.model.Add(chatlog.Entry{At: ev.Received, Kind: chatlog.Message, From: from, Text: ev.Text, Colour: chatlog.SenderColour(from)})
 }
 
 // left shows that the membership ended, and why when it was not asked for.
@@ -147,10 +148,10 @@ func (ui *window) left(ev netconf.Left) {
 	ui.setState(stateIdle)
 	if ev.Err != nil {
 		msg := "Disconnected from " + ev.Group.String() + ": " + netconf.Explain(ev.Err)
-		ui.system(kindError, msg)
+		ui.system(chatlog.Error, msg)
 		ui.bar.setHint(msg, widget.DangerImportance)
 	} else {
-		ui.system(kindSystem, fmt.Sprintf("Left %s.", ev.Group))
+		ui.system(chatlog.System, fmt.Sprintf("Left %s.", ev.Group))
 	}
 	ui.bar.refreshInterfaces(ui.bar.interfaceName())
 	ui.status.SetText("Not joined")
@@ -166,18 +167,18 @@ func (ui *window) failed(ev netconf.Error) {
 		ui.bar.refreshInterfaces(ui.bar.interfaceName())
 		ui.status.SetText("Not joined")
 	}
-	ui.system(kindError, msg)
+	ui.system(chatlog.Error, msg)
 	ui.bar.setHint(msg, widget.DangerImportance)
 }
 
 // interfaceChanged says the interface went away, or is back.
 func (ui *window) interfaceChanged(ev netconf.InterfaceChanged) {
 	if ev.Up {
-		ui.system(kindSystem, ev.Sentence()+".")
+		ui.system(chatlog.System, ev.Sentence()+".")
 		ui.bar.setHint("", widget.MediumImportance)
 		return
 	}
-	ui.system(kindWarning, ev.Sentence()+".")
+	ui.system(chatlog.Warning, ev.Sentence()+".")
 	ui.bar.setHint(ev.Sentence()+".", widget.WarningImportance)
 }
 
@@ -188,10 +189,10 @@ func hostText(p netconf.Peer) string {
 	return "unknown host"
 }
 
-func (ui *window) refreshRoster() { ui.roster.set(ui.engine.Roster()) }
+func (ui *window) refreshRoster() { ui.roster.Set(ui.engine.Roster()) }
 
-func (ui *window) system(k entryKind, text string) {
-	ui.model.add(logEntry{at: ui.opts.now(), kind: k, text: text})
+func (ui *window) system(k chatlog.Kind, text string) {
+	ui.model.Add(chatlog.Entry{At: ui.opts.now(), Kind: k, Text: text})
 }
 
 // notify shows a desktop notification for a message that arrived while
@@ -225,7 +226,7 @@ func (ui *window) tick() {
 			ui.opts.do(func() {
 				ui.updateStatus()
 				ui.refreshRoster()
-				ui.view.checkScroll()
+				ui.view.CheckScroll()
 			})
 		}
 	}

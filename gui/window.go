@@ -14,6 +14,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/groupcast/groupcast/assets"
+	"github.com/groupcast/groupcast/gui/internal/chatlog"
+	"github.com/groupcast/groupcast/gui/internal/roster"
 	"github.com/groupcast/groupcast/internal/version"
 	"github.com/groupcast/groupcast/netconf"
 )
@@ -26,9 +28,9 @@ type window struct {
 	cmds   *commandQueue
 
 	bar     *connBar
-	model   *logModel
-	view    *logView
-	roster  *rosterView
+	model   *chatlog.Model
+	view    *chatlog.View
+	roster  *roster.View
 	message *composer
 	send    *widget.Button
 	status  *widget.Label
@@ -65,13 +67,13 @@ type window struct {
 func newWindow(a fyne.App, w fyne.Window, e Engine, ifaces Interfaces, cfg netconf.Config, opts options) *window {
 	ui := &window{
 		app: a, w: w, engine: e, cmds: newCommandQueue(e), focused: true, opts: opts,
-		model: newLogModel(MaxLogEntries), pumpDone: make(chan struct{}), stopTick: make(chan struct{}),
+		model: chatlog.NewModel(chatlog.MaxEntries), pumpDone: make(chan struct{}), stopTick: make(chan struct{}),
 	}
 	ui.bar = newConnBar(cfg, ifaces, ui.toggle)
 	ui.bar.onDiagnose = ui.showDiagnostics
 	ui.bar.onRooms = ui.showRooms
-	ui.view = newLogView(ui.model)
-	ui.roster = newRosterView(opts.now)
+	ui.view = chatlog.NewView(ui.model)
+	ui.roster = roster.New(opts.now)
 	ui.message = newComposer(ui.sendMessage)
 	ui.send = widget.NewButtonWithIcon("Send", theme.MailSendIcon(), ui.sendMessage)
 	ui.status = widget.NewLabel("Not joined")
@@ -80,8 +82,8 @@ func newWindow(a fyne.App, w fyne.Window, e Engine, ifaces Interfaces, cfg netco
 
 	ui.layOut(w)
 	ui.setState(stateIdle)
-	ui.system(kindSystem, "Welcome to Groupcast. Choose a group and press Join; everyone who joins the same group and port talks together.")
-	ui.view.appended(1, true, false)
+	ui.system(chatlog.System, "Welcome to Groupcast. Choose a group and press Join; everyone who joins the same group and port talks together.")
+	ui.view.Appended(1, true, false)
 	go ui.pump()
 	if opts.tick > 0 {
 		go ui.tick()
@@ -98,7 +100,7 @@ func (ui *window) layOut(w fyne.Window) {
 	ui.banner.Wrapping = fyne.TextWrapWord
 	ui.banner.TextStyle = fyne.TextStyle{Bold: true}
 	ui.banner.Importance = widget.HighImportance
-	ui.bannerBox = container.NewStack(canvas.NewRectangle(ownBackground()), container.NewPadded(ui.banner))
+	ui.bannerBox = container.NewStack(canvas.NewRectangle(chatlog.OwnBackground()), container.NewPadded(ui.banner))
 	ui.bannerBox.Hide()
 	ui.receipt = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	ui.missingBtn = widget.NewButtonWithIcon("Who has not received it?", theme.AccountIcon(), ui.showMissing)
@@ -106,7 +108,7 @@ func (ui *window) layOut(w fyne.Window) {
 	ui.receiptBox.Hide()
 	top := container.NewVBox(ui.bar.content(w), widget.NewSeparator(), ui.bannerBox)
 	bottom := container.NewVBox(widget.NewSeparator(), ui.receiptBox, composerRow, ui.status)
-	split := container.NewHSplit(ui.view.stack, ui.roster.box)
+	split := container.NewHSplit(ui.view.Object(), ui.roster.Object())
 	split.SetOffset(0.74)
 	w.SetContent(container.NewBorder(top, bottom, nil, nil, split))
 	w.SetMainMenu(fyne.NewMainMenu(

@@ -2,7 +2,6 @@ package gui
 
 import (
 	"context"
-	"crypto/ed25519"
 	"errors"
 	"net/netip"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/groupcast/groupcast/gui/internal/chatlog"
 	"github.com/groupcast/groupcast/internal/version"
 	"github.com/groupcast/groupcast/netconf"
 	"github.com/groupcast/groupcast/netconf/doctor"
@@ -56,8 +56,8 @@ func TestJoinFlow(t *testing.T) {
 	if ui.message.Disabled() || h.w.Canvas().Focused() != ui.message {
 		t.Fatal("composer is not enabled and focused after joining")
 	}
-	last, _ := ui.model.last()
-	if last.kind != kindWarning || last.text != "a warning" {
+	last, _ := ui.model.Last()
+	if last.Kind != chatlog.Warning || last.Text != "a warning" {
 		t.Fatalf("warning not logged: %+v", last)
 	}
 	h.engine.mu.Lock()
@@ -140,26 +140,6 @@ func TestEnterSendsShiftEnterBreaksLine(t *testing.T) {
 	}
 }
 
-func TestMessagesAppear(t *testing.T) {
-	h := newHarness(t, defaultCfg())
-	ui := h.ui
-	h.joinAs("Alice")
-	h.emit(netconf.Message{From: "Bob", Text: "hello 世界 — 1", Seq: 1, Sent: testTime, Received: testTime})
-	h.emit(netconf.Sent{Seq: 1, Nick: "Alice", Text: "hi Bob", Time: testTime})
-	bob, _ := ui.model.lastN(1)
-	own, _ := ui.model.last()
-	if bob.kind != kindMessage || bob.from != "Bob" || bob.text != "hello 世界 — 1" || bob.colour != senderColour("Bob") {
-		t.Fatalf("Bob's line %+v", bob)
-	}
-	if own.kind != kindOwn || own.from != "Alice" || own.text != "hi Bob" {
-		t.Fatalf("own line %+v", own)
-	}
-	if n := ui.view.list.Length(); n != ui.model.len() {
-		t.Fatalf("list shows %d of %d lines", n, ui.model.len())
-	}
-	test.AssertRendersToMarkup(t, "conversation.xml", h.w.Canvas())
-}
-
 func TestLeaveAndFailures(t *testing.T) {
 	h := newHarness(t, defaultCfg())
 	ui := h.ui
@@ -183,8 +163,8 @@ func TestLeaveAndFailures(t *testing.T) {
 	if ui.bar.join.Text != "Join" || ui.bar.join.Disabled() || !strings.Contains(ui.bar.hint.Text, "already in use") {
 		t.Fatalf("failed join: button %q, hint %q", ui.bar.join.Text, ui.bar.hint.Text)
 	}
-	last, _ := ui.model.last()
-	if last.kind != kindError || !strings.HasPrefix(last.text, "Could not join") {
+	last, _ := ui.model.Last()
+	if last.Kind != chatlog.Error || !strings.HasPrefix(last.Text, "Could not join") {
 		t.Fatalf("failed join logged as %+v", last)
 	}
 
@@ -195,8 +175,8 @@ func TestLeaveAndFailures(t *testing.T) {
 		t.Fatalf("interface gone: button %q, hint %q", ui.bar.join.Text, ui.bar.hint.Text)
 	}
 	h.emit(netconf.Lost{Peer: netconf.Peer{Nick: "Bob"}, First: 4, Last: 6})
-	last, _ = ui.model.last()
-	if last.kind != kindWarning || last.text != "3 messages from Bob could not be recovered." {
+	last, _ = ui.model.Last()
+	if last.Kind != chatlog.Warning || last.Text != "3 messages from Bob could not be recovered." {
 		t.Fatalf("loss logged as %+v", last)
 	}
 
@@ -204,13 +184,13 @@ func TestLeaveAndFailures(t *testing.T) {
 	// stays, the user is told both.
 	h.joinAs("Alice")
 	h.emit(netconf.InterfaceChanged{Name: "eth0", Gone: true})
-	last, _ = ui.model.last()
-	if last.kind != kindWarning || !strings.HasPrefix(last.text, "eth0 went away") || !strings.HasPrefix(ui.bar.hint.Text, "eth0 went away") || ui.bar.join.Text != "Leave" {
+	last, _ = ui.model.Last()
+	if last.Kind != chatlog.Warning || !strings.HasPrefix(last.Text, "eth0 went away") || !strings.HasPrefix(ui.bar.hint.Text, "eth0 went away") || ui.bar.join.Text != "Leave" {
 		t.Fatalf("interface gone: logged %+v, hint %q, button %q", last, ui.bar.hint.Text, ui.bar.join.Text)
 	}
 	h.emit(netconf.InterfaceChanged{Name: "eth0", Up: true})
-	last, _ = ui.model.last()
-	if last.kind != kindSystem || !strings.HasPrefix(last.text, "eth0 is back") || ui.bar.hint.Text != "" {
+	last, _ = ui.model.Last()
+	if last.Kind != chatlog.System || !strings.HasPrefix(last.Text, "eth0 is back") || ui.bar.hint.Text != "" {
 		t.Fatalf("interface back: logged %+v, hint %q", last, ui.bar.hint.Text)
 	}
 }
@@ -263,68 +243,6 @@ func TestExplainedErrorsAreSentences(t *testing.T) {
 	}
 }
 
-func TestNotifiesOnlyWhenUnfocused(t *testing.T) {
-	h := newHarness(t, defaultCfg())
-	h.joinAs("Alice")
-	msg := netconf.Message{From: "Bob", Text: "are you there?", Received: testTime}
-	test.AssertNotificationSent(t, nil, func() { h.emit(msg) }) // focused: no notification
-	h.ui.focused = false
-	test.AssertNotificationSent(t, fyne.NewNotification("Bob in Groupcast", "are you there?"), func() { h.emit(msg) })
-}
-
-func TestScrollFollowsUnlessScrolledUp(t *testing.T) {
-	h := newHarness(t, defaultCfg())
-	ui := h.ui
-	h.joinAs("Alice")
-	for i := range 60 {
-		h.emit(netconf.Message{From: "Bob", Text: strings.Repeat("x", i%7+1), Received: testTime})
-	}
-	if !ui.view.atBottom() || ui.view.newBtn.Visible() {
-		t.Fatalf("log does not follow new messages: offset %v", ui.view.list.GetScrollOffset())
-	}
-	ui.view.list.ScrollToTop()
-	h.emit(netconf.Message{From: "Bob", Text: "while you read above", Received: testTime})
-	if ui.view.atBottom() || !ui.view.newBtn.Visible() || ui.view.newBtn.Text != "1 new message" {
-		t.Fatalf("scrolled up: at bottom %v, button %q visible %v", ui.view.atBottom(), ui.view.newBtn.Text, ui.view.newBtn.Visible())
-	}
-	h.emit(netconf.Message{From: "Carol", Text: "and another", Received: testTime})
-	if ui.view.newBtn.Text != "2 new messages" {
-		t.Fatalf("button %q", ui.view.newBtn.Text)
-	}
-	test.Tap(ui.view.newBtn)
-	if !ui.view.atBottom() || ui.view.newBtn.Visible() {
-		t.Fatal("the new-messages button did not bring the log to the bottom")
-	}
-}
-
-func TestRosterShowsWhoIsThere(t *testing.T) {
-	h := newHarness(t, defaultCfg())
-	ui := h.ui
-	h.joinAs("Alice")
-	bob1 := netconf.Peer{ID: wire.SenderID{1}, Nick: "Bob", Host: netip.MustParseAddr("198.18.0.5"), LastHeard: testTime}
-	bob2 := netconf.Peer{ID: wire.SenderID{2}, Nick: "Bob", Host: netip.MustParseAddr("198.18.0.6"), LastHeard: testTime.Add(-30 * time.Second)}
-	h.engine.mu.Lock()
-	h.engine.roster = []netconf.Peer{bob2, {ID: wire.SenderID{9}, Nick: "Alice", Self: true}, bob1}
-	h.engine.mu.Unlock()
-	h.emit(netconf.PeerJoined{Peer: bob1})
-	last, _ := ui.model.last()
-	if last.text != "Bob (198.18.0.5) joined." {
-		t.Fatalf("log line %q", last.text)
-	}
-	r := ui.roster
-	if r.title.Text != "In the group: 3" || len(r.peers) != 3 || !r.peers[0].Self {
-		t.Fatalf("roster %q %+v", r.title.Text, r.peers)
-	}
-	if d1, d2 := r.detail(r.peers[1]), r.detail(r.peers[2]); d1 != "198.18.0.5 · active" || d2 != "198.18.0.6 · heard 30s ago" {
-		t.Fatalf("two Bobs: %q and %q", d1, d2)
-	}
-	h.emit(netconf.PeerLeft{Peer: bob2, Timeout: true})
-	last, _ = ui.model.last()
-	if last.text != "Bob (198.18.0.6) went silent and is taken to have left." {
-		t.Fatalf("log line %q", last.text)
-	}
-}
-
 func TestPassphraseIsUsedNotSaved(t *testing.T) {
 	h := newHarness(t, defaultCfg())
 	ui := h.ui
@@ -347,8 +265,8 @@ func TestPassphraseIsUsedNotSaved(t *testing.T) {
 		}
 	}
 	h.emit(netconf.Unreadable{Reason: netconf.UnreadableOtherPassphrase, Count: 4})
-	last, _ := ui.model.last()
-	if last.kind != kindWarning || last.text != "4 datagrams from peers with another passphrase." {
+	last, _ := ui.model.Last()
+	if last.Kind != chatlog.Warning || last.Text != "4 datagrams from peers with another passphrase." {
 		t.Fatalf("log %+v", last)
 	}
 }
@@ -373,8 +291,8 @@ func TestPlainModeAndDiagnostics(t *testing.T) {
 	}
 	h.emit(netconf.Joined{Group: j.Config.Group, Interface: netconf.Choice{Interface: eth}, Nick: "Alice", Plain: true, Encoding: "gbk"})
 	h.emit(netconf.Message{From: "198.18.0.9:4000", Source: netip.MustParseAddrPort("198.18.0.9:4000"), Text: "你好", Plain: true, Encoding: "gb18030", Received: testTime})
-	last, _ := ui.model.last()
-	if last.from != "198.18.0.9 (plain)" || last.text != "你好" {
+	last, _ := ui.model.Last()
+	if last.From != "198.18.0.9 (plain)" || last.Text != "你好" {
 		t.Fatalf("plain message logged as %+v", last)
 	}
 	if !strings.HasSuffix(h.w.Title(), "(plain text)") {
@@ -406,58 +324,6 @@ func TestPlainModeAndDiagnostics(t *testing.T) {
 		t.Fatal("no Diagnostics window")
 	}
 	diag.Close()
-}
-
-func TestRoomStudentAndPresenter(t *testing.T) {
-	pub, key, _ := ed25519.GenerateKey(nil)
-	physics := netconf.Room{Name: "Physics 101", Group: netip.MustParseAddrPort("239.255.20.1:2020"), Presenter: "Ms Lee",
-		PresenterKey: pub, ReadOnly: true, Origin: netip.MustParseAddr("198.18.0.1")}
-
-	// A student picks the room from the list.
-	h := newHarness(t, defaultCfg())
-	ui := h.ui
-	ui.opts.discover = func(ctx context.Context, _ string, _ time.Duration, found func(netconf.Room, bool)) error {
-		found(physics, false)
-		<-ctx.Done()
-		return nil
-	}
-	ui.joinRoom(physics, false)
-	j := h.command().(netconf.Join)
-	if j.Config.Room == nil || j.Config.Room.Name != "Physics 101" || j.Config.Group != physics.Group || j.Config.Presenter != nil {
-		t.Fatalf("join %+v", j.Config)
-	}
-	h.emit(netconf.Joined{Group: physics.Group, Interface: netconf.Choice{Interface: eth}, Nick: "Alice"})
-	if h.w.Title() != "Groupcast — Alice in Physics 101" || !ui.message.Disabled() || !strings.Contains(ui.message.PlaceHolder, "read-only: only Ms Lee may post") {
-		t.Fatalf("title %q, composer %q disabled %v", h.w.Title(), ui.message.PlaceHolder, ui.message.Disabled())
-	}
-	h.emit(netconf.Message{From: "Ms Lee", Text: "Open chapter 3", Announcement: true, Earlier: true, Sent: testTime, Received: testTime})
-	if !ui.bannerBox.Visible() || ui.banner.Text != "📢 Ms Lee (earlier, 09:30): Open chapter 3" {
-		t.Fatalf("banner %q visible %v", ui.banner.Text, ui.bannerBox.Visible())
-	}
-
-	// The presenter creates a room and sees receipts.
-	p := newHarness(t, defaultCfg())
-	pui := p.ui
-	pui.opts.presenterKey = func() (ed25519.PrivateKey, error) { return key, nil }
-	pui.joinRoom(netconf.Room{Name: "Physics 101", Group: physics.Group, ReadOnly: true}, true)
-	pj := p.command().(netconf.Join)
-	if pj.Config.Presenter == nil || !pj.Config.Room.PresenterKey.Equal(pub) || pj.Config.Room.Presenter != "Alice" {
-		t.Fatalf("presenter join %+v", pj.Config)
-	}
-	p.emit(netconf.Joined{Group: physics.Group, Interface: netconf.Choice{Interface: eth}, Nick: "Alice"})
-	if pui.message.Disabled() || !strings.HasSuffix(p.w.Title(), "(presenting)") {
-		t.Fatalf("presenter cannot post: %q", p.w.Title())
-	}
-	bob := netconf.Peer{Nick: "Bob", Host: netip.MustParseAddr("198.18.0.7")}
-	p.emit(netconf.Receipt{Seq: 1, Received: 27, Members: 28, Missing: []netconf.Peer{bob}})
-	if !pui.receiptBox.Visible() || pui.receipt.Text != "Announcement 1: 27 of 28 received" {
-		t.Fatalf("receipt %q", pui.receipt.Text)
-	}
-	test.Tap(pui.missingBtn) // the dialog lists Bob; it must not panic
-	p.emit(netconf.Left{Group: physics.Group})
-	if pui.receiptBox.Visible() || pui.room != nil {
-		t.Fatal("room state kept after leaving")
-	}
 }
 
 func TestAboutNamesTheVersion(t *testing.T) {

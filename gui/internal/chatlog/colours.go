@@ -1,4 +1,4 @@
-package gui
+package chatlog
 
 import (
 	"image/color"
@@ -30,22 +30,25 @@ func isDark() bool {
 	return a.Settings().ThemeVariant() == theme.VariantDark
 }
 
-// paletteColour returns sender colour i for the current theme variant.
-func paletteColour(i uint8) color.Color {
+// Palette returns sender colour i (see SenderColour) for the current
+// theme variant.
+func Palette(i uint8) color.Color {
 	if isDark() {
 		return darkPalette[int(i)%len(darkPalette)]
 	}
 	return lightPalette[int(i)%len(lightPalette)]
 }
 
-// ownBackground tints our own messages so they stand out in both themes.
-func ownBackground() color.Color {
+// OwnBackground tints our own messages so they stand out in both themes.
+func OwnBackground() color.Color {
 	if isDark() {
 		return color.NRGBA{0x2f, 0x80, 0xed, 0x26}
 	}
 	return color.NRGBA{0x2f, 0x80, 0xed, 0x1a}
 }
 
-func themeColour(name fyne.ThemeColorName) color.Color {
+// ThemeColour returns the current theme's colour name for the current
+// variant.
+func ThemeColour(name fyne.ThemeColorName) color.Color {
 	return theme.Current().Color(name, fyne.CurrentApp().Settings().ThemeVariant())
 }

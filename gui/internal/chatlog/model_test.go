@@ -1,0 +1,51 @@
+package chatlog
+
+import (
+	"strconv"
+	"testing"
+)
+
+func TestModelDropsOldestTenth(t *testing.T) {
+	m := NewModel(20)
+	if _, ok := m.Last(); ok {
+		t.Fatal("an empty log has a last entry")
+	}
+	for i := range 20 {
+		if dropped := m.Add(Entry{Text: strconv.Itoa(i)}); dropped != 0 {
+			t.Fatalf("entry %d dropped %d", i, dropped)
+		}
+	}
+	if dropped := m.Add(Entry{Text: "20"}); dropped != 2 || m.Trimmed() != 2 || m.Len() != 19 {
+		t.Fatalf("past max: dropped %d, trimmed %d, len %d", dropped, m.Trimmed(), m.Len())
+	}
+	last, _ := m.Last()
+	before, _ := m.LastN(1)
+	if m.At(0).Text != "2" || last.Text != "20" || before.Text != "19" {
+		t.Fatalf("kept %q … %q, %q", m.At(0).Text, before.Text, last.Text)
+	}
+	if _, ok := m.LastN(19); ok {
+		t.Fatal("LastN reaches before the oldest entry")
+	}
+
+	small := NewModel(5) // a tenth of 5 is 0: still drop one
+	for i := range 6 {
+		small.Add(Entry{Text: strconv.Itoa(i)})
+	}
+	if small.Len() != 5 || small.Trimmed() != 1 || small.At(0).Text != "1" {
+		t.Fatalf("small log: len %d, trimmed %d, oldest %q", small.Len(), small.Trimmed(), small.At(0).Text)
+	}
+}
+
+func TestSenderColourIsStable(t *testing.T) {
+	seen := map[uint8]bool{}
+	for _, nick := range []string{"Alice", "Bob", "Carol", "Dmitri", "Eun-ji", "Farid", "世界"} {
+		c := SenderColour(nick)
+		if c != SenderColour(nick) || int(c) >= len(darkPalette) {
+			t.Fatalf("%s: colour %d", nick, c)
+		}
+		seen[c] = true
+	}
+	if len(seen) < 3 {
+		t.Fatalf("seven names share %d colours", len(seen))
+	}
+}

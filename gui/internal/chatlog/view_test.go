@@ -1,0 +1,115 @@
+package chatlog
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+)
+
+// newTestView shows an empty log of at most max entries in a window the
+// size of the log's part of the Groupcast window.
+func newTestView(t *testing.T, max int, size fyne.Size) (*Model, *View) {
+	t.Helper()
+	a := test.NewTempApp(t)
+	w := a.NewWindow("log")
+	m := NewModel(max)
+	v := NewView(m)
+	w.SetContent(v.Object())
+	w.Resize(size)
+	t.Cleanup(w.Close)
+	return m, v
+}
+
+// add appends messages like the window does with a batch of events:
+// asking whether the view is at the bottom before adding them.
+func add(m *Model, v *View, texts ...string) {
+	follow := v.AtBottom()
+	trimmedBefore := m.Trimmed()
+	for _, text := range texts {
+		m.Add(Entry{At: time.Now(), Kind: Message, From: "Bob", Text: text, Colour: SenderColour("Bob")})
+	}
+	v.Appended(len(texts)+m.Trimmed()-trimmedBefore, follow, m.Trimmed() != trimmedBefore)
+}
+
+func TestViewFollowsUnlessScrolledUp(t *testing.T) {
+	m, v := newTestView(t, MaxEntries, fyne.NewSize(470, 320))
+	for i := range 60 {
+		add(m, v, strings.Repeat("x", i%7+1))
+	}
+	if n := v.list.Length(); n != m.Len() {
+		t.Fatalf("list shows %d of %d lines", n, m.Len())
+	}
+	if !v.AtBottom() || v.newBtn.Visible() {
+		t.Fatalf("log does not follow new messages: offset %v", v.list.GetScrollOffset())
+	}
+	v.list.ScrollToTop()
+	add(m, v, "while you read above")
+	if v.AtBottom() || !v.newBtn.Visible() || v.newBtn.Text != "1 new message" {
+		t.Fatalf("scrolled up: at bottom %v, button %q visible %v", v.AtBottom(), v.newBtn.Text, v.newBtn.Visible())
+	}
+	add(m, v, "and another")
+	if v.newBtn.Text != "2 new messages" {
+		t.Fatalf("button %q", v.newBtn.Text)
+	}
+	test.Tap(v.newBtn)
+	if !v.AtBottom() || v.newBtn.Visible() {
+		t.Fatal("the new-messages button did not bring the log to the bottom")
+	}
+}
+
+func TestCheckScrollHidesButtonAtBottom(t *testing.T) {
+	m, v := newTestView(t, MaxEntries, fyne.NewSize(470, 320))
+	for i := range 60 {
+		add(m, v, fmt.Sprint("line ", i))
+	}
+	v.list.ScrollToTop()
+	add(m, v, "while you read above")
+	v.CheckScroll()
+	if !v.newBtn.Visible() {
+		t.Fatal("the button went away while the user still reads above")
+	}
+	v.list.ScrollToBottom() // by hand
+	v.CheckScroll()
+	if v.newBtn.Visible() {
+		t.Fatal("the button stays after the user scrolled down to the new lines")
+	}
+}
+
+// TestStaysBounded: however many entries arrive, the log keeps at most
+// MaxEntries, still shows the last, and the list keeps up with the
+// entries dropped.
+func TestStaysBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fills the log several times")
+	}
+	m, v := newTestView(t, MaxEntries, fyne.NewSize(800, 600))
+	const n = MaxEntries + MaxEntries/2
+	batch := make([]string, 0, 5000)
+	for i := range n {
+		text := fmt.Sprintf("message %d: the quick brown fox jumps over the lazy dog", i)
+		if i%20 == 0 {
+			text = strings.Repeat("a longer line that wraps in the log ", 8)
+		}
+		batch = append(batch, text)
+		if len(batch) == cap(batch) || i == n-1 {
+			add(m, v, batch...)
+			batch = batch[:0]
+		}
+	}
+	if got := m.Len(); got > MaxEntries {
+		t.Fatalf("log holds %d entries; max %d", got, MaxEntries)
+	}
+	if last, _ := m.Last(); last.Text != fmt.Sprintf("message %d: the quick brown fox jumps over the lazy dog", n-1) {
+		t.Fatalf("last entry %q", last.Text)
+	}
+	if v.list.Length() != m.Len() {
+		t.Fatalf("list length %d, model %d", v.list.Length(), m.Len())
+	}
+	if m.Trimmed() == 0 || !v.AtBottom() {
+		t.Fatalf("trimmed %d, at bottom %v", m.Trimmed(), v.AtBottom())
+	}
+}

@@ -1,0 +1,100 @@
+package gui
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/groupcast/groupcast/gui/internal/chatlog"
+	"github.com/groupcast/groupcast/netconf"
+	"github.com/groupcast/groupcast/netconf/wire"
+)
+
+func TestMessagesAppear(t *testing.T) {
+	h := newHarness(t, defaultCfg())
+	ui := h.ui
+	h.joinAs("Alice")
+	h.emit(netconf.Message{From: "Bob", Text: "hello 世界 — 1", Seq: 1, Sent: testTime, Received: testTime})
+	h.emit(netconf.Sent{Seq: 1, Nick: "Alice", Text: "hi Bob", Time: testTime})
+	bob, _ := ui.model.LastN(1)
+	own, _ := ui.model.Last()
+	if bob.Kind != chatlog.Message || bob.From != "Bob" || bob.Text != "hello 世界 — 1" || bob.Colour != chatlog.SenderColour("Bob") {
+		t.Fatalf("Bob's line %+v", bob)
+	}
+	if own.Kind != chatlog.Own || own.From != "Alice" || own.Text != "hi Bob" {
+		t.Fatalf("own line %+v", own)
+	}
+	test.AssertRendersToMarkup(t, "conversation.xml", h.w.Canvas())
+}
+
+func TestNotifiesOnlyWhenUnfocused(t *testing.T) {
+	h := newHarness(t, defaultCfg())
+	h.joinAs("Alice")
+	msg := netconf.Message{From: "Bob", Text: "are you there?", Received: testTime}
+	test.AssertNotificationSent(t, nil, func() { h.emit(msg) }) // focused: no notification
+	h.ui.focused = false
+	test.AssertNotificationSent(t, fyne.NewNotification("Bob in Groupcast", "are you there?"), func() { h.emit(msg) })
+}
+
+// TestScrollFollowsUnlessScrolledUp: the window asks the log whether it
+// is at the bottom before applying a batch, so messages are followed until
+// the user scrolls up (the "new messages" button: chatlog's view tests).
+func TestScrollFollowsUnlessScrolledUp(t *testing.T) {
+	h := newHarness(t, defaultCfg())
+	ui := h.ui
+	h.joinAs("Alice")
+	for i := range 60 {
+		h.emit(netconf.Message{From: "Bob", Text: strings.Repeat("x", i%7+1), Received: testTime})
+	}
+	if !ui.view.AtBottom() {
+		t.Fatal("log does not follow new messages")
+	}
+	test.Scroll(h.w.Canvas(), fyne.NewPos(100, 250), 0, 1e6) // up to the top
+	if ui.view.AtBottom() {
+		t.Fatal("scrolling the log up did not move it")
+	}
+	h.emit(netconf.Message{From: "Bob", Text: "while you read above", Received: testTime})
+	if ui.view.AtBottom() {
+		t.Fatal("a new message pulled the log down while the user read above")
+	}
+}
+
+func TestRosterShowsWhoIsThere(t *testing.T) {
+	h := newHarness(t, defaultCfg())
+	ui := h.ui
+	h.joinAs("Alice")
+	bob1 := netconf.Peer{ID: wire.SenderID{1}, Nick: "Bob", Host: netip.MustParseAddr("198.18.0.5"), LastHeard: testTime}
+	bob2 := netconf.Peer{ID: wire.SenderID{2}, Nick: "Bob", Host: netip.MustParseAddr("198.18.0.6"), LastHeard: testTime.Add(-30 * time.Second)}
+	h.engine.mu.Lock()
+	h.engine.roster = []netconf.Peer{bob2, {ID: wire.SenderID{9}, Nick: "Alice", Self: true}, bob1}
+	h.engine.mu.Unlock()
+	h.emit(netconf.PeerJoined{Peer: bob1})
+	last, _ := ui.model.Last()
+	if last.Text != "Bob (198.18.0.5) joined." {
+		t.Fatalf("log line %q", last.Text)
+	}
+	if got := rosterTitle(ui); got != "In the group: 3" { // order and details: roster's tests
+		t.Fatalf("roster title %q", got)
+	}
+	h.emit(netconf.PeerLeft{Peer: bob2, Timeout: true})
+	last, _ = ui.model.Last()
+	if last.Text != "Bob (198.18.0.6) went silent and is taken to have left." {
+		t.Fatalf("log line %q", last.Text)
+	}
+}
+
+// rosterTitle is the heading above the roster, as drawn.
+func rosterTitle(ui *window) string {
+	title := ""
+	walk(ui.roster.Object(), func(c fyne.CanvasObject) {
+		if l, ok := c.(*widget.Label); ok && strings.HasPrefix(l.Text, "In the group") && title == "" {
+			title = l.Text
+		}
+	})
+	return title
+}
