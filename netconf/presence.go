@@ -28,7 +28,8 @@ func (e *Engine) peerFor(now time.Time, p *wire.Packet, src netip.AddrPort) *pre
 			// it missed before we leave.
 			m.out.Activity(now)
 		}
-		pr.LastHeard, pr.Nick = now, p.Nick
+		pr.Heard(now, p.Time)
+		pr.Nick = p.Nick
 		return pr
 	}
 	pr, evicted, verdict := m.peers.Admit(now, p.Sender, p.Nick, src)
@@ -48,6 +49,7 @@ func (e *Engine) peerFor(now time.Time, p *wire.Packet, src netip.AddrPort) *pre
 		e.refuse(now, UnreadableFull, p.Nick, src.Addr())
 		return nil
 	}
+	pr.Heard(now, p.Time)
 	if m.out.Lingering() {
 		m.out.Activity(now) // someone we did not know of may need what we sent
 	}

@@ -161,7 +161,15 @@ func (e *Engine) publishRoster() {
 // we are leaving: nothing else is then due.
 func (e *Engine) depart(now time.Time) bool {
 	m := e.m
-	switch m.out.Depart(now, m.peers.AllHeardSince(m.out.LastData())) {
+	// Every member has sent something a heartbeat after our last message:
+	// it ran through the heartbeats that tell where our stream ends, and
+	// had time to ask for what it missed. (With no message sent, nobody
+	// can miss anything.)
+	allHeard := true
+	if last := m.out.LastData(); !last.IsZero() {
+		allHeard = m.peers.AllHeardSince(last.Add(e.timing.Heartbeat))
+	}
+	switch m.out.Depart(now, allHeard) {
 	case reliable.SendLeave:
 		e.writeControl(wire.KindLeave)
 	case reliable.LastLeave:

@@ -42,6 +42,35 @@ type Peer struct {
 	Spoke     bool // a message of it was delivered: never evicted to make room
 	Stream    *reliable.Stream
 	host      *host
+
+	// What its stamps tell: the latest send time (µs on its clock), and
+	// the least of (taken in − sent), its clock's offset from ours plus
+	// the shortest delay. Their sum says when its latest datagram left,
+	// on our clock, however long it waited in queues (SentSince).
+	lastSent int64
+	offset   int64
+	timed    bool
+}
+
+// Heard notes a datagram of the member, stamped sent (µs on its clock),
+// taken in at now.
+func (m *Peer) Heard(now time.Time, sent int64) {
+	m.LastHeard = now
+	const limit = 1 << 62 // an attacker's stamp cannot overflow what follows
+	sent = max(min(sent, limit), -limit)
+	d := now.UnixMicro() - sent
+	if !m.timed {
+		m.lastSent, m.offset, m.timed = sent, d, true
+		return
+	}
+	m.lastSent, m.offset = max(m.lastSent, sent), min(m.offset, d)
+}
+
+// SentSince reports whether the member sent a datagram after at, on our
+// clock, as far as its stamps tell. A clock that drifts or steps back
+// only makes it later: lingering then waits until its LingerMax.
+func (m *Peer) SentSince(at time.Time) bool {
+	return m.timed && m.lastSent+m.offset > at.UnixMicro()
 }
 
 // Label names a member for a sentence: "Alice (198.18.0.2)".
@@ -188,10 +217,13 @@ func (t *Table) SilentHolders(except *reliable.Stream) []*Peer {
 	return idle
 }
 
-// AllHeardSince reports whether every member has been heard from since at.
+// AllHeardSince reports whether every member has sent something since
+// at (SentSince: each has had the chance to hear what we sent until then).
+// It goes by send times: a datagram that waited in our queues while we
+// were busy says nothing about when it left.
 func (t *Table) AllHeardSince(at time.Time) bool {
 	for _, m := range t.members {
-		if !m.LastHeard.After(at) {
+		if !m.SentSince(at) {
 			return false
 		}
 	}

@@ -1,6 +1,7 @@
 package presence
 
 import (
+	"math"
 	"net/netip"
 	"testing"
 	"time"
@@ -94,5 +95,38 @@ func TestRemovedResumeAndDeparted(t *testing.T) {
 	tb.Tidy(now.Add(11 * time.Second))
 	if tb.Departed(m.ID) {
 		t.Fatal("who left is never forgotten")
+	}
+}
+
+// TestHeardSinceGoesBySendTime: a member's datagram that waited in our
+// queues (we were busy sending a burst) until after our last message was
+// sent before it: the member cannot have heard that message, and must not
+// count as heard since. Its clock is five minutes off ours; the least
+// delay seen tells the two apart.
+func TestHeardSinceGoesBySendTime(t *testing.T) {
+	tb := New(Limits{MaxPeers: 8, MaxPeersPerHost: 8}, &reliable.Params{Window: 64, PeerTimeout: 5 * time.Second}, reliable.NewBudget(1<<20, 1<<20))
+	t0 := time.Unix(5000, 0)
+	skew := 5 * time.Minute
+	stamp := func(at time.Time) int64 { return at.Add(skew).UnixMicro() } // the member's clock
+	pr, _, v := tb.Admit(t0, wire.SenderID{7}, "Bob", netip.MustParseAddrPort("192.0.2.2:4000"))
+	if v != Admitted {
+		t.Fatal(v)
+	}
+	pr.Heard(t0, stamp(t0.Add(-200*time.Microsecond))) // on time: 200 µs on the wire
+	pr.Heard(t0.Add(time.Second), stamp(t0.Add(time.Second-300*time.Microsecond)))
+	lastData := t0.Add(1500 * time.Millisecond)
+	// Sent at 1.2 s, taken in at 2.4 s, after a backlog.
+	pr.Heard(t0.Add(2400*time.Millisecond), stamp(t0.Add(1200*time.Millisecond)))
+	if tb.AllHeardSince(lastData) {
+		t.Fatal("a datagram sent before our last message counts as hearing the member since")
+	}
+	pr.Heard(t0.Add(2500*time.Millisecond), stamp(t0.Add(2500*time.Millisecond-250*time.Microsecond)))
+	if !tb.AllHeardSince(lastData) {
+		t.Fatal("a datagram sent after our last message does not count")
+	}
+	// Stamps an attacker would choose do not overflow or panic.
+	for _, s := range []int64{math.MinInt64, math.MaxInt64, 0, -1} {
+		pr.Heard(t0.Add(3*time.Second), s)
+		_ = tb.AllHeardSince(lastData)
 	}
 }

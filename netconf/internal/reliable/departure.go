@@ -35,16 +35,26 @@ const (
 
 // Depart moves lingering and leaving on at now. Lingering ends when
 // nobody has asked for a repeat for LingerQuiet and every member has been
-// heard from since our last message (allHeard), or at LingerMax; then a
-// LEAVE goes out at each of LeaveRepeats, and the membership ends.
+// heard from since our last message (allHeard) for a third of LingerQuiet,
+// or at LingerMax; then a LEAVE goes out at each of LeaveRepeats, and the
+// membership ends. The wait after hearing everyone is for a member back
+// from a silence (a computer frozen for a moment) that does not know what
+// it missed: a heartbeat goes out as soon as everyone is heard, and its
+// NACK follows a few milliseconds later.
 func (o *Outbound) Depart(now time.Time, allHeard bool) Departure {
 	t := &o.params
 	if o.lingering {
-		quietSince := o.lastActivity
-		if quietSince.Before(o.lingerStart.Add(-t.LingerQuiet)) {
-			quietSince = o.lingerStart.Add(-t.LingerQuiet)
+		if !allHeard {
+			o.allHeardAt = time.Time{}
+		} else if o.allHeardAt.IsZero() {
+			// Tell them at once where our stream ends: a member back
+			// from a silence may not know what it missed.
+			o.allHeardAt = now
+			if !o.lastData.IsZero() {
+				o.beatAt = now
+			}
 		}
-		if !(now.Sub(quietSince) >= t.LingerQuiet && allHeard) && now.Sub(o.lingerStart) < t.LingerMax {
+		if !o.lingerDone(now) && now.Sub(o.lingerStart) < t.LingerMax {
 			return Stay
 		}
 		o.lingering, o.leaving = false, true
@@ -61,6 +71,25 @@ func (o *Outbound) Depart(now time.Time, allHeard bool) Departure {
 	return SendLeave
 }
 
+// lingerDone reports whether lingering may end at now (Depart). With
+// nothing sent there is nothing to ask for, and no wait for a NACK.
+func (o *Outbound) lingerDone(now time.Time) bool {
+	if now.Before(o.quietAt()) || o.allHeardAt.IsZero() {
+		return false
+	}
+	return o.lastData.IsZero() || !now.Before(o.allHeardAt.Add(o.params.LingerQuiet/3))
+}
+
+// quietAt is when lingering has been quiet for LingerQuiet: that long
+// after the last activity, counting none before lingering started.
+func (o *Outbound) quietAt() time.Time {
+	since := o.lastActivity
+	if floor := o.lingerStart.Add(-o.params.LingerQuiet); since.Before(floor) {
+		since = floor
+	}
+	return since.Add(o.params.LingerQuiet)
+}
+
 // Leaving reports whether the LEAVEs are going out.
 func (o *Outbound) Leaving() bool { return o.leaving }
 
@@ -72,7 +101,15 @@ func (o *Outbound) NextDeadline(now time.Time) time.Time {
 	next := o.beatAt
 	if o.lingering {
 		t := &o.params
-		next = earliest(next, o.lastActivity.Add(t.LingerQuiet), o.lingerStart.Add(t.LingerQuiet), o.lingerStart.Add(t.LingerMax))
+		// Only what is still to come: a member not yet heard wakes us by
+		// being heard, and an instant already past would spin the loop.
+		next = earliest(next, o.lingerStart.Add(t.LingerMax))
+		if q := o.quietAt(); q.After(now) {
+			next = earliest(next, q)
+		}
+		if h := o.allHeardAt.Add(t.LingerQuiet / 3); !o.allHeardAt.IsZero() && h.After(now) {
+			next = earliest(next, h)
+		}
 	}
 	if ok, w := o.MayTake(now); !ok {
 		next = earliest(next, now.Add(w))

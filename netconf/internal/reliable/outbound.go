@@ -41,6 +41,7 @@ type Outbound struct {
 	lastActivity time.Time // last data sent or NACK for us: lingering waits for quiet
 	lingering    bool
 	lingerStart  time.Time
+	allHeardAt   time.Time // lingering: since when every member has been heard since our last data
 	leaving      bool
 	leaveStart   time.Time
 	leaveAt      time.Time

@@ -65,3 +65,66 @@ func join(s []string) string {
 	}
 	return out
 }
+
+// TestLingerWaitsForTheNackOfAMemberBack: a member silent while we sent
+// our last messages (a computer frozen for a moment) comes back; its
+// first datagram is a heartbeat, and its NACK follows a few milliseconds
+// later. Hearing the heartbeat must not end lingering at once: the NACK
+// would find us gone and the member would lose what it asks for.
+func TestLingerWaitsForTheNackOfAMemberBack(t *testing.T) {
+	start := time.Unix(1000, 0)
+	o := NewOutbound(wire.SenderID{1}, "Alice", start, testOut)
+	if _, _, err := o.Message(start, "last words", wire.MaxText, wire.MaxFragmentText, nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	lingerAt := start.Add(2 * time.Second) // quiet for longer than LingerQuiet already
+	o.Linger(lingerAt)
+	if d := o.Depart(lingerAt, false); d != Stay {
+		t.Fatalf("left before the member was heard: %v", d)
+	}
+	for _, ok := o.BeatDue(lingerAt); ok; _, ok = o.BeatDue(lingerAt) { // as the engine's timers do
+	}
+	if next := o.NextDeadline(lingerAt); !next.After(lingerAt) {
+		t.Fatalf("waiting for a member, the next deadline is %v from now: the loop would spin", next.Sub(lingerAt))
+	}
+	back := lingerAt.Add(400 * time.Millisecond)
+	if d := o.Depart(back, true); d != Stay {
+		t.Fatalf("left the moment the member came back, before its NACK could arrive: %v", d)
+	}
+	if kind, ok := o.BeatDue(back); !ok || kind != wire.KindHeartbeat {
+		t.Fatal("no heartbeat to tell the member back where our stream ends")
+	}
+	if next := o.NextDeadline(back); !next.After(back) || next.After(back.Add(testOut.LingerQuiet)) {
+		t.Fatalf("next deadline %v after the member came back", next.Sub(back))
+	}
+	nack := back.Add(30 * time.Millisecond)
+	if d := o.Depart(nack, true); d != Stay {
+		t.Fatalf("left before the NACK: %v", d)
+	}
+	o.Activity(nack)
+	if d := o.Depart(nack.Add(testOut.LingerQuiet-time.Millisecond), true); d != Stay {
+		t.Fatalf("left before the repairs' quiet: %v", d)
+	}
+	if d := o.Depart(nack.Add(testOut.LingerQuiet), true); d != SendLeave {
+		t.Fatalf("did not leave after quiet with every member heard: %v", d)
+	}
+	// A member heard all along does not hold us back for long: the wait
+	// after hearing everyone is a third of LingerQuiet; with nothing sent,
+	// there is no wait at all.
+	o2 := NewOutbound(wire.SenderID{2}, "Bob", start, testOut)
+	o3 := NewOutbound(wire.SenderID{3}, "Carol", start, testOut)
+	o3.Linger(lingerAt)
+	if d := o3.Depart(lingerAt, true); d != SendLeave {
+		t.Fatalf("with nothing sent, lingering waited: %v", d)
+	}
+	if _, _, err := o2.Message(start, "earlier", wire.MaxText, wire.MaxFragmentText, nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	o2.Linger(lingerAt)
+	if d := o2.Depart(lingerAt, true); d != Stay {
+		t.Fatalf("left without a moment for a NACK: %v", d)
+	}
+	if d := o2.Depart(lingerAt.Add(testOut.LingerQuiet/3), true); d != SendLeave {
+		t.Fatalf("still lingering %v after everyone was heard: %v", testOut.LingerQuiet/3, d)
+	}
+}
