@@ -17,7 +17,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"golang.org/x/net/ipv4"
@@ -94,12 +93,6 @@ var port atomic.Uint32
 
 func nextGroup() netip.AddrPort {
 	return netip.AddrPortFrom(netip.MustParseAddr("239.255.99.1"), uint16(42000+port.Add(1)))
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // rcvbufErrors reads the kernel's count of UDP datagrams dropped for a

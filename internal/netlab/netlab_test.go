@@ -1,0 +1,66 @@
+package netlab
+
+import (
+	"net"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestLabHostsReachEachOtherAndGoAway makes two hosts, checks their
+// addresses and that a datagram goes from one to the other over the
+// bridge, and that Close removes every namespace.
+func TestLabHostsReachEachOtherAndGoAway(t *testing.T) {
+	if why := Available(); why != "" {
+		t.Skip(why)
+	}
+	l, err := New("gcnl", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := false
+	defer func() {
+		if !closed {
+			l.Close()
+		}
+	}()
+	for i, h := range l.Hosts {
+		out, err := l.Command(h, "ip", "-4", "-o", "addr", "show", "dev", Iface).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), l.Addr(h).String()+"/24") {
+			t.Fatalf("host %d: %v %s; want %s", i, err, out, l.Addr(h))
+		}
+	}
+	if out, err := l.Command(l.Hosts[0], "ping", "-c1", "-W2", l.Addr(l.Hosts[1]).String()).CombinedOutput(); err != nil {
+		if _, lookErr := exec.LookPath("ping"); lookErr == nil {
+			t.Fatalf("ping across the bridge: %v %s", err, out)
+		}
+	}
+	if err := l.Unplug(l.Hosts[1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Plug(l.Hosts[1]); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	closed = true
+	out, _ := exec.Command("ip", "netns", "list").CombinedOutput()
+	for _, h := range append(l.Hosts, l.hub) {
+		if strings.Contains(string(out), h) {
+			t.Fatalf("%s still there after Close:\n%s", h, out)
+		}
+	}
+	if _, err := net.InterfaceByName(l.Port(l.Hosts[0])); err == nil {
+		t.Fatal("a bridge port was left in this namespace")
+	}
+}
+
+func TestNewRefusesBadSizes(t *testing.T) {
+	if why := Available(); why != "" {
+		t.Skip(why)
+	}
+	for _, n := range []int{0, -1, 251} {
+		if _, err := New("gcnl", n); err == nil {
+			t.Fatalf("New(%d) made a lab", n)
+		}
+	}
+}
