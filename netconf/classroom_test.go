@@ -5,16 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/groupcast/groupcast/internal/lossy"
 	"github.com/groupcast/groupcast/internal/memnet"
 )
-
-func joinRoom(t *testing.T, hub *memnet.Hub, nick string, room *Room, presenter ed25519.PrivateKey) *busMember {
-	t.Helper()
-	cfg := DefaultConfig()
-	cfg.Nick, cfg.Room, cfg.Presenter = nick, room, presenter
-	return joinWith(t, hub, cfg, lossy.Faults{}, DefaultTiming())
-}
 
 func TestClassroom(t *testing.T) {
 	pub, teacherKey, _ := ed25519.GenerateKey(nil)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/netip"
 	"reflect"
 	"runtime"
 	"strings"
@@ -26,72 +25,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // These tests use real sockets on the loopback interface only, chosen by
 // name, so nothing leaves the machine.
 
-func loConfig(t *testing.T, group string, port uint16, nick string) Config {
-	t.Helper()
-	c := DefaultConfig()
-	c.Group = netip.AddrPortFrom(netip.MustParseAddr(group), port)
-	c.Interface = testnet.Loopback(t)
-	c.Nick = nick
-	return c
-}
-
 const waitLimit = 5 * time.Second
-
-// next returns the next event, failing the test after waitLimit.
-func next(t *testing.T, e *Engine) Event {
-	t.Helper()
-	select {
-	case ev, ok := <-e.Events():
-		if !ok {
-			t.Fatal("events closed")
-		}
-		return ev
-	case <-time.After(waitLimit):
-		t.Fatal("no event within", waitLimit)
-	}
-	return nil
-}
-
-func nextOf[T Event](t *testing.T, e *Engine) T {
-	t.Helper()
-	for {
-		ev := next(t, e)
-		if v, ok := ev.(T); ok {
-			return v
-		}
-		if er, ok := ev.(Error); ok {
-			t.Fatalf("waiting for %T, got error: %s (%v)", *new(T), Explain(er.Err), er.Err)
-		}
-	}
-}
-
-// quiet asserts that no message arrives within d.
-func quiet(t *testing.T, e *Engine, d time.Duration) {
-	t.Helper()
-	deadline := time.After(d)
-	for {
-		select {
-		case ev := <-e.Events():
-			if m, ok := ev.(Message); ok {
-				t.Fatalf("unexpected message %+v", m)
-			}
-		case <-deadline:
-			return
-		}
-	}
-}
-
-func joined(t *testing.T, cfg Config) *Engine {
-	t.Helper()
-	e := New()
-	t.Cleanup(func() { _ = e.Close() })
-	e.Do(Join{Config: cfg})
-	j := nextOf[Joined](t, e)
-	if j.Group != cfg.Group || j.Interface.Name != cfg.Interface || j.Nick != cfg.Nick || j.Sender.IsZero() {
-		t.Fatalf("joined = %+v", j)
-	}
-	return e
-}
 
 func TestLoopbackExchange(t *testing.T) {
 	port := testnet.FreePort(t)

@@ -470,24 +470,6 @@ func TestRepairFloodIsBounded(t *testing.T) {
 	t.Log(flood1[0].Sentence())
 }
 
-// joinKeyedTiming joins a private group with timing and, when clock is
-// set, a clock of its own (a computer whose clock is wrong).
-func joinKeyedTiming(t testing.TB, hub *memnet.Hub, nick, pass string, timing Timing, clock func() time.Time) *busMember {
-	t.Helper()
-	cfg := DefaultConfig()
-	cfg.Nick, cfg.Passphrase = nick, pass
-	b := &busMember{raw: hub.Join()}
-	b.conn = lossy.Wrap(b.raw, lossy.Faults{})
-	opts := []Option{WithTiming(timing), WithTransport(func(Config) (Transport, error) { return PacketTransport(b.conn, memnet.Group), nil })}
-	if clock != nil {
-		opts = append(opts, withClock(clock))
-	}
-	b.e = New(opts...)
-	b.e.Do(Join{Config: cfg})
-	b.joined = waitEvent(t.(*testing.T), b.e, 10*time.Second, func(ev Event) bool { _, ok := ev.(Joined); return ok }).(Joined)
-	return b
-}
-
 // TestReplayToLateJoinerIsRefused: a captured sealed "Exam is cancelled",
 // replayed to a member who joined after it was sent, is refused as older
 // than that membership — whether its sender is gone or still in the

@@ -10,57 +10,6 @@ import (
 	"github.com/groupcast/groupcast/netconf/wire"
 )
 
-// isFrom matches datagrams of the given kinds from nick with seq in
-// [first, last] (seq is ignored when last is 0).
-func isFrom(nick string, first, last uint64, kinds ...wire.Kind) func([]byte) bool {
-	return func(b []byte) bool {
-		p, err := wire.Decode(b)
-		if err != nil || p.Nick != nick {
-			return false
-		}
-		for _, k := range kinds {
-			if p.Kind == k && (last == 0 || (p.Seq >= first && p.Seq <= last)) {
-				return true
-			}
-		}
-		return false
-	}
-}
-
-func fastTiming() Timing {
-	t := DefaultTiming()
-	t.PeerTimeout = 800 * time.Millisecond
-	t.Heartbeat = 200 * time.Millisecond
-	t.LingerQuiet = 300 * time.Millisecond
-	return t
-}
-
-// waitEvent reads events until match accepts one, failing after limit.
-func waitEvent(t *testing.T, e *Engine, limit time.Duration, match func(Event) bool) Event {
-	t.Helper()
-	deadline := time.After(limit)
-	for {
-		select {
-		case ev, ok := <-e.Events():
-			if !ok {
-				t.Fatal("events closed")
-			}
-			if match(ev) {
-				return ev
-			}
-		case <-deadline:
-			t.Fatalf("no matching event within %v", limit)
-		}
-	}
-}
-
-func drain(e *Engine) {
-	go func() {
-		for range e.Events() {
-		}
-	}()
-}
-
 func TestTailLossIsRepaired(t *testing.T) {
 	hub := memnet.NewHub()
 	// Bob misses Alice's only message and nothing follows it.

@@ -4,58 +4,13 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/groupcast/groupcast/internal/lossy"
 	"github.com/groupcast/groupcast/internal/memnet"
 	"github.com/groupcast/groupcast/netconf/internal/seal"
 	"github.com/groupcast/groupcast/netconf/wire"
 )
-
-func joinKeyed(t testing.TB, hub *memnet.Hub, nick, pass string) *busMember {
-	t.Helper()
-	cfg := DefaultConfig()
-	cfg.Nick, cfg.Passphrase = nick, pass
-	b := joinWith(t, hub, cfg, lossy.Faults{}, DefaultTiming())
-	if b.joined.Keyed != (pass != "") {
-		t.Fatalf("joined %+v", b.joined)
-	}
-	return b
-}
-
-// recorder keeps a copy of every datagram on the bus.
-type recorder struct {
-	mu   sync.Mutex
-	got  [][]byte
-	conn *memnet.Conn
-	done chan struct{}
-}
-
-func record(hub *memnet.Hub) *recorder {
-	r := &recorder{conn: hub.Join(), done: make(chan struct{})}
-	go func() {
-		defer close(r.done)
-		buf := make([]byte, 65536)
-		for {
-			n, _, err := r.conn.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			r.mu.Lock()
-			r.got = append(r.got, append([]byte(nil), buf[:n]...))
-			r.mu.Unlock()
-		}
-	}()
-	return r
-}
-
-func (r *recorder) datagrams() [][]byte {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([][]byte(nil), r.got...)
-}
 
 func TestPassphraseGroup(t *testing.T) {
 	hub := memnet.NewHub()
