@@ -96,6 +96,10 @@ func (e *Engine) admitSealed(now time.Time, p *wire.Packet, pn uint64, src netip
 		add(&e.stats.Replayed, 1)
 		e.refuseSkewed(now, UnreadableClock, p.Nick, src.Addr(), sent.Sub(now))
 		return false
+	case errors.Is(err, seal.ErrTooManySenders):
+		add(&e.stats.Crowded, 1)
+		e.refuse(now, UnreadableFull, p.Nick, src.Addr())
+		return false
 	case err != nil:
 		add(&e.stats.Replayed, 1)
 		e.noteUnreadable(now, UnreadableReplayed)

@@ -11,7 +11,7 @@ type Stats struct {
 	MessagesIn      uint64 // messages delivered
 	DatagramsOut    uint64 // DATA datagrams sent (first transmissions)
 	ControlIn       uint64 // HELLO, HEARTBEAT and LEAVE received
-	ControlOut      uint64 // HELLO, HEARTBEAT, LEAVE and NACK sent
+	ControlOut      uint64 // HELLO, HEARTBEAT, LEAVE, NACK and RECEIPT sent
 	BytesIn         uint64 // every datagram read, accepted or not
 	BytesOut        uint64
 	Rejected        uint64 // not Groupcast, damaged, or from an unknown version
@@ -32,7 +32,7 @@ type Stats struct {
 	Forged          uint64 // sealed with our key id but failing authentication
 	Unsealed        uint64 // not sealed, in a passphrase group
 	NeedKey         uint64 // sealed, in a group we joined without a passphrase
-	Replayed        uint64 // authentic but seen before, or stamped too far from now
+	Replayed        uint64 // authentic but seen before, stamped too far from now, or sent before we joined
 	PlainIn         uint64 // bare datagrams from classic tools, shown as plain messages
 	ReadOnlyDropped uint64 // messages not from the presenter in a read-only room
 	Impostors       uint64 // datagrams with a member's sender id from another source

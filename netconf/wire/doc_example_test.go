@@ -10,9 +10,9 @@ import (
 	"github.com/groupcast/groupcast/netconf/wire"
 )
 
-// TestProtocolDocExample keeps the example in docs/PROTOCOL.md true: its
-// bytes decode to what the text says, and encoding that packet gives
-// exactly those bytes.
+// TestProtocolDocExample keeps the example in docs/PROTOCOL.md true:
+// encoding the packet the text describes gives exactly its bytes, and
+// they decode back to that packet.
 func TestProtocolDocExample(t *testing.T) {
 	doc, err := os.ReadFile("../../docs/PROTOCOL.md")
 	if err != nil {
@@ -38,5 +38,10 @@ func TestProtocolDocExample(t *testing.T) {
 	}
 	if !bytes.Equal(b, enc) {
 		t.Fatalf("doc example:\n% x\nencoder:\n% x", b, enc)
+	}
+	got, err := wire.Decode(b)
+	if err != nil || got.Kind != want.Kind || got.Sender != want.Sender || got.Seq != want.Seq ||
+		got.Time != want.Time || got.Nick != want.Nick || !bytes.Equal(got.Body, want.Body) {
+		t.Fatalf("doc example decodes to %+v, %v", got, err)
 	}
 }

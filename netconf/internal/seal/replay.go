@@ -75,7 +75,9 @@ func NewGuard(limit int) *Guard { return &Guard{windows: map[[8]byte]*window{}, 
 // Admit checks a datagram from sender, numbered pn and stamped sent (its
 // own clock): it fails with ErrClock when the stamp is more than
 // MaxClockSkew from now (a recording from another time, or a clock far
-// off) and ErrReplay when pn was seen; otherwise it records pn. It also
+// off), ErrReplay when pn was seen, and ErrTooManySenders when sender is
+// new and the windows of limit senders, none idle, are all in use (a
+// flood of fake senders); otherwise it records pn. It also
 // returns how far ahead of ours the sender's clock is at least: the
 // largest offset its accepted datagrams showed, never negative (a replay
 // only ever looks older).
@@ -88,7 +90,7 @@ func (g *Guard) Admit(sender [8]byte, pn uint64, sent, now time.Time) (ahead tim
 		if len(g.windows) >= g.limit {
 			g.expire(now)
 			if len(g.windows) >= g.limit {
-				return 0, ErrReplay
+				return 0, ErrTooManySenders
 			}
 		}
 		w = &window{}
@@ -107,6 +109,8 @@ func (g *Guard) Admit(sender [8]byte, pn uint64, sent, now time.Time) (ahead tim
 var (
 	ErrClock  = errors.New("stamped too far from this computer's clock")
 	ErrReplay = errors.New("seen before")
+
+	ErrTooManySenders = errors.New("too many senders to track")
 )
 
 // expire forgets senders not heard for longer than MaxClockSkew: their

@@ -58,3 +58,22 @@ func TestReplayGuard(t *testing.T) {
 		}
 	}
 }
+
+// TestGuardFullOfSenders: with every window in use by a sender heard
+// recently, a new sender is refused as one too many (not as a replay),
+// and the ones tracked still are.
+func TestGuardFullOfSenders(t *testing.T) {
+	g := NewGuard(2)
+	now := time.Now()
+	for i := range 2 {
+		if _, err := g.Admit([8]byte{byte(i + 1)}, 1, now, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := g.Admit([8]byte{9}, 1, now, now); err != ErrTooManySenders {
+		t.Fatalf("a third sender: %v; want ErrTooManySenders", err)
+	}
+	if _, err := g.Admit([8]byte{1}, 2, now, now); err != nil {
+		t.Fatalf("a tracked sender refused: %v", err)
+	}
+}
