@@ -20,6 +20,8 @@ import (
 // it left: lingering (netconf.Timing.LingerMax, 15 s) plus a margin.
 const leaveTimeout = 25 * time.Second
 
+// runHeadless runs listen, send or chat: it checks the command's flags
+// and text, then runs the session (runSession).
 func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
 	fs := flag.NewFlagSet("groupcast "+cmd, flag.ContinueOnError)
 	var o options
@@ -61,8 +63,14 @@ func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
 	for _, w := range o.warnings {
 		fmt.Fprintf(stdio.Stderr, "warning: %s\n", w)
 	}
+	return runSession(ctx, cmd, text, cfg, announce, o.json, stdio)
+}
 
-	out := newPrinter(stdio, o.json, cmd == "chat")
+// runSession joins the group with cfg, announces the room when announce
+// is set, and runs cmd (listen, send text, or chat) until it ends. It
+// returns the command's exit status.
+func runSession(ctx context.Context, cmd, text string, cfg netconf.Config, announce *netconf.Room, asJSON bool, stdio IO) int {
+	out := newPrinter(stdio, asJSON, cmd == "chat")
 	defer out.flush()
 	e := netconf.New()
 	defer e.Close()

@@ -152,33 +152,9 @@ func (p *printer) event(ev netconf.Event) {
 	}
 	switch ev := ev.(type) {
 	case netconf.Joined:
-		how := ""
-		if ev.Interface.Automatic {
-			how = " (automatic: " + ev.Interface.Reason + ")"
-		}
-		private := ""
-		if ev.Keyed {
-			private = " (private: passphrase)"
-		}
-		if ev.Plain {
-			private = " (sending plain " + ev.Encoding + " text: no names, no repair, no privacy)"
-		}
-		fmt.Fprintf(p.stderr, "joined %s%s on %s%s, TTL %d, as %s\n", ev.Group, private, ev.Interface.Label(), how, ev.TTL, ev.Nick)
-		for _, w := range ev.Warnings {
-			fmt.Fprintf(p.stderr, "warning: %s\n", w)
-		}
+		p.joined(ev)
 	case netconf.Message:
-		from := ev.From
-		if ev.Plain {
-			from += " (plain " + ev.Encoding + ")"
-		}
-		if ev.Announcement {
-			from = "📢 " + from
-			if ev.Earlier {
-				from += " (earlier)"
-			}
-		}
-		p.line(ev.Sent, from, ev.Text)
+		p.line(ev.Sent, messageFrom(ev), ev.Text)
 	case netconf.Sent:
 		if p.echo {
 			p.line(ev.Time, ev.Nick, ev.Text)
@@ -194,14 +170,7 @@ func (p *printer) event(ev netconf.Event) {
 	case netconf.PeerJoined:
 		fmt.Fprintf(p.stderr, "* %s (%s) joined\n", ev.Peer.Nick, hostOf(ev.Peer))
 	case netconf.PeerLeft:
-		how := "left"
-		switch {
-		case ev.Timeout:
-			how = "went silent and is taken to have left"
-		case ev.Evicted:
-			how = "never said anything and was dropped from the full member list"
-		}
-		fmt.Fprintf(p.stderr, "* %s (%s) %s\n", ev.Peer.Nick, hostOf(ev.Peer), how)
+		fmt.Fprintf(p.stderr, "* %s (%s) %s\n", ev.Peer.Nick, hostOf(ev.Peer), peerLeftHow(ev))
 	case netconf.Lost:
 		fmt.Fprintf(p.stdout, "%s ⚠ %s\n", time.Now().Format("15:04:05"), ev.Sentence())
 	case netconf.Unreadable:
@@ -217,29 +186,60 @@ func (p *printer) event(ev netconf.Event) {
 	}
 }
 
+// joined says on standard error which group was joined, where and how,
+// and any warnings.
+func (p *printer) joined(ev netconf.Joined) {
+	how := ""
+	if ev.Interface.Automatic {
+		how = " (automatic: " + ev.Interface.Reason + ")"
+	}
+	private := ""
+	if ev.Keyed {
+		private = " (private: passphrase)"
+	}
+	if ev.Plain {
+		private = " (sending plain " + ev.Encoding + " text: no names, no repair, no privacy)"
+	}
+	fmt.Fprintf(p.stderr, "joined %s%s on %s%s, TTL %d, as %s\n", ev.Group, private, ev.Interface.Label(), how, ev.TTL, ev.Nick)
+	for _, w := range ev.Warnings {
+		fmt.Fprintf(p.stderr, "warning: %s\n", w)
+	}
+}
+
+// messageFrom is how a message's sender is shown: its nickname, marked
+// when the message is plain text or a presenter's announcement.
+func messageFrom(ev netconf.Message) string {
+	from := ev.From
+	if ev.Plain {
+		from += " (plain " + ev.Encoding + ")"
+	}
+	if ev.Announcement {
+		from = "📢 " + from
+		if ev.Earlier {
+			from += " (earlier)"
+		}
+	}
+	return from
+}
+
+// peerLeftHow says how a member left, for people.
+func peerLeftHow(ev netconf.PeerLeft) string {
+	switch {
+	case ev.Timeout:
+		return "went silent and is taken to have left"
+	case ev.Evicted:
+		return "never said anything and was dropped from the full member list"
+	}
+	return "left"
+}
+
 func (p *printer) jsonEvent(ev netconf.Event) {
 	var v any
 	switch ev := ev.(type) {
 	case netconf.Joined:
-		j := jsonJoined{
-			Event: "joined", Group: ev.Group.String(), Iface: ev.Interface.Name,
-			Automatic: ev.Interface.Automatic, TTL: ev.TTL, Loopback: ev.Loopback,
-			Name: ev.Nick, Sender: ev.Sender.String(), Warnings: ev.Warnings, Private: ev.Keyed, Plain: ev.Plain, Encoding: ev.Encoding, Time: stamp(time.Now()),
-		}
-		if a := ev.Interface.Addr(); a.IsValid() {
-			j.Addr = a.String()
-		}
-		v = j
+		v = toJSONJoined(ev)
 	case netconf.Message:
-		j := jsonMessage{
-			Event: "message", From: ev.From, Text: ev.Text, Sender: ev.Sender.String(), Seq: ev.Seq,
-			Time: stamp(ev.Sent), Received: stamp(ev.Received), Source: ev.Source.String(),
-			Plain: ev.Plain, Encoding: ev.Encoding, Announce: ev.Announcement, Earlier: ev.Earlier,
-		}
-		if ev.Plain {
-			j.Sender = ""
-		}
-		v = j
+		v = toJSONMessage(ev)
 	case netconf.Sent:
 		v = jsonSent{Event: "sent", From: ev.Nick, Text: ev.Text, Seq: ev.Seq, Time: stamp(ev.Time), Plain: ev.Plain}
 	case netconf.Left:
@@ -253,20 +253,9 @@ func (p *printer) jsonEvent(ev netconf.Event) {
 	case netconf.PeerJoined:
 		v = jsonPeer{Event: "peer_joined", From: ev.Peer.Nick, Sender: ev.Peer.ID.String(), Host: hostOf(ev.Peer), Time: stamp(time.Now())}
 	case netconf.PeerLeft:
-		reason := "left"
-		switch {
-		case ev.Timeout:
-			reason = "timeout"
-		case ev.Evicted:
-			reason = "evicted"
-		}
-		v = jsonPeer{Event: "peer_left", From: ev.Peer.Nick, Sender: ev.Peer.ID.String(), Host: hostOf(ev.Peer), Reason: reason, Time: stamp(time.Now())}
+		v = jsonPeer{Event: "peer_left", From: ev.Peer.Nick, Sender: ev.Peer.ID.String(), Host: hostOf(ev.Peer), Reason: peerLeftReason(ev), Time: stamp(time.Now())}
 	case netconf.Receipt:
-		missing := []string{}
-		for _, p := range ev.Missing {
-			missing = append(missing, p.Nick+" ("+hostOf(p)+")")
-		}
-		v = jsonReceipt{Event: "receipt", Seq: ev.Seq, Received: ev.Received, Members: ev.Members, Missing: missing}
+		v = toJSONReceipt(ev)
 	case netconf.Unreadable:
 		v = jsonUnreadable{Event: "unreadable", Reason: string(ev.Reason), Count: ev.Count, Text: ev.Sentence()}
 	case netconf.InterfaceChanged:
@@ -277,6 +266,49 @@ func (p *printer) jsonEvent(ev netconf.Event) {
 		return
 	}
 	_ = p.json.Encode(v) // stdout gone (a closed pipe): nothing better to do
+}
+
+func toJSONJoined(ev netconf.Joined) jsonJoined {
+	j := jsonJoined{
+		Event: "joined", Group: ev.Group.String(), Iface: ev.Interface.Name,
+		Automatic: ev.Interface.Automatic, TTL: ev.TTL, Loopback: ev.Loopback,
+		Name: ev.Nick, Sender: ev.Sender.String(), Warnings: ev.Warnings, Private: ev.Keyed, Plain: ev.Plain, Encoding: ev.Encoding, Time: stamp(time.Now()),
+	}
+	if a := ev.Interface.Addr(); a.IsValid() {
+		j.Addr = a.String()
+	}
+	return j
+}
+
+func toJSONMessage(ev netconf.Message) jsonMessage {
+	j := jsonMessage{
+		Event: "message", From: ev.From, Text: ev.Text, Sender: ev.Sender.String(), Seq: ev.Seq,
+		Time: stamp(ev.Sent), Received: stamp(ev.Received), Source: ev.Source.String(),
+		Plain: ev.Plain, Encoding: ev.Encoding, Announce: ev.Announcement, Earlier: ev.Earlier,
+	}
+	if ev.Plain {
+		j.Sender = "" // plain text has no sender id
+	}
+	return j
+}
+
+// peerLeftReason says how a member left, for scripts.
+func peerLeftReason(ev netconf.PeerLeft) string {
+	switch {
+	case ev.Timeout:
+		return "timeout"
+	case ev.Evicted:
+		return "evicted"
+	}
+	return "left"
+}
+
+func toJSONReceipt(ev netconf.Receipt) jsonReceipt {
+	missing := []string{} // [] rather than null when nobody is missing
+	for _, p := range ev.Missing {
+		missing = append(missing, p.Nick+" ("+hostOf(p)+")")
+	}
+	return jsonReceipt{Event: "receipt", Seq: ev.Seq, Received: ev.Received, Members: ev.Members, Missing: missing}
 }
 
 // problem reports a failure of the command itself (not of the engine).

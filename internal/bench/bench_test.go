@@ -2,21 +2,11 @@ package bench
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
-)
 
-func loopback(t *testing.T) string {
-	ifs, _ := net.Interfaces()
-	for _, i := range ifs {
-		if i.Flags&net.FlagLoopback != 0 && i.Flags&net.FlagUp != 0 {
-			return i.Name
-		}
-	}
-	t.Skip("no loopback interface")
-	return ""
-}
+	"github.com/groupcast/groupcast/internal/testnet"
+)
 
 // TestRunMeasures runs every measurement briefly: each row must report a
 // rate, the engine rows latency, and nothing lost on loopback.
@@ -24,7 +14,7 @@ func TestRunMeasures(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a few seconds of traffic")
 	}
-	o := Options{Iface: loopback(t), Size: 200, Duration: 200 * time.Millisecond, Receivers: 2, Rate: 500, Samples: 50}
+	o := Options{Iface: testnet.Loopback(t), Size: 200, Duration: 200 * time.Millisecond, Receivers: 2, Rate: 500, Samples: 50}
 	rows, err := Run(context.Background(), o, func(Result) {})
 	if err != nil {
 		t.Fatal(err)

@@ -2,14 +2,19 @@ package bench
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"os/exec"
-	"runtime"
-	"strings"
 
 	"github.com/groupcast/groupcast/internal/netlab"
 )
+
+// Hosts runs role processes on the lab's hosts: host 0 sends, hosts 1…
+// receive.
+type Hosts interface {
+	// Command prepares this program, run with args, on host i.
+	Command(ctx context.Context, host int, args ...string) *exec.Cmd
+	// Iface is the name of the hosts' network interface.
+	Iface() string
+}
 
 // Lab is a lab of hosts (internal/netlab) that runs this program's
 // roles: host 0 sends, hosts 1… receive.
@@ -37,20 +42,3 @@ func (l *Lab) Command(ctx context.Context, host int, args ...string) *exec.Cmd {
 
 // Iface is the hosts' network interface.
 func (l *Lab) Iface() string { return netlab.Iface }
-
-// Machine describes this computer for a benchmark's heading: CPU model,
-// cores, platform and Go version.
-func Machine() string {
-	model := runtime.GOARCH
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, l := range strings.Split(string(b), "\n") {
-			if strings.HasPrefix(l, "model name") {
-				if _, v, ok := strings.Cut(l, ":"); ok {
-					model = strings.TrimSpace(v)
-				}
-				break
-			}
-		}
-	}
-	return fmt.Sprintf("%s, %d cores, %s/%s, %s", model, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
-}

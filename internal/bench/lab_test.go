@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/groupcast/groupcast/internal/testnet"
 )
 
 // The test binary doubles as the role program: run with GC_BENCH_ROLE it
@@ -33,7 +35,7 @@ func TestMain(m *testing.M) {
 // loopHosts runs every role on this machine's loopback.
 type loopHosts struct{ t *testing.T }
 
-func (h loopHosts) Iface() string { return loopback(h.t) }
+func (h loopHosts) Iface() string { return testnet.Loopback(h.t) }
 
 func (h loopHosts) Command(ctx context.Context, host int, args ...string) *exec.Cmd {
 	var o RoleOptions
@@ -77,7 +79,7 @@ func TestLabRunMeasures(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a few seconds of traffic")
 	}
-	loopback(t)
+	testnet.Loopback(t)
 	o := Options{Size: 200, Duration: 200 * time.Millisecond, Receivers: 2, Rate: 500, Samples: 50}
 	rows, err := LabRunAll(context.Background(), loopHosts{t}, o, func(Result) {})
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/groupcast/groupcast/netconf"
 )
 
 // Text renders the report for a terminal or a window, naming settings
@@ -13,35 +15,7 @@ func (r Report) Text(names Names) string {
 	fmt.Fprintf(&b, "Group %s — %s\n\n", r.Group, r.Scope.Name)
 	b.WriteString("Interfaces:\n")
 	for _, i := range r.Interfaces {
-		var tags []string
-		tags = append(tags, map[bool]string{true: "up", false: "down"}[i.Up])
-		if i.MulticastCapable() {
-			tags = append(tags, "multicast")
-		} else {
-			tags = append(tags, "no multicast")
-		}
-		if i.Loopback {
-			tags = append(tags, "loopback")
-		}
-		if i.Virtual {
-			tags = append(tags, "virtual/VPN")
-		}
-		if i.Route {
-			tags = append(tags, "route to the group")
-		}
-		mark := "  "
-		if i.Name == r.Chosen.Name {
-			mark = "→ "
-		}
-		addrs := "no IPv4 address"
-		if len(i.Addrs) > 0 {
-			var as []string
-			for _, a := range i.Addrs {
-				as = append(as, a.String())
-			}
-			addrs = strings.Join(as, ", ")
-		}
-		fmt.Fprintf(&b, "%s%-10s %-22s %s\n", mark, i.Name, addrs, strings.Join(tags, ", "))
+		b.WriteString(interfaceLine(i, i.Name == r.Chosen.Name))
 	}
 	if r.ChooseErr != "" {
 		fmt.Fprintf(&b, "\nNo interface: %s\n", r.ChooseErr)
@@ -55,20 +29,7 @@ func (r Report) Text(names Names) string {
 	fmt.Fprintf(&b, "\nPort:      %s %s\n", okMark(r.Port.OK), r.Port.Detail)
 	fmt.Fprintf(&b, "Self-test: %s %s\n", okMark(r.SelfTest.OK), r.SelfTest.Detail)
 	if r.Listened > 0 {
-		fmt.Fprintf(&b, "\nHeard on the group in %s:\n", r.Listened.Round(time.Second))
-		if len(r.Heard) == 0 {
-			b.WriteString("  nobody\n")
-		}
-		for _, h := range r.Heard {
-			switch h.Kind {
-			case "plain":
-				fmt.Fprintf(&b, "  plain sender %s: %d datagrams (%s), e.g. %q\n", h.From.Addr(), h.Count, h.Encoding, clip(h.Sample))
-			case "private":
-				fmt.Fprintf(&b, "  private Groupcast member at %s (%s): %d datagrams\n", h.From.Addr(), h.Name, h.Count)
-			default:
-				fmt.Fprintf(&b, "  Groupcast member %s at %s: %d datagrams\n", h.Name, h.From.Addr(), h.Count)
-			}
-		}
+		r.writeHeard(&b)
 	}
 	if len(r.Hints) > 0 {
 		b.WriteString("\nHints:\n")
@@ -77,6 +38,58 @@ func (r Report) Text(names Names) string {
 		}
 	}
 	return b.String()
+}
+
+// interfaceLine describes one interface on a line of its own, marked with
+// an arrow when it is the chosen one.
+func interfaceLine(i netconf.Interface, chosen bool) string {
+	var tags []string
+	tags = append(tags, map[bool]string{true: "up", false: "down"}[i.Up])
+	if i.MulticastCapable() {
+		tags = append(tags, "multicast")
+	} else {
+		tags = append(tags, "no multicast")
+	}
+	if i.Loopback {
+		tags = append(tags, "loopback")
+	}
+	if i.Virtual {
+		tags = append(tags, "virtual/VPN")
+	}
+	if i.Route {
+		tags = append(tags, "route to the group")
+	}
+	mark := "  "
+	if chosen {
+		mark = "→ "
+	}
+	addrs := "no IPv4 address"
+	if len(i.Addrs) > 0 {
+		var as []string
+		for _, a := range i.Addrs {
+			as = append(as, a.String())
+		}
+		addrs = strings.Join(as, ", ")
+	}
+	return fmt.Sprintf("%s%-10s %-22s %s\n", mark, i.Name, addrs, strings.Join(tags, ", "))
+}
+
+// writeHeard writes who was heard on the group while listening.
+func (r Report) writeHeard(b *strings.Builder) {
+	fmt.Fprintf(b, "\nHeard on the group in %s:\n", r.Listened.Round(time.Second))
+	if len(r.Heard) == 0 {
+		b.WriteString("  nobody\n")
+	}
+	for _, h := range r.Heard {
+		switch h.Kind {
+		case "plain":
+			fmt.Fprintf(b, "  plain sender %s: %d datagrams (%s), e.g. %q\n", h.From.Addr(), h.Count, h.Encoding, clip(h.Sample))
+		case "private":
+			fmt.Fprintf(b, "  private Groupcast member at %s (%s): %d datagrams\n", h.From.Addr(), h.Name, h.Count)
+		default:
+			fmt.Fprintf(b, "  Groupcast member %s at %s: %d datagrams\n", h.Name, h.From.Addr(), h.Count)
+		}
+	}
 }
 
 func okMark(ok bool) string {

@@ -132,47 +132,68 @@ func roomSDP(r netconf.Room, sign ed25519.PrivateKey) ([]byte, error) {
 
 // ParseSAP reads a SAP packet carrying one of our rooms.
 func ParseSAP(b []byte) (r netconf.Room, deletion bool, err error) {
-	if len(b) < 8 || b[0]>>5 != 1 {
-		return r, false, ErrNotRoom
+	text, deletion, err := parseSAPHeader(b, &r)
+	if err != nil {
+		return r, false, err
 	}
-	if b[0]&(1<<4) != 0 || b[0]&0x3 != 0 { // IPv6 origin, encrypted or compressed
-		return r, false, ErrNotRoom
-	}
-	deletion = b[0]&(1<<2) != 0
-	authLen := int(b[1]) * 4
-	rest := b[4:]
-	if len(rest) < 4+authLen {
-		return r, false, ErrNotRoom
-	}
-	r.Origin = netip.AddrFrom4([4]byte(rest[:4]))
-	rest = rest[4+authLen:]
-	if i := strings.IndexByte(string(rest[:min(len(rest), 64)]), 0); i >= 0 {
-		if string(rest[:i]) != sapSDPType {
-			return r, false, ErrNotRoom
-		}
-		rest = rest[i+1:]
-	}
-	text := string(rest)
 	signed, sig := splitSig(text)
 	var d sdp.SessionDescription
 	if err := d.UnmarshalString(signed); err != nil {
 		return r, false, ErrNotRoom
 	}
+	if err := roomFromSDP(&d, &r); err != nil {
+		return r, false, err
+	}
+	if err := checkPresenterKey(&d, &r, signed, sig); err != nil {
+		return r, false, err
+	}
+	return r, deletion, nil
+}
+
+// parseSAPHeader reads the SAP header (RFC 2974) of b, setting r's
+// origin, and returns the session description it carries.
+func parseSAPHeader(b []byte, r *netconf.Room) (text string, deletion bool, err error) {
+	if len(b) < 8 || b[0]>>5 != 1 {
+		return "", false, ErrNotRoom
+	}
+	if b[0]&(1<<4) != 0 || b[0]&0x3 != 0 { // IPv6 origin, encrypted or compressed
+		return "", false, ErrNotRoom
+	}
+	deletion = b[0]&(1<<2) != 0
+	authLen := int(b[1]) * 4
+	rest := b[4:]
+	if len(rest) < 4+authLen {
+		return "", false, ErrNotRoom
+	}
+	r.Origin = netip.AddrFrom4([4]byte(rest[:4]))
+	rest = rest[4+authLen:]
+	if i := strings.IndexByte(string(rest[:min(len(rest), 64)]), 0); i >= 0 {
+		if string(rest[:i]) != sapSDPType {
+			return "", false, ErrNotRoom
+		}
+		rest = rest[i+1:]
+	}
+	return string(rest), deletion, nil
+}
+
+// roomFromSDP fills r from a session description, which must be one of
+// our rooms: named, on a multicast group, with one media line.
+func roomFromSDP(d *sdp.SessionDescription, r *netconf.Room) error {
 	if tool, _ := d.Attribute(attrTool); tool != "groupcast" || len(d.MediaDescriptions) != 1 || d.ConnectionInformation == nil || d.ConnectionInformation.Address == nil {
-		return r, false, ErrNotRoom
+		return ErrNotRoom
 	}
 	r.Name = string(d.SessionName)
 	if wire.ValidNick(r.Name) != nil {
-		return r, false, ErrNotRoom
+		return ErrNotRoom
 	}
 	host, ttlText, _ := strings.Cut(d.ConnectionInformation.Address.Address, "/") // "239.255.20.1/1"
 	addr, err := netconf.ParseGroupAddr(host)
 	if err != nil {
-		return r, false, ErrNotRoom
+		return ErrNotRoom
 	}
 	port := d.MediaDescriptions[0].MediaName.Port.Value
 	if port < 1 || port > 65535 {
-		return r, false, ErrNotRoom
+		return ErrNotRoom
 	}
 	r.Group = netip.AddrPortFrom(addr, uint16(port))
 	if t := d.ConnectionInformation.Address.TTL; t != nil {
@@ -187,18 +208,26 @@ func ParseSAP(b []byte) (r netconf.Room, deletion bool, err error) {
 	}
 	_, r.Locked = d.Attribute(attrLocked)
 	_, r.ReadOnly = d.Attribute(attrReadOnly)
-	if k, ok := d.Attribute(attrKey); ok {
-		key, err := base64.StdEncoding.DecodeString(k)
-		if err != nil || len(key) != ed25519.PublicKeySize {
-			return r, false, ErrNotRoom
-		}
-		r.PresenterKey = key
-		// An entry naming a presenter key must be signed by it.
-		if sig == nil || !ed25519.Verify(key, append([]byte("groupcast/v1 room\x00"), signed...), sig) {
-			return r, false, ErrNotRoom
-		}
+	return nil
+}
+
+// checkPresenterKey sets r's presenter key from the description, if it
+// names one, and then requires sig to be that key's signature of signed.
+func checkPresenterKey(d *sdp.SessionDescription, r *netconf.Room, signed string, sig []byte) error {
+	k, ok := d.Attribute(attrKey)
+	if !ok {
+		return nil
 	}
-	return r, deletion, nil
+	key, err := base64.StdEncoding.DecodeString(k)
+	if err != nil || len(key) != ed25519.PublicKeySize {
+		return ErrNotRoom
+	}
+	r.PresenterKey = key
+	// An entry naming a presenter key must be signed by it.
+	if sig == nil || !ed25519.Verify(key, append([]byte("groupcast/v1 room\x00"), signed...), sig) {
+		return ErrNotRoom
+	}
+	return nil
 }
 
 // splitSig separates our signature line from the description it signs.
