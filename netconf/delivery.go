@@ -122,6 +122,13 @@ func (e *Engine) onNack(now time.Time, p *wire.Packet, src netip.AddrPort) {
 	}
 }
 
+// nackDelay is how long a member waits before asking for what it
+// misses: random up to Timing.NackDelay, so that one of many asks first
+// and the others hear it (suppression).
+func (e *Engine) nackDelay() time.Duration {
+	return time.Duration(e.rng.Int64N(int64(e.timing.NackDelay) + 1))
+}
+
 func (e *Engine) retryDelay() time.Duration {
 	t := e.timing.NackRetry
 	return t + time.Duration(e.rng.Int64N(int64(t/4)+1))
@@ -131,7 +138,7 @@ func (e *Engine) retryDelay() time.Duration {
 // and makes sure the loop visits the member when something of its stream
 // is due.
 func (e *Engine) scheduleNack(now time.Time, pr *presence.Peer) {
-	pr.Stream.ScheduleNack(now, time.Duration(e.rng.Int64N(int64(e.timing.NackDelay)+1)))
+	pr.Stream.ScheduleNack(now, e.nackDelay)
 	if at := pr.Stream.NextDeadline(); !at.IsZero() {
 		e.m.wakePeers(at)
 	}

@@ -81,6 +81,15 @@ func withInterfaceLookup(f mcast.Lookup) Option { return func(e *Engine) { e.loo
 
 // New starts an engine with no membership.
 func New(opts ...Option) *Engine {
+	e := newEngine(opts...)
+	e.wg.Add(1)
+	go e.loop()
+	return e
+}
+
+// newEngine is an engine whose loop is not running: New starts it; the
+// hot-path benchmarks play it.
+func newEngine(opts ...Option) *Engine {
 	var seed [16]byte
 	_, _ = rand.Read(seed[:])
 	e := &Engine{
@@ -103,8 +112,6 @@ func New(opts ...Option) *Engine {
 	}
 	e.timing = e.timing.withLimitDefaults()
 	e.roster.Store(&[]Peer{})
-	e.wg.Add(1)
-	go e.loop()
 	return e
 }
 

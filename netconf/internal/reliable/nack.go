@@ -6,16 +6,17 @@ import (
 	"github.com/groupcast/groupcast/netconf/wire"
 )
 
-// ScheduleNack plans a NACK at now+delay when data is missing and none is
-// planned; it reports whether it planned one.
-func (s *Stream) ScheduleNack(now time.Time, delay time.Duration) bool {
+// ScheduleNack plans a NACK at now+delay() when data is missing and none
+// is planned; it reports whether it planned one. delay is called only
+// then (it draws a random number: not once per datagram).
+func (s *Stream) ScheduleNack(now time.Time, delay func() time.Duration) bool {
 	if !s.nackAt.IsZero() || !s.synced || s.highest < s.expected {
 		return false
 	}
 	if _, ok := s.held[s.expected]; ok && len(s.held) == int(s.highest-s.expected+1) {
 		return false
 	}
-	s.nackAt = now.Add(delay)
+	s.nackAt = now.Add(delay())
 	return true
 }
 
