@@ -35,7 +35,7 @@ func (e *Engine) send(text string) {
 	if m.cfg.Presenter != nil {
 		whole, piece = wire.MaxSignedWhole, wire.MaxSignedText
 	}
-	dgrams, first, err := m.out.Message(now, text, whole, piece, m.cfg.Presenter, sealOverheadIf(m.key))
+	dgrams, first, err := m.out.Message(now, text, whole, piece, m.cfg.Presenter, sealOverheadIf(m.key), m.dgrams)
 	if err != nil {
 		e.queue.Push(Error{Op: "send", Err: inputErr("text", "the message cannot be sent: %v", err)})
 		return
@@ -52,6 +52,8 @@ func (e *Engine) send(text string) {
 		}
 		m.presenting.Announced(first, single)
 	}
+	clear(dgrams) // the send buffer keeps them; this slice is reused
+	m.dgrams = dgrams[:0]
 	e.queue.Push(Sent{Seq: first, Time: now, Nick: m.cfg.Nick, Text: text})
 }
 

@@ -34,6 +34,7 @@ type session struct {
 	rosterAt      time.Time // when the roster was last published
 	rosterDirty   bool      // it changed since
 
+	dgrams  [][]byte // the datagrams of the message being sent
 	wbuf    []byte
 	sbuf    []byte   // sealed form of the datagram being sent
 	outq    [][]byte // new DATA waiting for flushData

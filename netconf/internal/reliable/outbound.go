@@ -58,12 +58,13 @@ func (o *Outbound) Seq() uint64 { return o.seq }
 
 // Message numbers and encodes text as the DATA datagrams of one message
 // (pieces of at most piece bytes unless it fits whole), signed with signer
-// when given, keeps them for repair, and returns them and the first seq.
-// overhead is what sealing adds to each on the wire (for the repair
-// budget). It fails, sending nothing, when a piece cannot be encoded.
-func (o *Outbound) Message(now time.Time, text string, whole, piece int, signer ed25519.PrivateKey, overhead int) ([][]byte, uint64, error) {
+// when given, keeps them for repair, and returns them appended to out,
+// with the first seq. overhead is what sealing adds to each on the wire
+// (for the repair budget). It fails, sending nothing, when a piece cannot
+// be encoded.
+func (o *Outbound) Message(now time.Time, text string, whole, piece int, signer ed25519.PrivateKey, overhead int, out [][]byte) ([][]byte, uint64, error) {
 	pieces := wire.SplitText(text, whole, piece)
-	out := make([][]byte, 0, len(pieces))
+	out = out[:0]
 	for i, body := range pieces {
 		p := wire.Packet{Kind: wire.KindData, Sender: o.Self, Seq: o.seq + uint64(i) + 1, Time: now.UnixMicro(), Nick: o.Nick, Body: []byte(body)}
 		if len(pieces) > 1 {
