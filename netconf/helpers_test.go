@@ -2,6 +2,7 @@ package netconf
 
 import (
 	"crypto/ed25519"
+	"net"
 	"net/netip"
 	"sync"
 	"testing"
@@ -19,7 +20,7 @@ import (
 // busMember is an engine on the bus.
 type busMember struct {
 	e      *Engine
-	conn   *lossy.Conn
+	conn   *lossy.Conn // nil when joined without faults
 	raw    *memnet.Conn
 	joined Joined
 }
@@ -68,9 +69,15 @@ func joinRoom(t testing.TB, hub *memnet.Hub, nick string, room *Room, presenter 
 func joinWith(t testing.TB, hub *memnet.Hub, cfg Config, f lossy.Faults, timing Timing, opts ...Option) *busMember {
 	t.Helper()
 	b := &busMember{raw: hub.Join()}
-	b.conn = lossy.Wrap(b.raw, f)
+	// Without faults the engine reads and writes the bus in batches, as it
+	// does sockets on Linux; the fault injector reads one at a time.
+	var pc net.PacketConn = b.raw
+	if f.Drop != 0 || f.Duplicate != 0 || f.Reorder != 0 || f.DropIf != nil {
+		b.conn = lossy.Wrap(b.raw, f)
+		pc = b.conn
+	}
 	b.e = New(append([]Option{WithTiming(timing), WithTransport(func(Config) (Transport, error) {
-		return PacketTransport(b.conn, memnet.Group), nil
+		return PacketTransport(pc, memnet.Group), nil
 	})}, opts...)...)
 	b.e.Do(Join{Config: cfg})
 	ev := waitEvent(t, b.e, 10*time.Second, func(ev Event) bool {

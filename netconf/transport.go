@@ -23,7 +23,9 @@ type TransportFunc func(cfg Config) (Transport, error)
 
 // PacketTransport makes a Transport of a net.PacketConn that reaches every
 // member when written to group: for tests, an in-memory bus (possibly
-// behind a fault injector).
+// behind a fault injector). It reads and writes in batches (BatchReader,
+// BatchWriter) when c does, as the in-memory bus does, and one datagram
+// at a time otherwise.
 func PacketTransport(c net.PacketConn, group net.Addr) Transport {
 	return &packetTransport{c: c, group: group}
 }
@@ -53,6 +55,37 @@ func (t *packetTransport) Write(b []byte) error {
 }
 
 func (t *packetTransport) Close() error { return t.c.Close() }
+
+// ReadBatch reads several datagrams when the conn can, one otherwise.
+func (t *packetTransport) ReadBatch(bufs [][]byte, sizes []int, srcs []netip.AddrPort) (int, error) {
+	if br, ok := t.c.(BatchReader); ok {
+		n, err := br.ReadBatch(bufs, sizes, srcs)
+		for i := range n {
+			srcs[i] = unmapped(srcs[i])
+		}
+		return n, err
+	}
+	n, src, err := t.Read(bufs[0])
+	if err != nil {
+		return 0, err
+	}
+	sizes[0], srcs[0] = n, src
+	return 1, nil
+}
+
+// WriteBatch writes several datagrams in one call when the conn can, one
+// by one otherwise.
+func (t *packetTransport) WriteBatch(dgrams [][]byte) error {
+	if bw, ok := t.c.(BatchWriter); ok {
+		return bw.WriteBatch(dgrams)
+	}
+	for _, b := range dgrams {
+		if err := t.Write(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func unmapped(ap netip.AddrPort) netip.AddrPort {
 	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())

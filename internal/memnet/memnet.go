@@ -1,7 +1,8 @@
 // Package memnet is an in-memory multicast bus for protocol tests: every
 // datagram written by a member reaches every member (itself included, as
 // with multicast loopback), through bounded inboxes that drop when full,
-// as a socket's receive buffer does.
+// as a socket's receive buffer does. Members read and write one datagram
+// at a time or in batches, as the multicast sockets do on Linux.
 package memnet
 
 import (
@@ -86,6 +87,43 @@ func (c *Conn) ReadFrom(b []byte) (int, net.Addr, error) {
 	case <-c.closed:
 		return 0, nil, net.ErrClosed
 	}
+}
+
+// ReadBatch reads the datagrams waiting, as a socket's recvmmsg does: it
+// waits for the first and takes those already in the inbox after it, at
+// most len(bufs). Datagram i is bufs[i][:sizes[i]], from srcs[i]. It
+// returns net.ErrClosed after Close.
+func (c *Conn) ReadBatch(bufs [][]byte, sizes []int, srcs []netip.AddrPort) (int, error) {
+	var p packet
+	select {
+	case p = <-c.inbox:
+	case <-c.closed:
+		return 0, net.ErrClosed
+	}
+	n := 0
+	for {
+		src := p.src.AddrPort()
+		sizes[n], srcs[n] = copy(bufs[n], p.b), netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
+		n++
+		if n == len(bufs) {
+			return n, nil
+		}
+		select {
+		case p = <-c.inbox:
+		default:
+			return n, nil
+		}
+	}
+}
+
+// WriteBatch delivers each datagram, in order, to every member.
+func (c *Conn) WriteBatch(dgrams [][]byte) error {
+	for _, b := range dgrams {
+		if _, err := c.WriteTo(b, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Close leaves the bus.
