@@ -63,80 +63,65 @@ func (nopTransport) Close() error                             { return nil }
 // replay check, sequencing, delivery and the Message event. No loop
 // goroutine runs: the benchmark plays the loop.
 func BenchmarkReceivePath(b *testing.B) {
-	for _, keyed := range []bool{false, true} {
-		name := "open"
-		if keyed {
-			name = "passphrase"
+	benchKeyed(b, func(b *testing.B, key *seal.Key) {
+		e := benchEngine("rx", wire.SenderID{9}, key)
+		sender := &session{self: wire.SenderID{1}, key: key, sbuf: make([]byte, 0, wire.MaxDatagram)}
+		src := netip.MustParseAddrPort("198.18.0.1:40000")
+		body := bytes.Repeat([]byte("x"), 200)
+		// Datagrams are made in chunks outside the timer: each needs
+		// its own sequence (and packet) number.
+		const chunk = 4096
+		wires := make([][]byte, chunk)
+		raw := make([]byte, wire.MaxDatagram)
+		seq := uint64(0)
+		seal := func(w []byte) []byte {
+			if key == nil {
+				return w
+			}
+			sender.pn++
+			return key.Seal(make([]byte, 0, wire.MaxDatagram), sender.pn, w)
 		}
-		b.Run(name, func(b *testing.B) {
-			var key *seal.Key
-			if keyed {
-				key = benchKey(b)
-			}
-			e := newEngine() // the loop does not run: the benchmark plays it
-			cfg := DefaultConfig()
-			cfg.Group, cfg.Nick = benchGroup, "rx"
-			e.m = newSession(cfg, nopTransport{}, key, time.Now(), DefaultTiming(), wire.SenderID{9})
-			sender := &session{self: wire.SenderID{1}, key: key, sbuf: make([]byte, 0, wire.MaxDatagram)}
-			src := netip.MustParseAddrPort("198.18.0.1:40000")
-			body := bytes.Repeat([]byte("x"), 200)
-			// Datagrams are made in chunks outside the timer: each needs
-			// its own sequence (and packet) number.
-			const chunk = 4096
-			wires := make([][]byte, chunk)
-			raw := make([]byte, wire.MaxDatagram)
-			seq := uint64(0)
-			seal := func(w []byte) []byte {
-				if key == nil {
-					return w
-				}
-				sender.pn++
-				return key.Seal(make([]byte, 0, wire.MaxDatagram), sender.pn, w)
-			}
-			// A HELLO first: the receiver knows where the stream starts.
-			hello := wire.Packet{Kind: wire.KindHello, Sender: sender.self, Time: time.Now().UnixMicro(), Nick: "Alice",
-				Body: wire.AppendControl(nil, wire.Control{Trail: 1, Started: time.Now().UnixMicro()})}
-			w, err := wire.AppendEncode(nil, &hello)
-			if err != nil {
-				b.Fatal(err)
-			}
-			e.receive(time.Now(), seal(w), src)
-			if pr := e.m.peers.Get(sender.self); pr == nil || !pr.Stream.Synced() {
-				b.Fatal("the HELLO did not start the stream")
-			}
-			b.ReportAllocs()
-			b.SetBytes(int64(len(body)))
-			n, start := 0, time.Now()
-			for b.Loop() {
-				if n%chunk == 0 {
-					b.StopTimer()
-					for i := range wires {
-						p := wire.Packet{Kind: wire.KindData, Sender: sender.self, Seq: seq + uint64(i) + 1, Time: time.Now().UnixMicro(), Nick: "Alice", Body: body}
-						w, err := wire.AppendEncode(nil, &p)
-						if err != nil {
-							b.Fatal(err)
-						}
-						wires[i] = seal(w)
+		// A HELLO first: the receiver knows where the stream starts.
+		hello := wire.Packet{Kind: wire.KindHello, Sender: sender.self, Time: time.Now().UnixMicro(), Nick: "Alice",
+			Body: wire.AppendControl(nil, wire.Control{Trail: 1, Started: time.Now().UnixMicro()})}
+		w, err := wire.AppendEncode(nil, &hello)
+		if err != nil {
+			b.Fatal(err)
+		}
+		e.receive(time.Now(), seal(w), src)
+		if pr := e.m.peers.Get(sender.self); pr == nil || !pr.Stream.Synced() {
+			b.Fatal("the HELLO did not start the stream")
+		}
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		n, start := 0, time.Now()
+		for b.Loop() {
+			if n%chunk == 0 {
+				b.StopTimer()
+				for i := range wires {
+					p := wire.Packet{Kind: wire.KindData, Sender: sender.self, Seq: seq + uint64(i) + 1, Time: time.Now().UnixMicro(), Nick: "Alice", Body: body}
+					w, err := wire.AppendEncode(nil, &p)
+					if err != nil {
+						b.Fatal(err)
 					}
-					b.StartTimer()
+					wires[i] = seal(w)
 				}
-				w := wires[n%chunk]
-				raw = append(raw[:0], w...) // the reader's buffer (open decrypts in place)
-				// The loop's clock as the datagrams would arrive, 100 000 a
-				// second: faster than any sender could send, a stream's seqs
-				// are refused as implausible claims.
-				e.receive(start.Add(time.Duration(n)*10*time.Microsecond), raw, src)
-				n++
-				seq++
-				if _, ok := e.queue.Peek(); !ok {
-					b.Fatalf("datagram %d delivered nothing", seq)
-				}
-				for e.queue.Len() > 0 {
-					e.queue.Pop()
-				}
+				b.StartTimer()
 			}
-		})
-	}
+			w := wires[n%chunk]
+			raw = append(raw[:0], w...) // the reader's buffer (open decrypts in place)
+			// The loop's clock as the datagrams would arrive, 100 000 a
+			// second: faster than any sender could send, a stream's seqs
+			// are refused as implausible claims.
+			e.receive(start.Add(time.Duration(n)*10*time.Microsecond), raw, src)
+			n++
+			seq++
+			if _, ok := e.queue.Peek(); !ok {
+				b.Fatalf("datagram %d delivered nothing", seq)
+			}
+			dropQueued(e)
+		}
+	})
 }
 
 // BenchmarkSendPath is one 200-byte message through what the loop does to
@@ -144,6 +129,25 @@ func BenchmarkReceivePath(b *testing.B) {
 // it for repair, sealing (with a passphrase), the batch write and the Sent
 // event.
 func BenchmarkSendPath(b *testing.B) {
+	benchKeyed(b, func(b *testing.B, key *seal.Key) {
+		e := benchEngine("tx", wire.SenderID{1}, key)
+		text := strings.Repeat("x", 200)
+		b.ReportAllocs()
+		b.SetBytes(int64(len(text)))
+		for b.Loop() {
+			e.send(text)
+			e.flushData()
+			if _, ok := e.queue.Peek(); !ok {
+				b.Fatal("no Sent event")
+			}
+			dropQueued(e)
+		}
+	})
+}
+
+// benchKeyed runs f twice: in an open group (key nil) and in a group with
+// a passphrase.
+func benchKeyed(b *testing.B, f func(b *testing.B, key *seal.Key)) {
 	for _, keyed := range []bool{false, true} {
 		name := "open"
 		if keyed {
@@ -154,23 +158,24 @@ func BenchmarkSendPath(b *testing.B) {
 			if keyed {
 				key = benchKey(b)
 			}
-			e := newEngine() // the loop does not run: the benchmark plays it
-			cfg := DefaultConfig()
-			cfg.Group, cfg.Nick = benchGroup, "tx"
-			e.m = newSession(cfg, nopTransport{}, key, time.Now(), e.timing, wire.SenderID{1})
-			text := strings.Repeat("x", 200)
-			b.ReportAllocs()
-			b.SetBytes(int64(len(text)))
-			for b.Loop() {
-				e.send(text)
-				e.flushData()
-				if _, ok := e.queue.Peek(); !ok {
-					b.Fatal("no Sent event")
-				}
-				for e.queue.Len() > 0 {
-					e.queue.Pop()
-				}
-			}
+			f(b, key)
 		})
+	}
+}
+
+// benchEngine is an engine joined as nick with sender id self, whose loop
+// does not run: the benchmark plays it.
+func benchEngine(nick string, self wire.SenderID, key *seal.Key) *Engine {
+	e := newEngine()
+	cfg := DefaultConfig()
+	cfg.Group, cfg.Nick = benchGroup, nick
+	e.m = newSession(cfg, nopTransport{}, key, time.Now(), e.timing, self)
+	return e
+}
+
+// dropQueued drops the events the loop queued.
+func dropQueued(e *Engine) {
+	for e.queue.Len() > 0 {
+		e.queue.Pop()
 	}
 }

@@ -164,6 +164,24 @@ func sendScript(ctx context.Context, o RoleOptions, lines <-chan string, say fun
 	return true
 }
 
+// serve is a receiving role once joined: it says it is ready, reports
+// progress until the conductor closes lines, then has stop end the
+// receiving (stop may fill in the final report) and reports the tally
+// with the CPU time used since it was ready (joining, and deriving a key,
+// are not per message).
+func (t *tally) serve(lines <-chan string, say func(roleReport), stop func() roleReport) {
+	quit := make(chan struct{})
+	go counting(t.progress, say, quit)
+	cpu0 := cpuTime()
+	say(roleReport{Ready: true})
+	for range lines {
+	}
+	close(quit)
+	r := stop()
+	r.CPUns = int64(cpuTime() - cpu0)
+	say(t.final(r))
+}
+
 // counting reports progress every 100 ms while n changes.
 func counting(n func() uint64, say func(roleReport), stop <-chan struct{}) {
 	last := uint64(0)

@@ -59,16 +59,11 @@ func bareReceive(o RoleOptions, lines <-chan string, say func(roleReport)) error
 			t.received(buf[:n], time.Now().UnixNano())
 		}
 	}()
-	stop := make(chan struct{})
-	go counting(t.progress, say, stop)
-	cpu0 := cpuTime() // after joining: key derivation is not per message
-	say(roleReport{Ready: true})
-	for range lines {
-	}
-	close(stop)
-	c.Close()
-	<-done
-	say(t.final(roleReport{CPUns: int64(cpuTime() - cpu0)}))
+	t.serve(lines, say, func() (r roleReport) {
+		c.Close()
+		<-done
+		return r
+	})
 	return nil
 }
 

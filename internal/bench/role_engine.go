@@ -36,18 +36,13 @@ func engineReceive(o RoleOptions, lines <-chan string, say func(roleReport)) err
 			}
 		}
 	}()
-	stop := make(chan struct{})
-	go counting(t.progress, say, stop)
-	cpu0 := cpuTime() // after joining: key derivation is not per message
-	say(roleReport{Ready: true})
-	for range lines {
-	}
-	close(stop)
-	runtime.GC()
-	heap := heapMB()
-	e.Close()
-	<-done
-	say(t.final(roleReport{CPUns: int64(cpuTime() - cpu0), HeapMB: heap}))
+	t.serve(lines, say, func() roleReport {
+		runtime.GC()
+		heap := heapMB()
+		e.Close()
+		<-done
+		return roleReport{HeapMB: heap}
+	})
 	return nil
 }
 
