@@ -60,37 +60,36 @@ func runRooms(ctx context.Context, args []string, stdio IO) int {
 	}
 	enc := json.NewEncoder(stdio.Stdout)
 	enc.SetEscapeHTML(false)
-	seen := map[string]netconf.Room{}
-	var order []string
+	known := rooms.NewKnown()
+	printed := map[string]bool{} // rooms already printed as JSON, by Describe
 	err := rooms.Discover(ctx, *iface, *wait, func(r netconf.Room, deleted bool) {
-		key := r.Name + "|" + r.Group.String() + "|" + r.Origin.String()
-		if deleted {
-			delete(seen, key)
+		if !known.Apply(r, deleted) || deleted || !*asJSON {
 			return
 		}
-		if _, ok := seen[key]; !ok {
-			order = append(order, key)
-			if *asJSON {
-				_ = enc.Encode(roomJSON(r))
-			}
+		if d := rooms.Describe(r); !printed[d] {
+			printed[d] = true
+			_ = enc.Encode(roomJSON(r))
 		}
-		seen[key] = r
 	})
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "groupcast: %s\n", oneLine(netconf.Explain(err)))
 		return ExitFailure
 	}
+	list := known.List()
 	if !*asJSON {
-		n := 0
-		for _, k := range order {
-			if r, ok := seen[k]; ok {
-				fmt.Fprintln(stdio.Stdout, r.Label())
-				n++
-			}
+		for _, r := range list {
+			fmt.Fprintln(stdio.Stdout, rooms.Describe(r))
 		}
-		if n == 0 {
-			fmt.Fprintf(stdio.Stderr, "no rooms were announced in %s\n", wait.Round(time.Second))
+	}
+	warned := map[string]bool{}
+	for _, r := range list {
+		if known.Claimed(r.Name) && !warned[r.Name] {
+			warned[r.Name] = true
+			fmt.Fprintf(stdio.Stderr, "warning: more than one room is announced as %q: one may be an impostor; ask its presenter which key is theirs\n", r.Name)
 		}
+	}
+	if len(list) == 0 && !*asJSON {
+		fmt.Fprintf(stdio.Stderr, "no rooms were announced in %s\n", wait.Round(time.Second))
 	}
 	return ExitOK
 }
@@ -143,8 +142,15 @@ func (o *options) setupRoom(ctx context.Context, cmd string, groupGiven bool, cf
 			return nil, err
 		}
 	} else {
-		found, err := rooms.Find(ctx, o.iface, o.room, o.roomWait)
-		if err != nil {
+		found, err := rooms.Find(ctx, rooms.Discover, o.iface, o.room, o.roomWait)
+		var nf *rooms.NotFoundError
+		var amb *rooms.AmbiguousError
+		switch {
+		case errors.As(err, &nf):
+			return nil, &netconf.InputError{Field: "room", Msg: nf.Error() + " (groupcast rooms lists the rooms heard)"}
+		case errors.As(err, &amb):
+			return nil, &netconf.InputError{Field: "room", Msg: amb.Error() + " (groupcast rooms lists each with its key)"}
+		case err != nil:
 			var ie *netconf.InputError
 			if errors.As(err, &ie) {
 				return nil, err

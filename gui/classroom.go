@@ -3,6 +3,7 @@ package gui
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -46,7 +47,7 @@ func (ui *window) showRooms() {
 			}
 			r := rw.rooms[id]
 			c := o.(*fyne.Container)
-			c.Objects[0].(*widget.Label).SetText(r.Label())
+			c.Objects[0].(*widget.Label).SetText(rooms.Describe(r))
 			c.Objects[1].(*widget.Button).OnTapped = func() {
 				rw.w.Close()
 				ui.joinRoom(r, false)
@@ -153,21 +154,17 @@ func (ui *window) autoJoin(ctx context.Context, cfg netconf.Config) {
 	}()
 }
 
-// findRoom listens for up to 6 s for the room called name, through
-// opts.discover (tests replace it).
+// findRoom listens for the room called name (rooms.Find, through
+// opts.discover, which tests replace), for at most 6 s.
 func (ui *window) findRoom(ctx context.Context, iface, name string) (netconf.Room, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var room netconf.Room
-	found := false
-	err := ui.opts.discover(ctx, iface, 6*time.Second, func(r netconf.Room, deleted bool) {
-		if r.Name == name && !deleted && !found {
-			room, found = r, true
-			cancel()
-		}
-	})
-	if err == nil && !found {
-		err = &netconf.InputError{Field: "room", Msg: fmt.Sprintf("no room named %q was announced on this network within 6 s (Rooms… lists the rooms heard)", name)}
+	room, err := rooms.Find(ctx, rooms.DiscoverFunc(ui.opts.discover), iface, name, 6*time.Second)
+	var nf *rooms.NotFoundError
+	var amb *rooms.AmbiguousError
+	switch {
+	case errors.As(err, &nf):
+		err = &netconf.InputError{Field: "room", Msg: nf.Error() + " (Rooms… lists the rooms heard)"}
+	case errors.As(err, &amb):
+		err = &netconf.InputError{Field: "room", Msg: amb.Error() + " (Rooms… lists each with its key)"}
 	}
 	return room, err
 }
@@ -224,31 +221,35 @@ func (ui *window) endRoom() {
 func (ui *window) listRooms(ctx context.Context, rw *roomsWindow) {
 	iface := ui.bar.interfaceName()
 	discover := ui.opts.discover
-	seen := map[string]netconf.Room{}
+	known := rooms.NewKnown()
 	for ctx.Err() == nil {
-		_ = discover(ctx, iface, 2*time.Second, func(r netconf.Room, deleted bool) {
-			key := r.Name + "|" + r.Group.String() + "|" + r.Origin.String()
-			if deleted {
-				delete(seen, key)
-			} else {
-				seen[key] = r
-			}
-		})
-		list := make([]netconf.Room, 0, len(seen))
-		for _, r := range seen {
-			list = append(list, r)
-		}
-		sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+		_ = discover(ctx, iface, 2*time.Second, func(r netconf.Room, deleted bool) { known.Apply(r, deleted) })
+		list := known.List()
+		claimed := claimedTwice(known, list)
 		ui.opts.do(func() {
 			rw.rooms = list
 			rw.list.Refresh()
-			if len(list) == 0 {
+			switch {
+			case claimed != "":
+				rw.status.SetText(fmt.Sprintf("Warning: more than one room is announced as %q — one may be an impostor. Ask its presenter which key is theirs.", claimed))
+			case len(list) == 0:
 				rw.status.SetText("No rooms announced yet (still listening)…")
-			} else {
+			default:
 				rw.status.SetText(fmt.Sprintf("%d rooms on this network — pick one to join:", len(list)))
 			}
 		})
 	}
+}
+
+// claimedTwice is the first name in list that more than one room is
+// announced as ("" if none).
+func claimedTwice(known *rooms.Known, list []netconf.Room) string {
+	for _, r := range list {
+		if known.Claimed(r.Name) {
+			return r.Name
+		}
+	}
+	return ""
 }
 
 // createRoomForm is the rooms window's "Create a room" part.

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/ipv4"
@@ -38,6 +39,12 @@ const AnnounceInterval = 5 * time.Second
 func Announce(room netconf.Room, iface netconf.Choice, sign ed25519.PrivateKey) (*Announcer, error) {
 	if room.Origin == (netip.Addr{}) {
 		room.Origin = iface.Addr()
+	}
+	if room.Version == 0 {
+		// Each run of the room is a newer version of its entry, so a
+		// recording of an earlier run (its deletion, say) is older than
+		// what directories hold (Known).
+		room.Version = uint64(time.Now().Unix())
 	}
 	if _, err := AppendSAP(nil, room, false, sign); err != nil {
 		return nil, err
@@ -134,23 +141,60 @@ func Discover(ctx context.Context, iface string, wait time.Duration, found func(
 	}
 }
 
-// Find listens for up to wait for a room called name.
-func Find(ctx context.Context, iface, name string, wait time.Duration) (netconf.Room, error) {
+// DiscoverFunc is the shape of Discover (tests give their own).
+type DiscoverFunc func(ctx context.Context, iface string, wait time.Duration, found func(r netconf.Room, deleted bool)) error
+
+// Settle is how long Find listens at least: every room announced steadily
+// (AnnounceInterval) is heard once in that time, so an impostor's entry
+// under the same name is noticed.
+const Settle = AnnounceInterval + 500*time.Millisecond
+
+// Find listens for a room called name, through discover, for Settle or
+// until it is heard, whichever is later, and at most wait. It fails with
+// an AmbiguousError when more than one room is announced under that name
+// (Known.Lookup), so that nobody is silently given an impostor's copy,
+// and with a NotFoundError when none is.
+func Find(ctx context.Context, discover DiscoverFunc, iface, name string, wait time.Duration) (netconf.Room, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var room netconf.Room
-	ok := false
-	err := Discover(ctx, iface, wait, func(r netconf.Room, deleted bool) {
-		if r.Name == name && !deleted && !ok {
-			room, ok = r, true
+	k := NewKnown()
+	var heard atomic.Bool
+	settled := time.AfterFunc(min(Settle, wait), func() {
+		if heard.Load() {
 			cancel()
+		}
+	})
+	defer settled.Stop()
+	start := time.Now()
+	err := discover(ctx, iface, wait, func(r netconf.Room, deleted bool) {
+		k.Apply(r, deleted)
+		if _, ok, _ := k.Lookup(name); ok {
+			heard.Store(true)
+			if time.Since(start) >= Settle {
+				cancel()
+			}
 		}
 	})
 	if err != nil {
 		return netconf.Room{}, err
 	}
+	room, ok, err := k.Lookup(name)
+	if err != nil {
+		return netconf.Room{}, err
+	}
 	if !ok {
-		return netconf.Room{}, &netconf.InputError{Field: "room", Msg: fmt.Sprintf("no room named %q was announced on this network within %s (groupcast rooms lists the rooms heard)", name, wait.Round(time.Second))}
+		return netconf.Room{}, &NotFoundError{Name: name, Wait: wait}
 	}
 	return room, nil
+}
+
+// NotFoundError says that no room of that name was heard: each front end
+// adds where the user can see the rooms that were.
+type NotFoundError struct {
+	Name string
+	Wait time.Duration
+}
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("no room named %q was announced on this network within %s", e.Name, e.Wait.Round(time.Second))
 }

@@ -40,6 +40,24 @@ const (
 // directory's session, or not SAP at all).
 var ErrNotRoom = errors.New("not a Groupcast room announcement")
 
+// What a presenter's signature of a room entry covers, before the
+// description: whether the entry announces the room or deletes it, so a
+// captured announcement cannot be turned into a deletion by its header's
+// flag (docs/CLASSROOM.md, "Room entries").
+const (
+	sigAnnounce = "groupcast/v1 room\x00"
+	sigDelete   = "groupcast/v1 room deletion\x00"
+)
+
+// signedBytes is what the presenter signs for an entry with description
+// text.
+func signedBytes(text string, deletion bool) []byte {
+	if deletion {
+		return append([]byte(sigDelete), text...)
+	}
+	return append([]byte(sigAnnounce), text...)
+}
+
 // sessionID derives a stable session id from the room's name and group,
 // so restarts announce the same session.
 func sessionID(r netconf.Room) uint64 {
@@ -54,7 +72,7 @@ func sessionID(r netconf.Room) uint64 {
 // AppendSAP encodes the room as a SAP announcement (or deletion), signed
 // with the presenter's key when one is given.
 func AppendSAP(dst []byte, r netconf.Room, deletion bool, sign ed25519.PrivateKey) ([]byte, error) {
-	text, err := roomSDP(r, sign)
+	text, err := roomSDP(r, deletion, sign)
 	if err != nil {
 		return dst, err
 	}
@@ -80,7 +98,7 @@ func AppendSAP(dst []byte, r netconf.Room, deletion bool, sign ed25519.PrivateKe
 	return dst, nil
 }
 
-func roomSDP(r netconf.Room, sign ed25519.PrivateKey) ([]byte, error) {
+func roomSDP(r netconf.Room, deletion bool, sign ed25519.PrivateKey) ([]byte, error) {
 	if err := wire.ValidNick(r.Name); err != nil {
 		return nil, &netconf.InputError{Field: "room", Msg: fmt.Sprintf("a room name must be 1 to %d bytes of text without control characters", wire.MaxNickBytes)}
 	}
@@ -121,10 +139,10 @@ func roomSDP(r netconf.Room, sign ed25519.PrivateKey) ([]byte, error) {
 		return nil, fmt.Errorf("describe room: %w", err)
 	}
 	if sign != nil {
-		// The signature covers the description above it, so nobody without
-		// the presenter's key can alter the entry (the key itself is
-		// trusted on first use: see docs/CLASSROOM.md).
-		sig := ed25519.Sign(sign, append([]byte("groupcast/v1 room\x00"), text...))
+		// The signature covers the description above it and whether this
+		// is a deletion, so nobody without the presenter's key can alter
+		// the entry or delete it (docs/CLASSROOM.md, "Room entries").
+		sig := ed25519.Sign(sign, signedBytes(string(text), deletion))
 		text = append(text, "a="+attrSig+":"+base64.StdEncoding.EncodeToString(sig)+"\r\n"...)
 	}
 	return text, nil
@@ -144,7 +162,7 @@ func ParseSAP(b []byte) (r netconf.Room, deletion bool, err error) {
 	if err := roomFromSDP(&d, &r); err != nil {
 		return r, false, err
 	}
-	if err := checkPresenterKey(&d, &r, signed, sig); err != nil {
+	if err := checkPresenterKey(&d, &r, signedBytes(signed, deletion), sig); err != nil {
 		return r, false, err
 	}
 	return r, deletion, nil
@@ -213,7 +231,7 @@ func roomFromSDP(d *sdp.SessionDescription, r *netconf.Room) error {
 
 // checkPresenterKey sets r's presenter key from the description, if it
 // names one, and then requires sig to be that key's signature of signed.
-func checkPresenterKey(d *sdp.SessionDescription, r *netconf.Room, signed string, sig []byte) error {
+func checkPresenterKey(d *sdp.SessionDescription, r *netconf.Room, signed, sig []byte) error {
 	k, ok := d.Attribute(attrKey)
 	if !ok {
 		return nil
@@ -224,7 +242,7 @@ func checkPresenterKey(d *sdp.SessionDescription, r *netconf.Room, signed string
 	}
 	r.PresenterKey = key
 	// An entry naming a presenter key must be signed by it.
-	if sig == nil || !ed25519.Verify(key, append([]byte("groupcast/v1 room\x00"), signed...), sig) {
+	if sig == nil || !ed25519.Verify(key, signed, sig) {
 		return ErrNotRoom
 	}
 	return nil

@@ -69,3 +69,26 @@ func FuzzParseSAP(f *testing.F) {
 		}
 	})
 }
+
+// TestForgedDeletionIsRefused: flipping the deletion bit of a captured
+// signed announcement does not make a deletion: the presenter's signature
+// covers whether it announces or deletes.
+func TestForgedDeletionIsRefused(t *testing.T) {
+	pub, priv, _ := ed25519.GenerateKey(nil)
+	r := netconf.Room{Name: "Physics 101", Group: netip.MustParseAddrPort("239.255.20.1:2020"), Presenter: "Ms Lee", PresenterKey: pub}
+	b, err := AppendSAP(nil, r, false, priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := append([]byte(nil), b...)
+	forged[0] |= 1 << 2 // the SAP header's deletion flag
+	if _, _, err := ParseSAP(forged); err == nil {
+		t.Fatal("an announcement with its deletion bit set was read as a deletion")
+	}
+	// And the other way round: a real deletion is not an announcement.
+	d, _ := AppendSAP(nil, r, true, priv)
+	d[0] &^= 1 << 2
+	if _, _, err := ParseSAP(d); err == nil {
+		t.Fatal("a deletion with its deletion bit cleared was read as an announcement")
+	}
+}
