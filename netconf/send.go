@@ -50,7 +50,7 @@ func (e *Engine) send(text string) {
 		if len(dgrams) == 1 {
 			single = dgrams[0]
 		}
-		m.presenting.Announced(first, single)
+		m.presenting.Announced(now, first, single)
 	}
 	clear(dgrams) // the send buffer keeps them; this slice is reused
 	m.dgrams = dgrams[:0]

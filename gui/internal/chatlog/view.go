@@ -25,6 +25,10 @@ type View struct {
 	unseen   int
 	width    float32 // row width the heights were measured for
 	resized  int     // heights changed so far: rows measured while scrolling
+	// Where the view last scrolled to the bottom, and how tall it was: a
+	// view still there that only got shorter or taller (a bar appeared
+	// next to it) is still following.
+	followOffset, followHeight float32
 }
 
 // NewView returns a view of m. Tell it about new entries with Appended.
@@ -107,6 +111,7 @@ func (v *View) AtBottom() bool {
 // before they came (AtBottom, asked before adding them), trimmed that
 // the model dropped old entries meanwhile.
 func (v *View) Appended(n int, follow, trimmed bool) {
+	follow = follow || v.resizedWhileFollowing()
 	if trimmed {
 		v.rebuild()
 	}
@@ -129,6 +134,9 @@ func (v *View) Appended(n int, follow, trimmed bool) {
 // down by hand; row heights are remeasured when the width changed. Call
 // it now and then (the window does on every status tick).
 func (v *View) CheckScroll() {
+	if v.resizedWhileFollowing() {
+		v.scrollToBottom()
+	}
 	if w := v.list.Size().Width; w != v.width {
 		follow := v.unseen == 0 && v.AtBottom()
 		v.width = w
@@ -143,9 +151,18 @@ func (v *View) CheckScroll() {
 	}
 }
 
+// resizedWhileFollowing reports whether the view was following and has
+// only changed height since: the user has not scrolled (nor a new line
+// been left unseen).
+func (v *View) resizedWhileFollowing() bool {
+	return v.unseen == 0 && v.followHeight != 0 && v.list.GetScrollOffset() == v.followOffset &&
+		v.list.Size().Height != v.followHeight
+}
+
 // scrollToBottom scrolls until the last row is fully in view: rows that
 // come into view are measured then, and a wrapped one grows the content.
 func (v *View) scrollToBottom() {
+	defer func() { v.followOffset, v.followHeight = v.list.GetScrollOffset(), v.list.Size().Height }()
 	for range 4 {
 		before := v.resized
 		v.list.ScrollToBottom()

@@ -113,3 +113,25 @@ func TestStaysBounded(t *testing.T) {
 		t.Fatalf("trimmed %d, at bottom %v", m.Trimmed(), v.AtBottom())
 	}
 }
+
+// TestViewFollowsThroughAResize: a bar appearing above or below the log
+// (the pinned announcement, the receipts) makes it shorter; a log that
+// was following keeps following, one the user scrolled up in stays.
+func TestViewFollowsThroughAResize(t *testing.T) {
+	m, v := newTestView(t, MaxEntries, fyne.NewSize(470, 320))
+	for i := range 60 {
+		add(m, v, fmt.Sprintf("line %d", i))
+	}
+	v.Object().Resize(fyne.NewSize(470, 220)) // the banner appeared
+	add(m, v, "after the banner")
+	if !v.AtBottom() || v.newBtn.Visible() {
+		t.Fatalf("the log stopped following when it got shorter: offset %v", v.list.GetScrollOffset())
+	}
+
+	v.list.ScrollToTop()
+	v.Object().Resize(fyne.NewSize(470, 160)) // the receipts appeared
+	add(m, v, "while you read above")
+	if v.AtBottom() || !v.newBtn.Visible() {
+		t.Fatal("a log scrolled up was brought to the bottom by a resize")
+	}
+}

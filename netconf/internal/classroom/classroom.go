@@ -47,9 +47,11 @@ func NewPresenter() *Presenter {
 	return &Presenter{acks: map[wire.SenderID]uint64{}, reported: map[uint64][2]int{}}
 }
 
-// Announced notes an announcement sent whose first seq is first; dgram is
-// its one datagram, kept for newcomers, or nil (in pieces: not pinned).
-func (p *Presenter) Announced(first uint64, dgram []byte) {
+// Announced notes an announcement sent at now whose first seq is first;
+// dgram is its one datagram, kept for newcomers, or nil (in pieces: not
+// pinned). A report follows at once: none of the members has it yet.
+func (p *Presenter) Announced(now time.Time, first uint64, dgram []byte) {
+	p.Changed(now)
 	p.announcements = append(p.announcements, first)
 	if len(p.announcements) > maxAnnouncements {
 		p.announcements = p.announcements[1:]

@@ -16,7 +16,7 @@ func TestReportsAreCoalescedAndBounded(t *testing.T) {
 	members := presence.New(presence.Limits{MaxPeers: 100, MaxPeersPerHost: 100}, params, reliable.NewBudget(1<<20, 1<<20))
 	now := time.Unix(1000, 0)
 	p := NewPresenter()
-	p.Announced(1, []byte("one"))
+	p.Announced(now, 1, []byte("one"))
 	for i := range 20 {
 		members.Admit(now, wire.SenderID{byte(i + 1)}, fmt.Sprintf("pc%02d", i), netip.MustParseAddrPort("198.18.0.1:4000"))
 		p.Newcomer(now)
@@ -54,5 +54,28 @@ func TestStudentReceipts(t *testing.T) {
 	}
 	if _, _, ok := s.ReceiptDue(now.Add(time.Hour)); ok || !s.Seen(teacher, 1) || s.Seen(teacher, 3) {
 		t.Fatal("a third receipt, or what was shown is forgotten")
+	}
+}
+
+// TestAnnouncementIsCountedAtOnce: a new announcement is reported at
+// once as received by none of the members present, naming them, before
+// any receipt arrives (the presenter saw nothing until the first one).
+func TestAnnouncementIsCountedAtOnce(t *testing.T) {
+	params := &reliable.Params{Window: 8192, PeerTimeout: 5 * time.Second}
+	members := presence.New(presence.Limits{MaxPeers: 100, MaxPeersPerHost: 100}, params, reliable.NewBudget(1<<20, 1<<20))
+	now := time.Unix(1000, 0)
+	p := NewPresenter()
+	for i := range 11 {
+		members.Admit(now, wire.SenderID{byte(i + 1)}, fmt.Sprintf("pc%02d", i), netip.MustParseAddrPort("198.18.0.1:4000"))
+		p.Newcomer(now)
+	}
+	if got := p.Report(now, members); got != nil {
+		t.Fatalf("reported before any announcement: %+v", got)
+	}
+	later := now.Add(time.Minute)
+	p.Announced(later, 1, []byte("one"))
+	got := p.Report(later, members)
+	if len(got) != 1 || got[0].Seq != 1 || got[0].Received != 0 || got[0].Members != 11 || len(got[0].Missing) != MaxMissing {
+		t.Fatalf("right after the announcement: %+v", got)
 	}
 }
