@@ -122,7 +122,10 @@ type (
 		Sender string `json:"sender"`
 		Host   string `json:"host,omitempty"`
 		Reason string `json:"reason,omitempty"`
-		Time   string `json:"time"`
+		// Presenter: the room's presenter, proven by its key; its leaving
+		// ends the room.
+		Presenter bool   `json:"presenter,omitempty"`
+		Time      string `json:"time"`
 	}
 	jsonInterface struct {
 		Event string `json:"event"`
@@ -229,6 +232,8 @@ func peerLeftHow(ev netconf.PeerLeft) string {
 		return "went silent and is taken to have left"
 	case ev.Evicted:
 		return "never said anything and was dropped from the full member list"
+	case ev.Peer.Presenter:
+		return "left: the presenter has gone, the room has ended"
 	}
 	return "left"
 }
@@ -253,7 +258,8 @@ func (p *printer) jsonEvent(ev netconf.Event) {
 	case netconf.PeerJoined:
 		v = jsonPeer{Event: "peer_joined", From: ev.Peer.Nick, Sender: ev.Peer.ID.String(), Host: hostOf(ev.Peer), Time: stamp(time.Now())}
 	case netconf.PeerLeft:
-		v = jsonPeer{Event: "peer_left", From: ev.Peer.Nick, Sender: ev.Peer.ID.String(), Host: hostOf(ev.Peer), Reason: peerLeftReason(ev), Time: stamp(time.Now())}
+		v = jsonPeer{Event: "peer_left", From: ev.Peer.Nick, Sender: ev.Peer.ID.String(), Host: hostOf(ev.Peer), Reason: peerLeftReason(ev),
+			Presenter: ev.Peer.Presenter, Time: stamp(time.Now())}
 	case netconf.Receipt:
 		v = toJSONReceipt(ev)
 	case netconf.Unreadable:

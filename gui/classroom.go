@@ -184,8 +184,28 @@ func (ui *window) announceCreatedRoom(iface netconf.Choice) {
 	ui.system(chatlog.System, fmt.Sprintf("Announcing the room %q on this network.", ui.room.Name))
 }
 
+// presenterLeft ends the room for a member when its presenter (proven by
+// its key, not by its name) left, rather than went silent: the banner
+// goes and the composer says why it stays closed. It reports whether it
+// did.
+func (ui *window) presenterLeft(ev netconf.PeerLeft) bool {
+	if !ev.Peer.Presenter || ev.Timeout || ev.Evicted || ui.room == nil || ui.presenting {
+		return false
+	}
+	ui.roomEnded = true
+	ui.bannerBox.Hide()
+	ui.message.SetPlaceHolder(fmt.Sprintf("%s has ended: %s, its presenter, left", ui.room.Name, ev.Peer.Nick))
+	ui.message.Disable()
+	ui.send.Disable()
+	return true
+}
+
 // pin shows an announcement in the banner on top.
 func (ui *window) pin(ev netconf.Message) {
+	if ui.roomEnded { // the presenter is back
+		ui.roomEnded = false
+		ui.openComposer()
+	}
 	when := ""
 	if ev.Earlier {
 		when = " (earlier, " + ev.Sent.Local().Format("15:04") + ")"
@@ -210,7 +230,7 @@ func (ui *window) endRoom() {
 		_ = ui.announcer.Close() // announces the room's end
 		ui.announcer = nil
 	}
-	ui.room, ui.presenting, ui.creating = nil, false, false
+	ui.room, ui.presenting, ui.creating, ui.roomEnded = nil, false, false, false
 	ui.bannerBox.Hide()
 	ui.receiptBox.Hide()
 	ui.lastReceipt = netconf.Receipt{}

@@ -64,3 +64,39 @@ func TestRoomStudentAndPresenter(t *testing.T) {
 		t.Fatal("room state kept after leaving")
 	}
 }
+
+// TestRoomEndsWhenThePresenterLeaves: when the presenter (proven by its
+// key) leaves, a student is told the room has ended, the pinned banner
+// goes, and the composer says why it stays closed; a member who merely
+// took the presenter's name leaving changes nothing.
+func TestRoomEndsWhenThePresenterLeaves(t *testing.T) {
+	pub, _, _ := ed25519.GenerateKey(nil)
+	physics := netconf.Room{Name: "Physics 101", Group: netip.MustParseAddrPort("239.255.20.1:2020"), Presenter: "Ms Lee",
+		PresenterKey: pub, ReadOnly: true, Origin: netip.MustParseAddr("198.18.0.1")}
+	h := newHarness(t, defaultCfg())
+	ui := h.ui
+	ui.joinRoom(physics, false)
+	h.command()
+	h.emit(netconf.Joined{Group: physics.Group, Interface: netconf.Choice{Interface: eth}, Nick: "Alice"})
+	h.emit(netconf.Message{From: "Ms Lee", Text: "Open chapter 3", Announcement: true, Sent: testTime, Received: testTime})
+
+	teacher := netconf.Peer{Nick: "Ms Lee", Host: netip.MustParseAddr("198.18.0.1"), Presenter: true}
+	impostor := netconf.Peer{Nick: "Ms Lee", Host: netip.MustParseAddr("198.18.0.66")}
+	h.emit(netconf.PeerLeft{Peer: impostor})
+	if !ui.bannerBox.Visible() || strings.Contains(ui.message.PlaceHolder, "ended") {
+		t.Fatal("a member named like the presenter leaving ended the room")
+	}
+	h.emit(netconf.PeerLeft{Peer: teacher, Timeout: true})
+	if !ui.bannerBox.Visible() {
+		t.Fatal("the presenter going silent (it may come back) ended the room")
+	}
+	h.emit(netconf.PeerLeft{Peer: teacher})
+	last := ui.model.At(ui.model.Len() - 1)
+	if ui.bannerBox.Visible() || !strings.Contains(ui.message.PlaceHolder, "has ended") || !strings.Contains(last.Text, "the room has ended") {
+		t.Fatalf("after the presenter left: banner %v, composer %q, log %q", ui.bannerBox.Visible(), ui.message.PlaceHolder, last.Text)
+	}
+	h.emit(netconf.Message{From: "Ms Lee", Text: "Back again", Announcement: true, Sent: testTime, Received: testTime})
+	if !ui.bannerBox.Visible() || strings.Contains(ui.message.PlaceHolder, "ended") {
+		t.Fatal("the presenter's next announcement did not reopen the room")
+	}
+}

@@ -92,6 +92,9 @@ func (ui *window) apply(ev netconf.Event) {
 		case ev.Evicted:
 			how = "never said anything and was dropped from the full member list"
 		}
+		if ui.presenterLeft(ev) {
+			how = "left: the room has ended"
+		}
 		ui.system(chatlog.System, fmt.Sprintf("%s (%s) %s.", ev.Peer.Nick, hostText(ev.Peer), how))
 		ui.refreshRoster()
 	case netconf.Lost:

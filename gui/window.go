@@ -53,6 +53,7 @@ type window struct {
 	// Rooms.
 	room        *netconf.Room
 	presenting  bool
+	roomEnded   bool // its presenter left (presenterLeft)
 	creating    bool
 	key         ed25519.PrivateKey
 	announcer   io.Closer

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/groupcast/groupcast/internal/memnet"
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 func TestClassroom(t *testing.T) {
@@ -86,5 +87,52 @@ func TestClassroom(t *testing.T) {
 			}
 		case <-time.After(300 * time.Millisecond):
 		}
+	}
+}
+
+// TestPresenterIsKnownByItsSignature: a member is the presenter once an
+// announcement of it verified with the room's key; when it leaves,
+// students are told it was the presenter (the room has ended). Another
+// member calling itself by the presenter's name is not.
+func TestPresenterIsKnownByItsSignature(t *testing.T) {
+	pub, teacherKey, _ := ed25519.GenerateKey(nil)
+	room := &Room{Name: "Physics 101", Group: DefaultGroup, Presenter: "Ms Lee", PresenterKey: pub, ReadOnly: true}
+	hub := memnet.NewHub()
+	student := joinRoom(t, hub, "s1", room, nil)
+	defer student.e.Close()
+	teacher := joinRoom(t, hub, "Ms Lee", room, teacherKey)
+	impostor := joinRoom(t, hub, "Ms Lee", &Room{Name: "Physics 101", Group: DefaultGroup}, nil)
+	drain(impostor.e)
+	waitEvent(t, teacher.e, 3*time.Second, func(ev Event) bool { _, ok := ev.(PeerJoined); return ok })
+	teacher.e.Do(Send{Text: "Open chapter 3"})
+	waitEvent(t, student.e, 3*time.Second, func(ev Event) bool { m, ok := ev.(Message); return ok && m.Announcement })
+	teacherID := teacher.e.Roster()[0].ID // our own entry comes first
+	if !teacher.e.Roster()[0].Presenter {
+		t.Fatal("the teacher's own roster entry is not the presenter")
+	}
+	presenters := func() (ids []wire.SenderID) {
+		for _, p := range student.e.Roster() {
+			if p.Presenter {
+				ids = append(ids, p.ID)
+			}
+		}
+		return ids
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for len(presenters()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond) // the roster is published at most every 100 ms
+	}
+	if got := presenters(); len(got) != 1 || got[0] != teacherID {
+		t.Fatalf("presenters in the student's roster: %v; want only %v", got, teacherID)
+	}
+	impostor.e.Close()
+	left := waitEvent(t, student.e, 3*time.Second, func(ev Event) bool { _, ok := ev.(PeerLeft); return ok }).(PeerLeft)
+	if left.Peer.Presenter {
+		t.Fatalf("the impostor left as the presenter: %+v", left)
+	}
+	teacher.e.Close()
+	left = waitEvent(t, student.e, 3*time.Second, func(ev Event) bool { _, ok := ev.(PeerLeft); return ok }).(PeerLeft)
+	if !left.Peer.Presenter || left.Peer.Nick != "Ms Lee" {
+		t.Fatalf("the teacher left, not as the presenter: %+v", left)
 	}
 }

@@ -161,9 +161,19 @@ func (e *Engine) emit(pr *presence.Peer, out []reliable.Delivery) {
 			Received: e.now(), Source: pr.Src, Announcement: d.Signed}
 		if msg.Announcement {
 			e.acknowledge(pr.ID, msg.Seq, msg.Received)
+			e.provenPresenter(pr)
 		}
 		pr.Spoke = true
 		e.queue.Push(msg)
 		add(&e.stats.MessagesIn, 1)
+	}
+}
+
+// provenPresenter marks pr as the room's presenter: its key signed what it
+// sent.
+func (e *Engine) provenPresenter(pr *presence.Peer) {
+	if !pr.Presenter {
+		pr.Presenter = true
+		e.rosterChanged()
 	}
 }

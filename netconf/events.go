@@ -249,6 +249,10 @@ type Peer struct {
 	Host      netip.Addr
 	LastHeard time.Time
 	Self      bool
+	// Presenter: the room's presenter, proven by an announcement its key
+	// signed (for ourselves: we present). A member merely calling itself
+	// by the presenter's name is not.
+	Presenter bool
 }
 
 // InterfaceChanged says the membership's network interface went away

@@ -62,7 +62,7 @@ func (e *Engine) peerFor(now time.Time, p *wire.Packet, src netip.AddrPort) *pre
 }
 
 func view(pr *presence.Peer) Peer {
-	return Peer{ID: pr.ID, Nick: pr.Nick, Host: pr.Host, LastHeard: pr.LastHeard}
+	return Peer{ID: pr.ID, Nick: pr.Nick, Host: pr.Host, LastHeard: pr.LastHeard, Presenter: pr.Presenter}
 }
 
 // departure is why a member is forgotten.

@@ -60,7 +60,11 @@ func (e *Engine) onPinned(now time.Time, p *wire.Packet, src netip.AddrPort) {
 		return
 	}
 	pr := e.peerFor(now, p, src)
-	if pr == nil || e.m.student.Seen(pr.ID, p.Seq) {
+	if pr == nil {
+		return
+	}
+	e.provenPresenter(pr)
+	if e.m.student.Seen(pr.ID, p.Seq) {
 		return
 	}
 	msg := Message{From: p.Nick, Sender: pr.ID, Seq: p.Seq, Sent: time.UnixMicro(p.Time), Text: string(p.Body),

@@ -149,7 +149,7 @@ func (e *Engine) publishRoster() {
 	now := e.now()
 	m.rosterAt, m.rosterDirty = now, false
 	list := make([]Peer, 0, m.peers.Len()+1)
-	list = append(list, Peer{ID: m.self, Nick: m.cfg.Nick, LastHeard: now, Self: true})
+	list = append(list, Peer{ID: m.self, Nick: m.cfg.Nick, LastHeard: now, Self: true, Presenter: m.presenting != nil})
 	for pr := range m.peers.All() {
 		list = append(list, view(pr))
 	}

@@ -74,6 +74,9 @@ func (r *View) detail(p netconf.Peer) string {
 	if p.Host.IsValid() {
 		host = p.Host.String()
 	}
+	if p.Presenter { // proven by its key: one merely named like the presenter is not
+		host += " · presenter"
+	}
 	if p.Self {
 		return host
 	}

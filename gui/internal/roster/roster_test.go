@@ -38,6 +38,10 @@ func TestRosterShowsWhoIsThere(t *testing.T) {
 	if d := r.detail(bob2); d != "198.18.0.6 · heard 3m ago" {
 		t.Fatalf("long silent: %q", d)
 	}
+	teacher := netconf.Peer{Nick: "Ms Lee", Host: netip.MustParseAddr("198.18.0.2"), LastHeard: testTime, Presenter: true}
+	if d := r.detail(teacher); d != "198.18.0.2 · presenter · active" {
+		t.Fatalf("the presenter, proven by its key: %q", d)
+	}
 	if r.list.Length() != 3 {
 		t.Fatalf("list shows %d peers", r.list.Length())
 	}

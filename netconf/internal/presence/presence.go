@@ -40,6 +40,7 @@ type Peer struct {
 	Src       netip.AddrPort // the socket its datagrams come from: its id is bound to it
 	LastHeard time.Time
 	Spoke     bool // a message of it was delivered: never evicted to make room
+	Presenter bool // an announcement of it verified with the room's presenter key
 	Stream    *reliable.Stream
 	host      *host
 
