@@ -275,7 +275,7 @@ func runGUI(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
 			if err := wire.ValidNick(o.room); err != nil {
 				return usageError(stdio, &netconf.InputError{Field: "room", Msg: "a room name is 1 to 64 bytes of text"})
 			}
-			cfg.Room = &netconf.Room{Name: o.room}
+			cfg.Room = &netconf.Room{Name: o.room, ReadOnly: o.readonly} // read-only when its presenter creates it
 			if o.present {
 				if _, err := o.setupRoomKey(&cfg); err != nil {
 					return usageError(stdio, err)

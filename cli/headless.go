@@ -63,6 +63,10 @@ func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
 	for _, w := range o.warnings {
 		fmt.Fprintf(stdio.Stderr, "warning: %s\n", w)
 	}
+	if cfg.Presenter != nil && cfg.Room != nil {
+		// What students compare with the lists when two rooms claim the name.
+		fmt.Fprintf(stdio.Stderr, "* presenting %s with key %s\n", cfg.Room.Name, rooms.Fingerprint(cfg.Room.PresenterKey))
+	}
 	return runSession(ctx, cmd, text, cfg, announce, o.json, stdio)
 }
 

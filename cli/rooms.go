@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/groupcast/groupcast/netconf"
@@ -118,9 +119,11 @@ func (o *options) setupRoomKey(cfg *netconf.Config) (ed25519.PrivateKey, error) 
 	return k, nil
 }
 
-// room resolves -room for a headless command: it finds the announced room
-// (or, with -group, creates one) and fills the configuration. The
-// announcer to run while joined is returned when we create the room.
+// setupRoom resolves -room for a headless command: it finds the announced
+// room (or, with -group, creates one; a presenter whose room is not
+// announced creates it on the group its name gives) and fills the
+// configuration. The room to announce while joined is returned when we
+// create it.
 func (o *options) setupRoom(ctx context.Context, cmd string, groupGiven bool, cfg *netconf.Config) (*netconf.Room, error) {
 	if o.room == "" {
 		if o.present || o.readonly {
@@ -132,45 +135,72 @@ func (o *options) setupRoom(ctx context.Context, cmd string, groupGiven bool, cf
 	if err != nil {
 		return nil, err
 	}
-	var room netconf.Room
 	if groupGiven {
-		room = netconf.Room{Name: o.room, Group: cfg.Group, TTL: cfg.TTL, Locked: cfg.Passphrase != "", ReadOnly: o.readonly}
-		if key != nil {
-			room.Presenter, room.PresenterKey = cfg.Nick, key.Public().(ed25519.PublicKey)
-		}
-		if _, err := rooms.AppendSAP(nil, room, false, key); err != nil {
-			return nil, err
-		}
-	} else {
-		found, err := rooms.Find(ctx, rooms.Discover, o.iface, o.room, o.roomWait)
-		var nf *rooms.NotFoundError
-		var amb *rooms.AmbiguousError
-		switch {
-		case errors.As(err, &nf):
-			return nil, &netconf.InputError{Field: "room", Msg: nf.Error() + " (groupcast rooms lists the rooms heard)"}
-		case errors.As(err, &amb):
-			return nil, &netconf.InputError{Field: "room", Msg: amb.Error() + " (groupcast rooms lists each with its key)"}
-		case err != nil:
-			var ie *netconf.InputError
-			if errors.As(err, &ie) {
-				return nil, err
+		return o.newRoom(cfg, key, cfg.Group)
+	}
+	room, err := o.findRoom(ctx, key)
+	var nf *rooms.NotFoundError
+	if errors.As(err, &nf) && key != nil {
+		// Not announced with our key (yet, or any more: a restart): the
+		// presenter starts it on the group its name gives, where its
+		// students still are, beside any room of that name with another key.
+		for _, r := range nf.Heard {
+			if r.Name == o.room {
+				o.warnings = append(o.warnings, fmt.Sprintf("another room is announced as %q (%s): yours is announced beside it, and students joining by name are told there are two", o.room, rooms.Describe(r)))
 			}
-			return nil, &netconf.InputError{Field: "room", Msg: netconf.Explain(err)}
 		}
-		room = found
-		cfg.Group, cfg.TTL = room.Group, max(room.TTL, 1)
-		switch {
-		case room.Locked && cfg.Passphrase == "":
-			return nil, &netconf.InputError{Field: "key", Msg: fmt.Sprintf("%s is locked: give its passphrase with -key-file FILE or GROUPCAST_KEY", room.Name)}
-		case key != nil && !room.PresenterKey.Equal(key.Public()):
-			return nil, &netconf.InputError{Field: "present", Msg: fmt.Sprintf("you are not the presenter of %s: its announcements are signed with another key", room.Name)}
-		case room.ReadOnly && key == nil && (cmd == "send" || cmd == "chat"):
-			return nil, &netconf.InputError{Field: "room", Msg: fmt.Sprintf("%s is read-only: only its presenter may post", room.Name)}
-		}
+		return o.newRoom(cfg, key, rooms.FreeGroup(o.room, nf.Heard))
+	}
+	if err != nil {
+		return nil, err
+	}
+	cfg.Group, cfg.TTL = room.Group, max(room.TTL, 1)
+	switch {
+	case room.Locked && cfg.Passphrase == "":
+		return nil, &netconf.InputError{Field: "key", Msg: fmt.Sprintf("%s is locked: give its passphrase with -key-file FILE or GROUPCAST_KEY", room.Name)}
+	case room.ReadOnly && key == nil && (cmd == "send" || cmd == "chat"):
+		return nil, &netconf.InputError{Field: "room", Msg: fmt.Sprintf("%s is read-only: only its presenter may post", room.Name)}
 	}
 	cfg.Room, cfg.Presenter = &room, key
-	if groupGiven {
-		return &room, nil
-	}
 	return nil, nil
+}
+
+// newRoom describes the room -room creates on group, presented with key
+// when given, and returns it to be announced.
+func (o *options) newRoom(cfg *netconf.Config, key ed25519.PrivateKey, group netip.AddrPort) (*netconf.Room, error) {
+	cfg.Group = group
+	room := netconf.Room{Name: o.room, Group: group, TTL: cfg.TTL, Locked: cfg.Passphrase != "", ReadOnly: o.readonly}
+	if key != nil {
+		room.Presenter, room.PresenterKey = cfg.Nick, key.Public().(ed25519.PublicKey)
+	}
+	if _, err := rooms.AppendSAP(nil, room, false, key); err != nil {
+		return nil, err
+	}
+	cfg.Room, cfg.Presenter = &room, key
+	return &room, nil
+}
+
+// findRoom looks for the room -room names. For its presenter (key) only
+// a room announced with that key counts (rooms.FindOwn): a NotFoundError
+// then means its room is to be started.
+func (o *options) findRoom(ctx context.Context, key ed25519.PrivateKey) (netconf.Room, error) {
+	found, err := rooms.FindOwn(ctx, rooms.Discover, o.iface, o.room, o.roomWait, key)
+	var nf *rooms.NotFoundError
+	var amb *rooms.AmbiguousError
+	switch {
+	case errors.As(err, &nf):
+		if key != nil {
+			return netconf.Room{}, err // the presenter creates it
+		}
+		return netconf.Room{}, &netconf.InputError{Field: "room", Msg: nf.Error() + " (groupcast rooms lists the rooms heard)"}
+	case errors.As(err, &amb):
+		return netconf.Room{}, &netconf.InputError{Field: "room", Msg: amb.Error() + " (groupcast rooms lists each with its key)"}
+	case err != nil:
+		var ie *netconf.InputError
+		if errors.As(err, &ie) {
+			return netconf.Room{}, err
+		}
+		return netconf.Room{}, &netconf.InputError{Field: "room", Msg: netconf.Explain(err)}
+	}
+	return found, nil
 }

@@ -44,8 +44,12 @@ func Run(ctx context.Context, cfg netconf.Config, autoJoin, tray bool) int {
 		cfg = loadSettings(a.Preferences(), cfg)
 	}
 	ui := newWindow(a, w, netconf.New(), SystemInterfaces, cfg, runtimeOptions())
+	if !autoJoin {
+		ui.restoreRoom(a.Preferences())
+	}
 	w.Resize(fyne.NewSize(800, 560))
 	if autoJoin {
+		ui.student = cfg.Room != nil && cfg.Presenter == nil
 		ui.autoJoin(ctx, cfg)
 	}
 	if tray {

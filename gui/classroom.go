@@ -54,7 +54,10 @@ func (ui *window) showRooms() {
 			}
 		},
 	)
-	form := ui.createRoomForm(rw)
+	var form fyne.CanvasObject
+	if !ui.student { // a PC put in a room as a student is offered no presenter controls
+		form = ui.createRoomForm(rw)
+	}
 	rw.w.SetContent(container.NewBorder(rw.status, form, nil, nil, rw.list))
 	rw.w.Resize(fyne.NewSize(560, 440))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -141,11 +144,18 @@ func (ui *window) autoJoin(ctx context.Context, cfg netconf.Config) {
 	ui.setState(stateJoining)
 	ui.status.SetText(fmt.Sprintf("Looking for the room %q…", r.Name))
 	go func() {
-		found, err := ui.findRoom(ctx, cfg.Interface, r.Name)
+		found, err := ui.findRoom(ctx, cfg.Interface, r.Name, cfg.Presenter)
+		var nf *rooms.NotFoundError
+		if errors.As(err, &nf) && cfg.Presenter != nil {
+			// Not announced with our key (yet, or any more: a restart): the
+			// presenter starts it on the group its name gives, where its
+			// students still are.
+			found, err = netconf.Room{Name: r.Name, Group: rooms.FreeGroup(r.Name, nf.Heard), TTL: cfg.TTL, ReadOnly: r.ReadOnly}, nil
+		}
 		ui.opts.do(func() {
 			ui.setState(stateIdle)
 			if err != nil {
-				ui.bar.setHint(netconf.Explain(err), widget.DangerImportance)
+				ui.bar.setHint(netconf.Explain(explainFind(err)), widget.DangerImportance)
 				ui.status.SetText("Not joined")
 				return
 			}
@@ -155,18 +165,23 @@ func (ui *window) autoJoin(ctx context.Context, cfg netconf.Config) {
 }
 
 // findRoom listens for the room called name (rooms.Find, through
-// opts.discover, which tests replace), for at most 6 s.
-func (ui *window) findRoom(ctx context.Context, iface, name string) (netconf.Room, error) {
-	room, err := rooms.Find(ctx, rooms.DiscoverFunc(ui.opts.discover), iface, name, 6*time.Second)
+// opts.discover, which tests replace), for at most 6 s. For its presenter
+// (key) only the room announced with that key counts (rooms.FindOwn).
+func (ui *window) findRoom(ctx context.Context, iface, name string, key ed25519.PrivateKey) (netconf.Room, error) {
+	return rooms.FindOwn(ctx, rooms.DiscoverFunc(ui.opts.discover), iface, name, 6*time.Second, key)
+}
+
+// explainFind words findRoom's failures for the window.
+func explainFind(err error) error {
 	var nf *rooms.NotFoundError
 	var amb *rooms.AmbiguousError
 	switch {
 	case errors.As(err, &nf):
-		err = &netconf.InputError{Field: "room", Msg: nf.Error() + " (Rooms… lists the rooms heard)"}
+		return &netconf.InputError{Field: "room", Msg: nf.Error() + " (Rooms… lists the rooms heard)"}
 	case errors.As(err, &amb):
-		err = &netconf.InputError{Field: "room", Msg: amb.Error() + " (Rooms… lists each with its key)"}
+		return &netconf.InputError{Field: "room", Msg: amb.Error() + " (Rooms… lists each with its key)"}
 	}
-	return room, err
+	return err
 }
 
 // announceCreatedRoom starts announcing the room we created, once joined
@@ -182,6 +197,19 @@ func (ui *window) announceCreatedRoom(iface netconf.Choice) {
 	}
 	ui.announcer = a
 	ui.system(chatlog.System, fmt.Sprintf("Announcing the room %q on this network.", ui.room.Name))
+}
+
+// restoreRoom takes the room this window was in when it last joined,
+// from p: pressing Join on its group joins it again as before (as its
+// presenter if we presented it), rather than as a plain member whose
+// posts every student would drop.
+func (ui *window) restoreRoom(p fyne.Preferences) {
+	r, presenting := loadRoom(p)
+	if g, err := ui.bar.group(); r == nil || err != nil || g != r.Group {
+		return
+	}
+	ui.remembered, ui.rememberedPresenting = r, presenting
+	ui.status.SetText(fmt.Sprintf("Last in the room %s: Join to go back", r.Name))
 }
 
 // presenterLeft ends the room for a member when its presenter (proven by
@@ -278,12 +306,14 @@ func (ui *window) createRoomForm(rw *roomsWindow) fyne.CanvasObject {
 	name.SetPlaceHolder("Room name, e.g. Physics 101")
 	present := widget.NewCheck("I present (announcements signed with my key, receipts)", nil)
 	readonly := widget.NewCheck("Read-only: only the presenter may post", nil)
-	create := widget.NewButtonWithIcon("Create on this group and join", theme.ContentAddIcon(), func() {
-		g, err := ui.bar.group()
-		if err != nil || wire.ValidNick(strings.TrimSpace(name.Text)) != nil {
-			rw.status.SetText("Give the room a name, and a valid group and port in the main window.")
+	create := widget.NewButtonWithIcon("Create and join", theme.ContentAddIcon(), func() {
+		if wire.ValidNick(strings.TrimSpace(name.Text)) != nil {
+			rw.status.SetText("Give the room a name.")
 			return
 		}
+		// A group of its own, not the main window's (where another room, or
+		// people chatting, may already be).
+		g := rooms.FreeGroup(strings.TrimSpace(name.Text), rw.rooms)
 		if readonly.Checked && !present.Checked {
 			rw.status.SetText("A read-only room needs its presenter: tick “I present”.")
 			return

@@ -8,9 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/groupcast/groupcast/netconf"
+	"github.com/groupcast/groupcast/netconf/rooms"
 )
 
 func TestRoomStudentAndPresenter(t *testing.T) {
@@ -50,7 +53,7 @@ func TestRoomStudentAndPresenter(t *testing.T) {
 		t.Fatalf("presenter join %+v", pj.Config)
 	}
 	p.emit(netconf.Joined{Group: physics.Group, Interface: netconf.Choice{Interface: eth}, Nick: "Alice"})
-	if pui.message.Disabled() || !strings.HasSuffix(p.w.Title(), "(presenting)") {
+	if pui.message.Disabled() || !strings.HasSuffix(p.w.Title(), "(presenting, key "+rooms.Fingerprint(pub)+")") {
 		t.Fatalf("presenter cannot post: %q", p.w.Title())
 	}
 	bob := netconf.Peer{Nick: "Bob", Host: netip.MustParseAddr("198.18.0.7")}
@@ -98,5 +101,102 @@ func TestRoomEndsWhenThePresenterLeaves(t *testing.T) {
 	h.emit(netconf.Message{From: "Ms Lee", Text: "Back again", Announcement: true, Sent: testTime, Received: testTime})
 	if !ui.bannerBox.Visible() || strings.Contains(ui.message.PlaceHolder, "ended") {
 		t.Fatal("the presenter's next announcement did not reopen the room")
+	}
+}
+
+// TestCreatedRoomGetsAGroupOfItsOwn: a room created in the Rooms window
+// goes on a free group derived from its name, not on the main window's
+// group (where another room, or a chat, may be).
+func TestCreatedRoomGetsAGroupOfItsOwn(t *testing.T) {
+	h := newHarness(t, defaultCfg())
+	ui := h.ui
+	taken := netconf.Room{Name: "Physics 101", Group: rooms.FreeGroup("Chemistry 2B", nil)}
+	rw := &roomsWindow{w: ui.app.NewWindow("Rooms"), status: widget.NewLabel(""), rooms: []netconf.Room{taken}}
+	form := ui.createRoomForm(rw).(*fyne.Container)
+	var name *widget.Entry
+	var create *widget.Button
+	for _, o := range form.Objects {
+		switch o := o.(type) {
+		case *widget.Entry:
+			name = o
+		case *widget.Button:
+			create = o
+		}
+	}
+	name.SetText("Chemistry 2B")
+	test.Tap(create)
+	j := h.command().(netconf.Join)
+	if j.Config.Room == nil || j.Config.Group == testGroup || j.Config.Group == taken.Group ||
+		j.Config.Group != rooms.FreeGroup("Chemistry 2B", rw.rooms) {
+		t.Fatalf("created on %v (main window %v, held by another room %v)", j.Config.Group, testGroup, taken.Group)
+	}
+}
+
+// TestStudentIsOfferedNoPresenterControls: a PC started in a room as a
+// student (a lab PC) lists rooms but offers no "create a room / I
+// present"; a window started by hand does.
+func TestStudentIsOfferedNoPresenterControls(t *testing.T) {
+	for _, student := range []bool{false, true} {
+		h := newHarness(t, defaultCfg())
+		h.ui.opts.discover = func(ctx context.Context, _ string, _ time.Duration, _ func(netconf.Room, bool)) error {
+			<-ctx.Done()
+			return nil
+		}
+		h.ui.student = student
+		h.ui.showRooms()
+		wins := h.ui.app.Driver().AllWindows()
+		rw := wins[len(wins)-1]
+		checks := 0
+		var walk func(o fyne.CanvasObject)
+		walk = func(o fyne.CanvasObject) {
+			switch o := o.(type) {
+			case *widget.Check:
+				checks++
+			case *fyne.Container:
+				for _, c := range o.Objects {
+					walk(c)
+				}
+			}
+		}
+		walk(rw.Content())
+		rw.Close()
+		if student && checks != 0 || !student && checks == 0 {
+			t.Fatalf("student %v: %d presenter controls", student, checks)
+		}
+	}
+}
+
+// TestRoomRememberedAcrossRestart: a presenter's window restarted (what it
+// saved loaded into a new one) joins the same room as its presenter on
+// Join, so its announcements are signed and announced again; a student's
+// remembers the room's key, so announcements still verify.
+func TestRoomRememberedAcrossRestart(t *testing.T) {
+	pub, key, _ := ed25519.GenerateKey(nil)
+	group := rooms.FreeGroup("Physics 101", nil)
+	h := newHarness(t, defaultCfg())
+	h.ui.opts.presenterKey = func() (ed25519.PrivateKey, error) { return key, nil }
+	h.ui.joinRoom(netconf.Room{Name: "Physics 101", Group: group, ReadOnly: true}, true)
+	h.command()
+
+	restart := func(saved fyne.Preferences) *harness {
+		h2 := newHarness(t, loadSettings(saved, defaultCfg()))
+		h2.ui.opts.presenterKey = func() (ed25519.PrivateKey, error) { return key, nil }
+		h2.ui.restoreRoom(saved)
+		h2.ui.toggle() // Join
+		return h2
+	}
+	j := restart(h.ui.app.Preferences()).command().(netconf.Join)
+	r := j.Config.Room
+	if r == nil || r.Name != "Physics 101" || j.Config.Group != group || !r.ReadOnly || j.Config.Presenter == nil || !r.PresenterKey.Equal(pub) {
+		t.Fatalf("the presenter, restarted, joined %+v (room %+v)", j.Config, r)
+	}
+
+	s := newHarness(t, defaultCfg())
+	heard := netconf.Room{Name: "Physics 101", Group: group, ReadOnly: true, Presenter: "Ms Lee", PresenterKey: pub, Origin: netip.MustParseAddr("198.18.0.2")}
+	s.ui.joinRoom(heard, false)
+	s.command()
+	j = restart(s.ui.app.Preferences()).command().(netconf.Join)
+	if r := j.Config.Room; r == nil || !r.PresenterKey.Equal(pub) || j.Config.Presenter != nil || j.Config.Group != group {
+		t.Fatalf("the student, restarted, joined %+v (room %+v)", j.Config, r)
 	}
 }

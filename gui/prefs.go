@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"encoding/json"
 	"net/netip"
 
 	"fyne.io/fyne/v2"
@@ -19,6 +20,10 @@ const (
 	prefLoopback = "loopback"
 	prefPlain    = "plain"
 	prefEncoding = "encoding"
+	// The room of that membership (JSON of netconf.Room, "" for none) and
+	// whether we presented it.
+	prefRoom       = "room"
+	prefPresenting = "presenting"
 )
 
 // loadSettings fills what the user last used into cfg, where remembered.
@@ -53,4 +58,29 @@ func saveSettings(p fyne.Preferences, cfg netconf.Config) {
 	p.SetBool(prefLoopback, cfg.Loopback)
 	p.SetBool(prefPlain, cfg.Plain)
 	p.SetString(prefEncoding, cfg.Encoding)
+}
+
+// saveRoom remembers the room of the membership being joined (nil: none),
+// and whether we present it, so that a restarted window joins it the same
+// way: a presenter still signs, a student still verifies with its key.
+func saveRoom(p fyne.Preferences, r *netconf.Room, presenting bool) {
+	text := ""
+	if r != nil {
+		if b, err := json.Marshal(r); err == nil {
+			text = string(b)
+		}
+	}
+	p.SetString(prefRoom, text)
+	p.SetBool(prefPresenting, r != nil && presenting)
+}
+
+// loadRoom is what saveRoom remembered (nil when nothing, or nothing
+// valid).
+func loadRoom(p fyne.Preferences) (r *netconf.Room, presenting bool) {
+	var room netconf.Room
+	if err := json.Unmarshal([]byte(p.String(prefRoom)), &room); err != nil || wire.ValidNick(room.Name) != nil ||
+		!room.Group.Addr().IsMulticast() || room.Group.Port() == 0 {
+		return nil, false
+	}
+	return &room, p.Bool(prefPresenting)
 }

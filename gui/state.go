@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/groupcast/groupcast/netconf"
+	"github.com/groupcast/groupcast/netconf/rooms"
 )
 
 type state int
@@ -35,6 +36,12 @@ func (ui *window) join() {
 		return
 	}
 	g, _ := ui.bar.group()
+	if r := ui.remembered; r != nil && ui.room == nil && r.Group == g {
+		// The room this window was in when it last joined (restoreRoom).
+		ui.remembered = nil
+		ui.joinRoom(*r, ui.rememberedPresenting)
+		return
+	}
 	cfg := netconf.Config{
 		Group: g, Interface: ui.bar.interfaceName(), TTL: ui.bar.ttl, Loopback: ui.bar.loopback,
 		Nick: strings.TrimSpace(ui.bar.nick.Text), Passphrase: ui.bar.key.Text,
@@ -44,6 +51,7 @@ func (ui *window) join() {
 		cfg.Presenter = ui.key
 	}
 	saveSettings(ui.app.Preferences(), cfg)
+	saveRoom(ui.app.Preferences(), cfg.Room, ui.presenting)
 	ui.setState(stateJoining)
 	ui.joining = cfg
 	ui.push(netconf.Join{Config: cfg})
@@ -118,7 +126,8 @@ func (ui *window) joinedTitle() string {
 	if ui.room != nil {
 		title = fmt.Sprintf("Groupcast — %s in %s", j.Nick, ui.room.Name)
 		if ui.presenting {
-			title += " (presenting)"
+			// The key is what students compare when two rooms claim the name.
+			title += fmt.Sprintf(" (presenting, key %s)", rooms.Fingerprint(ui.room.PresenterKey))
 		}
 	}
 	if j.Keyed {

@@ -51,18 +51,23 @@ type window struct {
 	opts      options
 
 	// Rooms.
-	room        *netconf.Room
-	presenting  bool
-	roomEnded   bool // its presenter left (presenterLeft)
-	creating    bool
-	key         ed25519.PrivateKey
-	announcer   io.Closer
-	lastReceipt netconf.Receipt
-	banner      *widget.Label
-	bannerBox   *fyne.Container
-	receipt     *widget.Label
-	missingBtn  *widget.Button
-	receiptBox  *fyne.Container
+	room       *netconf.Room
+	presenting bool
+	roomEnded  bool // its presenter left (presenterLeft)
+	student    bool // started in a room, not as its presenter: no presenter controls
+	// The room this window was in when it last ran (restoreRoom), joined
+	// again by Join on its group.
+	remembered           *netconf.Room
+	rememberedPresenting bool
+	creating             bool
+	key                  ed25519.PrivateKey
+	announcer            io.Closer
+	lastReceipt          netconf.Receipt
+	banner               *widget.Label
+	bannerBox            *fyne.Container
+	receipt              *widget.Label
+	missingBtn           *widget.Button
+	receiptBox           *fyne.Container
 }
 
 func newWindow(a fyne.App, w fyne.Window, e Engine, ifaces Interfaces, cfg netconf.Config, opts options) *window {

@@ -155,6 +155,44 @@ const Settle = AnnounceInterval + 500*time.Millisecond
 // (Known.Lookup), so that nobody is silently given an impostor's copy,
 // and with a NotFoundError when none is.
 func Find(ctx context.Context, discover DiscoverFunc, iface, name string, wait time.Duration) (netconf.Room, error) {
+	k, err := listen(ctx, discover, iface, name, wait)
+	if err != nil {
+		return netconf.Room{}, err
+	}
+	room, ok, err := k.Lookup(name)
+	if err != nil {
+		return netconf.Room{}, err
+	}
+	if !ok {
+		return netconf.Room{}, &NotFoundError{Name: name, Wait: wait, Heard: k.List()}
+	}
+	return room, nil
+}
+
+// FindOwn is Find for the presenter of the room, whose key is key (nil:
+// Find): only
+// the room announced with its key counts, so a student's copy under the
+// same name neither blocks nor misleads it. A NotFoundError means no room
+// of that name is announced with its key.
+func FindOwn(ctx context.Context, discover DiscoverFunc, iface, name string, wait time.Duration, key ed25519.PrivateKey) (netconf.Room, error) {
+	if key == nil {
+		return Find(ctx, discover, iface, name, wait)
+	}
+	k, err := listen(ctx, discover, iface, name, wait)
+	if err != nil {
+		return netconf.Room{}, err
+	}
+	for _, r := range k.named(name) {
+		if r.PresenterKey.Equal(key.Public()) {
+			return r, nil
+		}
+	}
+	return netconf.Room{}, &NotFoundError{Name: name, Wait: wait, Heard: k.List()}
+}
+
+// listen collects what discover hears for Settle or until a room called
+// name is heard, whichever is later, and at most wait.
+func listen(ctx context.Context, discover DiscoverFunc, iface, name string, wait time.Duration) (*Known, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	k := NewKnown()
@@ -175,24 +213,16 @@ func Find(ctx context.Context, discover DiscoverFunc, iface, name string, wait t
 			}
 		}
 	})
-	if err != nil {
-		return netconf.Room{}, err
-	}
-	room, ok, err := k.Lookup(name)
-	if err != nil {
-		return netconf.Room{}, err
-	}
-	if !ok {
-		return netconf.Room{}, &NotFoundError{Name: name, Wait: wait}
-	}
-	return room, nil
+	return k, err
 }
 
 // NotFoundError says that no room of that name was heard: each front end
-// adds where the user can see the rooms that were.
+// adds where the user can see the rooms that were. Heard are the rooms
+// that were (for FreeGroup, when the room is to be created).
 type NotFoundError struct {
-	Name string
-	Wait time.Duration
+	Name  string
+	Wait  time.Duration
+	Heard []netconf.Room
 }
 
 func (e *NotFoundError) Error() string {

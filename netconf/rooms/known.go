@@ -3,6 +3,7 @@ package rooms
 import (
 	"crypto/ed25519"
 	"fmt"
+	"hash/fnv"
 	"net/netip"
 	"sort"
 	"strings"
@@ -170,4 +171,30 @@ func Describe(r netconf.Room) string {
 		return r.Label() + ", key " + fp
 	}
 	return r.Label() + ", from " + r.Origin.String()
+}
+
+// FreeGroup picks a group for a new room called name: an address in
+// 239.255.16.0-239.255.254.255 (organisation-local, past the ones people
+// type) derived from the name, on the default port, so that the same name
+// gets the same group on every run (a restarted presenter lands where its
+// students still are), skipping groups that rooms of other names in taken
+// hold, the default group and the SAP group.
+func FreeGroup(name string, taken []netconf.Room) netip.AddrPort {
+	used := map[netip.AddrPort]bool{netconf.DefaultGroup: true}
+	for _, r := range taken {
+		if r.Name != name {
+			used[r.Group] = true
+		}
+	}
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	n := h.Sum32()
+	const span = (254 - 16 + 1) * 256
+	for i := uint32(0); ; i++ {
+		v := (n + i*7919) % span // 7919 is prime: every address is tried once
+		g := netip.AddrPortFrom(netip.AddrFrom4([4]byte{239, 255, byte(16 + v/256), byte(v % 256)}), netconf.DefaultGroup.Port())
+		if !used[g] && g.Addr() != SAPGroup.Addr() || i >= span {
+			return g
+		}
+	}
 }

@@ -163,3 +163,58 @@ func TestFindRefusesANameClaimedTwice(t *testing.T) {
 		t.Fatalf("no such room: %v", err)
 	}
 }
+
+// TestFreeGroup: a room created by name gets a group of its own, the same
+// on every run (a restarted presenter lands where the students are), and
+// another when a room of another name holds that one.
+func TestFreeGroup(t *testing.T) {
+	g := FreeGroup("Physics 101", nil)
+	if g != FreeGroup("Physics 101", nil) {
+		t.Fatal("the same name gave two groups")
+	}
+	if !g.Addr().IsMulticast() || g == netconf.DefaultGroup || g.Addr() == SAPGroup.Addr() || g.Port() != netconf.DefaultGroup.Port() {
+		t.Fatalf("group %v", g)
+	}
+	if !strings.HasPrefix(g.Addr().String(), "239.255.") {
+		t.Fatalf("group %v is not organisation-local", g)
+	}
+	if FreeGroup("Chemistry 2B", nil) == g {
+		t.Fatal("two names share a group")
+	}
+	chem := netconf.Room{Name: "Chemistry 2B", Group: g}
+	if g2 := FreeGroup("Physics 101", []netconf.Room{chem}); g2 == g || !g2.Addr().IsMulticast() {
+		t.Fatalf("a group another room holds was given again: %v", g2)
+	}
+	own := netconf.Room{Name: "Physics 101", Group: g} // our own earlier run
+	if FreeGroup("Physics 101", []netconf.Room{own}) != g {
+		t.Fatal("the room's own entry made it move")
+	}
+}
+
+// TestFindOwnIgnoresOthersKeys: the presenter looking for its own room
+// takes the one announced with its key, even beside an impostor's, and is
+// told its room is not announced when only the impostor's is (it then
+// starts its own: a restart while a student announces the name).
+func TestFindOwnIgnoresOthersKeys(t *testing.T) {
+	teacher, teacherKey, _ := ed25519.GenerateKey(nil)
+	student, studentKey, _ := ed25519.GenerateKey(nil)
+	real, fake := heard(t, physics(teacher, 1), false, teacherKey), heard(t, physics(student, 1), false, studentKey)
+	ctx, wait := context.Background(), 200*time.Millisecond
+	if r, err := FindOwn(ctx, fakeDiscover(fake, real), "", "Physics 101", wait, teacherKey); err != nil || !r.PresenterKey.Equal(teacher) {
+		t.Fatalf("beside an impostor: %+v %v", r, err)
+	}
+	var nf *NotFoundError
+	if _, err := FindOwn(ctx, fakeDiscover(fake), "", "Physics 101", wait, teacherKey); !errors.As(err, &nf) || len(nf.Heard) != 1 {
+		t.Fatalf("only the impostor's: %v", err)
+	}
+}
+
+// TestFindOwnWithoutKeyIsFind: a member who does not present (nil key)
+// finds rooms as Find does.
+func TestFindOwnWithoutKeyIsFind(t *testing.T) {
+	teacher, teacherKey, _ := ed25519.GenerateKey(nil)
+	real := heard(t, physics(teacher, 1), false, teacherKey)
+	if r, err := FindOwn(context.Background(), fakeDiscover(real), "", "Physics 101", 100*time.Millisecond, nil); err != nil || !r.PresenterKey.Equal(teacher) {
+		t.Fatalf("%+v %v", r, err)
+	}
+}

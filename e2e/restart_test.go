@@ -1,0 +1,122 @@
+package e2e
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestLabPresenterRestartsBesideAnImpostor: 6 hosts. A teacher starts the
+// read-only room "Physics 101" by name alone (its group comes from the
+// name); three PCs join it by name and get announcement 1. A student then
+// announces the same room name, on the same group, with a key of their
+// own: a fourth PC joining by name is refused, told there are two. The
+// teacher's program is stopped and started again in the middle of the
+// lesson: it finds its own room beside the impostor's (or starts it on
+// the same group), and announcement 2 reaches the three PCs, receipts
+// 3 of 3.
+func TestLabPresenterRestartsBesideAnImpostor(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long")
+	}
+	lab := NewLab(t, 6)
+	bin := Binary(t)
+	const room = "Physics 101"
+	keyFile := filepath.Join(t.TempDir(), "teacher.key")
+	teacher := func() (*Proc, io.WriteCloser) {
+		cmd := lab.Command(lab.Hosts[0], bin, "chat", "-room", room, "-present", "-readonly",
+			"-presenter-key", keyFile, "-name", "Ms Lee", "-json")
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := Start(t, "teacher", cmd)
+		p.WaitFor("joined", 1, 15*time.Second)
+		return p, stdin
+	}
+	receipt := func(p *Proc, want float64) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			for _, r := range p.Events("receipt") {
+				if r["received"] == want && r["members"] == want {
+					return
+				}
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Fatalf("no receipt %v of %v: %v", want, want, p.Events("receipt"))
+	}
+
+	ms, stdin := teacher()
+	group := ms.Events("joined")[0]["group"].(string)
+	var pcs []*Proc
+	for i, h := range lab.Hosts[1:4] {
+		pcs = append(pcs, Start(t, fmt.Sprintf("pc%d", i+1), lab.Command(h, bin, "listen", "-room", room, "-name", fmt.Sprintf("pc%d", i+1), "-json")))
+	}
+	for _, p := range pcs {
+		p.WaitFor("joined", 1, 20*time.Second)
+		if g := p.Events("joined")[0]["group"]; g != group {
+			t.Fatalf("%s joined %v, the teacher %v", p.Name, g, group)
+		}
+	}
+	ms.WaitFor("peer_joined", 3, 15*time.Second)
+	if _, err := io.WriteString(stdin, "Announcement 1\n"); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pcs {
+		p.WaitFor("message", 1, 10*time.Second)
+	}
+	receipt(ms, 3)
+
+	// A student announces the room with a key of their own.
+	impostorCmd := lab.Command(lab.Hosts[5], bin, "chat", "-room", room, "-group", group, "-present", "-readonly",
+		"-presenter-key", filepath.Join(t.TempDir(), "student.key"), "-name", "Ms Lee", "-json")
+	impostorIn, err := impostorCmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	impostor := Start(t, "impostor", impostorCmd)
+	impostor.WaitFor("joined", 1, 15*time.Second)
+	time.Sleep(time.Second) // its first announcements are out
+	code, _, errOut := lab.Run(lab.Hosts[4], bin, "listen", "-room", room, "-name", "pc4")
+	if code != 2 || !strings.Contains(errOut, "2 rooms are announced as") || !strings.Contains(errOut, "impostor") {
+		t.Fatalf("a PC joining by name beside the impostor: exit %d, %s", code, errOut)
+	}
+	t.Logf("pc4 was told: %s", strings.TrimSpace(errOut))
+
+	// The teacher's program restarts in the middle of the lesson.
+	_ = stdin.Close()
+	if code := ms.Stop(); code != 0 {
+		t.Fatalf("teacher exited %d", code)
+	}
+	ms, stdin = teacher()
+	if g := ms.Events("joined")[0]["group"]; g != group {
+		t.Fatalf("the restarted teacher joined %v, its students are on %v", g, group)
+	}
+	ms.WaitFor("peer_joined", 3, 15*time.Second) // the PCs (and the impostor)
+	if _, err := io.WriteString(stdin, "Announcement 2\n"); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pcs {
+		p.WaitFor("message", 2, 10*time.Second)
+		if m := p.Events("message")[1]; m["text"] != "Announcement 2" || m["announcement"] != true {
+			t.Fatalf("%s got %v", p.Name, m)
+		}
+	}
+	receipt(ms, 3)
+	_, _ = io.WriteString(impostorIn, "FAKE: exam moved to today, 8am\n")
+	time.Sleep(time.Second)
+	for _, p := range pcs {
+		for _, m := range p.Events("message") {
+			if m["text"] == "FAKE: exam moved to today, 8am" {
+				t.Fatalf("%s showed the impostor's post", p.Name)
+			}
+		}
+	}
+	_ = impostorIn.Close()
+	_ = stdin.Close()
+}
