@@ -120,3 +120,60 @@ func TestLabPresenterRestartsBesideAnImpostor(t *testing.T) {
 	_ = impostorIn.Close()
 	_ = stdin.Close()
 }
+
+// TestLabAnnouncementMissedDuringADrop: 4 hosts. A PC's input is dropped
+// for 5 s while the teacher announces; once it is back it gets the
+// announcement within a few seconds, without anyone joining, and the
+// teacher's receipts reach 3 of 3.
+func TestLabAnnouncementMissedDuringADrop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long")
+	}
+	lab := NewLab(t, 4)
+	bin := Binary(t)
+	const room = "Physics 101"
+	cmd := lab.Command(lab.Hosts[0], bin, "chat", "-room", room, "-present", "-readonly",
+		"-presenter-key", filepath.Join(t.TempDir(), "teacher.key"), "-name", "Ms Lee", "-json")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := Start(t, "teacher", cmd)
+	ms.WaitFor("joined", 1, 15*time.Second)
+	var pcs []*Proc
+	for i, h := range lab.Hosts[1:] {
+		pcs = append(pcs, Start(t, fmt.Sprintf("pc%d", i+1), lab.Command(h, bin, "listen", "-room", room, "-name", fmt.Sprintf("pc%d", i+1), "-json")))
+	}
+	for _, p := range pcs {
+		p.WaitFor("joined", 1, 20*time.Second)
+	}
+	ms.WaitFor("peer_joined", 3, 15*time.Second)
+
+	cut := lab.Hosts[3]
+	dropped := lab.DropUDP(cut, 100)
+	time.Sleep(500 * time.Millisecond)
+	if _, err := io.WriteString(stdin, "Announcement 2\n"); err != nil {
+		t.Fatal(err)
+	}
+	pcs[0].WaitFor("message", 1, 10*time.Second)
+	time.Sleep(4500 * time.Millisecond) // 5 s cut off in all
+	n := dropped()
+	lab.StopDropping(cut)
+	back := time.Now()
+	pcs[2].WaitFor("message", 1, 10*time.Second)
+	t.Logf("the PC cut off (%d datagrams dropped) had the announcement %v after it was back", n, time.Since(back).Round(10*time.Millisecond))
+	if m := pcs[2].Events("message")[0]; m["text"] != "Announcement 2" || m["announcement"] != true {
+		t.Fatalf("the PC cut off got %v", m)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, r := range ms.Events("receipt") {
+			if r["received"] == 3.0 && r["members"] == 3.0 {
+				_ = stdin.Close()
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("receipts never reached 3 of 3: %v", ms.Events("receipt"))
+}

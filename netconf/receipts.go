@@ -65,6 +65,7 @@ func (e *Engine) onPinned(now time.Time, p *wire.Packet, src netip.AddrPort) {
 	}
 	e.provenPresenter(pr)
 	if e.m.student.Seen(pr.ID, p.Seq) {
+		e.acknowledge(pr.ID, p.Seq, now) // sent again: our receipt did not reach it
 		return
 	}
 	msg := Message{From: p.Nick, Sender: pr.ID, Seq: p.Seq, Sent: time.UnixMicro(p.Time), Text: string(p.Body),

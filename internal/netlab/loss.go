@@ -20,13 +20,17 @@ func (l *Lab) DropUDP(host string, percent int) (dropped func() (int, error), er
 	if percent < 0 || percent > 100 {
 		return nil, fmt.Errorf("loss of %d%% is not a percentage", percent)
 	}
+	match := fmt.Sprintf("numgen random mod 100 < %d ", percent)
+	if percent == 100 { // all: nft takes no "< 100" of a value mod 100
+		match = ""
+	}
 	rules := fmt.Sprintf(`table inet gcloss {
 	chain in {
 		type filter hook input priority 0; policy accept;
-		meta l4proto udp numgen random mod 100 < %d counter drop
+		meta l4proto udp %scounter drop
 	}
 }
-`, percent)
+`, match)
 	cmd := l.Command(host, "nft", "-f", "-")
 	cmd.Stdin = strings.NewReader(rules)
 	if out, err := cmd.CombinedOutput(); err != nil {

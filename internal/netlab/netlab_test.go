@@ -1,6 +1,7 @@
 package netlab
 
 import (
+	"errors"
 	"net"
 	"os/exec"
 	"strings"
@@ -33,6 +34,14 @@ func TestLabHostsReachEachOtherAndGoAway(t *testing.T) {
 	if out, err := l.Command(l.Hosts[0], "ping", "-c1", "-W2", l.Addr(l.Hosts[1]).String()).CombinedOutput(); err != nil {
 		if _, lookErr := exec.LookPath("ping"); lookErr == nil {
 			t.Fatalf("ping across the bridge: %v %s", err, out)
+		}
+	}
+	for _, percent := range []int{30, 100} { // every rule nft takes, all included
+		if _, err := l.DropUDP(l.Hosts[1], percent); err != nil && !errors.Is(err, ErrNoNft) {
+			t.Fatalf("drop %d%%: %v", percent, err)
+		}
+		if err := l.StopDropping(l.Hosts[1]); err != nil {
+			t.Fatal(err)
 		}
 	}
 	if err := l.Unplug(l.Hosts[1]); err != nil {

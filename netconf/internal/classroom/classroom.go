@@ -32,6 +32,15 @@ const (
 	pinAfter         = 200 * time.Millisecond // one resend serves everyone joining meanwhile
 )
 
+// While a member present has not acknowledged an announcement (it was cut
+// off when it went out, or its receipts were lost), the pinned
+// announcements are sent again RepinFirst after the count showed it, then
+// twice as long after each try, at most RepinMax apart.
+const (
+	RepinFirst = 2 * time.Second
+	RepinMax   = 30 * time.Second
+)
+
 // Presenter is the presenter's side of a room.
 type Presenter struct {
 	announcements []uint64 // first seqs of our recent announcements
@@ -40,6 +49,8 @@ type Presenter struct {
 	acks          map[wire.SenderID]uint64
 	reported      map[uint64][2]int // per announcement: received, members, as last reported
 	due, made     time.Time         // when to report (zero: nothing changed), when last done
+	incomplete    bool              // the last count found a member without an announcement
+	repinEvery    time.Duration     // the wait before the next try to reach it (RepinFirst, doubling)
 }
 
 // NewPresenter starts a presenter's bookkeeping.
@@ -73,13 +84,36 @@ func (p *Presenter) Newcomer(now time.Time) {
 	p.Changed(now)
 }
 
-// PinnedDue returns the announcements to re-send for newcomers, when due.
+// PinnedDue returns the announcements to re-send, when due: for
+// newcomers, or for members that have not acknowledged one.
 func (p *Presenter) PinnedDue(now time.Time) [][]byte {
 	if p.pinAt.IsZero() || now.Before(p.pinAt) {
 		return nil
 	}
 	p.pinAt = time.Time{}
+	if p.incomplete {
+		p.repinEvery = min(2*p.repinEvery, RepinMax)
+		p.pinAt = now.Add(p.repinEvery)
+	}
 	return p.pinned
+}
+
+// repinIfIncomplete starts (or, when everyone has everything, stops) the
+// tries to reach members without an announcement, after a count.
+func (p *Presenter) repinIfIncomplete(now time.Time, incomplete bool) {
+	p.incomplete = incomplete && len(p.pinned) > 0
+	switch {
+	case !p.incomplete:
+		if p.repinEvery != 0 { // a try was planned: nobody needs it now (a newcomer would)
+			p.pinAt = time.Time{}
+		}
+		p.repinEvery = 0
+	case p.repinEvery == 0:
+		p.repinEvery = RepinFirst
+		if p.pinAt.IsZero() {
+			p.pinAt = now.Add(RepinFirst)
+		}
+	}
 }
 
 // Ack takes a receipt of from for our announcements up to seq.
@@ -125,6 +159,7 @@ func (p *Presenter) Report(now time.Time, members *presence.Table) []Count {
 	p.due, p.made = time.Time{}, now
 	var out []Count
 	live := map[uint64][2]int{}
+	incomplete := false
 	for _, seq := range p.announcements {
 		c := Count{Seq: seq, Members: members.Len()}
 		for m := range members.All() {
@@ -134,6 +169,7 @@ func (p *Presenter) Report(now time.Time, members *presence.Table) []Count {
 				c.Missing = append(c.Missing, m)
 			}
 		}
+		incomplete = incomplete || c.Received < c.Members
 		counts := [2]int{c.Received, c.Members}
 		live[seq] = counts
 		if p.reported[seq] == counts {
@@ -146,6 +182,7 @@ func (p *Presenter) Report(now time.Time, members *presence.Table) []Count {
 		out = append(out, c)
 	}
 	p.reported = live // announcements no longer tracked are forgotten
+	p.repinIfIncomplete(now, incomplete)
 	return out
 }
 

@@ -79,3 +79,39 @@ func TestAnnouncementIsCountedAtOnce(t *testing.T) {
 		t.Fatalf("right after the announcement: %+v", got)
 	}
 }
+
+// TestUnacknowledgedAnnouncementIsPinnedAgain: while a member present has
+// not acknowledged an announcement (it was cut off when it went out), the
+// pinned announcements go out again, after 2 s, then 4 s, 8 s, ... at most
+// RepinMax apart; once every member has it, they stop.
+func TestUnacknowledgedAnnouncementIsPinnedAgain(t *testing.T) {
+	params := &reliable.Params{Window: 8192, PeerTimeout: 5 * time.Second}
+	members := presence.New(presence.Limits{MaxPeers: 100, MaxPeersPerHost: 100}, params, reliable.NewBudget(1<<20, 1<<20))
+	now := time.Unix(1000, 0)
+	p := NewPresenter()
+	for i := range 3 {
+		members.Admit(now, wire.SenderID{byte(i + 1)}, fmt.Sprintf("pc%d", i+1), netip.MustParseAddrPort("198.18.0.1:4000"))
+	}
+	p.Announced(now, 1, []byte("one"))
+	p.Report(now, members)
+	p.Ack(now, wire.SenderID{1}, 1)
+	p.Ack(now, wire.SenderID{2}, 1)
+	p.Report(now.Add(ReportEvery), members)
+	if got := p.PinnedDue(now.Add(RepinFirst - time.Millisecond)); got != nil {
+		t.Fatalf("pinned again too early: %q", got)
+	}
+	at := now.Add(RepinFirst)
+	if got := p.PinnedDue(at); len(got) != 1 {
+		t.Fatalf("pc3 has not got it: want it pinned again at %v, got %q", RepinFirst, got)
+	}
+	if next := p.NextDeadline(); next != at.Add(2*RepinFirst) {
+		t.Fatalf("next try at %v; want %v later", next.Sub(at), 2*RepinFirst)
+	}
+	p.Ack(at, wire.SenderID{3}, 1)
+	p.Report(at.Add(ReportEvery), members)
+	for i := range 10 {
+		if got := p.PinnedDue(at.Add(time.Duration(i) * RepinMax)); got != nil {
+			t.Fatalf("pinned again though everyone has it: %q", got)
+		}
+	}
+}
