@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupcast/groupcast/internal/lossy"
 	"github.com/groupcast/groupcast/internal/memnet"
 	"github.com/groupcast/groupcast/netconf/wire"
 )
@@ -134,5 +135,67 @@ func TestPresenterIsKnownByItsSignature(t *testing.T) {
 	left = waitEvent(t, student.e, 3*time.Second, func(ev Event) bool { _, ok := ev.(PeerLeft); return ok }).(PeerLeft)
 	if !left.Peer.Presenter || left.Peer.Nick != "Ms Lee" {
 		t.Fatalf("the teacher left, not as the presenter: %+v", left)
+	}
+}
+
+// TestForgedReceiptsDoNotCount: a student's computer forges receipts with
+// the id of a PC that never got the announcement, and makes 30 fake
+// members that all acknowledge it. The PC stays missing, and the count is
+// of computers: the fakes are one computer, never 30 members.
+func TestForgedReceiptsDoNotCount(t *testing.T) {
+	pub, teacherKey, _ := ed25519.GenerateKey(nil)
+	room := &Room{Name: "Physics 101", Group: DefaultGroup, Presenter: "Ms Lee", PresenterKey: pub, ReadOnly: true}
+	hub := memnet.NewHub()
+	s1 := joinRoom(t, hub, "pc1", room, nil)
+	defer s1.e.Close()
+	cfg := DefaultConfig()
+	cfg.Nick, cfg.Room = "pc2", room
+	deaf := func(b []byte) bool { // pc2 never gets an announcement
+		p, err := wire.Decode(b)
+		return err == nil && (p.Kind == wire.KindData || p.Kind == wire.KindRepair || p.Kind == wire.KindPinned)
+	}
+	s2 := joinWith(t, hub, cfg, lossy.Faults{DropIf: deaf}, DefaultTiming())
+	defer s2.e.Close()
+	teacher := joinRoom(t, hub, "Ms Lee", room, teacherKey)
+	defer teacher.e.Close()
+	joined := 0
+	waitEvent(t, teacher.e, 3*time.Second, func(ev Event) bool {
+		if _, ok := ev.(PeerJoined); ok {
+			joined++
+		}
+		return joined == 2
+	})
+	teacher.e.Do(Send{Text: "Open chapter 3"})
+	waitEvent(t, s1.e, 3*time.Second, func(ev Event) bool { _, ok := ev.(Message); return ok })
+
+	f := newForger(t, hub)
+	receipt := func(id wire.SenderID) {
+		f.send(wire.Packet{Kind: wire.KindReceipt, Sender: id, Seq: 1, Body: wire.AppendReceipt(nil, teacher.joined.Sender)})
+	}
+	for range 3 {
+		receipt(s2.joined.Sender) // pc2's id, from another computer
+		for i := range 30 {
+			receipt(wire.SenderID{0xfa, byte(i + 1)})
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var last Receipt
+	deadline := time.After(2 * time.Second)
+	for done := false; !done; {
+		select {
+		case ev := <-teacher.e.Events():
+			if r, ok := ev.(Receipt); ok && r.Seq == 1 {
+				last = r
+			}
+		case <-deadline:
+			done = true
+		}
+	}
+	missing := false
+	for _, p := range last.Missing {
+		missing = missing || p.ID == s2.joined.Sender
+	}
+	if last.Members != 3 || last.Received != 2 || !missing {
+		t.Fatalf("the count after forged receipts: %d of %d, missing %v; want 2 of 3 computers, pc2 missing", last.Received, last.Members, last.Missing)
 	}
 }

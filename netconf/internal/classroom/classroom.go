@@ -8,6 +8,7 @@ package classroom
 import (
 	"bytes"
 	"cmp"
+	"net/netip"
 	"slices"
 	"time"
 
@@ -161,14 +162,7 @@ func (p *Presenter) Report(now time.Time, members *presence.Table) []Count {
 	live := map[uint64][2]int{}
 	incomplete := false
 	for _, seq := range p.announcements {
-		c := Count{Seq: seq, Members: members.Len()}
-		for m := range members.All() {
-			if p.acks[m.ID] >= seq {
-				c.Received++
-			} else {
-				c.Missing = append(c.Missing, m)
-			}
-		}
+		c := p.count(seq, members)
 		incomplete = incomplete || c.Received < c.Members
 		counts := [2]int{c.Received, c.Members}
 		live[seq] = counts
@@ -184,6 +178,39 @@ func (p *Presenter) Report(now time.Time, members *presence.Table) []Count {
 	p.reported = live // announcements no longer tracked are forgotten
 	p.repinIfIncomplete(now, incomplete)
 	return out
+}
+
+// count is, for one announcement, how many computers have it: a computer
+// counts once, however many members it runs, and has it when every member
+// on it acknowledged it. So ids a student's PC makes up, acknowledging
+// everything, count as that one PC, never as a class of their own; a
+// receipt with a member's id from another computer was refused already
+// (presence binds an id to its socket). Missing names the first member
+// without it on each computer that lacks it.
+func (p *Presenter) count(seq uint64, members *presence.Table) Count {
+	type host struct{ members, acked int }
+	hosts := map[netip.Addr]*host{}
+	c := Count{Seq: seq}
+	for m := range members.All() {
+		h := hosts[m.Host]
+		if h == nil {
+			h = &host{}
+			hosts[m.Host] = h
+		}
+		h.members++
+		if p.acks[m.ID] >= seq {
+			h.acked++
+		} else if h.members-h.acked == 1 { // the first of this computer's missing
+			c.Missing = append(c.Missing, m)
+		}
+	}
+	c.Members = len(hosts)
+	for _, h := range hosts {
+		if h.acked == h.members {
+			c.Received++
+		}
+	}
+	return c
 }
 
 // NextDeadline is when something is next due (zero: never).

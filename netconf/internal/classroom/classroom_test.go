@@ -18,7 +18,7 @@ func TestReportsAreCoalescedAndBounded(t *testing.T) {
 	p := NewPresenter()
 	p.Announced(now, 1, []byte("one"))
 	for i := range 20 {
-		members.Admit(now, wire.SenderID{byte(i + 1)}, fmt.Sprintf("pc%02d", i), netip.MustParseAddrPort("198.18.0.1:4000"))
+		members.Admit(now, wire.SenderID{byte(i + 1)}, fmt.Sprintf("pc%02d", i), pcAddr(i))
 		p.Newcomer(now)
 	}
 	counts := p.Report(now, members)
@@ -66,7 +66,7 @@ func TestAnnouncementIsCountedAtOnce(t *testing.T) {
 	now := time.Unix(1000, 0)
 	p := NewPresenter()
 	for i := range 11 {
-		members.Admit(now, wire.SenderID{byte(i + 1)}, fmt.Sprintf("pc%02d", i), netip.MustParseAddrPort("198.18.0.1:4000"))
+		members.Admit(now, wire.SenderID{byte(i + 1)}, fmt.Sprintf("pc%02d", i), pcAddr(i))
 		p.Newcomer(now)
 	}
 	if got := p.Report(now, members); got != nil {
@@ -90,7 +90,7 @@ func TestUnacknowledgedAnnouncementIsPinnedAgain(t *testing.T) {
 	now := time.Unix(1000, 0)
 	p := NewPresenter()
 	for i := range 3 {
-		members.Admit(now, wire.SenderID{byte(i + 1)}, fmt.Sprintf("pc%d", i+1), netip.MustParseAddrPort("198.18.0.1:4000"))
+		members.Admit(now, wire.SenderID{byte(i + 1)}, fmt.Sprintf("pc%d", i+1), pcAddr(i))
 	}
 	p.Announced(now, 1, []byte("one"))
 	p.Report(now, members)
@@ -113,5 +113,40 @@ func TestUnacknowledgedAnnouncementIsPinnedAgain(t *testing.T) {
 		if got := p.PinnedDue(at.Add(time.Duration(i) * RepinMax)); got != nil {
 			t.Fatalf("pinned again though everyone has it: %q", got)
 		}
+	}
+}
+
+// pcAddr is the socket of the i-th PC of a lab: a computer of its own.
+func pcAddr(i int) netip.AddrPort {
+	return netip.AddrPortFrom(netip.AddrFrom4([4]byte{198, 18, byte(1 + i/250), byte(1 + i%250)}), 4000)
+}
+
+// TestReceiptsCountComputers: a computer counts once, and has an
+// announcement when every member on it acknowledged it; ids made up on
+// one PC count as that PC.
+func TestReceiptsCountComputers(t *testing.T) {
+	params := &reliable.Params{Window: 8192, PeerTimeout: 5 * time.Second}
+	members := presence.New(presence.Limits{MaxPeers: 100, MaxPeersPerHost: 100}, params, reliable.NewBudget(1<<20, 1<<20))
+	now := time.Unix(1000, 0)
+	p := NewPresenter()
+	p.Announced(now, 1, []byte("one"))
+	fakes := netip.MustParseAddrPort("198.18.0.66:5000")
+	for i := range 30 {
+		members.Admit(now, wire.SenderID{0xfa, byte(i + 1)}, "Mallory", fakes)
+		p.Ack(now, wire.SenderID{0xfa, byte(i + 1)}, 1)
+	}
+	members.Admit(now, wire.SenderID{1}, "pc1", pcAddr(0))
+	members.Admit(now, wire.SenderID{2}, "pc2", pcAddr(1))
+	p.Ack(now, wire.SenderID{1}, 1)
+	got := p.Report(now, members)
+	if len(got) != 1 || got[0].Members != 3 || got[0].Received != 2 || len(got[0].Missing) != 1 || got[0].Missing[0].Nick != "pc2" {
+		t.Fatalf("30 made-up ids on one PC, pc1 has it, pc2 not: %+v", got)
+	}
+	// A computer with one member that has not acknowledged lacks it.
+	members.Admit(now, wire.SenderID{0xfa, 99}, "Mallory", fakes)
+	p.Changed(now)
+	got = p.Report(now.Add(ReportEvery), members)
+	if len(got) != 1 || got[0].Received != 1 || got[0].Members != 3 {
+		t.Fatalf("one id on the fakes' PC without it: %+v", got)
 	}
 }
