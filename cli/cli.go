@@ -18,6 +18,7 @@ import (
 
 	"github.com/groupcast/groupcast/internal/version"
 	"github.com/groupcast/groupcast/netconf"
+	"github.com/groupcast/groupcast/netconf/rooms"
 	"github.com/groupcast/groupcast/netconf/wire"
 )
 
@@ -138,6 +139,7 @@ type options struct {
 	loopback, json     bool
 	plain              bool
 	room, presenterKey string
+	roomKey            string // fingerprint the room's presenter key must have
 	present, readonly  bool
 	roomWait           time.Duration
 	warnings           []string // said on stderr before joining
@@ -158,6 +160,7 @@ func (o *options) register(fs *flag.FlagSet, groupFlag string) {
 	fs.BoolVar(&o.readonly, "readonly", false, "with -room and -group: only the presenter may post")
 	fs.StringVar(&o.presenterKey, "presenter-key", "", "presenter key file (default: in your configuration folder)")
 	fs.DurationVar(&o.roomWait, "room-wait", 6*time.Second, "how long -room listens for the room's announcement")
+	fs.StringVar(&o.roomKey, "room-key", "", "with -room: take only the room whose presenter key has this fingerprint (a lab's settings name the teacher's)")
 }
 
 // minPassphrase is the length under which we warn: one captured datagram
@@ -275,7 +278,12 @@ func runGUI(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
 			if err := wire.ValidNick(o.room); err != nil {
 				return usageError(stdio, &netconf.InputError{Field: "room", Msg: "a room name is 1 to 64 bytes of text"})
 			}
-			cfg.Room = &netconf.Room{Name: o.room, ReadOnly: o.readonly} // read-only when its presenter creates it
+			if o.roomKey != "" {
+				if err := rooms.ValidFingerprint(o.roomKey); err != nil {
+					return usageError(stdio, &netconf.InputError{Field: "room-key", Msg: err.Error()})
+				}
+			}
+			cfg.Room = &netconf.Room{Name: o.room, ReadOnly: o.readonly, KeyPin: o.roomKey} // read-only when its presenter creates it
 			if o.present {
 				if _, err := o.setupRoomKey(&cfg); err != nil {
 					return usageError(stdio, err)

@@ -184,7 +184,16 @@ func (o *options) newRoom(cfg *netconf.Config, key ed25519.PrivateKey, group net
 // a room announced with that key counts (rooms.FindOwn): a NotFoundError
 // then means its room is to be started.
 func (o *options) findRoom(ctx context.Context, key ed25519.PrivateKey) (netconf.Room, error) {
-	found, err := rooms.FindOwn(ctx, rooms.Discover, o.iface, o.room, o.roomWait, key)
+	var found netconf.Room
+	var err error
+	if o.roomKey != "" && key == nil {
+		if err := rooms.ValidFingerprint(o.roomKey); err != nil {
+			return found, &netconf.InputError{Field: "room-key", Msg: err.Error()}
+		}
+		found, err = rooms.FindPinned(ctx, rooms.Discover, o.iface, o.room, o.roomWait, o.roomKey)
+	} else {
+		found, err = rooms.FindOwn(ctx, rooms.Discover, o.iface, o.room, o.roomWait, key)
+	}
 	var nf *rooms.NotFoundError
 	var amb *rooms.AmbiguousError
 	switch {

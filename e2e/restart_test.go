@@ -13,11 +13,11 @@ import (
 // read-only room "Physics 101" by name alone (its group comes from the
 // name); three PCs join it by name and get announcement 1. A student then
 // announces the same room name, on the same group, with a key of their
-// own: a fourth PC joining by name is refused, told there are two. The
-// teacher's program is stopped and started again in the middle of the
+// own: a fourth PC joining by name is refused, told there are two; a
+// fifth, whose settings name the teacher's key, joins the teacher's room.
+// The teacher's program is stopped and started again in the middle of the
 // lesson: it finds its own room beside the impostor's (or starts it on
-// the same group), and announcement 2 reaches the three PCs, receipts
-// 3 of 3.
+// the same group), and announcement 2 reaches the four PCs.
 func TestLabPresenterRestartsBesideAnImpostor(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long")
@@ -37,18 +37,19 @@ func TestLabPresenterRestartsBesideAnImpostor(t *testing.T) {
 		p.WaitFor("joined", 1, 15*time.Second)
 		return p, stdin
 	}
-	receipt := func(p *Proc, want float64) {
+	receipt := func(p *Proc, received, members float64) map[string]any {
 		t.Helper()
 		deadline := time.Now().Add(10 * time.Second)
 		for time.Now().Before(deadline) {
 			for _, r := range p.Events("receipt") {
-				if r["received"] == want && r["members"] == want {
-					return
+				if r["received"] == received && r["members"] == members {
+					return r
 				}
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
-		t.Fatalf("no receipt %v of %v: %v", want, want, p.Events("receipt"))
+		t.Fatalf("no receipt %v of %v: %v", received, members, p.Events("receipt"))
+		return nil
 	}
 
 	ms, stdin := teacher()
@@ -70,7 +71,7 @@ func TestLabPresenterRestartsBesideAnImpostor(t *testing.T) {
 	for _, p := range pcs {
 		p.WaitFor("message", 1, 10*time.Second)
 	}
-	receipt(ms, 3)
+	receipt(ms, 3, 3)
 
 	// A student announces the room with a key of their own.
 	impostorCmd := lab.Command(lab.Hosts[5], bin, "chat", "-room", room, "-group", group, "-present", "-readonly",
@@ -87,6 +88,16 @@ func TestLabPresenterRestartsBesideAnImpostor(t *testing.T) {
 		t.Fatalf("a PC joining by name beside the impostor: exit %d, %s", code, errOut)
 	}
 	t.Logf("pc4 was told: %s", strings.TrimSpace(errOut))
+	// A PC whose settings name the teacher's key joins the teacher's room
+	// beside the impostor's, without asking.
+	_, fp, ok := strings.Cut(ms.Stderr(), "* presenting "+room+" with key ")
+	if !ok {
+		t.Fatalf("the teacher does not show its key: %s", ms.Stderr())
+	}
+	fp = strings.TrimSpace(strings.SplitN(fp, "\n", 2)[0])
+	pinned := Start(t, "pc5", lab.Command(lab.Hosts[4], bin, "listen", "-room", room, "-room-key", fp, "-name", "pc5", "-json"))
+	pinned.WaitFor("joined", 1, 20*time.Second)
+	pcs = append(pcs, pinned)
 
 	// The teacher's program restarts in the middle of the lesson.
 	_ = stdin.Close()
@@ -97,17 +108,26 @@ func TestLabPresenterRestartsBesideAnImpostor(t *testing.T) {
 	if g := ms.Events("joined")[0]["group"]; g != group {
 		t.Fatalf("the restarted teacher joined %v, its students are on %v", g, group)
 	}
-	ms.WaitFor("peer_joined", 3, 15*time.Second) // the PCs (and the impostor)
+	ms.WaitFor("peer_joined", 5, 15*time.Second) // the four PCs and the impostor
+	before := map[*Proc]int{}
+	for _, p := range pcs {
+		before[p] = len(p.Events("message"))
+	}
 	if _, err := io.WriteString(stdin, "Announcement 2\n"); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range pcs {
-		p.WaitFor("message", 2, 10*time.Second)
-		if m := p.Events("message")[1]; m["text"] != "Announcement 2" || m["announcement"] != true {
+		p.WaitFor("message", before[p]+1, 10*time.Second)
+		if m := p.Events("message")[before[p]]; m["text"] != "Announcement 2" || m["announcement"] != true {
 			t.Fatalf("%s got %v", p.Name, m)
 		}
 	}
-	receipt(ms, 3)
+	// The four PCs have it; the impostor's computer, in a room of its own
+	// key, shows the teacher's announcements to nobody and is named.
+	r := receipt(ms, 4, 5)
+	if missing := fmt.Sprint(r["missing"]); !strings.Contains(missing, "Ms Lee ("+lab.Addr(lab.Hosts[5]).String()+")") {
+		t.Fatalf("the impostor's computer is not the one missing: %v", r)
+	}
 	_, _ = io.WriteString(impostorIn, "FAKE: exam moved to today, 8am\n")
 	time.Sleep(time.Second)
 	for _, p := range pcs {

@@ -144,7 +144,7 @@ func (ui *window) autoJoin(ctx context.Context, cfg netconf.Config) {
 	ui.setState(stateJoining)
 	ui.status.SetText(fmt.Sprintf("Looking for the room %q…", r.Name))
 	go func() {
-		found, err := ui.findRoom(ctx, cfg.Interface, r.Name, cfg.Presenter)
+		found, err := ui.findRoom(ctx, cfg.Interface, *r, cfg.Presenter)
 		var nf *rooms.NotFoundError
 		if errors.As(err, &nf) && cfg.Presenter != nil {
 			// Not announced with our key (yet, or any more: a restart): the
@@ -164,11 +164,16 @@ func (ui *window) autoJoin(ctx context.Context, cfg netconf.Config) {
 	}()
 }
 
-// findRoom listens for the room called name (rooms.Find, through
+// findRoom listens for the room called want.Name (rooms.Find, through
 // opts.discover, which tests replace), for at most 6 s. For its presenter
-// (key) only the room announced with that key counts (rooms.FindOwn).
-func (ui *window) findRoom(ctx context.Context, iface, name string, key ed25519.PrivateKey) (netconf.Room, error) {
-	return rooms.FindOwn(ctx, rooms.DiscoverFunc(ui.opts.discover), iface, name, 6*time.Second, key)
+// (key) only the room announced with that key counts (rooms.FindOwn);
+// with a pinned key, only the room with that key (rooms.FindPinned).
+func (ui *window) findRoom(ctx context.Context, iface string, want netconf.Room, key ed25519.PrivateKey) (netconf.Room, error) {
+	discover := rooms.DiscoverFunc(ui.opts.discover)
+	if want.KeyPin != "" && key == nil {
+		return rooms.FindPinned(ctx, discover, iface, want.Name, 6*time.Second, want.KeyPin)
+	}
+	return rooms.FindOwn(ctx, discover, iface, want.Name, 6*time.Second, key)
 }
 
 // explainFind words findRoom's failures for the window.

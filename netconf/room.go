@@ -21,6 +21,11 @@ type Room struct {
 	Origin       netip.Addr        // host that announces it
 	SessionID    uint64
 	Version      uint64
+	// KeyPin, when a room is looked up by name, is the fingerprint
+	// (rooms.Fingerprint) its presenter key must have: a lab's settings
+	// name the teacher's key, and a room of that name announced with
+	// another key is never taken for it.
+	KeyPin string
 }
 
 // Label describes a room for a list: "Physics 101 — 239.255.20.1:2020 (read-only, locked, presenter Ms Lee)".

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -190,6 +191,26 @@ func FindOwn(ctx context.Context, discover DiscoverFunc, iface, name string, wai
 	return netconf.Room{}, &NotFoundError{Name: name, Wait: wait, Heard: k.List()}
 }
 
+// FindPinned is Find where only a room whose presenter key has the
+// fingerprint pin counts: with the teacher's key named in a lab's
+// settings, an impostor's room of the same name is never taken, nor is
+// the student asked to choose. The NotFoundError says which rooms of that
+// name were ignored.
+func FindPinned(ctx context.Context, discover DiscoverFunc, iface, name string, wait time.Duration, pin string) (netconf.Room, error) {
+	k, err := listen(ctx, discover, iface, name, wait)
+	if err != nil {
+		return netconf.Room{}, err
+	}
+	var ignored []netconf.Room
+	for _, r := range k.named(name) {
+		if len(r.PresenterKey) == ed25519.PublicKeySize && Fingerprint(r.PresenterKey) == pin {
+			return r, nil
+		}
+		ignored = append(ignored, r)
+	}
+	return netconf.Room{}, &NotFoundError{Name: name, Wait: wait, Heard: k.List(), Pin: pin, Ignored: ignored}
+}
+
 // listen collects what discover hears for Settle or until a room called
 // name is heard, whichever is later, and at most wait.
 func listen(ctx context.Context, discover DiscoverFunc, iface, name string, wait time.Duration) (*Known, error) {
@@ -223,8 +244,32 @@ type NotFoundError struct {
 	Name  string
 	Wait  time.Duration
 	Heard []netconf.Room
+	// Pin is the presenter key's fingerprint looked for (FindPinned), and
+	// Ignored the rooms of that name announced with another key.
+	Pin     string
+	Ignored []netconf.Room
 }
 
 func (e *NotFoundError) Error() string {
-	return fmt.Sprintf("no room named %q was announced on this network within %s", e.Name, e.Wait.Round(time.Second))
+	if e.Pin == "" {
+		return fmt.Sprintf("no room named %q was announced on this network within %s", e.Name, e.Wait.Round(time.Second))
+	}
+	s := fmt.Sprintf("no room named %q with presenter key %s was announced on this network within %s", e.Name, e.Pin, e.Wait.Round(time.Second))
+	if len(e.Ignored) > 0 {
+		var who []string
+		for _, r := range e.Ignored {
+			who = append(who, Describe(r))
+		}
+		s += fmt.Sprintf("; ignored, as it may be an impostor: %s", strings.Join(who, "; "))
+	}
+	return s
+}
+
+// ValidFingerprint checks a presenter key's fingerprint as a person would
+// type it from the presenter's screen.
+func ValidFingerprint(s string) error {
+	if len(s) != 11 || strings.Trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+		return fmt.Errorf("a presenter key fingerprint is the 11 letters, digits, - and _ its presenter's screen shows, not %q", s)
+	}
+	return nil
 }

@@ -218,3 +218,27 @@ func TestFindOwnWithoutKeyIsFind(t *testing.T) {
 		t.Fatalf("%+v %v", r, err)
 	}
 }
+
+// TestFindPinned: with the teacher's key named (a lab's settings), the
+// teacher's room is taken beside an impostor's without asking, and when
+// only the impostor's is announced it is refused and named.
+func TestFindPinned(t *testing.T) {
+	teacher, teacherKey, _ := ed25519.GenerateKey(nil)
+	student, studentKey, _ := ed25519.GenerateKey(nil)
+	real, fake := heard(t, physics(teacher, 1), false, teacherKey), heard(t, physics(student, 1), false, studentKey)
+	ctx, wait, pin := context.Background(), 200*time.Millisecond, Fingerprint(teacher)
+	if err := ValidFingerprint(pin); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := FindPinned(ctx, fakeDiscover(fake, real), "", "Physics 101", wait, pin); err != nil || !r.PresenterKey.Equal(teacher) {
+		t.Fatalf("beside an impostor: %+v %v", r, err)
+	}
+	_, err := FindPinned(ctx, fakeDiscover(fake), "", "Physics 101", wait, pin)
+	var nf *NotFoundError
+	if !errors.As(err, &nf) || !strings.Contains(err.Error(), "key "+Fingerprint(student)) || !strings.Contains(err.Error(), "impostor") {
+		t.Fatalf("only the impostor's: %v", err)
+	}
+	if ValidFingerprint("not a key") == nil {
+		t.Fatal("a bad fingerprint was accepted")
+	}
+}
