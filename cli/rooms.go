@@ -64,10 +64,17 @@ func runRooms(ctx context.Context, args []string, stdio IO) int {
 	known := rooms.NewKnown()
 	printed := map[string]bool{} // rooms already printed as JSON, by Describe
 	err := rooms.Discover(ctx, *iface, *wait, func(r netconf.Room, deleted bool) {
-		if !known.Apply(r, deleted) || deleted || !*asJSON {
+		if !known.Apply(r, deleted) || !*asJSON {
 			return
 		}
-		if d := rooms.Describe(r); !printed[d] {
+		d := rooms.Describe(r)
+		switch {
+		case deleted: // by its presenter (rooms.Known): the room has ended
+			delete(printed, d)
+			j := roomJSON(r)
+			j.Event = "room_deleted"
+			_ = enc.Encode(j)
+		case !printed[d]:
 			printed[d] = true
 			_ = enc.Encode(roomJSON(r))
 		}

@@ -197,3 +197,56 @@ func TestLabAnnouncementMissedDuringADrop(t *testing.T) {
 	}
 	t.Fatalf("receipts never reached 3 of 3: %v", ms.Events("receipt"))
 }
+
+// TestLabForgedRoomDeletion: 3 hosts. While a teacher presents "Physics
+// 101", a student captures its room announcement and sends it back with
+// the SAP deletion flag set, a deletion without the teacher's signature
+// and one signed by a key of their own. A directory listening meanwhile
+// on another host deletes nothing, and a PC joining by name gets the
+// room; the teacher's own deletion, when it leaves, is honoured.
+func TestLabForgedRoomDeletion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long")
+	}
+	lab := NewLab(t, 3)
+	bin := Binary(t)
+	hostile := Tool(t, "gchostile")
+	const room = "Physics 101"
+	cmd := lab.Command(lab.Hosts[0], bin, "chat", "-room", room, "-present", "-readonly",
+		"-presenter-key", filepath.Join(t.TempDir(), "teacher.key"), "-name", "Ms Lee", "-json")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	ms := Start(t, "teacher", cmd)
+	ms.WaitFor("joined", 1, 15*time.Second)
+
+	listed := make(chan string, 1)
+	go func() { // a directory listening while the attack goes on
+		_, out, _ := lab.Run(lab.Hosts[2], bin, "rooms", "-json", "-wait", "9s")
+		listed <- out
+	}()
+	code, out, errOut := lab.Run(lab.Hosts[1], hostile, "sapdelete", "-group", "239.255.255.255:9875", "-iface", "eth0")
+	if code != 0 || !strings.Contains(out, `"room":"Physics 101"`) {
+		t.Fatalf("the attack did not run: exit %d, %s %s", code, out, errOut)
+	}
+	if got := <-listed; !strings.Contains(got, `"name":"Physics 101"`) || strings.Contains(got, "room_deleted") {
+		t.Fatalf("a directory listening during the attack lost the room: %s", got)
+	}
+	pc := Start(t, "pc", lab.Command(lab.Hosts[2], bin, "listen", "-room", room, "-name", "pc1", "-json"))
+	pc.WaitFor("joined", 1, 20*time.Second)
+	t.Logf("attack: %s", strings.TrimSpace(out))
+
+	// The teacher's own deletion, when it leaves, is honoured.
+	go func() {
+		_, out, _ := lab.Run(lab.Hosts[2], bin, "rooms", "-json", "-wait", "9s")
+		listed <- out
+	}()
+	time.Sleep(6 * time.Second) // the directory has heard the room
+	_ = stdin.Close()
+	ms.WaitFor("left", 1, 30*time.Second)
+	if got := <-listed; !strings.Contains(got, `"event":"room_deleted","name":"Physics 101"`) {
+		t.Fatalf("the teacher's own deletion was not honoured: %s", got)
+	}
+}

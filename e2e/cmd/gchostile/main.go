@@ -12,6 +12,8 @@
 //	gchostile nacks    -group G -id HEX -last S -n N   N NACKs for seqs 1-S of id; counts the repairs they draw
 //	gchostile frags    -group G -n N                   for N fake ids, all but the last piece of a 64 KiB message
 //	gchostile hold     -group G                        bind the port alone (no SO_REUSEADDR) and join, as textbook C does
+//	gchostile sapdelete -group SAP                     hide a signed room: its announcement with the deletion flag set,
+//	                                                   an unsigned deletion, and one signed by another key
 //
 // Every command takes -iface (default eth0) and -every (pause between
 // rounds or datagrams). What it did is printed as one JSON line.
@@ -58,7 +60,7 @@ func parseOptions(cmd string, args []string) options {
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(errors.New("usage: gchostile record|replay|huge|impostor|ids|nacks|frags|hold [flags]"))
+		fail(errors.New("usage: gchostile record|replay|huge|impostor|ids|nacks|frags|hold|sapdelete [flags]"))
 	}
 	cmd := os.Args[1]
 	o := parseOptions(cmd, os.Args[2:])
@@ -119,6 +121,8 @@ func (t *tool) attack(cmd string, o options, id wire.SenderID, report map[string
 		return t.nacks(id, o.last, o.n, o.every, report)
 	case "frags":
 		return t.frags(o.n)
+	case "sapdelete":
+		return t.sapDelete(8*time.Second, report)
 	}
 	return fmt.Errorf("unknown command %q", cmd)
 }
