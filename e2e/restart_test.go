@@ -26,31 +26,7 @@ func TestLabPresenterRestartsBesideAnImpostor(t *testing.T) {
 	bin := Binary(t)
 	const room = "Physics 101"
 	keyFile := filepath.Join(t.TempDir(), "teacher.key")
-	teacher := func() (*Proc, io.WriteCloser) {
-		cmd := lab.Command(lab.Hosts[0], bin, "chat", "-room", room, "-present", "-readonly",
-			"-presenter-key", keyFile, "-name", "Ms Lee", "-json")
-		stdin, err := cmd.StdinPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := Start(t, "teacher", cmd)
-		p.WaitFor("joined", 1, 15*time.Second)
-		return p, stdin
-	}
-	receipt := func(p *Proc, received, members float64) map[string]any {
-		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for time.Now().Before(deadline) {
-			for _, r := range p.Events("receipt") {
-				if r["received"] == received && r["members"] == members {
-					return r
-				}
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		t.Fatalf("no receipt %v of %v: %v", received, members, p.Events("receipt"))
-		return nil
-	}
+	teacher := func() (*Proc, io.WriteCloser) { return presenter(t, lab, bin, lab.Hosts[0], keyFile) }
 
 	ms, stdin := teacher()
 	group := ms.Events("joined")[0]["group"].(string)
@@ -71,7 +47,7 @@ func TestLabPresenterRestartsBesideAnImpostor(t *testing.T) {
 	for _, p := range pcs {
 		p.WaitFor("message", 1, 10*time.Second)
 	}
-	receipt(ms, 3, 3)
+	waitReceipt(t, ms, 3, 3)
 
 	// A student announces the room with a key of their own.
 	impostorCmd := lab.Command(lab.Hosts[5], bin, "chat", "-room", room, "-group", group, "-present", "-readonly",
@@ -124,7 +100,7 @@ func TestLabPresenterRestartsBesideAnImpostor(t *testing.T) {
 	}
 	// The four PCs have it; the impostor's computer, in a room of its own
 	// key, shows the teacher's announcements to nobody and is named.
-	r := receipt(ms, 4, 5)
+	r := waitReceipt(t, ms, 4, 5)
 	if missing := fmt.Sprint(r["missing"]); !strings.Contains(missing, "Ms Lee ("+lab.Addr(lab.Hosts[5]).String()+")") {
 		t.Fatalf("the impostor's computer is not the one missing: %v", r)
 	}
@@ -152,14 +128,7 @@ func TestLabAnnouncementMissedDuringADrop(t *testing.T) {
 	lab := NewLab(t, 4)
 	bin := Binary(t)
 	const room = "Physics 101"
-	cmd := lab.Command(lab.Hosts[0], bin, "chat", "-room", room, "-present", "-readonly",
-		"-presenter-key", filepath.Join(t.TempDir(), "teacher.key"), "-name", "Ms Lee", "-json")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms := Start(t, "teacher", cmd)
-	ms.WaitFor("joined", 1, 15*time.Second)
+	ms, stdin := presenter(t, lab, bin, lab.Hosts[0], filepath.Join(t.TempDir(), "teacher.key"))
 	var pcs []*Proc
 	for i, h := range lab.Hosts[1:] {
 		pcs = append(pcs, Start(t, fmt.Sprintf("pc%d", i+1), lab.Command(h, bin, "listen", "-room", room, "-name", fmt.Sprintf("pc%d", i+1), "-json")))
@@ -185,17 +154,8 @@ func TestLabAnnouncementMissedDuringADrop(t *testing.T) {
 	if m := pcs[2].Events("message")[0]; m["text"] != "Announcement 2" || m["announcement"] != true {
 		t.Fatalf("the PC cut off got %v", m)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		for _, r := range ms.Events("receipt") {
-			if r["received"] == 3.0 && r["members"] == 3.0 {
-				_ = stdin.Close()
-				return
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("receipts never reached 3 of 3: %v", ms.Events("receipt"))
+	waitReceipt(t, ms, 3, 3)
+	_ = stdin.Close()
 }
 
 // TestLabForgedRoomDeletion: 3 hosts. While a teacher presents "Physics
@@ -212,15 +172,8 @@ func TestLabForgedRoomDeletion(t *testing.T) {
 	bin := Binary(t)
 	hostile := Tool(t, "gchostile")
 	const room = "Physics 101"
-	cmd := lab.Command(lab.Hosts[0], bin, "chat", "-room", room, "-present", "-readonly",
-		"-presenter-key", filepath.Join(t.TempDir(), "teacher.key"), "-name", "Ms Lee", "-json")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ms, stdin := presenter(t, lab, bin, lab.Hosts[0], filepath.Join(t.TempDir(), "teacher.key"))
 	defer stdin.Close()
-	ms := Start(t, "teacher", cmd)
-	ms.WaitFor("joined", 1, 15*time.Second)
 
 	listed := make(chan string, 1)
 	go func() { // a directory listening while the attack goes on
@@ -249,4 +202,37 @@ func TestLabForgedRoomDeletion(t *testing.T) {
 	if got := <-listed; !strings.Contains(got, `"event":"room_deleted","name":"Physics 101"`) {
 		t.Fatalf("the teacher's own deletion was not honoured: %s", got)
 	}
+}
+
+// presenter starts, on host, the teacher of the read-only room
+// "Physics 101" by name alone (chat -present, its key in keyFile) and
+// waits until it has joined; its standard input is what it announces.
+func presenter(t *testing.T, lab *Lab, bin, host, keyFile string) (*Proc, io.WriteCloser) {
+	t.Helper()
+	cmd := lab.Command(host, bin, "chat", "-room", "Physics 101", "-present", "-readonly",
+		"-presenter-key", keyFile, "-name", "Ms Lee", "-json")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Start(t, "teacher", cmd)
+	p.WaitFor("joined", 1, 15*time.Second)
+	return p, stdin
+}
+
+// waitReceipt waits up to 10 s for p to report received of members for an
+// announcement, and returns that report.
+func waitReceipt(t *testing.T, p *Proc, received, members float64) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, r := range p.Events("receipt") {
+			if r["received"] == received && r["members"] == members {
+				return r
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no receipt %v of %v: %v", received, members, p.Events("receipt"))
+	return nil
 }

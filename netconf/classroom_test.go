@@ -23,14 +23,7 @@ func TestClassroom(t *testing.T) {
 	teacher := joinRoom(t, hub, "Ms Lee", room, teacherKey)
 	defer teacher.e.Close()
 
-	// Everyone knows everyone before the announcement.
-	joined := 0
-	waitEvent(t, teacher.e, 3*time.Second, func(ev Event) bool {
-		if _, ok := ev.(PeerJoined); ok {
-			joined++
-		}
-		return joined == 3
-	})
+	waitPeers(t, teacher.e, 3) // everyone knows everyone before the announcement
 	teacher.e.Do(Send{Text: "Open chapter 3"})
 	for _, s := range students {
 		m := waitEvent(t, s.e, 3*time.Second, func(ev Event) bool { _, ok := ev.(Message); return ok }).(Message)
@@ -158,13 +151,7 @@ func TestForgedReceiptsDoNotCount(t *testing.T) {
 	defer s2.e.Close()
 	teacher := joinRoom(t, hub, "Ms Lee", room, teacherKey)
 	defer teacher.e.Close()
-	joined := 0
-	waitEvent(t, teacher.e, 3*time.Second, func(ev Event) bool {
-		if _, ok := ev.(PeerJoined); ok {
-			joined++
-		}
-		return joined == 2
-	})
+	waitPeers(t, teacher.e, 2)
 	teacher.e.Do(Send{Text: "Open chapter 3"})
 	waitEvent(t, s1.e, 3*time.Second, func(ev Event) bool { _, ok := ev.(Message); return ok })
 

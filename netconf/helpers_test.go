@@ -120,6 +120,18 @@ func waitEvent(t testing.TB, e *Engine, limit time.Duration, match func(Event) b
 	}
 }
 
+// waitPeers waits up to 3 s until n PeerJoined events came from e.
+func waitPeers(t testing.TB, e *Engine, n int) {
+	t.Helper()
+	joined := 0
+	waitEvent(t, e, 3*time.Second, func(ev Event) bool {
+		if _, ok := ev.(PeerJoined); ok {
+			joined++
+		}
+		return joined == n
+	})
+}
+
 // drain discards e's events from now on.
 func drain(e *Engine) {
 	go func() {
