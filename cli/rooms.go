@@ -83,8 +83,16 @@ func runRooms(ctx context.Context, args []string, stdio IO) int {
 		fmt.Fprintf(stdio.Stderr, "groupcast: %s\n", oneLine(netconf.Explain(err)))
 		return ExitFailure
 	}
+	printRooms(stdio, known, *asJSON, *wait)
+	return ExitOK
+}
+
+// printRooms ends groupcast rooms: the rooms heard, a line each (unless
+// they went out as JSON while heard), and a warning for each name more
+// than one room claims.
+func printRooms(stdio IO, known *rooms.Known, asJSON bool, wait time.Duration) {
 	list := known.List()
-	if !*asJSON {
+	if !asJSON {
 		for _, r := range list {
 			fmt.Fprintln(stdio.Stdout, rooms.Describe(r))
 		}
@@ -96,10 +104,9 @@ func runRooms(ctx context.Context, args []string, stdio IO) int {
 			fmt.Fprintf(stdio.Stderr, "warning: more than one room is announced as %q: one may be an impostor; ask its presenter which key is theirs\n", r.Name)
 		}
 	}
-	if len(list) == 0 && !*asJSON {
+	if len(list) == 0 && !asJSON {
 		fmt.Fprintf(stdio.Stderr, "no rooms were announced in %s\n", wait.Round(time.Second))
 	}
-	return ExitOK
 }
 
 // setupRoomKey loads the presenter key for -present (nil without it).
