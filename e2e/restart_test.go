@@ -236,3 +236,50 @@ func waitReceipt(t *testing.T, p *Proc, received, members float64) map[string]an
 	t.Fatalf("no receipt %v of %v: %v", received, members, p.Events("receipt"))
 	return nil
 }
+
+// TestLabForgedReceipts: 4 hosts. While a PC's input is dropped, so that
+// it does not get the announcement, a student's PC sends receipts for it
+// with that PC's id and 30 ids of its own making. The teacher counts
+// computers, 2 of 3, with the cut-off PC named as missing; once it is back
+// it gets the announcement and the count reaches 3 of 3.
+func TestLabForgedReceipts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long")
+	}
+	lab := NewLab(t, 4)
+	bin := Binary(t)
+	hostile := Tool(t, "gchostile")
+	ms, stdin := presenter(t, lab, bin, lab.Hosts[0], filepath.Join(t.TempDir(), "teacher.key"))
+	defer stdin.Close()
+	pc1 := Start(t, "pc1", lab.Command(lab.Hosts[1], bin, "listen", "-room", "Physics 101", "-name", "pc1", "-json"))
+	pc2 := Start(t, "pc2", lab.Command(lab.Hosts[2], bin, "listen", "-room", "Physics 101", "-name", "pc2", "-json"))
+	pc1.WaitFor("joined", 1, 20*time.Second)
+	pc2.WaitFor("joined", 1, 20*time.Second)
+	ms.WaitFor("peer_joined", 2, 15*time.Second)
+	group := ms.Events("joined")[0]["group"].(string)
+	teacherID, pc2ID := ms.Events("joined")[0]["sender"].(string), pc2.Events("joined")[0]["sender"].(string)
+
+	lab.DropUDP(lab.Hosts[2], 100)
+	if _, err := io.WriteString(stdin, "Open chapter 3\n"); err != nil {
+		t.Fatal(err)
+	}
+	pc1.WaitFor("message", 1, 10*time.Second)
+	code, out, errOut := lab.Run(lab.Hosts[3], hostile, "receipts", "-group", group, "-iface", "eth0",
+		"-presenter", teacherID, "-id", pc2ID, "-last", "1", "-n", "30", "-rounds", "3", "-every", "300ms")
+	if code != 0 {
+		t.Fatalf("the attack did not run: exit %d, %s %s", code, out, errOut)
+	}
+	time.Sleep(time.Second)
+	r := waitReceipt(t, ms, 2, 3)
+	if missing := fmt.Sprint(r["missing"]); !strings.Contains(missing, "pc2") {
+		t.Fatalf("the cut-off PC is not named: %v", r)
+	}
+	for _, r := range ms.Events("receipt") {
+		if r["received"] == r["members"] {
+			t.Fatalf("forged receipts filled the count: %v", r)
+		}
+	}
+	lab.StopDropping(lab.Hosts[2])
+	pc2.WaitFor("message", 1, 15*time.Second)
+	waitReceipt(t, ms, 3, 3)
+}

@@ -113,3 +113,23 @@ func (t *tool) frags(n int) error {
 	}
 	return nil
 }
+
+// receipts acknowledges announcement seq of presenter with the receipts
+// of member (someone else's id, sent from here) and of n ids of our own
+// making, rounds times, every apart.
+func (t *tool) receipts(presenter, member wire.SenderID, seq uint64, n, rounds int, every time.Duration) error {
+	for r := range rounds {
+		if r > 0 {
+			time.Sleep(every)
+		}
+		if err := t.forge(wire.Packet{Kind: wire.KindReceipt, Sender: member, Seq: seq, Body: wire.AppendReceipt(nil, presenter)}); err != nil {
+			return err
+		}
+		for i := range n {
+			if err := t.forge(wire.Packet{Kind: wire.KindReceipt, Sender: fakeID(3, i), Seq: seq, Body: wire.AppendReceipt(nil, presenter)}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -12,6 +12,8 @@
 //	gchostile nacks    -group G -id HEX -last S -n N   N NACKs for seqs 1-S of id; counts the repairs they draw
 //	gchostile frags    -group G -n N                   for N fake ids, all but the last piece of a 64 KiB message
 //	gchostile hold     -group G                        bind the port alone (no SO_REUSEADDR) and join, as textbook C does
+//	gchostile receipts -group G -presenter HEX -id HEX -last S -n N [-rounds R]
+//	                                                   receipts for announcement S with a member's id and N ids of its own
 //	gchostile sapdelete -group SAP                     hide a signed room: its announcement with the deletion flag set,
 //	                                                   an unsigned deletion, and one signed by another key
 //
@@ -35,6 +37,7 @@ import (
 // options are the command line's flags; each command uses some of them.
 type options struct {
 	group, iface, out, in, id string
+	presenter                 string
 	hostile, n, rounds        int
 	jump, last                uint64
 	every                     time.Duration
@@ -49,6 +52,7 @@ func parseOptions(cmd string, args []string) options {
 	fs.StringVar(&o.in, "in", "", "recording to replay")
 	fs.IntVar(&o.hostile, "hostile", 0, "mangled datagrams after the replay")
 	fs.StringVar(&o.id, "id", "", "a member's sender id (16 hex digits)")
+	fs.StringVar(&o.presenter, "presenter", "", "receipts: the presenter's sender id (16 hex digits)")
 	fs.Uint64Var(&o.jump, "jump", 5000, "how far past the member's highest seq a forged heartbeat claims")
 	fs.IntVar(&o.n, "n", 1000, "how many (ids, NACKs)")
 	fs.IntVar(&o.rounds, "rounds", 1, "rounds of heartbeats")
@@ -60,7 +64,7 @@ func parseOptions(cmd string, args []string) options {
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(errors.New("usage: gchostile record|replay|huge|impostor|ids|nacks|frags|hold|sapdelete [flags]"))
+		fail(errors.New("usage: gchostile record|replay|huge|impostor|ids|nacks|frags|hold|sapdelete|receipts [flags]"))
 	}
 	cmd := os.Args[1]
 	o := parseOptions(cmd, os.Args[2:])
@@ -123,6 +127,8 @@ func (t *tool) attack(cmd string, o options, id wire.SenderID, report map[string
 		return t.frags(o.n)
 	case "sapdelete":
 		return t.sapDelete(8*time.Second, report)
+	case "receipts":
+		return t.receipts(parseID(o.presenter), id, o.last, o.n, o.rounds, o.every)
 	}
 	return fmt.Errorf("unknown command %q", cmd)
 }
