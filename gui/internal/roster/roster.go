@@ -22,10 +22,13 @@ import (
 // one row per peer.
 type View struct {
 	peers []netconf.Peer
-	title *widget.Label
-	list  *widget.List
-	box   fyne.CanvasObject
-	now   func() time.Time
+	// Nicknames of the room's presenter, proven by its key: another member
+	// under one of them is marked as not the presenter.
+	presenters map[string]bool
+	title      *widget.Label
+	list       *widget.List
+	box        fyne.CanvasObject
+	now        func() time.Time
 }
 
 // New returns an empty roster; now tells how long ago a peer was heard.
@@ -74,8 +77,11 @@ func (r *View) detail(p netconf.Peer) string {
 	if p.Host.IsValid() {
 		host = p.Host.String()
 	}
-	if p.Presenter { // proven by its key: one merely named like the presenter is not
+	switch {
+	case p.Presenter: // proven by its key
 		host += " · presenter"
+	case r.presenters[p.Nick]: // named like the presenter, and not it: an impostor, or a namesake
+		host += " · not the presenter"
 	}
 	if p.Self {
 		return host
@@ -94,6 +100,15 @@ func (r *View) detail(p netconf.Peer) string {
 // Set shows peers: ourselves first, then by nickname and host.
 func (r *View) Set(peers []netconf.Peer) {
 	r.peers = append(r.peers[:0], peers...)
+	clear(r.presenters)
+	for _, p := range r.peers {
+		if p.Presenter {
+			if r.presenters == nil {
+				r.presenters = map[string]bool{}
+			}
+			r.presenters[p.Nick] = true
+		}
+	}
 	sort.SliceStable(r.peers, func(i, j int) bool {
 		a, b := r.peers[i], r.peers[j]
 		if a.Self != b.Self {

@@ -39,10 +39,15 @@ func TestRosterShowsWhoIsThere(t *testing.T) {
 		t.Fatalf("long silent: %q", d)
 	}
 	teacher := netconf.Peer{Nick: "Ms Lee", Host: netip.MustParseAddr("198.18.0.2"), LastHeard: testTime, Presenter: true}
+	impostor := netconf.Peer{Nick: "Ms Lee", Host: netip.MustParseAddr("198.18.0.66"), LastHeard: testTime}
+	r.Set(append(r.peers, teacher, impostor))
 	if d := r.detail(teacher); d != "198.18.0.2 · presenter · active" {
 		t.Fatalf("the presenter, proven by its key: %q", d)
 	}
-	if r.list.Length() != 3 {
+	if d := r.detail(impostor); d != "198.18.0.66 · not the presenter · active" {
+		t.Fatalf("a member named like the presenter: %q", d)
+	}
+	if r.list.Length() != 5 {
 		t.Fatalf("list shows %d peers", r.list.Length())
 	}
 }
