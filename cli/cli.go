@@ -111,9 +111,13 @@ Options of listen, send and chat:
   -encoding gbk     with -plain: send GBK bytes (Chinese Windows tools);
                     default utf-8. Bare text received is shown in any case
   -room NAME        join the room announced as NAME instead of -group; with
-                    -group, create the room and announce it
+                    -group, create the room and announce it (refused when
+                    two rooms are announced under NAME)
+  -room-key FP      with -room: take only the room whose presenter key has
+                    the fingerprint FP (the presenter's screen shows it)
   -present          with -room: be its presenter (signed announcements,
-                    receipts); -readonly: only the presenter may post
+                    receipts; started on the group its name gives when not
+                    announced); -readonly: only the presenter may post
   -key-file FILE    make the group private with the passphrase in FILE
                     (or set GROUPCAST_KEY; -key PASSPHRASE works but shows
                     it in the process list)
@@ -210,6 +214,11 @@ func (o *options) config() (netconf.Config, error) {
 	if p := cfg.Passphrase; p != "" && len([]rune(p)) < minPassphrase {
 		o.warnings = append(o.warnings, fmt.Sprintf("a passphrase under %d characters can be guessed from one captured datagram; use a long generated one", minPassphrase))
 	}
+	if o.roomKey != "" {
+		if err := rooms.ValidFingerprint(o.roomKey); err != nil {
+			return cfg, &netconf.InputError{Field: "room-key", Msg: err.Error()}
+		}
+	}
 	if _, _, err := cfg.Check(); err != nil {
 		return cfg, err
 	}
@@ -277,11 +286,6 @@ func runGUI(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
 		} else { // the window finds it by name
 			if err := wire.ValidNick(o.room); err != nil {
 				return usageError(stdio, &netconf.InputError{Field: "room", Msg: "a room name is 1 to 64 bytes of text"})
-			}
-			if o.roomKey != "" {
-				if err := rooms.ValidFingerprint(o.roomKey); err != nil {
-					return usageError(stdio, &netconf.InputError{Field: "room-key", Msg: err.Error()})
-				}
 			}
 			cfg.Room = &netconf.Room{Name: o.room, ReadOnly: o.readonly, KeyPin: o.roomKey} // read-only when its presenter creates it
 			if o.present {

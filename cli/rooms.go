@@ -200,10 +200,7 @@ func (o *options) newRoom(cfg *netconf.Config, key ed25519.PrivateKey, group net
 func (o *options) findRoom(ctx context.Context, key ed25519.PrivateKey) (netconf.Room, error) {
 	var found netconf.Room
 	var err error
-	if o.roomKey != "" && key == nil {
-		if err := rooms.ValidFingerprint(o.roomKey); err != nil {
-			return found, &netconf.InputError{Field: "room-key", Msg: err.Error()}
-		}
+	if o.roomKey != "" && key == nil { // checked by config
 		found, err = rooms.FindPinned(ctx, rooms.Discover, o.iface, o.room, o.roomWait, o.roomKey)
 	} else {
 		found, err = rooms.FindOwn(ctx, rooms.Discover, o.iface, o.room, o.roomWait, key)

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -37,13 +36,7 @@ func TestLabClassroom(t *testing.T) {
 		t.Fatalf("rooms: exit %d, %s %s", code, out, errOut)
 	}
 
-	var pcs []*Proc
-	for i, h := range lab.Hosts[2:] {
-		pcs = append(pcs, Start(t, fmt.Sprintf("pc%d", i+1), lab.Command(h, bin, "listen", "-room", room, "-name", fmt.Sprintf("pc%d", i+1), "-json")))
-	}
-	for _, p := range pcs {
-		p.WaitFor("joined", 1, 20*time.Second)
-	}
+	pcs := joinByName(t, lab, bin, lab.Hosts[2:], room)
 	presenter.WaitFor("peer_joined", 20, 15*time.Second)
 
 	if _, err := stdin.Write([]byte("Open chapter 3\n")); err != nil {

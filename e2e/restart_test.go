@@ -30,12 +30,8 @@ func TestLabPresenterRestartsBesideAnImpostor(t *testing.T) {
 
 	ms, stdin := teacher()
 	group := ms.Events("joined")[0]["group"].(string)
-	var pcs []*Proc
-	for i, h := range lab.Hosts[1:4] {
-		pcs = append(pcs, Start(t, fmt.Sprintf("pc%d", i+1), lab.Command(h, bin, "listen", "-room", room, "-name", fmt.Sprintf("pc%d", i+1), "-json")))
-	}
+	pcs := joinByName(t, lab, bin, lab.Hosts[1:4], room)
 	for _, p := range pcs {
-		p.WaitFor("joined", 1, 20*time.Second)
 		if g := p.Events("joined")[0]["group"]; g != group {
 			t.Fatalf("%s joined %v, the teacher %v", p.Name, g, group)
 		}
@@ -129,13 +125,7 @@ func TestLabAnnouncementMissedDuringADrop(t *testing.T) {
 	bin := Binary(t)
 	const room = "Physics 101"
 	ms, stdin := presenter(t, lab, bin, lab.Hosts[0], filepath.Join(t.TempDir(), "teacher.key"))
-	var pcs []*Proc
-	for i, h := range lab.Hosts[1:] {
-		pcs = append(pcs, Start(t, fmt.Sprintf("pc%d", i+1), lab.Command(h, bin, "listen", "-room", room, "-name", fmt.Sprintf("pc%d", i+1), "-json")))
-	}
-	for _, p := range pcs {
-		p.WaitFor("joined", 1, 20*time.Second)
-	}
+	pcs := joinByName(t, lab, bin, lab.Hosts[1:], room)
 	ms.WaitFor("peer_joined", 3, 15*time.Second)
 
 	cut := lab.Hosts[3]
@@ -282,4 +272,19 @@ func TestLabForgedReceipts(t *testing.T) {
 	lab.StopDropping(lab.Hosts[2])
 	pc2.WaitFor("message", 1, 15*time.Second)
 	waitReceipt(t, ms, 3, 3)
+}
+
+// joinByName starts a headless PC (listen -json) on each of hosts, named
+// pc1, pc2, ..., joining room by name, and waits until each has joined.
+func joinByName(t *testing.T, lab *Lab, bin string, hosts []string, room string) []*Proc {
+	t.Helper()
+	var pcs []*Proc
+	for i, h := range hosts {
+		name := fmt.Sprintf("pc%d", i+1)
+		pcs = append(pcs, Start(t, name, lab.Command(h, bin, "listen", "-room", room, "-name", name, "-json")))
+	}
+	for _, p := range pcs {
+		p.WaitFor("joined", 1, 20*time.Second)
+	}
+	return pcs
 }

@@ -175,12 +175,12 @@ func Describe(r netconf.Room) string {
 
 // FreeGroup picks a group for a new room called name: an address in
 // 239.255.16.0-239.255.254.255 (organisation-local, past the ones people
-// type) derived from the name, on the default port, so that the same name
-// gets the same group on every run (a restarted presenter lands where its
-// students still are), skipping groups that rooms of other names in taken
-// hold, the default group and the SAP group.
+// type, so never the default group nor the SAP group) derived from the
+// name, on the default port, so that the same name gets the same group on
+// every run (a restarted presenter lands where its students still are),
+// skipping groups that rooms of other names in taken hold.
 func FreeGroup(name string, taken []netconf.Room) netip.AddrPort {
-	used := map[netip.AddrPort]bool{netconf.DefaultGroup: true}
+	used := map[netip.AddrPort]bool{}
 	for _, r := range taken {
 		if r.Name != name {
 			used[r.Group] = true
@@ -193,7 +193,7 @@ func FreeGroup(name string, taken []netconf.Room) netip.AddrPort {
 	for i := uint32(0); ; i++ {
 		v := (n + i*7919) % span // 7919 is prime: every address is tried once
 		g := netip.AddrPortFrom(netip.AddrFrom4([4]byte{239, 255, byte(16 + v/256), byte(v % 256)}), netconf.DefaultGroup.Port())
-		if !used[g] && g.Addr() != SAPGroup.Addr() || i >= span {
+		if !used[g] || i >= span {
 			return g
 		}
 	}

@@ -12,8 +12,7 @@ import (
 )
 
 func TestReportsAreCoalescedAndBounded(t *testing.T) {
-	params := &reliable.Params{Window: 8192, PeerTimeout: 5 * time.Second}
-	members := presence.New(presence.Limits{MaxPeers: 100, MaxPeersPerHost: 100}, params, reliable.NewBudget(1<<20, 1<<20))
+	members := newMembers()
 	now := time.Unix(1000, 0)
 	p := NewPresenter()
 	p.Announced(now, 1, []byte("one"))
@@ -61,8 +60,7 @@ func TestStudentReceipts(t *testing.T) {
 // once as received by none of the members present, naming them, before
 // any receipt arrives (the presenter saw nothing until the first one).
 func TestAnnouncementIsCountedAtOnce(t *testing.T) {
-	params := &reliable.Params{Window: 8192, PeerTimeout: 5 * time.Second}
-	members := presence.New(presence.Limits{MaxPeers: 100, MaxPeersPerHost: 100}, params, reliable.NewBudget(1<<20, 1<<20))
+	members := newMembers()
 	now := time.Unix(1000, 0)
 	p := NewPresenter()
 	for i := range 11 {
@@ -85,8 +83,7 @@ func TestAnnouncementIsCountedAtOnce(t *testing.T) {
 // pinned announcements go out again, after 2 s, then 4 s, 8 s, ... at most
 // RepinMax apart; once every member has it, they stop.
 func TestUnacknowledgedAnnouncementIsPinnedAgain(t *testing.T) {
-	params := &reliable.Params{Window: 8192, PeerTimeout: 5 * time.Second}
-	members := presence.New(presence.Limits{MaxPeers: 100, MaxPeersPerHost: 100}, params, reliable.NewBudget(1<<20, 1<<20))
+	members := newMembers()
 	now := time.Unix(1000, 0)
 	p := NewPresenter()
 	for i := range 3 {
@@ -125,8 +122,7 @@ func pcAddr(i int) netip.AddrPort {
 // announcement when every member on it acknowledged it; ids made up on
 // one PC count as that PC.
 func TestReceiptsCountComputers(t *testing.T) {
-	params := &reliable.Params{Window: 8192, PeerTimeout: 5 * time.Second}
-	members := presence.New(presence.Limits{MaxPeers: 100, MaxPeersPerHost: 100}, params, reliable.NewBudget(1<<20, 1<<20))
+	members := newMembers()
 	now := time.Unix(1000, 0)
 	p := NewPresenter()
 	p.Announced(now, 1, []byte("one"))
@@ -149,4 +145,10 @@ func TestReceiptsCountComputers(t *testing.T) {
 	if len(got) != 1 || got[0].Received != 1 || got[0].Members != 3 {
 		t.Fatalf("one id on the fakes' PC without it: %+v", got)
 	}
+}
+
+// newMembers is an empty member table of room enough for the tests.
+func newMembers() *presence.Table {
+	params := &reliable.Params{Window: 8192, PeerTimeout: 5 * time.Second}
+	return presence.New(presence.Limits{MaxPeers: 100, MaxPeersPerHost: 100}, params, reliable.NewBudget(1<<20, 1<<20))
 }
