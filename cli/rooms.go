@@ -183,7 +183,8 @@ func (o *options) setupRoom(ctx context.Context, cmd string, groupGiven bool, cf
 // when given, and returns it to be announced.
 func (o *options) newRoom(cfg *netconf.Config, key ed25519.PrivateKey, group netip.AddrPort) (*netconf.Room, error) {
 	cfg.Group = group
-	room := netconf.Room{Name: o.room, Group: group, TTL: cfg.TTL, Locked: cfg.Passphrase != "", ReadOnly: o.readonly}
+	room := netconf.Room{Name: o.room, Group: group, TTL: cfg.TTL, Locked: cfg.Passphrase != "", ReadOnly: o.readonly,
+		Version: rooms.NewVersion()}
 	if key != nil {
 		room.Presenter, room.PresenterKey = cfg.Nick, key.Public().(ed25519.PublicKey)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"net/netip"
 	"sort"
 	"strings"
 	"time"
@@ -95,6 +96,9 @@ func (ui *window) joinRoom(r netconf.Room, present bool) {
 		ui.key = key
 		ui.room.Presenter = strings.TrimSpace(ui.bar.nick.Text)
 		ui.room.PresenterKey = key.Public().(ed25519.PublicKey)
+		if ui.creating {
+			ui.room.Version = rooms.NewVersion() // this run: what we sign for and announce
+		}
 	}
 	ui.join()
 }
@@ -212,6 +216,11 @@ func (ui *window) restoreRoom(p fyne.Preferences) {
 	r, presenting := loadRoom(p)
 	if g, err := ui.bar.group(); r == nil || err != nil || g != r.Group {
 		return
+	}
+	if presenting {
+		// This window presented it and was closed: the room starts a new
+		// run, announced from here.
+		r.Origin, r.Version = netip.Addr{}, 0
 	}
 	ui.remembered, ui.rememberedPresenting = r, presenting
 	ui.status.SetText(fmt.Sprintf("Last in the room %s: Join to go back", r.Name))

@@ -176,7 +176,10 @@ func TestRoomRememberedAcrossRestart(t *testing.T) {
 	h := newHarness(t, defaultCfg())
 	h.ui.opts.presenterKey = func() (ed25519.PrivateKey, error) { return key, nil }
 	h.ui.joinRoom(netconf.Room{Name: "Physics 101", Group: group, ReadOnly: true}, true)
-	h.command()
+	first := h.command().(netconf.Join).Config.Room.Version
+	if first == 0 {
+		t.Fatal("a created room has no run (version) for its presenter to sign for")
+	}
 
 	restart := func(saved fyne.Preferences) *harness {
 		h2 := newHarness(t, loadSettings(saved, defaultCfg()))
@@ -187,16 +190,17 @@ func TestRoomRememberedAcrossRestart(t *testing.T) {
 	}
 	j := restart(h.ui.app.Preferences()).command().(netconf.Join)
 	r := j.Config.Room
-	if r == nil || r.Name != "Physics 101" || j.Config.Group != group || !r.ReadOnly || j.Config.Presenter == nil || !r.PresenterKey.Equal(pub) {
-		t.Fatalf("the presenter, restarted, joined %+v (room %+v)", j.Config, r)
+	if r == nil || r.Name != "Physics 101" || j.Config.Group != group || !r.ReadOnly || j.Config.Presenter == nil || !r.PresenterKey.Equal(pub) ||
+		r.Version < first || r.Origin.IsValid() {
+		t.Fatalf("the presenter, restarted, joined %+v (room %+v): not a new run of the room, announced from here", j.Config, r)
 	}
 
 	s := newHarness(t, defaultCfg())
-	heard := netconf.Room{Name: "Physics 101", Group: group, ReadOnly: true, Presenter: "Ms Lee", PresenterKey: pub, Origin: netip.MustParseAddr("198.18.0.2")}
+	heard := netconf.Room{Name: "Physics 101", Group: group, ReadOnly: true, Presenter: "Ms Lee", PresenterKey: pub, Origin: netip.MustParseAddr("198.18.0.2"), Version: 42}
 	s.ui.joinRoom(heard, false)
 	s.command()
 	j = restart(s.ui.app.Preferences()).command().(netconf.Join)
-	if r := j.Config.Room; r == nil || !r.PresenterKey.Equal(pub) || j.Config.Presenter != nil || j.Config.Group != group {
+	if r := j.Config.Room; r == nil || !r.PresenterKey.Equal(pub) || j.Config.Presenter != nil || j.Config.Group != group || r.Version != 42 {
 		t.Fatalf("the student, restarted, joined %+v (room %+v)", j.Config, r)
 	}
 }

@@ -2,6 +2,7 @@ package netconf
 
 import (
 	"crypto/ed25519"
+	"strings"
 	"testing"
 	"time"
 
@@ -184,5 +185,103 @@ func TestForgedReceiptsDoNotCount(t *testing.T) {
 	}
 	if last.Members != 3 || last.Received != 2 || !missing {
 		t.Fatalf("the count after forged receipts: %d of %d, missing %v; want 2 of 3 computers, pc2 missing", last.Received, last.Members, last.Missing)
+	}
+}
+
+// TestRecordedAnnouncementsAreRefused: a student records the teacher's
+// announcement in one lesson and, after the teacher started the room
+// again, replays it as it was and relabelled as pinned. Neither is shown,
+// to a PC that joined the new run or one that stayed joined through the
+// restart; the replay is reported once, in words.
+func TestRecordedAnnouncementsAreRefused(t *testing.T) {
+	pub, teacherKey, _ := ed25519.GenerateKey(nil)
+	first := &Room{Name: "Physics 101", Group: DefaultGroup, Presenter: "Ms Lee", PresenterKey: pub, ReadOnly: true, Version: 100}
+	hub := memnet.NewHub()
+	rec := record(hub)
+	defer func() { _ = rec.conn.Close(); <-rec.done }()
+	stayed := joinRoom(t, hub, "s1", first, nil)
+	defer stayed.e.Close()
+	teacher := joinRoom(t, hub, "Ms Lee", first, teacherKey)
+	waitPeers(t, teacher.e, 1)
+	teacher.e.Do(Send{Text: "FAKE: exam moved to today, 8am"})
+	expectText(t, stayed.e, 3*time.Second, "FAKE: exam moved to today, 8am")
+	teacher.e.Close()
+
+	// The next lesson: the room's next run, as rooms.NewVersion gives it.
+	second := *first
+	second.Version = 200
+	teacher = joinRoom(t, hub, "Ms Lee", &second, teacherKey)
+	defer teacher.e.Close()
+	joined := joinRoom(t, hub, "s2", &second, nil)
+	defer joined.e.Close()
+	waitPeers(t, teacher.e, 2)
+	teacher.e.Do(Send{Text: "Chapter 4 today"})
+	for _, s := range []*busMember{stayed, joined} {
+		if m := expectText(t, s.e, 3*time.Second, "Chapter 4 today"); !m.Announcement {
+			t.Fatalf("the restarted teacher's post is not an announcement: %+v", m)
+		}
+	}
+
+	var recorded [][]byte
+	for _, b := range rec.datagrams() {
+		if isFrom("Ms Lee", 1, 1, wire.KindData)(b) {
+			if p, _ := wire.Decode(b); p.Sig.Session == 100 {
+				recorded = append(recorded, b)
+			}
+		}
+	}
+	if len(recorded) == 0 {
+		t.Fatal("nothing recorded of the first lesson")
+	}
+	mallory := newForger(t, hub)
+	for _, b := range recorded {
+		relabelled := append([]byte(nil), b...)
+		relabelled[5] = byte(wire.KindPinned)
+		for _, d := range [][]byte{b, relabelled} {
+			if _, err := mallory.conn.WriteTo(d, memnet.Group); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	u := waitEvent(t, joined.e, 3*time.Second, func(ev Event) bool {
+		if m, ok := ev.(Message); ok {
+			t.Fatalf("the recording was shown: %+v", m)
+		}
+		u, ok := ev.(Unreadable)
+		return ok && u.Reason == UnreadableEarlierSession
+	}).(Unreadable)
+	if u.Peer != "Ms Lee" || !strings.Contains(u.Sentence(), "earlier session") {
+		t.Fatalf("report: %+v %q", u, u.Sentence())
+	}
+	quiet(t, stayed.e, 500*time.Millisecond)
+	if st := joined.e.Stats(); st.Replayed == 0 || st.Ignored == 0 {
+		t.Fatalf("the replay and the relabelled copy were not counted: %+v", st)
+	}
+}
+
+// TestAnnouncementSignedFarFromOurClock: announcements signed more than
+// five minutes from the student's clock are a recording (or a clock set
+// wrong): refused, and the teacher's clock is named.
+func TestAnnouncementSignedFarFromOurClock(t *testing.T) {
+	pub, teacherKey, _ := ed25519.GenerateKey(nil)
+	room := &Room{Name: "Physics 101", Group: DefaultGroup, Presenter: "Ms Lee", PresenterKey: pub, ReadOnly: true}
+	hub := memnet.NewHub()
+	student := joinRoom(t, hub, "s1", room, nil)
+	defer student.e.Close()
+	cfg := DefaultConfig()
+	cfg.Nick, cfg.Room, cfg.Presenter = "Ms Lee", room, teacherKey
+	teacher := joinWith(t, hub, cfg, lossy.Faults{}, DefaultTiming(), withClock(func() time.Time { return time.Now().Add(-10 * time.Minute) }))
+	defer teacher.e.Close()
+	waitPeers(t, teacher.e, 1)
+	teacher.e.Do(Send{Text: "Open chapter 3"})
+	u := waitEvent(t, student.e, 3*time.Second, func(ev Event) bool {
+		if m, ok := ev.(Message); ok {
+			t.Fatalf("shown: %+v", m)
+		}
+		u, ok := ev.(Unreadable)
+		return ok && u.Reason == UnreadableClock
+	}).(Unreadable)
+	if u.Peer != "Ms Lee" || u.Skew > -9*time.Minute || !strings.Contains(u.Sentence(), "10 min behind") {
+		t.Fatalf("report: %+v %q", u, u.Sentence())
 	}
 }

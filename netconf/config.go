@@ -61,6 +61,9 @@ func (c Config) checkValues() error {
 	if err := ValidEncoding(c.Encoding); err != nil {
 		return err
 	}
+	if c.Presenter != nil && (c.Room == nil || wire.ValidNick(c.Room.Name) != nil) {
+		return inputErr("room", "only a room has a presenter: give its name (what the presenter signs includes it)")
+	}
 	if c.Plain && (c.Presenter != nil || c.Room != nil) {
 		return inputErr("plain", "plain text cannot be used in a room: announcements are signed and receipts need Groupcast's format")
 	}

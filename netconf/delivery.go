@@ -34,7 +34,8 @@ func (e *Engine) onData(now time.Time, p *wire.Packet, src netip.AddrPort) {
 		add(&e.stats.BeyondWindow, 1)
 		return
 	}
-	d := reliable.Held{Time: p.Time, Nick: p.Nick, Frag: p.Frag, Body: p.Body, Signed: e.verified(p)}
+	signed := e.judgeSigned(now, p, src)
+	d := reliable.Held{Time: p.Time, Nick: p.Nick, Frag: p.Frag, Body: p.Body, Signed: signed == current, Refused: signed == recorded}
 	out, ok := pr.Stream.Put(now, p.Seq, d, e.deliveries[:0])
 	if !ok {
 		add(&e.stats.BeyondWindow, 1) // memory budget full: asked for again later
@@ -152,6 +153,9 @@ func (e *Engine) emit(pr *presence.Peer, out []reliable.Delivery) {
 			add(&e.stats.Lost, d.Lost.Len())
 			e.queue.Push(Lost{Peer: view(pr), First: d.Lost.First, Last: d.Lost.Last})
 			continue
+		}
+		if d.Refused {
+			continue // a recording of the presenter's (judgeSigned counted it)
 		}
 		if r := m.cfg.Room; r != nil && r.ReadOnly && !d.Signed {
 			add(&e.stats.ReadOnlyDropped, 1) // only the presenter may post here

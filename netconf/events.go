@@ -159,8 +159,15 @@ const (
 	UnreadableEvicted UnreadableReason = "evicted"
 	// Repairs asked for beyond a computer's share of the repair budget.
 	UnreadableRepairFlood UnreadableReason = "repair_flood"
-	// Private groups: stamped far from our clock (Skew says how far).
+	// Stamped far from our clock (Skew says how far): in a private
+	// group, any datagram; in a room, the presenter's signature.
 	UnreadableClock UnreadableReason = "clock"
+	// The presenter's signature, for an earlier session of the room: a
+	// recording replayed.
+	UnreadableEarlierSession UnreadableReason = "earlier_session"
+	// Groupcast datagrams of an older, or newer, wire format than ours.
+	UnreadableOlderVersion UnreadableReason = "older_version"
+	UnreadableNewerVersion UnreadableReason = "newer_version"
 	// Private groups: sent before we joined (Skew: how long before).
 	UnreadableBeforeJoin UnreadableReason = "before_join"
 )
@@ -204,6 +211,12 @@ func (u Unreadable) Sentence() string {
 		return fmt.Sprintf("%s's clock is %s this computer's (or what arrives is an old recording): %d of its datagrams were refused; set the clock right on one of the two computers", u.Peer, describeSkew(u.Skew, "ahead of", "behind"), u.Count)
 	case UnreadableBeforeJoin:
 		return fmt.Sprintf("%d datagrams from %s were sent %s you joined: a replayed recording, or that computer's clock is behind; they were refused", u.Count, u.Peer, describeSkew(-u.Skew, "before", "after"))
+	case UnreadableEarlierSession:
+		return fmt.Sprintf("%d announcements signed by %s for an earlier session of this room (a replayed recording?) were refused", u.Count, u.Peer)
+	case UnreadableOlderVersion:
+		return fmt.Sprintf("%s runs an older Groupcast that cannot talk with this one: %d of its datagrams were not read. Update Groupcast there", u.from(), u.Count)
+	case UnreadableNewerVersion:
+		return fmt.Sprintf("%s runs a newer Groupcast that this one cannot read: %d of its datagrams were not read. Update Groupcast on this computer", u.from(), u.Count)
 	case UnreadableImplausible:
 		return fmt.Sprintf("%s claimed to have sent far more messages than anyone can: %d forged datagrams were refused", u.from(), u.Count)
 	}

@@ -559,6 +559,52 @@ func TestClockOffIsNamed(t *testing.T) {
 	t.Log(u.Sentence())
 }
 
+// TestOtherVersionIsNamed: a PC still running an older Groupcast (wire
+// v1), open or private, and one running a newer one, are each named once
+// with what to update, never shown as garbage or as a wrong passphrase.
+func TestOtherVersionIsNamed(t *testing.T) {
+	const pass = "violet umbrella seventeen harbour"
+	hub := memnet.NewHub()
+	open := joinBus(t, hub, "Alice", lossy.Faults{}, DefaultTiming())
+	defer open.e.Close()
+	private := joinKeyed(t, hub, "Bob", pass)
+	defer private.e.Close()
+	old := newForger(t, hub)
+	p := wire.Packet{Kind: wire.KindHeartbeat, Sender: wire.SenderID{7}, Time: time.Now().UnixMicro(), Nick: "Carol",
+		Body: wire.AppendControl(nil, wire.Control{Trail: 1, Started: time.Now().UnixMicro()})}
+	v1, err := wire.AppendEncode(nil, &p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1[4] = 1
+	sealedV1 := append(wire.SealedPrefix[:], make([]byte, 80)...)
+	sealedV1[4] = 1
+	newer := append([]byte(nil), v1...)
+	newer[4] = wire.Version + 1
+	for _, b := range [][]byte{v1, sealedV1, v1, newer} {
+		if _, err := old.conn.WriteTo(b, memnet.Group); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range []*busMember{open, private} {
+		got := map[UnreadableReason]Unreadable{}
+		waitEvent(t, m.e, 3*time.Second, func(ev Event) bool {
+			if u, ok := ev.(Unreadable); ok {
+				got[u.Reason] = u
+			}
+			_, o := got[UnreadableOlderVersion]
+			_, n := got[UnreadableNewerVersion]
+			return o && n
+		})
+		older, newer := got[UnreadableOlderVersion], got[UnreadableNewerVersion]
+		if older.Count != 3 || !older.Host.IsValid() || !strings.Contains(older.Sentence(), "older Groupcast") ||
+			newer.Count != 1 || !strings.Contains(newer.Sentence(), "Update Groupcast on this computer") {
+			t.Fatalf("reports: %+v", got)
+		}
+		t.Log(older.Sentence())
+	}
+}
+
 // TestInterfaceGoneAndBack: the membership's interface disappears (an
 // adapter unplugged): the engine says so at once, and when it is back it
 // opens and joins again by itself, and what was sent meanwhile arrives.

@@ -1,23 +1,12 @@
 package netconf
 
 import (
-	"crypto/ed25519"
 	"net/netip"
 	"time"
 
 	"github.com/groupcast/groupcast/netconf/internal/classroom"
 	"github.com/groupcast/groupcast/netconf/wire"
 )
-
-// verified reports whether p carries a valid signature of the room's
-// presenter.
-func (e *Engine) verified(p *wire.Packet) bool {
-	r := e.m.cfg.Room
-	if len(p.Sig) != ed25519.SignatureSize || r == nil || len(r.PresenterKey) != ed25519.PublicKeySize {
-		return false
-	}
-	return ed25519.Verify(r.PresenterKey, wire.SignedBytes(p), p.Sig)
-}
 
 // onReceipt counts, for the presenter, who has received what.
 func (e *Engine) onReceipt(now time.Time, p *wire.Packet, src netip.AddrPort) {
@@ -55,8 +44,15 @@ func (e *Engine) reportReceipts(now time.Time) {
 
 // onPinned shows an announcement made before we joined, once.
 func (e *Engine) onPinned(now time.Time, p *wire.Packet, src netip.AddrPort) {
-	if p.Seq == 0 || p.Frag.Count != 0 || !e.verified(p) {
+	if p.Seq == 0 || p.Frag.Count != 0 {
 		add(&e.stats.Ignored, 1)
+		return
+	}
+	switch e.judgeSigned(now, p, src) {
+	case unsigned:
+		add(&e.stats.Ignored, 1)
+		return
+	case recorded:
 		return
 	}
 	pr := e.peerFor(now, p, src)

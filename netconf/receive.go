@@ -38,6 +38,10 @@ func (e *Engine) receiveBatch(b *reader.Batch) {
 func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort) {
 	m := e.m
 	add(&e.stats.BytesIn, uint64(len(raw)))
+	if v, ours := wire.VersionOf(raw); ours && v != wire.Version {
+		e.refuseVersion(now, v, src) // sealed or not: before anything else is read
+		return
+	}
 	data, pn, ok := e.unseal(now, raw)
 	if !ok {
 		return

@@ -20,7 +20,11 @@ type Room struct {
 	ReadOnly     bool              // only the presenter may post
 	Origin       netip.Addr        // host that announces it
 	SessionID    uint64
-	Version      uint64
+	// Version is the run of the room: its directory entry's version
+	// (rooms.NewVersion, new at each start). Its presenter signs for it,
+	// so a presenter sets it before joining and announces the same; a
+	// member refuses announcements signed for an earlier run.
+	Version uint64
 	// KeyPin, when a room is looked up by name, is the fingerprint
 	// (rooms.Fingerprint) its presenter key must have: a lab's settings
 	// name the teacher's key, and a room of that name announced with

@@ -32,10 +32,11 @@ func (e *Engine) send(text string) {
 		return
 	}
 	whole, piece := wire.MaxText, wire.MaxFragmentText
+	var sign func(*wire.Packet)
 	if m.cfg.Presenter != nil {
-		whole, piece = wire.MaxSignedWhole, wire.MaxSignedText
+		whole, piece, sign = wire.MaxSignedWhole, wire.MaxSignedText, m.sign
 	}
-	dgrams, first, err := m.out.Message(now, text, whole, piece, m.cfg.Presenter, sealOverheadIf(m.key), m.dgrams)
+	dgrams, first, err := m.out.Message(now, text, whole, piece, sign, sealOverheadIf(m.key), m.dgrams)
 	if err != nil {
 		e.queue.Push(Error{Op: "send", Err: inputErr("text", "the message cannot be sent: %v", err)})
 		return

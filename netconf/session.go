@@ -45,6 +45,10 @@ type session struct {
 	// a member who shows announcements and acknowledges them.
 	presenting *classroom.Presenter
 	student    *classroom.Student
+	// signSession is the run of the room we sign for as its presenter;
+	// heardSession the latest run of its presenter we know of: what is
+	// signed for an earlier one is a recording (judgeSigned).
+	signSession, heardSession uint64
 
 	key     *seal.Key // nil: an open group
 	pn      uint64    // packet number of the last sealed datagram
@@ -67,8 +71,15 @@ func newSession(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing
 		student: classroom.NewStudent(),
 		wbuf:    make([]byte, 0, wire.MaxDatagram), sbuf: make([]byte, 0, wire.MaxDatagram),
 	}
+	if cfg.Room != nil {
+		m.heardSession = cfg.Room.Version
+	}
 	if cfg.Presenter != nil {
 		m.presenting = classroom.NewPresenter()
+		m.signSession = cfg.Room.Version
+		if m.signSession == 0 {
+			m.signSession = uint64(now.Unix()) // what rooms.Announce would take
+		}
 	}
 	m.peers = presence.New(presence.Limits{MaxPeers: t.MaxPeers, MaxPeersPerHost: t.MaxPeersPerHost}, &m.params, m.budget)
 	n, slot := rxLenOpen, rxSlotOpen

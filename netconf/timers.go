@@ -194,8 +194,11 @@ func (e *Engine) classroomTimers(now time.Time) {
 	}
 	e.reportReceipts(now)
 	for _, w := range m.presenting.PinnedDue(now) {
-		dgram := append(m.wbuf[:0], w...)
-		_ = wire.SetKind(dgram, wire.KindPinned) // an announcement we sent: it can be
+		// Signed again, as pinned now: a student tells it from a recording.
+		dgram, err := wire.Repin(m.wbuf[:0], w, m.cfg.Presenter, m.cfg.Room.Name, now.UnixMicro())
+		if err != nil {
+			continue // not one we can pin (we signed it, so never)
+		}
 		m.wbuf = dgram
 		if err := m.transmit(dgram); err != nil {
 			add(&e.stats.SendErrors, 1)

@@ -33,6 +33,14 @@ type Announcer struct {
 	once sync.Once
 }
 
+// NewVersion is the version of a room's entry for a run of the room
+// that starts now. Each run is a newer version, so a recording of an
+// earlier run (its deletion, say) is older than what directories hold
+// (Known), and its presenter signs for this run (its session: what is
+// signed for an earlier one is refused). Set it before joining, so the
+// engine signs for the version announced.
+func NewVersion() uint64 { return uint64(time.Now().Unix()) }
+
 // AnnounceInterval is the steady interval between announcements.
 const AnnounceInterval = 5 * time.Second
 
@@ -42,10 +50,7 @@ func Announce(room netconf.Room, iface netconf.Choice, sign ed25519.PrivateKey) 
 		room.Origin = iface.Addr()
 	}
 	if room.Version == 0 {
-		// Each run of the room is a newer version of its entry, so a
-		// recording of an earlier run (its deletion, say) is older than
-		// what directories hold (Known).
-		room.Version = uint64(time.Now().Unix())
+		room.Version = NewVersion()
 	}
 	if _, err := AppendSAP(nil, room, false, sign); err != nil {
 		return nil, err

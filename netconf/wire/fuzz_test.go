@@ -17,14 +17,17 @@ func FuzzDecode(f *testing.F) {
 	p.Body = nil
 	f.Add(wiretest.Encode(f, p))
 	f.Add([]byte("plain text from a classic tool\r\n\x00"))
-	f.Add([]byte{0x89, 'G', 'C', 'S', 1, 1})
-	f.Add(append(wire.Magic[:], 1, 2, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1))
+	f.Add([]byte{0x89, 'G', 'C', 'S', 2, 1})
+	f.Add(append(wire.Magic[:], 2, 2, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1))
 	frag := wiretest.Sample()
 	frag.Frag = wire.Frag{Index: 1, Count: 3}
 	f.Add(wiretest.Encode(f, frag))
 	ctl := wiretest.Sample()
 	ctl.Kind, ctl.Body = wire.KindHeartbeat, wire.AppendControl(nil, wire.Control{Trail: 3, Started: 1})
 	f.Add(wiretest.Encode(f, ctl))
+	signed := wiretest.Sample()
+	wire.Sign(&signed, wiretest.PresenterKey(), "Physics 101", 7, signed.Time)
+	f.Add(wiretest.Encode(f, signed))
 	nack := wiretest.Sample()
 	nack.Kind, nack.Body = wire.KindNack, wire.AppendNack(nil, wire.Nack{Target: wire.SenderID{1}, Ranges: []wire.Range{{2, 4}}})
 	f.Add(wiretest.Encode(f, nack))
@@ -57,7 +60,8 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("re-encoded datagram does not decode: %v", err)
 		}
 		if back.Kind != p.Kind || back.Sender != p.Sender || back.Seq != p.Seq ||
-			back.Time != p.Time || back.Nick != p.Nick || back.Frag != p.Frag || !bytes.Equal(back.Sig, p.Sig) || !bytes.Equal(back.Body, p.Body) {
+			back.Time != p.Time || back.Nick != p.Nick || back.Frag != p.Frag || back.Sig.Session != p.Sig.Session ||
+			back.Sig.Signed != p.Sig.Signed || !bytes.Equal(back.Sig.Value, p.Sig.Value) || back.Sig.Present() != p.Sig.Present() || !bytes.Equal(back.Body, p.Body) {
 			t.Fatalf("round trip changed the packet: %+v -> %+v", p, back)
 		}
 	})

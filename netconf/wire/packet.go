@@ -6,6 +6,7 @@
 package wire
 
 import (
+	"crypto/ed25519"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -13,7 +14,7 @@ import (
 	"unicode/utf8"
 )
 
-// Wire format v1; docs/PROTOCOL.md is the reference and must change with it.
+// Wire format v2; docs/PROTOCOL.md is the reference and must change with it.
 
 // Magic opens every Groupcast datagram. Its first byte is not valid UTF-8
 // on its own, so a datagram from a plain text tool is never mistaken for
@@ -21,8 +22,10 @@ import (
 var Magic = [4]byte{0x89, 'G', 'C', 'S'}
 
 const (
-	// Version is the wire format version this code speaks.
-	Version = 1
+	// Version is the wire format version this code speaks. Version 2
+	// changed what a presenter's signature covers (sig.go); a datagram of
+	// any other version is refused whole (VersionOf says which it was).
+	Version = 2
 	// MaxDatagram bounds every datagram we send or accept, so that one
 	// datagram crosses a 1400-byte path MTU without IP fragmentation.
 	MaxDatagram = 1400
@@ -45,8 +48,9 @@ const (
 
 	ExtFrag     = 0x81 // critical: index u16, count u16
 	fragExtSize = 3 + 4
-	extSig      = 0x02 // not critical: Ed25519 signature of a presenter's datagram
-	sigExtSize  = 3 + 64
+	extSig      = 0x02 // not critical: a presenter's signature (Sig)
+	sigValue    = 8 + 8 + 64
+	sigExtSize  = 3 + sigValue
 	// MaxSignedText is the text of one signed (presenter) piece, and
 	// MaxSignedWhole of a signed message in one datagram.
 	MaxSignedText  = MaxFragmentText - sigExtSize
@@ -115,7 +119,7 @@ type Packet struct {
 	Time int64 // sender's clock, Unix microseconds
 	Nick string
 	Frag Frag   // DATA and REPAIR: which piece of a longer message
-	Sig  []byte // Ed25519 signature of a presenter's datagram (SignedBytes), or nil
+	Sig  Sig    // a presenter's signature (DATA, REPAIR, PINNED), or none
 	Body []byte // UTF-8 text for DATA and REPAIR (of the whole message once reassembled)
 }
 
@@ -128,26 +132,11 @@ type Frag struct {
 
 func (k Kind) carriesText() bool { return k == KindData || k == KindRepair || k == KindPinned }
 
-// SignedBytes is what a presenter signs of a datagram: everything that
-// identifies and carries the message, whatever kind re-sends it.
-func SignedBytes(p *Packet) []byte {
-	b := make([]byte, 0, 48+len(p.Nick)+len(p.Body))
-	b = append(b, "groupcast/v1 sig\x00"...)
-	b = append(b, p.Sender[:]...)
-	b = binary.BigEndian.AppendUint64(b, p.Seq)
-	b = binary.BigEndian.AppendUint64(b, uint64(p.Time))
-	b = append(b, byte(len(p.Nick)))
-	b = append(b, p.Nick...)
-	b = binary.BigEndian.AppendUint16(b, p.Frag.Index)
-	b = binary.BigEndian.AppendUint16(b, p.Frag.Count)
-	return append(b, p.Body...)
-}
-
 // Decode errors. A datagram that is not ours yields ErrNotGroupcast, so a
 // caller can tell a foreign datagram from a damaged one of ours.
 var (
 	ErrNotGroupcast = errors.New("not a Groupcast datagram")
-	ErrVersion      = errors.New("unsupported Groupcast wire version")
+	ErrVersion      = errors.New("unsupported Groupcast wire version") // a *VersionError says which
 	ErrMalformed    = errors.New("malformed Groupcast datagram")
 	ErrTooLarge     = errors.New("datagram larger than 1400 bytes")
 	ErrBadNick      = errors.New("nickname is not 1-64 bytes of printable UTF-8")
@@ -176,9 +165,9 @@ func AppendEncode(dst []byte, p *Packet) ([]byte, error) {
 	if p.Frag.Count > 0 {
 		ext = fragExtSize
 	}
-	if len(p.Sig) > 0 {
-		if len(p.Sig) != 64 {
-			return dst, fmt.Errorf("%w: signature of %d bytes", ErrMalformed, len(p.Sig))
+	if p.Sig.Present() {
+		if len(p.Sig.Value) != ed25519.SignatureSize || !p.Kind.carriesText() {
+			return dst, fmt.Errorf("%w: a %d-byte signature of a %s", ErrMalformed, len(p.Sig.Value), p.Kind)
 		}
 		ext += sigExtSize
 	}
@@ -187,7 +176,7 @@ func AppendEncode(dst []byte, p *Packet) ([]byte, error) {
 		return dst, fmt.Errorf("%w: %d bytes", ErrTooLarge, size)
 	}
 	dst = append(dst, Magic[:]...)
-	dst = append(dst, Version, byte(p.Kind), 0, 0) // flags and reserved are 0 in v1
+	dst = append(dst, Version, byte(p.Kind), 0, 0) // flags and reserved are 0
 	dst = append(dst, p.Sender[:]...)
 	dst = binary.BigEndian.AppendUint64(dst, p.Seq)
 	dst = binary.BigEndian.AppendUint64(dst, uint64(p.Time))
@@ -199,9 +188,11 @@ func AppendEncode(dst []byte, p *Packet) ([]byte, error) {
 		dst = binary.BigEndian.AppendUint16(dst, p.Frag.Index)
 		dst = binary.BigEndian.AppendUint16(dst, p.Frag.Count)
 	}
-	if len(p.Sig) > 0 {
-		dst = append(dst, extSig, 0, 64)
-		dst = append(dst, p.Sig...)
+	if p.Sig.Present() {
+		dst = append(dst, extSig, 0, sigValue)
+		dst = binary.BigEndian.AppendUint64(dst, p.Sig.Session)
+		dst = binary.BigEndian.AppendUint64(dst, uint64(p.Sig.Signed))
+		dst = append(dst, p.Sig.Value...)
 	}
 	dst = binary.BigEndian.AppendUint16(dst, uint16(len(p.Body)))
 	dst = append(dst, p.Body...)
@@ -226,13 +217,13 @@ func Decode(b []byte) (Packet, error) {
 		return p, fmt.Errorf("%w: %d-byte header", ErrMalformed, len(b))
 	}
 	if b[4] != Version {
-		return p, fmt.Errorf("%w %d", ErrVersion, b[4])
+		return p, &VersionError{Got: b[4]}
 	}
 	p.Kind = Kind(b[5])
 	if p.Kind == 0 {
 		return p, fmt.Errorf("%w: kind 0", ErrMalformed)
 	}
-	// b[6] (flags) and b[7] (reserved) carry no meaning in v1: ignored, so
+	// b[6] (flags) and b[7] (reserved) carry no meaning yet: ignored, so
 	// a later minor revision may define non-essential flags.
 	copy(p.Sender[:], b[8:16])
 	if p.Sender.IsZero() {
@@ -280,8 +271,8 @@ func Decode(b []byte) (Packet, error) {
 	if p.Kind.carriesText() && p.Frag.Count == 0 && !utf8.Valid(p.Body) {
 		return p, fmt.Errorf("%w: %w", ErrMalformed, ErrBadText)
 	}
-	if p.Frag.Count > 0 && !p.Kind.carriesText() {
-		return p, fmt.Errorf("%w: fragment of a %s", ErrMalformed, p.Kind)
+	if (p.Frag.Count > 0 || p.Sig.Present()) && !p.Kind.carriesText() {
+		return p, fmt.Errorf("%w: fragment or signature of a %s", ErrMalformed, p.Kind)
 	}
 	return p, nil
 }
@@ -308,10 +299,10 @@ func parseExtensions(b []byte, p *Packet) error {
 				return fmt.Errorf("%w: fragment %d of %d", ErrMalformed, p.Frag.Index, p.Frag.Count)
 			}
 		case typ == extSig:
-			if n != 64 || p.Sig != nil {
+			if n != sigValue || p.Sig.Present() {
 				return fmt.Errorf("%w: bad signature extension", ErrMalformed)
 			}
-			p.Sig = val
+			p.Sig = Sig{Session: binary.BigEndian.Uint64(val), Signed: int64(binary.BigEndian.Uint64(val[8:])), Value: val[16:]}
 		case typ&extCritical != 0:
 			return fmt.Errorf("%w: needs extension %#x", ErrVersion, typ)
 		}

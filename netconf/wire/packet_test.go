@@ -14,7 +14,7 @@ func TestEncodeLayout(t *testing.T) {
 	b := wiretest.Encode(t, wiretest.Sample())
 	want := []byte{
 		0x89, 'G', 'C', 'S', // magic
-		1, 1, 0, 0, // version, kind DATA, flags, reserved
+		2, 1, 0, 0, // version, kind DATA, flags, reserved
 		1, 2, 3, 4, 5, 6, 7, 8, // sender id
 		0, 0, 0, 0, 0, 0, 0, 42, // seq
 	}
@@ -118,7 +118,8 @@ func TestDecodeRejects(t *testing.T) {
 		{"plain text", []byte("hello from a C program\x00"), wire.ErrNotGroupcast},
 		{"GBK text", []byte{0xc4, 0xe3, 0xba, 0xc3}, wire.ErrNotGroupcast},
 		{"magic only", wire.Magic[:], wire.ErrMalformed},
-		{"version 2", mod(func(b []byte) []byte { b[4] = 2; return b }), wire.ErrVersion},
+		{"version 1", mod(func(b []byte) []byte { b[4] = 1; return b }), wire.ErrVersion},
+		{"version 3", mod(func(b []byte) []byte { b[4] = 3; return b }), wire.ErrVersion},
 		{"version 0", mod(func(b []byte) []byte { b[4] = 0; return b }), wire.ErrVersion},
 		{"kind 0", mod(func(b []byte) []byte { b[5] = 0; return b }), wire.ErrMalformed},
 		{"zero sender", mod(func(b []byte) []byte { clear(b[8:16]); return b }), wire.ErrMalformed},
@@ -163,7 +164,7 @@ func TestDecodeIgnoresFlags(t *testing.T) {
 	b := wiretest.Encode(t, wiretest.Sample())
 	b[6], b[7] = 0xff, 0xff
 	if _, err := wire.Decode(b); err != nil {
-		t.Fatalf("flags should be ignored in v1: %v", err)
+		t.Fatalf("flags should be ignored: %v", err)
 	}
 }
 
@@ -286,6 +287,9 @@ func TestSetKindAndReceipt(t *testing.T) {
 	}
 	if err := wire.SetKind(b, wire.KindPinned); err == nil {
 		t.Fatal("a REPAIR was re-sent as PINNED")
+	}
+	if err := wire.SetKind(wiretest.Encode(t, wiretest.Sample()), wire.KindPinned); err == nil {
+		t.Fatal("a DATA was relabelled PINNED: only the presenter may pin (Repin)")
 	}
 	ctl := wiretest.Sample()
 	ctl.Kind, ctl.Body = wire.KindHeartbeat, wire.AppendControl(nil, wire.Control{Trail: 1})

@@ -122,6 +122,7 @@ type reassembly struct {
 	nick     string
 	text     []byte
 	signed   bool
+	refused  bool
 }
 
 // dropPartial forgets the message being reassembled.
@@ -139,7 +140,7 @@ func (s *Stream) accept(seq uint64, d Held, out []Delivery) []Delivery {
 		if !utf8.Valid(d.Body) { // Decode refuses these; never show one anyway
 			return append(out, Delivery{Lost: &wire.Range{First: seq, Last: seq}})
 		}
-		return append(out, Delivery{Seq: seq, Time: d.Time, Nick: d.Nick, Text: string(d.Body), Signed: d.Signed})
+		return append(out, Delivery{Seq: seq, Time: d.Time, Nick: d.Nick, Text: string(d.Body), Signed: d.Signed, Refused: d.Refused})
 	}
 	if d.Frag.Index == 0 {
 		s.dropPartial()
@@ -167,6 +168,7 @@ func (s *Stream) accept(seq uint64, d Held, out []Delivery) []Delivery {
 	}
 	r.text = append(r.text, d.Body...)
 	r.signed = r.signed && d.Signed
+	r.refused = r.refused || d.Refused
 	r.next++
 	if r.next < r.count {
 		return out
@@ -175,5 +177,5 @@ func (s *Stream) accept(seq uint64, d Held, out []Delivery) []Delivery {
 	if !utf8.Valid(r.text) {
 		return append(out, Delivery{Lost: &wire.Range{First: r.firstSeq, Last: seq}})
 	}
-	return append(out, Delivery{Seq: r.firstSeq, Time: r.time, Nick: r.nick, Text: string(r.text), Signed: r.signed})
+	return append(out, Delivery{Seq: r.firstSeq, Time: r.time, Nick: r.nick, Text: string(r.text), Signed: r.signed, Refused: r.refused})
 }

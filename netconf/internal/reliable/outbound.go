@@ -1,7 +1,6 @@
 package reliable
 
 import (
-	"crypto/ed25519"
 	"time"
 
 	"github.com/groupcast/groupcast/netconf/wire"
@@ -57,12 +56,12 @@ func NewOutbound(self wire.SenderID, nick string, now time.Time, p OutParams) *O
 func (o *Outbound) Seq() uint64 { return o.seq }
 
 // Message numbers and encodes text as the DATA datagrams of one message
-// (pieces of at most piece bytes unless it fits whole), signed with signer
-// when given, keeps them for repair, and returns them appended to out,
+// (pieces of at most piece bytes unless it fits whole), each signed by
+// sign when given, keeps them for repair, and returns them appended to out,
 // with the first seq. overhead is what sealing adds to each on the wire
 // (for the repair budget). It fails, sending nothing, when a piece cannot
 // be encoded.
-func (o *Outbound) Message(now time.Time, text string, whole, piece int, signer ed25519.PrivateKey, overhead int, out [][]byte) ([][]byte, uint64, error) {
+func (o *Outbound) Message(now time.Time, text string, whole, piece int, sign func(*wire.Packet), overhead int, out [][]byte) ([][]byte, uint64, error) {
 	pieces := wire.SplitText(text, whole, piece)
 	out = out[:0]
 	for i, body := range pieces {
@@ -70,8 +69,8 @@ func (o *Outbound) Message(now time.Time, text string, whole, piece int, signer 
 		if len(pieces) > 1 {
 			p.Frag = wire.Frag{Index: uint16(i), Count: uint16(len(pieces))}
 		}
-		if signer != nil {
-			p.Sig = ed25519.Sign(signer, wire.SignedBytes(&p))
+		if sign != nil {
+			sign(&p)
 		}
 		dgram, err := wire.AppendEncode(nil, &p)
 		if err != nil {

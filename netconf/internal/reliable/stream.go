@@ -28,17 +28,22 @@ type Held struct {
 	Frag   wire.Frag
 	Body   []byte
 	Signed bool // the room's presenter signed it, verified
+	// Refused: the presenter signed it for another session or time (a
+	// recording): it takes its place in the stream, so nothing asks for
+	// it again, but is never shown.
+	Refused bool
 }
 
 // Delivery is what a stream hands on, in order: a message (Lost nil), or
 // a gap that cannot be repaired.
 type Delivery struct {
-	Seq    uint64 // the message's first seq
-	Time   int64
-	Nick   string
-	Text   string
-	Signed bool // every piece was signed by the room's presenter
-	Lost   *wire.Range
+	Seq     uint64 // the message's first seq
+	Time    int64
+	Nick    string
+	Text    string
+	Signed  bool // every piece was signed by the room's presenter
+	Refused bool // a piece was refused (Held.Refused): not to be shown
+	Lost    *wire.Range
 }
 
 // Outcome says what became of a DATA datagram.

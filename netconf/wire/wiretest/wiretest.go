@@ -3,6 +3,8 @@
 package wiretest
 
 import (
+	"crypto/ed25519"
+
 	"testing"
 
 	"github.com/groupcast/groupcast/netconf/wire"
@@ -28,4 +30,9 @@ func Encode(t testing.TB, p wire.Packet) []byte {
 		t.Fatalf("encode: %v", err)
 	}
 	return b
+}
+
+// PresenterKey is a fixed presenter key, for signed samples.
+func PresenterKey() ed25519.PrivateKey {
+	return ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
 }

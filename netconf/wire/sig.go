@@ -1,0 +1,116 @@
+package wire
+
+import (
+	"crypto/ed25519"
+	"encoding/binary"
+	"fmt"
+)
+
+// Sig is a presenter's signature of a datagram: the SIG extension,
+// `session u64 | signed i64 | Ed25519 signature [64]` (docs/PROTOCOL.md).
+// Only DATA, REPAIR and PINNED carry one.
+type Sig struct {
+	// Session is the presenter's run of the room: the version of the
+	// room's entry (netconf.Room.Version), new at each start. A member
+	// that has seen a later run refuses announcements signed for an
+	// earlier one.
+	Session uint64
+	// Signed is when it was signed, Unix µs on the presenter's clock: the
+	// datagram's time for DATA (and its REPAIR, the same datagram), the
+	// time it was pinned again for PINNED. A member refuses what was
+	// signed far from its own clock.
+	Signed int64
+	Value  []byte // the Ed25519 signature of SignedBytes; nil: not signed
+}
+
+// Present reports whether the datagram carries a signature.
+func (s Sig) Present() bool { return s.Value != nil }
+
+// Signature classes: what a signature says its datagram is, so that one
+// signed as the one is never taken for the other.
+const (
+	classLive   = 'L' // DATA, and its REPAIR (the same datagram sent again)
+	classPinned = 'P' // PINNED: an earlier announcement, pinned again at Sig.Signed
+)
+
+// SignedBytes is what a presenter of room signs of p: a label with the
+// wire version, the class of p's kind (live or pinned), the room's name,
+// the session and signing time, and everything that identifies and
+// carries the message.
+func SignedBytes(p *Packet, room string) []byte {
+	class := byte(classLive)
+	if p.Kind == KindPinned {
+		class = classPinned
+	}
+	b := make([]byte, 0, 80+len(room)+len(p.Nick)+len(p.Body))
+	b = append(b, "groupcast/v2 sig\x00"...)
+	b = append(b, class)
+	b = binary.BigEndian.AppendUint16(b, uint16(min(len(room), 0xffff)))
+	b = append(b, room[:min(len(room), 0xffff)]...)
+	b = binary.BigEndian.AppendUint64(b, p.Sig.Session)
+	b = binary.BigEndian.AppendUint64(b, uint64(p.Sig.Signed))
+	b = append(b, p.Sender[:]...)
+	b = binary.BigEndian.AppendUint64(b, p.Seq)
+	b = binary.BigEndian.AppendUint64(b, uint64(p.Time))
+	b = append(b, byte(len(p.Nick)))
+	b = append(b, p.Nick...)
+	b = binary.BigEndian.AppendUint16(b, p.Frag.Index)
+	b = binary.BigEndian.AppendUint16(b, p.Frag.Count)
+	return append(b, p.Body...)
+}
+
+// Sign signs p as the presenter of room, in session, at signed (Unix
+// µs; for DATA it must be p.Time).
+func Sign(p *Packet, key ed25519.PrivateKey, room string, session uint64, signed int64) {
+	p.Sig = Sig{Session: session, Signed: signed}
+	p.Sig.Value = ed25519.Sign(key, SignedBytes(p, room))
+}
+
+// Verify reports whether p carries a signature of key for room that fits
+// its kind: a DATA or REPAIR signed when it was sent, or a PINNED. Whether
+// it is fresh (its session and signing time) is the receiver's to judge.
+func Verify(p *Packet, key ed25519.PublicKey, room string) bool {
+	switch {
+	case len(p.Sig.Value) != ed25519.SignatureSize || len(key) != ed25519.PublicKeySize || !p.Kind.carriesText():
+		return false
+	case p.Kind != KindPinned && p.Sig.Signed != p.Time:
+		return false
+	}
+	return ed25519.Verify(key, SignedBytes(p, room), p.Sig.Value)
+}
+
+// Repin appends to dst the PINNED form of b, a signed whole-message DATA
+// datagram we sent: the same message in the same session, signed again,
+// as pinned, at signed. Only the presenter can make one, so a recording
+// of its DATA cannot be shown as pinned, nor an old pin as a fresh one.
+func Repin(dst, b []byte, key ed25519.PrivateKey, room string, signed int64) ([]byte, error) {
+	p, err := Decode(b)
+	if err != nil {
+		return dst, err
+	}
+	if p.Kind != KindData || !p.Sig.Present() || p.Frag.Count != 0 {
+		return dst, fmt.Errorf("%w: only a signed whole DATA can be pinned, not this %s", ErrMalformed, p.Kind)
+	}
+	p.Kind = KindPinned
+	Sign(&p, key, room, p.Sig.Session, signed)
+	return AppendEncode(dst, &p)
+}
+
+// VersionError is a Groupcast datagram of a wire version this code does
+// not speak.
+type VersionError struct{ Got uint8 }
+
+func (e *VersionError) Error() string {
+	return fmt.Sprintf("%v %d (this program speaks %d)", ErrVersion, e.Got, Version)
+}
+
+func (e *VersionError) Unwrap() error { return ErrVersion }
+
+// VersionOf is the wire version a Groupcast datagram (sealed or not)
+// says it has; ok is false when b is not one of ours.
+func VersionOf(b []byte) (v uint8, ok bool) {
+	if len(b) < 5 || !IsGroupcast(b) {
+		return 0, false
+	}
+	return b[4], true
+}
