@@ -5,6 +5,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -192,6 +193,93 @@ func TestLabForgedRoomDeletion(t *testing.T) {
 	if got := <-listed; !strings.Contains(got, `"event":"room_deleted","name":"Physics 101"`) {
 		t.Fatalf("the teacher's own deletion was not honoured: %s", got)
 	}
+}
+
+// TestLabReplayedAnnouncement: 4 hosts. A student's computer records a
+// lesson: the teacher's announcement, and its pinned copy for a PC that
+// joined late. The teacher's program is started again for the next
+// lesson; a PC joins it by name, another stayed joined throughout. The
+// student replays the recording as it was, and each signed DATA of it
+// relabelled as pinned. Neither PC shows the old announcement again
+// (before, it was shown as an announcement, "earlier"); the one that
+// joined says an announcement of an earlier session was refused; both
+// show the teacher's next one.
+func TestLabReplayedAnnouncement(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long")
+	}
+	lab := NewLab(t, 4)
+	bin := Binary(t)
+	hostile := Tool(t, "gchostile")
+	const room, old = "Physics 101", "FAKE: exam moved to today, 8am"
+	keyFile := filepath.Join(t.TempDir(), "teacher.key")
+	ms, stdin := presenter(t, lab, bin, lab.Hosts[0], keyFile)
+	group := ms.Events("joined")[0]["group"].(string)
+	stayed := joinByName(t, lab, bin, lab.Hosts[1:2], room)[0]
+	ms.WaitFor("peer_joined", 1, 15*time.Second)
+
+	recording := filepath.Join(t.TempDir(), "lesson.rec")
+	rec := lab.Command(lab.Hosts[3], hostile, "record", "-group", group, "-iface", "eth0", "-out", recording)
+	if err := rec.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if _, err := io.WriteString(stdin, old+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	stayed.WaitFor("message", 1, 10*time.Second)
+	late := joinByName(t, lab, bin, lab.Hosts[2:3], room)[0] // draws the pinned copy
+	late.WaitFor("message", 1, 10*time.Second)
+	if m := late.Events("message")[0]; m["earlier"] != true {
+		t.Fatalf("the late PC got %v", m)
+	}
+	late.Stop()
+	_ = rec.Process.Signal(syscall.SIGINT)
+	_ = rec.Wait()
+
+	// The next lesson.
+	_ = stdin.Close()
+	if code := ms.Stop(); code != 0 {
+		t.Fatalf("teacher exited %d", code)
+	}
+	ms, stdin = presenter(t, lab, bin, lab.Hosts[0], keyFile)
+	defer stdin.Close()
+	joined := joinByName(t, lab, bin, lab.Hosts[2:3], room)[0]
+	ms.WaitFor("peer_joined", 2, 15*time.Second)
+	code, out, errOut := lab.Run(lab.Hosts[3], hostile, "replay", "-group", group, "-iface", "eth0", "-in", recording, "-pinned")
+	if code != 0 || !strings.Contains(out, `"relabelled":1`) {
+		t.Fatalf("the replay did not run as planned: exit %d, %s %s", code, out, errOut)
+	}
+	t.Logf("replay: %s", strings.TrimSpace(out))
+	if _, err := io.WriteString(stdin, "Chapter 4 today\n"); err != nil {
+		t.Fatal(err)
+	}
+	joined.WaitFor("message", 1, 10*time.Second)
+	stayed.WaitFor("message", 2, 10*time.Second)
+	time.Sleep(time.Second) // anything else the replay would make them show
+	for _, p := range []*Proc{stayed, joined} {
+		var texts []any
+		for _, m := range p.Events("message") {
+			texts = append(texts, m["text"])
+		}
+		want := []any{"Chapter 4 today"}
+		if p == stayed {
+			want = []any{old, "Chapter 4 today"}
+		}
+		if fmt.Sprint(texts) != fmt.Sprint(want) {
+			t.Fatalf("%s showed %q; want %q", p.Name, texts, want)
+		}
+	}
+	var told string
+	for _, u := range joined.Events("unreadable") {
+		if u["reason"] == "earlier_session" {
+			told = u["text"].(string)
+		}
+	}
+	if told == "" {
+		t.Fatalf("the PC that joined did not say it refused the recording: %v", joined.Events("unreadable"))
+	}
+	t.Logf("%s was told: %s", joined.Name, told)
 }
 
 // presenter starts, on host, the teacher of the read-only room

@@ -5,7 +5,9 @@
 // tests build it; it is never shipped.
 //
 //	gchostile record   -group G -out FILE              record the group until SIGINT
-//	gchostile replay   -group G -in FILE [-hostile N]  replay a recording, then N mangled copies
+//	gchostile replay   -group G -in FILE [-hostile N] [-pinned]
+//	                                                   replay a recording (-pinned: each signed DATA also
+//	                                                   relabelled PINNED), then N mangled copies
 //	gchostile huge     -group G                        LEAVE, and HELLO + heartbeat, claiming seq 2^62
 //	gchostile impostor -group G -id HEX [-jump N]      a heartbeat (seq + N) and a LEAVE with someone else's id
 //	gchostile ids      -group G -n N [-rounds R]       HELLO, then a heartbeat a round, for N fake ids
@@ -39,6 +41,7 @@ type options struct {
 	group, iface, out, in, id string
 	presenter                 string
 	hostile, n, rounds        int
+	pinned                    bool
 	jump, last                uint64
 	every                     time.Duration
 }
@@ -51,6 +54,7 @@ func parseOptions(cmd string, args []string) options {
 	fs.StringVar(&o.out, "out", "", "recording to write")
 	fs.StringVar(&o.in, "in", "", "recording to replay")
 	fs.IntVar(&o.hostile, "hostile", 0, "mangled datagrams after the replay")
+	fs.BoolVar(&o.pinned, "pinned", false, "replay: also send each signed DATA relabelled as PINNED")
 	fs.StringVar(&o.id, "id", "", "a member's sender id (16 hex digits)")
 	fs.StringVar(&o.presenter, "presenter", "", "receipts: the presenter's sender id (16 hex digits)")
 	fs.Uint64Var(&o.jump, "jump", 5000, "how far past the member's highest seq a forged heartbeat claims")
@@ -114,7 +118,7 @@ func parseID(s string) wire.SenderID {
 func (t *tool) attack(cmd string, o options, id wire.SenderID, report map[string]any) error {
 	switch cmd {
 	case "replay":
-		return t.replay(o.in, o.hostile)
+		return t.replay(o.in, o.hostile, o.pinned, report)
 	case "huge":
 		return t.huge()
 	case "impostor":

@@ -7,6 +7,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 // record writes each datagram as a 2-byte length and the bytes.
@@ -55,9 +57,11 @@ func load(path string) ([][]byte, error) {
 	return out, nil
 }
 
-// replay sends a recording again, then hostile mangled copies of it:
-// random bytes (some with our header), truncated, bit-flipped, spliced.
-func (t *tool) replay(path string, hostile int) error {
+// replay sends a recording again (with pinned, each signed DATA of it
+// also relabelled PINNED, as if the presenter had pinned it now), then
+// hostile mangled copies of it: random bytes (some with our header),
+// truncated, bit-flipped, spliced.
+func (t *tool) replay(path string, hostile int, pinned bool, report map[string]any) error {
 	rec, err := load(path)
 	if err != nil {
 		return err
@@ -65,11 +69,21 @@ func (t *tool) replay(path string, hostile int) error {
 	if len(rec) == 0 {
 		return errors.New("empty recording")
 	}
+	relabelled := 0
 	for _, d := range rec {
 		if err := t.write(d); err != nil {
 			return err
 		}
+		if p, err := wire.Decode(d); pinned && err == nil && p.Kind == wire.KindData && p.Sig.Present() {
+			c := append([]byte(nil), d...)
+			c[5] = byte(wire.KindPinned)
+			if err := t.write(c); err != nil {
+				return err
+			}
+			relabelled++
+		}
 	}
+	report["replayed"], report["relabelled"] = len(rec), relabelled
 	rng := rand.New(rand.NewPCG(7, 7))
 	for i := range hostile {
 		src := rec[rng.IntN(len(rec))]
