@@ -108,8 +108,10 @@ Options of listen, send and chat:
   -json             one JSON object per event on standard output
   -plain            send bare text that simple multicast tools (C, Python,
                     socat) show as is: no names, no repair, no privacy
-  -encoding gbk     with -plain: send GBK bytes (Chinese Windows tools);
-                    default utf-8. Bare text received is shown in any case
+  -encoding E       how the group's classic tools write text: auto (default:
+                    each sender's text read as it plausibly is), utf-8, or
+                    gbk (Chinese Windows tools); -plain sends in it (auto:
+                    utf-8)
   -room NAME        join the room announced as NAME instead of -group; with
                     -group, create the room and announce it (refused when
                     two rooms are announced under NAME)
@@ -158,7 +160,7 @@ func (o *options) register(fs *flag.FlagSet, groupFlag string) {
 	fs.StringVar(&o.key, "key", "", "passphrase of a private group (visible in the process list: prefer -key-file or GROUPCAST_KEY)")
 	fs.StringVar(&o.keyFile, "key-file", "", "file holding the passphrase of a private group")
 	fs.BoolVar(&o.plain, "plain", false, "send bare text, readable by simple multicast tools (no names, no repair, no privacy)")
-	fs.StringVar(&o.encoding, "encoding", wire.EncodingUTF8, "text encoding of -plain messages: utf-8 or gbk")
+	fs.StringVar(&o.encoding, "encoding", "auto", "how classic tools on the group write text: auto, utf-8 or gbk")
 	fs.StringVar(&o.room, "room", "", "join the room announced with this name (with -group: create and announce it)")
 	fs.BoolVar(&o.present, "present", false, "with -room: be its presenter (announcements signed with your presenter key)")
 	fs.BoolVar(&o.readonly, "readonly", false, "with -room and -group: only the presenter may post")
@@ -208,8 +210,8 @@ func (o *options) config() (netconf.Config, error) {
 		return cfg, err
 	}
 	cfg.Plain, cfg.Encoding = o.plain, strings.ToLower(o.encoding)
-	if cfg.Encoding != wire.EncodingUTF8 && !o.plain {
-		return cfg, &netconf.InputError{Field: "encoding", Msg: "-encoding applies to -plain messages only; add -plain"}
+	if cfg.Encoding == "auto" {
+		cfg.Encoding = ""
 	}
 	if p := cfg.Passphrase; p != "" && len([]rune(p)) < minPassphrase {
 		o.warnings = append(o.warnings, fmt.Sprintf("a passphrase under %d characters can be guessed from one captured datagram; use a long generated one", minPassphrase))

@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -33,7 +34,7 @@ type connBar struct {
 	ttl              int
 	loopback         bool
 	plain            bool   // bare text for classic tools
-	encoding         string // of plain text: utf-8 or gbk
+	encoding         string // of the group's classic tools: "" (automatic), utf-8 or gbk
 	listIfaces       Interfaces
 }
 
@@ -41,9 +42,6 @@ const autoPrefix = "Automatic"
 
 func newConnBar(cfg netconf.Config, list Interfaces, onJoin func()) *connBar {
 	b := &connBar{ttl: cfg.TTL, loopback: cfg.Loopback, listIfaces: list, plain: cfg.Plain, encoding: cfg.Encoding}
-	if b.encoding == "" {
-		b.encoding = wire.EncodingUTF8
-	}
 	b.addr = widget.NewEntry()
 	b.addr.SetPlaceHolder("239.255.3.3")
 	b.addr.SetText(cfg.Group.Addr().String())
@@ -134,7 +132,7 @@ func (b *connBar) validate() bool {
 		private = " · Private: messages are encrypted with the passphrase, which is not saved"
 	}
 	if b.plain {
-		private = fmt.Sprintf(" · Plain %s text: no names, no repair, no privacy", b.encoding)
+		private = fmt.Sprintf(" · Plain %s text: no names, no repair, no privacy", cmp.Or(b.encoding, wire.EncodingUTF8))
 	}
 	if s.Warning != "" {
 		b.setHint("⚠ "+s.Warning+private, widget.WarningImportance)
@@ -197,6 +195,9 @@ func (b *connBar) setEditable(on bool) {
 	}
 }
 
+// encodingAuto is how the settings show the automatic encoding ("").
+const encodingAuto = "automatic"
+
 func (b *connBar) showAdvanced(w fyne.Window) {
 	ttl := widget.NewEntry()
 	ttl.SetText(strconv.Itoa(b.ttl))
@@ -209,24 +210,15 @@ func (b *connBar) showAdvanced(w fyne.Window) {
 	}
 	loop := widget.NewCheck("Let other programs on this computer hear me (loopback)", nil)
 	loop.SetChecked(b.loopback)
-	enc := widget.NewSelect([]string{wire.EncodingUTF8, wire.EncodingGBK}, nil)
-	enc.SetSelected(b.encoding)
-	plain := widget.NewCheck("Plain text (compatible with simple multicast tools)", func(on bool) {
-		if on {
-			enc.Enable()
-		} else {
-			enc.Disable()
-		}
-	})
+	enc := widget.NewSelect([]string{encodingAuto, wire.EncodingUTF8, wire.EncodingGBK}, nil)
+	enc.SetSelected(cmp.Or(b.encoding, encodingAuto))
+	plain := widget.NewCheck("Plain text (compatible with simple multicast tools)", nil)
 	plain.SetChecked(b.plain)
-	if !b.plain {
-		enc.Disable()
-	}
 	items := []*widget.FormItem{
 		{Text: "TTL", Widget: ttl, HintText: "Routers a message may cross: 1 keeps it on this network"},
 		{Text: "Loopback", Widget: loop, HintText: "Off only if this computer should not hear itself"},
 		{Text: "Plain text", Widget: plain, HintText: "Bare text for C, Python or Qt tools: gives up names, repair of lost messages and privacy"},
-		{Text: "Encoding", Widget: enc, HintText: "gbk for classic tools on Chinese Windows; text from others is read either way"},
+		{Text: "Encoding", Widget: enc, HintText: "How classic tools here write text (gbk: Chinese Windows); automatic reads each as it plausibly is"},
 	}
 	d := dialog.NewForm("Advanced settings", "Apply", "Cancel", items, func(ok bool) {
 		if !ok {
@@ -234,6 +226,9 @@ func (b *connBar) showAdvanced(w fyne.Window) {
 		}
 		n, _ := strconv.Atoi(strings.TrimSpace(ttl.Text))
 		b.ttl, b.loopback, b.plain, b.encoding = n, loop.Checked, plain.Checked, enc.Selected
+		if b.encoding == encodingAuto {
+			b.encoding = ""
+		}
 		b.validate()
 	}, w)
 	d.Show()

@@ -20,8 +20,12 @@ type Config struct {
 	// key derived from it (see docs/SECURITY.md). Empty: an open group.
 	Passphrase string
 	// Plain sends each message as bare text, as classic multicast tools
-	// do: no names, no repair, no privacy, no presence traffic. Encoding
-	// is EncodingUTF8 (default) or EncodingGBK.
+	// do: no names, no repair, no privacy, no presence traffic.
+	// Encoding is how the group's classic tools write text: EncodingUTF8,
+	// EncodingGBK, or "" for automatic (each sender's text read as it
+	// plausibly is, and what a sender was seen to use remembered). Plain
+	// text is sent in it ("": UTF-8), and bare text received is read in it
+	// first.
 	Plain    bool
 	Encoding string
 	// SendOnly opens no receiver (plain groups only): a script that only

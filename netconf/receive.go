@@ -139,7 +139,7 @@ func (e *Engine) onPlain(now time.Time, b []byte, src netip.AddrPort) {
 		add(&e.stats.ReadOnlyDropped, 1)
 		return
 	}
-	text, enc := wire.DecodePlain(b)
+	text, enc := m.charsets.Decode(src, b, m.cfg.Encoding)
 	if text == "" {
 		add(&e.stats.Ignored, 1)
 		return

@@ -50,6 +50,9 @@ type session struct {
 	// signed for an earlier one is a recording (judgeSigned).
 	signSession, heardSession uint64
 
+	// charsets remembers how each classic sender writes (onPlain).
+	charsets *wire.Charsets[netip.AddrPort]
+
 	key     *seal.Key // nil: an open group
 	pn      uint64    // packet number of the last sealed datagram
 	replay  *seal.Guard
@@ -58,6 +61,10 @@ type session struct {
 	reader *reader.Pool // reads tr into batches for the loop
 	watch  *mcast.Watch // the interface, when watched
 }
+
+// maxPlainSenders bounds the classic senders whose encoding is
+// remembered; the one heard least recently is forgotten first.
+const maxPlainSenders = 256
 
 func newSession(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing, self wire.SenderID) *session {
 	m := &session{
@@ -68,8 +75,8 @@ func newSession(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing
 			Heartbeat: t.Heartbeat, BufferAge: t.BufferAge, BufferBytes: t.BufferBytes,
 			LingerQuiet: t.LingerQuiet, LingerMax: t.LingerMax, LeaveRepeats: t.LeaveRepeats}),
 		refused: refusal.New[UnreadableReason](),
-		student: classroom.NewStudent(),
-		wbuf:    make([]byte, 0, wire.MaxDatagram), sbuf: make([]byte, 0, wire.MaxDatagram),
+		student: classroom.NewStudent(), charsets: wire.NewCharsets[netip.AddrPort](maxPlainSenders),
+		wbuf: make([]byte, 0, wire.MaxDatagram), sbuf: make([]byte, 0, wire.MaxDatagram),
 	}
 	if cfg.Room != nil {
 		m.heardSession = cfg.Room.Version

@@ -57,7 +57,7 @@ func CheckText(cfg Config, text string) error {
 // ValidEncoding checks an encoding of plain text ("", "utf-8" or "gbk").
 func ValidEncoding(e string) error {
 	if !wire.ValidEncoding(e) {
-		return inputErr("encoding", "unknown encoding %q; use utf-8 or gbk", e)
+		return inputErr("encoding", "unknown encoding %q; use auto, utf-8 or gbk", e)
 	}
 	return nil
 }
