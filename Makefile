@@ -12,10 +12,9 @@ BIN       := groupcast
 FUZZTIME  ?= 400000x
 APT_PKGS  := libgl1-mesa-dev xorg-dev pkg-config
 LAB_PKGS  := iproute2 nftables
-SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run build test test-unit reliability gui-lab gui-load fuzz vet lint cross deps lab-deps bench bench-check clean \
-	package package-linux package-windows package-tools
+	package package-linux package-windows fyne-tool mingw
 
 run: build
 	./$(BIN) $(ARGS)
@@ -89,7 +88,7 @@ deps:
 	@if ! pkg-config --exists gl x11 xcursor xrandr xinerama xi xxf86vm 2>/dev/null; then \
 		if command -v apt-get >/dev/null; then \
 			echo "Installing $(APT_PKGS) (needed to build the window)"; \
-			$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PKGS); \
+			scripts/apt-install $(APT_PKGS); \
 		else \
 			echo "Please install the OpenGL and X11 development packages (Debian: $(APT_PKGS))"; exit 1; \
 		fi; \
@@ -99,50 +98,62 @@ deps:
 # Tools the lab tests use when run as root.
 lab-deps:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! { command -v ip && command -v nft && command -v unshare; } >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(LAB_PKGS) util-linux; \
+		scripts/apt-install $(LAB_PKGS) util-linux; \
 	fi
 
 # Packages in dist/: the Linux .tar.xz from `fyne package` (binary in
-# usr/local/bin, .desktop entry, icon; `sudo make install` inside it), and
-# the Windows 64-bit GUI .exe (icon and version resource) cross-compiled
-# with mingw-w64, zipped with the README and a firewall helper. macOS is
-# built by .github/workflows/release.yml on a macOS runner.
+# usr/local/bin, .desktop entry, icon, README and the lab's autostart entry;
+# `sudo make install` inside it), and for Windows a zip of the GUI
+# Groupcast.exe (icon and version resource), the console groupcast.com for
+# the commands (cmd and PowerShell run it for `groupcast ...`: .COM comes
+# before .EXE), the README and a firewall helper, cross-compiled with
+# mingw-w64. Neither touches the developer's ./groupcast. macOS is built by
+# .github/workflows/release.yml on a macOS runner.
 VERSION   := $(shell sed -n 's/^Version = "\(.*\)"/\1/p' FyneApp.toml)
 FYNE_TOOL := fyne.io/tools/cmd/fyne@v1.7.4
 FYNE      := $(shell $(GO) env GOPATH)/bin/fyne
 DIST      := dist
+MINGW     := CC=x86_64-w64-mingw32-gcc CXX=x86_64-w64-mingw32-g++ CGO_ENABLED=1 GOOS=windows GOARCH=amd64
 
 package: package-linux package-windows
 	@ls -l $(DIST)
 
-package-tools: deps
+fyne-tool:
 	@[ -x $(FYNE) ] || { echo "Installing the fyne packaging tool"; $(GO) install $(FYNE_TOOL); }
+
+mingw:
 	@command -v x86_64-w64-mingw32-gcc >/dev/null && command -v zip >/dev/null || { \
 		echo "Installing mingw-w64 and zip (to build the Windows .exe)"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq gcc-mingw-w64-x86-64 zip; }
+		scripts/apt-install gcc-mingw-w64-x86-64 zip; }
 
-package-linux: package-tools
-	mkdir -p $(DIST)
+package-linux: deps fyne-tool
+	rm -rf $(DIST)/linux && mkdir -p $(DIST)/linux/build
+	@# The flags of `make build` but for -s -w: the compiled packages are reused.
+	$(GO) build -tags $(TAGS) -ldflags "-s -w" -o $(DIST)/linux/build/groupcast .
 	@# fyne package bumps Build in FyneApp.toml; keep the checkout clean.
 	cp FyneApp.toml $(DIST)/.FyneApp.toml
-	$(FYNE) package --os linux --tags $(TAGS) --release --name groupcast
+	$(FYNE) package --os linux --release --name groupcast --executable $(DIST)/linux/build/groupcast
 	mv $(DIST)/.FyneApp.toml FyneApp.toml
-	@# The command is groupcast; the menu entry says Groupcast.
-	rm -rf $(DIST)/linux && mkdir -p $(DIST)/linux && tar -xJf groupcast.tar.xz -C $(DIST)/linux
-	sed -i 's/^Name=groupcast$$/Name=Groupcast/' $(DIST)/linux/groupcast/usr/local/share/applications/io.github.groupcast.desktop
+	tar -xJf groupcast.tar.xz -C $(DIST)/linux && rm groupcast.tar.xz
+	@# The command is groupcast; the menu entry says Groupcast, and the window's class is Groupcast.
+	sed -i -e 's/^Name=groupcast$$/Name=Groupcast/' -e 's/^StartupWMClass=groupcast$$/StartupWMClass=Groupcast/' \
+		$(DIST)/linux/groupcast/usr/local/share/applications/io.github.groupcast.desktop
+	@# Beside its Makefile: the README, and the lab's start-at-login entry
+	@# (copied to /etc/xdg/autostart/ by hand, docs/CLASSROOM.md).
+	install -m 644 README.md assets/groupcast-autostart.desktop $(DIST)/linux/groupcast/
 	tar -cJf $(DIST)/groupcast-$(VERSION)-linux-amd64.tar.xz -C $(DIST)/linux groupcast
-	rm -rf $(DIST)/linux groupcast.tar.xz
+	rm -rf $(DIST)/linux
 
-package-windows: package-tools
-	mkdir -p $(DIST)
-	cp FyneApp.toml $(DIST)/.FyneApp.toml
-	CC=x86_64-w64-mingw32-gcc CXX=x86_64-w64-mingw32-g++ CGO_ENABLED=1 \
-		$(FYNE) package --os windows --tags $(TAGS) --release --name Groupcast
-	mv $(DIST)/.FyneApp.toml FyneApp.toml
-	mv Groupcast.exe $(DIST)/Groupcast-$(VERSION)-windows-amd64.exe
+package-windows: fyne-tool mingw
 	rm -rf $(DIST)/win && mkdir -p $(DIST)/win/Groupcast
-	cp $(DIST)/Groupcast-$(VERSION)-windows-amd64.exe $(DIST)/win/Groupcast/Groupcast.exe
+	cp FyneApp.toml $(DIST)/.FyneApp.toml
+	$(MINGW) $(FYNE) package --os windows --tags $(TAGS) --release --name Groupcast
+	mv $(DIST)/.FyneApp.toml FyneApp.toml
+	mv Groupcast.exe $(DIST)/win/Groupcast/Groupcast.exe
+	@# The same program marked for the console: what `groupcast ...` runs in cmd.
+	$(GO) run ./internal/tools/consoleexe $(DIST)/win/Groupcast/Groupcast.exe $(DIST)/win/Groupcast/groupcast.com
 	cp README.md assets/windows/allow-groupcast-firewall.cmd $(DIST)/win/Groupcast/
+	cp $(DIST)/win/Groupcast/Groupcast.exe $(DIST)/Groupcast-$(VERSION)-windows-amd64.exe
 	cd $(DIST)/win && zip -qr ../Groupcast-$(VERSION)-windows-amd64.zip Groupcast
 	rm -rf $(DIST)/win
 

@@ -4,7 +4,7 @@
 # and the tools named in TOOLS (installed from their Debian packages,
 # PACKAGES, when missing).
 for tool in $TOOLS; do
-	command -v $tool >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $PACKAGES >/dev/null; break; }
+	command -v $tool >/dev/null || { "$(dirname "${BASH_SOURCE[0]}")/apt-install" $PACKAGES; break; }
 done
 
 pids=()
