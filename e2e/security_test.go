@@ -71,10 +71,10 @@ func TestLabPrivateGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	datagrams := 0
-	for b := data; len(b) >= 2; {
-		n := int(binary.BigEndian.Uint16(b))
-		d := b[2 : 2+n]
-		b = b[2+n:]
+	for b := data; len(b) >= 3; { // a record: port (0: the group's, 1: companion), length, bytes
+		n := int(binary.BigEndian.Uint16(b[1:]))
+		d := b[3 : 3+n]
+		b = b[3+n:]
 		datagrams++
 		for _, word := range []string{secret, "Tuesday", "Teacher", "exam"} {
 			if bytes.Contains(d, []byte(word)) {

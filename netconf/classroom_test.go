@@ -198,7 +198,7 @@ func TestRecordedAnnouncementsAreRefused(t *testing.T) {
 	first := &Room{Name: "Physics 101", Group: DefaultGroup, Presenter: "Ms Lee", PresenterKey: pub, ReadOnly: true, Version: 100}
 	hub := memnet.NewHub()
 	rec := record(hub)
-	defer func() { _ = rec.conn.Close(); <-rec.done }()
+	defer rec.stop()
 	stayed := joinRoom(t, hub, "s1", first, nil)
 	defer stayed.e.Close()
 	teacher := joinRoom(t, hub, "Ms Lee", first, teacherKey)
@@ -235,13 +235,10 @@ func TestRecordedAnnouncementsAreRefused(t *testing.T) {
 	}
 	mallory := newForger(t, hub)
 	for _, b := range recorded {
-		relabelled := append([]byte(nil), b...)
-		relabelled[5] = byte(wire.KindPinned)
-		for _, d := range [][]byte{b, relabelled} {
-			if _, err := mallory.conn.WriteTo(d, memnet.Group); err != nil {
-				t.Fatal(err)
-			}
-		}
+		mallory.write(b)
+		p, _ := wire.Decode(b)
+		p.Kind = wire.KindPinned // its signature kept
+		mallory.send(p)
 	}
 	u := waitEvent(t, joined.e, 3*time.Second, func(ev Event) bool {
 		if m, ok := ev.(Message); ok {

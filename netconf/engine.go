@@ -293,11 +293,21 @@ func (e *Engine) openTransport(cfg Config, choice Choice) (Transport, error) {
 		return e.transport(cfg)
 	}
 	c, err := mcast.Open(mcast.Options{Group: cfg.Group, Iface: choice, TTL: cfg.TTL, Loopback: cfg.Loopback,
-		SendOnly: cfg.SendOnly, OtherGroup: &e.stats.OtherGroup, Rejected: &e.stats.Rejected})
+		SendOnly: cfg.SendOnly, Companion: true, OtherGroup: &e.stats.OtherGroup, Rejected: &e.stats.Rejected})
 	if err != nil {
 		return nil, err
 	}
-	return c, nil
+	return sockets{c}, nil
+}
+
+// sockets is the Transport of multicast sockets.
+type sockets struct{ *mcast.Conn }
+
+func (s sockets) Control() Receiver {
+	if c := s.Conn.Control(); c != nil {
+		return c
+	}
+	return nil // not a typed nil: a membership that only sends reads nothing
 }
 
 func plainEncoding(cfg Config) string {

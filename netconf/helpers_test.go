@@ -20,9 +20,22 @@ import (
 // busMember is an engine on the bus.
 type busMember struct {
 	e      *Engine
-	conn   *lossy.Conn // nil when joined without faults
+	conn   *lossy.Conn // the group's port; nil when joined without faults
+	ctl    *lossy.Conn // the companion port; nil when joined without faults
 	raw    *memnet.Conn
 	joined Joined
+}
+
+// dropped is how many datagrams the fault injector dropped, on both ports.
+func (b *busMember) dropped() uint64 { return b.conn.Dropped.Load() + b.ctl.Dropped.Load() }
+
+// received is how many datagrams reached the fault injector, on both ports.
+func (b *busMember) received() uint64 { return b.conn.Received.Load() + b.ctl.Received.Load() }
+
+// busTransport is a transport on the in-memory bus: a conn on the group
+// (which also sends) and one on its companion port (memnet.Control).
+func busTransport(hub *memnet.Hub) Transport {
+	return PacketTransport(hub.Join(), memnet.Group, hub.JoinAt(memnet.Control), memnet.Control)
 }
 
 // joinBus joins an open group as nick.
@@ -71,13 +84,13 @@ func joinWith(t testing.TB, hub *memnet.Hub, cfg Config, f lossy.Faults, timing 
 	b := &busMember{raw: hub.Join()}
 	// Without faults the engine reads and writes the bus in batches, as it
 	// does sockets on Linux; the fault injector reads one at a time.
-	var pc net.PacketConn = b.raw
+	var pc, cc net.PacketConn = b.raw, hub.JoinAt(memnet.Control)
 	if f.Drop != 0 || f.Duplicate != 0 || f.Reorder != 0 || f.DropIf != nil {
-		b.conn = lossy.Wrap(b.raw, f)
-		pc = b.conn
+		b.conn, b.ctl = lossy.Wrap(pc, f), lossy.Wrap(cc, f)
+		pc, cc = b.conn, b.ctl
 	}
 	b.e = New(append([]Option{WithTiming(timing), WithTransport(func(Config) (Transport, error) {
-		return PacketTransport(pc, memnet.Group), nil
+		return PacketTransport(pc, memnet.Group, cc, memnet.Control), nil
 	})}, opts...)...)
 	b.e.Do(Join{Config: cfg})
 	ev := waitEvent(t, b.e, 10*time.Second, func(ev Event) bool {
@@ -249,30 +262,55 @@ func collect(e *Engine, want int) *collector {
 	return c
 }
 
-// recorder keeps a copy of every datagram on the bus.
+// recorder keeps a copy of every datagram on the bus, on the group's port
+// and its companion.
 type recorder struct {
-	mu   sync.Mutex
-	got  [][]byte
-	conn *memnet.Conn
-	done chan struct{}
+	mu    sync.Mutex
+	got   [][]byte
+	to    []*net.UDPAddr // where got[i] was sent
+	conns []*memnet.Conn
+	wg    sync.WaitGroup
 }
 
 func record(hub *memnet.Hub) *recorder {
-	r := &recorder{conn: hub.Join(), done: make(chan struct{})}
-	go func() {
-		defer close(r.done)
-		buf := make([]byte, 65536)
-		for {
-			n, _, err := r.conn.ReadFrom(buf)
-			if err != nil {
-				return
+	r := &recorder{conns: []*memnet.Conn{hub.Join(), hub.JoinAt(memnet.Control)}}
+	for i, c := range r.conns {
+		to := []*net.UDPAddr{memnet.Group, memnet.Control}[i]
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			buf := make([]byte, 65536)
+			for {
+				n, _, err := c.ReadFrom(buf)
+				if err != nil {
+					return
+				}
+				r.mu.Lock()
+				r.got = append(r.got, append([]byte(nil), buf[:n]...))
+				r.to = append(r.to, to)
+				r.mu.Unlock()
 			}
-			r.mu.Lock()
-			r.got = append(r.got, append([]byte(nil), buf[:n]...))
-			r.mu.Unlock()
-		}
-	}()
+		}()
+	}
 	return r
+}
+
+// replay writes what was recorded again from c, each datagram to the
+// port it was sent to.
+func (r *recorder) replay(c *memnet.Conn) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, d := range r.got {
+		_, _ = c.WriteTo(d, r.to[i])
+	}
+}
+
+// stop ends the recording.
+func (r *recorder) stop() {
+	for _, c := range r.conns {
+		_ = c.Close()
+	}
+	r.wg.Wait()
 }
 
 func (r *recorder) datagrams() [][]byte {

@@ -54,7 +54,18 @@ func (f *forger) send(p wire.Packet) {
 		f.t.Fatalf("forge %+v: %v", p, err)
 	}
 	f.buf = b
-	if _, err := f.conn.WriteTo(b, memnet.Group); err != nil {
+	f.write(b)
+}
+
+// write sends b where Groupcast would: a DATA to the group's port, the
+// rest to its companion.
+func (f *forger) write(b []byte) {
+	f.t.Helper()
+	to := memnet.Control
+	if p, err := wire.Decode(b); err == nil && p.Kind == wire.KindData {
+		to = memnet.Group
+	}
+	if _, err := f.conn.WriteTo(b, to); err != nil {
 		f.t.Fatal(err)
 	}
 }
@@ -492,17 +503,13 @@ func TestReplayToLateJoinerIsRefused(t *testing.T) {
 				alice.e.Do(Leave{Linger: true})
 				time.Sleep(timing.LingerQuiet + 500*time.Millisecond)
 			}
-			recorded := rec.datagrams()
-			_ = rec.conn.Close()
-			<-rec.done
+			rec.stop()
 			time.Sleep(time.Second) // "8 s later", scaled down with the slack
 
 			bob := joinKeyedTiming(t, hub, "Bob", pass, timing, nil)
 			defer bob.e.Close()
 			injector := newForger(t, hub)
-			for _, d := range recorded {
-				_, _ = injector.conn.WriteTo(d, memnet.Group)
-			}
+			rec.replay(injector.conn)
 			var refusal *Unreadable
 			deadline := time.After(2 * time.Second)
 			for done := false; !done; {
@@ -621,7 +628,7 @@ func TestInterfaceGoneAndBack(t *testing.T) {
 	}
 	bob := New(WithTiming(timing), withInterfaceLookup(lookup), WithTransport(func(Config) (Transport, error) {
 		opened.Add(1)
-		return PacketTransport(hub.Join(), memnet.Group), nil
+		return busTransport(hub), nil
 	}))
 	defer bob.Close()
 	cfg := DefaultConfig()

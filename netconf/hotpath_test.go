@@ -57,6 +57,8 @@ type nopTransport struct{}
 func (nopTransport) Read([]byte) (int, netip.AddrPort, error) { select {} }
 func (nopTransport) Write([]byte) error                       { return nil }
 func (nopTransport) Close() error                             { return nil }
+func (nopTransport) Control() Receiver                        { return nil }
+func (nopTransport) WriteControl([]byte) error                { return nil }
 
 // BenchmarkReceivePath is one 200-byte data datagram through everything
 // the engine's loop does with it: unseal (with a passphrase), decode,
@@ -88,7 +90,7 @@ func BenchmarkReceivePath(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		e.receive(time.Now(), seal(w), src)
+		e.receive(time.Now(), seal(w), src, true)
 		if pr := e.m.peers.Get(sender.self); pr == nil || !pr.Stream.Synced() {
 			b.Fatal("the HELLO did not start the stream")
 		}
@@ -113,7 +115,7 @@ func BenchmarkReceivePath(b *testing.B) {
 			// The loop's clock as the datagrams would arrive, 100 000 a
 			// second: faster than any sender could send, a stream's seqs
 			// are refused as implausible claims.
-			e.receive(start.Add(time.Duration(n)*10*time.Microsecond), raw, src)
+			e.receive(start.Add(time.Duration(n)*10*time.Microsecond), raw, src, false)
 			n++
 			seq++
 			if _, ok := e.queue.Peek(); !ok {

@@ -1,7 +1,9 @@
 package netconf
 
 import (
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,8 +23,8 @@ func TestTailLossIsRepaired(t *testing.T) {
 	start := time.Now()
 	alice.e.Do(Send{Text: "the last word"})
 	m := waitEvent(t, bob.e, 2*time.Second, func(ev Event) bool { _, ok := ev.(Message); return ok }).(Message)
-	if m.Text != "the last word" || bob.conn.Dropped.Load() != 1 {
-		t.Fatalf("got %q; dropped %d", m.Text, bob.conn.Dropped.Load())
+	if m.Text != "the last word" || bob.dropped() != 1 {
+		t.Fatalf("got %q; dropped %d", m.Text, bob.dropped())
 	}
 	if st := bob.e.Stats(); st.Recovered != 1 || st.NacksOut == 0 {
 		t.Fatalf("stats %+v: want the message recovered through a NACK", st)
@@ -64,17 +66,17 @@ func TestAgedOutDataIsDeclaredLost(t *testing.T) {
 func TestSilentSenderTimesOutWithLoss(t *testing.T) {
 	hub := memnet.NewHub()
 	timing := fastTiming()
-	var cut bool
+	var cut atomic.Bool // read by the fault injectors of both ports
 	bob, alice := bobHearsAlice(t, hub, func(b []byte) bool {
 		// seq 2 never arrives; after "three", Alice is cut off entirely (a crash).
 		if isFrom("Alice", 2, 2, wire.KindData, wire.KindRepair)(b) {
 			return true
 		}
 		if isFrom("Alice", 3, 3, wire.KindData)(b) {
-			defer func() { cut = true }()
+			defer cut.Store(true)
 			return false
 		}
-		return cut && isFrom("Alice", 0, 0, wire.KindData, wire.KindRepair, wire.KindHeartbeat, wire.KindHello, wire.KindLeave, wire.KindNack)(b)
+		return cut.Load() && isFrom("Alice", 0, 0, wire.KindData, wire.KindRepair, wire.KindHeartbeat, wire.KindHello, wire.KindLeave, wire.KindNack)(b)
 	}, timing, "one", "two", "three")
 	defer bob.e.Close()
 	defer alice.e.Close()
@@ -84,13 +86,13 @@ func TestSilentSenderTimesOutWithLoss(t *testing.T) {
 		case Message:
 			got = append(got, ev.Text)
 		case Lost:
-			got = append(got, "<lost>")
+			got = append(got, fmt.Sprintf("<lost %d-%d>", ev.First, ev.Last))
 		case PeerLeft:
 			return true
 		}
 		return false
 	}).(PeerLeft)
-	if !left.Timeout || left.Peer.Nick != "Alice" || strings.Join(got, ",") != "one,<lost>,three" {
+	if !left.Timeout || left.Peer.Nick != "Alice" || strings.Join(got, ",") != "one,<lost 2-2>,three" {
 		t.Fatalf("left %+v after %v", left, got)
 	}
 }
@@ -117,7 +119,7 @@ func TestPresenceAndLeaveUnderLoss(t *testing.T) {
 		slowest = max(slowest, took)
 		_ = alice.e.Close()
 	}
-	if bob.conn.Dropped.Load() == 0 {
+	if bob.dropped() == 0 {
 		t.Fatal("no loss happened")
 	}
 	t.Logf("10 leaves at 10%% loss seen within %v (linger included)", slowest.Round(time.Millisecond))
@@ -184,7 +186,7 @@ func TestLargeMessageUnderLoss(t *testing.T) {
 	if got[0] != big || got[1] != "after" {
 		t.Fatalf("got %d and %q bytes", len(got[0]), got[1])
 	}
-	if bob.conn.Dropped.Load() == 0 {
+	if bob.dropped() == 0 {
 		t.Fatal("no loss happened")
 	}
 }

@@ -24,7 +24,7 @@ func (e *Engine) receiveBatch(b *reader.Batch) {
 		if e.m != b.Owner {
 			return // a datagram ended the membership
 		}
-		e.receive(now, b.Data[i], b.Src[i])
+		e.receive(now, b.Data[i], b.Src[i], b.Control)
 	}
 	if b.Err != nil && e.m == b.Owner {
 		if e.checkInterface(now, true); e.m.watch.Down() {
@@ -35,7 +35,9 @@ func (e *Engine) receiveBatch(b *reader.Batch) {
 	}
 }
 
-func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort) {
+// receive handles one datagram from src, read on the group's port or,
+// control, its companion port.
+func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort, control bool) {
 	m := e.m
 	add(&e.stats.BytesIn, uint64(len(raw)))
 	if v, ours := wire.VersionOf(raw); ours && v != wire.Version {
@@ -47,12 +49,23 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort) {
 		return
 	}
 	if !wire.IsGroupcast(data) {
+		if control {
+			add(&e.stats.OtherGroup, 1) // a classic tool's, on a group whose port is our companion
+			return
+		}
 		e.onPlain(now, data, src)
 		return
 	}
 	p, err := wire.Decode(data)
 	if err != nil {
 		add(&e.stats.Rejected, 1)
+		return
+	}
+	if (p.Kind == wire.KindData) == control {
+		// Each port carries only its own: new messages on the group's, the
+		// rest on the companion. This is another group's, whose port is
+		// next to ours.
+		add(&e.stats.OtherGroup, 1)
 		return
 	}
 	if p.Sender == m.self {

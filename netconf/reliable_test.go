@@ -107,12 +107,12 @@ func runReliable(t *testing.T, senders, receivers, perSender int, loss float64) 
 				}
 			}
 		}
-		d := rx[i].conn.Dropped.Load()
+		d := rx[i].dropped()
 		if d == 0 {
 			t.Errorf("rx%d: the fault injector dropped nothing: this test proved nothing", i)
 		}
 		dropped += d
-		received += rx[i].conn.Received.Load()
+		received += rx[i].received()
 		st := rx[i].e.Stats()
 		nacks += st.NacksOut
 		suppressed += st.NacksSuppressed

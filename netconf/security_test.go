@@ -3,6 +3,7 @@ package netconf
 import (
 	"bytes"
 	"math/rand/v2"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -56,8 +57,7 @@ func TestPassphraseGroup(t *testing.T) {
 		t.Fatalf("bob reports %+v", u)
 	}
 	time.Sleep(200 * time.Millisecond)
-	rec.conn.Close()
-	<-rec.done
+	rec.stop()
 	keyedSeen := 0
 	for _, d := range rec.datagrams() {
 		if !wire.IsSealed(d) {
@@ -96,13 +96,10 @@ func TestReplayAndHostileFlood(t *testing.T) {
 	_ = alice.e.Close()
 
 	recorded := rec.datagrams()
-	_ = rec.conn.Close()
-	<-rec.done
+	rec.stop()
 	injector := hub.Join()
 	defer injector.Close()
-	for _, d := range recorded {
-		_, _ = injector.WriteTo(d, memnet.Group)
-	}
+	rec.replay(injector)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range 20_000 {
 		src := recorded[rng.IntN(len(recorded))]
@@ -126,7 +123,7 @@ func TestReplayAndHostileFlood(t *testing.T) {
 			cut := rng.IntN(min(len(src), len(other)))
 			d = append(append([]byte(nil), src[:cut]...), other[cut:]...)
 		}
-		_, _ = injector.WriteTo(d, memnet.Group)
+		_, _ = injector.WriteTo(d, []*net.UDPAddr{memnet.Group, memnet.Control}[i%2])
 		if i%2000 == 0 {
 			time.Sleep(5 * time.Millisecond) // let the inbox drain
 		}

@@ -106,14 +106,16 @@ func (m *session) isOwn(src netip.AddrPort) bool {
 	return ok && o.IsOwn(src)
 }
 
-// transmit sends one datagram, sealed when the group has a key.
+// transmit sends one datagram of the companion port's (all but new DATA:
+// control traffic, NACKs, repairs, receipts, pins), sealed when the group
+// has a key.
 func (m *session) transmit(wire []byte) error {
 	if m.key == nil {
-		return m.tr.Write(wire)
+		return m.tr.WriteControl(wire)
 	}
 	m.pn++
 	m.sbuf = m.key.Seal(m.sbuf[:0], m.pn, wire)
-	return m.tr.Write(m.sbuf)
+	return m.tr.WriteControl(m.sbuf)
 }
 
 // attach makes tr carry the membership and starts reading it (unless
@@ -121,7 +123,11 @@ func (m *session) transmit(wire []byte) error {
 func (m *session) attach(tr Transport, out chan<- *reader.Batch) {
 	m.tr = tr
 	if !m.cfg.SendOnly {
-		m.reader.Start(tr, out)
+		var control reader.Source
+		if c := tr.Control(); c != nil {
+			control = c
+		}
+		m.reader.Start(tr, control, out)
 	}
 }
 

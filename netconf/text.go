@@ -13,14 +13,14 @@ import (
 
 // TextLimit is the longest message cfg can send, in bytes: 64 KiB
 // (fragmented); a presenter's signed pieces carry less each, so 54 of them
-// hold 62 910 bytes; bare text for classic tools is one datagram of 1 400
+// hold 61 830 bytes (each may end up to 3 bytes short, between characters); bare text for classic tools is one datagram of 1 400
 // bytes once encoded.
 func TextLimit(cfg Config) int {
 	switch {
 	case cfg.Plain:
 		return wire.MaxDatagram
 	case cfg.Presenter != nil:
-		return wire.MaxFragments * wire.MaxSignedText
+		return wire.MaxFragments * (wire.MaxSignedText - (utf8.UTFMax - 1)) // pieces end between characters
 	}
 	return wire.MaxMessage
 }
@@ -43,6 +43,9 @@ func CheckText(cfg Config, text string) error {
 			return inputErr("text", "a plain-text message is sent in one datagram of at most %d bytes; this one is %d", wire.MaxDatagram, len(b))
 		}
 		return nil
+	}
+	if strings.IndexByte(text, 0) >= 0 {
+		return inputErr("text", "the message contains a NUL character, which classic programs take for its end; remove it")
 	}
 	if limit := TextLimit(cfg); len(text) > limit {
 		kib := ""

@@ -6,33 +6,57 @@ import (
 )
 
 // Transport carries one membership's datagrams. The engine owns it from
-// Join to Leave. The real one is a pair of multicast sockets; tests use an
-// in-memory bus wrapped in a fault injector (PacketTransport).
+// Join to Leave. The real one is multicast sockets: a receiver on the
+// group's port, one on its companion port (wire.CompanionPort), and a
+// sender; tests use an in-memory bus wrapped in a fault injector
+// (PacketTransport).
 type Transport interface {
-	// Read blocks for the next datagram addressed to the group. It
+	// Read blocks for the next datagram addressed to the group's port. It
 	// returns net.ErrClosed after Close.
 	Read(b []byte) (n int, src netip.AddrPort, err error)
-	// Write sends one datagram to the group.
+	// Write sends one datagram to the group's port: a message.
 	Write(b []byte) error
+	// Control is the receiver of the group's companion port, where
+	// everything but new messages goes (nil for a membership that only
+	// sends); WriteControl sends there, from the socket Write uses.
+	Control() Receiver
+	WriteControl(b []byte) error
 	// Close releases the transport and unblocks Read.
 	Close() error
+}
+
+// Receiver reads datagrams, as Transport.Read; it may also read several
+// at a time (BatchReader).
+type Receiver interface {
+	Read(b []byte) (n int, src netip.AddrPort, err error)
 }
 
 // TransportFunc opens a transport for a membership; see WithTransport.
 type TransportFunc func(cfg Config) (Transport, error)
 
-// PacketTransport makes a Transport of a net.PacketConn that reaches every
-// member when written to group: for tests, an in-memory bus (possibly
-// behind a fault injector). It reads and writes in batches (BatchReader,
-// BatchWriter) when c does, as the in-memory bus does, and one datagram
-// at a time otherwise.
-func PacketTransport(c net.PacketConn, group net.Addr) Transport {
-	return &packetTransport{c: c, group: group}
+// PacketTransport makes a Transport of net.PacketConns that reach every
+// member when written to: c writes (to group and, for control traffic,
+// controlGroup) and reads what is sent to group; control reads what is
+// sent to controlGroup. For tests: an in-memory bus (possibly behind a
+// fault injector). It reads and writes in batches (BatchReader,
+// BatchWriter) when the conns do, as the in-memory bus does, and one
+// datagram at a time otherwise.
+func PacketTransport(c net.PacketConn, group net.Addr, control net.PacketConn, controlGroup net.Addr) Transport {
+	return &packetTransport{c: c, group: group, ctl: &packetTransport{c: control}, ctlGroup: controlGroup}
 }
 
 type packetTransport struct {
-	c     net.PacketConn
-	group net.Addr
+	c        net.PacketConn
+	group    net.Addr
+	ctl      *packetTransport // reads the companion port
+	ctlGroup net.Addr
+}
+
+func (t *packetTransport) Control() Receiver { return t.ctl }
+
+func (t *packetTransport) WriteControl(b []byte) error {
+	_, err := t.c.WriteTo(b, t.ctlGroup)
+	return err
 }
 
 func (t *packetTransport) Read(b []byte) (int, netip.AddrPort, error) {
@@ -54,7 +78,12 @@ func (t *packetTransport) Write(b []byte) error {
 	return err
 }
 
-func (t *packetTransport) Close() error { return t.c.Close() }
+func (t *packetTransport) Close() error {
+	if t.ctl != nil {
+		_ = t.ctl.c.Close()
+	}
+	return t.c.Close()
+}
 
 // ReadBatch reads several datagrams when the conn can, one otherwise.
 func (t *packetTransport) ReadBatch(bufs [][]byte, sizes []int, srcs []netip.AddrPort) (int, error) {

@@ -13,9 +13,9 @@ import (
 // cannot (the fault injector), the same calls go one datagram at a time.
 func TestPacketTransportBatches(t *testing.T) {
 	hub := memnet.NewHub()
-	a := PacketTransport(hub.Join(), memnet.Group)
-	b := PacketTransport(hub.Join(), memnet.Group)
-	single := PacketTransport(lossy.Wrap(hub.Join(), lossy.Faults{}), memnet.Group)
+	a := busTransport(hub)
+	b := busTransport(hub)
+	single := PacketTransport(lossy.Wrap(hub.Join(), lossy.Faults{}), memnet.Group, hub.JoinAt(memnet.Control), memnet.Control)
 	if err := a.(BatchWriter).WriteBatch([][]byte{[]byte("1"), []byte("2"), []byte("3")}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 // Package memnet is an in-memory multicast bus for protocol tests: every
-// datagram written by a member reaches every member (itself included, as
-// with multicast loopback), through bounded inboxes that drop when full,
+// datagram written to an address reaches every member listening on it
+// (the writer included, as with multicast loopback: Group, or another
+// port such as Control), through bounded inboxes that drop when full,
 // as a socket's receive buffer does. Members read and write one datagram
 // at a time or in batches, as the multicast sockets do on Linux.
 package memnet
@@ -26,8 +27,13 @@ type Hub struct {
 // NewHub returns an empty group.
 func NewHub() *Hub { return &Hub{members: map[*Conn]struct{}{}} }
 
-// Group is the address members write to; any address works.
-var Group = net.UDPAddrFromAddrPort(netip.MustParseAddrPort("239.255.0.1:9"))
+// Group is the address members listen on by default (Join), and
+// Control the group's companion port (JoinAt), where Groupcast sends all
+// but its messages.
+var (
+	Group   = net.UDPAddrFromAddrPort(netip.MustParseAddrPort("239.255.0.1:9"))
+	Control = net.UDPAddrFromAddrPort(netip.MustParseAddrPort("239.255.0.1:10"))
+)
 
 type packet struct {
 	b   []byte
@@ -38,17 +44,23 @@ type packet struct {
 type Conn struct {
 	hub     *Hub
 	addr    *net.UDPAddr
+	group   netip.AddrPort // what it listens on
 	inbox   chan packet
 	closed  chan struct{}
 	once    sync.Once
 	Dropped atomic.Uint64 // datagrams lost to a full inbox
 }
 
-// Join adds a member with its own address (198.18.x.y:port).
-func (h *Hub) Join() *Conn {
+// Join adds a member with its own address (198.18.x.y:port), listening
+// on Group.
+func (h *Hub) Join() *Conn { return h.JoinAt(Group) }
+
+// JoinAt adds a member with its own address listening on group.
+func (h *Hub) JoinAt(group *net.UDPAddr) *Conn {
 	n := h.next.Add(1)
 	c := &Conn{
 		hub:    h,
+		group:  group.AddrPort(),
 		addr:   &net.UDPAddr{IP: net.IPv4(198, 18, byte(n>>8), byte(n)), Port: 40000 + int(n%20000)},
 		inbox:  make(chan packet, InboxSize),
 		closed: make(chan struct{}),
@@ -59,16 +71,23 @@ func (h *Hub) Join() *Conn {
 	return c
 }
 
-// WriteTo delivers b to every member, whatever addr is.
-func (c *Conn) WriteTo(b []byte, _ net.Addr) (int, error) {
+// WriteTo delivers b to every member listening on addr (nil: Group).
+func (c *Conn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	select {
 	case <-c.closed:
 		return 0, net.ErrClosed
 	default:
 	}
+	to := Group.AddrPort()
+	if ua, ok := addr.(*net.UDPAddr); ok {
+		to = ua.AddrPort()
+	}
 	c.hub.mu.RLock()
 	defer c.hub.mu.RUnlock()
 	for m := range c.hub.members {
+		if m.group != to {
+			continue
+		}
 		p := packet{b: append([]byte(nil), b...), src: c.addr}
 		select {
 		case m.inbox <- p:
@@ -116,7 +135,7 @@ func (c *Conn) ReadBatch(bufs [][]byte, sizes []int, srcs []netip.AddrPort) (int
 	}
 }
 
-// WriteBatch delivers each datagram, in order, to every member.
+// WriteBatch delivers each datagram, in order, to every member on Group.
 func (c *Conn) WriteBatch(dgrams [][]byte) error {
 	for _, b := range dgrams {
 		if _, err := c.WriteTo(b, nil); err != nil {

@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/net/ipv4"
@@ -89,18 +90,24 @@ func Diagnose(ctx context.Context, o Options) Report {
 	return r
 }
 
+// checkPort opens the group's port and its companion (wire.CompanionPort),
+// as a member does.
 func checkPort(g netip.AddrPort, choice netconf.Choice) Check {
 	nif, err := net.InterfaceByIndex(choice.Index)
-	if err == nil {
+	for _, port := range []uint16{g.Port(), wire.CompanionPort(g.Port())} {
+		if err != nil {
+			break
+		}
 		var c net.PacketConn
-		if c, _, err = mcast.Listen(g, choice.Name, nif); err == nil {
+		if c, _, err = mcast.Listen(netip.AddrPortFrom(g.Addr(), port), choice.Name, nif); err == nil {
 			_ = c.Close()
 		}
 	}
 	if err != nil {
 		return Check{Detail: netconf.Explain(err)}
 	}
-	return Check{OK: true, Detail: fmt.Sprintf("port %d can be opened, shared with other programs that allow it", g.Port())}
+	return Check{OK: true, Detail: fmt.Sprintf("ports %d and %d (its companion) can be opened, shared with other programs that allow it",
+		g.Port(), wire.CompanionPort(g.Port()))}
 }
 
 // selfTest joins the group on a free port, sends a probe with TTL 0 and
@@ -147,16 +154,43 @@ func freeUDPPort() (uint16, error) {
 	return uint16(c.LocalAddr().(*net.UDPAddr).Port), nil
 }
 
-// listenTo joins the group without sending anything and sorts what it
-// hears by sender.
+// listenTo joins the group, on its port and the companion port (where
+// Groupcast members that say nothing are heard), without sending
+// anything, and sorts what it hears by sender.
 func listenTo(ctx context.Context, g netip.AddrPort, choice netconf.Choice, d time.Duration) []Heard {
+	heard := map[string]*Heard{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, port := range []uint16{g.Port(), wire.CompanionPort(g.Port())} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			listenPort(ctx, netip.AddrPortFrom(g.Addr(), port), port != g.Port(), choice, d, func(h Heard) {
+				mu.Lock()
+				defer mu.Unlock()
+				note(heard, h)
+			})
+		}()
+	}
+	wg.Wait()
+	out := make([]Heard, 0, len(heard))
+	for _, h := range heard {
+		out = append(out, *h)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].From.String()+out[i].Name < out[j].From.String()+out[j].Name })
+	return out
+}
+
+// listenPort hears g for d (companion: the group's companion port, where
+// only Groupcast's own datagrams count) and passes on what it heard.
+func listenPort(ctx context.Context, g netip.AddrPort, companion bool, choice netconf.Choice, d time.Duration, heard func(Heard)) {
 	nif, err := net.InterfaceByIndex(choice.Index)
 	if err != nil {
-		return nil
+		return
 	}
 	c, p, err := mcast.Listen(g, choice.Name, nif)
 	if err != nil {
-		return nil
+		return
 	}
 	defer c.Close()
 	_ = p.SetControlMessage(ipv4.FlagDst, true)
@@ -167,42 +201,41 @@ func listenTo(ctx context.Context, g netip.AddrPort, choice netconf.Choice, d ti
 	_ = c.SetReadDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { _ = c.SetReadDeadline(time.Now()) })
 	defer stop()
-	heard := map[string]*Heard{}
 	buf := make([]byte, 65536)
 	for {
 		n, cm, src, err := p.ReadFrom(buf)
 		if err != nil {
-			break
+			return
 		}
 		if cm != nil && cm.Dst != nil && !cm.Dst.Equal(g.Addr().AsSlice()) {
 			continue
 		}
 		ua, _ := src.(*net.UDPAddr)
 		from := netip.AddrPortFrom(ua.AddrPort().Addr().Unmap(), ua.AddrPort().Port())
-		h := classify(buf[:n], from)
-		key := h.Kind + "|" + h.Name + "|" + from.String()
-		if h.Kind == "plain" {
-			key = "plain|" + from.Addr().String() // simple tools often use a new socket per message
+		if h := classify(buf[:n], from); h.Kind != "plain" || !companion {
+			heard(h)
 		}
-		if old := heard[key]; old != nil {
-			old.Count++
-			if old.Sample == "" {
-				old.Sample = h.Sample
-			}
-			if h.Encoding != "" && !strings.Contains(old.Encoding, h.Encoding) {
-				old.Encoding += ", " + h.Encoding
-			}
-			continue
+	}
+}
+
+// note counts h in heard, by sender.
+func note(heard map[string]*Heard, h Heard) {
+	key := h.Kind + "|" + h.Name + "|" + h.From.String()
+	if h.Kind == "plain" {
+		key = "plain|" + h.From.Addr().String() // simple tools often use a new socket per message
+	}
+	if old := heard[key]; old != nil {
+		old.Count++
+		if old.Sample == "" {
+			old.Sample = h.Sample
 		}
-		h.Count = 1
-		heard[key] = &h
+		if h.Encoding != "" && !strings.Contains(old.Encoding, h.Encoding) {
+			old.Encoding += ", " + h.Encoding
+		}
+		return
 	}
-	out := make([]Heard, 0, len(heard))
-	for _, h := range heard {
-		out = append(out, *h)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].From.String()+out[i].Name < out[j].From.String()+out[j].Name })
-	return out
+	h.Count = 1
+	heard[key] = &h
 }
 
 func classify(b []byte, from netip.AddrPort) Heard {

@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 // HintCode says what a hint is about, for programs.
@@ -71,16 +73,23 @@ func (h Hint) Sentence(names Names) string {
 	case HintWireless:
 		return "This is Wi-Fi: access points drop far more multicast than cables do. Groupcast repairs losses, but a cable is steadier."
 	case HintNobodyHeard:
-		return fmt.Sprintf("Nobody was heard on %s in %s. If others are sending: check everyone uses the same group and port; allow inbound UDP port %d in the firewall; and if you are on a managed switch, IGMP snooping without a querier stops forwarding multicast after 2–3 minutes (ask for an IGMP querier, or turn snooping off).",
-			h.Group, h.Listened.Round(time.Second), port)
+		return fmt.Sprintf("Nobody was heard on %s in %s. If others are sending: check everyone uses the same group and port; allow inbound UDP ports %s in the firewall; and if you are on a managed switch, IGMP snooping without a querier stops forwarding multicast after 2–3 minutes (ask for an IGMP querier, or turn snooping off).",
+			h.Group, h.Listened.Round(time.Second), ports(port))
 	case HintFirewall:
-		fw := fmt.Sprintf(`Windows Firewall must allow inbound UDP port %d. As administrator: netsh advfirewall firewall add rule name="Groupcast UDP %d" dir=in action=allow protocol=UDP localport=%d`, port, port, port)
+		fw := fmt.Sprintf(`Windows Firewall must allow inbound UDP ports %s. As administrator: netsh advfirewall firewall add rule name="Groupcast UDP %s" dir=in action=allow protocol=UDP localport=%s`, ports(port), ports(port), ports(port))
 		if runtime.GOOS == "windows" {
 			return fw
 		}
-		return fmt.Sprintf("A firewall must allow inbound UDP port %d (Linux: nft or ufw allow %d/udp; %s).", port, port, fw)
+		return fmt.Sprintf("A firewall must allow inbound UDP ports %s (Linux: ufw allow %s/udp; %s).", ports(port), strings.Replace(ports(port), "-", ":", 1), fw)
 	}
 	return string(h.Code)
+}
+
+// ports is the group's port and its companion (wire.CompanionPort), as a
+// range netsh and ufw take: "3333-3334".
+func ports(port uint16) string {
+	c := wire.CompanionPort(port)
+	return fmt.Sprintf("%d-%d", min(port, c), max(port, c))
 }
 
 // wireless guesses Wi-Fi adapters by name.

@@ -6,6 +6,7 @@
 package wire
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"encoding/binary"
 	"encoding/hex"
@@ -14,7 +15,7 @@ import (
 	"unicode/utf8"
 )
 
-// Wire format v2; docs/PROTOCOL.md is the reference and must change with it.
+// Wire format v3; docs/PROTOCOL.md is the reference and must change with it.
 
 // Magic opens every Groupcast datagram. Its first byte is not valid UTF-8
 // on its own, so a datagram from a plain text tool is never mistaken for
@@ -23,9 +24,10 @@ var Magic = [4]byte{0x89, 'G', 'C', 'S'}
 
 const (
 	// Version is the wire format version this code speaks. Version 2
-	// changed what a presenter's signature covers (sig.go); a datagram of
+	// changed what a presenter's signature covers (sig.go), version 3 put a
+	// message's text first (docs/INTEROP.md, mixed rooms); a datagram of
 	// any other version is refused whole (VersionOf says which it was).
-	Version = 2
+	Version = 3
 	// MaxDatagram bounds every datagram we send or accept, so that one
 	// datagram crosses a 1400-byte path MTU without IP fragmentation.
 	MaxDatagram = 1400
@@ -33,18 +35,19 @@ const (
 	MaxNickBytes = 64
 	// HeaderSize is the fixed part before the nickname.
 	HeaderSize = 33
-	// MaxText is the longest DATA body that fits in one datagram whatever
-	// the nickname, sealed or not: 1340 - 33 - 64 - 2 - 2. Longer text is
-	// fragmented (SplitText).
-	MaxText = MaxInnerDatagram - HeaderSize - MaxNickBytes - 2 - 2
+	// MaxText is the longest DATA text that fits in one datagram whatever
+	// the nickname, sealed or not: 1340 - 1 (the NUL after the text) - 33
+	// - 64 - 2 - 2. Longer text is fragmented (SplitText).
+	MaxText = MaxInnerDatagram - 1 - HeaderSize - MaxNickBytes - 2 - 2
 	// MaxFragmentText is the text carried by one fragment (the FRAG
 	// extension takes 7 bytes).
 	MaxFragmentText = MaxText - fragExtSize
 	// MaxMessage is the longest text a message may have: 64 KiB, sent as
 	// up to 54 fragments.
 	MaxMessage = 64 << 10
-	// MaxFragments bounds the fragment count a receiver accepts.
-	MaxFragments = (MaxMessage + MaxFragmentText - 1) / MaxFragmentText
+	// MaxFragments bounds the fragment count a receiver accepts. Pieces
+	// are cut between characters, so each may be up to 3 bytes short.
+	MaxFragments = (MaxMessage + MaxFragmentText - 4) / (MaxFragmentText - 3)
 
 	ExtFrag     = 0x81 // critical: index u16, count u16
 	fragExtSize = 3 + 4
@@ -59,6 +62,17 @@ const (
 	// critical marks an extension type a receiver must understand.
 	extCritical = 0x80
 )
+
+// CompanionPort is the port where a group's members send all but their
+// messages (docs/PROTOCOL.md, "Transport"): the group's port + 1, as RTCP
+// goes beside RTP (RFC 3550), and 65534 for port 65535. A classic tool on
+// the group's port sees only the messages, each beginning with its text.
+func CompanionPort(port uint16) uint16 {
+	if port == 65535 {
+		return 65534
+	}
+	return port + 1
+}
 
 // Kind says what a datagram carries.
 type Kind uint8
@@ -132,6 +146,11 @@ type Frag struct {
 
 func (k Kind) carriesText() bool { return k == KindData || k == KindRepair || k == KindPinned }
 
+// textFirst: a DATA, and its REPAIR (the same datagram sent again), are
+// laid out text first: the text, a NUL, then the header, so a classic
+// tool that prints the datagram as a C string prints the text.
+func (k Kind) textFirst() bool { return k == KindData || k == KindRepair }
+
 // Decode errors. A datagram that is not ours yields ErrNotGroupcast, so a
 // caller can tell a foreign datagram from a damaged one of ours.
 var (
@@ -141,12 +160,30 @@ var (
 	ErrTooLarge     = errors.New("datagram larger than 1400 bytes")
 	ErrBadNick      = errors.New("nickname is not 1-64 bytes of printable UTF-8")
 	ErrBadText      = errors.New("text is not valid UTF-8")
+	ErrNUL          = errors.New("text contains a NUL character, which ends text for classic tools")
 )
 
-// IsGroupcast reports whether b starts with our magic, whatever its version.
+// IsGroupcast reports whether b is one of ours, whatever its version: it
+// starts with our magic, or (a message, text first) its first NUL is
+// followed by it.
 func IsGroupcast(b []byte) bool {
-	return len(b) >= len(Magic) && [4]byte(b[:4]) == Magic
+	_, ok := headerAt(b)
+	return ok
 }
+
+// headerAt is where b's header (the magic) starts: 0, or just after the
+// text and its NUL.
+func headerAt(b []byte) (int, bool) {
+	if hasMagic(b) {
+		return 0, true
+	}
+	if i := bytes.IndexByte(b, 0); i >= 0 && hasMagic(b[i+1:]) {
+		return i + 1, true
+	}
+	return 0, false
+}
+
+func hasMagic(b []byte) bool { return len(b) >= len(Magic) && [4]byte(b[:4]) == Magic }
 
 // AppendEncode appends p's wire form to dst. It fails, leaving dst as it
 // was, when p would not fit in MaxDatagram or its nickname or text are not
@@ -157,6 +194,9 @@ func AppendEncode(dst []byte, p *Packet) ([]byte, error) {
 	}
 	if p.Kind.carriesText() && p.Frag.Count == 0 && !utf8.Valid(p.Body) {
 		return dst, ErrBadText
+	}
+	if p.Kind.textFirst() && bytes.IndexByte(p.Body, 0) >= 0 {
+		return dst, ErrNUL
 	}
 	if p.Frag.Count > 0 && (p.Frag.Index >= p.Frag.Count || int(p.Frag.Count) > MaxFragments || !p.Kind.carriesText()) {
 		return dst, fmt.Errorf("%w: fragment %d of %d", ErrMalformed, p.Frag.Index, p.Frag.Count)
@@ -172,8 +212,14 @@ func AppendEncode(dst []byte, p *Packet) ([]byte, error) {
 		ext += sigExtSize
 	}
 	size := HeaderSize + len(p.Nick) + 2 + ext + 2 + len(p.Body)
+	if p.Kind.textFirst() {
+		size++
+	}
 	if size > MaxDatagram || len(p.Body) > 0xffff {
 		return dst, fmt.Errorf("%w: %d bytes", ErrTooLarge, size)
+	}
+	if p.Kind.textFirst() {
+		dst = append(append(dst, p.Body...), 0)
 	}
 	dst = append(dst, Magic[:]...)
 	dst = append(dst, Version, byte(p.Kind), 0, 0) // flags and reserved are 0
@@ -195,7 +241,9 @@ func AppendEncode(dst []byte, p *Packet) ([]byte, error) {
 		dst = append(dst, p.Sig.Value...)
 	}
 	dst = binary.BigEndian.AppendUint16(dst, uint16(len(p.Body)))
-	dst = append(dst, p.Body...)
+	if !p.Kind.textFirst() {
+		dst = append(dst, p.Body...)
+	}
 	return dst, nil
 }
 
@@ -207,12 +255,15 @@ func AppendEncode(dst []byte, p *Packet) ([]byte, error) {
 // 90 → 110 ns a datagram in interleaved runs, docs/PERFORMANCE.md).
 func Decode(b []byte) (Packet, error) {
 	var p Packet
-	if !IsGroupcast(b) {
+	start, ok := headerAt(b)
+	if !ok {
 		return p, ErrNotGroupcast
 	}
 	if len(b) > MaxDatagram {
 		return p, ErrTooLarge
 	}
+	text := b[:max(start-1, 0)]
+	b = b[start:]
 	if len(b) < HeaderSize {
 		return p, fmt.Errorf("%w: %d-byte header", ErrMalformed, len(b))
 	}
@@ -262,7 +313,16 @@ func Decode(b []byte) (Packet, error) {
 	}
 	bodyLen := int(binary.BigEndian.Uint16(rest))
 	rest = rest[2:]
-	if bodyLen != len(rest) {
+	switch {
+	case p.Kind.textFirst() != (start > 0):
+		return p, fmt.Errorf("%w: a %s laid out as another kind", ErrMalformed, p.Kind)
+	case start > 0:
+		// The text came first; the length at the end must agree with it.
+		if len(rest) != 0 || bodyLen != len(text) {
+			return p, fmt.Errorf("%w: text of %d bytes, length %d, %d bytes after", ErrMalformed, len(text), bodyLen, len(rest))
+		}
+		rest = text
+	case bodyLen != len(rest):
 		return p, fmt.Errorf("%w: body length %d, %d bytes left", ErrMalformed, bodyLen, len(rest))
 	}
 	p.Body = rest

@@ -5,34 +5,43 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/groupcast/groupcast/netconf/wire"
 	"github.com/groupcast/groupcast/netconf/wire/wiretest"
 )
 
+// TestEncodeLayout: a DATA is its text, a NUL, then the header (so a
+// classic tool printing it as a C string prints the text); the body
+// length at the end says how long the text was.
 func TestEncodeLayout(t *testing.T) {
 	b := wiretest.Encode(t, wiretest.Sample())
-	want := []byte{
+	text := "hello 世界 — 1"
+	want := append([]byte(text+"\x00"),
 		0x89, 'G', 'C', 'S', // magic
-		2, 1, 0, 0, // version, kind DATA, flags, reserved
+		3, 1, 0, 0, // version, kind DATA, flags, reserved
 		1, 2, 3, 4, 5, 6, 7, 8, // sender id
 		0, 0, 0, 0, 0, 0, 0, 42, // seq
-	}
+	)
 	if !bytes.HasPrefix(b, want) {
-		t.Fatalf("header = % x; want prefix % x", b[:len(want)], want)
+		t.Fatalf("start = % x; want % x", b[:len(want)], want)
 	}
-	// timestamp, nick length + nick, no extensions, body length + body
-	rest := b[32:]
+	// timestamp, nick length + nick, no extensions, text length
+	rest := b[len(text)+1+32:]
 	if rest[0] != 5 || string(rest[1:6]) != "Alice" {
 		t.Fatalf("nick field = % x", rest[:6])
 	}
-	body := "hello 世界 — 1"
-	tail := append([]byte{0, 0, 0, byte(len(body))}, body...)
-	if !bytes.Equal(rest[6:], tail) {
+	if tail := []byte{0, 0, 0, byte(len(text))}; !bytes.Equal(rest[6:], tail) {
 		t.Fatalf("tail = % x; want % x", rest[6:], tail)
 	}
-	if len(b) != wire.HeaderSize+5+4+len(body) {
+	if len(b) != len(text)+1+wire.HeaderSize+5+4 {
 		t.Fatalf("len = %d", len(b))
+	}
+	// Other kinds begin with the header, as before.
+	ctl := wiretest.Sample()
+	ctl.Kind, ctl.Body = wire.KindHeartbeat, wire.AppendControl(nil, wire.Control{Trail: 1})
+	if c := wiretest.Encode(t, ctl); !bytes.HasPrefix(c, wire.Magic[:]) {
+		t.Fatalf("a heartbeat starts % x", c[:8])
 	}
 }
 
@@ -106,8 +115,9 @@ func TestEncodeRefuses(t *testing.T) {
 
 func TestDecodeRejects(t *testing.T) {
 	good := wiretest.Encode(t, wiretest.Sample())
+	h := bytes.Index(good, wire.Magic[:]) // the header, after the text and its NUL
 	mod := func(f func(b []byte) []byte) []byte {
-		return f(append([]byte(nil), good...))
+		return append(append([]byte(nil), good[:h]...), f(append([]byte(nil), good[h:]...))...)
 	}
 	for _, tc := range []struct {
 		name string
@@ -119,7 +129,8 @@ func TestDecodeRejects(t *testing.T) {
 		{"GBK text", []byte{0xc4, 0xe3, 0xba, 0xc3}, wire.ErrNotGroupcast},
 		{"magic only", wire.Magic[:], wire.ErrMalformed},
 		{"version 1", mod(func(b []byte) []byte { b[4] = 1; return b }), wire.ErrVersion},
-		{"version 3", mod(func(b []byte) []byte { b[4] = 3; return b }), wire.ErrVersion},
+		{"version 2", mod(func(b []byte) []byte { b[4] = 2; return b }), wire.ErrVersion},
+		{"version 4", mod(func(b []byte) []byte { b[4] = 4; return b }), wire.ErrVersion},
 		{"version 0", mod(func(b []byte) []byte { b[4] = 0; return b }), wire.ErrVersion},
 		{"kind 0", mod(func(b []byte) []byte { b[5] = 0; return b }), wire.ErrMalformed},
 		{"zero sender", mod(func(b []byte) []byte { clear(b[8:16]); return b }), wire.ErrMalformed},
@@ -130,7 +141,16 @@ func TestDecodeRejects(t *testing.T) {
 		{"nick empty", mod(func(b []byte) []byte {
 			return append(b[:32:32], append([]byte{0}, b[38:]...)...)
 		}), wire.ErrMalformed},
-		{"bad utf-8 body", mod(func(b []byte) []byte { b[len(b)-1] = 0xff; return b }), wire.ErrMalformed},
+		{"length is not the text's", mod(func(b []byte) []byte { b[len(b)-1]++; return b }), wire.ErrMalformed},
+		{"bad utf-8 text", append([]byte{0xff}, good[1:]...), wire.ErrMalformed},
+		{"a DATA laid out header first", func() []byte {
+			ctl := wiretest.Sample()
+			ctl.Kind = wire.KindHello
+			b := wiretest.Encode(t, ctl)
+			b[5] = byte(wire.KindData)
+			return b
+		}(), wire.ErrMalformed},
+		{"a heartbeat laid out text first", append([]byte("x\x00"), mod(func(b []byte) []byte { b[5] = byte(wire.KindHeartbeat); return b })[h:]...), wire.ErrMalformed},
 		{"oversized", append(append([]byte(nil), wire.Magic[:]...), make([]byte, wire.MaxDatagram)...), wire.ErrTooLarge},
 		{"critical extension", withExtension(t, 0x8f, nil), wire.ErrVersion},
 		{"fragment extension short", withExtension(t, 0x81, []byte{0, 1}), wire.ErrMalformed},
@@ -162,7 +182,8 @@ func TestDecodeSkipsUnknownExtension(t *testing.T) {
 
 func TestDecodeIgnoresFlags(t *testing.T) {
 	b := wiretest.Encode(t, wiretest.Sample())
-	b[6], b[7] = 0xff, 0xff
+	h := bytes.Index(b, wire.Magic[:])
+	b[h+6], b[h+7] = 0xff, 0xff
 	if _, err := wire.Decode(b); err != nil {
 		t.Fatalf("flags should be ignored: %v", err)
 	}
@@ -172,7 +193,7 @@ func TestDecodeIgnoresFlags(t *testing.T) {
 func withRawExtensions(t *testing.T, ext []byte) []byte {
 	t.Helper()
 	b := wiretest.Encode(t, wiretest.Sample())
-	off := wire.HeaderSize + len("Alice")
+	off := bytes.Index(b, wire.Magic[:]) + wire.HeaderSize + len("Alice")
 	out := append([]byte(nil), b[:off]...)
 	out = append(out, byte(len(ext)>>8), byte(len(ext)))
 	out = append(out, ext...)
@@ -305,5 +326,32 @@ func TestSetKindAndReceipt(t *testing.T) {
 	}
 	if got := wire.SplitText("abcdefg", 5, 3); len(got) != 3 || got[2] != "g" {
 		t.Fatalf("split %q", got)
+	}
+}
+
+// TestSplitTextBetweenCharacters: pieces end between characters, so a
+// classic tool printing each piece prints whole characters, and the
+// pieces join back to the text.
+func TestSplitTextBetweenCharacters(t *testing.T) {
+	text := strings.Repeat("世界🙂a", 2000) // 1-, 3- and 4-byte characters
+	pieces := wire.SplitText(text, wire.MaxText, wire.MaxFragmentText)
+	if len(pieces) > wire.MaxFragments || strings.Join(pieces, "") != text {
+		t.Fatalf("%d pieces (at most %d), joined back: %v", len(pieces), wire.MaxFragments, strings.Join(pieces, "") == text)
+	}
+	for i, p := range pieces {
+		if !utf8.ValidString(p) || len(p) > wire.MaxFragmentText || len(p) < wire.MaxFragmentText-3 && i < len(pieces)-1 {
+			t.Fatalf("piece %d: %d bytes, valid UTF-8 %v", i, len(p), utf8.ValidString(p))
+		}
+	}
+	if got := wire.SplitText(strings.Repeat("🙂", wire.MaxMessage/4), wire.MaxText, wire.MaxFragmentText); len(got) > wire.MaxFragments {
+		t.Fatalf("a 64 KiB message of 4-byte characters takes %d pieces; at most %d are accepted", len(got), wire.MaxFragments)
+	}
+}
+
+func TestTextWithNULIsRefused(t *testing.T) {
+	p := wiretest.Sample()
+	p.Body = []byte("a\x00b")
+	if _, err := wire.AppendEncode(nil, &p); !errors.Is(err, wire.ErrNUL) {
+		t.Fatalf("text with a NUL: %v", err)
 	}
 }

@@ -7,13 +7,14 @@ import "fmt"
 // the only change allowed (a presenter's PINNED is signed anew: Repin);
 // the datagram is not otherwise checked.
 func SetKind(b []byte, k Kind) error {
-	if len(b) < HeaderSize || !IsGroupcast(b) {
+	at, ok := headerAt(b)
+	if !ok || len(b) < at+HeaderSize {
 		return fmt.Errorf("%w: not a datagram to re-send", ErrMalformed)
 	}
-	from := Kind(b[5])
+	from := Kind(b[at+5])
 	if from != KindData || k != KindRepair {
 		return fmt.Errorf("%w: a %s cannot be re-sent as a %s", ErrMalformed, from, k)
 	}
-	b[5] = byte(k)
+	b[at+5] = byte(k)
 	return nil
 }

@@ -27,5 +27,5 @@ var SealedPrefix = [8]byte{Magic[0], Magic[1], Magic[2], Magic[3], Version, byte
 
 // IsSealed reports whether b looks like a sealed Groupcast datagram.
 func IsSealed(b []byte) bool {
-	return len(b) >= SealedHeader && IsGroupcast(b) && b[4] == Version && Kind(b[5]) == KindSealed
+	return len(b) >= SealedHeader && hasMagic(b) && b[4] == Version && Kind(b[5]) == KindSealed
 }

@@ -109,8 +109,9 @@ func (e *VersionError) Unwrap() error { return ErrVersion }
 // VersionOf is the wire version a Groupcast datagram (sealed or not)
 // says it has; ok is false when b is not one of ours.
 func VersionOf(b []byte) (v uint8, ok bool) {
-	if len(b) < 5 || !IsGroupcast(b) {
+	at, ok := headerAt(b)
+	if !ok || len(b) < at+5 {
 		return 0, false
 	}
-	return b[4], true
+	return b[at+4], true
 }

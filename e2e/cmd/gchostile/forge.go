@@ -60,7 +60,7 @@ func (t *tool) ids(n, rounds int, every time.Duration) error {
 // nacks: n NACKs for seqs 1-last of id, every apart, while counting the
 // repairs of id they draw on the group.
 func (t *tool) nacks(id wire.SenderID, last uint64, n int, every time.Duration, report map[string]any) error {
-	rx, err := t.listen()
+	rx, err := t.listen(true) // repairs go to the companion port
 	if err != nil {
 		return err
 	}

@@ -7,52 +7,73 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"sync"
 
 	"github.com/groupcast/groupcast/netconf/wire"
 )
 
-// record writes each datagram as a 2-byte length and the bytes.
+// record writes each datagram heard on the group's port and its
+// companion as a port byte (1: companion), a 2-byte length and the bytes.
 func (t *tool) record(path string) error {
-	c, err := t.listen()
-	if err != nil {
-		return err
-	}
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	closeOnInterrupt(c)
-	fmt.Println("recording")
-	buf := make([]byte, 65536)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
 	n := 0
-	for {
-		k, _, err := c.ReadFrom(buf)
+	for _, companion := range []bool{false, true} {
+		c, err := t.listen(companion)
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "recorded %d datagrams\n", n)
-			return f.Close()
-		}
-		var l [2]byte
-		binary.BigEndian.PutUint16(l[:], uint16(k))
-		if _, err := f.Write(append(l[:], buf[:k]...)); err != nil {
 			return err
 		}
-		n++
+		closeOnInterrupt(c)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 65536)
+			for {
+				k, _, err := c.ReadFrom(buf)
+				if err != nil {
+					return
+				}
+				rec := []byte{0, byte(k >> 8), byte(k)}
+				if companion {
+					rec[0] = 1
+				}
+				mu.Lock()
+				_, _ = f.Write(append(rec, buf[:k]...))
+				n++
+				mu.Unlock()
+			}
+		}()
 	}
+	fmt.Println("recording")
+	wg.Wait()
+	fmt.Fprintf(os.Stderr, "recorded %d datagrams\n", n)
+	return f.Close()
 }
 
-func load(path string) ([][]byte, error) {
+// recorded is one datagram of a recording, and whether it was heard on
+// the companion port.
+type recorded struct {
+	b         []byte
+	companion bool
+}
+
+func load(path string) ([]recorded, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var out [][]byte
-	for len(b) >= 2 {
-		n := int(binary.BigEndian.Uint16(b))
-		if len(b) < 2+n {
+	var out []recorded
+	for len(b) >= 3 {
+		n := int(binary.BigEndian.Uint16(b[1:]))
+		if len(b) < 3+n {
 			return nil, io.ErrUnexpectedEOF
 		}
-		out = append(out, b[2:2+n])
-		b = b[2+n:]
+		out = append(out, recorded{b: b[3 : 3+n], companion: b[0] == 1})
+		b = b[3+n:]
 	}
 	return out, nil
 }
@@ -70,14 +91,17 @@ func (t *tool) replay(path string, hostile int, pinned bool, report map[string]a
 		return errors.New("empty recording")
 	}
 	relabelled := 0
-	for _, d := range rec {
-		if err := t.write(d); err != nil {
+	for _, r := range rec {
+		if err := t.writeTo(r.b, r.companion); err != nil {
 			return err
 		}
-		if p, err := wire.Decode(d); pinned && err == nil && p.Kind == wire.KindData && p.Sig.Present() {
-			c := append([]byte(nil), d...)
-			c[5] = byte(wire.KindPinned)
-			if err := t.write(c); err != nil {
+		if p, err := wire.Decode(r.b); pinned && err == nil && p.Kind == wire.KindData && p.Sig.Present() {
+			p.Kind = wire.KindPinned // its signature kept
+			c, err := wire.AppendEncode(nil, &p)
+			if err != nil {
+				return err
+			}
+			if err := t.writeTo(c, true); err != nil {
 				return err
 			}
 			relabelled++
@@ -86,7 +110,7 @@ func (t *tool) replay(path string, hostile int, pinned bool, report map[string]a
 	report["replayed"], report["relabelled"] = len(rec), relabelled
 	rng := rand.New(rand.NewPCG(7, 7))
 	for i := range hostile {
-		src := rec[rng.IntN(len(rec))]
+		src := rec[rng.IntN(len(rec))].b
 		var d []byte
 		switch i % 4 {
 		case 0:
@@ -103,7 +127,7 @@ func (t *tool) replay(path string, hostile int, pinned bool, report map[string]a
 			d = append([]byte(nil), src...)
 			d[rng.IntN(len(d))] ^= 1 << rng.IntN(8)
 		case 3:
-			o := rec[rng.IntN(len(rec))]
+			o := rec[rng.IntN(len(rec))].b
 			cut := rng.IntN(min(len(src), len(o)))
 			d = append(append([]byte(nil), src[:cut]...), o[cut:]...)
 		}

@@ -14,7 +14,7 @@ import (
 // SAP deletion flag set, a deletion without the presenter's signature,
 // and one signed by a key of its own, each a few times.
 func (t *tool) sapDelete(wait time.Duration, report map[string]any) error {
-	c, err := t.listen()
+	c, err := t.listen(false)
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func (t *tool) sapDelete(wait time.Duration, report map[string]any) error {
 	}
 	for range 5 {
 		for _, b := range [][]byte{flipped, plain, signed} {
-			if err := t.write(b); err != nil {
+			if err := t.writeTo(b, false); err != nil {
 				return err
 			}
 		}

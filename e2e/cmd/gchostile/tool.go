@@ -41,8 +41,24 @@ func (t *tool) open() error {
 	return nil
 }
 
+// write sends b where Groupcast would: a message (DATA) to the group's
+// port, any other Groupcast datagram to its companion port; what is not
+// ours (mangled) to either, in turn.
 func (t *tool) write(b []byte) error {
-	if _, err := t.conn.WriteTo(b, t.group); err != nil {
+	companion := t.sent%2 == 1
+	if p, err := wire.Decode(b); err == nil {
+		companion = p.Kind != wire.KindData
+	}
+	return t.writeTo(b, companion)
+}
+
+// writeTo sends b to the group's port, or its companion.
+func (t *tool) writeTo(b []byte, companion bool) error {
+	to := t.group
+	if companion {
+		to = t.companion()
+	}
+	if _, err := t.conn.WriteTo(b, to); err != nil {
 		return err
 	}
 	t.sent++
@@ -78,9 +94,20 @@ func fakeID(tag byte, i int) wire.SenderID {
 	return wire.SenderID{0xfa, tag, byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i), 0x5e, 0x11}
 }
 
-// listen joins the group on a socket that shares the port.
-func (t *tool) listen() (net.PacketConn, error) {
-	c, err := net.ListenMulticastUDP("udp4", t.ifi, t.group)
+// companion is the group's companion port, where Groupcast sends all but
+// its messages.
+func (t *tool) companion() *net.UDPAddr {
+	return &net.UDPAddr{IP: t.group.IP, Port: int(wire.CompanionPort(uint16(t.group.Port)))}
+}
+
+// listen joins the group on a socket that shares the port (companion:
+// the companion port).
+func (t *tool) listen(companion bool) (net.PacketConn, error) {
+	at := t.group
+	if companion {
+		at = t.companion()
+	}
+	c, err := net.ListenMulticastUDP("udp4", t.ifi, at)
 	if err != nil {
 		return nil, err
 	}

@@ -73,8 +73,7 @@ func (c *Conn) ReadBatch(bufs [][]byte, sizes []int, srcs []netip.AddrPort) (int
 // otherwise cost a wake-up, a read and a decode each, only to be dropped
 // by sender id (which remains the rule where the filter is missing). It
 // reports whether the filter is in place.
-func (c *Conn) filterOwnEcho() bool {
-	port := c.senderPort()
+func (c *Conn) filterOwnEcho(port uint16) bool {
 	if port == 0 {
 		return false
 	}

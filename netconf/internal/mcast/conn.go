@@ -12,11 +12,14 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/ipv4"
+
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 // receiveBuffer is asked of the kernel so bursts are not dropped while the
@@ -29,16 +32,23 @@ type Options struct {
 	Iface    Choice
 	TTL      int
 	Loopback bool // let programs on this computer hear us
-	SendOnly bool // no receiver: bare text needs no replies
-	KeepEcho bool // receive what our own sender sends (the doctor's self-test)
+	SendOnly bool // no receivers: bare text needs no replies
+	// Companion also opens a receiver on the group's companion port
+	// (wire.CompanionPort), where Groupcast sends all but its messages;
+	// WriteControl sends there.
+	KeepEcho  bool // receive what our own sender sends (the doctor's self-test)
+	Companion bool
 	// Counters of datagrams a receiver drops before anyone sees them
 	// (either may be nil).
 	OtherGroup *uint64 // addressed to another group, or unicast on our port (atomic)
 	Rejected   *uint64 // larger than any datagram we accept (atomic)
 }
 
-// Conn is one joined group: a receiver and a separate sender.
+// Conn is one joined group: a receiver and a separate sender, and a
+// receiver on the companion port (Control) when asked for.
 type Conn struct {
+	ctl      *Conn          // the companion port's receiver (no sender of its own)
+	ctlGroup netip.AddrPort // where WriteControl sends
 	group    netip.AddrPort
 	iface    Choice
 	netIface *net.Interface
@@ -75,6 +85,18 @@ func Open(o Options) (*Conn, error) {
 			c.dstCheck = c.receiver.SetControlMessage(ipv4.FlagDst, true) == nil
 		}
 	}
+	c.ctlGroup = netip.AddrPortFrom(o.Group.Addr(), wire.CompanionPort(o.Group.Port()))
+	if err == nil && o.Companion && !o.SendOnly {
+		c.ctl = &Conn{group: o.Group, iface: o.Iface, netIface: nif, opts: o}
+		c.ctl.rconn, c.ctl.receiver, err = Listen(c.ctlGroup, o.Iface.Name, nif)
+		var oe *OpError
+		if errors.As(err, &oe) && strings.HasPrefix(oe.Op, "open port") {
+			oe.Op += fmt.Sprintf(" (the companion of port %d, where members send all but their messages)", o.Group.Port())
+		}
+		if err == nil {
+			c.ctl.dstCheck = c.ctl.receiver.SetControlMessage(ipv4.FlagDst, true) == nil
+		}
+	}
 	if err == nil {
 		err = c.openSender()
 	}
@@ -84,10 +106,22 @@ func Open(o Options) (*Conn, error) {
 	}
 	if !o.SendOnly && !o.KeepEcho {
 		c.ownPort, c.ownAddrs = c.senderPort(), localAddrs()
-		c.filterOwnEcho()
+		c.filterOwnEcho(c.ownPort)
+		if c.ctl != nil {
+			c.ctl.ownPort, c.ctl.ownAddrs = c.ownPort, c.ownAddrs
+			c.ctl.filterOwnEcho(c.ownPort)
+		}
 	}
 	return c, nil
 }
+
+// Control is the companion port's receiver (nil unless Options.Companion):
+// Read (and on Linux ReadBatch) as for the group's port.
+func (c *Conn) Control() *Conn { return c.ctl }
+
+// WriteControl sends one datagram to the companion port, from the same
+// socket as Write, so a member's datagrams all come from one source.
+func (c *Conn) WriteControl(b []byte) error { return c.writeTo(b, c.ctlGroup) }
 
 // Listen opens a receiver on group's port, bound to the group where the
 // platform allows, shared with other programs, and joins the group on
@@ -131,6 +165,9 @@ func (c *Conn) openSender() error {
 }
 
 func (c *Conn) closeSockets() {
+	if c.ctl != nil {
+		c.ctl.closeSockets()
+	}
 	if c.rconn != nil {
 		_ = c.rconn.Close()
 	}
@@ -146,6 +183,9 @@ func (c *Conn) Close() error {
 			// Closing the socket drops the membership too; leaving first
 			// sends the IGMP leave at once.
 			_ = c.receiver.LeaveGroup(c.netIface, &net.UDPAddr{IP: c.group.Addr().AsSlice()})
+		}
+		if c.ctl != nil && c.ctl.receiver != nil {
+			_ = c.ctl.receiver.LeaveGroup(c.netIface, &net.UDPAddr{IP: c.group.Addr().AsSlice()})
 		}
 		c.closeSockets()
 	})
@@ -189,15 +229,17 @@ func (c *Conn) forUs(dst net.IP) bool {
 // Write sends one datagram to the group. The standard library's UDP write
 // takes a netip.AddrPort and allocates nothing; x/net's WriteTo converts
 // the address on every call.
-func (c *Conn) Write(b []byte) error {
+func (c *Conn) Write(b []byte) error { return c.writeTo(b, c.group) }
+
+func (c *Conn) writeTo(b []byte, to netip.AddrPort) error {
 	var err error
 	if uc, ok := c.sconn.(*net.UDPConn); ok {
-		_, err = uc.WriteToUDPAddrPort(b, c.group)
+		_, err = uc.WriteToUDPAddrPort(b, to)
 	} else {
-		_, err = c.sender.WriteTo(b, nil, c.dest)
+		_, err = c.sender.WriteTo(b, nil, net.UDPAddrFromAddrPort(to))
 	}
 	if err != nil {
-		return &OpError{Op: fmt.Sprintf("send to %s", c.group), Err: err}
+		return &OpError{Op: fmt.Sprintf("send to %s", to), Err: err}
 	}
 	return nil
 }

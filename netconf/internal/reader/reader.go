@@ -29,10 +29,13 @@ type Batch struct {
 	N     int              // datagrams in Data and Src
 	Data  [][]byte         // Data[i]: datagram i, a slice of a buffer of the batch
 	Src   []netip.AddrPort // where datagram i came from
-	Err   error            // the source failed (after the N datagrams)
-	bufs  [][]byte
-	sizes []int
-	pool  *Pool
+	// Control: read from the group's companion port (Start's control
+	// source), not the group's own.
+	Control bool
+	Err     error // the source failed (after the N datagrams)
+	bufs    [][]byte
+	sizes   []int
+	pool    *Pool
 }
 
 // Pool is the batches of one owner and the goroutine that fills them.
@@ -56,13 +59,18 @@ func NewPool(owner any, count, n, slot int) *Pool {
 	return p
 }
 
-// Start reads src into batches sent to out, until Stop or a failure of
-// src. A batch comes back with Recycle once processed; with all of them
-// out, reading waits.
-func (p *Pool) Start(src Source, out chan<- *Batch) {
+// Start reads src, and control when not nil, into batches sent to out,
+// each until Stop or a failure of it; batches of control say so. A batch
+// comes back with Recycle once processed; with all of them out, reading
+// waits.
+func (p *Pool) Start(src, control Source, out chan<- *Batch) {
 	p.stop = make(chan struct{})
 	p.readers.Add(1)
-	go p.loop(src, out, p.stop)
+	go p.loop(src, false, out, p.stop)
+	if control != nil {
+		p.readers.Add(1)
+		go p.loop(control, true, out, p.stop)
+	}
 }
 
 // Stop stops the reader and waits for it; close the source first, which
@@ -81,7 +89,7 @@ func (b *Batch) Recycle() {
 	b.pool.free <- b // never blocks: free holds every batch of the pool
 }
 
-func (p *Pool) loop(src Source, out chan<- *Batch, stop <-chan struct{}) {
+func (p *Pool) loop(src Source, control bool, out chan<- *Batch, stop <-chan struct{}) {
 	defer p.readers.Done()
 	for {
 		var b *Batch
@@ -91,7 +99,9 @@ func (p *Pool) loop(src Source, out chan<- *Batch, stop <-chan struct{}) {
 			return
 		}
 		b.read(src)
-		if b.Err != nil && errors.Is(b.Err, net.ErrClosed) {
+		b.Control = control
+		failed := b.Err // once sent, b is the loop's, then another reader's
+		if failed != nil && errors.Is(failed, net.ErrClosed) {
 			p.free <- b
 			return
 		}
@@ -101,7 +111,7 @@ func (p *Pool) loop(src Source, out chan<- *Batch, stop <-chan struct{}) {
 			p.free <- b
 			return
 		}
-		if b.Err != nil {
+		if failed != nil {
 			return
 		}
 	}

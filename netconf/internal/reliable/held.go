@@ -81,6 +81,12 @@ func (s *Stream) deliverReady(out []Delivery) []Delivery {
 // cost follows what is held, never the distance to to, which a datagram
 // may claim.
 func (s *Stream) giveUpBefore(to uint64, out []Delivery) []Delivery {
+	if !s.synced {
+		// Where the stream began was never learnt (its control datagrams
+		// were lost): it begins with what is held, and nothing before that
+		// is called lost.
+		out = s.sync(s.lowestHeld(to), out)
+	}
 	if to <= s.expected {
 		return out
 	}

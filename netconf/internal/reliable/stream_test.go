@@ -86,6 +86,19 @@ func TestPeerGiveUpDeliversWhatIsHeld(t *testing.T) {
 	}
 }
 
+// TestGiveUpBeforeItsStartWasLearnt: a sender whose control datagrams
+// never arrived (they travel on another port than its messages) times out
+// holding 1 and 3: they are shown with 2 lost, and nothing before 1 is
+// called lost (it once reported "seq 0 lost").
+func TestGiveUpBeforeItsStartWasLearnt(t *testing.T) {
+	p := NewStream(&testParams, nil, nil, 1)
+	hold(p, 1, "one", wire.Frag{})
+	hold(p, 3, "three", wire.Frag{})
+	if got := describe(p.GiveUp(nil)); got != "one,lost 2-2,three" {
+		t.Fatalf("got %s", got)
+	}
+}
+
 // TestPeerGiveUpIsSizedByWhatIsHeld: giving up up to a seq taken from the
 // wire costs what is held, not the distance to that seq (a forged LEAVE
 // claiming seq 2^62 once froze the engine in this loop).
