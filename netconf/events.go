@@ -166,6 +166,9 @@ const (
 	// recording replayed.
 	UnreadableEarlierSession UnreadableReason = "earlier_session"
 	// Groupcast datagrams of an older, or newer, wire format than ours.
+	// Datagrams on the wrong one of our two ports: another group's, whose
+	// port is next to ours (Groupcast uses a group's port and the next).
+	UnreadableNextPort     UnreadableReason = "next_port"
 	UnreadableOlderVersion UnreadableReason = "older_version"
 	UnreadableNewerVersion UnreadableReason = "newer_version"
 	// Private groups: sent before we joined (Skew: how long before).
@@ -213,6 +216,8 @@ func (u Unreadable) Sentence() string {
 		return fmt.Sprintf("%d datagrams from %s were sent %s you joined: a replayed recording, or that computer's clock is behind; they were refused", u.Count, u.Peer, describeSkew(-u.Skew, "before", "after"))
 	case UnreadableEarlierSession:
 		return fmt.Sprintf("%d announcements signed by %s for an earlier session of this room (a replayed recording?) were refused", u.Count, u.Peer)
+	case UnreadableNextPort:
+		return fmt.Sprintf("%s sends to a group on the port next to this one's: %d of its datagrams were ignored. Groupcast uses a group's port and the next one, so give groups on one address ports at least 2 apart", u.from(), u.Count)
 	case UnreadableOlderVersion:
 		return fmt.Sprintf("%s runs an older Groupcast that cannot talk with this one: %d of its datagrams were not read. Update Groupcast there", u.from(), u.Count)
 	case UnreadableNewerVersion:

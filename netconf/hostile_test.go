@@ -612,6 +612,51 @@ func TestOtherVersionIsNamed(t *testing.T) {
 	}
 }
 
+// TestGroupOnTheNextPort: another group uses our companion port as its
+// own (its members' messages and a classic tool's text arrive there), and
+// one on the port below sends its control traffic to our group's port:
+// none of it is taken for ours, and it is said once, naming the computer.
+func TestGroupOnTheNextPort(t *testing.T) {
+	hub := memnet.NewHub()
+	alice := joinBus(t, hub, "Alice", lossy.Faults{}, DefaultTiming())
+	defer alice.e.Close()
+	other := newForger(t, hub)
+	now := time.Now().UnixMicro()
+	hello := wire.Packet{Kind: wire.KindHello, Sender: wire.SenderID{9}, Time: now, Nick: "Zed",
+		Body: wire.AppendControl(nil, wire.Control{Trail: 1, Started: now})}
+	data := wire.Packet{Kind: wire.KindData, Sender: wire.SenderID{9}, Seq: 1, Time: now, Nick: "Zed", Body: []byte("hi")}
+	for _, w := range []struct {
+		p  wire.Packet
+		to *net.UDPAddr
+	}{{hello, memnet.Group}, {data, memnet.Control}} {
+		b, err := wire.AppendEncode(nil, &w.p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := other.conn.WriteTo(b, w.to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := other.conn.WriteTo([]byte("plain text for port 10"), memnet.Control); err != nil {
+		t.Fatal(err)
+	}
+	u := waitEvent(t, alice.e, 3*time.Second, func(ev Event) bool {
+		switch ev := ev.(type) {
+		case Message, PeerJoined:
+			t.Fatalf("another group's datagram was taken for ours: %+v", ev)
+		case Unreadable:
+			return ev.Reason == UnreadableNextPort
+		}
+		return false
+	}).(Unreadable)
+	if u.Count != 3 || !u.Host.IsValid() || !strings.Contains(u.Sentence(), "ports at least 2 apart") {
+		t.Fatalf("reported %+v: %q", u, u.Sentence())
+	}
+	if st := alice.e.Stats(); st.OtherGroup != 3 {
+		t.Fatalf("other group: %d", st.OtherGroup)
+	}
+}
+
 // TestInterfaceGoneAndBack: the membership's interface disappears (an
 // adapter unplugged): the engine says so at once, and when it is back it
 // opens and joins again by itself, and what was sent meanwhile arrives.

@@ -51,6 +51,7 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort, control 
 	if !wire.IsGroupcast(data) {
 		if control {
 			add(&e.stats.OtherGroup, 1) // a classic tool's, on a group whose port is our companion
+			e.refuse(now, UnreadableNextPort, "", src.Addr())
 			return
 		}
 		e.onPlain(now, data, src)
@@ -66,6 +67,7 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort, control 
 		// rest on the companion. This is another group's, whose port is
 		// next to ours.
 		add(&e.stats.OtherGroup, 1)
+		e.refuse(now, UnreadableNextPort, p.Nick, src.Addr())
 		return
 	}
 	if p.Sender == m.self {
