@@ -14,6 +14,7 @@ import (
 	"github.com/groupcast/groupcast/assets"
 	_ "github.com/groupcast/groupcast/gui/internal/fynecache" // before Fyne reads FYNE_CACHE
 	_ "github.com/groupcast/groupcast/gui/internal/localefix" // before Fyne reads the locale
+	"github.com/groupcast/groupcast/gui/internal/look"
 	"github.com/groupcast/groupcast/netconf"
 	"github.com/groupcast/groupcast/netconf/doctor"
 	"github.com/groupcast/groupcast/netconf/rooms"
@@ -38,6 +39,7 @@ func Run(ctx context.Context, cfg netconf.Config, autoJoin, tray bool) int {
 	}
 	tuneMalloc()
 	a := app.NewWithID(AppID)
+	a.Settings().SetTheme(look.Theme()) // every text colour readable (WCAG AA)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG()))
 	w := a.NewWindow("Groupcast")
 	if !autoJoin {

@@ -32,8 +32,11 @@ func isDark() bool {
 
 // Palette returns sender colour i (see SenderColour) for the current
 // theme variant.
-func Palette(i uint8) color.Color {
-	if isDark() {
+func Palette(i uint8) color.Color { return PaletteFor(i, isDark()) }
+
+// PaletteFor returns sender colour i for the dark or the light variant.
+func PaletteFor(i uint8, dark bool) color.Color {
+	if dark {
 		return darkPalette[int(i)%len(darkPalette)]
 	}
 	return lightPalette[int(i)%len(lightPalette)]
