@@ -78,11 +78,14 @@ type options struct {
 	// announce starts announcing a room we created; nil: rooms are not
 	// announced (tests).
 	announce func(netconf.Room, netconf.Choice, ed25519.PrivateKey) (io.Closer, error)
+	// hasTray says whether the desktop shows a system tray (nil: it does
+	// not: closing the window then quits, as it would without -tray).
+	hasTray func() bool
 }
 
 func runtimeOptions() options {
 	return options{do: fyne.Do, tick: 500 * time.Millisecond, redraw: redrawInterval, now: time.Now, diagnose: doctor.Diagnose,
-		discover: rooms.Discover, presenterKey: presenterKey,
+		discover: rooms.Discover, presenterKey: presenterKey, hasTray: trayShown,
 		announce: func(r netconf.Room, c netconf.Choice, k ed25519.PrivateKey) (io.Closer, error) {
 			return rooms.Announce(r, c, k)
 		}}

@@ -5,21 +5,28 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 
 	"github.com/groupcast/groupcast/assets"
+	"github.com/groupcast/groupcast/gui/internal/chatlog"
 )
 
 // useTray puts Groupcast in the system tray, where the platform has one:
 // closing the window then hides it, and the tray's menu shows it again or
-// quits. Announcements still notify while it is hidden.
+// quits. Announcements still notify while it is hidden. Where no tray is
+// shown (GNOME without its AppIndicator extension, no D-Bus session),
+// closing quits as it would without -tray, and the log says so: a window
+// hidden with no tray to bring it back would be lost for good.
 func (ui *window) useTray() {
-	desk, ok := ui.app.(desktop.App)
-	if !ok {
+	if ui.opts.hasTray == nil || !ui.opts.hasTray() {
+		ui.system(chatlog.System, "There is no system tray on this desktop, so closing the window quits Groupcast.")
 		return
 	}
-	desk.SetSystemTrayMenu(fyne.NewMenu("Groupcast",
-		fyne.NewMenuItem("Show Groupcast", func() { ui.w.Show(); ui.w.RequestFocus() }),
-		fyne.NewMenuItem("Leave and quit", ui.quit),
-	))
-	desk.SetSystemTrayIcon(fyne.NewStaticResource("icon.png", assets.IconPNG()))
+	ui.inTray = true
+	if desk, ok := ui.app.(desktop.App); ok {
+		desk.SetSystemTrayMenu(fyne.NewMenu("Groupcast",
+			fyne.NewMenuItem("Show Groupcast", func() { ui.w.Show(); ui.w.RequestFocus() }),
+			fyne.NewMenuItem("Leave and quit", ui.quit),
+		))
+		desk.SetSystemTrayIcon(fyne.NewStaticResource("icon.png", assets.IconPNG()))
+	}
 	ui.w.SetCloseIntercept(func() { ui.w.Hide(); ui.focused = false })
 }
 

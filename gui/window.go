@@ -39,6 +39,7 @@ type window struct {
 	current  netconf.Joined
 	joining  netconf.Config // what was asked of the engine at the last Join
 	focused  bool
+	inTray   bool // closing the window hides it in the system tray (useTray)
 	lastNote time.Time
 
 	mu        sync.Mutex

@@ -355,3 +355,22 @@ func walk(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
 		}
 	}
 }
+
+// TestTrayOnlyWhereShown: with -tray on a desktop that shows no tray
+// (GNOME without its extension), closing the window must quit, not hide
+// it where nothing can bring it back; the log says so. Where a tray is
+// shown, closing hides the window.
+func TestTrayOnlyWhereShown(t *testing.T) {
+	for _, shown := range []bool{false, true} {
+		h := newHarness(t, defaultCfg())
+		h.ui.opts.hasTray = func() bool { return shown }
+		h.ui.useTray()
+		if h.ui.inTray != shown {
+			t.Fatalf("tray shown %v: in the tray %v", shown, h.ui.inTray)
+		}
+		last, _ := h.ui.model.Last()
+		if said := strings.Contains(last.Text, "no system tray"); said == shown {
+			t.Fatalf("tray shown %v: the log says %q", shown, last.Text)
+		}
+	}
+}
