@@ -102,7 +102,7 @@ Usage:
 Options of listen, send and chat:
   -group ADDR:PORT  multicast group (default ` + "239.255.3.3:3333" + `)
   -iface IF         network interface to use (default: automatic)
-  -name NICK        your name (default: your user name)
+  -name NICK        your name (default: your user name @ this computer's name)
   -ttl N            hops the messages may cross, 0-255 (default 1: this network only)
   -loopback=false   do not let other programs on this computer hear you
   -json             one JSON object per event on standard output
@@ -307,13 +307,23 @@ func runGUI(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
 	return gui(ctx, cfg, autoJoin, *tray)
 }
 
-// DefaultNick is the OS user name, made a valid nickname.
+// DefaultNick is the OS user name with the computer's ("student @ PC12":
+// a lab's shared "student" accounts are told apart), made a valid
+// nickname.
 func DefaultNick() string {
 	name := ""
 	if u, err := user.Current(); err == nil {
 		name = u.Username
 		if i := strings.LastIndexAny(name, `\/`); i >= 0 { // DOMAIN\user on Windows
 			name = name[i+1:]
+		}
+	}
+	if host, err := os.Hostname(); err == nil && host != "" {
+		host, _, _ = strings.Cut(host, ".") // pc12.lab.example.org: PC12's name is enough
+		if name == "" {
+			name = host
+		} else {
+			name += " @ " + host
 		}
 	}
 	var b strings.Builder

@@ -297,7 +297,7 @@ func (ui *window) listRooms(ctx context.Context, rw *roomsWindow) {
 			case len(list) == 0:
 				rw.status.SetText("No rooms announced yet (still listening)…")
 			default:
-				rw.status.SetText(fmt.Sprintf("%d rooms on this network — pick one to join:", len(list)))
+				rw.status.SetText(fmt.Sprintf("%s on this network — pick one to join:", plural(len(list), "room", "rooms")))
 			}
 		})
 	}
@@ -339,4 +339,12 @@ func (ui *window) createRoomForm(rw *roomsWindow) fyne.CanvasObject {
 	form := container.NewVBox(widget.NewSeparator(), widget.NewLabelWithStyle("Create a room", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		name, present, readonly, create)
 	return form
+}
+
+// plural is "1 room", "3 rooms".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

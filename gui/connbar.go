@@ -62,7 +62,15 @@ func newConnBar(cfg netconf.Config, list Interfaces, onJoin func()) *connBar {
 	b.iface = widget.NewSelect(nil, nil)
 	b.join = widget.NewButtonWithIcon("Join", theme.LoginIcon(), onJoin)
 	b.join.Importance = widget.HighImportance
-	b.addr.OnChanged = func(string) { b.validate() }
+	b.addr.OnChanged = func(s string) {
+		// "239.255.3.3:3333" pasted whole: the port goes to its field.
+		if g, err := netconf.ParseGroup(strings.TrimSpace(s)); err == nil && strings.Contains(s, ":") {
+			b.addr.SetText(g.Addr().String()) // calls OnChanged again, now without the port
+			b.port.SetText(strconv.Itoa(int(g.Port())))
+			return
+		}
+		b.validate()
+	}
 	b.port.OnChanged = func(string) { b.validate() }
 	b.nick.OnChanged = func(string) { b.validate() }
 	b.addr.OnSubmitted = func(string) { onJoin() }
@@ -102,6 +110,9 @@ func (b *connBar) group() (netip.AddrPort, error) {
 	if err != nil {
 		return netip.AddrPort{}, err
 	}
+	if strings.TrimSpace(b.port.Text) == "" {
+		return netip.AddrPort{}, &netconf.InputError{Field: "port", Msg: "enter the group's port, a number from 1 to 65535 (for example 3333)"}
+	}
 	p, err := netconf.ParsePort(b.port.Text)
 	if err != nil {
 		return netip.AddrPort{}, err
@@ -109,12 +120,23 @@ func (b *connBar) group() (netip.AddrPort, error) {
 	return netip.AddrPortFrom(a, p), nil
 }
 
+// nameProblem says what is wrong with a name the wire refuses.
+func nameProblem(name string) string {
+	switch {
+	case name == "":
+		return "Enter a name so others know who is talking."
+	case len(name) > wire.MaxNickBytes:
+		return fmt.Sprintf("The name is too long: at most %d characters of Latin script, or %d Chinese characters.", wire.MaxNickBytes, wire.MaxNickBytes/3)
+	}
+	return "The name cannot contain control characters (such as a tab or a line break)."
+}
+
 // validate shows the group's scope, or the first problem, under the bar,
 // and enables Join only when everything is usable.
 func (b *connBar) validate() bool {
 	g, err := b.group()
 	if err == nil && wire.ValidNick(strings.TrimSpace(b.nick.Text)) != nil {
-		err = &netconf.InputError{Field: "name", Msg: "Enter a name (1 to 64 bytes) so others know who is talking."}
+		err = &netconf.InputError{Field: "name", Msg: nameProblem(strings.TrimSpace(b.nick.Text))}
 	}
 	if err == nil && b.plain && b.key.Text != "" {
 		err = &netconf.InputError{Field: "plain", Msg: "Plain text cannot be private: clear the passphrase, or turn plain text off (⚙)."}

@@ -374,3 +374,27 @@ func TestTrayOnlyWhereShown(t *testing.T) {
 		}
 	}
 }
+
+// TestConnectionBarSmallThings: "239.255.3.3:3333" pasted into Group is
+// split into its fields; an empty port asks for one (not `port "" is not
+// a number` beside a field that shows 3333 greyed); a name too long says
+// how long it may be in characters.
+func TestConnectionBarSmallThings(t *testing.T) {
+	h := newHarness(t, defaultCfg())
+	bar := h.ui.bar
+	bar.port.SetText("")
+	if !strings.Contains(strings.ToLower(bar.hint.Text), "enter the group's port") {
+		t.Fatalf("empty port: %q", bar.hint.Text)
+	}
+	bar.addr.SetText("239.255.7.8:4444")
+	if bar.addr.Text != "239.255.7.8" || bar.port.Text != "4444" || bar.join.Disabled() {
+		t.Fatalf("pasted group: %q : %q, join disabled %v (%q)", bar.addr.Text, bar.port.Text, bar.join.Disabled(), bar.hint.Text)
+	}
+	bar.nick.SetText(strings.Repeat("学", 30)) // 90 bytes
+	if !strings.Contains(bar.hint.Text, "21 Chinese characters") || !bar.join.Disabled() {
+		t.Fatalf("long name: %q", bar.hint.Text)
+	}
+	if got := plural(1, "room", "rooms") + ", " + plural(3, "room", "rooms"); got != "1 room, 3 rooms" {
+		t.Fatal(got)
+	}
+}
