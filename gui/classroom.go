@@ -64,6 +64,7 @@ func (ui *window) showRooms() {
 	ctx, cancel := context.WithCancel(context.Background())
 	rw.cancel = cancel
 	rw.w.SetOnClosed(cancel)
+	closeOnEscape(rw.w)
 	rw.w.Show()
 	go ui.listRooms(ctx, rw)
 }

@@ -253,5 +253,6 @@ func (b *connBar) showAdvanced(w fyne.Window) {
 		}
 		b.validate()
 	}, w)
+	hideOnEscape(w, d)
 	d.Show()
 }

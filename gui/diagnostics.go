@@ -60,6 +60,7 @@ func (ui *window) showDiagnostics() {
 			d.cancel()
 		}
 	})
+	closeOnEscape(d.w)
 	d.w.Show()
 	run()
 }

@@ -398,3 +398,26 @@ func TestConnectionBarSmallThings(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+// TestEscapeCloses: Escape dismisses the ⚙ dialog (as Cancel: nothing
+// changes) and closes the Rooms and Diagnostics windows.
+func TestEscapeCloses(t *testing.T) {
+	h := newHarness(t, defaultCfg())
+	h.ui.bar.showAdvanced(h.w)
+	c := h.w.Canvas()
+	if c.Overlays().Top() == nil {
+		t.Fatal("the settings dialog is not shown")
+	}
+	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if c.Overlays().Top() != nil {
+		t.Fatal("Escape left the settings dialog open")
+	}
+	closed := false
+	w := h.ui.app.NewWindow("Rooms")
+	w.SetOnClosed(func() { closed = true })
+	closeOnEscape(w)
+	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if !closed {
+		t.Fatal("Escape did not close the window")
+	}
+}
