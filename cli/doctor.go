@@ -19,6 +19,7 @@ func runDoctor(ctx context.Context, args []string, stdio IO) int {
 	iface := fs.String("iface", "", "network interface (default: automatic)")
 	listen := fs.Duration("listen", 3*time.Second, "how long to listen for others on the group")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	keyFile := fs.String("key-file", "", "the group's passphrase (default: $GROUPCAST_KEY), to tell members using it from those using another")
 	if code, done := parseFlags(fs, args, stdio); done {
 		return code
 	}
@@ -43,7 +44,11 @@ func runDoctor(ctx context.Context, args []string, stdio IO) int {
 	if !*asJSON {
 		fmt.Fprintf(stdio.Stderr, "checking %s (listening for %s)…\n", g, listen.Round(time.Second))
 	}
-	r := doctor.Diagnose(ctx, doctor.Options{Group: g, Interface: *iface, Listen: *listen})
+	pass, err := (&options{keyFile: *keyFile}).passphrase()
+	if err != nil {
+		return usageError(stdio, err)
+	}
+	r := doctor.Diagnose(ctx, doctor.Options{Group: g, Interface: *iface, Listen: *listen, Passphrase: pass})
 	if *asJSON {
 		enc := json.NewEncoder(stdio.Stdout)
 		enc.SetEscapeHTML(false)
@@ -74,6 +79,7 @@ type jsonHeard struct {
 	Count    int    `json:"count"`
 	Sample   string `json:"sample,omitempty"`
 	Encoding string `json:"encoding,omitempty"`
+	Ours     bool   `json:"ours,omitempty"` // private: our passphrase
 }
 
 // flagNames names the settings the doctor's hints point to as this
@@ -100,7 +106,7 @@ func doctorJSON(r doctor.Report) any {
 	}
 	heard := []jsonHeard{}
 	for _, h := range r.Heard {
-		heard = append(heard, jsonHeard{Kind: h.Kind, Name: h.Name, From: h.From.String(), Count: h.Count, Sample: h.Sample, Encoding: h.Encoding})
+		heard = append(heard, jsonHeard{Kind: h.Kind, Name: h.Name, From: h.From.String(), Count: h.Count, Sample: h.Sample, Encoding: h.Encoding, Ours: h.Ours})
 	}
 	return struct {
 		Event      string            `json:"event"`

@@ -45,7 +45,7 @@ func (ui *window) showDiagnostics() {
 	d.report.Selectable = true
 	d.busy = widget.NewProgressBarInfinite()
 	run := func() {
-		d.run(ui, doctor.Options{Group: g, Interface: ui.bar.interfaceName(), Listen: 3 * time.Second})
+		d.run(ui, doctor.Options{Group: g, Interface: ui.bar.interfaceName(), Listen: 3 * time.Second, Passphrase: ui.bar.key.Text})
 	}
 	d.again = widget.NewButtonWithIcon("Run again", theme.ViewRefreshIcon(), run)
 	d.copyBtn = widget.NewButtonWithIcon("Copy report", theme.ContentCopyIcon(), func() {
@@ -81,9 +81,12 @@ func (d *diagnostics) run(ui *window, o doctor.Options) {
 			d.again.Enable()
 			d.text = r.Text(fieldNames)
 			d.report.SetText(d.text)
-			if r.Passed() {
+			switch {
+			case r.Passed() && r.Hint(doctor.HintOtherPassphrase) != nil:
+				d.summary.SetText("⚠ Multicast works, but " + r.Hint(doctor.HintOtherPassphrase).Sentence(fieldNames))
+			case r.Passed():
 				d.summary.SetText(fmt.Sprintf("✔ Multicast works on %s. %d senders heard on %s.", r.Chosen.Label(), len(r.Heard), o.Group))
-			} else {
+			default:
 				d.summary.SetText("✖ The self-test failed: " + r.SelfTest.Detail + ". See the hints below.")
 			}
 		})

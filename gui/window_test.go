@@ -266,7 +266,7 @@ func TestPassphraseIsUsedNotSaved(t *testing.T) {
 	}
 	h.emit(netconf.Unreadable{Reason: netconf.UnreadableOtherPassphrase, Count: 4})
 	last, _ := ui.model.Last()
-	if last.Kind != chatlog.Warning || last.Text != "4 datagrams from peers with another passphrase." {
+	if last.Kind != chatlog.Warning || last.Text != "Others here use another passphrase: you cannot read them (4 datagrams so far), and nobody of them can read you. Check the passphrase with them." {
 		t.Fatalf("log %+v", last)
 	}
 }

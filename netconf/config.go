@@ -2,6 +2,7 @@ package netconf
 
 import (
 	"crypto/ed25519"
+	"encoding/hex"
 	"fmt"
 	"net/netip"
 
@@ -104,6 +105,18 @@ func (c Config) Check() (Choice, []string, error) {
 // deriveKey makes the key of a private group (nil for an open one): the
 // passphrase, salted with the group's address and port, so the same
 // passphrase gives unrelated keys on other groups (docs/SECURITY.md).
+// KeyID is the public id of the key a passphrase gives on group ("" for
+// none), as the doctor shows the ids of private members it hears ("key
+// 1a2b3c4d"): whoever shows another id uses another passphrase.
+func KeyID(group netip.AddrPort, passphrase string) string {
+	k, err := deriveKey(Config{Group: group, Passphrase: passphrase})
+	if err != nil || k == nil {
+		return ""
+	}
+	id := k.ID()
+	return hex.EncodeToString(id[:])
+}
+
 func deriveKey(cfg Config) (*seal.Key, error) {
 	if cfg.Passphrase == "" {
 		return nil, nil

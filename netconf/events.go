@@ -191,7 +191,7 @@ type Unreadable struct {
 func (u Unreadable) Sentence() string {
 	switch u.Reason {
 	case UnreadableOtherPassphrase:
-		return fmt.Sprintf("%d datagrams from peers with another passphrase", u.Count)
+		return fmt.Sprintf("Others here use another passphrase: you cannot read them (%d datagrams so far), and nobody of them can read you. Check the passphrase with them", u.Count)
 	case UnreadableNoPassphrase:
 		return fmt.Sprintf("%d datagrams from members without a passphrase (not shown)", u.Count)
 	case UnreadableNeedsPassphrase:

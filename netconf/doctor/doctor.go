@@ -29,6 +29,9 @@ type Options struct {
 	Group     netip.AddrPort
 	Interface string        // "" for automatic
 	Listen    time.Duration // how long to listen to the group (0: skip)
+	// Passphrase is the one the user means to join with, if any: private
+	// members heard are then marked as using it or another.
+	Passphrase string
 }
 
 // Check is one test's outcome.
@@ -45,6 +48,7 @@ type Heard struct {
 	Count    int
 	Sample   string // plain: the first text; groupcast: the first message
 	Encoding string // plain: how it was read
+	Ours     bool   // private: sealed with our passphrase (Options.Passphrase)
 }
 
 // Report is what the network doctor found.
@@ -58,7 +62,26 @@ type Report struct {
 	SelfTest   Check
 	Listened   time.Duration
 	Heard      []Heard
+	Keyed      bool // the user gave a passphrase (Options.Passphrase)
 	Hints      []Hint
+}
+
+// markOurs marks the private members heard that seal with passphrase.
+func markOurs(heard []Heard, g netip.AddrPort, passphrase string) {
+	id := netconf.KeyID(g, passphrase)
+	for i := range heard {
+		heard[i].Ours = id != "" && heard[i].Kind == "private" && heard[i].Name == "key "+id
+	}
+}
+
+// Hint is the hint of code the report gives, or nil.
+func (r Report) Hint(code HintCode) *Hint {
+	for i := range r.Hints {
+		if r.Hints[i].Code == code {
+			return &r.Hints[i]
+		}
+	}
+	return nil
 }
 
 // Passed reports whether the loopback self-test worked: this computer can
@@ -85,6 +108,8 @@ func Diagnose(ctx context.Context, o Options) Report {
 	if o.Listen > 0 && r.Port.OK {
 		r.Listened = o.Listen
 		r.Heard = listenTo(ctx, o.Group, choice, o.Listen)
+		r.Keyed = o.Passphrase != ""
+		markOurs(r.Heard, o.Group, o.Passphrase)
 	}
 	r.Hints = hintsFor(r)
 	return r

@@ -19,6 +19,8 @@ const (
 	HintSelfTestFailed  HintCode = "self_test_failed" // the chosen interface cannot
 	HintPortHeld        HintCode = "port_held"        // another program holds the port alone
 	HintScope           HintCode = "scope"            // the group's scope needs a word
+	HintOtherPassphrase HintCode = "other_passphrase" // members heard use another passphrase than ours
+	HintNeedPassphrase  HintCode = "need_passphrase"  // members heard use a passphrase; we have none
 	HintTTL             HintCode = "ttl"              // TTL 1 keeps messages on this network
 	HintSeveralNetworks HintCode = "several_networks" // everyone must be on the same one
 	HintVirtual         HintCode = "virtual"          // the chosen interface looks like a VPN
@@ -35,6 +37,7 @@ type Hint struct {
 	Group    netip.AddrPort // the group diagnosed
 	Listened time.Duration  // nobody_heard: how long
 	Text     string         // scope: the warning
+	Count    int            // other_passphrase, need_passphrase: how many computers
 }
 
 // Setting is something a person can change, which each front end names
@@ -70,6 +73,10 @@ func (h Hint) Sentence(names Names) string {
 			strings.Join(h.Networks, ", "), names(SettingInterface))
 	case HintVirtual:
 		return fmt.Sprintf("%s looks like a VPN, tunnel or virtual adapter. That is normal in a container or virtual machine; on a PC, choose the interface of the local network with %s.", h.Iface, names(SettingInterface))
+	case HintOtherPassphrase:
+		return fmt.Sprintf("%s another passphrase than yours: nobody of them can read you, and you cannot read them. Agree on one passphrase.", computersUse(h.Count))
+	case HintNeedPassphrase:
+		return fmt.Sprintf("%s a passphrase: without theirs you cannot read them, and they cannot read you.", computersUse(h.Count))
 	case HintWireless:
 		return "This is Wi-Fi: access points drop far more multicast than cables do. Groupcast repairs losses, but a cable is steadier."
 	case HintNobodyHeard:
@@ -83,6 +90,26 @@ func (h Hint) Sentence(names Names) string {
 		return fmt.Sprintf("A firewall must allow inbound UDP ports %s (Linux: ufw allow %s/udp; %s).", ports(port), strings.Replace(ports(port), "-", ":", 1), fw)
 	}
 	return string(h.Code)
+}
+
+// otherKeys is how many computers were heard sealing with another
+// passphrase than ours (with none: any passphrase).
+func otherKeys(r Report) int {
+	hosts := map[netip.Addr]bool{}
+	for _, h := range r.Heard {
+		if h.Kind == "private" && !h.Ours {
+			hosts[h.From.Addr()] = true
+		}
+	}
+	return len(hosts)
+}
+
+// computersUse is "1 computer here uses", "3 computers here use".
+func computersUse(n int) string {
+	if n == 1 {
+		return "1 computer here uses"
+	}
+	return fmt.Sprintf("%d computers here use", n)
 }
 
 // ports is the group's port and its companion (wire.CompanionPort), as a
@@ -137,6 +164,13 @@ func hintsFor(r Report) []Hint {
 	}
 	if r.Listened > 0 && len(r.Heard) == 0 {
 		add(Hint{Code: HintNobodyHeard, Listened: r.Listened})
+	}
+	if n := otherKeys(r); n > 0 {
+		code := HintOtherPassphrase
+		if !r.Keyed {
+			code = HintNeedPassphrase
+		}
+		add(Hint{Code: code, Count: n})
 	}
 	if runtime.GOOS != "windows" {
 		add(Hint{Code: HintFirewall})

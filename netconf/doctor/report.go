@@ -85,7 +85,14 @@ func (r Report) writeHeard(b *strings.Builder) {
 		case "plain":
 			fmt.Fprintf(b, "  plain sender %s: %d datagrams (%s), e.g. %q\n", h.From.Addr(), h.Count, h.Encoding, clip(h.Sample))
 		case "private":
-			fmt.Fprintf(b, "  private Groupcast member at %s (%s): %d datagrams\n", h.From.Addr(), h.Name, h.Count)
+			whose := ""
+			switch {
+			case h.Ours:
+				whose = ", your passphrase"
+			case r.Keyed:
+				whose = ", ANOTHER passphrase than yours"
+			}
+			fmt.Fprintf(b, "  private Groupcast member at %s (%s%s): %d datagrams\n", h.From.Addr(), h.Name, whose, h.Count)
 		default:
 			fmt.Fprintf(b, "  Groupcast member %s at %s: %d datagrams\n", h.Name, h.From.Addr(), h.Count)
 		}
