@@ -143,6 +143,19 @@ func (ui *window) showMessage(ev netconf.Message) {
 		ui.pin(ev)
 	}
 	ui.model.Add(chatlog.Entry{At: ev.Received, Kind: chatlog.Message, From: from, Text: ev.Text, Colour: chatlog.SenderColour(from)})
+	if !ui.focused {
+		ui.unread++
+		ui.setTitle()
+	}
+}
+
+// seen is the window coming to the front: what arrived meanwhile is read.
+func (ui *window) seen() {
+	ui.focused = true
+	if ui.unread > 0 {
+		ui.unread = 0
+		ui.setTitle()
+	}
 }
 
 // left shows that the membership ended, and why when it was not asked for.

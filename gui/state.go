@@ -94,7 +94,7 @@ func (ui *window) setState(s state) {
 		b.join.SetIcon(theme.LoginIcon())
 		b.setEditable(true)
 		b.validate()
-		ui.w.SetTitle("Groupcast")
+		ui.setTitle()
 		ui.message.SetPlaceHolder("Join a group to send messages")
 		ui.message.Disable()
 		ui.send.Disable()
@@ -102,14 +102,14 @@ func (ui *window) setState(s state) {
 		b.join.SetText("Joining…")
 		b.join.Disable()
 		b.setEditable(false)
-		ui.w.SetTitle("Groupcast — joining…")
+		ui.setTitle()
 		ui.status.SetText("Joining…")
 	case stateJoined:
 		b.join.SetText("Leave")
 		b.join.SetIcon(theme.LogoutIcon())
 		b.join.Enable()
 		b.setEditable(false)
-		ui.w.SetTitle(ui.joinedTitle())
+		ui.setTitle()
 		ui.openComposer()
 	case stateLeaving:
 		b.join.SetText("Leaving…")
@@ -117,6 +117,23 @@ func (ui *window) setState(s state) {
 		ui.message.Disable()
 		ui.send.Disable()
 	}
+}
+
+// setTitle names the window for its state, led by the count of messages
+// that arrived while it was not in front ("(3) Groupcast — …"), which the
+// taskbar and the window switcher show.
+func (ui *window) setTitle() {
+	title := "Groupcast"
+	switch ui.state {
+	case stateJoining:
+		title = "Groupcast — joining…"
+	case stateJoined, stateLeaving:
+		title = ui.joinedTitle()
+	}
+	if ui.unread > 0 {
+		title = fmt.Sprintf("(%d) %s", ui.unread, title)
+	}
+	ui.w.SetTitle(title)
 }
 
 // joinedTitle names who we are and where, with the room's marks.

@@ -40,6 +40,7 @@ type window struct {
 	joining  netconf.Config // what was asked of the engine at the last Join
 	focused  bool
 	inTray   bool // closing the window hides it in the system tray (useTray)
+	unread   int  // messages that arrived while the window was not in front
 	lastNote time.Time
 
 	mu        sync.Mutex
@@ -80,6 +81,7 @@ func newWindow(a fyne.App, w fyne.Window, e Engine, ifaces Interfaces, cfg netco
 	ui.bar.onDiagnose = ui.showDiagnostics
 	ui.bar.onRooms = ui.showRooms
 	ui.view = chatlog.NewView(ui.model)
+	ui.view.Now = opts.now
 	ui.roster = roster.New(opts.now)
 	ui.message = newComposer(ui.sendMessage)
 	ui.send = widget.NewButtonWithIcon("Send", theme.MailSendIcon(), ui.sendMessage)
@@ -126,7 +128,7 @@ func (ui *window) layOut(w fyne.Window) {
 		fyne.NewMenu("Help", fyne.NewMenuItem("About Groupcast", ui.showAbout)),
 	))
 	w.SetOnClosed(ui.shutdown)
-	ui.app.Lifecycle().SetOnEnteredForeground(func() { ui.focused = true })
+	ui.app.Lifecycle().SetOnEnteredForeground(ui.seen)
 	ui.app.Lifecycle().SetOnExitedForeground(func() { ui.focused = false })
 
 }

@@ -421,3 +421,24 @@ func TestEscapeCloses(t *testing.T) {
 		t.Fatal("Escape did not close the window")
 	}
 }
+
+// TestUnreadCountInTitle: messages that arrive while the window is not in
+// front are counted in its title, which the taskbar shows; coming to the
+// front clears the count. Our own messages do not count.
+func TestUnreadCountInTitle(t *testing.T) {
+	h := newHarness(t, defaultCfg())
+	h.joinAs("Alice")
+	joined := h.w.Title()
+	h.ui.focused = false
+	for _, text := range []string{"one", "two"} {
+		h.emit(netconf.Message{From: "Bob", Text: text, Received: testTime})
+	}
+	h.emit(netconf.Sent{Nick: "Alice", Text: "mine", Time: testTime})
+	if got := h.w.Title(); got != "(2) "+joined {
+		t.Fatalf("title %q; want (2) %s", got, joined)
+	}
+	h.ui.seen()
+	if got := h.w.Title(); got != joined {
+		t.Fatalf("after coming to the front: %q", got)
+	}
+}

@@ -3,6 +3,7 @@ package chatlog
 import (
 	"strconv"
 	"testing"
+	"time"
 )
 
 func TestModelDropsOldestTenth(t *testing.T) {
@@ -47,5 +48,21 @@ func TestSenderColourIsStable(t *testing.T) {
 	}
 	if len(seen) < 3 {
 		t.Fatalf("seven names share %d colours", len(seen))
+	}
+}
+
+// TestStampSaysTheDayWhenItIsAnother: messages from another day carry
+// their date (history, a window left open overnight).
+func TestStampSaysTheDayWhenItIsAnother(t *testing.T) {
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.Local)
+	for at, want := range map[time.Time]string{
+		now.Add(-time.Hour):         "08:00:00",
+		now.Add(-10 * time.Hour):    "29 Nov 23:00",
+		now.AddDate(-1, 0, 0):       "30 Nov 2025 09:00",
+		now.Add(-9*time.Hour + 1e9): "00:00:01",
+	} {
+		if got := Stamp(at, now); got != want {
+			t.Errorf("Stamp(%v) = %q; want %q", at, got, want)
+		}
 	}
 }

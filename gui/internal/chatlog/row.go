@@ -1,6 +1,8 @@
 package chatlog
 
 import (
+	"time"
+
 	"image/color"
 
 	"fyne.io/fyne/v2"
@@ -32,8 +34,8 @@ func newRow() *row {
 	return r
 }
 
-func (r *row) set(e *Entry) {
-	r.time.Text = e.At.Local().Format("15:04:05")
+func (r *row) set(e *Entry, now time.Time) {
+	r.time.Text = Stamp(e.At, now)
 	r.time.Color = ThemeColour(theme.ColorNamePlaceHolder)
 	r.bg.FillColor = color.Transparent
 	r.from.TextStyle = fyne.TextStyle{Bold: true}
@@ -68,6 +70,20 @@ func (r *row) set(e *Entry) {
 	r.bg.Refresh()
 	r.body.Refresh()
 	r.Refresh()
+}
+
+// Stamp is how the log shows when something happened: the time of day
+// today, with the date for another day ("2 Jan 15:04", and the year when
+// it is another year).
+func Stamp(at, now time.Time) string {
+	at, now = at.Local(), now.Local()
+	switch {
+	case at.YearDay() == now.YearDay() && at.Year() == now.Year():
+		return at.Format("15:04:05")
+	case at.Year() == now.Year():
+		return at.Format("2 Jan 15:04")
+	}
+	return at.Format("2 Jan 2006 15:04")
 }
 
 // header is the width of the time and sender columns.

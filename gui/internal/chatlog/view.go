@@ -1,6 +1,8 @@
 package chatlog
 
 import (
+	"time"
+
 	"fmt"
 
 	"fyne.io/fyne/v2"
@@ -29,11 +31,13 @@ type View struct {
 	// view still there that only got shorter or taller (a bar appeared
 	// next to it) is still following.
 	followOffset, followHeight float32
+	// Now is the clock rows compare times with (Stamp): the window's.
+	Now func() time.Time
 }
 
 // NewView returns a view of m. Tell it about new entries with Appended.
 func NewView(m *Model) *View {
-	v := &View{model: m, heights: map[int]float32{}}
+	v := &View{model: m, heights: map[int]float32{}, Now: time.Now}
 	v.newBtn = widget.NewButtonWithIcon("", theme.MoveDownIcon(), v.jumpToBottom)
 	v.newBtn.Importance = widget.HighImportance
 	v.newBtn.Hide()
@@ -62,7 +66,7 @@ func (v *View) updateRow(id widget.ListItemID, r *row) {
 	if id >= v.model.Len() {
 		return
 	}
-	r.set(v.model.At(id))
+	r.set(v.model.At(id), v.Now())
 	w := v.list.Size().Width
 	if w <= 0 {
 		return
