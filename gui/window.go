@@ -125,12 +125,36 @@ func (ui *window) layOut(w fyne.Window) {
 			fyne.NewMenuItem("Rooms on this network…", ui.showRooms),
 			fyne.NewMenuItem("Diagnostics…", ui.showDiagnostics),
 		),
-		fyne.NewMenu("Help", fyne.NewMenuItem("About Groupcast", ui.showAbout)),
+		fyne.NewMenu("Help",
+			fyne.NewMenuItem("How Groupcast works", ui.showHelp),
+			fyne.NewMenuItem("About Groupcast", ui.showAbout),
+		),
 	))
 	w.SetOnClosed(ui.shutdown)
 	ui.app.Lifecycle().SetOnEnteredForeground(ui.seen)
 	ui.app.Lifecycle().SetOnExitedForeground(func() { ui.focused = false })
 
+}
+
+// helpText is the Help page: how it works, in a few lines, and the keys.
+const helpText = `**How it works.** Everyone who joins the same group address and port talks together: a message goes once to the network, which hands a copy to every computer in the group. No server is involved, so it works on any local network, even without the Internet. Lost messages are asked for again and shown once, in order.
+
+**Rooms** are groups with a name, found with Rooms. A room's presenter signs what it sends: members see its announcements pinned on top, and it sees who has them.
+
+**A passphrase** makes the group private: only those with the same passphrase read it, and Diagnostics says when others use another.
+
+**Keys.** Enter sends; Shift+Enter starts a new line; Escape closes a dialog or the Rooms and Diagnostics windows.
+
+**More** is in README.md, which comes with Groupcast, and in its docs folder (the classroom, working with classic multicast programs, security).`
+
+// showHelp is the Help page.
+func (ui *window) showHelp() {
+	text := widget.NewRichTextFromMarkdown(helpText)
+	text.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustom("How Groupcast works", "Close", container.NewVScroll(text), ui.w)
+	d.Resize(fyne.NewSize(min(ui.w.Canvas().Size().Width-40, 560), min(ui.w.Canvas().Size().Height-40, 440)))
+	hideOnEscape(ui.w, d)
+	d.Show()
 }
 
 // showAbout names the app, its version and what it is.

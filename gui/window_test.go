@@ -400,7 +400,8 @@ func TestConnectionBarSmallThings(t *testing.T) {
 }
 
 // TestEscapeCloses: Escape dismisses the ⚙ dialog (as Cancel: nothing
-// changes) and closes the Rooms and Diagnostics windows.
+// changes) and the help page, and closes the Rooms and Diagnostics
+// windows.
 func TestEscapeCloses(t *testing.T) {
 	h := newHarness(t, defaultCfg())
 	h.ui.bar.showAdvanced(h.w)
@@ -411,6 +412,14 @@ func TestEscapeCloses(t *testing.T) {
 	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
 	if c.Overlays().Top() != nil {
 		t.Fatal("Escape left the settings dialog open")
+	}
+	h.ui.showHelp()
+	if c.Overlays().Top() == nil {
+		t.Fatal("the help page is not shown")
+	}
+	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if c.Overlays().Top() != nil {
+		t.Fatal("Escape left the help page open")
 	}
 	closed := false
 	w := h.ui.app.NewWindow("Rooms")
