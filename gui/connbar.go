@@ -203,9 +203,10 @@ func (b *connBar) refreshInterfaces(want string) {
 
 func (b *connBar) interfaceName() string { return b.ifaceNames[b.iface.Selected] }
 
-// setEditable locks the fields while a membership exists.
+// setEditable locks the fields while a membership exists. Diagnostics
+// stays available (it only listens), as its menu item is.
 func (b *connBar) setEditable(on bool) {
-	for _, w := range []fyne.Disableable{b.addr, b.port, b.nick, b.key, b.iface, b.advanced, b.diagnose, b.rooms} {
+	for _, w := range []fyne.Disableable{b.addr, b.port, b.nick, b.key, b.iface, b.advanced, b.rooms} {
 		if w == nil {
 			continue
 		}
