@@ -19,7 +19,9 @@ import (
 )
 
 // View is the roster widget: a title saying how many are there, above
-// one row per peer.
+// one row per peer: the nickname with its host and status below it, or,
+// when that many rows would not fit, one dense line each (the nickname,
+// cut with an ellipsis, and a short status beside it).
 type View struct {
 	peers []netconf.Peer
 	// Nicknames of the room's presenter, proven by its key: another member
@@ -29,6 +31,11 @@ type View struct {
 	list       *widget.List
 	box        fyne.CanvasObject
 	now        func() time.Time
+	// The list's size, and the heights of a row with and without its
+	// second line; compact: one line a member.
+	size          fyne.Size
+	full, oneLine float32
+	compact       bool
 }
 
 // New returns an empty roster; now tells how long ago a peer was heard.
@@ -37,8 +44,44 @@ func New(now func() time.Time) *View {
 	r.title = widget.NewLabelWithStyle("Nobody here yet", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	r.list = widget.NewList(func() int { return len(r.peers) }, newRow, r.updateRow)
 	r.list.HideSeparators = true
-	r.box = container.NewBorder(container.NewVBox(r.title, widget.NewSeparator()), nil, nil, nil, r.list)
+	tmpl := newRow().(*fyne.Container)
+	r.full = tmpl.MinSize().Height
+	tmpl.Objects[1].Hide()
+	r.oneLine = tmpl.MinSize().Height
+	r.box = container.NewBorder(container.NewVBox(r.title, widget.NewSeparator()), nil, nil, nil,
+		container.New(watcher{r}, r.list))
 	return r
+}
+
+// watcher lays out the list and tells the roster its size, which decides
+// how dense the rows are.
+type watcher struct{ r *View }
+
+func (w watcher) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	objs[0].Resize(size)
+	if size != w.r.size {
+		w.r.size = size
+		w.r.density()
+	}
+}
+
+func (w watcher) MinSize(objs []fyne.CanvasObject) fyne.Size { return objs[0].MinSize() }
+
+// density makes the rows one line each when the members would not all
+// fit with two.
+func (r *View) density() {
+	compact := r.size.Height > 0 && float32(len(r.peers))*r.full > r.size.Height
+	h := r.full
+	if compact {
+		h = r.oneLine
+	}
+	for id := range r.peers {
+		r.list.SetItemHeight(id, h)
+	}
+	if compact != r.compact {
+		r.compact = compact
+		r.list.Refresh()
+	}
 }
 
 // Object is what to put in the window.
@@ -47,10 +90,12 @@ func (r *View) Object() fyne.CanvasObject { return r.box }
 func newRow() fyne.CanvasObject {
 	nick := canvas.NewText("nickname", theme.Color(theme.ColorNameForeground))
 	nick.TextStyle = fyne.TextStyle{Bold: true}
+	mark := canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder))
+	mark.TextSize = theme.CaptionTextSize()
 	detail := widget.NewLabel("198.18.0.100 · now")
 	detail.SizeName = theme.SizeNameCaptionText
 	detail.Truncation = fyne.TextTruncateEllipsis
-	return container.NewVBox(container.NewPadded(nick), detail)
+	return container.NewVBox(container.NewPadded(container.NewBorder(nil, nil, nil, mark, nick)), detail)
 }
 
 func (r *View) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
@@ -59,17 +104,60 @@ func (r *View) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	}
 	p := r.peers[id]
 	box := o.(*fyne.Container)
-	nick := box.Objects[0].(*fyne.Container).Objects[0].(*canvas.Text)
+	line := box.Objects[0].(*fyne.Container).Objects[0].(*fyne.Container)
+	nick, mark := line.Objects[0].(*canvas.Text), line.Objects[1].(*canvas.Text)
 	detail := box.Objects[1].(*widget.Label)
-	nick.Text = p.Nick
+	name := p.Nick
 	if p.Self {
-		nick.Text += " (you)"
+		name += " (you)"
 		nick.Color = chatlog.ThemeColour(theme.ColorNamePrimary)
 	} else {
 		nick.Color = chatlog.Palette(chatlog.SenderColour(p.Nick))
 	}
+	mark.Text, mark.Color = "", chatlog.ThemeColour(theme.ColorNamePlaceHolder)
+	if r.compact {
+		mark.Text = r.short(p)
+		detail.Hide()
+	} else {
+		detail.Show()
+		detail.SetText(r.detail(p))
+	}
+	room := r.size.Width - 4*theme.Padding() - fyne.MeasureText(mark.Text, mark.TextSize, mark.TextStyle).Width
+	nick.Text = fit(name, room, nick.TextSize, nick.TextStyle)
 	nick.Refresh()
-	detail.SetText(r.detail(p))
+	mark.Refresh()
+}
+
+// fit cuts s with an ellipsis to fit width w (as it is: no width known yet).
+func fit(s string, w, size float32, style fyne.TextStyle) string {
+	if w <= 0 || fyne.MeasureText(s, size, style).Width <= w {
+		return s
+	}
+	rs := []rune(s)
+	for len(rs) > 1 && fyne.MeasureText(string(rs)+"…", size, style).Width > w {
+		rs = rs[:len(rs)-1]
+	}
+	return string(rs) + "…"
+}
+
+// short is a member's status in a dense row: what its second line would
+// say that matters most.
+func (r *View) short(p netconf.Peer) string {
+	switch {
+	case p.Presenter:
+		return "presenter"
+	case r.presenters[p.Nick]:
+		return "not presenter"
+	case p.Self:
+		return ""
+	}
+	if ago := r.now().Sub(p.LastHeard); ago >= 2*time.Second {
+		if ago < time.Minute {
+			return fmt.Sprintf("%ds", int(ago.Seconds()))
+		}
+		return fmt.Sprintf("%dm", int(ago.Minutes()))
+	}
+	return ""
 }
 
 func (r *View) detail(p netconf.Peer) string {
@@ -127,5 +215,6 @@ func (r *View) Set(peers []netconf.Peer) {
 	default:
 		r.title.SetText(fmt.Sprintf("In the group: %d", n))
 	}
+	r.density()
 	r.list.Refresh()
 }

@@ -1,10 +1,14 @@
 package roster
 
 import (
+	"fmt"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/groupcast/groupcast/netconf"
@@ -49,5 +53,37 @@ func TestRosterShowsWhoIsThere(t *testing.T) {
 	}
 	if r.list.Length() != 5 {
 		t.Fatalf("list shows %d peers", r.list.Length())
+	}
+}
+
+// TestRosterIsDenseWhenCrowded: at 800×560 a roster of 12 showed 4 (two
+// lines each, ~66 px). When the members would not fit with two lines,
+// each gets one: the nickname, cut with an ellipsis, and a short status;
+// a few members keep their second line.
+func TestRosterIsDenseWhenCrowded(t *testing.T) {
+	test.NewTempApp(t)
+	r := New(func() time.Time { return testTime })
+	w := test.NewWindow(r.Object())
+	defer w.Close()
+	w.Resize(fyne.NewSize(170, 420))
+	peers := []netconf.Peer{{Nick: "Alice", Self: true}}
+	for i := range 11 {
+		peers = append(peers, netconf.Peer{ID: wire.SenderID{byte(i + 1)}, Nick: fmt.Sprintf("pc%02d with a very long name indeed", i),
+			Host: netip.AddrFrom4([4]byte{198, 18, 0, byte(i + 2)}), LastHeard: testTime.Add(-90 * time.Second)})
+	}
+	r.Set(peers[:2])
+	if r.compact {
+		t.Fatal("two members are shown in one line each")
+	}
+	r.Set(peers)
+	if !r.compact || r.oneLine >= r.full || float32(len(peers))*r.oneLine > r.size.Height+r.oneLine {
+		t.Fatalf("12 members in %v: compact %v, rows %v (two lines: %v)", r.size, r.compact, r.oneLine, r.full)
+	}
+	row := newRow()
+	r.updateRow(1, row)
+	line := row.(*fyne.Container).Objects[0].(*fyne.Container).Objects[0].(*fyne.Container)
+	nick, mark := line.Objects[0].(*canvas.Text), line.Objects[1].(*canvas.Text)
+	if !strings.HasSuffix(nick.Text, "…") || !strings.HasPrefix(nick.Text, "pc00") || mark.Text != "1m" {
+		t.Fatalf("a dense row: %q, %q", nick.Text, mark.Text)
 	}
 }
