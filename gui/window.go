@@ -40,7 +40,8 @@ type window struct {
 	joining  netconf.Config // what was asked of the engine at the last Join
 	focused  bool
 	inTray   bool // closing the window hides it in the system tray (useTray)
-	unread   int  // messages that arrived while the window was not in front
+	search   *logSearch
+	unread   int // messages that arrived while the window was not in front
 	lastNote time.Time
 
 	mu        sync.Mutex
@@ -115,13 +116,14 @@ func (ui *window) layOut(w fyne.Window) {
 	ui.missingBtn = widget.NewButtonWithIcon("Who has not received it?", theme.AccountIcon(), ui.showMissing)
 	ui.receiptBox = container.NewBorder(nil, nil, nil, ui.missingBtn, ui.receipt)
 	ui.receiptBox.Hide()
-	top := container.NewVBox(ui.bar.content(w), widget.NewSeparator(), ui.bannerBox)
+	top := container.NewVBox(ui.bar.content(w), widget.NewSeparator(), ui.bannerBox, ui.searchBar())
 	bottom := container.NewVBox(widget.NewSeparator(), ui.receiptBox, composerRow, ui.status)
 	split := container.NewHSplit(ui.view.Object(), ui.roster.Object())
 	split.SetOffset(0.74)
 	w.SetContent(container.NewBorder(top, bottom, nil, nil, split))
 	w.SetMainMenu(fyne.NewMainMenu(
 		fyne.NewMenu("Groupcast",
+			searchItem(ui.openSearch),
 			fyne.NewMenuItem("Rooms on this network…", ui.showRooms),
 			fyne.NewMenuItem("Diagnostics…", ui.showDiagnostics),
 		),

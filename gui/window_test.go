@@ -451,3 +451,40 @@ func TestUnreadCountInTitle(t *testing.T) {
 		t.Fatalf("after coming to the front: %q", got)
 	}
 }
+
+// TestSearchTheLog: Ctrl+F opens a search bar; typing finds the newest
+// line with the text (any case, sender too), Enter the one before it,
+// wrapping round; Escape closes the bar and clears the mark.
+func TestSearchTheLog(t *testing.T) {
+	h := newHarness(t, defaultCfg())
+	h.joinAs("Alice")
+	for _, text := range []string{"the exam is on Friday", "lunch?", "Exam room 4.12", "ok"} {
+		h.emit(netconf.Message{From: "Bob", Text: text, Received: testTime})
+	}
+	item := searchItem(h.ui.openSearch)
+	if s, ok := item.Shortcut.(*desktop.CustomShortcut); !ok || s.KeyName != fyne.KeyF {
+		t.Fatalf("the search's shortcut is %v", item.Shortcut)
+	}
+	item.Action()
+	s := h.ui.search
+	if !s.box.Visible() || h.w.Canvas().Focused() != s.entry {
+		t.Fatal("the search bar is not open with the cursor in it")
+	}
+	find := func() string { return h.ui.model.At(s.at).Text }
+	test.Type(s.entry, "EXAM")
+	if find() != "Exam room 4.12" || s.info.Text != "2 matches" {
+		t.Fatalf("first match %q (%s)", find(), s.info.Text)
+	}
+	s.entry.OnSubmitted(s.entry.Text)
+	if find() != "the exam is on Friday" {
+		t.Fatalf("Enter found %q", find())
+	}
+	s.entry.OnSubmitted(s.entry.Text)
+	if find() != "Exam room 4.12" {
+		t.Fatalf("Enter did not wrap round: %q", find())
+	}
+	s.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if s.box.Visible() || s.entry.Text != "" {
+		t.Fatal("Escape left the search open")
+	}
+}

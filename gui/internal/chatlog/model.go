@@ -7,6 +7,7 @@ package chatlog
 
 import (
 	"hash/fnv"
+	"strings"
 	"time"
 )
 
@@ -48,6 +49,29 @@ func NewModel(max int) *Model { return &Model{max: max} }
 
 // Len is the number of entries in the log.
 func (m *Model) Len() int { return len(m.entries) }
+
+// Find is the entry nearest before index from (backwards: older) whose
+// text or sender contains query, ignoring case, wrapping round to the
+// newest; and how many entries match in all. ok is false when none does.
+func (m *Model) Find(query string, from int) (at, matches int, ok bool) {
+	q := strings.ToLower(query)
+	if q == "" {
+		return 0, 0, false
+	}
+	at = -1
+	n := len(m.entries)
+	for k := 1; k <= n; k++ {
+		i := ((from-k)%n + n) % n
+		e := &m.entries[i]
+		if strings.Contains(strings.ToLower(e.Text), q) || strings.Contains(strings.ToLower(e.From), q) {
+			matches++
+			if at < 0 {
+				at = i
+			}
+		}
+	}
+	return at, matches, at >= 0
+}
 
 // At returns entry i, 0 being the oldest kept.
 func (m *Model) At(i int) *Entry { return &m.entries[i] }

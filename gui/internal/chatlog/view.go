@@ -176,6 +176,16 @@ func (v *View) scrollToBottom() {
 	}
 }
 
+// Reveal scrolls entry id into view and marks it (a search's match).
+func (v *View) Reveal(id int) {
+	if id < 0 || id >= v.model.Len() {
+		v.list.UnselectAll()
+		return
+	}
+	v.list.ScrollTo(id)
+	v.list.Select(id)
+}
+
 func (v *View) jumpToBottom() {
 	v.scrollToBottom()
 	v.unseen = 0
