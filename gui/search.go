@@ -1,11 +1,16 @@
 package gui
 
 import (
+	"fmt"
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/groupcast/groupcast/gui/internal/chatlog"
 )
 
 // logSearch is the bar above the log that Ctrl+F opens: typing finds the
@@ -96,4 +101,25 @@ func (e *searchEntry) TypedKey(k *fyne.KeyEvent) {
 		return
 	}
 	e.Entry.TypedKey(k)
+}
+
+// copyLog puts the whole log on the clipboard as text, a line per entry
+// ("09:30:00 Bob: hello"; a message's own line breaks kept, indented),
+// to paste several messages at once into a mail or a document.
+func (ui *window) copyLog() {
+	var b strings.Builder
+	now := ui.opts.now()
+	for i := range ui.model.Len() {
+		e := ui.model.At(i)
+		b.WriteString(chatlog.Stamp(e.At, now))
+		b.WriteString(" ")
+		if e.From != "" {
+			b.WriteString(e.From)
+			b.WriteString(": ")
+		}
+		b.WriteString(strings.ReplaceAll(e.Text, "\n", "\n    "))
+		b.WriteString("\n")
+	}
+	ui.app.Clipboard().SetContent(b.String())
+	ui.status.SetText(fmt.Sprintf("Copied %s to the clipboard.", plural(ui.model.Len(), "line", "lines")))
 }

@@ -124,6 +124,7 @@ func (ui *window) layOut(w fyne.Window) {
 	w.SetMainMenu(fyne.NewMainMenu(
 		fyne.NewMenu("Groupcast",
 			searchItem(ui.openSearch),
+			fyne.NewMenuItem("Copy the conversation", ui.copyLog),
 			fyne.NewMenuItem("Rooms on this network…", ui.showRooms),
 			fyne.NewMenuItem("Diagnostics…", ui.showDiagnostics),
 		),

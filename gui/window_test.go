@@ -488,3 +488,16 @@ func TestSearchTheLog(t *testing.T) {
 		t.Fatal("Escape left the search open")
 	}
 }
+
+// TestCopyTheConversation: the whole log goes to the clipboard as text,
+// to paste several messages at once.
+func TestCopyTheConversation(t *testing.T) {
+	h := newHarness(t, defaultCfg())
+	h.joinAs("Alice")
+	h.emit(netconf.Message{From: "Bob", Text: "two\nlines", Received: testTime})
+	h.ui.copyLog()
+	got := h.ui.app.Clipboard().Content()
+	if !strings.Contains(got, "09:30:00 Bob: two\n    lines\n") || !strings.HasPrefix(got, "09:30:00 Welcome to Groupcast.") {
+		t.Fatalf("clipboard:\n%s", got)
+	}
+}
