@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -96,12 +97,17 @@ func (b *connBar) content(w fyne.Window) fyne.CanvasObject {
 	fixed := func(width float32, o fyne.CanvasObject) fyne.CanvasObject {
 		return container.NewGridWrap(fyne.NewSize(width, o.MinSize().Height), o)
 	}
-	row1 := container.NewBorder(nil, nil, container.NewHBox(b.rooms, widget.NewLabel("Group")),
-		container.NewHBox(widget.NewLabel(":"), fixed(84, b.port), widget.NewLabel("Name"), fixed(150, b.nick)),
-		b.addr)
-	row2 := container.NewBorder(nil, nil, widget.NewLabel("Interface"),
-		container.NewHBox(fixed(180, b.key), b.diagnose, b.advanced, b.join), b.iface)
+	row1 := inRow(container.NewHBox(b.rooms, widget.NewLabel("Group")), b.addr,
+		container.NewHBox(widget.NewLabel(":"), fixed(84, b.port), widget.NewLabel("Name"), fixed(150, b.nick)))
+	row2 := inRow(widget.NewLabel("Interface"), b.iface, container.NewHBox(fixed(180, b.key), b.diagnose, b.advanced, b.join))
 	return container.NewVBox(row1, row2, b.hint)
+}
+
+// inRow lays out left, middle (taking the width left) and right on one
+// line, in that order for Tab: container.NewBorder puts its middle first,
+// so Tab went from Group back to Rooms.
+func inRow(left, middle, right fyne.CanvasObject) *fyne.Container {
+	return container.New(layout.NewBorderLayout(nil, nil, left, right), left, middle, right)
 }
 
 // group returns the group in the fields, or a sentence saying what is wrong.

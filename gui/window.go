@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -120,7 +121,9 @@ func (ui *window) layOut(w fyne.Window) {
 	bottom := container.NewVBox(widget.NewSeparator(), ui.receiptBox, composerRow, ui.status)
 	split := container.NewHSplit(ui.view.Object(), ui.roster.Object())
 	split.SetOffset(0.74)
-	w.SetContent(container.NewBorder(top, bottom, nil, nil, split))
+	// Tab goes from the bar to the composer, then into the log and the
+	// roster (container.NewBorder would put them first).
+	w.SetContent(container.New(layout.NewBorderLayout(top, bottom, nil, nil), top, bottom, split))
 	w.SetMainMenu(fyne.NewMainMenu(
 		fyne.NewMenu("Groupcast",
 			searchItem(ui.openSearch),

@@ -501,3 +501,28 @@ func TestCopyTheConversation(t *testing.T) {
 		t.Fatalf("clipboard:\n%s", got)
 	}
 }
+
+// TestTabOrder: Tab goes through the connection bar left to right, row
+// by row, then to the composer: it started on the log and the roster
+// (no visible focus) and went from Group back to Rooms.
+func TestTabOrder(t *testing.T) {
+	h := newHarness(t, defaultCfg())
+	bar := h.ui.bar
+	c := h.w.Canvas()
+	c.Unfocus()
+	want := []fyne.Focusable{bar.rooms, bar.addr, bar.port, bar.nick, bar.iface, bar.key, bar.diagnose, bar.advanced, bar.join}
+	for i, w := range want {
+		c.FocusNext()
+		if c.Focused() != w {
+			t.Fatalf("Tab %d focused %T %p; want %T %p", i+1, c.Focused(), c.Focused(), w, w)
+		}
+	}
+	h.joinAs("Alice") // the composer opens; the fields lock
+	c.Focus(bar.join)
+	for range 4 {
+		if c.FocusNext(); c.Focused() == h.ui.message {
+			return
+		}
+	}
+	t.Fatalf("Tab from Leave never reached the composer (at %T)", c.Focused())
+}
