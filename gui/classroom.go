@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -36,11 +37,11 @@ type roomsWindow struct {
 
 func (ui *window) showRooms() {
 	rw := &roomsWindow{w: ui.app.NewWindow("Groupcast — Rooms on this network")}
-	rw.status = widget.NewLabel("Listening for rooms…")
+	rw.status = widget.NewLabel(lang.L("Listening for rooms…"))
 	rw.list = widget.NewList(
 		func() int { return len(rw.rooms) },
 		func() fyne.CanvasObject {
-			return container.NewBorder(nil, nil, nil, widget.NewButton("Join", nil), widget.NewLabel("room"))
+			return container.NewBorder(nil, nil, nil, widget.NewButton(lang.L("Join"), nil), widget.NewLabel("room"))
 		},
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			if id >= len(rw.rooms) {
@@ -161,7 +162,7 @@ func (ui *window) autoJoin(ctx context.Context, cfg netconf.Config) {
 			ui.setState(stateIdle)
 			if err != nil {
 				ui.bar.setHint(netconf.Explain(explainFind(err)), widget.DangerImportance)
-				ui.status.SetText("Not joined")
+				ui.status.SetText(lang.L("Not joined"))
 				return
 			}
 			ui.joinRoom(found, cfg.Presenter != nil)
@@ -296,7 +297,7 @@ func (ui *window) listRooms(ctx context.Context, rw *roomsWindow) {
 			case claimed != "":
 				rw.status.SetText(fmt.Sprintf("Warning: more than one room is announced as %q — one may be an impostor. Ask its presenter which key is theirs.", claimed))
 			case len(list) == 0:
-				rw.status.SetText("No rooms announced yet (still listening)…")
+				rw.status.SetText(lang.L("No rooms announced yet (still listening)…"))
 			default:
 				rw.status.SetText(fmt.Sprintf("%s on this network — pick one to join:", plural(len(list), "room", "rooms")))
 			}
@@ -318,12 +319,12 @@ func claimedTwice(known *rooms.Known, list []netconf.Room) string {
 // createRoomForm is the rooms window's "Create a room" part.
 func (ui *window) createRoomForm(rw *roomsWindow) fyne.CanvasObject {
 	name := widget.NewEntry()
-	name.SetPlaceHolder("Room name, e.g. Physics 101")
-	present := widget.NewCheck("I present (announcements signed with my key, receipts)", nil)
-	readonly := widget.NewCheck("Read-only: only the presenter may post", nil)
-	create := widget.NewButtonWithIcon("Create and join", theme.ContentAddIcon(), func() {
+	name.SetPlaceHolder(lang.L("Room name, e.g. Physics 101"))
+	present := widget.NewCheck(lang.L("I present (announcements signed with my key, receipts)"), nil)
+	readonly := widget.NewCheck(lang.L("Read-only: only the presenter may post"), nil)
+	create := widget.NewButtonWithIcon(lang.L("Create and join"), theme.ContentAddIcon(), func() {
 		if wire.ValidNick(strings.TrimSpace(name.Text)) != nil {
-			rw.status.SetText("Give the room a name.")
+			rw.status.SetText(lang.L("Give the room a name."))
 			return
 		}
 		// A group of its own, not the main window's (where another room, or

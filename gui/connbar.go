@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -50,10 +51,10 @@ func newConnBar(cfg netconf.Config, list Interfaces, onJoin func()) *connBar {
 	b.port.SetPlaceHolder("3333")
 	b.port.SetText(strconv.Itoa(int(cfg.Group.Port())))
 	b.nick = widget.NewEntry()
-	b.nick.SetPlaceHolder("Your name")
+	b.nick.SetPlaceHolder(lang.L("Your name"))
 	b.nick.SetText(cfg.Nick)
 	b.key = widget.NewPasswordEntry()
-	b.key.SetPlaceHolder("Passphrase")
+	b.key.SetPlaceHolder(lang.L("Passphrase"))
 	b.key.SetText(cfg.Passphrase)
 	b.key.OnChanged = func(string) { b.validate() }
 	b.key.OnSubmitted = func(string) { onJoin() }
@@ -61,7 +62,7 @@ func newConnBar(cfg netconf.Config, list Interfaces, onJoin func()) *connBar {
 	b.hint.SizeName = theme.SizeNameCaptionText
 	b.hint.Wrapping = fyne.TextWrapWord // the whole sentence, even in a narrow window
 	b.iface = widget.NewSelect(nil, nil)
-	b.join = widget.NewButtonWithIcon("Join", theme.LoginIcon(), onJoin)
+	b.join = widget.NewButtonWithIcon(lang.L("Join"), theme.LoginIcon(), onJoin)
 	b.join.Importance = widget.HighImportance
 	b.addr.OnChanged = func(s string) {
 		// "239.255.3.3:3333" pasted whole: the port goes to its field.
@@ -84,7 +85,7 @@ func newConnBar(cfg netconf.Config, list Interfaces, onJoin func()) *connBar {
 
 func (b *connBar) content(w fyne.Window) fyne.CanvasObject {
 	b.advanced = widget.NewButtonWithIcon("", theme.SettingsIcon(), func() { b.showAdvanced(w) })
-	b.rooms = widget.NewButtonWithIcon("Rooms", theme.HomeIcon(), func() {
+	b.rooms = widget.NewButtonWithIcon(lang.L("Rooms"), theme.HomeIcon(), func() {
 		if b.onRooms != nil {
 			b.onRooms()
 		}
@@ -97,9 +98,9 @@ func (b *connBar) content(w fyne.Window) fyne.CanvasObject {
 	fixed := func(width float32, o fyne.CanvasObject) fyne.CanvasObject {
 		return container.NewGridWrap(fyne.NewSize(width, o.MinSize().Height), o)
 	}
-	row1 := inRow(container.NewHBox(b.rooms, widget.NewLabel("Group")), b.addr,
-		container.NewHBox(widget.NewLabel(":"), fixed(84, b.port), widget.NewLabel("Name"), fixed(150, b.nick)))
-	row2 := inRow(widget.NewLabel("Interface"), b.iface, container.NewHBox(fixed(180, b.key), b.diagnose, b.advanced, b.join))
+	row1 := inRow(container.NewHBox(b.rooms, widget.NewLabel(lang.L("Group"))), b.addr,
+		container.NewHBox(widget.NewLabel(":"), fixed(84, b.port), widget.NewLabel(lang.L("Name")), fixed(150, b.nick)))
+	row2 := inRow(widget.NewLabel(lang.L("Interface")), b.iface, container.NewHBox(fixed(180, b.key), b.diagnose, b.advanced, b.join))
 	return container.NewVBox(row1, row2, b.hint)
 }
 
@@ -149,7 +150,7 @@ func (b *connBar) validate() bool {
 	}
 	if err != nil {
 		b.setHint(netconf.Explain(err), widget.DangerImportance)
-		if b.join.Text == "Join" {
+		if b.join.Text == lang.L("Join") {
 			b.join.Disable()
 		}
 		return false
@@ -165,9 +166,9 @@ func (b *connBar) validate() bool {
 	if s.Warning != "" {
 		b.setHint("⚠ "+s.Warning+private, widget.WarningImportance)
 	} else {
-		b.setHint(fmt.Sprintf("Scope: %s · TTL %d%s", s.Name, b.ttl, private), widget.MediumImportance)
+		b.setHint(lang.L("Scope: {{.Scope}} · TTL {{.TTL}}", map[string]any{"Scope": s.Name, "TTL": b.ttl})+private, widget.MediumImportance)
 	}
-	if b.join.Text == "Join" {
+	if b.join.Text == lang.L("Join") {
 		b.join.Enable()
 	}
 	return true
@@ -237,19 +238,19 @@ func (b *connBar) showAdvanced(w fyne.Window) {
 		}
 		return netconf.ValidateTTL(n)
 	}
-	loop := widget.NewCheck("Let other programs on this computer hear me (loopback)", nil)
+	loop := widget.NewCheck(lang.L("Let other programs on this computer hear me (loopback)"), nil)
 	loop.SetChecked(b.loopback)
 	enc := widget.NewSelect([]string{encodingAuto, wire.EncodingUTF8, wire.EncodingGBK}, nil)
 	enc.SetSelected(cmp.Or(b.encoding, encodingAuto))
-	plain := widget.NewCheck("Plain text (compatible with simple multicast tools)", nil)
+	plain := widget.NewCheck(lang.L("Plain text (compatible with simple multicast tools)"), nil)
 	plain.SetChecked(b.plain)
 	items := []*widget.FormItem{
-		{Text: "TTL", Widget: ttl, HintText: "Routers a message may cross: 1 keeps it on this network"},
-		{Text: "Loopback", Widget: loop, HintText: "Off only if this computer should not hear itself"},
-		{Text: "Plain text", Widget: plain, HintText: "Bare text for C, Python or Qt tools: gives up names, repair of lost messages and privacy"},
-		{Text: "Encoding", Widget: enc, HintText: "How classic tools here write text (gbk: Chinese Windows); automatic reads each as it plausibly is"},
+		{Text: lang.L("TTL"), Widget: ttl, HintText: lang.L("Routers a message may cross: 1 keeps it on this network")},
+		{Text: lang.L("Loopback"), Widget: loop, HintText: lang.L("Off only if this computer should not hear itself")},
+		{Text: lang.L("Plain text"), Widget: plain, HintText: lang.L("Bare text for C, Python or Qt tools: gives up names, repair of lost messages and privacy")},
+		{Text: lang.L("Encoding"), Widget: enc, HintText: lang.L("How classic tools here write text (gbk: Chinese Windows); automatic reads each as it plausibly is")},
 	}
-	d := dialog.NewForm("Advanced settings", "Apply", "Cancel", items, func(ok bool) {
+	d := dialog.NewForm(lang.L("Advanced settings"), lang.L("Apply"), lang.L("Cancel"), items, func(ok bool) {
 		if !ok {
 			return
 		}

@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -47,8 +48,8 @@ func (ui *window) showDiagnostics() {
 	run := func() {
 		d.run(ui, doctor.Options{Group: g, Interface: ui.bar.interfaceName(), Listen: 3 * time.Second, Passphrase: ui.bar.key.Text})
 	}
-	d.again = widget.NewButtonWithIcon("Run again", theme.ViewRefreshIcon(), run)
-	d.copyBtn = widget.NewButtonWithIcon("Copy report", theme.ContentCopyIcon(), func() {
+	d.again = widget.NewButtonWithIcon(lang.L("Run again"), theme.ViewRefreshIcon(), run)
+	d.copyBtn = widget.NewButtonWithIcon(lang.L("Copy report"), theme.ContentCopyIcon(), func() {
 		ui.app.Clipboard().SetContent(d.text)
 	})
 	top := container.NewVBox(d.summary, d.busy)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/groupcast/groupcast/gui/internal/chatlog"
@@ -82,20 +83,21 @@ func (ui *window) apply(ev netconf.Event) {
 	case netconf.Error:
 		ui.failed(ev)
 	case netconf.PeerJoined:
-		ui.system(chatlog.System, fmt.Sprintf("%s (%s) joined.", ev.Peer.Nick, hostText(ev.Peer)))
+		ui.system(chatlog.System, lang.L("{{.Nick}} ({{.Host}}) joined.", map[string]any{"Nick": ev.Peer.Nick, "Host": hostText(ev.Peer)}))
 		ui.refreshRoster()
 	case netconf.PeerLeft:
-		how := "left"
+		who := map[string]any{"Nick": ev.Peer.Nick, "Host": hostText(ev.Peer)}
+		line := lang.L("{{.Nick}} ({{.Host}}) left.", who)
 		switch {
 		case ev.Timeout:
-			how = "went silent and is taken to have left"
+			line = lang.L("{{.Nick}} ({{.Host}}) went silent and is taken to have left.", who)
 		case ev.Evicted:
-			how = "never said anything and was dropped from the full member list"
+			line = lang.L("{{.Nick}} ({{.Host}}) never said anything and was dropped from the full member list.", who)
 		}
 		if ui.presenterLeft(ev) {
-			how = "left: the room has ended"
+			line = lang.L("{{.Nick}} ({{.Host}}) left: the room has ended.", who)
 		}
-		ui.system(chatlog.System, fmt.Sprintf("%s (%s) %s.", ev.Peer.Nick, hostText(ev.Peer), how))
+		ui.system(chatlog.System, line)
 		ui.refreshRoster()
 	case netconf.Lost:
 		ui.system(chatlog.Warning, ev.Sentence()+".")
@@ -120,7 +122,7 @@ func (ui *window) joined(ev netconf.Joined) {
 	if ev.Plain {
 		private = fmt.Sprintf(" Sending plain %s text for simple multicast tools: no names, no repair of lost messages, no privacy.", ev.Encoding)
 	}
-	ui.system(chatlog.System, fmt.Sprintf("Joined %s on %s as %s.%s", ev.Group, ev.Interface.Label(), ev.Nick, private))
+	ui.system(chatlog.System, lang.L("Joined {{.Group}} on {{.Iface}} as {{.Nick}}.", map[string]any{"Group": ev.Group, "Iface": ev.Interface.Label(), "Nick": ev.Nick})+private)
 	for _, w := range ev.Warnings {
 		ui.system(chatlog.Warning, w)
 	}
@@ -167,10 +169,10 @@ func (ui *window) left(ev netconf.Left) {
 		ui.system(chatlog.Error, msg)
 		ui.bar.setHint(msg, widget.DangerImportance)
 	} else {
-		ui.system(chatlog.System, fmt.Sprintf("Left %s.", ev.Group))
+		ui.system(chatlog.System, lang.L("Left {{.Group}}.", map[string]any{"Group": ev.Group}))
 	}
 	ui.bar.refreshInterfaces(ui.bar.interfaceName())
-	ui.status.SetText("Not joined")
+	ui.status.SetText(lang.L("Not joined"))
 	ui.refreshRoster()
 }
 
@@ -181,7 +183,7 @@ func (ui *window) failed(ev netconf.Error) {
 		ui.setState(stateIdle)
 		msg = "Could not join: " + strings.TrimPrefix(msg, "Could not ")
 		ui.bar.refreshInterfaces(ui.bar.interfaceName())
-		ui.status.SetText("Not joined")
+		ui.status.SetText(lang.L("Not joined"))
 	}
 	ui.system(chatlog.Error, msg)
 	ui.bar.setHint(msg, widget.DangerImportance)

@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -26,14 +27,14 @@ type logSearch struct {
 // searchItem is the menu item of the search, with its shortcut (a menu
 // shortcut works wherever the focus is, the composer included).
 func searchItem(open func()) *fyne.MenuItem {
-	item := fyne.NewMenuItem("Search the log…", open)
+	item := fyne.NewMenuItem(lang.L("Search the log…"), open)
 	item.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}
 	return item
 }
 
 func (ui *window) searchBar() fyne.CanvasObject {
 	s := &logSearch{entry: newSearchEntry(ui.closeSearch), info: widget.NewLabel("")}
-	s.entry.SetPlaceHolder("Search the log — Enter: earlier match, Escape: close")
+	s.entry.SetPlaceHolder(lang.L("Search the log — Enter: earlier match, Escape: close"))
 	s.entry.OnChanged = func(string) {
 		s.at = ui.model.Len() // from the newest
 		ui.findInLog()
@@ -73,12 +74,16 @@ func (ui *window) findInLog() {
 		ui.view.Reveal(-1)
 		return
 	case !ok:
-		s.info.SetText("no match")
+		s.info.SetText(lang.L("no match"))
 		ui.view.Reveal(-1)
 		return
 	}
 	s.at = at
-	s.info.SetText(plural(n, "match", "matches"))
+	if n == 1 {
+		s.info.SetText(lang.L("1 match"))
+	} else {
+		s.info.SetText(lang.L("{{.N}} matches", map[string]any{"N": n}))
+	}
 	ui.view.Reveal(at)
 }
 

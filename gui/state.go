@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -90,29 +91,29 @@ func (ui *window) setState(s state) {
 	b := ui.bar
 	switch s {
 	case stateIdle:
-		b.join.SetText("Join")
+		b.join.SetText(lang.L("Join"))
 		b.join.SetIcon(theme.LoginIcon())
 		b.setEditable(true)
 		b.validate()
 		ui.setTitle()
-		ui.message.SetPlaceHolder("Join a group to send messages")
+		ui.message.SetPlaceHolder(lang.L("Join a group to send messages"))
 		ui.message.Disable()
 		ui.send.Disable()
 	case stateJoining:
-		b.join.SetText("Joining…")
+		b.join.SetText(lang.L("Joining…"))
 		b.join.Disable()
 		b.setEditable(false)
 		ui.setTitle()
-		ui.status.SetText("Joining…")
+		ui.status.SetText(lang.L("Joining…"))
 	case stateJoined:
-		b.join.SetText("Leave")
+		b.join.SetText(lang.L("Leave"))
 		b.join.SetIcon(theme.LogoutIcon())
 		b.join.Enable()
 		b.setEditable(false)
 		ui.setTitle()
 		ui.openComposer()
 	case stateLeaving:
-		b.join.SetText("Leaving…")
+		b.join.SetText(lang.L("Leaving…"))
 		b.join.Disable()
 		ui.message.Disable()
 		ui.send.Disable()
@@ -164,14 +165,14 @@ func (ui *window) openComposer() {
 		if r.Presenter != "" {
 			who = r.Presenter
 		}
-		ui.message.SetPlaceHolder(fmt.Sprintf("%s is read-only: only %s may post", r.Name, who))
+		ui.message.SetPlaceHolder(lang.L("{{.Room}} is read-only: only {{.Who}} may post", map[string]any{"Room": r.Name, "Who": who}))
 		ui.message.Disable()
 		ui.send.Disable()
 		return
 	}
-	ui.message.SetPlaceHolder(fmt.Sprintf("Message %s — Enter to send, Shift+Enter for a new line", ui.current.Group))
+	ui.message.SetPlaceHolder(lang.L("Message {{.Group}} — Enter to send, Shift+Enter for a new line", map[string]any{"Group": ui.current.Group}))
 	if ui.presenting {
-		ui.message.SetPlaceHolder(fmt.Sprintf("Announce to %s — Enter to send; everyone sees it pinned", ui.room.Name))
+		ui.message.SetPlaceHolder(lang.L("Announce to {{.Room}} — Enter to send; everyone sees it pinned", map[string]any{"Room": ui.room.Name}))
 	}
 	ui.message.Enable()
 	ui.send.Enable()

@@ -3,6 +3,7 @@ package gui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/lang"
 
 	"github.com/groupcast/groupcast/assets"
 	"github.com/groupcast/groupcast/gui/internal/chatlog"
@@ -22,8 +23,8 @@ func (ui *window) useTray() {
 	ui.inTray = true
 	if desk, ok := ui.app.(desktop.App); ok {
 		desk.SetSystemTrayMenu(fyne.NewMenu("Groupcast",
-			fyne.NewMenuItem("Show Groupcast", func() { ui.w.Show(); ui.w.RequestFocus() }),
-			fyne.NewMenuItem("Leave and quit", ui.quit),
+			fyne.NewMenuItem(lang.L("Show Groupcast"), func() { ui.w.Show(); ui.w.RequestFocus() }),
+			fyne.NewMenuItem(lang.L("Leave and quit"), ui.quit),
 		))
 		desk.SetSystemTrayIcon(fyne.NewStaticResource("icon.png", assets.IconPNG()))
 	}

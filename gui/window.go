@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -86,14 +87,14 @@ func newWindow(a fyne.App, w fyne.Window, e Engine, ifaces Interfaces, cfg netco
 	ui.view.Now = opts.now
 	ui.roster = roster.New(opts.now)
 	ui.message = newComposer(ui.sendMessage)
-	ui.send = widget.NewButtonWithIcon("Send", theme.MailSendIcon(), ui.sendMessage)
-	ui.status = widget.NewLabel("Not joined")
+	ui.send = widget.NewButtonWithIcon(lang.L("Send"), theme.MailSendIcon(), ui.sendMessage)
+	ui.status = widget.NewLabel(lang.L("Not joined"))
 	ui.status.SizeName = theme.SizeNameCaptionText
 	ui.status.Truncation = fyne.TextTruncateEllipsis
 
 	ui.layOut(w)
 	ui.setState(stateIdle)
-	ui.system(chatlog.System, "Welcome to Groupcast. Choose a group and press Join; everyone who joins the same group and port talks together.")
+	ui.system(chatlog.System, lang.L("Welcome to Groupcast. Choose a group and press Join; everyone who joins the same group and port talks together."))
 	ui.view.Appended(1, true, false)
 	go ui.pump()
 	if opts.tick > 0 {
@@ -114,7 +115,7 @@ func (ui *window) layOut(w fyne.Window) {
 	ui.bannerBox = container.NewStack(canvas.NewRectangle(chatlog.OwnBackground()), container.NewPadded(ui.banner))
 	ui.bannerBox.Hide()
 	ui.receipt = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	ui.missingBtn = widget.NewButtonWithIcon("Who has not received it?", theme.AccountIcon(), ui.showMissing)
+	ui.missingBtn = widget.NewButtonWithIcon(lang.L("Who has not received it?"), theme.AccountIcon(), ui.showMissing)
 	ui.receiptBox = container.NewBorder(nil, nil, nil, ui.missingBtn, ui.receipt)
 	ui.receiptBox.Hide()
 	top := container.NewVBox(ui.bar.content(w), widget.NewSeparator(), ui.bannerBox, ui.searchBar())
@@ -127,13 +128,13 @@ func (ui *window) layOut(w fyne.Window) {
 	w.SetMainMenu(fyne.NewMainMenu(
 		fyne.NewMenu("Groupcast",
 			searchItem(ui.openSearch),
-			fyne.NewMenuItem("Copy the conversation", ui.copyLog),
-			fyne.NewMenuItem("Rooms on this network…", ui.showRooms),
-			fyne.NewMenuItem("Diagnostics…", ui.showDiagnostics),
+			fyne.NewMenuItem(lang.L("Copy the conversation"), ui.copyLog),
+			fyne.NewMenuItem(lang.L("Rooms on this network…"), ui.showRooms),
+			fyne.NewMenuItem(lang.L("Diagnostics…"), ui.showDiagnostics),
 		),
-		fyne.NewMenu("Help",
-			fyne.NewMenuItem("How Groupcast works", ui.showHelp),
-			fyne.NewMenuItem("About Groupcast", ui.showAbout),
+		fyne.NewMenu(lang.L("Help"),
+			fyne.NewMenuItem(lang.L("How Groupcast works"), ui.showHelp),
+			fyne.NewMenuItem(lang.L("About Groupcast"), ui.showAbout),
 		),
 	))
 	w.SetOnClosed(ui.shutdown)
@@ -155,9 +156,9 @@ const helpText = `**How it works.** Everyone who joins the same group address an
 
 // showHelp is the Help page.
 func (ui *window) showHelp() {
-	text := widget.NewRichTextFromMarkdown(helpText)
+	text := widget.NewRichTextFromMarkdown(lang.L(helpText))
 	text.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustom("How Groupcast works", "Close", container.NewVScroll(text), ui.w)
+	d := dialog.NewCustom(lang.L("How Groupcast works"), lang.L("Close"), container.NewVScroll(text), ui.w)
 	d.Resize(fyne.NewSize(min(ui.w.Canvas().Size().Width-40, 560), min(ui.w.Canvas().Size().Height-40, 440)))
 	hideOnEscape(ui.w, d)
 	d.Show()
@@ -168,7 +169,7 @@ func (ui *window) showAbout() {
 	icon := canvas.NewImageFromResource(fyne.NewStaticResource("icon.png", assets.IconPNG()))
 	icon.FillMode = canvas.ImageFillContain
 	icon.SetMinSize(fyne.NewSize(96, 96))
-	dialog.ShowCustom("About Groupcast", "Close", container.NewVBox(
+	dialog.ShowCustom(lang.L("About Groupcast"), lang.L("Close"), container.NewVBox(
 		container.NewCenter(icon),
 		widget.NewLabelWithStyle("Groupcast "+version.Version, fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
 		widget.NewLabelWithStyle("Group text conferencing over IP multicast on a local network.", fyne.TextAlignCenter, fyne.TextStyle{}),

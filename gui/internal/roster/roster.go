@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -41,7 +42,7 @@ type View struct {
 // New returns an empty roster; now tells how long ago a peer was heard.
 func New(now func() time.Time) *View {
 	r := &View{now: now}
-	r.title = widget.NewLabelWithStyle("Nobody here yet", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	r.title = widget.NewLabelWithStyle(lang.L("Nobody here yet"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	r.list = widget.NewList(func() int { return len(r.peers) }, newRow, r.updateRow)
 	r.list.HideSeparators = true
 	tmpl := newRow().(*fyne.Container)
@@ -109,7 +110,7 @@ func (r *View) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	detail := box.Objects[1].(*widget.Label)
 	name := p.Nick
 	if p.Self {
-		name += " (you)"
+		name += lang.L(" (you)")
 		nick.Color = chatlog.ThemeColour(theme.ColorNamePrimary)
 	} else {
 		nick.Color = chatlog.Palette(chatlog.SenderColour(p.Nick))
@@ -145,9 +146,9 @@ func fit(s string, w, size float32, style fyne.TextStyle) string {
 func (r *View) short(p netconf.Peer) string {
 	switch {
 	case p.Presenter:
-		return "presenter"
+		return lang.L("presenter")
 	case r.presenters[p.Nick]:
-		return "not presenter"
+		return lang.L("not presenter")
 	case p.Self:
 		return ""
 	}
@@ -161,15 +162,15 @@ func (r *View) short(p netconf.Peer) string {
 }
 
 func (r *View) detail(p netconf.Peer) string {
-	host := "this computer"
+	host := lang.L("this computer")
 	if p.Host.IsValid() {
 		host = p.Host.String()
 	}
 	switch {
 	case p.Presenter: // proven by its key
-		host += " · presenter"
+		host += lang.L(" · presenter")
 	case r.presenters[p.Nick]: // named like the presenter, and not it: an impostor, or a namesake
-		host += " · not the presenter"
+		host += lang.L(" · not the presenter")
 	}
 	if p.Self {
 		return host
@@ -177,11 +178,11 @@ func (r *View) detail(p netconf.Peer) string {
 	ago := r.now().Sub(p.LastHeard)
 	switch {
 	case ago < 2*time.Second:
-		return host + " · active"
+		return host + lang.L(" · active")
 	case ago < time.Minute:
-		return fmt.Sprintf("%s · heard %ds ago", host, int(ago.Seconds()))
+		return host + lang.L(" · heard {{.S}}s ago", map[string]any{"S": int(ago.Seconds())})
 	default:
-		return fmt.Sprintf("%s · heard %dm ago", host, int(ago.Minutes()))
+		return host + lang.L(" · heard {{.M}}m ago", map[string]any{"M": int(ago.Minutes())})
 	}
 }
 
@@ -209,11 +210,11 @@ func (r *View) Set(peers []netconf.Peer) {
 	})
 	switch n := len(r.peers); n {
 	case 0:
-		r.title.SetText("Nobody here yet")
+		r.title.SetText(lang.L("Nobody here yet"))
 	case 1:
-		r.title.SetText("In the group: just you")
+		r.title.SetText(lang.L("In the group: just you"))
 	default:
-		r.title.SetText(fmt.Sprintf("In the group: %d", n))
+		r.title.SetText(lang.L("In the group: {{.N}}", map[string]any{"N": n}))
 	}
 	r.density()
 	r.list.Refresh()
