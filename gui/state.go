@@ -72,7 +72,7 @@ func (ui *window) sendMessage() {
 		return
 	}
 	if ui.push(netconf.Send{Text: text}) {
-		ui.message.SetText("")
+		ui.message.clear()
 	}
 }
 

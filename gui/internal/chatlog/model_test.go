@@ -1,9 +1,12 @@
 package chatlog
 
 import (
+	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestModelDropsOldestTenth(t *testing.T) {
@@ -64,5 +67,20 @@ func TestStampSaysTheDayWhenItIsAnother(t *testing.T) {
 		if got := Stamp(at, now); got != want {
 			t.Errorf("Stamp(%v) = %q; want %q", at, got, want)
 		}
+	}
+}
+
+// TestShownCutsLongMessages: a row shows a long message's start, cut
+// between characters, and says how much more there is.
+func TestShownCutsLongMessages(t *testing.T) {
+	if s := Shown("short"); s != "short" {
+		t.Fatal(s)
+	}
+	long := strings.Repeat("é世", 1000) // 5 000 bytes
+	s := Shown(long)
+	head, tail, _ := strings.Cut(s, "… [")
+	if !utf8.ValidString(s) || len(head) > ShownMax || !strings.HasPrefix(long, head) ||
+		!strings.HasPrefix(tail, fmt.Sprint(utf8.RuneCountInString(long[len(head):]))+" more characters") {
+		t.Fatalf("shown: %q…%q", head[:10], tail)
 	}
 }

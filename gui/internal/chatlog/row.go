@@ -1,12 +1,13 @@
 package chatlog
 
 import (
-	"time"
-
 	"image/color"
+	"time"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -64,7 +65,7 @@ func (r *row) set(e *Entry, now time.Time) {
 		r.from.Color = ThemeColour(theme.ColorNameError)
 		r.body.Importance = widget.DangerImportance
 	}
-	r.body.Text = e.Text
+	r.body.Text = Shown(e.Text)
 	r.time.Refresh()
 	r.from.Refresh()
 	r.bg.Refresh()
@@ -84,6 +85,26 @@ func Stamp(at, now time.Time) string {
 		return at.Format("2 Jan 15:04")
 	}
 	return at.Format("2 Jan 2006 15:04")
+}
+
+// ShownMax is the most of a message a log row shows. Fyne wraps a label
+// in time that grows faster than its text (a 5 000-character message held
+// the window 3.9 s), and a window that freezes is worse than a long
+// message shown in part: the rest is a search or a copy away.
+const ShownMax = 1500
+
+// Shown is what a row shows of text: all of it up to ShownMax bytes, else
+// its start, cut between characters, and how much more there is.
+func Shown(text string) string {
+	if len(text) <= ShownMax {
+		return text
+	}
+	cut := ShownMax
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	return text[:cut] + lang.L("… [{{.N}} more characters: Groupcast → Copy the conversation has it all]",
+		map[string]any{"N": utf8.RuneCountInString(text[cut:])})
 }
 
 // header is the width of the time and sender columns.
