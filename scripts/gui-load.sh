@@ -32,6 +32,16 @@ Xvfb :$d -screen 0 900x620x24 >/dev/null 2>&1 & pids+=($!)
 sleep 1
 ip netns exec $P-h3 "$BIN" listen -group $GROUP -name Watcher -json >"$OUT/listen.jsonl" 2>"$OUT/listen.err" & pids+=($!)
 mkdir -p "$OUT/home"
+rss() { awk -v k="$2:" '$1 == k { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+
+# The toolkit by itself: the smallest Fyne window, same size, same
+# renderer, measured first, so what Groupcast adds to it is known.
+go build -tags migrated_fynedo -o "$OUT/hellowindow" ./gui/internal/hellowindow
+ip netns exec $P-h1 env DISPLAY=:$d HOME="$PWD/$OUT/home" FYNE_THEME=dark "$OUT/hellowindow" >/dev/null 2>&1 & hello=$!
+sleep 3
+hello_rss=$(rss $hello VmRSS); hello_anon=$(rss $hello RssAnon)
+kill $hello; wait $hello 2>/dev/null || true
+echo "hello-world Fyne window: $hello_rss MB resident ($hello_anon MB anonymous)"
 ip netns exec $P-h1 env DISPLAY=:$d HOME="$PWD/$OUT/home" FYNE_THEME=dark "$BIN" -join $GROUP -name Alice >"$OUT/alice.log" 2>&1 & alice=$!; pids+=($alice)
 for _ in $(seq 1 100); do
 	w=$(DISPLAY=:$d xdotool search --name "Groupcast — Alice" 2>/dev/null | head -1 || true)
@@ -41,7 +51,6 @@ done
 [ -n "$w" ] || { echo "FAIL: no window"; exit 1; }
 DISPLAY=:$d xdotool windowsize "$w" 880 600 windowmove "$w" 10 10 >/dev/null 2>&1 || true
 sleep 1
-rss() { awk -v k="$2:" '$1 == k { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 echo "window idle: $(rss $alice VmRSS) MB resident ($(rss $alice RssAnon) MB anonymous, $(rss $alice RssFile) MB mapped files)"
 
 seq -f "load line %06g — the quick brown fox jumps over the lazy dog" 1 "$LINES" >"$OUT/lines.txt"
@@ -70,6 +79,7 @@ done
 DISPLAY=:$d import -window root "$OUT/alice.png"
 now=$(rss $alice VmRSS); peak=$(rss $alice VmHWM)
 echo "window after the stream: $now MB resident ($(rss $alice RssAnon) MB anonymous, $(rss $alice RssFile) MB mapped files)"
+echo "beside the hello-world window: +$(python3 -c "print(round($now - $hello_rss, 1))") MB resident after the stream (the aim is at most +40)"
 kill -INT "${pids[1]}"; sleep 0.5
 
 python3 - "$OUT" "$LINES" "$took" "$now" "$peak" "$k" "$anonpeak" <<'PY'
