@@ -257,12 +257,13 @@ func (ui *window) updateStatus() {
 	j, st := ui.current, ui.engine.Stats()
 	private := ""
 	if j.Keyed {
-		private = " · private"
+		private = lang.L(" · private")
 	}
 	if j.Plain {
-		private = " · plain " + j.Encoding
+		private = lang.L(" · plain {{.Encoding}}", map[string]any{"Encoding": j.Encoding})
 	}
-	ui.status.SetText(fmt.Sprintf("%s%s · %s · TTL %d · in %d · out %d · repaired %d · rejected %d",
-		j.Group, private, j.Interface.Label(), j.TTL, st.DatagramsIn, st.DatagramsOut, st.Recovered,
-		st.Rejected+st.OtherGroup+st.Refused()))
+	ui.status.SetText(fmt.Sprintf("%s%s · %s · ", j.Group, private, j.Interface.Label()) +
+		lang.L("TTL {{.TTL}} · in {{.In}} · out {{.Out}} · repaired {{.Repaired}} · rejected {{.Rejected}}", map[string]any{
+			"TTL": j.TTL, "In": st.DatagramsIn, "Out": st.DatagramsOut, "Repaired": st.Recovered,
+			"Rejected": st.Rejected + st.OtherGroup + st.Refused()}))
 }

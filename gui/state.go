@@ -135,6 +135,16 @@ func (ui *window) setTitle() {
 		title = fmt.Sprintf("(%d) %s", ui.unread, title)
 	}
 	ui.w.SetTitle(title)
+	if ui.trayShow != nil { // the tray says it too, for a window hidden there
+		label := lang.L("Show Groupcast")
+		if ui.unread > 0 {
+			label = lang.L("Show Groupcast ({{.N}} unread)", map[string]any{"N": ui.unread})
+		}
+		if ui.trayShow.Label != label {
+			ui.trayShow.Label = label
+			ui.trayMenu.Refresh()
+		}
+	}
 }
 
 // joinedTitle names who we are and where, with the room's marks.

@@ -22,10 +22,9 @@ func (ui *window) useTray() {
 	}
 	ui.inTray = true
 	if desk, ok := ui.app.(desktop.App); ok {
-		desk.SetSystemTrayMenu(fyne.NewMenu("Groupcast",
-			fyne.NewMenuItem(lang.L("Show Groupcast"), func() { ui.w.Show(); ui.w.RequestFocus() }),
-			fyne.NewMenuItem(lang.L("Leave and quit"), ui.quit),
-		))
+		ui.trayShow = fyne.NewMenuItem(lang.L("Show Groupcast"), func() { ui.w.Show(); ui.w.RequestFocus() })
+		ui.trayMenu = fyne.NewMenu("Groupcast", ui.trayShow, fyne.NewMenuItem(lang.L("Leave and quit"), ui.quit))
+		desk.SetSystemTrayMenu(ui.trayMenu)
 		desk.SetSystemTrayIcon(fyne.NewStaticResource("icon.png", assets.IconPNG()))
 	}
 	ui.w.SetCloseIntercept(func() { ui.w.Hide(); ui.focused = false })

@@ -37,13 +37,16 @@ type window struct {
 	send    *widget.Button
 	status  *widget.Label
 
-	state    state
-	current  netconf.Joined
-	joining  netconf.Config // what was asked of the engine at the last Join
-	focused  bool
-	inTray   bool // closing the window hides it in the system tray (useTray)
-	search   *logSearch
-	unread   int // messages that arrived while the window was not in front
+	state   state
+	current netconf.Joined
+	joining netconf.Config // what was asked of the engine at the last Join
+	focused bool
+	inTray  bool // closing the window hides it in the system tray (useTray)
+	search  *logSearch
+	unread  int // messages that arrived while the window was not in front
+	// The tray's menu and its first item, which counts the unread.
+	trayMenu *fyne.Menu
+	trayShow *fyne.MenuItem
 	lastNote time.Time
 
 	mu        sync.Mutex

@@ -438,17 +438,19 @@ func TestUnreadCountInTitle(t *testing.T) {
 	h := newHarness(t, defaultCfg())
 	h.joinAs("Alice")
 	joined := h.w.Title()
+	h.ui.trayShow = fyne.NewMenuItem("Show Groupcast", nil) // as useTray makes it on a desktop with a tray
+	h.ui.trayMenu = fyne.NewMenu("Groupcast", h.ui.trayShow)
 	h.ui.focused = false
 	for _, text := range []string{"one", "two"} {
 		h.emit(netconf.Message{From: "Bob", Text: text, Received: testTime})
 	}
 	h.emit(netconf.Sent{Nick: "Alice", Text: "mine", Time: testTime})
-	if got := h.w.Title(); got != "(2) "+joined {
-		t.Fatalf("title %q; want (2) %s", got, joined)
+	if got := h.w.Title(); got != "(2) "+joined || h.ui.trayShow.Label != "Show Groupcast (2 unread)" {
+		t.Fatalf("title %q, tray %q; want (2) %s", got, h.ui.trayShow.Label, joined)
 	}
 	h.ui.seen()
-	if got := h.w.Title(); got != joined {
-		t.Fatalf("after coming to the front: %q", got)
+	if got := h.w.Title(); got != joined || h.ui.trayShow.Label != "Show Groupcast" {
+		t.Fatalf("after coming to the front: %q, tray %q", got, h.ui.trayShow.Label)
 	}
 }
 
