@@ -23,7 +23,7 @@ type lines struct {
 	got []string
 }
 
-func collectLines(t *testing.T, r io.Reader) *lines {
+func collectLines(r io.Reader) *lines {
 	l := &lines{}
 	go func() {
 		s := bufio.NewScanner(r)
@@ -86,7 +86,7 @@ func TestLabMixedRoom(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		return cmd, collectLines(t, out)
+		return cmd, collectLines(out)
 	}
 	c, cOut := start(lab.Hosts[3], cRecv, addr, port, "4")
 	py, pyOut := start(lab.Hosts[4], "python3", testdata("mcast_recv.py"), addr, port, lab.Addr(lab.Hosts[4]).String(), "100", "4")

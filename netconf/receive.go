@@ -48,7 +48,10 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort, control 
 	if !ok {
 		return
 	}
-	if !wire.IsGroupcast(data) {
+	// One look for the header (after the text of a message, a scan): a
+	// datagram without one is a classic tool's.
+	p, err := wire.Decode(data)
+	if errors.Is(err, wire.ErrNotGroupcast) {
 		if control {
 			add(&e.stats.OtherGroup, 1) // a classic tool's, on a group whose port is our companion
 			e.refuse(now, UnreadableNextPort, "", src.Addr())
@@ -57,7 +60,6 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort, control 
 		e.onPlain(now, data, src)
 		return
 	}
-	p, err := wire.Decode(data)
 	if err != nil {
 		add(&e.stats.Rejected, 1)
 		return
