@@ -355,3 +355,11 @@ func TestTextWithNULIsRefused(t *testing.T) {
 		t.Fatalf("text with a NUL: %v", err)
 	}
 }
+
+func TestCompanionPort(t *testing.T) {
+	for port, want := range map[uint16]uint16{3333: 3334, 1: 2, 65534: 65535, 65535: 65534} {
+		if got := wire.CompanionPort(port); got != want {
+			t.Errorf("CompanionPort(%d) = %d; want %d", port, got, want)
+		}
+	}
+}
