@@ -91,7 +91,7 @@ Usage:
   groupcast send   -group ADDR:PORT [options] TEXT...   send TEXT as one message
   groupcast chat   -group ADDR:PORT [options]           send each line of standard input, print messages
   groupcast rooms [-json] [-wait 6s]                    list the rooms announced on this network
-  groupcast doctor [-group ADDR:PORT] [-iface IF] [-listen 3s] [-json]
+  groupcast doctor [-group ADDR:PORT] [-iface IF] [-listen 3s] [-key-file FILE] [-json]
                                                         diagnose multicast on this computer
   groupcast bench [-lab [-trace DIR]] [-duration 3s] [-size 200] [-receivers 3] [-json]
                                                         measure the engine against the bare socket
