@@ -57,9 +57,13 @@ func Run(ctx context.Context, cfg netconf.Config, autoJoin, tray bool) int {
 	if tray {
 		ui.useTray()
 	}
-	stop := context.AfterFunc(ctx, func() { fyne.Do(ui.quit) })
+	// Fyne quits by itself on SIGINT and SIGTERM too; whichever comes
+	// first, late work for the window is dropped (onUIGoroutine) and the
+	// group is left below, once the loop has ended.
+	stop := context.AfterFunc(ctx, func() { ui.opts.do(ui.quit) })
 	defer stop()
 	w.ShowAndRun()
+	ui.shutdown()
 	return 0
 }
 
@@ -84,7 +88,7 @@ type options struct {
 }
 
 func runtimeOptions() options {
-	return options{do: fyne.Do, tick: 500 * time.Millisecond, redraw: redrawInterval, now: time.Now, diagnose: doctor.Diagnose,
+	return options{do: onUIGoroutine(fyne.Do), tick: 500 * time.Millisecond, redraw: redrawInterval, now: time.Now, diagnose: doctor.Diagnose,
 		discover: rooms.Discover, presenterKey: presenterKey, hasTray: trayShown,
 		announce: func(r netconf.Room, c netconf.Choice, k ed25519.PrivateKey) (io.Closer, error) {
 			return rooms.Announce(r, c, k)

@@ -72,12 +72,7 @@ n=$(grep -c '"event":"message"' "$OUT/listen.jsonl" || true)
 [ "$n" -eq 4 ] || { echo "FAIL: the listener heard $n messages, want 4"; exit 1; }
 # SIGTERM closes a window as the user would: it leaves and exits 0.
 for who in alice bob; do
-	pid=${!who}
-	kill -TERM "$pid"
-	for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	if kill -0 "$pid" 2>/dev/null; then echo "FAIL: $who's window did not close on SIGTERM"; exit 1; fi
-	code=0; wait "$pid" || code=$?
-	[ "$code" = 0 ] || { echo "FAIL: $who's window exited $code"; cat "$OUT/$who.log"; exit 1; }
+	close_window "$who" "${!who}" "$OUT/$who.log"
 done
 echo "both windows closed cleanly on SIGTERM"
 echo "screenshots: $OUT/alice.png $OUT/bob.png"

@@ -114,7 +114,5 @@ if anon > 150: fail.append(f"the window's private memory peaked at {anon:.1f} MB
 if fail:
     print("FAIL: " + "; ".join(fail)); sys.exit(1)
 PY
-kill -TERM $alice
-code=0; wait $alice || code=$?
-[ "$code" = 0 ] || { echo "FAIL: the window exited $code"; cat "$OUT/alice.log"; exit 1; }
+close_window Alice $alice "$OUT/alice.log"
 echo "screenshot: $OUT/alice.png"

@@ -15,6 +15,26 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# close_window NAME PID LOG: SIGTERM closes a window as the user would: it
+# leaves and exits 0 within 15 s. A window that does not is made to print
+# where every goroutine is (SIGQUIT, into LOG), and the run fails with
+# that, never hangs.
+close_window() {
+	local who=$1 pid=$2 log=$3 code=0
+	kill -TERM "$pid"
+	for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "FAIL: $who's window did not close within 15 s of SIGTERM; where it was:"
+		kill -QUIT "$pid" 2>/dev/null || true
+		sleep 2
+		kill -KILL "$pid" 2>/dev/null || true
+		grep -v '^\s*$' "$log" | head -400
+		return 1
+	fi
+	wait "$pid" || code=$?
+	[ "$code" = 0 ] || { echo "FAIL: $who's window exited $code"; cat "$log"; return 1; }
+}
+
 ip netns add $P-hub; ip -n $P-hub link set lo up
 ip -n $P-hub link add br0 type bridge mcast_snooping 0; ip -n $P-hub link set br0 up
 for i in 1 2 3; do
