@@ -82,6 +82,9 @@ type options struct {
 	// announce starts announcing a room we created; nil: rooms are not
 	// announced (tests).
 	announce func(netconf.Room, netconf.Choice, ed25519.PrivateKey) (io.Closer, error)
+	// release gives memory the window no longer uses back to the
+	// system, after a flood (nil: it does not).
+	release func()
 	// hasTray says whether the desktop shows a system tray (nil: it does
 	// not: closing the window then quits, as it would without -tray).
 	hasTray func() bool
@@ -89,7 +92,7 @@ type options struct {
 
 func runtimeOptions() options {
 	return options{do: onUIGoroutine(fyne.Do), tick: 500 * time.Millisecond, redraw: redrawInterval, now: time.Now, diagnose: doctor.Diagnose,
-		discover: rooms.Discover, presenterKey: presenterKey, hasTray: trayShown,
+		discover: rooms.Discover, presenterKey: presenterKey, hasTray: trayShown, release: debug.FreeOSMemory,
 		announce: func(r netconf.Room, c netconf.Choice, k ed25519.PrivateKey) (io.Closer, error) {
 			return rooms.Announce(r, c, k)
 		}}

@@ -29,6 +29,8 @@ func (ui *window) pump() {
 	for ev := range ui.engine.Events() {
 		ui.mu.Lock()
 		ui.pending = append(ui.pending, ev)
+		ui.burst++
+		ui.lastEvent = time.Now()
 		schedule := !ui.scheduled
 		ui.scheduled = true
 		wait := time.Until(ui.lastDrain.Add(ui.opts.redraw))
@@ -240,7 +242,10 @@ func (ui *window) tick() {
 		select {
 		case <-ui.stopTick:
 			return
-		case <-t.C:
+		case now := <-t.C:
+			if ui.floodEnded(now) && ui.opts.release != nil {
+				ui.opts.release()
+			}
 			ui.opts.do(func() {
 				ui.updateStatus()
 				ui.refreshRoster()
@@ -248,6 +253,25 @@ func (ui *window) tick() {
 			})
 		}
 	}
+}
+
+// A flood is this many events in a row without a quiet second.
+const flood = 2000
+
+// floodEnded reports, once per flood, that a flood of events has been
+// quiet for a second: the time to give the memory it used back to the
+// system (options.release). The log keeps what it shows; the rest is
+// garbage the collector would return only slowly (6 MB of the window's
+// resident memory a few seconds after a 100 000-line stream).
+func (ui *window) floodEnded(now time.Time) bool {
+	ui.mu.Lock()
+	defer ui.mu.Unlock()
+	if now.Sub(ui.lastEvent) < time.Second {
+		return false
+	}
+	ended := ui.burst >= flood
+	ui.burst = 0
+	return ended
 }
 
 func (ui *window) updateStatus() {

@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -97,4 +98,30 @@ func rosterTitle(ui *window) string {
 		}
 	})
 	return title
+}
+
+// TestMemoryIsReleasedOnceAfterAFlood: a flood of events, once quiet for
+// a second, has the window give unused memory back once; an ordinary
+// conversation never does.
+func TestMemoryIsReleasedOnceAfterAFlood(t *testing.T) {
+	h := newHarness(t, defaultCfg())
+	h.joinAs("Alice")
+	for i := range 20 {
+		h.emit(netconf.Message{From: "Bob", Text: fmt.Sprint("chat ", i), Received: testTime})
+	}
+	if h.ui.floodEnded(time.Now().Add(2 * time.Second)) {
+		t.Fatal("20 messages counted as a flood")
+	}
+	for i := range flood {
+		h.emit(netconf.Message{From: "Streamer", Text: fmt.Sprint("line ", i), Received: testTime})
+	}
+	if h.ui.floodEnded(time.Now()) {
+		t.Fatal("a flood counted as over while it still pours in")
+	}
+	if !h.ui.floodEnded(time.Now().Add(2 * time.Second)) {
+		t.Fatal("a flood that went quiet did not release memory")
+	}
+	if h.ui.floodEnded(time.Now().Add(3 * time.Second)) {
+		t.Fatal("one flood released memory twice")
+	}
 }

@@ -53,6 +53,8 @@ type window struct {
 	pending   []netconf.Event
 	scheduled bool
 	lastDrain time.Time // when queued events were last applied
+	burst     int       // events since the event pump last went quiet
+	lastEvent time.Time // when the pump last took an event
 	pumpDone  chan struct{}
 	stopTick  chan struct{}
 	closeOnce sync.Once

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 func TestModelDropsOldestTenth(t *testing.T) {
@@ -82,5 +83,58 @@ func TestShownCutsLongMessages(t *testing.T) {
 	if !utf8.ValidString(s) || len(head) > ShownMax || !strings.HasPrefix(long, head) ||
 		!strings.HasPrefix(tail, fmt.Sprint(utf8.RuneCountInString(long[len(head):]))+" more characters") {
 		t.Fatalf("shown: %q…%q", head[:10], tail)
+	}
+}
+
+// TestModelBlocks: the log keeps its entries in blocks; trimming drops
+// the oldest tenth and frees the blocks only they used, and every index
+// still finds its entry, in order.
+func TestModelBlocks(t *testing.T) {
+	const max = 3*chunk + 100
+	m := NewModel(max)
+	at := time.Date(2026, 11, 30, 9, 0, 0, 123, time.Local)
+	total := 5*max + 7
+	for i := range total {
+		m.Add(Entry{At: at.Add(time.Duration(i) * time.Second), Kind: Message, From: fmt.Sprintf("user%d", i%3), Text: fmt.Sprint(i), Colour: uint8(i % 7)})
+		if m.Len() > max {
+			t.Fatalf("after %d: %d entries kept, max %d", i+1, m.Len(), max)
+		}
+		if len(m.chunks) > max/chunk+2 {
+			t.Fatalf("after %d: %d blocks held for %d entries", i+1, len(m.chunks), m.Len())
+		}
+	}
+	if m.Len()+m.Trimmed() != total {
+		t.Fatalf("kept %d + trimmed %d != %d", m.Len(), m.Trimmed(), total)
+	}
+	for i := 0; i < m.Len(); i++ {
+		n := m.Trimmed() + i
+		e := m.At(i)
+		if e.Text != fmt.Sprint(n) || e.From != fmt.Sprintf("user%d", n%3) || e.Colour != uint8(n%7) || e.Kind != Message ||
+			!e.At.Equal(at.Add(time.Duration(n)*time.Second)) {
+			t.Fatalf("entry %d is %+v, want message %d", i, e, n)
+		}
+	}
+	if last, ok := m.Last(); !ok || last.Text != fmt.Sprint(total-1) {
+		t.Fatalf("last %+v", last)
+	}
+	if i, matches, ok := m.Find(fmt.Sprint(total-2), m.Len()); !ok || matches != 1 || m.At(i).Text != fmt.Sprint(total-2) {
+		t.Fatalf("find: %d %d %v", i, matches, ok)
+	}
+	// The entries before the kept ones were cleared, so their texts can go.
+	if m.head == 0 {
+		t.Fatal("the test should leave dropped entries in the first block")
+	}
+	if s := m.chunks[0][m.head-1]; s.text != "" || s.from != "" {
+		t.Fatalf("a dropped entry still holds %q from %q", s.text, s.from)
+	}
+}
+
+func TestModelSharesNames(t *testing.T) {
+	m := NewModel(10)
+	a, b := strings.Clone("Streamer"), strings.Clone("Streamer")
+	m.Add(Entry{From: a})
+	m.Add(Entry{From: b})
+	if unsafe.StringData(m.At(0).From) != unsafe.StringData(m.At(1).From) {
+		t.Fatal("two messages from one sender keep two copies of the name")
 	}
 }

@@ -66,7 +66,8 @@ func (v *View) updateRow(id widget.ListItemID, r *row) {
 	if id >= v.model.Len() {
 		return
 	}
-	r.set(v.model.At(id), v.Now())
+	e := v.model.At(id)
+	r.set(&e, v.Now())
 	w := v.list.Size().Width
 	if w <= 0 {
 		return
