@@ -49,6 +49,7 @@ func Run(ctx context.Context, cfg netconf.Config, autoJoin, tray bool) int {
 	if !autoJoin {
 		ui.restoreRoom(a.Preferences())
 	}
+	ui.restoreSound(a.Preferences())
 	w.Resize(fyne.NewSize(800, 560))
 	if autoJoin {
 		ui.student = cfg.Room != nil && cfg.Presenter == nil
@@ -82,6 +83,8 @@ type options struct {
 	// announce starts announcing a room we created; nil: rooms are not
 	// announced (tests).
 	announce func(netconf.Room, netconf.Choice, ed25519.PrivateKey) (io.Closer, error)
+	// chime makes the player of the sound for new messages (nil: none).
+	chime func() (Player, error)
 	// release gives memory the window no longer uses back to the
 	// system, after a flood (nil: it does not).
 	release func()
@@ -92,7 +95,7 @@ type options struct {
 
 func runtimeOptions() options {
 	return options{do: onUIGoroutine(fyne.Do), tick: 500 * time.Millisecond, redraw: redrawInterval, now: time.Now, diagnose: doctor.Diagnose,
-		discover: rooms.Discover, presenterKey: presenterKey, hasTray: trayShown, release: debug.FreeOSMemory,
+		discover: rooms.Discover, presenterKey: presenterKey, hasTray: trayShown, release: debug.FreeOSMemory, chime: newChime,
 		announce: func(r netconf.Room, c netconf.Choice, k ed25519.PrivateKey) (io.Closer, error) {
 			return rooms.Announce(r, c, k)
 		}}

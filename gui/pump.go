@@ -216,7 +216,8 @@ func (ui *window) system(k chatlog.Kind, text string) {
 }
 
 // notify shows a desktop notification for a message that arrived while
-// the window was not focused, at most one every two seconds.
+// the window was not focused, at most one every two seconds, with the
+// sound if the user asked for it.
 func (ui *window) notify(m netconf.Message) {
 	now := ui.opts.now()
 	if !m.Announcement && (ui.focused || now.Sub(ui.lastNote) < 2*time.Second) {
@@ -232,6 +233,7 @@ func (ui *window) notify(m netconf.Message) {
 		title = "📢 Announcement from " + m.From
 	}
 	ui.app.SendNotification(fyne.NewNotification(title, text))
+	ui.chimeFor()
 }
 
 // tick refreshes the status line and the log's scroll state.

@@ -48,6 +48,10 @@ type window struct {
 	trayMenu *fyne.Menu
 	trayShow *fyne.MenuItem
 	lastNote time.Time
+	// A sound for new messages (sound.go).
+	sound     bool
+	player    Player
+	soundMenu *fyne.MenuItem
 
 	mu        sync.Mutex
 	pending   []netconf.Event
@@ -136,6 +140,8 @@ func (ui *window) layOut(w fyne.Window) {
 			fyne.NewMenuItem(lang.L("Copy the conversation"), ui.copyLog),
 			fyne.NewMenuItem(lang.L("Rooms on this network…"), ui.showRooms),
 			fyne.NewMenuItem(lang.L("Diagnostics…"), ui.showDiagnostics),
+			fyne.NewMenuItemSeparator(),
+			ui.soundItem(),
 		),
 		fyne.NewMenu(lang.L("Help"),
 			fyne.NewMenuItem(lang.L("How Groupcast works"), ui.showHelp),
