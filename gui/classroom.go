@@ -36,7 +36,7 @@ type roomsWindow struct {
 }
 
 func (ui *window) showRooms() {
-	rw := &roomsWindow{w: ui.app.NewWindow("Groupcast — Rooms on this network")}
+	rw := &roomsWindow{w: ui.app.NewWindow(lang.L("Groupcast — Rooms on this network"))}
 	rw.status = widget.NewLabel(lang.L("Listening for rooms…"))
 	rw.list = widget.NewList(
 		func() int { return len(rw.rooms) },
@@ -86,12 +86,12 @@ func (ui *window) joinRoom(r netconf.Room, present bool) {
 			key, err = ui.opts.presenterKey()
 		}
 		if err != nil {
-			ui.bar.setHint("Cannot present: "+err.Error(), widget.DangerImportance)
+			ui.bar.setHint(lang.L("Cannot present: {{.Why}}", map[string]any{"Why": err.Error()}), widget.DangerImportance)
 			ui.room, ui.presenting = nil, false
 			return
 		}
 		if r.PresenterKey != nil && !r.PresenterKey.Equal(key.Public()) {
-			ui.bar.setHint(fmt.Sprintf("You are not the presenter of %s: its announcements are signed with another key.", r.Name), widget.DangerImportance)
+			ui.bar.setHint(lang.L("You are not the presenter of {{.Room}}: its announcements are signed with another key.", map[string]any{"Room": r.Name}), widget.DangerImportance)
 			ui.room, ui.presenting = nil, false
 			return
 		}
@@ -119,7 +119,7 @@ func presenterKey() (ed25519.PrivateKey, error) {
 func (ui *window) showMissing() {
 	r := ui.lastReceipt
 	if len(r.Missing) == 0 {
-		dialog.ShowInformation("Receipts", fmt.Sprintf("Everyone (%d of %d) has received announcement %d.", r.Received, r.Members, r.Seq), ui.w)
+		dialog.ShowInformation(lang.L("Receipts"), lang.L("Everyone ({{.Received}} of {{.Members}}) has received announcement {{.Seq}}.", map[string]any{"Received": r.Received, "Members": r.Members, "Seq": r.Seq}), ui.w)
 		return
 	}
 	var names []string
@@ -129,9 +129,9 @@ func (ui *window) showMissing() {
 	sort.Strings(names)
 	missing := r.Members - r.Received
 	if more := missing - len(names); more > 0 { // a receipt names only the first few
-		names = append(names, fmt.Sprintf("and %d more", more))
+		names = append(names, lang.L("and {{.N}} more", map[string]any{"N": more}))
 	}
-	dialog.ShowInformation(fmt.Sprintf("Not yet received (%d)", missing), strings.Join(names, "\n"), ui.w)
+	dialog.ShowInformation(lang.L("Not yet received ({{.N}})", map[string]any{"N": missing}), strings.Join(names, "\n"), ui.w)
 }
 
 // autoJoin joins what the command line asked for: a group, a room to
@@ -148,7 +148,7 @@ func (ui *window) autoJoin(ctx context.Context, cfg netconf.Config) {
 		return
 	}
 	ui.setState(stateJoining)
-	ui.status.SetText(fmt.Sprintf("Looking for the room %q…", r.Name))
+	ui.status.SetText(lang.L("Looking for the room “{{.Room}}”…", map[string]any{"Room": r.Name}))
 	go func() {
 		found, err := ui.findRoom(ctx, cfg.Interface, *r, cfg.Presenter)
 		var nf *rooms.NotFoundError
@@ -161,7 +161,7 @@ func (ui *window) autoJoin(ctx context.Context, cfg netconf.Config) {
 		ui.opts.do(func() {
 			ui.setState(stateIdle)
 			if err != nil {
-				ui.bar.setHint(netconf.Explain(explainFind(err)), widget.DangerImportance)
+				ui.bar.setHint(explain(explainFind(err)), widget.DangerImportance)
 				ui.status.SetText(lang.L("Not joined"))
 				return
 			}
@@ -188,9 +188,9 @@ func explainFind(err error) error {
 	var amb *rooms.AmbiguousError
 	switch {
 	case errors.As(err, &nf):
-		return &netconf.InputError{Field: "room", Msg: nf.Error() + " (Rooms… lists the rooms heard)"}
+		return &netconf.InputError{Field: "room", Msg: lang.L("{{.Why}} (Rooms… lists the rooms heard)", map[string]any{"Why": nf.Error()})}
 	case errors.As(err, &amb):
-		return &netconf.InputError{Field: "room", Msg: amb.Error() + " (Rooms… lists each with its key)"}
+		return &netconf.InputError{Field: "room", Msg: lang.L("{{.Why}} (Rooms… lists each with its key)", map[string]any{"Why": amb.Error()})}
 	}
 	return err
 }
@@ -203,11 +203,11 @@ func (ui *window) announceCreatedRoom(iface netconf.Choice) {
 	}
 	a, err := ui.opts.announce(*ui.room, iface, ui.key)
 	if err != nil {
-		ui.system(chatlog.Error, "Could not announce the room: "+netconf.Explain(err))
+		ui.system(chatlog.Error, lang.L("Could not announce the room: {{.Why}}", map[string]any{"Why": explain(err)}))
 		return
 	}
 	ui.announcer = a
-	ui.system(chatlog.System, fmt.Sprintf("Announcing the room %q on this network.", ui.room.Name))
+	ui.system(chatlog.System, lang.L("Announcing the room “{{.Room}}” on this network.", map[string]any{"Room": ui.room.Name}))
 }
 
 // restoreRoom takes the room this window was in when it last joined,
@@ -225,7 +225,7 @@ func (ui *window) restoreRoom(p fyne.Preferences) {
 		r.Origin, r.Version = netip.Addr{}, 0
 	}
 	ui.remembered, ui.rememberedPresenting = r, presenting
-	ui.status.SetText(fmt.Sprintf("Last in the room %s: Join to go back", r.Name))
+	ui.status.SetText(lang.L("Last in the room {{.Room}}: Join to go back", map[string]any{"Room": r.Name}))
 }
 
 // presenterLeft ends the room for a member when its presenter (proven by
@@ -238,7 +238,7 @@ func (ui *window) presenterLeft(ev netconf.PeerLeft) bool {
 	}
 	ui.roomEnded = true
 	ui.bannerBox.Hide()
-	ui.message.SetPlaceHolder(fmt.Sprintf("%s has ended: %s, its presenter, left", ui.room.Name, ev.Peer.Nick))
+	ui.message.SetPlaceHolder(lang.L("{{.Room}} has ended: {{.Nick}}, its presenter, left", map[string]any{"Room": ui.room.Name, "Nick": ev.Peer.Nick}))
 	ui.message.Disable()
 	ui.send.Disable()
 	return true
@@ -264,7 +264,7 @@ func (ui *window) showReceipt(ev netconf.Receipt) {
 		return
 	}
 	ui.lastReceipt = ev
-	ui.receipt.SetText(fmt.Sprintf("Announcement %d: %d of %d received", ev.Seq, ev.Received, ev.Members))
+	ui.receipt.SetText(lang.L("Announcement {{.Seq}}: {{.Received}} of {{.Members}} received", map[string]any{"Seq": ev.Seq, "Received": ev.Received, "Members": ev.Members}))
 	ui.receiptBox.Show()
 }
 
@@ -295,11 +295,11 @@ func (ui *window) listRooms(ctx context.Context, rw *roomsWindow) {
 			rw.list.Refresh()
 			switch {
 			case claimed != "":
-				rw.status.SetText(fmt.Sprintf("Warning: more than one room is announced as %q — one may be an impostor. Ask its presenter which key is theirs.", claimed))
+				rw.status.SetText(lang.L("Warning: more than one room is announced as “{{.Room}}” — one may be an impostor. Ask its presenter which key is theirs.", map[string]any{"Room": claimed}))
 			case len(list) == 0:
 				rw.status.SetText(lang.L("No rooms announced yet (still listening)…"))
 			default:
-				rw.status.SetText(fmt.Sprintf("%s on this network — pick one to join:", plural(len(list), "room", "rooms")))
+				rw.status.SetText(roomsHeard(len(list)))
 			}
 		})
 	}
@@ -331,22 +331,19 @@ func (ui *window) createRoomForm(rw *roomsWindow) fyne.CanvasObject {
 		// people chatting, may already be).
 		g := rooms.FreeGroup(strings.TrimSpace(name.Text), rw.rooms)
 		if readonly.Checked && !present.Checked {
-			rw.status.SetText("A read-only room needs its presenter: tick “I present”.")
+			rw.status.SetText(lang.L("A read-only room needs its presenter: tick “I present”."))
 			return
 		}
 		rw.w.Close()
 		ui.joinRoom(netconf.Room{Name: strings.TrimSpace(name.Text), Group: g, TTL: ui.bar.ttl,
 			ReadOnly: readonly.Checked, Locked: ui.bar.key.Text != ""}, present.Checked)
 	})
-	form := container.NewVBox(widget.NewSeparator(), widget.NewLabelWithStyle("Create a room", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+	form := container.NewVBox(widget.NewSeparator(), widget.NewLabelWithStyle(lang.L("Create a room"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		name, present, readonly, create)
 	return form
 }
 
-// plural is "1 room", "3 rooms".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
+// roomsHeard heads the list of rooms heard: "3 rooms on this network — …".
+func roomsHeard(n int) string {
+	return lang.L("{{if eq .N 1}}1 room{{else}}{{.N}} rooms{{end}} on this network — pick one to join:", map[string]any{"N": n})
 }

@@ -118,7 +118,7 @@ func (b *connBar) group() (netip.AddrPort, error) {
 		return netip.AddrPort{}, err
 	}
 	if strings.TrimSpace(b.port.Text) == "" {
-		return netip.AddrPort{}, &netconf.InputError{Field: "port", Msg: "enter the group's port, a number from 1 to 65535 (for example 3333)"}
+		return netip.AddrPort{}, &netconf.InputError{Field: "port", Msg: lang.L("Enter the group's port, a number from 1 to 65535 (for example 3333).")}
 	}
 	p, err := netconf.ParsePort(b.port.Text)
 	if err != nil {
@@ -131,11 +131,11 @@ func (b *connBar) group() (netip.AddrPort, error) {
 func nameProblem(name string) string {
 	switch {
 	case name == "":
-		return "Enter a name so others know who is talking."
+		return lang.L("Enter a name so others know who is talking.")
 	case len(name) > wire.MaxNickBytes:
-		return fmt.Sprintf("The name is too long: at most %d characters of Latin script, or %d Chinese characters.", wire.MaxNickBytes, wire.MaxNickBytes/3)
+		return lang.L("The name is too long: at most {{.Latin}} characters of Latin script, or {{.Chinese}} Chinese characters.", map[string]any{"Latin": wire.MaxNickBytes, "Chinese": wire.MaxNickBytes / 3})
 	}
-	return "The name cannot contain control characters (such as a tab or a line break)."
+	return lang.L("The name cannot contain control characters (such as a tab or a line break).")
 }
 
 // validate shows the group's scope, or the first problem, under the bar,
@@ -146,10 +146,10 @@ func (b *connBar) validate() bool {
 		err = &netconf.InputError{Field: "name", Msg: nameProblem(strings.TrimSpace(b.nick.Text))}
 	}
 	if err == nil && b.plain && b.key.Text != "" {
-		err = &netconf.InputError{Field: "plain", Msg: "Plain text cannot be private: clear the passphrase, or turn plain text off (⚙)."}
+		err = &netconf.InputError{Field: "plain", Msg: lang.L("Plain text cannot be private: clear the passphrase, or turn plain text off (⚙).")}
 	}
 	if err != nil {
-		b.setHint(netconf.Explain(err), widget.DangerImportance)
+		b.setHint(explain(err), widget.DangerImportance)
 		if b.join.Text == lang.L("Join") {
 			b.join.Disable()
 		}
@@ -158,10 +158,10 @@ func (b *connBar) validate() bool {
 	s := netconf.ScopeOf(g.Addr())
 	private := ""
 	if b.key.Text != "" {
-		private = " · Private: messages are encrypted with the passphrase, which is not saved"
+		private = lang.L(" · Private: messages are encrypted with the passphrase, which is not saved")
 	}
 	if b.plain {
-		private = fmt.Sprintf(" · Plain %s text: no names, no repair, no privacy", cmp.Or(b.encoding, wire.EncodingUTF8))
+		private = lang.L(" · Plain {{.Encoding}} text: no names, no repair, no privacy", map[string]any{"Encoding": cmp.Or(b.encoding, wire.EncodingUTF8)})
 	}
 	if s.Warning != "" {
 		b.setHint("⚠ "+s.Warning+private, widget.WarningImportance)
@@ -188,7 +188,7 @@ func (b *connBar) refreshInterfaces(want string) {
 	if autoErr == nil {
 		autoLabel = fmt.Sprintf("%s (%s)", autoPrefix, auto.Label())
 	} else {
-		autoLabel = autoPrefix + " (no usable interface)"
+		autoLabel = autoPrefix + lang.L(" (no usable interface)")
 	}
 	b.ifaceNames = map[string]string{autoLabel: ""}
 	opts := []string{autoLabel}
@@ -234,9 +234,12 @@ func (b *connBar) showAdvanced(w fyne.Window) {
 	ttl.Validator = func(s string) error {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil {
-			return errors.New("a number from 0 to 255")
+			return errors.New(lang.L("a number from 0 to 255"))
 		}
-		return netconf.ValidateTTL(n)
+		if err := netconf.ValidateTTL(n); err != nil {
+			return errors.New(explain(err))
+		}
+		return nil
 	}
 	loop := widget.NewCheck(lang.L("Let other programs on this computer hear me (loopback)"), nil)
 	loop.SetChecked(b.loopback)

@@ -2,7 +2,6 @@ package gui
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -11,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/groupcast/groupcast/netconf"
 	"github.com/groupcast/groupcast/netconf/doctor"
 )
 
@@ -34,10 +32,10 @@ type diagnostics struct {
 func (ui *window) showDiagnostics() {
 	g, err := ui.bar.group()
 	if err != nil {
-		ui.bar.setHint(netconf.Explain(err), widget.DangerImportance)
+		ui.bar.setHint(explain(err), widget.DangerImportance)
 		return
 	}
-	d := &diagnostics{w: ui.app.NewWindow("Groupcast — Diagnostics")}
+	d := &diagnostics{w: ui.app.NewWindow(lang.L("Groupcast — Diagnostics"))}
 	d.summary = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	d.summary.Wrapping = fyne.TextWrapWord
 	d.report = widget.NewLabel("")
@@ -72,7 +70,7 @@ func (d *diagnostics) run(ui *window, o doctor.Options) {
 	d.again.Disable()
 	d.busy.Show()
 	d.busy.Start()
-	d.summary.SetText(fmt.Sprintf("Checking %s: interfaces, the port, a self-test, then listening for 3 s…", o.Group))
+	d.summary.SetText(lang.L("Checking {{.Group}}: interfaces, the port, a self-test, then listening for 3 s…", map[string]any{"Group": o.Group.String()}))
 	diagnose := ui.opts.diagnose
 	go func() {
 		r := diagnose(ctx, o)
@@ -84,11 +82,11 @@ func (d *diagnostics) run(ui *window, o doctor.Options) {
 			d.report.SetText(d.text)
 			switch {
 			case r.Passed() && r.Hint(doctor.HintOtherPassphrase) != nil:
-				d.summary.SetText("⚠ Multicast works, but " + r.Hint(doctor.HintOtherPassphrase).Sentence(fieldNames))
+				d.summary.SetText(lang.L("⚠ Multicast works, but: {{.Hint}}", map[string]any{"Hint": say(r.Hint(doctor.HintOtherPassphrase).Words(fieldNames))}))
 			case r.Passed():
-				d.summary.SetText(fmt.Sprintf("✔ Multicast works on %s. %d senders heard on %s.", r.Chosen.Label(), len(r.Heard), o.Group))
+				d.summary.SetText(lang.L("✔ Multicast works on {{.Iface}}. {{if eq .N 1}}1 sender{{else}}{{.N}} senders{{end}} heard on {{.Group}}.", map[string]any{"Iface": r.Chosen.Label(), "N": len(r.Heard), "Group": o.Group.String()}))
 			default:
-				d.summary.SetText("✖ The self-test failed: " + r.SelfTest.Detail + ". See the hints below.")
+				d.summary.SetText(lang.L("✖ The self-test failed: {{.Detail}}. See the hints below.", map[string]any{"Detail": r.SelfTest.Detail}))
 			}
 		})
 	}()
@@ -98,7 +96,7 @@ func (d *diagnostics) run(ui *window, o doctor.Options) {
 // window's controls.
 func fieldNames(s doctor.Setting) string {
 	if s == doctor.SettingTTL {
-		return "the TTL in ⚙ settings"
+		return lang.L("the TTL in ⚙ settings")
 	}
-	return "the Interface list"
+	return lang.L("the Interface list")
 }

@@ -2,7 +2,6 @@ package gui
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -102,9 +101,9 @@ func (ui *window) apply(ev netconf.Event) {
 		ui.system(chatlog.System, line)
 		ui.refreshRoster()
 	case netconf.Lost:
-		ui.system(chatlog.Warning, ev.Sentence()+".")
+		ui.system(chatlog.Warning, say(ev.Words())+".")
 	case netconf.Unreadable:
-		ui.system(chatlog.Warning, ev.Sentence()+".")
+		ui.system(chatlog.Warning, say(ev.Words())+".")
 	case netconf.InterfaceChanged:
 		ui.interfaceChanged(ev)
 	case netconf.Receipt:
@@ -119,10 +118,10 @@ func (ui *window) joined(ev netconf.Joined) {
 	ui.announceCreatedRoom(ev.Interface)
 	private := ""
 	if ev.Keyed {
-		private = " Private group: only members with the passphrase can read or send."
+		private = lang.L(" Private group: only members with the passphrase can read or send.")
 	}
 	if ev.Plain {
-		private = fmt.Sprintf(" Sending plain %s text for simple multicast tools: no names, no repair of lost messages, no privacy.", ev.Encoding)
+		private = lang.L(" Sending plain {{.Encoding}} text for simple multicast tools: no names, no repair of lost messages, no privacy.", map[string]any{"Encoding": ev.Encoding})
 	}
 	ui.system(chatlog.System, lang.L("Joined {{.Group}} on {{.Iface}} as {{.Nick}}.", map[string]any{"Group": ev.Group, "Iface": ev.Interface.Label(), "Nick": ev.Nick})+private)
 	for _, w := range ev.Warnings {
@@ -167,7 +166,7 @@ func (ui *window) left(ev netconf.Left) {
 	ui.endRoom()
 	ui.setState(stateIdle)
 	if ev.Err != nil {
-		msg := "Disconnected from " + ev.Group.String() + ": " + netconf.Explain(ev.Err)
+		msg := lang.L("Disconnected from {{.Group}}: {{.Why}}", map[string]any{"Group": ev.Group.String(), "Why": explain(ev.Err)})
 		ui.system(chatlog.Error, msg)
 		ui.bar.setHint(msg, widget.DangerImportance)
 	} else {
@@ -180,10 +179,15 @@ func (ui *window) left(ev netconf.Left) {
 
 // failed shows what went wrong, under the bar too.
 func (ui *window) failed(ev netconf.Error) {
-	msg := netconf.Explain(ev.Err)
+	msg := explain(ev.Err)
 	if ev.Op == "join" {
 		ui.setState(stateIdle)
-		msg = "Could not join: " + strings.TrimPrefix(msg, "Could not ")
+		msg = lang.L("Could not join: {{.Why}}", map[string]any{"Why": msg})
+		if w := netconf.ExplainWords(ev.Err); w.Data["Op"] != nil {
+			// "Could not join (open port 3333): the port is already in use…"
+			w.Data["Op"] = lang.L("join ({{.Op}})", map[string]any{"Op": w.Data["Op"]})
+			msg = say(w)
+		}
 		ui.bar.refreshInterfaces(ui.bar.interfaceName())
 		ui.status.SetText(lang.L("Not joined"))
 	}
@@ -194,19 +198,19 @@ func (ui *window) failed(ev netconf.Error) {
 // interfaceChanged says the interface went away, or is back.
 func (ui *window) interfaceChanged(ev netconf.InterfaceChanged) {
 	if ev.Up {
-		ui.system(chatlog.System, ev.Sentence()+".")
+		ui.system(chatlog.System, say(ev.Words())+".")
 		ui.bar.setHint("", widget.MediumImportance)
 		return
 	}
-	ui.system(chatlog.Warning, ev.Sentence()+".")
-	ui.bar.setHint(ev.Sentence()+".", widget.WarningImportance)
+	ui.system(chatlog.Warning, say(ev.Words())+".")
+	ui.bar.setHint(say(ev.Words())+".", widget.WarningImportance)
 }
 
 func hostText(p netconf.Peer) string {
 	if p.Host.IsValid() {
 		return p.Host.String()
 	}
-	return "unknown host"
+	return lang.L("unknown host")
 }
 
 func (ui *window) refreshRoster() { ui.roster.Set(ui.engine.Roster()) }
@@ -228,9 +232,9 @@ func (ui *window) notify(m netconf.Message) {
 	if r := []rune(text); len(r) > 140 {
 		text = string(r[:140]) + "…"
 	}
-	title := m.From + " in Groupcast"
+	title := lang.L("{{.Nick}} in Groupcast", map[string]any{"Nick": m.From})
 	if m.Announcement {
-		title = "📢 Announcement from " + m.From
+		title = lang.L("📢 Announcement from {{.Nick}}", map[string]any{"Nick": m.From})
 	}
 	ui.app.SendNotification(fyne.NewNotification(title, text))
 	ui.chimeFor()

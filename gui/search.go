@@ -1,7 +1,6 @@
 package gui
 
 import (
-	"fmt"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -126,5 +125,5 @@ func (ui *window) copyLog() {
 		b.WriteString("\n")
 	}
 	ui.app.Clipboard().SetContent(b.String())
-	ui.status.SetText(fmt.Sprintf("Copied %s to the clipboard.", plural(ui.model.Len(), "line", "lines")))
+	ui.status.SetText(lang.L("Copied {{if eq .N 1}}1 line{{else}}{{.N}} lines{{end}} to the clipboard.", map[string]any{"N": ui.model.Len()}))
 }

@@ -1,6 +1,8 @@
 package gui
 
 import (
+	"errors"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
@@ -44,7 +46,11 @@ func (ui *window) setSound(on, byHand bool) {
 		p, err := ui.opts.chime()
 		if err != nil {
 			if byHand {
-				d := dialog.NewInformation(lang.L("No sound"), lang.L("This computer cannot play the sound: {{.Why}}.", map[string]any{"Why": err.Error()}), ui.w)
+				why := err.Error()
+				if errors.Is(err, chime.ErrNoPlayer) {
+					why = lang.L("no sound player found (paplay, pw-play or aplay)")
+				}
+				d := dialog.NewInformation(lang.L("No sound"), lang.L("This computer cannot play the sound: {{.Why}}.", map[string]any{"Why": why}), ui.w)
 				hideOnEscape(ui.w, d)
 				d.Show()
 			}

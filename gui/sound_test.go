@@ -1,10 +1,10 @@
 package gui
 
 import (
-	"errors"
 	"testing"
 	"time"
 
+	"github.com/groupcast/groupcast/gui/internal/chime"
 	"github.com/groupcast/groupcast/netconf"
 )
 
@@ -76,7 +76,7 @@ func TestSoundForNewMessages(t *testing.T) {
 // the user ticks it, and it stays off.
 func TestNoSoundPlayer(t *testing.T) {
 	h := newHarness(t, defaultCfg())
-	h.ui.opts.chime = func() (Player, error) { return nil, errors.New("no sound player found (paplay, pw-play or aplay)") }
+	h.ui.opts.chime = func() (Player, error) { return nil, chime.ErrNoPlayer }
 	h.ui.soundMenu.Action()
 	if h.ui.sound || h.ui.soundMenu.Checked {
 		t.Fatal("sound on without a player")

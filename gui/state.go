@@ -67,8 +67,7 @@ func (ui *window) sendMessage() {
 		return
 	}
 	if err := netconf.CheckText(ui.joining, text); err != nil {
-		msg := netconf.Explain(err)
-		ui.bar.setHint(strings.ToUpper(msg[:1])+msg[1:]+". Shorten it or split it.", widget.DangerImportance)
+		ui.bar.setHint(lang.L("{{.Why}}. Shorten it or split it.", map[string]any{"Why": capitalise(explain(err))}), widget.DangerImportance)
 		return
 	}
 	if ui.push(netconf.Send{Text: text}) {
@@ -81,7 +80,7 @@ func (ui *window) push(c netconf.Command) bool {
 	if ui.cmds.push(c) {
 		return true
 	}
-	ui.bar.setHint("The network engine is not responding; try again in a moment.", widget.DangerImportance)
+	ui.bar.setHint(lang.L("The network engine is not responding; try again in a moment."), widget.DangerImportance)
 	return false
 }
 
@@ -127,7 +126,7 @@ func (ui *window) setTitle() {
 	title := "Groupcast"
 	switch ui.state {
 	case stateJoining:
-		title = "Groupcast — joining…"
+		title = lang.L("Groupcast — joining…")
 	case stateJoined, stateLeaving:
 		title = ui.joinedTitle()
 	}
@@ -152,17 +151,17 @@ func (ui *window) joinedTitle() string {
 	j := ui.current
 	title := fmt.Sprintf("Groupcast — %s @ %s", j.Nick, j.Group)
 	if ui.room != nil {
-		title = fmt.Sprintf("Groupcast — %s in %s", j.Nick, ui.room.Name)
+		title = lang.L("Groupcast — {{.Nick}} in {{.Room}}", map[string]any{"Nick": j.Nick, "Room": ui.room.Name})
 		if ui.presenting {
 			// The key is what students compare when two rooms claim the name.
-			title += fmt.Sprintf(" (presenting, key %s)", rooms.Fingerprint(ui.room.PresenterKey))
+			title += lang.L(" (presenting, key {{.Key}})", map[string]any{"Key": rooms.Fingerprint(ui.room.PresenterKey)})
 		}
 	}
 	if j.Keyed {
-		title += " (private)"
+		title += lang.L(" (private)")
 	}
 	if j.Plain {
-		title += " (plain text)"
+		title += lang.L(" (plain text)")
 	}
 	return title
 }
@@ -171,7 +170,7 @@ func (ui *window) joinedTitle() string {
 // read-only and we are not its presenter.
 func (ui *window) openComposer() {
 	if r := ui.room; r != nil && r.ReadOnly && !ui.presenting {
-		who := "its presenter"
+		who := lang.L("its presenter")
 		if r.Presenter != "" {
 			who = r.Presenter
 		}

@@ -17,7 +17,7 @@ import (
 // hidden with no tray to bring it back would be lost for good.
 func (ui *window) useTray() {
 	if ui.opts.hasTray == nil || !ui.opts.hasTray() {
-		ui.system(chatlog.System, "There is no system tray on this desktop, so closing the window quits Groupcast.")
+		ui.system(chatlog.System, lang.L("There is no system tray on this desktop, so closing the window quits Groupcast."))
 		return
 	}
 	ui.inTray = true

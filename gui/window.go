@@ -183,7 +183,7 @@ func (ui *window) showAbout() {
 	dialog.ShowCustom(lang.L("About Groupcast"), lang.L("Close"), container.NewVBox(
 		container.NewCenter(icon),
 		widget.NewLabelWithStyle("Groupcast "+version.Version, fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
-		widget.NewLabelWithStyle("Group text conferencing over IP multicast on a local network.", fyne.TextAlignCenter, fyne.TextStyle{}),
+		widget.NewLabelWithStyle(lang.L("Group text conferencing over IP multicast on a local network."), fyne.TextAlignCenter, fyne.TextStyle{}),
 		widget.NewLabelWithStyle(AppID, fyne.TextAlignCenter, fyne.TextStyle{Italic: true}),
 	), ui.w)
 }

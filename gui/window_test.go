@@ -394,8 +394,10 @@ func TestConnectionBarSmallThings(t *testing.T) {
 	if !strings.Contains(bar.hint.Text, "21 Chinese characters") || !bar.join.Disabled() {
 		t.Fatalf("long name: %q", bar.hint.Text)
 	}
-	if got := plural(1, "room", "rooms") + ", " + plural(3, "room", "rooms"); got != "1 room, 3 rooms" {
-		t.Fatal(got)
+	for n, want := range map[int]string{1: "1 room on this network", 3: "3 rooms on this network"} {
+		if got := roomsHeard(n); !strings.HasPrefix(got, want) {
+			t.Errorf("%d rooms: %q", n, got)
+		}
 	}
 }
 

@@ -2,11 +2,11 @@ package netconf
 
 import (
 	"errors"
-	"fmt"
 	"syscall"
 
 	"github.com/groupcast/groupcast/netconf/internal/input"
 	"github.com/groupcast/groupcast/netconf/internal/mcast"
+	"github.com/groupcast/groupcast/netconf/words"
 )
 
 // OpError is a network operation that failed: what was being done, and
@@ -31,45 +31,62 @@ var ErrNotJoined = errors.New("not joined to a group")
 
 // Explain turns an error from the engine into a sentence a person can act
 // on. Input errors are already sentences.
-func Explain(err error) string {
+func Explain(err error) string { return ExplainWords(err).String() }
+
+var (
+	wNotJoined    = words.Define("You are not in a group yet: join one first.")
+	wNoInterface  = words.Define("No network interface is up and able to carry multicast: connect to a network, or choose an interface.")
+	wAddrInUse    = words.Define("Could not {{.Op}}: the port is already in use by a program that does not share it; close that program or choose another port.")
+	wAccess       = words.Define("Could not {{.Op}}: permission denied; a firewall or security policy may be blocking this program, or the port needs administrator rights.")
+	wNoDevice     = words.Define("Could not {{.Op}}: the network interface is gone (unplugged or disabled); choose another interface and join again.")
+	wNetUnreach   = words.Define("Could not {{.Op}}: there is no route for multicast on this interface; check the network cable or Wi-Fi, or choose another interface.")
+	wAddrNotAvail = words.Define("Could not {{.Op}}: the interface cannot join multicast groups (it may have no IPv4 address); choose another interface.")
+	wNetDown      = words.Define("Could not {{.Op}}: the network is down; check the cable or Wi-Fi.")
+	wNoBufs       = words.Define("Could not {{.Op}}: the system ran out of buffers or too many groups are joined; close other multicast programs and try again.")
+	wCouldNot     = words.Define("Could not {{.Op}}: {{.Why}}.")
+)
+
+// ExplainWords is Explain, for a front end to translate. A mistake in
+// what was asked for (InputError) comes as it is: its Format and Args
+// are what a front end translates.
+func ExplainWords(err error) words.Words {
 	if err == nil {
-		return ""
+		return words.Words{}
 	}
 	var ie *InputError
 	if errors.As(err, &ie) {
-		return ie.Msg
+		return words.Words{Text: words.Template(ie.Msg)}
 	}
 	if errors.Is(err, ErrNotJoined) {
-		return "You are not in a group yet: join one first."
+		return wNotJoined.With(nil)
 	}
 	if errors.Is(err, ErrNoInterface) {
-		return "No network interface is up and able to carry multicast: connect to a network, or choose an interface."
+		return wNoInterface.With(nil)
 	}
 	op := "complete the operation"
 	var oe *OpError
 	if errors.As(err, &oe) {
 		op = oe.Op
 	}
-	var hint string
+	data := map[string]any{"Op": op}
 	switch {
 	case errors.Is(err, mcast.ErrAddrInUse):
-		hint = "the port is already in use by a program that does not share it; close that program or choose another port"
+		return wAddrInUse.With(data)
 	case errors.Is(err, mcast.ErrAccess), errors.Is(err, syscall.EPERM):
-		hint = "permission denied; a firewall or security policy may be blocking this program, or the port needs administrator rights"
+		return wAccess.With(data)
 	case errors.Is(err, mcast.ErrNoDevice), errors.Is(err, syscall.ENXIO):
-		hint = "the network interface is gone (unplugged or disabled); choose another interface and join again"
+		return wNoDevice.With(data)
 	case errors.Is(err, mcast.ErrNetUnreach), errors.Is(err, syscall.EHOSTUNREACH):
-		hint = "there is no route for multicast on this interface; check the network cable or Wi-Fi, or choose another interface"
+		return wNetUnreach.With(data)
 	case errors.Is(err, mcast.ErrAddrNotAvail):
-		hint = "the interface cannot join multicast groups (it may have no IPv4 address); choose another interface"
+		return wAddrNotAvail.With(data)
 	case errors.Is(err, mcast.ErrNetDown):
-		hint = "the network is down; check the cable or Wi-Fi"
+		return wNetDown.With(data)
 	case errors.Is(err, mcast.ErrNoBufs):
-		hint = "the system ran out of buffers or too many groups are joined; close other multicast programs and try again"
-	default:
-		hint = innermost(err).Error()
+		return wNoBufs.With(data)
 	}
-	return fmt.Sprintf("Could not %s: %s.", op, hint)
+	data["Why"] = innermost(err).Error()
+	return wCouldNot.With(data)
 }
 
 // innermost returns the deepest wrapped error, whose text is the system's.

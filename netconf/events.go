@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/groupcast/groupcast/netconf/wire"
+	"github.com/groupcast/groupcast/netconf/words"
 )
 
 // Command is something the user asks of the engine: Join, Send or Leave.
@@ -130,11 +131,19 @@ func (l Lost) Count() uint64 { return l.Last - l.First + 1 }
 
 // Sentence says what the loss means to a person. A message longer than
 // one datagram counts once per datagram.
-func (l Lost) Sentence() string {
+func (l Lost) Sentence() string { return l.Words().String() }
+
+var (
+	wLostOne  = words.Define("1 message from {{.Nick}} could not be recovered")
+	wLostMany = words.Define("{{.Count}} messages from {{.Nick}} could not be recovered")
+)
+
+// Words is Sentence, for a front end to translate.
+func (l Lost) Words() words.Words {
 	if n := l.Count(); n != 1 {
-		return fmt.Sprintf("%d messages from %s could not be recovered", n, l.Peer.Nick)
+		return wLostMany.With(map[string]any{"Count": n, "Nick": l.Peer.Nick})
 	}
-	return fmt.Sprintf("1 message from %s could not be recovered", l.Peer.Nick)
+	return wLostOne.With(map[string]any{"Nick": l.Peer.Nick})
 }
 
 // UnreadableReason says why datagrams were refused.
@@ -188,75 +197,68 @@ type Unreadable struct {
 }
 
 // Sentence says what it means to a person.
-func (u Unreadable) Sentence() string {
-	switch u.Reason {
-	case UnreadableOtherPassphrase:
-		return fmt.Sprintf("Others here use another passphrase: you cannot read them (%d datagrams so far), and nobody of them can read you. Check the passphrase with them", u.Count)
-	case UnreadableNoPassphrase:
-		return fmt.Sprintf("%d datagrams from members without a passphrase (not shown)", u.Count)
-	case UnreadableNeedsPassphrase:
-		return fmt.Sprintf("%d datagrams from members with a passphrase: join with it to read them", u.Count)
-	case UnreadableForged:
-		return fmt.Sprintf("%d datagrams failed authentication (damaged or forged) and were dropped", u.Count)
-	case UnreadableReplayed:
-		return fmt.Sprintf("%d datagrams were replays or too old and were refused", u.Count)
-	case UnreadableImpostor:
-		return fmt.Sprintf("%s posing as %s: %d datagrams carried that member's identity from another computer and were refused", u.from(), u.Peer, u.Count)
-	case UnreadableCrowded:
-		return fmt.Sprintf("%s is sending as more members than one computer runs (a flood of fake members?): %d datagrams from further new ones were refused", u.from(), u.Count)
-	case UnreadableFull:
-		return fmt.Sprintf("The member list is full of members who have spoken: %d datagrams from new senders were refused", u.Count)
-	case UnreadableEvicted:
-		return fmt.Sprintf("The member list was full (a flood of fake members?): %d senders that never said anything were dropped from it to make room", u.Count)
-	case UnreadableRepairFlood:
-		return fmt.Sprintf("%s asked for far more repeats of your messages than anyone could need (a flood?): %d were not sent; others are still answered", u.from(), u.Count)
-	case UnreadableClock:
-		return fmt.Sprintf("%s's clock is %s this computer's (or what arrives is an old recording): %d of its datagrams were refused; set the clock right on one of the two computers", u.Peer, describeSkew(u.Skew, "ahead of", "behind"), u.Count)
-	case UnreadableBeforeJoin:
-		return fmt.Sprintf("%d datagrams from %s were sent %s you joined: a replayed recording, or that computer's clock is behind; they were refused", u.Count, u.Peer, describeSkew(-u.Skew, "before", "after"))
-	case UnreadableEarlierSession:
-		return fmt.Sprintf("%d announcements signed by %s for an earlier session of this room (a replayed recording?) were refused", u.Count, u.Peer)
-	case UnreadableNextPort:
-		return fmt.Sprintf("%s sends to a group on the port next to this one's: %d of its datagrams were ignored. Groupcast uses a group's port and the next one, so give groups on one address ports at least 2 apart", u.from(), u.Count)
-	case UnreadableOlderVersion:
-		return fmt.Sprintf("%s runs an older Groupcast that cannot talk with this one: %d of its datagrams were not read. Update Groupcast there", u.from(), u.Count)
-	case UnreadableNewerVersion:
-		return fmt.Sprintf("%s runs a newer Groupcast that this one cannot read: %d of its datagrams were not read. Update Groupcast on this computer", u.from(), u.Count)
-	case UnreadableImplausible:
-		return fmt.Sprintf("%s claimed to have sent far more messages than anyone can: %d forged datagrams were refused", u.from(), u.Count)
-	}
-	return fmt.Sprintf("%d datagrams could not be read", u.Count)
+func (u Unreadable) Sentence() string { return u.Words().String() }
+
+// from names the computer datagrams came from, at the start of a
+// sentence.
+const from = "{{if .Host}}A computer at {{.Host}}{{else}}Someone{{end}}"
+
+var unreadableWords = map[UnreadableReason]words.Template{
+	UnreadableOtherPassphrase: words.Define("Others here use another passphrase: you cannot read them ({{.Count}} datagrams so far), and nobody of them can read you. Check the passphrase with them"),
+	UnreadableNoPassphrase:    words.Define("{{.Count}} datagrams from members without a passphrase (not shown)"),
+	UnreadableNeedsPassphrase: words.Define("{{.Count}} datagrams from members with a passphrase: join with it to read them"),
+	UnreadableForged:          words.Define("{{.Count}} datagrams failed authentication (damaged or forged) and were dropped"),
+	UnreadableReplayed:        words.Define("{{.Count}} datagrams were replays or too old and were refused"),
+	UnreadableImpostor:        words.Define(from + " posing as {{.Peer}}: {{.Count}} datagrams carried that member's identity from another computer and were refused"),
+	UnreadableCrowded:         words.Define(from + " is sending as more members than one computer runs (a flood of fake members?): {{.Count}} datagrams from further new ones were refused"),
+	UnreadableFull:            words.Define("The member list is full of members who have spoken: {{.Count}} datagrams from new senders were refused"),
+	UnreadableEvicted:         words.Define("The member list was full (a flood of fake members?): {{.Count}} senders that never said anything were dropped from it to make room"),
+	UnreadableRepairFlood:     words.Define(from + " asked for far more repeats of your messages than anyone could need (a flood?): {{.Count}} were not sent; others are still answered"),
+	UnreadableClock:           words.Define("{{.Peer}}'s clock is {{.Skew}} {{if .Ahead}}ahead of{{else}}behind{{end}} this computer's (or what arrives is an old recording): {{.Count}} of its datagrams were refused; set the clock right on one of the two computers"),
+	UnreadableBeforeJoin:      words.Define("{{.Count}} datagrams from {{.Peer}} were sent {{.Skew}} {{if .Ahead}}before{{else}}after{{end}} you joined: a replayed recording, or that computer's clock is behind; they were refused"),
+	UnreadableEarlierSession:  words.Define("{{.Count}} announcements signed by {{.Peer}} for an earlier session of this room (a replayed recording?) were refused"),
+	UnreadableNextPort:        words.Define(from + " sends to a group on the port next to this one's: {{.Count}} of its datagrams were ignored. Groupcast uses a group's port and the next one, so give groups on one address ports at least 2 apart"),
+	UnreadableOlderVersion:    words.Define(from + " runs an older Groupcast that cannot talk with this one: {{.Count}} of its datagrams were not read. Update Groupcast there"),
+	UnreadableNewerVersion:    words.Define(from + " runs a newer Groupcast that this one cannot read: {{.Count}} of its datagrams were not read. Update Groupcast on this computer"),
+	UnreadableImplausible:     words.Define(from + " claimed to have sent far more messages than anyone can: {{.Count}} forged datagrams were refused"),
 }
 
-// describeSkew says "10 min ahead of" (d > 0) or "8 s behind" (d < 0),
-// rounded to what a person reads.
-func describeSkew(d time.Duration, pos, neg string) string {
-	word := pos
-	if d < 0 {
-		d, word = -d, neg
+var wUnreadable = words.Define("{{.Count}} datagrams could not be read")
+
+// Words is Sentence, for a front end to translate.
+func (u Unreadable) Words() words.Words {
+	data := map[string]any{"Count": u.Count, "Peer": u.Peer, "Host": ""}
+	if u.Host.IsValid() {
+		data["Host"] = u.Host.String()
 	}
-	var n string
+	skew := u.Skew
+	if u.Reason == UnreadableBeforeJoin {
+		skew = -skew // how long before we joined
+	}
+	data["Skew"], data["Ahead"] = describeSkew(skew), skew >= 0
+	if t, ok := unreadableWords[u.Reason]; ok {
+		return t.With(data)
+	}
+	return wUnreadable.With(data)
+}
+
+// describeSkew says how far a clock is off, rounded to what a person
+// reads: "10 min", "8 s".
+func describeSkew(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
 	switch {
 	case d >= 48*time.Hour:
-		n = fmt.Sprintf("%d days", d/(24*time.Hour))
+		return fmt.Sprintf("%d days", d/(24*time.Hour))
 	case d >= 2*time.Hour:
-		n = fmt.Sprintf("%d h", d/time.Hour)
+		return fmt.Sprintf("%d h", d/time.Hour)
 	case d >= 2*time.Minute:
-		n = fmt.Sprintf("%d min", (d+30*time.Second)/time.Minute)
+		return fmt.Sprintf("%d min", (d+30*time.Second)/time.Minute)
 	case d >= 10*time.Second:
-		n = fmt.Sprintf("%d s", (d+500*time.Millisecond)/time.Second)
-	default:
-		n = fmt.Sprintf("%.1f s", d.Seconds())
+		return fmt.Sprintf("%d s", (d+500*time.Millisecond)/time.Second)
 	}
-	return n + " " + word
-}
-
-// from names the computer datagrams came from.
-func (u Unreadable) from() string {
-	if u.Host.IsValid() {
-		return "A computer at " + u.Host.String()
-	}
-	return "Someone"
+	return fmt.Sprintf("%.1f s", d.Seconds())
 }
 
 // Peer is a member as the roster shows it. Two members with one nickname
@@ -283,14 +285,24 @@ type InterfaceChanged struct {
 }
 
 // Sentence says what it means to a person.
-func (c InterfaceChanged) Sentence() string {
+func (c InterfaceChanged) Sentence() string { return c.Words().String() }
+
+var (
+	wInterfaceUp   = words.Define("{{.Name}} is back: the group is joined again, and what was missed is being repaired")
+	wInterfaceGone = words.Define("{{.Name}} went away (unplugged or disabled): nothing can be sent or received until it is back")
+	wInterfaceDown = words.Define("{{.Name}} lost its connection (cable unplugged or Wi-Fi gone?): nothing can be sent or received until it is back")
+)
+
+// Words is Sentence, for a front end to translate.
+func (c InterfaceChanged) Words() words.Words {
+	data := map[string]any{"Name": c.Name}
 	switch {
 	case c.Up:
-		return fmt.Sprintf("%s is back: the group is joined again, and what was missed is being repaired", c.Name)
+		return wInterfaceUp.With(data)
 	case c.Gone:
-		return fmt.Sprintf("%s went away (unplugged or disabled): nothing can be sent or received until it is back", c.Name)
+		return wInterfaceGone.With(data)
 	}
-	return fmt.Sprintf("%s lost its connection (cable unplugged or Wi-Fi gone?): nothing can be sent or received until it is back", c.Name)
+	return wInterfaceDown.With(data)
 }
 
 func (InterfaceChanged) event() {}

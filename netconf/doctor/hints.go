@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/groupcast/groupcast/netconf/wire"
+	"github.com/groupcast/groupcast/netconf/words"
 )
 
 // HintCode says what a hint is about, for programs.
@@ -55,41 +56,52 @@ const (
 type Names func(Setting) string
 
 // Sentence words h for a person, naming settings with names.
-func (h Hint) Sentence(names Names) string {
+func (h Hint) Sentence(names Names) string { return h.Words(names).String() }
+
+// computersUse starts a sentence: "1 computer here uses", "3 computers
+// here use".
+const computersUse = "{{if eq .Count 1}}1 computer here uses{{else}}{{.Count}} computers here use{{end}}"
+
+var (
+	wNoInterface     = words.Define("No usable interface: connect to a network, or choose one with {{.Interface}}.")
+	wSelfTestFailed  = words.Define("The self-test failed: {{.Iface}} cannot carry multicast as it is. Choose another interface with {{.Interface}}, or check that it is connected and up.")
+	wPortHeld        = words.Define("Port {{.Port}} cannot be opened: another program holds it without sharing. Close it, or use another port for the whole group.")
+	wTTL             = words.Define("TTL 1 (the default) keeps messages on this network; to cross routers, raise {{.TTL}} and have the routers forward multicast.")
+	wSeveralNetworks = words.Define("This computer has several networks ({{.Networks}}): everyone in a group must be on the same one. If you hear nobody, choose the interface with {{.Interface}} (VPNs often take the route but do not carry the LAN's multicast).")
+	wVirtual         = words.Define("{{.Iface}} looks like a VPN, tunnel or virtual adapter. That is normal in a container or virtual machine; on a PC, choose the interface of the local network with {{.Interface}}.")
+	wOtherPassphrase = words.Define(computersUse + " another passphrase than yours: nobody of them can read you, and you cannot read them. Agree on one passphrase.")
+	wNeedPassphrase  = words.Define(computersUse + " a passphrase: without theirs you cannot read them, and they cannot read you.")
+	wWireless        = words.Define("This is Wi-Fi: access points drop far more multicast than cables do. Groupcast repairs losses, but a cable is steadier.")
+	wNobodyHeard     = words.Define("Nobody was heard on {{.Group}} in {{.Listened}}. If others are sending: check everyone uses the same group and port; allow inbound UDP ports {{.Ports}} in the firewall; and if you are on a managed switch, IGMP snooping without a querier stops forwarding multicast after 2–3 minutes (ask for an IGMP querier, or turn snooping off).")
+	wFirewallWindows = words.Define(`Windows Firewall must allow inbound UDP ports {{.Ports}}. As administrator: netsh advfirewall firewall add rule name="Groupcast UDP {{.Ports}}" dir=in action=allow protocol=UDP localport={{.Ports}}`)
+	wFirewall        = words.Define(`A firewall must allow inbound UDP ports {{.Ports}} (Linux: ufw allow {{.UfwPorts}}/udp; Windows Firewall: netsh advfirewall firewall add rule name="Groupcast UDP {{.Ports}}" dir=in action=allow protocol=UDP localport={{.Ports}}).`)
+	wScope           = words.Define("{{.Text}}.")
+)
+
+// Words is Sentence, for a front end to translate.
+func (h Hint) Words(names Names) words.Words {
 	port := h.Group.Port()
-	switch h.Code {
-	case HintNoInterface:
-		return fmt.Sprintf("No usable interface: connect to a network, or choose one with %s.", names(SettingInterface))
-	case HintSelfTestFailed:
-		return fmt.Sprintf("The self-test failed: %s cannot carry multicast as it is. Choose another interface with %s, or check that it is connected and up.", h.Iface, names(SettingInterface))
-	case HintPortHeld:
-		return fmt.Sprintf("Port %d cannot be opened: another program holds it without sharing. Close it, or use another port for the whole group.", port)
-	case HintScope:
-		return h.Text + "."
-	case HintTTL:
-		return fmt.Sprintf("TTL 1 (the default) keeps messages on this network; to cross routers, raise %s and have the routers forward multicast.", names(SettingTTL))
-	case HintSeveralNetworks:
-		return fmt.Sprintf("This computer has several networks (%s): everyone in a group must be on the same one. If you hear nobody, choose the interface with %s (VPNs often take the route but do not carry the LAN's multicast).",
-			strings.Join(h.Networks, ", "), names(SettingInterface))
-	case HintVirtual:
-		return fmt.Sprintf("%s looks like a VPN, tunnel or virtual adapter. That is normal in a container or virtual machine; on a PC, choose the interface of the local network with %s.", h.Iface, names(SettingInterface))
-	case HintOtherPassphrase:
-		return fmt.Sprintf("%s another passphrase than yours: nobody of them can read you, and you cannot read them. Agree on one passphrase.", computersUse(h.Count))
-	case HintNeedPassphrase:
-		return fmt.Sprintf("%s a passphrase: without theirs you cannot read them, and they cannot read you.", computersUse(h.Count))
-	case HintWireless:
-		return "This is Wi-Fi: access points drop far more multicast than cables do. Groupcast repairs losses, but a cable is steadier."
-	case HintNobodyHeard:
-		return fmt.Sprintf("Nobody was heard on %s in %s. If others are sending: check everyone uses the same group and port; allow inbound UDP ports %s in the firewall; and if you are on a managed switch, IGMP snooping without a querier stops forwarding multicast after 2–3 minutes (ask for an IGMP querier, or turn snooping off).",
-			h.Group, h.Listened.Round(time.Second), ports(port))
-	case HintFirewall:
-		fw := fmt.Sprintf(`Windows Firewall must allow inbound UDP ports %s. As administrator: netsh advfirewall firewall add rule name="Groupcast UDP %s" dir=in action=allow protocol=UDP localport=%s`, ports(port), ports(port), ports(port))
-		if runtime.GOOS == "windows" {
-			return fw
-		}
-		return fmt.Sprintf("A firewall must allow inbound UDP ports %s (Linux: ufw allow %s/udp; %s).", ports(port), strings.Replace(ports(port), "-", ":", 1), fw)
+	if names == nil {
+		names = func(Setting) string { return "" }
 	}
-	return string(h.Code)
+	data := map[string]any{
+		"Interface": names(SettingInterface), "TTL": names(SettingTTL), "Iface": h.Iface, "Port": port,
+		"Networks": strings.Join(h.Networks, ", "), "Count": h.Count, "Group": h.Group.String(),
+		"Listened": h.Listened.Round(time.Second).String(), "Ports": ports(port),
+		"UfwPorts": strings.Replace(ports(port), "-", ":", 1), "Text": h.Text,
+	}
+	t, ok := map[HintCode]words.Template{
+		HintNoInterface: wNoInterface, HintSelfTestFailed: wSelfTestFailed, HintPortHeld: wPortHeld, HintScope: wScope,
+		HintTTL: wTTL, HintSeveralNetworks: wSeveralNetworks, HintVirtual: wVirtual, HintOtherPassphrase: wOtherPassphrase,
+		HintNeedPassphrase: wNeedPassphrase, HintWireless: wWireless, HintNobodyHeard: wNobodyHeard, HintFirewall: wFirewall,
+	}[h.Code]
+	if h.Code == HintFirewall && runtime.GOOS == "windows" {
+		t = wFirewallWindows
+	}
+	if !ok {
+		return words.Words{Text: words.Template(h.Code)}
+	}
+	return t.With(data)
 }
 
 // otherKeys is how many computers were heard sealing with another
@@ -102,14 +114,6 @@ func otherKeys(r Report) int {
 		}
 	}
 	return len(hosts)
-}
-
-// computersUse is "1 computer here uses", "3 computers here use".
-func computersUse(n int) string {
-	if n == 1 {
-		return "1 computer here uses"
-	}
-	return fmt.Sprintf("%d computers here use", n)
 }
 
 // ports is the group's port and its companion (wire.CompanionPort), as a

@@ -3,10 +3,9 @@ package chatlog
 import (
 	"time"
 
-	"fmt"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -128,10 +127,7 @@ func (v *View) Appended(n int, follow, trimmed bool) {
 		return
 	}
 	v.unseen += n
-	v.newBtn.SetText(fmt.Sprintf("%d new messages", v.unseen))
-	if v.unseen == 1 {
-		v.newBtn.SetText("1 new message")
-	}
+	v.newBtn.SetText(lang.L("{{if eq .N 1}}1 new message{{else}}{{.N}} new messages{{end}}", map[string]any{"N": v.unseen}))
 	v.newBtn.Show()
 }
 

@@ -11,11 +11,17 @@ import "fmt"
 type Error struct {
 	Field string // "group", "port", "ttl", "interface", "name", "text", ...
 	Msg   string // a sentence for a person
+	// Format and Args made Msg (Errorf): a front end that translates
+	// looks Format up in its translations and formats Args with what it
+	// finds. Empty when Msg was written otherwise.
+	Format string
+	Args   []any
 }
 
 func (e *Error) Error() string { return e.Msg }
 
-// Errorf makes an Error of field with a sentence.
+// Errorf makes an Error of field with a sentence. format is a literal:
+// translations are keyed by it.
 func Errorf(field, format string, args ...any) error {
-	return &Error{Field: field, Msg: fmt.Sprintf(format, args...)}
+	return &Error{Field: field, Msg: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
