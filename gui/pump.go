@@ -101,9 +101,9 @@ func (ui *window) apply(ev netconf.Event) {
 		ui.system(chatlog.System, line)
 		ui.refreshRoster()
 	case netconf.Lost:
-		ui.system(chatlog.Warning, say(ev.Words())+".")
+		ui.system(chatlog.Warning, sayLine(ev.Words()))
 	case netconf.Unreadable:
-		ui.system(chatlog.Warning, say(ev.Words())+".")
+		ui.system(chatlog.Warning, sayLine(ev.Words()))
 	case netconf.InterfaceChanged:
 		ui.interfaceChanged(ev)
 	case netconf.Receipt:
@@ -198,16 +198,22 @@ func (ui *window) failed(ev netconf.Error) {
 // interfaceChanged says the interface went away, or is back.
 func (ui *window) interfaceChanged(ev netconf.InterfaceChanged) {
 	if ev.Up {
-		ui.system(chatlog.System, say(ev.Words())+".")
+		ui.system(chatlog.System, sayLine(ev.Words()))
 		ui.bar.setHint("", widget.MediumImportance)
 		return
 	}
-	ui.system(chatlog.Warning, say(ev.Words())+".")
-	ui.bar.setHint(say(ev.Words())+".", widget.WarningImportance)
+	ui.system(chatlog.Warning, sayLine(ev.Words()))
+	ui.bar.setHint(sayLine(ev.Words()), widget.WarningImportance)
 }
 
+// hostText names the computer a member is on. A datagram from 0.0.0.0
+// came over the loopback interface (its addresses have host scope, so
+// the kernel gives its multicast no source): this computer.
 func hostText(p netconf.Peer) string {
-	if p.Host.IsValid() {
+	switch {
+	case p.Host.IsValid() && p.Host.IsUnspecified():
+		return lang.L("this computer")
+	case p.Host.IsValid():
 		return p.Host.String()
 	}
 	return lang.L("unknown host")

@@ -125,3 +125,15 @@ func TestMemoryIsReleasedOnceAfterAFlood(t *testing.T) {
 		t.Fatal("one flood released memory twice")
 	}
 }
+
+func TestHostText(t *testing.T) {
+	for host, want := range map[string]string{"198.18.0.7": "198.18.0.7", "0.0.0.0": "this computer", "": "unknown host"} {
+		var p netconf.Peer
+		if host != "" {
+			p.Host = netip.MustParseAddr(host)
+		}
+		if got := hostText(p); got != want {
+			t.Errorf("%q: %q, want %q", host, got, want)
+		}
+	}
+}

@@ -23,6 +23,12 @@ func say(w words.Words) string {
 	return lang.L(string(w.Text), w.Data)
 }
 
+// sayLine is say as a line of the log: with its full stop, which in
+// Chinese is "。".
+func sayLine(w words.Words) string {
+	return lang.L("{{.Sentence}}.", map[string]any{"Sentence": say(w)})
+}
+
 // explain is netconf.Explain in the user's language. A mistake in what
 // was typed is translated by its format (netconf/internal/input), filled
 // with its arguments.

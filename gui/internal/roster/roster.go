@@ -162,8 +162,8 @@ func (r *View) short(p netconf.Peer) string {
 }
 
 func (r *View) detail(p netconf.Peer) string {
-	host := lang.L("this computer")
-	if p.Host.IsValid() {
+	host := lang.L("this computer") // or, from 0.0.0.0, over loopback
+	if p.Host.IsValid() && !p.Host.IsUnspecified() {
 		host = p.Host.String()
 	}
 	switch {
