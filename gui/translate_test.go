@@ -74,10 +74,9 @@ func uiStrings(t *testing.T) map[string]string {
 	return found
 }
 
-// TestChineseTranslationIsComplete: every string the window translates
-// has its Simplified Chinese, with the same {{.Fields}}, and the file has
-// nothing the window no longer uses.
-func TestChineseTranslationIsComplete(t *testing.T) {
+// chinese is the window's Simplified Chinese translation.
+func chinese(t *testing.T) map[string]string {
+	t.Helper()
 	b, err := os.ReadFile("translations/groupcast.zh_Hans.json")
 	if err != nil {
 		t.Fatal(err)
@@ -86,15 +85,22 @@ func TestChineseTranslationIsComplete(t *testing.T) {
 	if err := json.Unmarshal(b, &zh); err != nil {
 		t.Fatal(err)
 	}
-	used := uiStrings(t)
-	if len(used) < 40 {
-		t.Fatalf("only %d strings found: the scan is broken", len(used))
-	}
-	for s, at := range used {
+	return zh
+}
+
+// checkTranslated reports each string found that zh lacks, or
+// whose translation lacks one of its {{fields}}; and with printf, one
+// whose translation has other verbs.
+func checkTranslated(t *testing.T, zh, found map[string]string, printf bool) {
+	t.Helper()
+	for s, at := range found {
 		tr, ok := zh[s]
 		if !ok || tr == "" {
 			t.Errorf("%s: no Chinese for %q", at, s)
 			continue
+		}
+		if got, want := verbs(tr), verbs(s); printf && strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("the Chinese of %q has verbs %v, want %v", s, got, want)
 		}
 		for _, f := range strings.Split(s, "{{")[1:] {
 			if field, _, _ := strings.Cut(f, "}}"); !strings.Contains(tr, "{{"+field+"}}") {
@@ -102,6 +108,18 @@ func TestChineseTranslationIsComplete(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestChineseTranslationIsComplete: every string the window translates
+// has its Simplified Chinese, with the same {{.Fields}}, and the file has
+// nothing the window no longer uses.
+func TestChineseTranslationIsComplete(t *testing.T) {
+	zh := chinese(t)
+	used := uiStrings(t)
+	if len(used) < 40 {
+		t.Fatalf("only %d strings found: the scan is broken", len(used))
+	}
+	checkTranslated(t, zh, used, false)
 	engine := engineStrings(t)
 	for s := range zh {
 		_, ui := used[s]
@@ -188,33 +206,11 @@ func verbs(format string) []string {
 // TestEngineSentencesAreTranslated: what the engine tells the user has
 // its Simplified Chinese too, with the same fields or printf verbs.
 func TestEngineSentencesAreTranslated(t *testing.T) {
-	b, err := os.ReadFile("translations/groupcast.zh_Hans.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var zh map[string]string
-	if err := json.Unmarshal(b, &zh); err != nil {
-		t.Fatal(err)
-	}
 	engine := engineStrings(t)
 	if len(engine) < 50 {
 		t.Fatalf("only %d engine sentences found: the scan is broken", len(engine))
 	}
-	for s, at := range engine {
-		tr, ok := zh[s]
-		if !ok || tr == "" {
-			t.Errorf("%s: no Chinese for %q", at, s)
-			continue
-		}
-		if got, want := verbs(tr), verbs(s); strings.Join(got, " ") != strings.Join(want, " ") {
-			t.Errorf("the Chinese of %q has verbs %v, want %v", s, got, want)
-		}
-		for _, f := range strings.Split(s, "{{")[1:] {
-			if field, _, _ := strings.Cut(f, "}}"); !strings.Contains(tr, "{{"+field+"}}") {
-				t.Errorf("the Chinese of %q lacks {{%s}}", s, field)
-			}
-		}
-	}
+	checkTranslated(t, chinese(t), engine, true)
 }
 
 // TestNoUntranslatedStrings: every sentence the window's code writes goes
