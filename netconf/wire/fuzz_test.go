@@ -31,6 +31,9 @@ func FuzzDecode(f *testing.F) {
 	nack := wiretest.Sample()
 	nack.Kind, nack.Body = wire.KindNack, wire.AppendNack(nil, wire.Nack{Target: wire.SenderID{1}, Ranges: []wire.Range{{2, 4}}})
 	f.Add(wiretest.Encode(f, nack))
+	for _, fp := range sampleFilePackets() {
+		f.Add(wiretest.Encode(f, fp))
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := wire.Decode(b)
 		if err != nil {
@@ -42,6 +45,22 @@ func FuzzDecode(f *testing.F) {
 		case wire.KindNack:
 			if n, err := wire.ParseNack(p.Body); err == nil && !bytes.Equal(wire.AppendNack(nil, n), p.Body) {
 				t.Fatalf("NACK body does not round-trip: % x", p.Body)
+			}
+		case wire.KindFileOffer:
+			if o, err := wire.ParseFileOffer(p.Body); err == nil && (!bytes.Equal(wire.AppendFileOffer(nil, o), p.Body) || o.Blocks() > wire.MaxFileBlocks) {
+				t.Fatalf("FILE_OFFER body does not round-trip: % x", p.Body)
+			}
+		case wire.KindFileBlock:
+			if fb, err := wire.ParseFileBlock(p.Body); err == nil && !bytes.Equal(wire.AppendFileBlock(nil, fb.ID, fb.Data), p.Body) {
+				t.Fatalf("FILE_BLOCK body does not round-trip: % x", p.Body)
+			}
+		case wire.KindFileNack:
+			if n, err := wire.ParseFileNack(p.Body); err == nil && (!bytes.Equal(wire.AppendFileNack(nil, n), p.Body) || len(n.Needs) > wire.MaxFileNackGroups) {
+				t.Fatalf("FILE_NACK body does not round-trip: % x", p.Body)
+			}
+		case wire.KindFileDone:
+			if d, err := wire.ParseFileDone(p.Body); err == nil && !bytes.Equal(wire.AppendFileDone(nil, d), p.Body) {
+				t.Fatalf("FILE_DONE body does not round-trip: % x", p.Body)
 			}
 		case wire.KindHello, wire.KindHeartbeat, wire.KindLeave:
 			if c, err := wire.ParseControl(p.Body); err == nil && !bytes.Equal(wire.AppendControl(nil, c), p.Body) {

@@ -89,6 +89,11 @@ const (
 	KindRepair    Kind = 6
 	KindReceipt   Kind = 7 // a member received a presenter's announcements up to seq
 	KindPinned    Kind = 8 // an earlier announcement re-sent for members who joined after it
+	// Files to the room (files.go, docs/FILES.md), on the companion port.
+	KindFileOffer Kind = 9  // a file offered: id, size, block size, SHA-256, name
+	KindFileBlock Kind = 10 // one block of a file; seq is its index
+	KindFileNack  Kind = 11 // the blocks of a file a receiver lacks
+	KindFileDone  Kind = 12 // a receiver has the file, or failed to get it
 )
 
 func (k Kind) String() string {
@@ -109,6 +114,14 @@ func (k Kind) String() string {
 		return "receipt"
 	case KindPinned:
 		return "pinned"
+	case KindFileOffer:
+		return "file_offer"
+	case KindFileBlock:
+		return "file_block"
+	case KindFileNack:
+		return "file_nack"
+	case KindFileDone:
+		return "file_done"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }

@@ -1,0 +1,73 @@
+package files
+
+import "time"
+
+// Pacer spaces a sender's blocks: it starts at the cap and halves on an
+// overrun (at most once per CutInterval), then grows by an eighth every
+// GrowInterval up to the cap, never below MinRate (docs/FILES.md,
+// "Rate"). Rates are blocks per second.
+type Pacer struct {
+	rate, cap float64
+	tokens    float64
+	last      time.Time // tokens were counted up to here
+	lastCut   time.Time
+	lastGrow  time.Time
+}
+
+// Pacing constants.
+const (
+	MinRate      = 64
+	CutInterval  = 100 * time.Millisecond
+	GrowInterval = 50 * time.Millisecond
+	// burst bounds the blocks sent at once after a pause.
+	burst = 64
+)
+
+// NewPacer sends at up to cap blocks a second.
+func NewPacer(cap float64, now time.Time) *Pacer {
+	cap = max(cap, MinRate)
+	return &Pacer{rate: cap, cap: cap, last: now, lastGrow: now}
+}
+
+// Rate is the current rate, in blocks per second.
+func (p *Pacer) Rate() float64 { return p.rate }
+
+// Take reports how many blocks may be sent now (at most want), and spends
+// them.
+func (p *Pacer) Take(now time.Time, want int) int {
+	p.grow(now)
+	if d := now.Sub(p.last); d > 0 {
+		p.tokens = min(p.tokens+d.Seconds()*p.rate, burst)
+		p.last = now
+	}
+	n := min(want, int(p.tokens))
+	p.tokens -= float64(n)
+	return n
+}
+
+// Wait is how long until one block may be sent.
+func (p *Pacer) Wait() time.Duration {
+	if p.tokens >= 1 {
+		return 0
+	}
+	return time.Duration((1 - p.tokens) / p.rate * float64(time.Second))
+}
+
+// Overrun halves the rate, once per CutInterval.
+func (p *Pacer) Overrun(now time.Time) {
+	if !p.lastCut.IsZero() && now.Sub(p.lastCut) < CutInterval {
+		return
+	}
+	p.lastCut, p.lastGrow = now, now
+	p.rate = max(p.rate/2, MinRate)
+}
+
+func (p *Pacer) grow(now time.Time) {
+	for now.Sub(p.lastGrow) >= GrowInterval && p.rate < p.cap {
+		p.rate = min(p.rate*9/8, p.cap)
+		p.lastGrow = p.lastGrow.Add(GrowInterval)
+	}
+	if p.rate >= p.cap {
+		p.lastGrow = now
+	}
+}
