@@ -38,6 +38,13 @@ type Config struct {
 	Room *Room
 	// Presenter signs what we send, as the room's presenter.
 	Presenter ed25519.PrivateKey
+	// SaveDir is where files offered to the group are saved ("": offers
+	// are reported, not fetched). MaxFileSize is the largest taken (0:
+	// DefaultMaxFileSize). FileRate caps sending a file, in bits a second
+	// (0: DefaultFileRate).
+	SaveDir     string
+	MaxFileSize int64
+	FileRate    float64
 }
 
 // DefaultConfig is a membership of DefaultGroup with TTL 1 and loopback

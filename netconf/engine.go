@@ -37,6 +37,8 @@ type Engine struct {
 	events chan Event
 	rx     chan *reader.Batch
 	done   chan struct{}
+	// fileResults: what the writers of received files did (files.go).
+	fileResults chan fileResult
 
 	closeOnce sync.Once
 	wg        sync.WaitGroup
@@ -93,14 +95,15 @@ func newEngine(opts ...Option) *Engine {
 	var seed [16]byte
 	_, _ = rand.Read(seed[:])
 	e := &Engine{
-		cmds:   make(chan Command, commandQueue),
-		events: make(chan Event, 64),
-		rx:     make(chan *reader.Batch, rxBatches),
-		done:   make(chan struct{}),
-		timing: DefaultTiming(),
-		now:    time.Now,
-		rng:    mrand.New(mrand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:]))),
-		timer:  time.NewTimer(time.Hour),
+		cmds:        make(chan Command, commandQueue),
+		events:      make(chan Event, 64),
+		rx:          make(chan *reader.Batch, rxBatches),
+		fileResults: make(chan fileResult, 256),
+		done:        make(chan struct{}),
+		timing:      DefaultTiming(),
+		now:         time.Now,
+		rng:         mrand.New(mrand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:]))),
+		timer:       time.NewTimer(time.Hour),
 	}
 	e.timer.Stop()
 	e.queue = newEventQueue(DefaultQueuedMessages)
@@ -193,6 +196,8 @@ func (e *Engine) loop() {
 			e.flushData()
 		case b := <-rx:
 			e.receiveBatch(b)
+		case r := <-e.fileResults:
+			e.onFileResult(r)
 		case out <- next:
 			e.queue.Pop()
 		case <-e.timer.C:
@@ -227,6 +232,8 @@ func (e *Engine) handle(c Command) {
 		e.join(c.Config)
 	case Send:
 		e.send(c.Text)
+	case SendFile:
+		e.sendFile(c.Path)
 	case Leave:
 		if c.Linger {
 			e.startLinger()

@@ -94,6 +94,8 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort, control 
 		e.onReceipt(now, &p, src)
 	case wire.KindPinned:
 		e.onPinned(now, &p, src)
+	case wire.KindFileOffer, wire.KindFileBlock, wire.KindFileNack, wire.KindFileDone:
+		e.onFile(now, &p, src)
 	default:
 		add(&e.stats.Ignored, 1)
 	}

@@ -53,6 +53,8 @@ type session struct {
 	// charsets remembers how each classic sender writes (onPlain).
 	charsets *wire.Charsets[netip.AddrPort]
 
+	files *fileSession // files sent and received (files.go)
+
 	key     *seal.Key // nil: an open group
 	pn      uint64    // packet number of the last sealed datagram
 	replay  *seal.Guard
@@ -75,7 +77,7 @@ func newSession(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing
 			Heartbeat: t.Heartbeat, BufferAge: t.BufferAge, BufferBytes: t.BufferBytes,
 			LingerQuiet: t.LingerQuiet, LingerMax: t.LingerMax, LeaveRepeats: t.LeaveRepeats}),
 		refused: refusal.New[UnreadableReason](),
-		student: classroom.NewStudent(), charsets: wire.NewCharsets[netip.AddrPort](maxPlainSenders),
+		student: classroom.NewStudent(), charsets: wire.NewCharsets[netip.AddrPort](maxPlainSenders), files: newFileSession(),
 		wbuf: make([]byte, 0, wire.MaxDatagram), sbuf: make([]byte, 0, wire.MaxDatagram),
 	}
 	if cfg.Room != nil {
@@ -137,7 +139,10 @@ func (m *session) detach() {
 	m.reader.Stop()
 }
 
-func (m *session) close() { m.detach() }
+func (m *session) close() {
+	m.files.close()
+	m.detach()
+}
 
 // maxTrackedSenders bounds the replay windows of a keyed membership.
 const maxTrackedSenders = 4096

@@ -26,6 +26,10 @@ func (e *Engine) runTimers(now time.Time) {
 	}
 	e.checkInterface(now, false)
 	e.classroomTimers(now)
+	if e.m == m {
+		e.sendFiles(now)
+		e.receiveFiles(now)
+	}
 	m.refused.Due(now, func(r UnreadableReason, u refusal.Entry) {
 		e.queue.Push(Unreadable{Reason: r, Count: u.Count, Peer: u.Peer, Host: u.Host, Skew: u.Skew})
 	})
@@ -118,6 +122,9 @@ func (e *Engine) armTimer() {
 	}
 	if m.presenting != nil {
 		next = earliest(next, m.presenting.NextDeadline())
+	}
+	if len(m.files.out) > 0 || len(m.files.in) > 0 {
+		next = earliest(next, m.files.deadline(now))
 	}
 	e.timer.Reset(max(next.Sub(now), 0))
 }

@@ -170,8 +170,8 @@ func TestSenderOwesParity(t *testing.T) {
 	}
 	// Two receivers: one needs 3 of group 0 and 1 of group 1, the other 2
 	// and 0. Group 2 is not sent whole yet: the pass will.
-	s.Asked(wire.FileNack{Base: 0, Needs: []byte{3, 1, 5}}, now)
-	owed, _ := s.Asked(wire.FileNack{Base: 0, Needs: []byte{2}}, now)
+	s.Asked(wire.FileNack{Base: 0, Needs: []byte{3, 1, 5}}, now, nil)
+	owed, _ := s.Asked(wire.FileNack{Base: 0, Needs: []byte{2}}, now, nil)
 	if owed != 0 || s.owing != 2 {
 		t.Fatalf("owed %d more, %d groups owing", owed, s.owing)
 	}
@@ -187,11 +187,11 @@ func TestSenderOwesParity(t *testing.T) {
 		}
 	}
 	// A NACK that crossed that repair: nothing more owed.
-	if owed, _ := s.Asked(wire.FileNack{Base: 0, Needs: []byte{3}}, now.Add(5*time.Millisecond)); owed != 0 {
+	if owed, _ := s.Asked(wire.FileNack{Base: 0, Needs: []byte{3}}, now.Add(5*time.Millisecond), nil); owed != 0 {
 		t.Fatalf("a NACK that crossed the repair owed %d", owed)
 	}
 	// Later, still 1 needed: new parity, not the same again.
-	s.Asked(wire.FileNack{Base: 0, Needs: []byte{1}}, now.Add(50*time.Millisecond))
+	s.Asked(wire.FileNack{Base: 0, Needs: []byte{1}}, now.Add(50*time.Millisecond), nil)
 	if sh, _ := s.Next(now.Add(50 * time.Millisecond)); sh != (wire.FileShard{Group: 0, Shard: 131, Parity: true}) {
 		t.Fatalf("sent %+v", sh)
 	}
@@ -211,11 +211,11 @@ func TestForgedNackIsBounded(t *testing.T) {
 	for i := range huge {
 		huge[i] = 255
 	}
-	owed, _ := s.Asked(wire.FileNack{Base: 5, Needs: huge}, now)
+	owed, _ := s.Asked(wire.FileNack{Base: 5, Needs: huge}, now, nil)
 	if owed != 128+128+105 || s.owing != 3 {
 		t.Fatalf("owed %d for groups 5-7 (at most their blocks each)", owed)
 	}
-	if owed, _ := s.Asked(wire.FileNack{Base: 1<<64 - 2, Needs: huge}, now); owed != 0 {
+	if owed, _ := s.Asked(wire.FileNack{Base: 1<<64 - 2, Needs: huge}, now, nil); owed != 0 {
 		t.Fatal("a NACK beyond the file (wrapping round) owed parity")
 	}
 }
@@ -227,13 +227,13 @@ func TestOverrunIsAGroupJustSentShortByMany(t *testing.T) {
 	for range 600 {
 		s.Next(now)
 	}
-	if _, over := s.Asked(wire.FileNack{Base: 0, Needs: []byte{2, 1, 3}}, now.Add(10*time.Millisecond)); over {
+	if _, over := s.Asked(wire.FileNack{Base: 0, Needs: []byte{2, 1, 3}}, now.Add(10*time.Millisecond), nil); over {
 		t.Fatal("random loss taken for an overrun")
 	}
-	if _, over := s.Asked(wire.FileNack{Base: 1, Needs: []byte{40}}, now.Add(10*time.Millisecond)); !over {
+	if _, over := s.Asked(wire.FileNack{Base: 1, Needs: []byte{40}}, now.Add(10*time.Millisecond), nil); !over {
 		t.Fatal("a group just sent short by 40 is not an overrun")
 	}
-	if _, over := s.Asked(wire.FileNack{Base: 2, Needs: []byte{128}}, now.Add(2*OverrunWindow)); over {
+	if _, over := s.Asked(wire.FileNack{Base: 2, Needs: []byte{128}}, now.Add(2*OverrunWindow), nil); over {
 		t.Fatal("an old group short of everything (a late joiner) taken for an overrun")
 	}
 }
@@ -268,4 +268,51 @@ func FuzzReceiver(f *testing.F) {
 			t.Fatalf("a NACK from group %d for %d groups of %d", base, len(needs), o.Groups())
 		}
 	})
+}
+
+// TestAskedWithinABudget: a NACK is taken group by group only while the
+// budget allows; past it nothing more is owed.
+func TestAskedWithinABudget(t *testing.T) {
+	o := testOffer
+	now := time.Unix(1000, 0)
+	s := NewSender(o, now)
+	for range o.Blocks() {
+		s.Next(now)
+	}
+	budget := 10
+	owed, _ := s.Asked(wire.FileNack{Base: 0, Needs: []byte{4, 4, 4, 4}}, now, func(n int) bool {
+		if n > budget {
+			return false
+		}
+		budget -= n
+		return true
+	})
+	if owed != 8 || s.owing != 2 {
+		t.Fatalf("owed %d in %d groups with a budget of 10 blocks", owed, s.owing)
+	}
+}
+
+// TestRepairsGoOnWithBlocksOnceParityIsSpent: a group of 128 has 128
+// parity blocks; a receiver that had none of it (a late joiner) and lost
+// some of the parity gets the group's blocks next, not parity it holds.
+func TestRepairsGoOnWithBlocksOnceParityIsSpent(t *testing.T) {
+	o := testOffer
+	now := time.Unix(1000, 0)
+	s := NewSender(o, now)
+	for range o.Blocks() {
+		s.Next(now)
+	}
+	s.Asked(wire.FileNack{Base: 0, Needs: []byte{128}}, now, nil)
+	for j := range 128 {
+		if sh, _ := s.Next(now); sh != (wire.FileShard{Group: 0, Shard: 128 + j, Parity: true}) {
+			t.Fatalf("repair %d: %+v", j, sh)
+		}
+	}
+	now = now.Add(time.Second)
+	s.Asked(wire.FileNack{Base: 0, Needs: []byte{3}}, now, nil)
+	for i := range 3 {
+		if sh, _ := s.Next(now); sh != (wire.FileShard{Group: 0, Shard: i}) {
+			t.Fatalf("after the parity, repair %d: %+v", i, sh)
+		}
+	}
 }

@@ -12,11 +12,16 @@ import (
 // the group (the most any receiver needs, not the sum: one parity block
 // repairs a different lost block at each receiver). Parity goes first.
 type Sender struct {
-	offer      wire.FileOffer
-	start      time.Time
-	next       uint64  // the first pass's next block
-	owed       []uint8 // parity blocks owed, per group
-	nextParity []uint8 // the next parity block to make, per group
+	offer wire.FileOffer
+	start time.Time
+	next  uint64  // the first pass's next block
+	owed  []uint8 // repair blocks owed, per group
+	// nextRepair is, per group, where its repairs go on: its parity
+	// blocks in turn, then, once all were sent (a receiver that had
+	// nothing of the group, or lost some of them), its blocks again,
+	// then the parity again. A receiver never waits for a block it lacks
+	// behind ones it has.
+	nextRepair []uint16
 	// When each group was last repaired (ms since start, +1; 0: never),
 	// and with how many parity blocks, so a NACK sent before they arrived
 	// does not make them owed twice.
@@ -44,7 +49,7 @@ const (
 // NewSender starts the first pass over the file o describes at now.
 func NewSender(o wire.FileOffer, now time.Time) *Sender {
 	g := o.Groups()
-	return &Sender{offer: o, start: now, owed: make([]uint8, g), nextParity: make([]uint8, g),
+	return &Sender{offer: o, start: now, owed: make([]uint8, g), nextRepair: make([]uint16, g),
 		repairedAt: make([]uint32, g), repaired: make([]uint8, g), sentAt: make([]uint32, g), pass: 1}
 }
 
@@ -103,9 +108,13 @@ func (s *Sender) Next(now time.Time) (sh wire.FileShard, ok bool) {
 			s.scan++
 			continue
 		}
-		n := s.offer.GroupLen(g)
-		j := int(s.nextParity[g])
-		s.nextParity[g] = uint8((j + 1) % s.offer.MaxParity(g)) // past the last, the first again
+		n, p := s.offer.GroupLen(g), s.offer.MaxParity(g)
+		r := int(s.nextRepair[g])
+		s.nextRepair[g] = uint16((r + 1) % (p + n))
+		shard := n + r // a parity block
+		if r >= p {
+			shard = r - p // all parity sent: a block again
+		}
 		s.owed[g]--
 		if s.repairedAt[g] != t {
 			s.repairedAt[g], s.repaired[g] = t, 0
@@ -115,7 +124,7 @@ func (s *Sender) Next(now time.Time) (sh wire.FileShard, ok bool) {
 			s.owing--
 			s.scan++
 		}
-		return wire.FileShard{Group: g, Shard: n + j, Parity: true}, true
+		return wire.FileShard{Group: g, Shard: shard, Parity: shard >= n}, true
 	}
 	if s.next < s.offer.Blocks() {
 		i := s.next
@@ -129,10 +138,13 @@ func (s *Sender) Next(now time.Time) (sh wire.FileShard, ok bool) {
 
 // Asked takes a FILE_NACK for this file: each group it speaks of is owed
 // as many new parity blocks as the NACK needs (less what was repaired in
-// the last RepairInterval, on its way). It reports how many parity blocks
-// became owed, and whether the NACK is the sign of an overrun: a group
-// sent within OverrunWindow that needs OverrunNeed blocks or more.
-func (s *Sender) Asked(n wire.FileNack, now time.Time) (owed int, overrun bool) {
+// the last RepairInterval, on its way). allow, when set, is asked before
+// each group's parity is owed, with its count, and may refuse (a budget
+// spent: the rest of the NACK is not taken either). It reports how many
+// parity blocks became owed, and whether the NACK is the sign of an
+// overrun: a group sent within OverrunWindow that needs OverrunNeed
+// blocks or more.
+func (s *Sender) Asked(n wire.FileNack, now time.Time, allow func(blocks int) bool) (owed int, overrun bool) {
 	t := s.ms(now)
 	groups := s.offer.Groups()
 	sent := s.SentGroups()
@@ -149,6 +161,9 @@ func (s *Sender) Asked(n wire.FileNack, now time.Time) (owed int, overrun bool) 
 			want -= int(s.repaired[g]) // crossed the repair on its way
 		}
 		if want > int(s.owed[g]) {
+			if allow != nil && !allow(want-int(s.owed[g])) {
+				break
+			}
 			if s.owed[g] == 0 {
 				s.owing++
 			}

@@ -63,7 +63,7 @@ func simulate(t *testing.T, loss []int, size uint64) (sent, blocks uint64, passe
 	}
 	ask := func(rc *receiver, upto uint64) {
 		if base, needs, ok := rc.r.Nack(upto); ok && r.IntN(1000) >= rc.loss { // NACKs are lost too
-			if _, over := s.Asked(wire.FileNack{Base: base, Needs: needs}, now); over {
+			if _, over := s.Asked(wire.FileNack{Base: base, Needs: needs}, now, nil); over {
 				pacer.Overrun(now)
 			}
 		}

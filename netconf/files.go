@@ -1,0 +1,1070 @@
+package netconf
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/groupcast/groupcast/netconf/internal/files"
+	"github.com/groupcast/groupcast/netconf/internal/presence"
+	"github.com/groupcast/groupcast/netconf/internal/reliable"
+	"github.com/groupcast/groupcast/netconf/wire"
+)
+
+// Files to the room (docs/FILES.md). The loop owns the bookkeeping of
+// every transfer (netconf/internal/files) and sends every datagram; what
+// touches a received file's disk runs in one writer goroutine per file
+// (fileWriter), so a slow disk holds neither chat nor the network.
+
+// SendFile offers the file at Path to everyone in the group.
+type SendFile struct{ Path string }
+
+func (SendFile) command() {}
+
+// File limits and defaults.
+const (
+	// DefaultMaxFileSize is the largest offer taken unless
+	// Config.MaxFileSize says otherwise.
+	DefaultMaxFileSize = 4 << 30
+	// DefaultFileRate caps a file's sending, in bits a second, unless
+	// Config.FileRate says otherwise.
+	DefaultFileRate = 400e6
+	// maxIncoming bounds the files being received at once, and
+	// maxIncomingPerHost those from one computer.
+	maxIncoming        = 16
+	maxIncomingPerHost = 4
+	maxOutgoing        = 4
+	// fileOfferEvery: a sender repeats its offer this often while
+	// sending, and fileLingerOfferEvery while it stays for late joiners
+	// (fileLinger after every member has it).
+	fileOfferEvery       = 500 * time.Millisecond
+	fileLingerOfferEvery = 2 * time.Second
+	fileLinger           = 30 * time.Second
+	// fileSilence: after an end of pass, members that neither ask nor
+	// answer for this long are named as not answering.
+	fileSilence = 3 * time.Second
+	// fileStalled: a member whose NACKs, this many in a row, need no
+	// less than before is named as unable to keep up.
+	fileStalled = 40
+	// fileNackEvery is how often a receiver asks (plus up to a half as
+	// much again, at random).
+	fileNackEvery = 100 * time.Millisecond
+	// fileProgressEvery bounds progress events per transfer.
+	fileProgressEvery = 250 * time.Millisecond
+	// fileGroup is how many blocks make a group for repair.
+	fileGroup = wire.MaxFileGroup
+	// writerQueue bounds what waits for a writer: past it a block is
+	// dropped and asked for again.
+	writerQueue = 4096
+	// fileBurst bounds the blocks sent in one go of the loop.
+	fileBurst = 64
+)
+
+// FileOffered: a member offers a file. Saving says it is being fetched
+// into Config.SaveDir.
+type FileOffered struct {
+	ID     string
+	From   Peer
+	Name   string
+	Size   int64
+	SHA256 string
+	Saving bool
+}
+
+// FileProgress: how far a file has come, sending or receiving.
+type FileProgress struct {
+	ID      string
+	Name    string
+	Sending bool
+	Done    int64 // bytes held (receiving) or sent once (sending)
+	Size    int64
+}
+
+// FileReceived: a file is saved at Path, its SHA-256 the offer's.
+type FileReceived struct {
+	ID     string
+	From   Peer
+	Name   string
+	Size   int64
+	SHA256 string
+	Path   string
+}
+
+// FileFailed: a file will not be had (receiving), or could not be sent.
+type FileFailed struct {
+	ID      string
+	Name    string
+	Sending bool
+	Reason  string // a sentence
+}
+
+// FileReceipt says, for a file we send, who has it. Done: every member
+// present has answered, or the transfer gave up on the rest (named in
+// Failed).
+type FileReceipt struct {
+	ID      string
+	Name    string
+	Members int
+	Have    []Peer
+	Failed  []FileFailure
+	Waiting []Peer
+	Done    bool
+}
+
+// FileFailure names a member who will not have a file, and why.
+type FileFailure struct {
+	Peer   Peer
+	Reason string
+}
+
+func (FileOffered) event()  {}
+func (FileProgress) event() {}
+func (FileReceived) event() {}
+func (FileFailed) event()   {}
+func (FileReceipt) event()  {}
+
+// reasonText words a receiver's reason for failing.
+func reasonText(r wire.FileReason) string {
+	switch r {
+	case wire.FileReasonWrite:
+		return "could not write it (disk full?)"
+	case wire.FileReasonTooLarge:
+		return "refused it: larger than its limit"
+	case wire.FileReasonName:
+		return "refused its name"
+	case wire.FileReasonHash:
+		return "got it damaged (SHA-256 differs)"
+	case wire.FileReasonCanceled:
+		return "did not take it (no folder for files, or cancelled)"
+	}
+	return "failed"
+}
+
+// fileSession is a membership's transfers; the loop owns it.
+type fileSession struct {
+	out map[wire.FileID]*outgoing
+	in  map[wire.FileID]*incoming
+	// seen remembers offers refused or finished here, so they are not
+	// taken again, and are answered again while their sender still
+	// offers them (bounded: the oldest is forgotten).
+	seen     map[wire.FileID]*answered
+	scratch  []byte
+	blockBuf []byte
+}
+
+// answered is an offer over here: what we answered its sender (status 0:
+// nothing, an offer of ours or one only reported), and when.
+type answered struct {
+	from   wire.SenderID
+	status wire.FileStatus
+	reason wire.FileReason
+	at     time.Time
+}
+
+func newFileSession() *fileSession {
+	return &fileSession{out: map[wire.FileID]*outgoing{}, in: map[wire.FileID]*incoming{}, seen: map[wire.FileID]*answered{},
+		blockBuf: make([]byte, wire.MaxFileBlockSize)}
+}
+
+// close stops every transfer: files sent are closed, files being
+// received are dropped with their temporary files.
+func (fs *fileSession) close() {
+	for _, o := range fs.out {
+		_ = o.f.Close()
+	}
+	for _, in := range fs.in {
+		in.w.abort()
+	}
+	clear(fs.out)
+	clear(fs.in)
+}
+
+// remember notes an offer that is over here, and what we answered.
+func (fs *fileSession) remember(id wire.FileID, now time.Time) *answered {
+	const maxSeen = 1024
+	if len(fs.seen) >= maxSeen {
+		var oldest wire.FileID
+		var at time.Time
+		for k, a := range fs.seen {
+			if at.IsZero() || a.at.Before(at) {
+				oldest, at = k, a.at
+			}
+		}
+		delete(fs.seen, oldest)
+	}
+	a := &answered{at: now}
+	fs.seen[id] = a
+	return a
+}
+
+// writeFile sends a file datagram of ours.
+func (e *Engine) writeFile(kind wire.Kind, seq uint64, body []byte, now time.Time) {
+	m := e.m
+	p := wire.Packet{Kind: kind, Sender: m.self, Seq: seq, Time: now.UnixMicro(), Nick: m.cfg.Nick, Body: body}
+	e.write(&p)
+}
+
+// ---- sending ----
+
+// outgoing is a file we send.
+type outgoing struct {
+	offer wire.FileOffer
+	name  string
+	f     *os.File
+	s     *files.Sender
+	pacer *files.Pacer
+	code  files.Code
+	// budget pays for repairs (as chat repairs are paid): each byte of
+	// the file sent earns two of parity, one computer may spend half.
+	budget   reliable.RepairBudget
+	parity   map[uint64][][]byte // parity made, for the last few groups
+	offerAt  time.Time           // when the offer is next repeated
+	endAt    time.Time           // when the last pass ended (zero: a pass runs)
+	lastAsk  time.Time           // when a NACK last came
+	members  map[wire.SenderID]*fileMember
+	reported time.Time // progress
+	changed  bool      // the receipt changed since it was reported
+	done     bool      // every member answered: lingering for late joiners
+	until    time.Time // while done: when it stops
+	started  time.Time
+}
+
+type fileMember struct {
+	peer   Peer
+	status wire.FileStatus // 0: waiting
+	reason string
+	// need is what its last NACK needed in all; stalled counts its NACKs
+	// in a row that needed no less.
+	need    int
+	stalled int
+}
+
+func (e *Engine) sendFile(path string) {
+	m, now := e.m, e.now()
+	fail := func(err error) {
+		e.queue.Push(FileFailed{Name: filepath.Base(path), Sending: true, Reason: err.Error()})
+	}
+	if m == nil {
+		e.queue.Push(Error{Op: "send", Err: ErrNotJoined})
+		return
+	}
+	if m.cfg.Plain || m.cfg.SendOnly {
+		fail(inputErr("file", "files cannot be sent as plain text: classic tools have no way to receive them"))
+		return
+	}
+	if len(m.files.out) >= maxOutgoing {
+		fail(inputErr("file", "%d files are being sent already; wait for one to finish", maxOutgoing))
+		return
+	}
+	name := filepath.Base(path)
+	if err := wire.ValidFileName(name); err != nil {
+		fail(inputErr("file", "%s cannot be sent under its name: %v", name, err))
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		fail(err)
+		return
+	}
+	st, err := f.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = fmt.Errorf("%s is not a file", path)
+	}
+	bs := wire.FileBlockSizeFor(len(m.cfg.Nick), m.key != nil)
+	if err == nil && uint64(st.Size()) > uint64(bs)*wire.MaxFileBlocks {
+		err = fmt.Errorf("%s is too large to send", path)
+	}
+	var sum [32]byte
+	if err == nil {
+		// Hashing reads the whole file once; it is in the page cache for
+		// the blocks that follow. A slow disk holds the loop here.
+		h := sha256.New()
+		if _, err = io.Copy(h, f); err == nil {
+			copy(sum[:], h.Sum(nil))
+		}
+	}
+	if err != nil {
+		_ = f.Close()
+		fail(err)
+		return
+	}
+	o := wire.FileOffer{Size: uint64(st.Size()), BlockSize: bs, Group: fileGroup, SHA256: sum, Pass: 1, Name: name}
+	_, _ = rand.Read(o.ID[:])
+	if o.ID == (wire.FileID{}) {
+		o.ID[0] = 1
+	}
+	rate := m.cfg.FileRate
+	if rate <= 0 {
+		rate = DefaultFileRate
+	}
+	out := &outgoing{offer: o, name: name, f: f, s: files.NewSender(o, now), pacer: files.NewPacer(rate/8/float64(bs), now),
+		parity: map[uint64][][]byte{}, offerAt: now, members: map[wire.SenderID]*fileMember{}, started: now, changed: true}
+	for pr := range m.peers.All() {
+		out.members[pr.ID] = &fileMember{peer: view(pr)}
+	}
+	m.files.out[o.ID] = out
+	e.queue.Push(FileProgress{ID: o.ID.String(), Name: name, Sending: true, Size: st.Size()})
+}
+
+// sendFiles sends what is due of the files we send.
+func (e *Engine) sendFiles(now time.Time) {
+	fs := e.m.files
+	for id, o := range fs.out {
+		if !now.Before(o.offerAt) {
+			end := o.s.PassSent()
+			e.writeFile(wire.KindFileOffer, 0, wire.AppendFileOffer(fs.scratch[:0], o.s.Offer(end)), now)
+			o.offerAt = now.Add(fileOfferEvery)
+			if o.done {
+				o.offerAt = now.Add(fileLingerOfferEvery)
+			}
+		}
+		for n := o.pacer.Take(now, fileBurst); n > 0; n-- {
+			sh, ok := o.s.Next(now)
+			if !ok {
+				break
+			}
+			data, err := e.shardOf(o, sh)
+			if err != nil {
+				e.queue.Push(FileFailed{ID: id.String(), Name: o.name, Sending: true, Reason: err.Error()})
+				_ = o.f.Close()
+				delete(fs.out, id)
+				fs.remember(id, now)
+				break
+			}
+			if !sh.Parity && o.s.Pass() == 1 {
+				// Each byte of the file earns twice the chat rate: one
+				// computer may then have the file twice over as parity.
+				o.budget.SentData(2 * len(data))
+			}
+			e.writeFile(wire.KindFileBlock, sh.Seq(), wire.AppendFileBlock(fs.scratch[:0], id, data), now)
+		}
+		if fs.out[id] == nil {
+			continue
+		}
+		if o.s.PassSent() && o.endAt.IsZero() {
+			// The pass is over: say so at once, and wait for what is asked.
+			o.endAt = now
+			e.writeFile(wire.KindFileOffer, 0, wire.AppendFileOffer(fs.scratch[:0], o.s.Offer(true)), now)
+			o.offerAt = now.Add(fileNackEvery)
+			o.s.NextPass()
+		}
+		e.settleFile(now, id, o)
+	}
+}
+
+// settleFile decides, after a pass, whom a transfer waits for still, and
+// reports its receipt when it changed.
+func (e *Engine) settleFile(now time.Time, id wire.FileID, o *outgoing) {
+	fs := e.m.files
+	waiting := 0
+	for _, mb := range o.members {
+		if mb.status == 0 {
+			waiting++
+		}
+	}
+	quiet := !o.endAt.IsZero() && now.Sub(o.endAt) >= fileSilence && now.Sub(o.lastAsk) >= fileSilence
+	for _, mb := range o.members {
+		if mb.status != 0 || o.done {
+			continue
+		}
+		switch {
+		case quiet:
+			mb.status, mb.reason = wire.FileFailed, "did not answer"
+		case mb.stalled >= fileStalled:
+			mb.status, mb.reason = wire.FileFailed, "could not keep up"
+		default:
+			continue
+		}
+		waiting--
+		o.changed = true
+	}
+	if !o.done && waiting == 0 && o.s.PassSent() {
+		o.done, o.until, o.changed = true, now.Add(fileLinger), true
+	}
+	if o.changed || now.Sub(o.reported) >= fileProgressEvery && !o.done {
+		if !o.done {
+			sent := min(o.s.SentGroups()*uint64(o.offer.Group)*uint64(o.offer.BlockSize), o.offer.Size)
+			e.queue.Push(FileProgress{ID: id.String(), Name: o.name, Sending: true, Done: int64(sent), Size: int64(o.offer.Size)})
+		}
+		if o.changed {
+			e.queue.Push(o.receipt(id))
+		}
+		o.reported, o.changed = now, false
+	}
+	if o.done && now.After(o.until) {
+		_ = o.f.Close()
+		delete(fs.out, id)
+		fs.remember(id, now)
+	}
+}
+
+func (o *outgoing) receipt(id wire.FileID) FileReceipt {
+	r := FileReceipt{ID: id.String(), Name: o.name, Members: len(o.members), Done: o.done}
+	for _, mb := range o.members {
+		switch mb.status {
+		case wire.FileHave:
+			r.Have = append(r.Have, mb.peer)
+		case wire.FileFailed:
+			r.Failed = append(r.Failed, FileFailure{Peer: mb.peer, Reason: mb.reason})
+		default:
+			r.Waiting = append(r.Waiting, mb.peer)
+		}
+	}
+	return r
+}
+
+// shardOf reads a block of the file, or makes a parity block of its
+// group (the group's blocks read and padded to the block size).
+func (e *Engine) shardOf(o *outgoing, sh wire.FileShard) ([]byte, error) {
+	buf := e.m.files.blockBuf
+	if !sh.Parity {
+		i := o.offer.Index(sh)
+		n := o.offer.BlockLen(i)
+		if _, err := o.f.ReadAt(buf[:n], int64(i)*int64(o.offer.BlockSize)); err != nil {
+			return nil, fmt.Errorf("reading %s: %w", o.name, err)
+		}
+		return buf[:n], nil
+	}
+	k := o.offer.GroupLen(sh.Group)
+	j := sh.Shard - k
+	if ps := o.parity[sh.Group]; j < len(ps) {
+		return ps[j], nil
+	}
+	data := make([][]byte, k)
+	first := sh.Group * uint64(o.offer.Group)
+	for i := range data {
+		data[i] = make([]byte, o.offer.BlockSize)
+		n := o.offer.BlockLen(first + uint64(i))
+		if _, err := o.f.ReadAt(data[i][:n], int64(first+uint64(i))*int64(o.offer.BlockSize)); err != nil {
+			return nil, fmt.Errorf("reading %s: %w", o.name, err)
+		}
+	}
+	ps, err := o.code.Parity(data, j, o.offer.MaxParity(sh.Group))
+	if err != nil {
+		return nil, err
+	}
+	if len(o.parity) >= 64 { // a few groups' parity at a time
+		clear(o.parity)
+	}
+	o.parity[sh.Group] = ps
+	return ps[j], nil
+}
+
+// onFileNack takes what a receiver still needs of a file we send.
+func (e *Engine) onFileNack(now time.Time, p *wire.Packet, pr *presence.Peer) {
+	n, err := wire.ParseFileNack(p.Body)
+	if err != nil {
+		add(&e.stats.Rejected, 1)
+		return
+	}
+	o := e.m.files.out[n.ID]
+	if n.Target != e.m.self || o == nil {
+		return // another sender's, or over
+	}
+	o.lastAsk = now
+	if _, ok := o.members[pr.ID]; !ok { // a late joiner
+		o.members[pr.ID] = &fileMember{peer: view(pr)}
+		o.changed = true
+	}
+	mb := o.members[pr.ID]
+	if mb.status != 0 {
+		mb.status, mb.reason, o.changed = 0, "", true // asks again: not done after all
+		mb.need, mb.stalled = 0, 0
+	}
+	need := 0
+	for _, b := range n.Needs {
+		need += int(b)
+	}
+	if mb.need != 0 && need >= mb.need {
+		mb.stalled++
+	} else {
+		mb.stalled = 0
+	}
+	mb.need = need
+	if o.done { // a later pass for a late joiner
+		o.done, o.endAt = false, time.Time{}
+	}
+	refused := false
+	bs := int(o.offer.BlockSize)
+	_, overrun := o.s.Asked(n, now, func(blocks int) bool {
+		// One computer may have the file twice over as parity (a late
+		// joiner, with losses); past that, what time earns.
+		if o.budget.Allow(now, pr.Host, blocks*bs, int(min(2*o.offer.Size, 1<<40))) {
+			return true
+		}
+		refused = true
+		return false
+	})
+	if refused {
+		add(&e.stats.RepairsRefused, 1)
+		e.refuse(now, UnreadableRepairFlood, "", pr.Host)
+	}
+	if overrun {
+		o.pacer.Overrun(now)
+	}
+	if !o.endAt.IsZero() && !o.s.PassSent() {
+		o.endAt = time.Time{} // a pass of repairs runs
+	}
+}
+
+// onFileDone takes a receiver's answer for a file we send.
+func (e *Engine) onFileDone(now time.Time, p *wire.Packet, pr *presence.Peer) {
+	d, err := wire.ParseFileDone(p.Body)
+	if err != nil {
+		add(&e.stats.Rejected, 1)
+		return
+	}
+	o := e.m.files.out[d.ID]
+	if d.Target != e.m.self || o == nil {
+		return
+	}
+	mb, ok := o.members[pr.ID]
+	if !ok {
+		mb = &fileMember{peer: view(pr)}
+		o.members[pr.ID] = mb
+	}
+	reason := ""
+	if d.Status == wire.FileFailed {
+		reason = reasonText(d.Reason)
+	}
+	if mb.status != d.Status || mb.reason != reason {
+		mb.status, mb.reason, o.changed = d.Status, reason, true
+	}
+	o.lastAsk = now
+}
+
+// fileMemberLeft: a member who left counts no more.
+func (e *Engine) fileMemberLeft(id wire.SenderID) {
+	for _, o := range e.m.files.out {
+		if mb, ok := o.members[id]; ok && mb.status == 0 {
+			delete(o.members, id)
+			o.changed = true
+		}
+	}
+}
+
+// ---- receiving ----
+
+// incoming is a file we receive.
+type incoming struct {
+	offer    wire.FileOffer
+	from     wire.SenderID
+	peer     Peer
+	host     netip.Addr
+	r        *files.Receiver
+	w        *fileWriter
+	upto     uint64 // groups the sender has sent whole, as far as we know
+	nackAt   time.Time
+	queued   map[uint64]bool // groups handed to the writer to restore
+	state    incomingState
+	status   wire.FileStatus
+	reason   wire.FileReason
+	doneAt   time.Time // when FILE_DONE is next sent
+	dones    int       // FILE_DONEs sent since the last offer heard
+	reported time.Time
+	held     uint64 // blocks held when progress was last reported
+}
+
+type incomingState int
+
+const (
+	fetching  incomingState = iota
+	finishing               // every block is held: the writer checks and names it
+	settled                 // done or failed: answering the sender
+)
+
+// onFileOffer takes an offer: a new one is fetched when there is a save
+// folder, it fits the limits and its name is a name.
+func (e *Engine) onFileOffer(now time.Time, p *wire.Packet, pr *presence.Peer, src netip.AddrPort) {
+	o, err := wire.ParseFileOffer(p.Body)
+	if err != nil {
+		add(&e.stats.Rejected, 1)
+		return
+	}
+	m := e.m
+	fs := m.files
+	if in := fs.in[o.ID]; in != nil {
+		if in.from != p.Sender {
+			return // another sender's offer with this id: not this file
+		}
+		if o.EndOfPass() {
+			in.upto, in.nackAt = in.offer.Groups(), now // ask for all, now
+		}
+		return
+	}
+	if a := fs.seen[o.ID]; a != nil {
+		if a.status != 0 && a.from == p.Sender && now.Sub(a.at) >= time.Second {
+			// Still offered: our answer was lost. Say it again.
+			a.at = now
+			e.answerFile(now, a.from, o.ID, a.status, a.reason)
+		}
+		return
+	}
+	seen := fs.remember(o.ID, now)
+	decline := func(r wire.FileReason) {
+		seen.from, seen.status, seen.reason = p.Sender, wire.FileFailed, r
+		e.answerFile(now, p.Sender, o.ID, wire.FileFailed, r)
+	}
+	offered := FileOffered{ID: o.ID.String(), From: view(pr), Name: o.Name, Size: int64(o.Size), SHA256: hex.EncodeToString(o.SHA256[:])}
+	limit := m.cfg.MaxFileSize
+	if limit <= 0 {
+		limit = DefaultMaxFileSize
+	}
+	perHost := 0
+	for _, in := range fs.in {
+		if in.host == src.Addr() {
+			perHost++
+		}
+	}
+	switch {
+	case m.cfg.SaveDir == "":
+		e.queue.Push(offered) // reported, not fetched: the sender need not wait
+		decline(wire.FileReasonCanceled)
+		return
+	case o.Size > uint64(limit):
+		e.queue.Push(offered)
+		e.queue.Push(FileFailed{ID: offered.ID, Name: o.Name, Reason: fmt.Sprintf("it is larger than the %s this computer takes", byteSize(uint64(limit)))})
+		decline(wire.FileReasonTooLarge)
+		return
+	case len(fs.in) >= maxIncoming || perHost >= maxIncomingPerHost:
+		e.queue.Push(offered)
+		e.queue.Push(FileFailed{ID: offered.ID, Name: o.Name, Reason: "too many files are coming in at once"})
+		return
+	}
+	w, err := startFileWriter(e, m, o)
+	if err != nil {
+		e.queue.Push(offered)
+		e.queue.Push(FileFailed{ID: offered.ID, Name: o.Name, Reason: err.Error()})
+		decline(wire.FileReasonWrite)
+		return
+	}
+	offered.Saving = true
+	e.queue.Push(offered)
+	in := &incoming{offer: o, from: p.Sender, peer: view(pr), host: src.Addr(), r: files.NewReceiver(o), w: w,
+		nackAt: now.Add(fileNackEvery), queued: map[uint64]bool{}, reported: now}
+	if o.EndOfPass() || o.Pass > 1 {
+		in.upto = o.Groups() // joined late: all of it is there to ask for
+	}
+	fs.in[o.ID] = in
+	if o.Size == 0 {
+		e.finishIncoming(in)
+	}
+}
+
+// answerFile sends FILE_DONE to a file's sender.
+func (e *Engine) answerFile(now time.Time, to wire.SenderID, id wire.FileID, st wire.FileStatus, r wire.FileReason) {
+	e.writeFile(wire.KindFileDone, 0, wire.AppendFileDone(e.m.files.scratch[:0], wire.FileDone{Target: to, ID: id, Status: st, Reason: r}), now)
+}
+
+// onFileBlock takes a block or parity block of a file being fetched.
+func (e *Engine) onFileBlock(now time.Time, p *wire.Packet) {
+	b, err := wire.ParseFileBlock(p.Body)
+	if err != nil {
+		add(&e.stats.Rejected, 1)
+		return
+	}
+	in := e.m.files.in[b.ID]
+	if in == nil || in.from != p.Sender || in.state != fetching {
+		return // not fetched (or not from its sender), or all there
+	}
+	what, sh, restorable := in.r.Take(p.Seq, b.Data)
+	switch what {
+	case files.Invalid:
+		add(&e.stats.Rejected, 1)
+		return
+	case files.NewBlock:
+		if !sh.Parity {
+			in.upto = max(in.upto, sh.Group) // groups before this one were sent whole
+			i := in.offer.Index(sh)
+			if !in.w.write(i, b.Data) {
+				in.r.Lost(i) // the writer is behind: asked for again
+				return
+			}
+		}
+	}
+	if restorable && !in.queued[sh.Group] {
+		held := make([]bool, in.offer.GroupLen(sh.Group))
+		first := sh.Group * uint64(in.offer.Group)
+		for i := range held {
+			held[i] = in.r.Has(first + uint64(i))
+		}
+		in.queued[sh.Group] = true
+		if !in.w.restore(sh.Group, held, in.r.Parity(sh.Group)) {
+			delete(in.queued, sh.Group) // the writer is behind: the next block or parity tries again
+		}
+	}
+	if in.r.Complete() {
+		e.finishIncoming(in)
+	}
+}
+
+func (e *Engine) finishIncoming(in *incoming) {
+	if in.state == fetching && in.w.finish() {
+		in.state = finishing
+	}
+}
+
+// onFileResult takes what a writer did.
+func (e *Engine) onFileResult(r fileResult) {
+	m := e.m
+	if m == nil || r.owner != m {
+		return
+	}
+	in := m.files.in[r.id]
+	if in == nil || in.w != r.w {
+		return
+	}
+	now := e.now()
+	id := r.id.String()
+	switch {
+	case r.err != nil:
+		in.state, in.status, in.reason = settled, wire.FileFailed, r.reason
+		in.doneAt, in.dones = now, 0
+		e.queue.Push(FileFailed{ID: id, Name: in.offer.Name, Reason: r.err.Error()})
+	case r.restored:
+		in.r.Restored(r.group)
+		delete(in.queued, r.group)
+		if in.r.Complete() {
+			e.finishIncoming(in)
+		}
+	case r.path != "":
+		in.state, in.status = settled, wire.FileHave
+		in.doneAt, in.dones = now, 0
+		e.queue.Push(FileProgress{ID: id, Name: in.offer.Name, Done: int64(in.offer.Size), Size: int64(in.offer.Size)})
+		e.queue.Push(FileReceived{ID: id, From: in.peer, Name: in.offer.Name, Size: int64(in.offer.Size),
+			SHA256: hex.EncodeToString(in.offer.SHA256[:]), Path: r.path})
+	}
+}
+
+// receiveFiles asks for what is missing, answers senders and reports
+// progress.
+func (e *Engine) receiveFiles(now time.Time) {
+	fs := e.m.files
+	for id, in := range fs.in {
+		switch in.state {
+		case fetching:
+			if !now.Before(in.nackAt) {
+				if base, needs, ok := in.r.Nack(in.upto); ok {
+					e.writeFile(wire.KindFileNack, 0, wire.AppendFileNack(fs.scratch[:0], wire.FileNack{Target: in.from, ID: id, Base: base, Needs: needs}), now)
+				}
+				in.nackAt = now.Add(fileNackEvery + time.Duration(e.rng.Int64N(int64(fileNackEvery/2))))
+			}
+			if now.Sub(in.reported) >= fileProgressEvery && in.r.Held() != in.held {
+				in.reported, in.held = now, in.r.Held()
+				done := min(in.held*uint64(in.offer.BlockSize), in.offer.Size)
+				e.queue.Push(FileProgress{ID: id.String(), Name: in.offer.Name, Done: int64(done), Size: int64(in.offer.Size)})
+			}
+		case settled:
+			if in.dones < 3 && !now.Before(in.doneAt) {
+				e.answerFile(now, in.from, id, in.status, in.reason)
+				in.dones++
+				in.doneAt = now.Add(time.Duration(100*in.dones*in.dones) * time.Millisecond) // +0, +100, +400 ms
+			}
+			if in.dones >= 3 {
+				// Answered: over here. A later offer is answered again.
+				delete(fs.in, id)
+				a := fs.remember(id, now)
+				a.from, a.status, a.reason = in.from, in.status, in.reason
+			}
+		}
+	}
+}
+
+// fileDeadline is when the transfers next need the loop.
+func (fs *fileSession) deadline(now time.Time) time.Time {
+	next := now.Add(time.Hour)
+	for _, o := range fs.out {
+		next = earliest(next, o.offerAt, now.Add(fileProgressEvery))
+		if !o.s.PassSent() {
+			next = earliest(next, now.Add(o.pacer.Wait()))
+		}
+		if o.done {
+			next = earliest(next, o.until)
+		}
+	}
+	for _, in := range fs.in {
+		switch in.state {
+		case fetching:
+			next = earliest(next, in.nackAt, in.reported.Add(fileProgressEvery))
+		case settled:
+			if in.dones < 3 {
+				next = earliest(next, in.doneAt)
+			}
+		}
+	}
+	return next
+}
+
+// onFile handles the file kinds.
+func (e *Engine) onFile(now time.Time, p *wire.Packet, src netip.AddrPort) {
+	if e.m.cfg.Plain {
+		add(&e.stats.Ignored, 1)
+		return
+	}
+	pr := e.peerFor(now, p, src)
+	if pr == nil {
+		return
+	}
+	switch p.Kind {
+	case wire.KindFileOffer:
+		e.onFileOffer(now, p, pr, src)
+	case wire.KindFileBlock:
+		e.onFileBlock(now, p)
+	case wire.KindFileNack:
+		e.onFileNack(now, p, pr)
+	case wire.KindFileDone:
+		e.onFileDone(now, p, pr)
+	}
+}
+
+// byteSize words a size: "4.0 GiB".
+func byteSize(n uint64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// ---- the writer ----
+
+// fileWriter writes one received file: blocks at their offsets in a
+// temporary file, groups restored from parity, and at the end the
+// SHA-256 checked and the file given its name. It runs in a goroutine of
+// its own; the loop hands it work on a bounded queue and hears back on
+// Engine.fileResults.
+type fileWriter struct {
+	ops   chan fileOp
+	quit  chan struct{}
+	e     *Engine
+	owner *session
+	id    wire.FileID
+	offer wire.FileOffer
+	dir   string
+	tmp   string
+	f     *os.File
+	code  files.Code
+}
+
+type fileOp struct {
+	kind   int // opWrite, opRestore, opFinish
+	index  uint64
+	group  uint64
+	data   []byte
+	held   []bool // opRestore: which of the group's blocks are written
+	parity []files.Shard
+}
+
+const (
+	opWrite = iota
+	opRestore
+	opFinish
+)
+
+type fileResult struct {
+	owner    *session
+	w        *fileWriter
+	id       wire.FileID
+	restored bool
+	group    uint64
+	path     string
+	err      error
+	reason   wire.FileReason
+}
+
+func startFileWriter(e *Engine, m *session, o wire.FileOffer) (*fileWriter, error) {
+	dir := m.cfg.SaveDir
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("cannot make the folder for files: %w", err)
+	}
+	tmp := filepath.Join(dir, ".groupcast-"+o.ID.String()+".part")
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("cannot write in %s: %w", dir, err)
+	}
+	w := &fileWriter{ops: make(chan fileOp, writerQueue), quit: make(chan struct{}), e: e, owner: m, id: o.ID, offer: o, dir: dir, tmp: tmp, f: f}
+	go w.run()
+	return w, nil
+}
+
+func (w *fileWriter) put(op fileOp) bool {
+	select {
+	case w.ops <- op:
+		return true
+	default:
+		return false
+	}
+}
+
+func (w *fileWriter) write(i uint64, data []byte) bool {
+	return w.put(fileOp{kind: opWrite, index: i, data: append([]byte(nil), data...)})
+}
+
+func (w *fileWriter) restore(g uint64, held []bool, parity []files.Shard) bool {
+	return w.put(fileOp{kind: opRestore, group: g, held: held, parity: append([]files.Shard(nil), parity...)})
+}
+
+func (w *fileWriter) finish() bool { return w.put(fileOp{kind: opFinish}) }
+
+// abort stops the writer and removes its temporary file.
+func (w *fileWriter) abort() {
+	select {
+	case <-w.quit:
+	default:
+		close(w.quit)
+	}
+}
+
+func (w *fileWriter) report(r fileResult) {
+	r.owner, r.w, r.id = w.owner, w, w.id
+	select {
+	case w.e.fileResults <- r:
+	case <-w.quit:
+	case <-w.e.done:
+	}
+}
+
+func (w *fileWriter) run() {
+	defer func() {
+		_ = w.f.Close()
+		_ = os.Remove(w.tmp) // gone once renamed; removed if not
+	}()
+	for {
+		select {
+		case <-w.quit:
+			return
+		case <-w.e.done:
+			return
+		case op := <-w.ops:
+			var err error
+			switch op.kind {
+			case opWrite:
+				_, err = w.f.WriteAt(op.data, int64(op.index)*int64(w.offer.BlockSize))
+			case opRestore:
+				if err = w.restoreGroup(op.group, op.held, op.parity); err == nil {
+					w.report(fileResult{restored: true, group: op.group})
+				}
+			case opFinish:
+				path, reason, ferr := w.finishFile()
+				if ferr != nil {
+					w.report(fileResult{err: ferr, reason: reason})
+					return
+				}
+				w.report(fileResult{path: path})
+				return
+			}
+			if err != nil {
+				w.report(fileResult{err: fmt.Errorf("could not write %s: %w", w.offer.Name, err), reason: wire.FileReasonWrite})
+				return
+			}
+		}
+	}
+}
+
+// restoreGroup reads group g's blocks that are held back, restores the
+// others from parity and writes them.
+func (w *fileWriter) restoreGroup(g uint64, held []bool, parity []files.Shard) error {
+	o := w.offer
+	k, maxP := o.GroupLen(g), o.MaxParity(g)
+	if len(held) != k {
+		return fmt.Errorf("restore: %d blocks said held of %d", len(held), k)
+	}
+	shards := make([][]byte, k+maxP)
+	first := g * uint64(o.Group)
+	for i := range k {
+		if !held[i] {
+			continue
+		}
+		buf := make([]byte, o.BlockSize) // padded with zeros, as the sender's
+		n := o.BlockLen(first + uint64(i))
+		if _, err := w.f.ReadAt(buf[:n], int64(first+uint64(i))*int64(o.BlockSize)); err != nil {
+			return err
+		}
+		shards[i] = buf
+	}
+	for _, p := range parity {
+		if p.Index < maxP {
+			shards[k+p.Index] = p.Data
+		}
+	}
+	if err := w.code.Restore(shards, k, maxP); err != nil {
+		return err
+	}
+	for i := range k {
+		if held[i] {
+			continue
+		}
+		n := o.BlockLen(first + uint64(i))
+		if _, err := w.f.WriteAt(shards[i][:n], int64(first+uint64(i))*int64(o.BlockSize)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finishFile checks the SHA-256 and gives the file its name.
+func (w *fileWriter) finishFile() (string, wire.FileReason, error) {
+	if _, err := w.f.Seek(0, io.SeekStart); err != nil {
+		return "", wire.FileReasonWrite, err
+	}
+	h := sha256.New()
+	n, err := io.Copy(h, io.LimitReader(w.f, int64(w.offer.Size)))
+	if err != nil {
+		return "", wire.FileReasonWrite, fmt.Errorf("could not read %s back: %w", w.offer.Name, err)
+	}
+	if uint64(n) != w.offer.Size || [32]byte(h.Sum(nil)) != w.offer.SHA256 {
+		return "", wire.FileReasonHash, fmt.Errorf("%s arrived damaged: its SHA-256 is not the one offered", w.offer.Name)
+	}
+	if err := w.f.Sync(); err != nil {
+		return "", wire.FileReasonWrite, fmt.Errorf("could not write %s: %w", w.offer.Name, err)
+	}
+	if err := w.f.Close(); err != nil {
+		return "", wire.FileReasonWrite, fmt.Errorf("could not write %s: %w", w.offer.Name, err)
+	}
+	path, err := placeFile(w.tmp, w.dir, w.offer.Name)
+	if err != nil {
+		return "", wire.FileReasonWrite, err
+	}
+	return path, 0, nil
+}
+
+// placeFile renames tmp to name in dir, never over a file there: "a.pdf"
+// becomes "a (2).pdf", "a (3).pdf", ….
+func placeFile(tmp, dir, name string) (string, error) {
+	ext := filepath.Ext(name)
+	stem := strings.TrimSuffix(name, ext)
+	for k := 1; k < 10_000; k++ {
+		candidate := name
+		if k > 1 {
+			candidate = fmt.Sprintf("%s (%d)%s", stem, k, ext)
+		}
+		path := filepath.Join(dir, candidate)
+		// Link, then remove: a rename would replace a file that appeared
+		// meanwhile; a hard link fails if the name is taken.
+		if err := os.Link(tmp, path); err == nil {
+			_ = os.Remove(tmp)
+			return path, nil
+		} else if !errors.Is(err, os.ErrExist) {
+			if _, serr := os.Lstat(path); serr == nil {
+				continue
+			}
+			if rerr := os.Rename(tmp, path); rerr != nil { // a file system without hard links
+				return "", fmt.Errorf("could not name the file %s: %w", candidate, rerr)
+			}
+			return path, nil
+		}
+	}
+	return "", fmt.Errorf("could not find a free name for %s", name)
+}

@@ -1,0 +1,214 @@
+package netconf
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/groupcast/groupcast/internal/lossy"
+	"github.com/groupcast/groupcast/internal/memnet"
+)
+
+// joinSaving joins the bus with a save folder, its inbound datagrams
+// suffering f.
+func joinSaving(t *testing.T, hub *memnet.Hub, nick string, f lossy.Faults) (*busMember, string) {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.Nick, cfg.SaveDir = nick, t.TempDir()
+	m := joinWith(t, hub, cfg, f, DefaultTiming())
+	t.Cleanup(func() { _ = m.e.Close() })
+	return m, cfg.SaveDir
+}
+
+func randomFile(t *testing.T, size int) (string, []byte) {
+	t.Helper()
+	b := make([]byte, size)
+	_, _ = rand.Read(b)
+	path := filepath.Join(t.TempDir(), "worksheet.pdf")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, b
+}
+
+// TestFileToTheRoomUnderLoss: a 3 MB file to four members who each lose
+// 5% of what reaches them (NACKs, offers and answers too) arrives whole
+// at each, under its name, and the sender's receipt says 4 of 4.
+func TestFileToTheRoomUnderLoss(t *testing.T) {
+	hub := memnet.NewHub()
+	sender := joinBus(t, hub, "Ms Lee", lossy.Faults{}, DefaultTiming())
+	defer sender.e.Close()
+	type rx struct {
+		m   *busMember
+		dir string
+	}
+	var rxs []rx
+	for i, nick := range []string{"PC01", "PC02", "PC03", "PC04"} {
+		m, dir := joinSaving(t, hub, nick, lossy.Faults{Drop: 0.05, Seed: uint64(i + 1)})
+		rxs = append(rxs, rx{m, dir})
+	}
+	waitPeers(t, sender.e, 4)
+	path, content := randomFile(t, 3<<20+123)
+	want := sha256.Sum256(content)
+	sender.e.Do(SendFile{Path: path})
+
+	results := make(chan string, len(rxs))
+	for _, r := range rxs {
+		go func() {
+			for ev := range r.m.e.Events() {
+				switch ev := ev.(type) {
+				case FileReceived:
+					results <- ev.Path + "|" + ev.SHA256
+					return
+				case FileFailed:
+					results <- "failed: " + ev.Reason
+					return
+				}
+			}
+		}()
+	}
+	for range rxs {
+		select {
+		case got := <-results:
+			path, sum, _ := strings.Cut(got, "|")
+			if sum != hex.EncodeToString(want[:]) || filepath.Base(path) != "worksheet.pdf" {
+				t.Fatalf("received %q", got)
+			}
+			b, err := os.ReadFile(path)
+			if err != nil || !bytes.Equal(b, content) {
+				t.Fatalf("the file saved differs: %v", err)
+			}
+		case <-time.After(60 * time.Second):
+			t.Fatal("a receiver did not get the file within 60 s")
+		}
+	}
+	ev := waitEvent(t, sender.e, 20*time.Second, func(ev Event) bool {
+		r, ok := ev.(FileReceipt)
+		return ok && r.Done
+	})
+	if r := ev.(FileReceipt); len(r.Have) != 4 || r.Members != 4 || len(r.Failed) != 0 {
+		t.Fatalf("receipt %+v", r)
+	}
+	for _, r := range rxs {
+		if left, _ := filepath.Glob(filepath.Join(r.dir, ".groupcast-*")); len(left) != 0 {
+			t.Fatalf("temporary files left: %v", left)
+		}
+	}
+}
+
+// receipt waits for the sender's final receipt.
+func finalReceipt(t *testing.T, e *Engine, limit time.Duration) FileReceipt {
+	t.Helper()
+	return waitEvent(t, e, limit, func(ev Event) bool {
+		r, ok := ev.(FileReceipt)
+		return ok && r.Done
+	}).(FileReceipt)
+}
+
+// TestFileRefusedSaysWhy: a member whose folder cannot be written, one
+// whose limit is smaller than the file and one that saves no files each
+// tell the sender why, and the sender's receipt names them, while the
+// member that can take it has it.
+func TestFileRefusedSaysWhy(t *testing.T) {
+	hub := memnet.NewHub()
+	sender := joinBus(t, hub, "Ms Lee", lossy.Faults{}, DefaultTiming())
+	defer sender.e.Close()
+	good, gooddir := joinSaving(t, hub, "PC01", lossy.Faults{})
+	notADir := filepath.Join(t.TempDir(), "a file")
+	if err := os.WriteFile(notADir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	join := func(nick string, mod func(*Config)) *busMember {
+		cfg := DefaultConfig()
+		cfg.Nick = nick
+		mod(&cfg)
+		m := joinWith(t, hub, cfg, lossy.Faults{}, DefaultTiming())
+		t.Cleanup(func() { _ = m.e.Close() })
+		drain(m.e)
+		return m
+	}
+	join("PC02", func(c *Config) { c.SaveDir = filepath.Join(notADir, "sub") })
+	join("PC03", func(c *Config) { c.SaveDir, c.MaxFileSize = t.TempDir(), 1000 })
+	join("PC04", func(*Config) {})
+	drain(good.e)
+	waitPeers(t, sender.e, 4)
+	path, content := randomFile(t, 200_000)
+	sender.e.Do(SendFile{Path: path})
+	r := finalReceipt(t, sender.e, 20*time.Second)
+	if len(r.Have) != 1 || r.Have[0].Nick != "PC01" || len(r.Failed) != 3 || len(r.Waiting) != 0 {
+		t.Fatalf("receipt %+v", r)
+	}
+	why := map[string]string{}
+	for _, f := range r.Failed {
+		why[f.Peer.Nick] = f.Reason
+	}
+	for nick, want := range map[string]string{"PC02": "could not write", "PC03": "larger than its limit", "PC04": "did not take it"} {
+		if !strings.Contains(why[nick], want) {
+			t.Errorf("%s: %q, want %q", nick, why[nick], want)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(gooddir, "worksheet.pdf"))
+	if err != nil || !bytes.Equal(b, content) {
+		t.Fatalf("PC01's copy: %v", err)
+	}
+}
+
+// TestLateJoinerGetsTheFileInALaterPass: a member who joins after every
+// member had the file still gets it, whole, while the sender stays.
+func TestLateJoinerGetsTheFileInALaterPass(t *testing.T) {
+	hub := memnet.NewHub()
+	sender := joinBus(t, hub, "Ms Lee", lossy.Faults{}, DefaultTiming())
+	defer sender.e.Close()
+	first, _ := joinSaving(t, hub, "PC01", lossy.Faults{})
+	drain(first.e)
+	waitPeers(t, sender.e, 1)
+	path, content := randomFile(t, 1<<20)
+	sender.e.Do(SendFile{Path: path})
+	if r := finalReceipt(t, sender.e, 20*time.Second); len(r.Have) != 1 {
+		t.Fatalf("receipt %+v", r)
+	}
+	late, dir := joinSaving(t, hub, "PC02", lossy.Faults{Drop: 0.02, Seed: 5})
+	ev := waitEvent(t, late.e, 20*time.Second, func(ev Event) bool {
+		_, ok := ev.(FileReceived)
+		return ok
+	}).(FileReceived)
+	b, err := os.ReadFile(filepath.Join(dir, "worksheet.pdf"))
+	if err != nil || !bytes.Equal(b, content) || ev.Path != filepath.Join(dir, "worksheet.pdf") {
+		t.Fatalf("the late joiner's copy: %v (%+v)", err, ev)
+	}
+	r := finalReceipt(t, sender.e, 20*time.Second)
+	if len(r.Have) != 2 {
+		t.Fatalf("after the later pass: %+v", r)
+	}
+}
+
+// TestNoOverwrite: a file arriving under a name already taken gets
+// " (2)", and the file there stays as it was.
+func TestNoOverwrite(t *testing.T) {
+	hub := memnet.NewHub()
+	sender := joinBus(t, hub, "Ms Lee", lossy.Faults{}, DefaultTiming())
+	defer sender.e.Close()
+	rx, dir := joinSaving(t, hub, "PC01", lossy.Faults{})
+	if err := os.WriteFile(filepath.Join(dir, "worksheet.pdf"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitPeers(t, sender.e, 1)
+	path, content := randomFile(t, 5000)
+	sender.e.Do(SendFile{Path: path})
+	ev := waitEvent(t, rx.e, 20*time.Second, func(ev Event) bool { _, ok := ev.(FileReceived); return ok }).(FileReceived)
+	if filepath.Base(ev.Path) != "worksheet (2).pdf" {
+		t.Fatalf("saved as %s", ev.Path)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "worksheet.pdf")); string(b) != "mine" {
+		t.Fatal("the file there was overwritten")
+	}
+	if b, _ := os.ReadFile(ev.Path); !bytes.Equal(b, content) {
+		t.Fatal("the new file differs")
+	}
+}
