@@ -88,7 +88,7 @@ Usage:
                                                         open the window (joined at once with -join or -room;
                                                         -tray: closing hides it in the system tray)
   groupcast listen -group ADDR:PORT [options]           print messages until interrupted
-  groupcast send   -group ADDR:PORT [options] TEXT...   send TEXT as one message
+  groupcast send   -group ADDR:PORT [options] TEXT...   send TEXT as one message (or -file PATH: a file)
   groupcast chat   -group ADDR:PORT [options]           send each line of standard input, print messages
   groupcast rooms [-json] [-wait 6s]                    list the rooms announced on this network
   groupcast doctor [-group ADDR:PORT] [-iface IF] [-listen 3s] [-key-file FILE] [-json]
@@ -124,6 +124,13 @@ Options of listen, send and chat:
                     (or set GROUPCAST_KEY; -key PASSPHRASE works but shows
                     it in the process list)
 
+Files to the whole group at once (one multicast stream, repaired):
+  send -file PATH   offer PATH to everyone, wait until each has it or has
+                    failed, and say who (exit status 1 if anyone failed);
+                    -file-rate MBIT caps it (default 400 Mbit/s)
+  listen -save DIR  save the files offered into DIR (never over a file
+                    there: "a (2).pdf"); -max-file-size MB (default 4096)
+
 On a computer with several networks (Wi-Fi and cable, or a VPN), name the
 interface with -iface: multicast is joined and sent on that one only.
 Exit status: 0 done, 1 network failure, 2 invalid input.
@@ -143,6 +150,7 @@ type options struct {
 	encoding           string
 	ttl                int
 	loopback, json     bool
+	fileRate           float64 // send -file: Mbit/s
 	plain              bool
 	room, presenterKey string
 	roomKey            string // fingerprint the room's presenter key must have

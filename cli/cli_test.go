@@ -70,6 +70,10 @@ func TestBadInputExits2(t *testing.T) {
 		{"bad name", []string{"listen", "-iface", lo, "-name", ""}, "name"},
 		{"gui join unicast", []string{"-join", "10.1.1.1:5", "-iface", lo}, "unicast"},
 		{"gui stray word", []string{"-name", "x", "extra"}, "unexpected"},
+		{"send a missing file", []string{"send", "-iface", lo, "-file", "/nonexistent/worksheet.pdf"}, "no such file"},
+		{"send a folder", []string{"send", "-iface", lo, "-file", "/"}, "is not a file"},
+		{"send a file as plain text", []string{"send", "-iface", lo, "-plain", "-file", os.Args[0]}, "-plain"},
+		{"save when sending", []string{"send", "-iface", lo, "-save", "/tmp", "x"}, "not defined"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr := run(t, context.Background(), "", tc.args...)

@@ -27,6 +27,15 @@ func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
 	var o options
 	o.register(fs, "group")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per event")
+	var file, save string
+	var maxFile int64
+	if cmd == "send" {
+		fs.StringVar(&file, "file", "", "offer this file to everyone in the group, and wait until each has it or has failed")
+		fs.Float64Var(&o.fileRate, "file-rate", 0, "with -file: at most this many Mbit/s (default 400)")
+	} else {
+		fs.StringVar(&save, "save", "", "save files offered to the group in this folder")
+		fs.Int64Var(&maxFile, "max-file-size", 0, "with -save: the largest file taken, in MB (default 4096)")
+	}
 	if code, done := parseFlags(fs, args, stdio); done {
 		return code
 	}
@@ -34,8 +43,13 @@ func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
 	switch cmd {
 	case "send":
 		text = strings.Join(fs.Args(), " ")
-		if text == "" {
-			return usageError(stdio, errors.New("nothing to send: give the message after the options, e.g. groupcast send -group 239.255.3.3:3333 hello"))
+		if text == "" && file == "" {
+			return usageError(stdio, errors.New("nothing to send: give the message after the options, e.g. groupcast send -group 239.255.3.3:3333 hello, or a file with -file PATH"))
+		}
+		if file != "" {
+			if err := checkFile(file); err != nil {
+				return usageError(stdio, err)
+			}
 		}
 	default:
 		if fs.NArg() > 0 {
@@ -46,6 +60,10 @@ func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
 	if err != nil {
 		return usageError(stdio, err)
 	}
+	cfg.SaveDir, cfg.MaxFileSize, cfg.FileRate = save, maxFile*1e6, o.fileRate*1e6
+	if file != "" && cfg.Plain {
+		return usageError(stdio, errors.New("-file cannot go with -plain: classic tools have no way to receive a file"))
+	}
 	// Bare text asks for no repairs: sending it needs no receiver, so it
 	// works even where a classic program holds the port alone.
 	cfg.SendOnly = cmd == "send" && cfg.Plain
@@ -55,7 +73,7 @@ func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
 	if err != nil {
 		return usageError(stdio, err)
 	}
-	if cmd == "send" {
+	if cmd == "send" && text != "" {
 		if err := netconf.CheckText(cfg, text); err != nil {
 			return usageError(stdio, err)
 		}
@@ -67,14 +85,17 @@ func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
 		// What students compare with the lists when two rooms claim the name.
 		fmt.Fprintf(stdio.Stderr, "* presenting %s with key %s\n", cfg.Room.Name, rooms.Fingerprint(cfg.Room.PresenterKey))
 	}
-	return runSession(ctx, cmd, text, cfg, announce, o.json, stdio)
+	return runSession(ctx, cmd, text, file, cfg, announce, o.json, stdio)
 }
 
 // runSession joins the group with cfg, announces the room when announce
 // is set, and runs cmd (listen, send text, or chat) until it ends. It
 // returns the command's exit status.
-func runSession(ctx context.Context, cmd, text string, cfg netconf.Config, announce *netconf.Room, asJSON bool, stdio IO) int {
+func runSession(ctx context.Context, cmd, text, file string, cfg netconf.Config, announce *netconf.Room, asJSON bool, stdio IO) int {
 	out := newPrinter(stdio, asJSON, cmd == "chat")
+	if f, ok := stdio.Stderr.(*os.File); ok && !asJSON {
+		out.tty = isTerminal(f)
+	}
 	defer out.flush()
 	e := netconf.New()
 	defer e.Close()
@@ -96,6 +117,15 @@ func runSession(ctx context.Context, cmd, text string, cfg netconf.Config, annou
 	case "listen":
 		s.listen(ctx)
 	case "send":
+		if file != "" {
+			if text != "" {
+				s.e.Do(netconf.Send{Text: text})
+			}
+			if s.sendFile(ctx, file) {
+				s.leave(true)
+			}
+			break
+		}
 		s.send(ctx, text)
 	case "chat":
 		s.chat(ctx, stdio, cfg)

@@ -25,6 +25,12 @@ type printer struct {
 	stderr io.Writer // flushes out, then writes
 	json   *json.Encoder
 	echo   bool // text mode: also show our own messages (chat)
+	// A file's progress line on a terminal (files.go).
+	tty           bool
+	progressID    string
+	progressStart time.Time
+	progressFrom  int64
+	progressShown bool
 }
 
 func newPrinter(stdio IO, asJSON, echo bool) *printer {
@@ -153,6 +159,10 @@ func (p *printer) event(ev netconf.Event) {
 		p.jsonEvent(ev)
 		return
 	}
+	if p.fileText(ev) {
+		return
+	}
+	p.endProgress()
 	switch ev := ev.(type) {
 	case netconf.Joined:
 		p.joined(ev)
@@ -269,7 +279,9 @@ func (p *printer) jsonEvent(ev netconf.Event) {
 	case netconf.Lost:
 		v = jsonLost{Event: "lost", From: ev.Peer.Nick, Sender: ev.Peer.ID.String(), First: ev.First, Last: ev.Last, Count: ev.Count(), Time: stamp(time.Now())}
 	default:
-		return
+		if v = fileJSON(ev); v == nil {
+			return
+		}
 	}
 	_ = p.json.Encode(v) // stdout gone (a closed pipe): nothing better to do
 }

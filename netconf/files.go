@@ -51,6 +51,11 @@ const (
 	// fileSilence: after an end of pass, members that neither ask nor
 	// answer for this long are named as not answering.
 	fileSilence = 3 * time.Second
+	// fileDoneGrace: a transfer is over only this long after its last
+	// pass ended, and half as long after the last NACK or answer: members
+	// not heard before the offer (a sender that offers right after
+	// joining) answer meanwhile and are counted.
+	fileDoneGrace = time.Second
 	// fileStalled: a member whose NACKs, this many in a row, need no
 	// less than before is named as unable to keep up.
 	fileStalled = 40
@@ -386,7 +391,8 @@ func (e *Engine) settleFile(now time.Time, id wire.FileID, o *outgoing) {
 		waiting--
 		o.changed = true
 	}
-	if !o.done && waiting == 0 && o.s.PassSent() {
+	if !o.done && waiting == 0 && o.s.PassSent() && !o.endAt.IsZero() &&
+		now.Sub(o.endAt) >= fileDoneGrace && now.Sub(o.lastAsk) >= fileDoneGrace/2 {
 		o.done, o.until, o.changed = true, now.Add(fileLinger), true
 	}
 	if o.changed || now.Sub(o.reported) >= fileProgressEvery && !o.done {
@@ -564,6 +570,7 @@ type incoming struct {
 	upto     uint64 // groups the sender has sent whole, as far as we know
 	nackAt   time.Time
 	queued   map[uint64]bool // groups handed to the writer to restore
+	retry    map[uint64]bool // groups to restore that the writer had no room for
 	state    incomingState
 	status   wire.FileStatus
 	reason   wire.FileReason
@@ -649,7 +656,7 @@ func (e *Engine) onFileOffer(now time.Time, p *wire.Packet, pr *presence.Peer, s
 	offered.Saving = true
 	e.queue.Push(offered)
 	in := &incoming{offer: o, from: p.Sender, peer: view(pr), host: src.Addr(), r: files.NewReceiver(o), w: w,
-		nackAt: now.Add(fileNackEvery), queued: map[uint64]bool{}, reported: now}
+		nackAt: now.Add(fileNackEvery), queued: map[uint64]bool{}, retry: map[uint64]bool{}, reported: now}
 	if o.EndOfPass() || o.Pass > 1 {
 		in.upto = o.Groups() // joined late: all of it is there to ask for
 	}
@@ -690,22 +697,36 @@ func (e *Engine) onFileBlock(now time.Time, p *wire.Packet) {
 			}
 		}
 	}
-	if restorable && !in.queued[sh.Group] {
-		held := make([]bool, in.offer.GroupLen(sh.Group))
-		first := sh.Group * uint64(in.offer.Group)
-		for i := range held {
-			held[i] = in.r.Has(first + uint64(i))
-		}
-		in.queued[sh.Group] = true
-		if !in.w.restore(sh.Group, held, in.r.Parity(sh.Group)) {
-			delete(in.queued, sh.Group) // the writer is behind: the next block or parity tries again
-		}
+	if restorable {
+		in.restore(sh.Group)
 	}
 	if in.r.Complete() {
 		e.finishIncoming(in)
 	}
 }
 
+// restore hands group g to the writer to restore from parity; when the
+// writer has no room, receiveFiles tries again (nothing more of a group
+// that can be restored is asked for, so nothing else would).
+func (in *incoming) restore(g uint64) {
+	if in.queued[g] {
+		return
+	}
+	held := make([]bool, in.offer.GroupLen(g))
+	first := g * uint64(in.offer.Group)
+	for i := range held {
+		held[i] = in.r.Has(first + uint64(i))
+	}
+	if in.w.restore(g, held, in.r.Parity(g)) {
+		in.queued[g] = true
+		delete(in.retry, g)
+	} else {
+		in.retry[g] = true
+	}
+}
+
+// finishIncoming hands a complete file to the writer to check and name
+// (tried again by receiveFiles when the writer has no room).
 func (e *Engine) finishIncoming(in *incoming) {
 	if in.state == fetching && in.w.finish() {
 		in.state = finishing
@@ -751,6 +772,12 @@ func (e *Engine) receiveFiles(now time.Time) {
 	for id, in := range fs.in {
 		switch in.state {
 		case fetching:
+			for g := range in.retry {
+				in.restore(g)
+			}
+			if in.r.Complete() {
+				e.finishIncoming(in)
+			}
 			if !now.Before(in.nackAt) {
 				if base, needs, ok := in.r.Nack(in.upto); ok {
 					e.writeFile(wire.KindFileNack, 0, wire.AppendFileNack(fs.scratch[:0], wire.FileNack{Target: in.from, ID: id, Base: base, Needs: needs}), now)
@@ -783,6 +810,9 @@ func (fs *fileSession) deadline(now time.Time) time.Time {
 	next := now.Add(time.Hour)
 	for _, o := range fs.out {
 		next = earliest(next, o.offerAt, now.Add(fileProgressEvery))
+		if !o.endAt.IsZero() && !o.done {
+			next = earliest(next, o.endAt.Add(fileDoneGrace), o.lastAsk.Add(fileDoneGrace/2), o.endAt.Add(fileSilence))
+		}
 		if !o.s.PassSent() {
 			next = earliest(next, now.Add(o.pacer.Wait()))
 		}
