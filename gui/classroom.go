@@ -241,6 +241,7 @@ func (ui *window) presenterLeft(ev netconf.PeerLeft) bool {
 	ui.message.SetPlaceHolder(lang.L("{{.Room}} has ended: {{.Nick}}, its presenter, left", map[string]any{"Room": ui.room.Name, "Nick": ev.Peer.Nick}))
 	ui.message.Disable()
 	ui.send.Disable()
+	ui.attach.Disable()
 	return true
 }
 

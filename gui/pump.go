@@ -108,6 +108,8 @@ func (ui *window) apply(ev netconf.Event) {
 		ui.interfaceChanged(ev)
 	case netconf.Receipt:
 		ui.showReceipt(ev)
+	case netconf.FileOffered, netconf.FileProgress, netconf.FileReceived, netconf.FileFailed, netconf.FileReceipt:
+		ui.fileEvent(ev)
 	}
 }
 

@@ -77,6 +77,10 @@ func (ui *window) sendMessage() {
 
 // push queues a command for the engine.
 func (ui *window) push(c netconf.Command) bool {
+	if j, ok := c.(netconf.Join); ok && j.Config.SaveDir == "" {
+		j.Config.SaveDir = ui.saveDir() // files offered to the group are saved
+		c = j
+	}
 	if ui.cmds.push(c) {
 		return true
 	}
@@ -98,6 +102,7 @@ func (ui *window) setState(s state) {
 		ui.message.SetPlaceHolder(lang.L("Join a group to send messages"))
 		ui.message.Disable()
 		ui.send.Disable()
+		ui.attach.Disable()
 	case stateJoining:
 		b.join.SetText(lang.L("Joining…"))
 		b.join.Disable()
@@ -116,6 +121,7 @@ func (ui *window) setState(s state) {
 		b.join.Disable()
 		ui.message.Disable()
 		ui.send.Disable()
+		ui.attach.Disable()
 	}
 }
 
@@ -177,6 +183,7 @@ func (ui *window) openComposer() {
 		ui.message.SetPlaceHolder(lang.L("{{.Room}} is read-only: only {{.Who}} may post", map[string]any{"Room": r.Name, "Who": who}))
 		ui.message.Disable()
 		ui.send.Disable()
+		ui.attach.Disable()
 		return
 	}
 	ui.message.SetPlaceHolder(lang.L("Message {{.Group}} — Enter to send, Shift+Enter for a new line", map[string]any{"Group": ui.current.Group}))
@@ -185,5 +192,6 @@ func (ui *window) openComposer() {
 	}
 	ui.message.Enable()
 	ui.send.Enable()
+	ui.attach.Enable()
 	ui.w.Canvas().Focus(ui.message)
 }

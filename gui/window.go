@@ -48,6 +48,9 @@ type window struct {
 	trayMenu *fyne.Menu
 	trayShow *fyne.MenuItem
 	lastNote time.Time
+	// Files to the room (files.go).
+	files  *filesPanel
+	attach *widget.Button
 	// A sound for new messages (sound.go).
 	sound     bool
 	player    Player
@@ -97,6 +100,8 @@ func newWindow(a fyne.App, w fyne.Window, e Engine, ifaces Interfaces, cfg netco
 	ui.roster = roster.New(opts.now)
 	ui.message = newComposer(ui.sendMessage)
 	ui.send = widget.NewButtonWithIcon(lang.L("Send"), theme.MailSendIcon(), ui.sendMessage)
+	ui.attach = widget.NewButton("📎", ui.pickFile)
+	ui.files = newFilesPanel()
 	ui.status = widget.NewLabel(lang.L("Not joined"))
 	ui.status.SizeName = theme.SizeNameCaptionText
 	ui.status.Truncation = fyne.TextTruncateEllipsis
@@ -116,7 +121,7 @@ func newWindow(a fyne.App, w fyne.Window, e Engine, ifaces Interfaces, cfg netco
 // pinned announcement on top, the log beside the roster, and the receipt
 // bar, composer and status line below; and the menus.
 func (ui *window) layOut(w fyne.Window) {
-	composerRow := container.NewBorder(nil, nil, nil, ui.send, ui.message)
+	composerRow := container.NewBorder(nil, nil, nil, container.NewHBox(ui.attach, ui.send), ui.message)
 	ui.banner = widget.NewLabel("")
 	ui.banner.Wrapping = fyne.TextWrapWord
 	ui.banner.TextStyle = fyne.TextStyle{Bold: true}
@@ -128,7 +133,7 @@ func (ui *window) layOut(w fyne.Window) {
 	ui.receiptBox = container.NewBorder(nil, nil, nil, ui.missingBtn, ui.receipt)
 	ui.receiptBox.Hide()
 	top := container.NewVBox(ui.bar.content(w), widget.NewSeparator(), ui.bannerBox, ui.searchBar())
-	bottom := container.NewVBox(widget.NewSeparator(), ui.receiptBox, composerRow, ui.status)
+	bottom := container.NewVBox(widget.NewSeparator(), ui.receiptBox, ui.files.box, composerRow, ui.status)
 	split := container.NewHSplit(ui.view.Object(), ui.roster.Object())
 	split.SetOffset(0.74)
 	// Tab goes from the bar to the composer, then into the log and the
@@ -140,6 +145,8 @@ func (ui *window) layOut(w fyne.Window) {
 			fyne.NewMenuItem(lang.L("Copy the conversation"), ui.copyLog),
 			fyne.NewMenuItem(lang.L("Rooms on this network…"), ui.showRooms),
 			fyne.NewMenuItem(lang.L("Diagnostics…"), ui.showDiagnostics),
+			fyne.NewMenuItem(lang.L("Send a file…"), ui.pickFile),
+			fyne.NewMenuItem(lang.L("Folder for files…"), ui.pickSaveDir),
 			fyne.NewMenuItemSeparator(),
 			ui.soundItem(),
 		),
@@ -149,6 +156,7 @@ func (ui *window) layOut(w fyne.Window) {
 		),
 	))
 	w.SetOnClosed(ui.shutdown)
+	w.SetOnDropped(ui.dropped)
 	ui.app.Lifecycle().SetOnEnteredForeground(ui.seen)
 	ui.app.Lifecycle().SetOnExitedForeground(func() { ui.focused = false })
 
