@@ -13,7 +13,7 @@ FUZZTIME  ?= 400000x
 APT_PKGS  := libgl1-mesa-dev xorg-dev pkg-config
 LAB_PKGS  := iproute2 nftables
 
-.PHONY: run build test test-unit reliability gui-lab gui-load fuzz vet lint cross deps lab-deps bench bench-check clean \
+.PHONY: run build test test-unit reliability gui-lab gui-load fuzz vet lint cross deps lab-deps bench bench-check bench-files clean \
 	package package-linux package-windows fyne-tool mingw
 
 run: build
@@ -80,6 +80,11 @@ bench: build
 
 # Every benchmark runs once and must not fail: a benchmark that broke is
 # found the day it breaks, not when figures are next needed.
+# Files to a room beside udpcast and UFTP, on lab hosts (root; installs
+# udpcast and uftp when missing): SIZE_MB, RECEIVERS, LOSS, TOOLS.
+bench-files: build
+	scripts/bench-files.sh
+
 bench-check:
 	$(GO) test -run '^$$' -bench . -benchtime 1x -tags $(TAGS) ./netconf/... ./gui/...
 

@@ -101,6 +101,9 @@ func TestLabFileToTheRoom(t *testing.T) {
 	}
 
 	for _, p := range rxs {
+		for _, f := range p.Events("file_failed") {
+			t.Errorf("%s failed: %v", p.Name, f["reason"])
+		}
 		p.WaitFor("file_received", 1, 30*time.Second)
 		got := p.Events("file_received")[0]
 		path := got["path"].(string)

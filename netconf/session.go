@@ -120,6 +120,30 @@ func (m *session) transmit(wire []byte) error {
 	return m.tr.WriteControl(m.sbuf)
 }
 
+// transmitBatch sends datagrams that are not kept for repair, sealed
+// when the group has a key, in as few system calls as the transport
+// allows. dgrams are encoded in place; buf holds their sealed forms.
+func (m *session) transmitBatch(dgrams [][]byte, buf []byte) ([]byte, error) {
+	if m.key != nil {
+		buf = buf[:0]
+		for i, d := range dgrams {
+			m.pn++
+			start := len(buf)
+			buf = m.key.Seal(buf, m.pn, d)
+			dgrams[i] = buf[start:len(buf):len(buf)]
+		}
+	}
+	if bw, ok := m.tr.(ControlBatchWriter); ok {
+		return buf, bw.WriteControlBatch(dgrams)
+	}
+	for _, d := range dgrams {
+		if err := m.tr.WriteControl(d); err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
+}
+
 // attach makes tr carry the membership and starts reading it (unless
 // the membership only sends).
 func (m *session) attach(tr Transport, out chan<- *reader.Batch) {

@@ -132,6 +132,11 @@ type (
 	BatchWriter interface {
 		WriteBatch(dgrams [][]byte) error
 	}
+	// ControlBatchWriter writes several datagrams to the companion port
+	// per call.
+	ControlBatchWriter interface {
+		WriteControlBatch(dgrams [][]byte) error
+	}
 	// DstChecker says whether each datagram's destination is checked.
 	DstChecker interface{ DstChecked() bool }
 	// EchoSpotter says whether a datagram came from our own sender socket

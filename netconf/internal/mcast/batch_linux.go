@@ -120,9 +120,17 @@ func echoFilter(port uint16, srcs []uint32) []bpf.Instruction {
 	return append(prog, bpf.RetConstant{Val: accept}, bpf.RetConstant{Val: 0})
 }
 
-// WriteBatch sends datagrams with as few sendmmsg calls as the kernel
-// allows.
-func (c *Conn) WriteBatch(b [][]byte) error {
+// WriteBatch sends datagrams to the group's port with as few sendmmsg
+// calls as the kernel allows.
+func (c *Conn) WriteBatch(b [][]byte) error { return c.writeBatch(b, c.dest) }
+
+// WriteControlBatch sends datagrams to the companion port likewise
+// (files to the room: a burst of blocks).
+func (c *Conn) WriteControlBatch(b [][]byte) error {
+	return c.writeBatch(b, net.UDPAddrFromAddrPort(c.ctlGroup))
+}
+
+func (c *Conn) writeBatch(b [][]byte, dest *net.UDPAddr) error {
 	if cap(c.wmsgs) < len(b) {
 		c.wmsgs = make([]ipv4.Message, len(b))
 	}
@@ -131,12 +139,12 @@ func (c *Conn) WriteBatch(b [][]byte) error {
 		if msgs[i].Buffers == nil {
 			msgs[i].Buffers = make([][]byte, 1)
 		}
-		msgs[i].Buffers[0], msgs[i].Addr = b[i], c.dest
+		msgs[i].Buffers[0], msgs[i].Addr = b[i], dest
 	}
 	for len(msgs) > 0 {
 		n, err := c.sender.WriteBatch(msgs, 0)
 		if err != nil {
-			return &OpError{Op: fmt.Sprintf("send to %s", c.group), Err: err}
+			return &OpError{Op: fmt.Sprintf("send to %s", dest), Err: err}
 		}
 		msgs = msgs[n:]
 	}

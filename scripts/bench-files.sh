@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Files to a room, side by side with udpcast (udp-sender/udp-receiver) and
+# UFTP (uftp/uftpd), on lab hosts (network namespaces on one bridge): the
+# same random file from one host to 1, 5 and 10 others, with no loss and
+# with each receiver dropping 1% of the UDP it receives (nftables). For
+# each run: wall time (the sender's start to the last receiver's file),
+# MB/s of file, bytes on the wire per byte of file (all hosts' transmitted
+# bytes, headers included), the sender's CPU time, and whether every
+# receiver's SHA-256 equals the file's. All three send at most 400 Mbit/s.
+# Needs root, iproute2, nftables, udpcast, uftp (installed when missing).
+#
+#   scripts/bench-files.sh                 # 50 MB; RECEIVERS="1 5 10" LOSS="0 1"
+#   SIZE_MB=20 RECEIVERS=5 LOSS=1 scripts/bench-files.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZE_MB=${SIZE_MB:-50}
+RECEIVERS=${RECEIVERS:-"1 5 10"}
+LOSS=${LOSS:-"0 1"}
+TOOLS=${TOOLS:-"groupcast udpcast uftp"}
+RATE_MBIT=400
+OUT=${OUT:-tmp/bench-files}
+BIN=${GROUPCAST_BIN:-./groupcast}
+[ -x "$BIN" ] || make build >/dev/null
+BIN=$(realpath "$BIN")
+for tool in udp-sender uftp nft ip; do
+	command -v $tool >/dev/null || { scripts/apt-install udpcast uftp nftables iproute2; break; }
+done
+
+P=gcbf$$
+max=0
+for n in $RECEIVERS; do [ "$n" -gt "$max" ] && max=$n; done
+hosts=$((max + 1))
+cleanup() {
+	for i in $(seq 0 $max); do # whatever still runs on a host
+		ip netns pids $P-h$i 2>/dev/null | xargs -r kill 2>/dev/null || true
+	done
+	for i in $(seq 0 $max); do ip netns del $P-h$i 2>/dev/null || true; done
+	ip netns del $P-hub 2>/dev/null || true
+}
+trap cleanup EXIT
+ip netns add $P-hub; ip -n $P-hub link set lo up
+ip -n $P-hub link add br0 type bridge mcast_snooping 0; ip -n $P-hub link set br0 up
+for i in $(seq 0 $max); do
+	ip netns add $P-h$i; ip -n $P-h$i link set lo up
+	ip link add ${P}v$i netns $P-hub type veth peer name eth0 netns $P-h$i
+	ip -n $P-hub link set ${P}v$i master br0 up
+	ip -n $P-h$i addr add 198.18.1.$((i + 1))/24 dev eth0; ip -n $P-h$i link set eth0 up
+	ip -n $P-h$i route add default dev eth0
+done
+# on HOST CMD… runs CMD on a lab host (in the foreground: a background
+# job is started with ip netns exec itself, so that $! is its process).
+on() { local h=$1; shift; ip netns exec $P-h$h "$@"; }
+
+mkdir -p "$OUT"
+OUT=$(realpath "$OUT")
+file=$OUT/file.bin
+head -c $((SIZE_MB * 1000000)) /dev/urandom >"$file"
+want=$(sha256sum "$file" | cut -d' ' -f1)
+
+loss() { # loss HOST PERCENT
+	[ "$2" = 0 ] && return 0
+	on $1 nft -f - <<NFT
+table inet gcbloss {
+	chain in {
+		type filter hook input priority 0; policy accept;
+		meta l4proto udp numgen random mod 100 < $2 counter drop
+	}
+}
+NFT
+}
+noloss() { on $1 nft delete table inet gcbloss 2>/dev/null || true; }
+txbytes() { # the bytes all hosts have sent
+	local sum=0
+	for i in $(seq 0 $max); do sum=$((sum + $(on $i cat /sys/class/net/eth0/statistics/tx_bytes))); done
+	echo $sum
+}
+
+printf '%-10s %9s %5s %8s %8s %10s %9s %s\n' tool receivers loss "time s" "MB/s" "wire/file" "CPU s" "SHA-256"
+run() { # run TOOL N LOSS
+	local tool=$1 n=$2 l=$3
+	for i in $(seq 1 $n); do rm -rf "$OUT/rx$i"; mkdir -p "$OUT/rx$i"; loss $i $l; done
+	local pids=() start end before after cpu ok=0
+	case $tool in
+	groupcast)
+		for i in $(seq 1 $n); do
+			ip netns exec $P-h$i "$BIN" listen -group 239.255.8.8:8888 -name rx$i -save "$OUT/rx$i" >/dev/null 2>&1 &
+			pids+=($!)
+		done
+		sleep 1.5 ;;
+	udpcast)
+		for i in $(seq 1 $n); do
+			ip netns exec $P-h$i udp-receiver --interface eth0 --nokbd --mcast-rdv-address 239.255.9.1 --file "$OUT/rx$i/file.bin" >/dev/null 2>&1 &
+			pids+=($!)
+		done
+		sleep 1 ;;
+	uftp)
+		for i in $(seq 1 $n); do
+			ip netns exec $P-h$i uftpd -d -D "$OUT/rx$i" -I eth0 -L /dev/null >/dev/null 2>&1 &
+			pids+=($!)
+		done
+		sleep 1 ;;
+	esac
+	before=$(txbytes)
+	start=$(date +%s.%N)
+	local TIMEFORMAT='%U %S'
+	case $tool in
+	groupcast) cpu=$( { time on 0 timeout 120 "$BIN" send -group 239.255.8.8:8888 -name sender -file "$file" -file-rate $RATE_MBIT >/dev/null 2>&1; } 2>&1 || true) ;;
+	udpcast) cpu=$( { time on 0 timeout 120 udp-sender --interface eth0 --nokbd --mcast-rdv-address 239.255.9.1 --min-receivers $n --max-bitrate ${RATE_MBIT}m --file "$file" >/dev/null 2>&1; } 2>&1 || true) ;;
+	uftp) cpu=$( { time on 0 timeout 120 uftp -I eth0 -R $((RATE_MBIT * 1000)) -C none -L /dev/null "$file" >/dev/null 2>&1; } 2>&1 || true) ;;
+	esac
+	# The last receiver's file: udp-receiver exits when done; the others
+	# have it once its SHA-256 is right (polled).
+	local deadline=$(($(date +%s) + 120))
+	while :; do
+		ok=0
+		for i in $(seq 1 $n); do
+			f=$(ls "$OUT/rx$i"/file.bin 2>/dev/null || true)
+			[ -n "$f" ] && [ "$(stat -c %s "$f")" = $((SIZE_MB * 1000000)) ] && ok=$((ok + 1))
+		done
+		[ $ok = $n ] && [ $tool != udpcast ] && break
+		[ $tool = udpcast ] && ! kill -0 "${pids[@]}" 2>/dev/null && break
+		[ "$(date +%s)" -gt $deadline ] && break
+		sleep 0.05
+	done
+	end=$(date +%s.%N)
+	after=$(txbytes)
+	for p in "${pids[@]}"; do kill $p 2>/dev/null || true; done
+	wait "${pids[@]}" 2>/dev/null || true
+	local same=0
+	for i in $(seq 1 $n); do
+		[ "$(sha256sum "$OUT/rx$i/file.bin" 2>/dev/null | cut -d' ' -f1)" = "$want" ] && same=$((same + 1))
+		noloss $i
+	done
+	python3 - "$tool" $n $l "$start" "$end" $before $after $SIZE_MB "$cpu" $same <<'PY'
+import sys
+tool, n, l, start, end, before, after, size, cpu, same = sys.argv[1:]
+t = float(end) - float(start)
+u, s = (cpu.split() + ["0", "0"])[:2]
+print(f"{tool:<10} {n:>9} {l+'%':>5} {t:8.2f} {int(size)/t:8.1f} {(int(after)-int(before))/(int(size)*1e6):10.3f} {float(u)+float(s):9.2f} {same} of {n} equal")
+PY
+}
+for n in $RECEIVERS; do
+	for l in $LOSS; do
+		for tool in $TOOLS; do
+			run $tool $n $l
+		done
+	done
+done
