@@ -182,6 +182,8 @@ const (
 	UnreadableNewerVersion UnreadableReason = "newer_version"
 	// Private groups: sent before we joined (Skew: how long before).
 	UnreadableBeforeJoin UnreadableReason = "before_join"
+	// Files offered faster than one computer may (fileOffersPerHost).
+	UnreadableFileFlood UnreadableReason = "file_flood"
 )
 
 // Unreadable reports, once per reason and membership, that Count
@@ -221,6 +223,7 @@ var unreadableWords = map[UnreadableReason]words.Template{
 	UnreadableOlderVersion:    words.Define(from + " runs an older Groupcast that cannot talk with this one: {{.Count}} of its datagrams were not read. Update Groupcast there"),
 	UnreadableNewerVersion:    words.Define(from + " runs a newer Groupcast that this one cannot read: {{.Count}} of its datagrams were not read. Update Groupcast on this computer"),
 	UnreadableImplausible:     words.Define(from + " claimed to have sent far more messages than anyone can: {{.Count}} forged datagrams were refused"),
+	UnreadableFileFlood:       words.Define(from + " offered more files at once than Groupcast takes from one computer: {{.Count}} offers were ignored"),
 }
 
 var wUnreadable = words.Define("{{.Count}} datagrams could not be read")

@@ -70,8 +70,12 @@ const (
 	// fileGroup is how many blocks make a group for repair.
 	fileGroup = wire.MaxFileGroup
 	// writerQueue bounds what waits for a writer: past it a block is
-	// dropped and asked for again.
-	writerQueue = 4096
+	// dropped and asked for again. 2 048 blocks are some 2.7 MB a file.
+	writerQueue = 2048
+	// fileOffersPerHost: new offers taken from one computer, at once and
+	// then a second (a computer offering thousands would fill the log).
+	fileOffersPerHost = 4
+	fileOffersRate    = 0.5
 	// fileBurst bounds the blocks sent in one go of the loop.
 	fileBurst = 64
 )
@@ -160,6 +164,8 @@ func reasonText(r wire.FileReason) string {
 type fileSession struct {
 	out map[wire.FileID]*outgoing
 	in  map[wire.FileID]*incoming
+	// offers paces new offers per computer (fileOffersPerHost).
+	offers map[netip.Addr]*offerBucket
 	// seen remembers offers refused or finished here, so they are not
 	// taken again, and are answered again while their sender still
 	// offers them (bounded: the oldest is forgotten).
@@ -183,7 +189,41 @@ type answered struct {
 }
 
 func newFileSession() *fileSession {
-	return &fileSession{out: map[wire.FileID]*outgoing{}, in: map[wire.FileID]*incoming{}, seen: map[wire.FileID]*answered{}}
+	return &fileSession{out: map[wire.FileID]*outgoing{}, in: map[wire.FileID]*incoming{}, seen: map[wire.FileID]*answered{},
+		offers: map[netip.Addr]*offerBucket{}}
+}
+
+// offerBucket is a computer's allowance of new offers.
+type offerBucket struct {
+	tokens float64
+	at     time.Time
+}
+
+// takeOffer reports whether host may offer one more file now. At most
+// 1 024 computers are tracked; past that the oldest is forgotten.
+func (fs *fileSession) takeOffer(host netip.Addr, now time.Time) bool {
+	b := fs.offers[host]
+	if b == nil {
+		if len(fs.offers) >= 1024 {
+			var oldest netip.Addr
+			var at time.Time
+			for h, ob := range fs.offers {
+				if at.IsZero() || ob.at.Before(at) {
+					oldest, at = h, ob.at
+				}
+			}
+			delete(fs.offers, oldest)
+		}
+		b = &offerBucket{tokens: fileOffersPerHost, at: now}
+		fs.offers[host] = b
+	}
+	b.tokens = min(b.tokens+now.Sub(b.at).Seconds()*fileOffersRate, fileOffersPerHost)
+	b.at = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
 }
 
 // close stops every transfer: files sent are closed, files being
@@ -274,6 +314,10 @@ func (e *Engine) sendFile(path string) {
 	}
 	if m.cfg.Plain || m.cfg.SendOnly {
 		fail(inputErr("file", "files cannot be sent as plain text: classic tools have no way to receive them"))
+		return
+	}
+	if r := m.cfg.Room; r != nil && r.ReadOnly && m.cfg.Presenter == nil {
+		fail(inputErr("file", "%s is read-only: only its presenter may send files", r.Name))
 		return
 	}
 	if len(m.files.out) >= maxOutgoing {
@@ -671,6 +715,11 @@ func (e *Engine) onFileOffer(now time.Time, p *wire.Packet, pr *presence.Peer, s
 			a.at = now
 			e.answerFile(now, a.from, o.ID, a.status, a.reason)
 		}
+		return
+	}
+	if !fs.takeOffer(src.Addr(), now) {
+		add(&e.stats.Ignored, 1)
+		e.refuse(now, UnreadableFileFlood, pr.Nick, src.Addr())
 		return
 	}
 	seen := fs.remember(o.ID, now)

@@ -2,9 +2,11 @@ package netconf
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/groupcast/groupcast/internal/lossy"
 	"github.com/groupcast/groupcast/internal/memnet"
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 // joinSaving joins the bus with a save folder, its inbound datagrams
@@ -210,5 +213,82 @@ func TestNoOverwrite(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(ev.Path); !bytes.Equal(b, content) {
 		t.Fatal("the new file differs")
+	}
+}
+
+// TestFileOfferFlood: a computer offering a thousand files gets four
+// taken (and reported) and the rest ignored, said once; a block naming
+// one of its files from another sender id is not written.
+func TestFileOfferFlood(t *testing.T) {
+	hub := memnet.NewHub()
+	rx, dir := joinSaving(t, hub, "PC01", lossy.Faults{})
+	f := newForger(t, hub)
+	id := wire.SenderID{9, 9}
+	for i := range 1000 {
+		o := wire.FileOffer{ID: wire.FileID{1, byte(i >> 8), byte(i)}, Size: 10_000, BlockSize: 1000, Group: 128, Pass: 1, Name: fmt.Sprintf("f%d.txt", i)}
+		f.send(wire.Packet{Kind: wire.KindFileOffer, Sender: id, Body: wire.AppendFileOffer(nil, o)})
+	}
+	// A block of the first file, from another sender: not that file's.
+	f.send(wire.Packet{Kind: wire.KindFileBlock, Sender: wire.SenderID{6}, Seq: 0, Body: wire.AppendFileBlock(nil, wire.FileID{1, 0, 0}, make([]byte, 1000))})
+	offered, flood := 0, 0
+	deadline := time.After(3 * time.Second)
+	for flood == 0 {
+		select {
+		case ev := <-rx.e.Events():
+			switch ev := ev.(type) {
+			case FileOffered:
+				offered++
+			case Unreadable:
+				if ev.Reason == UnreadableFileFlood {
+					flood++
+				}
+			}
+		case <-deadline:
+			t.Fatalf("no flood report; %d offers reported", offered)
+		}
+	}
+	for settle := time.After(300 * time.Millisecond); ; {
+		select {
+		case ev := <-rx.e.Events():
+			if _, ok := ev.(FileOffered); ok {
+				offered++
+			}
+			continue
+		case <-settle:
+		}
+		break
+	}
+	if offered != fileOffersPerHost {
+		t.Fatalf("%d offers reported; want %d", offered, fileOffersPerHost)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".groupcast-*")); len(left) != fileOffersPerHost {
+		t.Fatalf("%d temporary files", len(left))
+	}
+}
+
+// TestReadOnlyRoomFiles: in a read-only room a student's window or
+// command does not send a file (said at once); the presenter's arrives.
+// (Receivers do not yet refuse a modified client's offers: offers are not
+// signed with the presenter's key.)
+func TestReadOnlyRoomFiles(t *testing.T) {
+	pub, priv, _ := ed25519.GenerateKey(nil)
+	room := &Room{Name: "Physics 101", Group: DefaultGroup, Presenter: "Ms Lee", PresenterKey: pub, ReadOnly: true}
+	hub := memnet.NewHub()
+	teacher := joinRoom(t, hub, "Ms Lee", room, priv)
+	defer teacher.e.Close()
+	cfg := DefaultConfig()
+	cfg.Nick, cfg.Room, cfg.SaveDir = "PC01", room, t.TempDir()
+	student := joinWith(t, hub, cfg, lossy.Faults{}, DefaultTiming())
+	defer student.e.Close()
+	path, content := randomFile(t, 10_000)
+	student.e.Do(SendFile{Path: path})
+	ev := waitEvent(t, student.e, 5*time.Second, func(ev Event) bool { _, ok := ev.(FileFailed); return ok }).(FileFailed)
+	if !strings.Contains(ev.Reason, "read-only") {
+		t.Fatalf("a student's file: %q", ev.Reason)
+	}
+	teacher.e.Do(SendFile{Path: path})
+	got := waitEvent(t, student.e, 10*time.Second, func(ev Event) bool { _, ok := ev.(FileReceived); return ok }).(FileReceived)
+	if b, _ := os.ReadFile(got.Path); !bytes.Equal(b, content) {
+		t.Fatal("the presenter's file arrived different")
 	}
 }

@@ -25,7 +25,7 @@ type Shard struct {
 // MaxParityBytes bounds the parity blocks one receiver holds while their
 // groups wait for more: past it a parity block is dropped (and needed
 // again), so a sender that sends only parity cannot fill memory.
-const MaxParityBytes = 32 << 20
+const MaxParityBytes = 8 << 20
 
 // NewReceiver holds nothing of the file o offers. Its memory is one bit
 // a block and a byte a group: the caller checks o.Size first.
