@@ -205,14 +205,7 @@ func (fs *fileSession) takeOffer(host netip.Addr, now time.Time) bool {
 	b := fs.offers[host]
 	if b == nil {
 		if len(fs.offers) >= 1024 {
-			var oldest netip.Addr
-			var at time.Time
-			for h, ob := range fs.offers {
-				if at.IsZero() || ob.at.Before(at) {
-					oldest, at = h, ob.at
-				}
-			}
-			delete(fs.offers, oldest)
+			forgetOldest(fs.offers, func(b *offerBucket) time.Time { return b.at })
 		}
 		b = &offerBucket{tokens: fileOffersPerHost, at: now}
 		fs.offers[host] = b
@@ -239,18 +232,24 @@ func (fs *fileSession) close() {
 	clear(fs.in)
 }
 
+// forgetOldest deletes the entry of m whose time (at) is the earliest: a
+// walk of the map, for tables that are full only under a flood.
+func forgetOldest[K comparable, V any](m map[K]V, at func(V) time.Time) {
+	var oldest K
+	var first time.Time
+	for k, v := range m {
+		if t := at(v); first.IsZero() || t.Before(first) {
+			oldest, first = k, t
+		}
+	}
+	delete(m, oldest)
+}
+
 // remember notes an offer that is over here, and what we answered.
 func (fs *fileSession) remember(id wire.FileID, now time.Time) *answered {
 	const maxSeen = 1024
 	if len(fs.seen) >= maxSeen {
-		var oldest wire.FileID
-		var at time.Time
-		for k, a := range fs.seen {
-			if at.IsZero() || a.at.Before(at) {
-				oldest, at = k, a.at
-			}
-		}
-		delete(fs.seen, oldest)
+		forgetOldest(fs.seen, func(a *answered) time.Time { return a.at })
 	}
 	a := &answered{at: now}
 	fs.seen[id] = a
