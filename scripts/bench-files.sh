@@ -7,6 +7,9 @@
 # MB/s of file, bytes on the wire per byte of file (all hosts' transmitted
 # bytes, headers included), the sender's CPU time, and whether every
 # receiver's SHA-256 equals the file's. All three send at most 400 Mbit/s.
+# With Groupcast, a chat on the sending host also posts a line every 20 ms
+# while the file goes, and the first receiver's listener says how long
+# each took to arrive: a message must not wait behind a file.
 # Needs root, iproute2, nftables, udpcast, uftp (installed when missing).
 #
 #   scripts/bench-files.sh                 # 50 MB; RECEIVERS="1 5 10" LOSS="0 1"
@@ -83,9 +86,15 @@ run() { # run TOOL N LOSS
 	case $tool in
 	groupcast)
 		for i in $(seq 1 $n); do
-			ip netns exec $P-h$i "$BIN" listen -group 239.255.8.8:8888 -name rx$i -save "$OUT/rx$i" >/dev/null 2>&1 &
+			json=/dev/null
+			[ $i = 1 ] && json=$OUT/rx1.jsonl
+			ip netns exec $P-h$i "$BIN" listen -group 239.255.8.8:8888 -name rx$i -save "$OUT/rx$i" -json >$json 2>/dev/null &
 			pids+=($!)
 		done
+		# Chat beside the file: a line every 20 ms, stamped when written.
+		(while :; do echo "probe $(date +%s%N)"; sleep 0.02; done) |
+			ip netns exec $P-h0 "$BIN" chat -group 239.255.8.8:8888 -name chatter >/dev/null 2>&1 &
+		pids+=($!)
 		sleep 1.5 ;;
 	udpcast)
 		for i in $(seq 1 $n); do
@@ -131,13 +140,32 @@ run() { # run TOOL N LOSS
 		[ "$(sha256sum "$OUT/rx$i/file.bin" 2>/dev/null | cut -d' ' -f1)" = "$want" ] && same=$((same + 1))
 		noloss $i
 	done
-	python3 - "$tool" $n $l "$start" "$end" $before $after $SIZE_MB "$cpu" $same <<'PY'
-import sys
-tool, n, l, start, end, before, after, size, cpu, same = sys.argv[1:]
+	pkill -f "chatter" 2>/dev/null || true
+	python3 - "$tool" $n $l "$start" "$end" $before $after $SIZE_MB "$cpu" $same "$OUT/rx1.jsonl" <<'PY'
+import sys, json, datetime
+tool, n, l, start, end, before, after, size, cpu, same, chat = sys.argv[1:]
 t = float(end) - float(start)
 u, s = (cpu.split() + ["0", "0"])[:2]
-print(f"{tool:<10} {n:>9} {l+'%':>5} {t:8.2f} {int(size)/t:8.1f} {(int(after)-int(before))/(int(size)*1e6):10.3f} {float(u)+float(s):9.2f} {same} of {n} equal")
+line = f"{tool:<10} {n:>9} {l+'%':>5} {t:8.2f} {int(size)/t:8.1f} {(int(after)-int(before))/(int(size)*1e6):10.3f} {float(u)+float(s):9.2f} {same} of {n} equal"
+if tool == "groupcast":
+    delays = []
+    try:
+        for row in open(chat):
+            e = json.loads(row)
+            if e.get("event") != "message" or not e.get("text", "").startswith("probe "):
+                continue
+            sent = int(e["text"].split()[1]) / 1e9
+            if float(start) <= sent <= float(end):
+                got = datetime.datetime.fromisoformat(e["received"].replace("Z", "+00:00")).timestamp()
+                delays.append((got - sent) * 1000)
+    except OSError:
+        pass
+    delays.sort()
+    if delays:
+        line += f"; chat meanwhile: {len(delays)} lines, p50 {delays[len(delays)//2]:.1f} ms, p99 {delays[min(len(delays)-1, int(len(delays)*0.99))]:.1f} ms"
+print(line)
 PY
+	rm -f "$OUT/rx1.jsonl"
 }
 for n in $RECEIVERS; do
 	for l in $LOSS; do
