@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/groupcast/groupcast/netconf"
@@ -166,15 +165,10 @@ func (p *printer) endProgress() {
 	}
 }
 
-// sizeText is "50.0 MB" (decimal units, as file managers show).
+// sizeText is "50.0 MB" (netconf.SizeText, "… bytes" below a kilobyte).
 func sizeText(n int64) string {
-	switch {
-	case n >= 1e9:
-		return fmt.Sprintf("%.1f GB", float64(n)/1e9)
-	case n >= 1e6:
-		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
-	case n >= 1e3:
-		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
+	if s, ok := netconf.SizeText(n); ok {
+		return s
 	}
 	return fmt.Sprintf("%d bytes", n)
 }
@@ -217,7 +211,7 @@ func (s *session) sendFile(ctx context.Context, path string) bool {
 	}
 }
 
-// fileNames checks -file before joining.
+// checkFile checks -file before joining.
 func checkFile(path string) error {
 	st, err := os.Stat(path)
 	switch {
@@ -225,8 +219,6 @@ func checkFile(path string) error {
 		return err
 	case !st.Mode().IsRegular():
 		return fmt.Errorf("%s is not a file", path)
-	case strings.TrimSpace(path) == "":
-		return fmt.Errorf("no file given")
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package gui
 
 import (
-	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -49,17 +48,12 @@ func (ui *window) saveDir() string {
 
 // transfer is one row of the files panel.
 type transfer struct {
-	id       string
-	name     string
-	sending  bool
-	label    *widget.Label
-	bar      *widget.ProgressBar
-	actions  *fyne.Container
-	row      *fyne.Container
-	started  time.Time
-	fromDone int64
-	path     string
-	done     bool
+	label   *widget.Label
+	bar     *widget.ProgressBar
+	actions *fyne.Container
+	row     *fyne.Container
+	started time.Time
+	done    bool
 }
 
 // filesPanel lists the transfers under way and the files just received.
@@ -74,13 +68,13 @@ func newFilesPanel() *filesPanel {
 	return p
 }
 
-// row is the transfer id's row, made the first time.
-func (ui *window) transferRow(id, name string, sending bool) *transfer {
+// transferRow is the transfer id's row, made the first time.
+func (ui *window) transferRow(id string) *transfer {
 	p := ui.files
 	if t := p.rows[id]; t != nil {
 		return t
 	}
-	t := &transfer{id: id, name: name, sending: sending, label: widget.NewLabel(""), bar: widget.NewProgressBar(), started: ui.opts.now()}
+	t := &transfer{label: widget.NewLabel(""), bar: widget.NewProgressBar(), started: ui.opts.now()}
 	t.label.Truncation = fyne.TextTruncateEllipsis
 	t.actions = container.NewHBox()
 	closeBtn := widget.NewButtonWithIcon("", theme.CancelIcon(), func() { ui.dropTransfer(id) })
@@ -106,7 +100,7 @@ func (ui *window) dropTransfer(id string) {
 
 // offerFile offers the file at path to the group.
 func (ui *window) offerFile(path string) {
-	if ui.state != stateJoined || !ui.attach.Visible() || ui.attach.Disabled() {
+	if ui.state != stateJoined || ui.attach.Disabled() {
 		return
 	}
 	ui.push(netconf.SendFile{Path: path})
@@ -164,10 +158,10 @@ func (ui *window) fileEvent(ev netconf.Event) {
 		if !ev.Saving {
 			return
 		}
-		t := ui.transferRow(ev.ID, ev.Name, false)
+		t := ui.transferRow(ev.ID)
 		t.label.SetText(lang.L("Receiving {{.Name}} ({{.Size}}) from {{.From}}", map[string]any{"Name": ev.Name, "Size": sizeText(ev.Size), "From": ev.From.Nick}))
 	case netconf.FileProgress:
-		t := ui.transferRow(ev.ID, ev.Name, ev.Sending)
+		t := ui.transferRow(ev.ID)
 		if t.done || ev.Size == 0 {
 			return
 		}
@@ -177,15 +171,15 @@ func (ui *window) fileEvent(ev netconf.Event) {
 			verb = lang.L("Sending")
 		}
 		text := lang.L("{{.Verb}} {{.Name}} · {{.Percent}}% of {{.Size}}", map[string]any{"Verb": verb, "Name": ev.Name, "Percent": ev.Done * 100 / ev.Size, "Size": sizeText(ev.Size)})
-		if d := now.Sub(t.started).Seconds(); d > 0.5 && ev.Done > t.fromDone && ev.Done < ev.Size {
-			rate := float64(ev.Done-t.fromDone) / d
+		if d := now.Sub(t.started).Seconds(); d > 0.5 && ev.Done > 0 && ev.Done < ev.Size {
+			rate := float64(ev.Done) / d
 			left := time.Duration(float64(ev.Size-ev.Done)/rate) * time.Second
 			text += lang.L(" · {{.Rate}}/s · {{.Left}} left", map[string]any{"Rate": sizeText(int64(rate)), "Left": left.Round(time.Second).String()})
 		}
 		t.label.SetText(text)
 	case netconf.FileReceived:
-		t := ui.transferRow(ev.ID, ev.Name, false)
-		t.done, t.path = true, ev.Path
+		t := ui.transferRow(ev.ID)
+		t.done = true
 		t.bar.SetValue(1)
 		t.bar.Hide()
 		t.label.SetText(lang.L("📎 {{.Name}} from {{.From}} is saved in {{.Dir}}", map[string]any{"Name": filepath.Base(ev.Path), "From": ev.From.Nick, "Dir": filepath.Dir(ev.Path)}))
@@ -205,7 +199,7 @@ func (ui *window) fileEvent(ev netconf.Event) {
 		}
 		ui.system(chatlog.Error, lang.L("{{.Name}} could not be had: {{.Reason}}.", map[string]any{"Name": ev.Name, "Reason": ev.Reason}))
 	case netconf.FileReceipt:
-		t := ui.transferRow(ev.ID, ev.Name, true)
+		t := ui.transferRow(ev.ID)
 		line := lang.L("{{.Name}}: {{.Have}} of {{.Members}} have it", map[string]any{"Name": ev.Name, "Have": len(ev.Have), "Members": ev.Members})
 		var not []string
 		for _, f := range ev.Failed {
@@ -240,15 +234,10 @@ func (ui *window) openPath(path string) {
 	}
 }
 
-// sizeText is "1.2 MB" (decimal units, as file managers show).
+// sizeText is "1.2 MB" (netconf.SizeText, "… bytes" below a kilobyte).
 func sizeText(n int64) string {
-	switch {
-	case n >= 1e9:
-		return fmt.Sprintf("%.1f GB", float64(n)/1e9)
-	case n >= 1e6:
-		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
-	case n >= 1e3:
-		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
+	if s, ok := netconf.SizeText(n); ok {
+		return s
 	}
 	return lang.L("{{.N}} bytes", map[string]any{"N": n})
 }

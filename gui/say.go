@@ -3,7 +3,6 @@ package gui
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -46,5 +45,5 @@ func capitalise(s string) string {
 	if n == 0 {
 		return s
 	}
-	return string(unicode.ToUpper(r)) + strings.Clone(s[n:])
+	return string(unicode.ToUpper(r)) + s[n:]
 }

@@ -565,6 +565,18 @@ func (o *outgoing) shardOf(sh wire.FileShard) ([]byte, error) {
 	return ps[j], nil
 }
 
+// member is pr as a member of the transfer, added when it was not heard
+// at the offer (a late joiner).
+func (o *outgoing) member(pr *presence.Peer) *fileMember {
+	mb, ok := o.members[pr.ID]
+	if !ok {
+		mb = &fileMember{peer: view(pr)}
+		o.members[pr.ID] = mb
+		o.changed = true
+	}
+	return mb
+}
+
 // onFileNack takes what a receiver still needs of a file we send.
 func (e *Engine) onFileNack(now time.Time, p *wire.Packet, pr *presence.Peer) {
 	n, err := wire.ParseFileNack(p.Body)
@@ -577,11 +589,7 @@ func (e *Engine) onFileNack(now time.Time, p *wire.Packet, pr *presence.Peer) {
 		return // another sender's, or over
 	}
 	o.lastAsk = now
-	if _, ok := o.members[pr.ID]; !ok { // a late joiner
-		o.members[pr.ID] = &fileMember{peer: view(pr)}
-		o.changed = true
-	}
-	mb := o.members[pr.ID]
+	mb := o.member(pr)
 	if mb.status != 0 {
 		mb.status, mb.reason, o.changed = 0, "", true // asks again: not done after all
 		mb.need, mb.stalled = 0, 0
@@ -633,11 +641,7 @@ func (e *Engine) onFileDone(now time.Time, p *wire.Packet, pr *presence.Peer) {
 	if d.Target != e.m.self || o == nil {
 		return
 	}
-	mb, ok := o.members[pr.ID]
-	if !ok {
-		mb = &fileMember{peer: view(pr)}
-		o.members[pr.ID] = mb
-	}
+	mb := o.member(pr)
 	reason := ""
 	if d.Status == wire.FileFailed {
 		reason = reasonText(d.Reason)
@@ -1246,4 +1250,19 @@ func placeFile(tmp, dir, name string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("could not find a free name for %s", name)
+}
+
+// SizeText words a size as file managers do, in decimal units: "50.0
+// MB", "1.2 kB". ok is false below a kilobyte, which a front end words
+// in its own language ("512 bytes").
+func SizeText(n int64) (s string, ok bool) {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.1f GB", float64(n)/1e9), true
+	case n >= 1e6:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6), true
+	case n >= 1e3:
+		return fmt.Sprintf("%.1f kB", float64(n)/1e3), true
+	}
+	return "", false
 }
