@@ -26,7 +26,9 @@ type (
 		Size   int64  `json:"size"`
 		SHA256 string `json:"sha256"`
 		Saving bool   `json:"saving"`
-		Time   string `json:"time"`
+		// Presenter: the room's presenter signed the offer.
+		Presenter bool   `json:"presenter"`
+		Time      string `json:"time"`
 	}
 	jsonFileProgress struct {
 		Event   string `json:"event"`
@@ -77,7 +79,7 @@ func fileJSON(ev netconf.Event) any {
 	now := stamp(time.Now())
 	switch ev := ev.(type) {
 	case netconf.FileOffered:
-		return jsonFileOffered{Event: "file_offered", ID: ev.ID, From: ev.From.Nick, Host: hostOf(ev.From), Name: ev.Name, Size: ev.Size, SHA256: ev.SHA256, Saving: ev.Saving, Time: now}
+		return jsonFileOffered{Event: "file_offered", ID: ev.ID, From: ev.From.Nick, Host: hostOf(ev.From), Name: ev.Name, Size: ev.Size, SHA256: ev.SHA256, Saving: ev.Saving, Presenter: ev.Presenter, Time: now}
 	case netconf.FileProgress:
 		return jsonFileProgress{Event: "file_progress", ID: ev.ID, Name: ev.Name, Sending: ev.Sending, Done: ev.Done, Size: ev.Size, Time: now}
 	case netconf.FileReceived:

@@ -54,6 +54,9 @@ type transfer struct {
 	row     *fyne.Container
 	started time.Time
 	done    bool
+	// pinned: the room's presenter's file (its offer signed), kept at
+	// the top of the panel; members who join later get it too.
+	pinned bool
 }
 
 // filesPanel lists the transfers under way and the files just received.
@@ -84,6 +87,45 @@ func (ui *window) transferRow(id string) *transfer {
 	p.box.Add(t.row)
 	p.box.Show()
 	return t
+}
+
+// pinTransfer marks the row of the presenter's file id and puts it first
+// in the panel, after the other pinned ones.
+func (ui *window) pinTransfer(id string) {
+	p := ui.files
+	t := p.rows[id]
+	if t == nil || t.pinned {
+		return
+	}
+	t.pinned = true
+	objs := p.box.Objects
+	at := 0
+	for _, o := range objs {
+		if o == t.row {
+			continue
+		}
+		if r := ui.rowOf(o); r != nil && r.pinned {
+			at++
+		}
+	}
+	rest := make([]fyne.CanvasObject, 0, len(objs))
+	for _, o := range objs {
+		if o != t.row {
+			rest = append(rest, o)
+		}
+	}
+	p.box.Objects = append(rest[:at:at], append([]fyne.CanvasObject{t.row}, rest[at:]...)...)
+	p.box.Refresh()
+}
+
+// rowOf is the transfer whose row is o.
+func (ui *window) rowOf(o fyne.CanvasObject) *transfer {
+	for _, t := range ui.files.rows {
+		if t.row == o {
+			return t
+		}
+	}
+	return nil
 }
 
 // dropTransfer takes a row away (the transfer goes on without it).
@@ -159,6 +201,11 @@ func (ui *window) fileEvent(ev netconf.Event) {
 			return
 		}
 		t := ui.transferRow(ev.ID)
+		if ev.Presenter {
+			ui.pinTransfer(ev.ID)
+			t.label.SetText(lang.L("📌 {{.From}}, the presenter, shares {{.Name}} ({{.Size}}) with the room", map[string]any{"Name": ev.Name, "Size": sizeText(ev.Size), "From": ev.From.Nick}))
+			return
+		}
 		t.label.SetText(lang.L("Receiving {{.Name}} ({{.Size}}) from {{.From}}", map[string]any{"Name": ev.Name, "Size": sizeText(ev.Size), "From": ev.From.Nick}))
 	case netconf.FileProgress:
 		t := ui.transferRow(ev.ID)
@@ -171,6 +218,9 @@ func (ui *window) fileEvent(ev netconf.Event) {
 			verb = lang.L("Sending")
 		}
 		text := lang.L("{{.Verb}} {{.Name}} · {{.Percent}}% of {{.Size}}", map[string]any{"Verb": verb, "Name": ev.Name, "Percent": ev.Done * 100 / ev.Size, "Size": sizeText(ev.Size)})
+		if t.pinned {
+			text = "📌 " + text
+		}
 		if d := now.Sub(t.started).Seconds(); d > 0.5 && ev.Done > 0 && ev.Done < ev.Size {
 			rate := float64(ev.Done) / d
 			left := time.Duration(float64(ev.Size-ev.Done)/rate) * time.Second
@@ -182,7 +232,11 @@ func (ui *window) fileEvent(ev netconf.Event) {
 		t.done = true
 		t.bar.SetValue(1)
 		t.bar.Hide()
-		t.label.SetText(lang.L("📎 {{.Name}} from {{.From}} is saved in {{.Dir}}", map[string]any{"Name": filepath.Base(ev.Path), "From": ev.From.Nick, "Dir": filepath.Dir(ev.Path)}))
+		mark := "📎"
+		if t.pinned {
+			mark = "📌"
+		}
+		t.label.SetText(mark + " " + lang.L("{{.Name}} from {{.From}} is saved in {{.Dir}}", map[string]any{"Name": filepath.Base(ev.Path), "From": ev.From.Nick, "Dir": filepath.Dir(ev.Path)}))
 		t.actions.Objects = []fyne.CanvasObject{
 			widget.NewButtonWithIcon(lang.L("Open"), theme.FileIcon(), func() { ui.openPath(ev.Path) }),
 			widget.NewButtonWithIcon(lang.L("Show in folder"), theme.FolderOpenIcon(), func() { ui.openPath(filepath.Dir(ev.Path)) }),
@@ -190,20 +244,25 @@ func (ui *window) fileEvent(ev netconf.Event) {
 		t.actions.Refresh()
 		ui.system(chatlog.System, lang.L("📎 {{.From}} sent {{.Name}} ({{.Size}}): saved as {{.Path}}.", map[string]any{"From": ev.From.Nick, "Name": ev.Name, "Size": sizeText(ev.Size), "Path": ev.Path}))
 	case netconf.FileFailed:
+		why := say(ev.Why)
 		if ev.ID != "" {
 			if t := ui.files.rows[ev.ID]; t != nil {
 				t.done = true
 				t.bar.Hide()
-				t.label.SetText(lang.L("{{.Name}}: {{.Reason}}", map[string]any{"Name": ev.Name, "Reason": ev.Reason}))
+				t.label.SetText(lang.L("{{.Name}}: {{.Reason}}", map[string]any{"Name": ev.Name, "Reason": why}))
 			}
 		}
-		ui.system(chatlog.Error, lang.L("{{.Name}} could not be had: {{.Reason}}.", map[string]any{"Name": ev.Name, "Reason": ev.Reason}))
+		line := lang.L("{{.Name}} could not be had: {{.Reason}}.", map[string]any{"Name": ev.Name, "Reason": why})
+		if ev.Sending {
+			line = lang.L("{{.Name}} could not be sent: {{.Reason}}.", map[string]any{"Name": ev.Name, "Reason": why})
+		}
+		ui.system(chatlog.Error, line)
 	case netconf.FileReceipt:
 		t := ui.transferRow(ev.ID)
 		line := lang.L("{{.Name}}: {{.Have}} of {{.Members}} have it", map[string]any{"Name": ev.Name, "Have": len(ev.Have), "Members": ev.Members})
 		var not []string
 		for _, f := range ev.Failed {
-			not = append(not, f.Peer.Nick+" ("+f.Reason+")")
+			not = append(not, f.Peer.Nick+" ("+say(f.Why)+")")
 		}
 		for _, w := range ev.Waiting {
 			not = append(not, w.Nick+" ("+lang.L("waiting")+")")

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/groupcast/groupcast/netconf"
+	"github.com/groupcast/groupcast/netconf/words"
 )
 
 // TestFilesInTheWindow: a member's window saves offered files in its
@@ -63,7 +64,7 @@ func TestFilesInTheWindow(t *testing.T) {
 	h.emit(netconf.FileProgress{ID: "f2", Name: "worksheet.pdf", Sending: true, Done: 0, Size: 4})
 	h.emit(netconf.FileReceipt{ID: "f2", Name: "worksheet.pdf", Members: 3, Done: true,
 		Have:   []netconf.Peer{{Nick: "Bob"}, {Nick: "Carol"}},
-		Failed: []netconf.FileFailure{{Peer: netconf.Peer{Nick: "PC07"}, Reason: "could not write it (disk full?)"}}})
+		Failed: []netconf.FileFailure{{Peer: netconf.Peer{Nick: "PC07"}, Why: words.Words{Text: "could not write it (disk full?)"}}}})
 	want := "worksheet.pdf: 2 of 3 have it · not yet: PC07 (could not write it (disk full?))"
 	if got := h.ui.files.rows["f2"].label.Text; got != want {
 		t.Fatalf("receipt row %q", got)
@@ -75,5 +76,35 @@ func TestFilesInTheWindow(t *testing.T) {
 	h.ui.dropTransfer("f2")
 	if h.ui.files.box.Visible() {
 		t.Fatal("an empty panel is shown")
+	}
+}
+
+// TestPresenterFileIsPinnedInTheWindow: the presenter's file (its offer
+// signed) is shown pinned, above the other transfers, through its
+// progress and once saved; a file that could not be sent says so, in
+// the window's language.
+func TestPresenterFileIsPinnedInTheWindow(t *testing.T) {
+	h := newHarness(t, defaultCfg())
+	h.ui.app.Preferences().SetString(prefSaveDir, t.TempDir())
+	h.joinAs("PC01")
+	h.emit(netconf.FileOffered{ID: "bob", From: netconf.Peer{Nick: "Bob"}, Name: "notes.txt", Size: 2000, Saving: true})
+	lee := netconf.Peer{Nick: "Ms Lee", Presenter: true}
+	h.emit(netconf.FileOffered{ID: "lee", From: lee, Name: "worksheet.pdf", Size: 2_000_000, Saving: true, Presenter: true})
+	row := h.ui.files.rows["lee"]
+	if h.ui.files.box.Objects[0] != row.row || !strings.HasPrefix(row.label.Text, "📌 Ms Lee, the presenter, shares worksheet.pdf") {
+		t.Fatalf("the presenter's file is not pinned first: %q", row.label.Text)
+	}
+	h.emit(netconf.FileProgress{ID: "lee", Name: "worksheet.pdf", Done: 1_000_000, Size: 2_000_000})
+	if !strings.HasPrefix(row.label.Text, "📌 Receiving worksheet.pdf · 50%") {
+		t.Fatalf("progress: %q", row.label.Text)
+	}
+	h.emit(netconf.FileReceived{ID: "lee", From: lee, Name: "worksheet.pdf", Size: 2_000_000, Path: "/tmp/x/worksheet.pdf"})
+	if !strings.HasPrefix(row.label.Text, "📌 worksheet.pdf from Ms Lee is saved in") {
+		t.Fatalf("saved: %q", row.label.Text)
+	}
+	why := words.Words{Text: "{{.N}} files are being sent already; wait for one to finish", Data: map[string]any{"N": 4}}
+	h.emit(netconf.FileFailed{Name: "big.iso", Sending: true, Reason: why.String(), Why: why})
+	if last, _ := h.ui.model.Last(); last.Text != "big.iso could not be sent: 4 files are being sent already; wait for one to finish." {
+		t.Fatalf("log: %q", last.Text)
 	}
 }

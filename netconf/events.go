@@ -184,6 +184,8 @@ const (
 	UnreadableBeforeJoin UnreadableReason = "before_join"
 	// Files offered faster than one computer may (fileOffersPerHost).
 	UnreadableFileFlood UnreadableReason = "file_flood"
+	// A file offered in a read-only room by someone not its presenter.
+	UnreadableReadOnlyFile UnreadableReason = "read_only_file"
 )
 
 // Unreadable reports, once per reason and membership, that Count
@@ -224,6 +226,7 @@ var unreadableWords = map[UnreadableReason]words.Template{
 	UnreadableNewerVersion:    words.Define(from + " runs a newer Groupcast that this one cannot read: {{.Count}} of its datagrams were not read. Update Groupcast on this computer"),
 	UnreadableImplausible:     words.Define(from + " claimed to have sent far more messages than anyone can: {{.Count}} forged datagrams were refused"),
 	UnreadableFileFlood:       words.Define(from + " offered more files at once than Groupcast takes from one computer: {{.Count}} offers were ignored"),
+	UnreadableReadOnlyFile:    words.Define(from + " offered files in this read-only room, where only its presenter may: {{.Count}} offers were refused"),
 }
 
 var wUnreadable = words.Define("{{.Count}} datagrams could not be read")

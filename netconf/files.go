@@ -17,6 +17,7 @@ import (
 	"github.com/groupcast/groupcast/netconf/internal/presence"
 	"github.com/groupcast/groupcast/netconf/internal/reliable"
 	"github.com/groupcast/groupcast/netconf/wire"
+	"github.com/groupcast/groupcast/netconf/words"
 )
 
 // Files to the room (docs/FILES.md). The loop owns the bookkeeping of
@@ -44,10 +45,9 @@ const (
 	maxOutgoing        = 4
 	// fileOfferEvery: a sender repeats its offer this often while
 	// sending, and fileLingerOfferEvery while it stays for late joiners
-	// (fileLinger after every member has it).
+	// (Timing.FileLinger after every member has it).
 	fileOfferEvery       = 500 * time.Millisecond
 	fileLingerOfferEvery = 2 * time.Second
-	fileLinger           = 30 * time.Second
 	// fileSilence: after an end of pass, members that neither ask nor
 	// answer for this long are named as not answering.
 	fileSilence = 3 * time.Second
@@ -89,6 +89,10 @@ type FileOffered struct {
 	Size   int64
 	SHA256 string
 	Saving bool
+	// Presenter: the room's presenter signed the offer. Its file stays
+	// offered while the presenter is in the room, so members who join
+	// later have it too: a window shows it pinned.
+	Presenter bool
 }
 
 // FileProgress: how far a file has come, sending or receiving.
@@ -115,7 +119,8 @@ type FileFailed struct {
 	ID      string
 	Name    string
 	Sending bool
-	Reason  string // a sentence
+	Reason  string      // why, in English: "could not write it: no space left on device"
+	Why     words.Words // Reason, for a front end to translate
 }
 
 // FileReceipt says, for a file we send, who has it. Done: every member
@@ -134,7 +139,8 @@ type FileReceipt struct {
 // FileFailure names a member who will not have a file, and why.
 type FileFailure struct {
 	Peer   Peer
-	Reason string
+	Reason string      // in English: "did not answer"
+	Why    words.Words // Reason, for a front end to translate
 }
 
 func (FileOffered) event()  {}
@@ -143,21 +149,80 @@ func (FileReceived) event() {}
 func (FileFailed) event()   {}
 func (FileReceipt) event()  {}
 
-// reasonText words a receiver's reason for failing.
-func reasonText(r wire.FileReason) string {
+// Why a file failed, as a clause a front end puts after the file's name
+// or a member's.
+var (
+	// A receiver's reasons, as its FILE_DONE gives them.
+	wRemoteWrite    = words.Define("could not write it (disk full?)")
+	wRemoteTooLarge = words.Define("refused it: larger than its limit")
+	wRemoteName     = words.Define("refused its name")
+	wRemoteHash     = words.Define("got it damaged (SHA-256 differs)")
+	wRemoteCanceled = words.Define("did not take it (no folder for files, or cancelled)")
+	wRemoteFailed   = words.Define("failed")
+	wNoAnswer       = words.Define("did not answer")
+	wCannotKeepUp   = words.Define("could not keep up")
+	// Sending.
+	wFilePlain    = words.Define("files cannot be sent as plain text: classic tools have no way to receive them")
+	wFileReadOnly = words.Define("{{.Room}} is read-only: only its presenter may send files")
+	wFileBusy     = words.Define("{{.N}} files are being sent already; wait for one to finish")
+	wFileBadName  = words.Define("it cannot be sent under its name ({{.Why}})")
+	wFileNotFile  = words.Define("it is not a file")
+	wFileHuge     = words.Define("it is too large to send")
+	wFileRead     = words.Define("could not read it: {{.Why}}")
+	// Receiving.
+	wFileLarger  = words.Define("it is larger than the {{.Limit}} this computer takes")
+	wFileCrowded = words.Define("too many files are coming in at once")
+	wFileFolder  = words.Define("could not make the folder for files: {{.Why}}")
+	wFileWrite   = words.Define("could not write it: {{.Why}}")
+	wFileDamaged = words.Define("it arrived damaged: its SHA-256 is not the one offered")
+	wFileNoName  = words.Define("could not find a free name for it in the folder for files")
+)
+
+// reasonWords words a receiver's reason for failing.
+func reasonWords(r wire.FileReason) words.Words {
 	switch r {
 	case wire.FileReasonWrite:
-		return "could not write it (disk full?)"
+		return wRemoteWrite.With(nil)
 	case wire.FileReasonTooLarge:
-		return "refused it: larger than its limit"
+		return wRemoteTooLarge.With(nil)
 	case wire.FileReasonName:
-		return "refused its name"
+		return wRemoteName.With(nil)
 	case wire.FileReasonHash:
-		return "got it damaged (SHA-256 differs)"
+		return wRemoteHash.With(nil)
 	case wire.FileReasonCanceled:
-		return "did not take it (no folder for files, or cancelled)"
+		return wRemoteCanceled.With(nil)
 	}
-	return "failed"
+	return wRemoteFailed.With(nil)
+}
+
+// fileError is a file's failure worded for people, wrapping the system's
+// error (if any) whose text it quotes.
+type fileError struct {
+	w   words.Words
+	err error
+}
+
+func (f *fileError) Error() string { return f.w.String() }
+func (f *fileError) Unwrap() error { return f.err }
+
+// fileErr words err, the system's, with t: "could not write it: {{.Why}}".
+func fileErr(t words.Template, err error) error {
+	return &fileError{w: t.With(map[string]any{"Why": innermost(err).Error()}), err: err}
+}
+
+// failWords is what a failure says: a fileError's words, or the error's
+// text as it is.
+func failWords(err error) words.Words {
+	var fe *fileError
+	if errors.As(err, &fe) {
+		return fe.w
+	}
+	return words.Words{Text: words.Template(err.Error())}
+}
+
+// fileFailed reports a file that failed here.
+func (e *Engine) fileFailed(id, name string, sending bool, why words.Words) {
+	e.queue.Push(FileFailed{ID: id, Name: name, Sending: sending, Reason: why.String(), Why: why})
 }
 
 // fileSession is a membership's transfers; the loop owns it.
@@ -185,7 +250,10 @@ type answered struct {
 	from   wire.SenderID
 	status wire.FileStatus
 	reason wire.FileReason
-	at     time.Time
+	at     time.Time // when we last answered (or noted it)
+	// heard is when its sender last offered it: a presenter's file stays
+	// offered all lesson, and is not forgotten for newer ones meanwhile.
+	heard time.Time
 }
 
 func newFileSession() *fileSession {
@@ -249,17 +317,26 @@ func forgetOldest[K comparable, V any](m map[K]V, at func(V) time.Time) {
 func (fs *fileSession) remember(id wire.FileID, now time.Time) *answered {
 	const maxSeen = 1024
 	if len(fs.seen) >= maxSeen {
-		forgetOldest(fs.seen, func(a *answered) time.Time { return a.at })
+		forgetOldest(fs.seen, func(a *answered) time.Time {
+			if a.heard.After(a.at) {
+				return a.heard
+			}
+			return a.at
+		})
 	}
 	a := &answered{at: now}
 	fs.seen[id] = a
 	return a
 }
 
-// writeFile sends a file datagram of ours.
+// writeFile sends a file datagram of ours. A presenter signs its offers,
+// so that members know the file is the presenter's.
 func (e *Engine) writeFile(kind wire.Kind, seq uint64, body []byte, now time.Time) {
 	m := e.m
 	p := wire.Packet{Kind: kind, Sender: m.self, Seq: seq, Time: now.UnixMicro(), Nick: m.cfg.Nick, Body: body}
+	if kind == wire.KindFileOffer && m.cfg.Presenter != nil {
+		m.sign(&p)
+	}
 	e.write(&p)
 }
 
@@ -295,7 +372,7 @@ type outgoing struct {
 type fileMember struct {
 	peer   Peer
 	status wire.FileStatus // 0: waiting
-	reason string
+	why    words.Words     // why it failed
 	// need is what its last NACK needed in all; stalled counts its NACKs
 	// in a row that needed no less.
 	need    int
@@ -304,42 +381,42 @@ type fileMember struct {
 
 func (e *Engine) sendFile(path string) {
 	m, now := e.m, e.now()
-	fail := func(err error) {
-		e.queue.Push(FileFailed{Name: filepath.Base(path), Sending: true, Reason: err.Error()})
-	}
+	fail := func(why words.Words) { e.fileFailed("", filepath.Base(path), true, why) }
 	if m == nil {
 		e.queue.Push(Error{Op: "send", Err: ErrNotJoined})
 		return
 	}
 	if m.cfg.Plain || m.cfg.SendOnly {
-		fail(inputErr("file", "files cannot be sent as plain text: classic tools have no way to receive them"))
+		fail(wFilePlain.With(nil))
 		return
 	}
 	if r := m.cfg.Room; r != nil && r.ReadOnly && m.cfg.Presenter == nil {
-		fail(inputErr("file", "%s is read-only: only its presenter may send files", r.Name))
+		fail(wFileReadOnly.With(map[string]any{"Room": r.Name}))
 		return
 	}
-	if len(m.files.out) >= maxOutgoing {
-		fail(inputErr("file", "%d files are being sent already; wait for one to finish", maxOutgoing))
+	if len(m.files.out) >= maxOutgoing && !m.files.retireOldest(now) {
+		fail(wFileBusy.With(map[string]any{"N": maxOutgoing}))
 		return
 	}
 	name := filepath.Base(path)
 	if err := wire.ValidFileName(name); err != nil {
-		fail(inputErr("file", "%s cannot be sent under its name: %v", name, err))
+		fail(wFileBadName.With(map[string]any{"Why": err.Error()}))
 		return
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		fail(err)
+		fail(failWords(fileErr(wFileRead, err)))
 		return
 	}
 	st, err := f.Stat()
-	if err == nil && !st.Mode().IsRegular() {
-		err = fmt.Errorf("%s is not a file", path)
+	if err != nil {
+		err = fileErr(wFileRead, err)
+	} else if !st.Mode().IsRegular() {
+		err = &fileError{w: wFileNotFile.With(nil)}
 	}
 	bs := wire.FileBlockSizeFor(len(m.cfg.Nick), m.key != nil)
 	if err == nil && uint64(st.Size()) > uint64(bs)*wire.MaxFileBlocks {
-		err = fmt.Errorf("%s is too large to send", path)
+		err = &fileError{w: wFileHuge.With(nil)}
 	}
 	var sum [32]byte
 	if err == nil {
@@ -348,11 +425,13 @@ func (e *Engine) sendFile(path string) {
 		h := sha256.New()
 		if _, err = io.Copy(h, f); err == nil {
 			copy(sum[:], h.Sum(nil))
+		} else {
+			err = fileErr(wFileRead, err)
 		}
 	}
 	if err != nil {
 		_ = f.Close()
-		fail(err)
+		fail(failWords(err))
 		return
 	}
 	o := wire.FileOffer{Size: uint64(st.Size()), BlockSize: bs, Group: fileGroup, SHA256: sum, Pass: 1, Name: name}
@@ -416,9 +495,9 @@ func (e *Engine) settleFile(now time.Time, id wire.FileID, o *outgoing) {
 		}
 		switch {
 		case quiet:
-			mb.status, mb.reason = wire.FileFailed, "did not answer"
+			mb.status, mb.why = wire.FileFailed, wNoAnswer.With(nil)
 		case mb.stalled >= fileStalled:
-			mb.status, mb.reason = wire.FileFailed, "could not keep up"
+			mb.status, mb.why = wire.FileFailed, wCannotKeepUp.With(nil)
 		default:
 			continue
 		}
@@ -431,7 +510,13 @@ func (e *Engine) settleFile(now time.Time, id wire.FileID, o *outgoing) {
 	}
 	if !o.done && waiting == 0 && o.s.PassSent() && !o.endAt.IsZero() &&
 		now.Sub(o.endAt) >= grace && now.Sub(o.lastAsk) >= grace/2 {
-		o.done, o.until, o.changed = true, now.Add(fileLinger), true
+		o.done, o.until, o.changed = true, now.Add(e.timing.FileLinger), true
+		if e.m.cfg.Presenter != nil {
+			// The presenter's file stays offered, pinned, for those who
+			// join later, until the presenter leaves or sends
+			// maxOutgoing newer ones (retireOldest).
+			o.until = time.Time{}
+		}
 	}
 	if o.changed || now.Sub(o.reported) >= fileProgressEvery && !o.done {
 		if !o.done {
@@ -443,11 +528,36 @@ func (e *Engine) settleFile(now time.Time, id wire.FileID, o *outgoing) {
 		}
 		o.reported, o.changed = now, false
 	}
-	if o.done && now.After(o.until) {
+	if o.done && !o.until.IsZero() && now.After(o.until) {
+		fs.retire(id, now)
+	}
+}
+
+// retire stops offering a file we sent.
+func (fs *fileSession) retire(id wire.FileID, now time.Time) {
+	if o := fs.out[id]; o != nil {
 		_ = o.f.Close()
 		delete(fs.out, id)
 		fs.remember(id, now)
 	}
+}
+
+// retireOldest makes room for a new file: the oldest file every member
+// has answered for, still offered for late joiners, is no longer
+// offered. It reports false when every file is still being sent.
+func (fs *fileSession) retireOldest(now time.Time) bool {
+	var oldest wire.FileID
+	var first time.Time
+	for id, o := range fs.out {
+		if o.done && (first.IsZero() || o.started.Before(first)) {
+			oldest, first = id, o.started
+		}
+	}
+	if first.IsZero() {
+		return false
+	}
+	fs.retire(oldest, now)
+	return true
 }
 
 func (o *outgoing) receipt(id wire.FileID) FileReceipt {
@@ -457,7 +567,7 @@ func (o *outgoing) receipt(id wire.FileID) FileReceipt {
 		case wire.FileHave:
 			r.Have = append(r.Have, mb.peer)
 		case wire.FileFailed:
-			r.Failed = append(r.Failed, FileFailure{Peer: mb.peer, Reason: mb.reason})
+			r.Failed = append(r.Failed, FileFailure{Peer: mb.peer, Reason: mb.why.String(), Why: mb.why})
 		default:
 			r.Waiting = append(r.Waiting, mb.peer)
 		}
@@ -488,7 +598,7 @@ func (e *Engine) sendBlocks(now time.Time, id wire.FileID, o *outgoing) bool {
 		}
 		data, err := o.shardOf(sh)
 		if err != nil {
-			e.queue.Push(FileFailed{ID: id.String(), Name: o.name, Sending: true, Reason: err.Error()})
+			e.fileFailed(id.String(), o.name, true, failWords(err))
 			_ = o.f.Close()
 			delete(fs.out, id)
 			fs.remember(id, now)
@@ -538,7 +648,7 @@ func (o *outgoing) shardOf(sh wire.FileShard) ([]byte, error) {
 		clear(o.group[size:]) // the last block padded with zeros
 		o.groupAt = 0
 		if _, err := o.f.ReadAt(o.group[:size], int64(first)*int64(bs)); err != nil {
-			return nil, fmt.Errorf("reading %s: %w", o.name, err)
+			return nil, fileErr(wFileRead, err)
 		}
 		o.groupAt = sh.Group + 1
 	}
@@ -591,7 +701,7 @@ func (e *Engine) onFileNack(now time.Time, p *wire.Packet, pr *presence.Peer) {
 	o.lastAsk = now
 	mb := o.member(pr)
 	if mb.status != 0 {
-		mb.status, mb.reason, o.changed = 0, "", true // asks again: not done after all
+		mb.status, mb.why, o.changed = 0, words.Words{}, true // asks again: not done after all
 		mb.need, mb.stalled = 0, 0
 	}
 	need := 0
@@ -642,12 +752,12 @@ func (e *Engine) onFileDone(now time.Time, p *wire.Packet, pr *presence.Peer) {
 		return
 	}
 	mb := o.member(pr)
-	reason := ""
+	var why words.Words
 	if d.Status == wire.FileFailed {
-		reason = reasonText(d.Reason)
+		why = reasonWords(d.Reason)
 	}
-	if mb.status != d.Status || mb.reason != reason {
-		mb.status, mb.reason, o.changed = d.Status, reason, true
+	if mb.status != d.Status || mb.why.Text != why.Text {
+		mb.status, mb.why, o.changed = d.Status, why, true
 	}
 	o.lastAsk = now
 }
@@ -713,6 +823,9 @@ func (e *Engine) onFileOffer(now time.Time, p *wire.Packet, pr *presence.Peer, s
 		return
 	}
 	if a := fs.seen[o.ID]; a != nil {
+		if a.from == p.Sender {
+			a.heard = now
+		}
 		if a.status != 0 && a.from == p.Sender && now.Sub(a.at) >= time.Second {
 			// Still offered: our answer was lost. Say it again.
 			a.at = now
@@ -720,17 +833,39 @@ func (e *Engine) onFileOffer(now time.Time, p *wire.Packet, pr *presence.Peer, s
 		}
 		return
 	}
+	// In a room, the presenter signs its offers; in a read-only room
+	// nobody else may offer. A recording of the presenter's offer
+	// (judgeSigned counted it) is not taken.
+	presenter := false
+	if r := m.cfg.Room; r != nil {
+		switch e.judgeSigned(now, p, src) {
+		case recorded:
+			return
+		case current:
+			presenter = true
+		default:
+			if r.ReadOnly {
+				add(&e.stats.ReadOnlyDropped, 1)
+				e.refuse(now, UnreadableReadOnlyFile, pr.Nick, src.Addr())
+				return
+			}
+		}
+	}
 	if !fs.takeOffer(src.Addr(), now) {
 		add(&e.stats.Ignored, 1)
 		e.refuse(now, UnreadableFileFlood, pr.Nick, src.Addr())
 		return
+	}
+	if presenter {
+		e.provenPresenter(pr)
 	}
 	seen := fs.remember(o.ID, now)
 	decline := func(r wire.FileReason) {
 		seen.from, seen.status, seen.reason = p.Sender, wire.FileFailed, r
 		e.answerFile(now, p.Sender, o.ID, wire.FileFailed, r)
 	}
-	offered := FileOffered{ID: o.ID.String(), From: view(pr), Name: o.Name, Size: int64(o.Size), SHA256: hex.EncodeToString(o.SHA256[:])}
+	offered := FileOffered{ID: o.ID.String(), From: view(pr), Name: o.Name, Size: int64(o.Size), SHA256: hex.EncodeToString(o.SHA256[:]),
+		Presenter: presenter}
 	limit := m.cfg.MaxFileSize
 	if limit <= 0 {
 		limit = DefaultMaxFileSize
@@ -748,18 +883,18 @@ func (e *Engine) onFileOffer(now time.Time, p *wire.Packet, pr *presence.Peer, s
 		return
 	case o.Size > uint64(limit):
 		e.queue.Push(offered)
-		e.queue.Push(FileFailed{ID: offered.ID, Name: o.Name, Reason: fmt.Sprintf("it is larger than the %s this computer takes", byteSize(uint64(limit)))})
+		e.fileFailed(offered.ID, o.Name, false, wFileLarger.With(map[string]any{"Limit": byteSize(uint64(limit))}))
 		decline(wire.FileReasonTooLarge)
 		return
 	case len(fs.in) >= maxIncoming || perHost >= maxIncomingPerHost:
 		e.queue.Push(offered)
-		e.queue.Push(FileFailed{ID: offered.ID, Name: o.Name, Reason: "too many files are coming in at once"})
+		e.fileFailed(offered.ID, o.Name, false, wFileCrowded.With(nil))
 		return
 	}
 	w, err := startFileWriter(e, m, o)
 	if err != nil {
 		e.queue.Push(offered)
-		e.queue.Push(FileFailed{ID: offered.ID, Name: o.Name, Reason: err.Error()})
+		e.fileFailed(offered.ID, o.Name, false, failWords(err))
 		decline(wire.FileReasonWrite)
 		return
 	}
@@ -859,7 +994,7 @@ func (e *Engine) onFileResult(r fileResult) {
 	case r.err != nil:
 		in.state, in.status, in.reason = settled, wire.FileFailed, r.reason
 		in.doneAt, in.dones = now, 0
-		e.queue.Push(FileFailed{ID: id, Name: in.offer.Name, Reason: r.err.Error()})
+		e.fileFailed(id, in.offer.Name, false, failWords(r.err))
 	case r.restored:
 		in.r.Restored(r.group)
 		delete(in.queued, r.group)
@@ -926,7 +1061,7 @@ func (fs *fileSession) deadline(now time.Time) time.Time {
 		if !o.s.PassSent() {
 			next = earliest(next, now.Add(o.pacer.Wait()))
 		}
-		if o.done {
+		if o.done && !o.until.IsZero() {
 			next = earliest(next, o.until)
 		}
 	}
@@ -1060,12 +1195,12 @@ type fileResult struct {
 func startFileWriter(e *Engine, m *session, o wire.FileOffer) (*fileWriter, error) {
 	dir := m.cfg.SaveDir
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("cannot make the folder for files: %w", err)
+		return nil, fileErr(wFileFolder, err)
 	}
 	tmp := filepath.Join(dir, ".groupcast-"+o.ID.String()+".part")
 	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("cannot write in %s: %w", dir, err)
+		return nil, fileErr(wFileWrite, err)
 	}
 	w := &fileWriter{ops: make(chan fileOp, writerQueue), quit: make(chan struct{}), e: e, owner: m, id: o.ID, offer: o, dir: dir, tmp: tmp, f: f}
 	go w.run()
@@ -1134,7 +1269,7 @@ func (w *fileWriter) run() {
 				}
 			case opFinish:
 				if err := w.flush(); err != nil {
-					w.report(fileResult{err: fmt.Errorf("could not write %s: %w", w.offer.Name, err), reason: wire.FileReasonWrite})
+					w.report(fileResult{err: fileErr(wFileWrite, err), reason: wire.FileReasonWrite})
 					return
 				}
 				path, reason, ferr := w.finishFile()
@@ -1149,7 +1284,7 @@ func (w *fileWriter) run() {
 				err = w.flush() // nothing waits: on to the disk
 			}
 			if err != nil {
-				w.report(fileResult{err: fmt.Errorf("could not write %s: %w", w.offer.Name, err), reason: wire.FileReasonWrite})
+				w.report(fileResult{err: fileErr(wFileWrite, err), reason: wire.FileReasonWrite})
 				return
 			}
 		}
@@ -1200,21 +1335,21 @@ func (w *fileWriter) restoreGroup(g uint64, held []bool, parity []files.Shard) e
 // finishFile checks the SHA-256 and gives the file its name.
 func (w *fileWriter) finishFile() (string, wire.FileReason, error) {
 	if _, err := w.f.Seek(0, io.SeekStart); err != nil {
-		return "", wire.FileReasonWrite, err
+		return "", wire.FileReasonWrite, fileErr(wFileWrite, err)
 	}
 	h := sha256.New()
 	n, err := io.Copy(h, io.LimitReader(w.f, int64(w.offer.Size)))
 	if err != nil {
-		return "", wire.FileReasonWrite, fmt.Errorf("could not read %s back: %w", w.offer.Name, err)
+		return "", wire.FileReasonWrite, fileErr(wFileWrite, err)
 	}
 	if uint64(n) != w.offer.Size || [32]byte(h.Sum(nil)) != w.offer.SHA256 {
-		return "", wire.FileReasonHash, fmt.Errorf("%s arrived damaged: its SHA-256 is not the one offered", w.offer.Name)
+		return "", wire.FileReasonHash, &fileError{w: wFileDamaged.With(nil)}
 	}
 	if err := w.f.Sync(); err != nil {
-		return "", wire.FileReasonWrite, fmt.Errorf("could not write %s: %w", w.offer.Name, err)
+		return "", wire.FileReasonWrite, fileErr(wFileWrite, err)
 	}
 	if err := w.f.Close(); err != nil {
-		return "", wire.FileReasonWrite, fmt.Errorf("could not write %s: %w", w.offer.Name, err)
+		return "", wire.FileReasonWrite, fileErr(wFileWrite, err)
 	}
 	path, err := placeFile(w.tmp, w.dir, w.offer.Name)
 	if err != nil {
@@ -1244,12 +1379,12 @@ func placeFile(tmp, dir, name string) (string, error) {
 				continue
 			}
 			if rerr := os.Rename(tmp, path); rerr != nil { // a file system without hard links
-				return "", fmt.Errorf("could not name the file %s: %w", candidate, rerr)
+				return "", fileErr(wFileWrite, rerr)
 			}
 			return path, nil
 		}
 	}
-	return "", fmt.Errorf("could not find a free name for %s", name)
+	return "", &fileError{w: wFileNoName.With(nil)}
 }
 
 // SizeText words a size as file managers do, in decimal units: "50.0

@@ -267,9 +267,9 @@ func TestFileOfferFlood(t *testing.T) {
 }
 
 // TestReadOnlyRoomFiles: in a read-only room a student's window or
-// command does not send a file (said at once); the presenter's arrives.
-// (Receivers do not yet refuse a modified client's offers: offers are not
-// signed with the presenter's key.)
+// command does not send a file (said at once); a modified client's offer,
+// even under the teacher's name, is refused by every member (said once);
+// the presenter's arrives, marked as the presenter's.
 func TestReadOnlyRoomFiles(t *testing.T) {
 	pub, priv, _ := ed25519.GenerateKey(nil)
 	room := &Room{Name: "Physics 101", Group: DefaultGroup, Presenter: "Ms Lee", PresenterKey: pub, ReadOnly: true}
@@ -283,12 +283,113 @@ func TestReadOnlyRoomFiles(t *testing.T) {
 	path, content := randomFile(t, 10_000)
 	student.e.Do(SendFile{Path: path})
 	ev := waitEvent(t, student.e, 5*time.Second, func(ev Event) bool { _, ok := ev.(FileFailed); return ok }).(FileFailed)
-	if !strings.Contains(ev.Reason, "read-only") {
+	if !strings.Contains(ev.Reason, "read-only") || ev.Why.Text != wFileReadOnly {
 		t.Fatalf("a student's file: %q", ev.Reason)
 	}
+
+	// A modified client: it believes the room open, names itself after
+	// the teacher and signs with a key of its own.
+	_, forger, _ := ed25519.GenerateKey(nil)
+	rogueRoom := &Room{Name: room.Name, Group: DefaultGroup, PresenterKey: forger.Public().(ed25519.PublicKey)}
+	rogue := joinRoom(t, hub, "Ms Lee", rogueRoom, forger)
+	defer rogue.e.Close()
+	drain(rogue.e)
+	waitPeers(t, student.e, 2)
+	rogue.e.Do(SendFile{Path: path})
+	u := waitEvent(t, student.e, 5*time.Second, func(ev Event) bool {
+		switch ev := ev.(type) {
+		case FileOffered:
+			t.Fatalf("the rogue's offer was taken: %+v", ev)
+		case Unreadable:
+			return ev.Reason == UnreadableReadOnlyFile
+		}
+		return false
+	}).(Unreadable)
+	if !strings.Contains(u.Sentence(), "read-only room") {
+		t.Fatalf("refusal: %q", u.Sentence())
+	}
+
 	teacher.e.Do(SendFile{Path: path})
+	offered := waitEvent(t, student.e, 10*time.Second, func(ev Event) bool {
+		if o, ok := ev.(FileOffered); ok && !o.Presenter {
+			t.Fatalf("an offer not the presenter's was taken: %+v", o)
+		}
+		_, ok := ev.(FileOffered)
+		return ok
+	}).(FileOffered)
+	if !offered.From.Presenter || !offered.Saving {
+		t.Fatalf("the presenter's offer: %+v", offered)
+	}
 	got := waitEvent(t, student.e, 10*time.Second, func(ev Event) bool { _, ok := ev.(FileReceived); return ok }).(FileReceived)
 	if b, _ := os.ReadFile(got.Path); !bytes.Equal(b, content) {
 		t.Fatal("the presenter's file arrived different")
+	}
+	if st := student.e.Stats(); st.ReadOnlyDropped == 0 {
+		t.Fatalf("the rogue's offers were not counted: %+v", st)
+	}
+}
+
+// TestPresenterFileIsPinned: a presenter's file stays offered after
+// everyone has it, past the linger of anyone else's, so a student who
+// joins later gets it, shown as the presenter's; a fifth file retires
+// the oldest rather than being refused.
+func TestPresenterFileIsPinned(t *testing.T) {
+	pub, priv, _ := ed25519.GenerateKey(nil)
+	room := &Room{Name: "Physics 101", Group: DefaultGroup, Presenter: "Ms Lee", PresenterKey: pub}
+	hub := memnet.NewHub()
+	short := DefaultTiming()
+	short.FileLinger = 100 * time.Millisecond
+	tcfg := DefaultConfig()
+	tcfg.Nick, tcfg.Room, tcfg.Presenter = "Ms Lee", room, priv
+	teacher := joinWith(t, hub, tcfg, lossy.Faults{}, short)
+	defer teacher.e.Close()
+	bcfg := DefaultConfig()
+	bcfg.Nick, bcfg.Room = "Bob", room
+	bob := joinWith(t, hub, bcfg, lossy.Faults{}, short)
+	defer bob.e.Close()
+	first, _ := joinSaving(t, hub, "PC01", lossy.Faults{})
+	drain(first.e)
+	waitPeers(t, teacher.e, 2)
+	waitPeers(t, bob.e, 2)
+
+	path, content := randomFile(t, 200_000)
+	teacher.e.Do(SendFile{Path: path})
+	bob.e.Do(SendFile{Path: path})
+	for _, e := range []*Engine{teacher.e, bob.e} {
+		if r := finalReceipt(t, e, 20*time.Second); len(r.Have) != 1 {
+			t.Fatalf("receipt %+v", r)
+		}
+	}
+	time.Sleep(500 * time.Millisecond) // Bob's file is no longer offered
+
+	cfg := DefaultConfig()
+	cfg.Nick, cfg.Room, cfg.SaveDir = "PC02", room, t.TempDir()
+	late := joinWith(t, hub, cfg, lossy.Faults{}, DefaultTiming())
+	defer late.e.Close()
+	var from []string
+	got := waitEvent(t, late.e, 20*time.Second, func(ev Event) bool {
+		if o, ok := ev.(FileOffered); ok {
+			from = append(from, o.From.Nick)
+			if !o.Presenter {
+				t.Fatalf("a file offered after its linger: %+v", o)
+			}
+		}
+		_, ok := ev.(FileReceived)
+		return ok
+	}).(FileReceived)
+	if b, _ := os.ReadFile(got.Path); !bytes.Equal(b, content) || len(from) != 1 || from[0] != "Ms Lee" {
+		t.Fatalf("the late joiner's copy (offers from %v)", from)
+	}
+
+	// Four more: the first is retired to make room, none refused.
+	for i := range maxOutgoing {
+		teacher.e.Do(SendFile{Path: path})
+		waitEvent(t, teacher.e, 20*time.Second, func(ev Event) bool {
+			if f, ok := ev.(FileFailed); ok {
+				t.Fatalf("file %d of the presenter's: %+v", i+2, f)
+			}
+			r, ok := ev.(FileReceipt)
+			return ok && r.Done
+		})
 	}
 }

@@ -25,6 +25,10 @@ type Timing struct {
 	// group, a datagram stamped more than this before we joined is refused
 	// (a recording replayed to a late joiner).
 	ClockSlack time.Duration
+	// FileLinger: a file we sent stays offered this long after every
+	// member has it, for those who join late. A presenter's stays while
+	// the presenter is there.
+	FileLinger time.Duration
 
 	// Bounds of what one membership keeps for others. Every sender id and
 	// every byte held is a datagram's claim, so each table has a limit
@@ -61,6 +65,7 @@ func DefaultTiming() Timing {
 		LeaveRepeats: []time.Duration{0, 60 * time.Millisecond, 120 * time.Millisecond, 180 * time.Millisecond},
 		MaxRepairs:   512,
 		ClockSlack:   3 * time.Second,
+		FileLinger:   30 * time.Second,
 
 		MaxPeers:        4096,
 		MaxPeersPerHost: 64,
@@ -75,6 +80,9 @@ func (t Timing) withLimitDefaults() Timing {
 	d := DefaultTiming()
 	if t.MaxPeers <= 0 {
 		t.MaxPeers = d.MaxPeers
+	}
+	if t.FileLinger <= 0 {
+		t.FileLinger = d.FileLinger
 	}
 	if t.MaxPeersPerHost <= 0 {
 		t.MaxPeersPerHost = d.MaxPeersPerHost

@@ -146,7 +146,7 @@ type Packet struct {
 	Time int64 // sender's clock, Unix microseconds
 	Nick string
 	Frag Frag   // DATA and REPAIR: which piece of a longer message
-	Sig  Sig    // a presenter's signature (DATA, REPAIR, PINNED), or none
+	Sig  Sig    // a presenter's signature (DATA, REPAIR, PINNED, FILE_OFFER), or none
 	Body []byte // UTF-8 text for DATA and REPAIR (of the whole message once reassembled)
 }
 
@@ -158,6 +158,10 @@ type Frag struct {
 }
 
 func (k Kind) carriesText() bool { return k == KindData || k == KindRepair || k == KindPinned }
+
+// signable reports whether a datagram of kind k may carry a presenter's
+// signature: what carries text, and a file's offer.
+func (k Kind) signable() bool { return k.carriesText() || k == KindFileOffer }
 
 // textFirst: a DATA, and its REPAIR (the same datagram sent again), are
 // laid out text first: the text, a NUL, then the header, so a classic
@@ -219,7 +223,7 @@ func AppendEncode(dst []byte, p *Packet) ([]byte, error) {
 		ext = fragExtSize
 	}
 	if p.Sig.Present() {
-		if len(p.Sig.Value) != ed25519.SignatureSize || !p.Kind.carriesText() {
+		if len(p.Sig.Value) != ed25519.SignatureSize || !p.Kind.signable() {
 			return dst, fmt.Errorf("%w: a %d-byte signature of a %s", ErrMalformed, len(p.Sig.Value), p.Kind)
 		}
 		ext += sigExtSize
@@ -344,7 +348,7 @@ func Decode(b []byte) (Packet, error) {
 	if p.Kind.carriesText() && p.Frag.Count == 0 && !utf8.Valid(p.Body) {
 		return p, fmt.Errorf("%w: %w", ErrMalformed, ErrBadText)
 	}
-	if (p.Frag.Count > 0 || p.Sig.Present()) && !p.Kind.carriesText() {
+	if p.Frag.Count > 0 && !p.Kind.carriesText() || p.Sig.Present() && !p.Kind.signable() {
 		return p, fmt.Errorf("%w: fragment or signature of a %s", ErrMalformed, p.Kind)
 	}
 	return p, nil

@@ -8,7 +8,7 @@ import (
 
 // Sig is a presenter's signature of a datagram: the SIG extension,
 // `session u64 | signed i64 | Ed25519 signature [64]` (docs/PROTOCOL.md).
-// Only DATA, REPAIR and PINNED carry one.
+// Only DATA, REPAIR, PINNED and FILE_OFFER carry one.
 type Sig struct {
 	// Session is the presenter's run of the room: the version of the
 	// room's entry (netconf.Room.Version), new at each start. A member
@@ -31,16 +31,20 @@ func (s Sig) Present() bool { return s.Value != nil }
 const (
 	classLive   = 'L' // DATA, and its REPAIR (the same datagram sent again)
 	classPinned = 'P' // PINNED: an earlier announcement, pinned again at Sig.Signed
+	classFile   = 'F' // FILE_OFFER: a file the presenter offers, signed when sent
 )
 
 // SignedBytes is what a presenter of room signs of p: a label with the
-// wire version, the class of p's kind (live or pinned), the room's name,
+// wire version, the class of p's kind (live, pinned or a file's offer), the room's name,
 // the session and signing time, and everything that identifies and
 // carries the message.
 func SignedBytes(p *Packet, room string) []byte {
 	class := byte(classLive)
-	if p.Kind == KindPinned {
+	switch p.Kind {
+	case KindPinned:
 		class = classPinned
+	case KindFileOffer:
+		class = classFile
 	}
 	b := make([]byte, 0, 80+len(room)+len(p.Nick)+len(p.Body))
 	b = append(b, "groupcast/v2 sig\x00"...)
@@ -60,18 +64,18 @@ func SignedBytes(p *Packet, room string) []byte {
 }
 
 // Sign signs p as the presenter of room, in session, at signed (Unix
-// µs; for DATA it must be p.Time).
+// µs; for DATA and FILE_OFFER it must be p.Time).
 func Sign(p *Packet, key ed25519.PrivateKey, room string, session uint64, signed int64) {
 	p.Sig = Sig{Session: session, Signed: signed}
 	p.Sig.Value = ed25519.Sign(key, SignedBytes(p, room))
 }
 
 // Verify reports whether p carries a signature of key for room that fits
-// its kind: a DATA or REPAIR signed when it was sent, or a PINNED. Whether
+// its kind: a DATA, REPAIR or FILE_OFFER signed when it was sent, or a PINNED. Whether
 // it is fresh (its session and signing time) is the receiver's to judge.
 func Verify(p *Packet, key ed25519.PublicKey, room string) bool {
 	switch {
-	case len(p.Sig.Value) != ed25519.SignatureSize || len(key) != ed25519.PublicKeySize || !p.Kind.carriesText():
+	case len(p.Sig.Value) != ed25519.SignatureSize || len(key) != ed25519.PublicKeySize || !p.Kind.signable():
 		return false
 	case p.Kind != KindPinned && p.Sig.Signed != p.Time:
 		return false

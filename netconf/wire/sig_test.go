@@ -149,3 +149,50 @@ func TestVersionOf(t *testing.T) {
 		t.Fatal("plain text has a version")
 	}
 }
+
+// TestSignedFileOffer: a presenter signs its file's offer (class 'F'), so
+// a student's offer cannot pass for the teacher's: the signature holds
+// for that offer only, not for one with another name, hash or sender, and
+// no other kind of control datagram may carry one.
+func TestSignedFileOffer(t *testing.T) {
+	key := wiretest.PresenterKey()
+	pub := key.Public().(ed25519.PublicKey)
+	offer := wire.FileOffer{ID: wire.FileID{9}, Size: 5000, BlockSize: 1300, Group: 128, SHA256: [32]byte{1}, Pass: 1, Name: "worksheet.pdf"}
+	p := wiretest.Sample()
+	p.Kind, p.Seq, p.Body = wire.KindFileOffer, 0, wire.AppendFileOffer(nil, offer)
+	wire.Sign(&p, key, room, 7, p.Time)
+	b := wiretest.Encode(t, p)
+	got := decode(t, b)
+	if !wire.Verify(&got, pub, room) {
+		t.Fatal("a signed offer does not verify")
+	}
+	for name, edit := range map[string]func(o *wire.FileOffer, q *wire.Packet){
+		"another name":   func(o *wire.FileOffer, _ *wire.Packet) { o.Name = "worksheet.exe" },
+		"another SHA256": func(o *wire.FileOffer, _ *wire.Packet) { o.SHA256[0] ^= 1 },
+		"another sender": func(_ *wire.FileOffer, q *wire.Packet) { q.Sender[0] ^= 1 },
+		"another nick":   func(_ *wire.FileOffer, q *wire.Packet) { q.Nick = "Mallory" },
+	} {
+		q := decode(t, b)
+		o, err := wire.ParseFileOffer(q.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		edit(&o, &q)
+		q.Body = wire.AppendFileOffer(nil, o)
+		if wire.Verify(&q, pub, room) {
+			t.Errorf("%s: verified", name)
+		}
+	}
+	// The same signature on a DATA of those bytes is another class.
+	d := decode(t, b)
+	d.Kind = wire.KindData
+	if wire.Verify(&d, pub, room) {
+		t.Error("an offer's signature verified as a message's")
+	}
+	nack := wiretest.Sample()
+	nack.Kind, nack.Body = wire.KindFileNack, make([]byte, 25)
+	wire.Sign(&nack, key, room, 7, nack.Time)
+	if _, err := wire.AppendEncode(nil, &nack); !errors.Is(err, wire.ErrMalformed) {
+		t.Errorf("a signed FILE_NACK was encoded: %v", err)
+	}
+}
