@@ -130,6 +130,9 @@ Files to the whole group at once (one multicast stream, repaired):
                     -file-rate MBIT caps it (default 400 Mbit/s)
   listen -save DIR  save the files offered into DIR (never over a file
                     there: "a (2).pdf"); -max-file-size MB (default 4096)
+  chat: /file PATH  a line of input offers PATH while the chat goes on
+                    ("//" at the start of a line sends one "/"); chat
+                    leaves once every file has its final receipt
 
 On a computer with several networks (Wi-Fi and cable, or a VPN), name the
 interface with -iface: multicast is joined and sent on that one only.

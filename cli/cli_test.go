@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -365,5 +366,51 @@ func TestSendLongMessage(t *testing.T) {
 	code, _, stderr := run(t, context.Background(), "", "send", "-group", group, "-iface", lo, "-name", "Alice", strings.Repeat("é", wire.MaxMessage/2))
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
+	}
+}
+
+// TestChatSendsAFile: in chat, "/file PATH" offers the file while the
+// chat goes on, and chat waits for its final receipt before leaving; a
+// listener with -save has it, byte for byte; "//file" is sent as text.
+func TestChatSendsAFile(t *testing.T) {
+	lo := testnet.Loopback(t)
+	group := "239.255.3.6:" + strconv.Itoa(int(testnet.FreePort(t)))
+	dir, save := t.TempDir(), t.TempDir()
+	content := bytes.Repeat([]byte("worksheet 1 · "), 20_000)
+	path := filepath.Join(dir, "worksheet.txt")
+	if err := os.WriteFile(path, content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var lout, lerr syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- Run(ctx, []string{"listen", "-group", group, "-iface", lo, "-name", "PC01", "-save", save, "-json"},
+			IO{Stdin: strings.NewReader(""), Stdout: &lout, Stderr: &lerr}, nil)
+	}()
+	waitFor(t, &lout, "joined", func(s string) bool { return strings.Contains(s, `"event":"joined"`) })
+	in := "before\n/file " + path + "\n//file is text\n/file " + filepath.Join(dir, "missing.pdf") + "\n"
+	code, out, serr := run(t, context.Background(), in, "chat", "-group", group, "-iface", lo, "-name", "Ms Lee", "-json")
+	if code != ExitUsage || !strings.Contains(serr+out, "line 4") {
+		t.Fatalf("chat exit %d (want %d for the missing file): %s %s", code, ExitUsage, serr, out)
+	}
+	var sent []string
+	receipt := false
+	for _, ev := range jsonLines(t, out) {
+		switch ev["event"] {
+		case "sent":
+			sent = append(sent, ev["text"].(string))
+		case "file_receipt":
+			receipt = receipt || ev["done"] == true && len(ev["have"].([]any)) == 1
+		}
+	}
+	if strings.Join(sent, "|") != "before|/file is text" || !receipt {
+		t.Fatalf("sent %q, receipt %v: %s", sent, receipt, out)
+	}
+	waitFor(t, &lout, "the file", func(s string) bool { return strings.Contains(s, `"event":"file_received"`) })
+	cancel()
+	<-done
+	if b, err := os.ReadFile(filepath.Join(save, "worksheet.txt")); err != nil || !bytes.Equal(b, content) {
+		t.Fatalf("the listener's copy: %v", err)
 	}
 }

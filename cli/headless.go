@@ -29,10 +29,13 @@ func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per event")
 	var file, save string
 	var maxFile int64
-	if cmd == "send" {
-		fs.StringVar(&file, "file", "", "offer this file to everyone in the group, and wait until each has it or has failed")
-		fs.Float64Var(&o.fileRate, "file-rate", 0, "with -file: at most this many Mbit/s (default 400)")
-	} else {
+	if cmd == "send" || cmd == "chat" {
+		if cmd == "send" {
+			fs.StringVar(&file, "file", "", "offer this file to everyone in the group, and wait until each has it or has failed")
+		}
+		fs.Float64Var(&o.fileRate, "file-rate", 0, "files sent: at most this many Mbit/s (default 400)")
+	}
+	if cmd != "send" {
 		fs.StringVar(&save, "save", "", "save files offered to the group in this folder")
 		fs.Int64Var(&maxFile, "max-file-size", 0, "with -save: the largest file taken, in MB (default 4096)")
 	}
@@ -246,20 +249,25 @@ func (s *session) send(ctx context.Context, text string) {
 
 // chat sends each line of stdin and prints events; at end of input it
 // leaves once every line has been handed to the network, lingering so the
-// last lines can still be repaired. A line that cannot be sent (too long,
-// not UTF-8, not writable in the chosen encoding) gets an error of its
-// own, the rest is still sent, and the command exits 2 at the end.
+// last lines can still be repaired, and every file offered has its final
+// receipt. A line that cannot be sent (too long, not UTF-8, not writable
+// in the chosen encoding) gets an error of its own, the rest is still
+// sent, and the command exits 2 at the end. A line "/file PATH" offers
+// the file at PATH to the group (as send -file), while chat goes on; a
+// line that begins "//" is sent without its first "/".
 func (s *session) chat(ctx context.Context, stdio IO, cfg netconf.Config) {
 	lines := make(chan inputLine)
 	readErr := make(chan error, 1)
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() { readErr <- readLines(stdio.Stdin, netconf.TextLimit(cfg), lines, stop) }()
-	pending := 0 // lines sent to the engine and not yet confirmed
+	pending := 0                 // lines sent to the engine and not yet confirmed
+	offered := 0                 // files offered, not yet named by the engine
+	sending := map[string]bool{} // files being sent, by id, until their final receipt
 	eof := false
 	in := lines
 	for {
-		if eof && pending == 0 {
+		if eof && pending == 0 && offered == 0 && len(sending) == 0 {
 			if s.badInput && s.status == ExitOK {
 				s.status = ExitUsage
 			}
@@ -273,6 +281,20 @@ func (s *session) chat(ctx context.Context, stdio IO, cfg netconf.Config) {
 		case l := <-in:
 			if l.text == "" && l.size == 0 {
 				continue
+			}
+			if path, ok := strings.CutPrefix(l.text, "/file "); ok {
+				path = strings.TrimSpace(path)
+				if err := checkFile(path); err != nil {
+					s.badInput = true
+					s.out.problem(fmt.Sprintf("line %d", l.n), &netconf.InputError{Field: "file", Msg: err.Error()})
+					continue
+				}
+				s.e.Do(netconf.SendFile{Path: path})
+				offered++
+				continue
+			}
+			if strings.HasPrefix(l.text, "//") {
+				l.text, l.size = l.text[1:], l.size-1
 			}
 			err := netconf.CheckText(cfg, l.text)
 			if l.size > len(l.text) {
@@ -302,6 +324,27 @@ func (s *session) chat(ctx context.Context, stdio IO, cfg netconf.Config) {
 				if ev.Op == "send" {
 					pending--
 					s.badInput = s.badInput || netconf.IsInputError(ev.Err)
+				}
+			case netconf.FileProgress:
+				if ev.Sending && ev.Done == 0 && offered > 0 && !sending[ev.ID] {
+					offered-- // the engine took it: its first progress
+					sending[ev.ID] = true
+				}
+			case netconf.FileReceipt:
+				if ev.Done && sending[ev.ID] {
+					delete(sending, ev.ID)
+					if len(ev.Failed) > 0 {
+						s.status = ExitFailure
+					}
+				}
+			case netconf.FileFailed:
+				if ev.Sending {
+					if ev.ID == "" {
+						offered-- // refused before it had an id
+					} else {
+						delete(sending, ev.ID)
+					}
+					s.status = ExitFailure
 				}
 			}
 		}

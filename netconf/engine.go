@@ -36,9 +36,19 @@ type Engine struct {
 	cmds   chan Command
 	events chan Event
 	rx     chan *reader.Batch
-	done   chan struct{}
+	// rxc: batches from the companion port (presence, repairs, a file's
+	// blocks), taken after those of the group's port: a message is not
+	// read behind a file's blocks. dataRun bounds group batches taken in
+	// a row first, so a flood there cannot starve the companion port.
+	rxc     chan *reader.Batch
+	dataRun int
+	done    chan struct{}
 	// fileResults: what the writers of received files did (files.go).
 	fileResults chan fileResult
+	// pumped: the file pump sent a burst (filepump.go).
+	pumped chan struct{}
+	// fileHashed: a file to send has been hashed (files.go).
+	fileHashed chan hashed
 
 	closeOnce sync.Once
 	wg        sync.WaitGroup
@@ -98,7 +108,10 @@ func newEngine(opts ...Option) *Engine {
 		cmds:        make(chan Command, commandQueue),
 		events:      make(chan Event, 64),
 		rx:          make(chan *reader.Batch, rxBatches),
+		rxc:         make(chan *reader.Batch, rxBatches),
 		fileResults: make(chan fileResult, 256),
+		pumped:      make(chan struct{}, 1),
+		fileHashed:  make(chan hashed),
 		done:        make(chan struct{}),
 		timing:      DefaultTiming(),
 		now:         time.Now,
@@ -179,10 +192,22 @@ func (e *Engine) loop() {
 		if ok {
 			out = e.events
 		}
-		rx := e.rx
+		rx, rxc := e.rx, e.rxc
 		if e.queue.Full() {
-			rx = nil // back-pressure: the kernel buffers, repair covers its drops
+			rx, rxc = nil, nil // back-pressure: the kernel buffers, repair covers its drops
 		}
+		if rx != nil && e.dataRun < 4 {
+			select {
+			case b := <-rx: // messages first
+				e.dataRun++
+				e.receiveBatch(b)
+				e.runTimers(e.now())
+				e.armTimer()
+				continue
+			default:
+			}
+		}
+		e.dataRun = 0
 		cmds := e.cmds
 		if ok, _ := e.mayTake(e.now()); !ok {
 			cmds = nil // paced: the caller waits (armTimer wakes us)
@@ -196,8 +221,13 @@ func (e *Engine) loop() {
 			e.flushData()
 		case b := <-rx:
 			e.receiveBatch(b)
+		case b := <-rxc:
+			e.receiveBatch(b)
 		case r := <-e.fileResults:
 			e.onFileResult(r)
+		case <-e.pumped:
+		case h := <-e.fileHashed:
+			e.onFileHashed(h)
 		case out <- next:
 			e.queue.Pop()
 		case <-e.timer.C:
@@ -278,7 +308,7 @@ func (e *Engine) join(cfg Config) {
 	m := newSession(cfg, tr, key, e.now(), e.timing, self)
 	m.budget.Relieve = e.relieveBudget
 	e.m = m
-	m.attach(tr, e.rx)
+	m.attach(tr, e.rx, e.rxc)
 	if e.lookupIface != nil {
 		if choice.Name == "" {
 			choice.Name = cfg.Interface // a test transport names its interface only in cfg

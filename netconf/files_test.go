@@ -393,3 +393,38 @@ func TestPresenterFileIsPinned(t *testing.T) {
 		})
 	}
 }
+
+// TestChatDoesNotWaitForAFileToBeHashed: the SHA-256 of a file offered is
+// taken beside the loop, not in it: a message typed just after offering
+// a large file goes out before the file's offer does (it once waited for
+// the whole file to be read).
+func TestChatDoesNotWaitForAFileToBeHashed(t *testing.T) {
+	hub := memnet.NewHub()
+	sender := joinBus(t, hub, "Ms Lee", lossy.Faults{}, DefaultTiming())
+	defer sender.e.Close()
+	path := filepath.Join(t.TempDir(), "video.mp4")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(512 << 20); err != nil { // sparse: read as zeros
+		t.Fatal(err)
+	}
+	_ = f.Close()
+	sender.e.Do(SendFile{Path: path})
+	sender.e.Do(Send{Text: "here it comes"})
+	ev := waitEvent(t, sender.e, 30*time.Second, func(ev Event) bool {
+		switch ev.(type) {
+		case Sent, FileProgress, FileFailed:
+			return true
+		}
+		return false
+	})
+	if _, ok := ev.(Sent); !ok {
+		t.Fatalf("the message waited for the file to be hashed: first came %#v", ev)
+	}
+	p := waitEvent(t, sender.e, 30*time.Second, func(ev Event) bool { _, ok := ev.(FileProgress); return ok }).(FileProgress)
+	if !p.Sending || p.Size != 512<<20 {
+		t.Fatalf("the file's first progress: %+v", p)
+	}
+}

@@ -26,6 +26,9 @@ func (e *Engine) receiveBatch(b *reader.Batch) {
 		}
 		e.receive(now, b.Data[i], b.Src[i], b.Control)
 	}
+	if e.m == b.Owner && len(e.m.files.dirty) > 0 {
+		e.m.files.flushRuns() // the batch's blocks, one write per run
+	}
 	if b.Err != nil && e.m == b.Owner {
 		if e.checkInterface(now, true); e.m.watch.Down() {
 			return // the interface went away: it is watched until it is back

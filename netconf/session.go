@@ -99,6 +99,13 @@ func newSession(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing
 		n, slot = rxLenKeyed, rxSlotKeyed
 	}
 	m.reader = reader.NewPool(m, rxBatches, n, slot)
+	if _, batched := tr.(BatchReader); batched {
+		// The companion port carries only Groupcast's own datagrams (a
+		// larger one is refused as truncated), and a file's blocks come
+		// fast: bigger batches of small buffers, one hand-off to the
+		// loop per 64 datagrams.
+		m.reader.WithControl(rxBatches, rxLenControl, rxSlotKeyed)
+	}
 	return m
 }
 
@@ -120,45 +127,41 @@ func (m *session) transmit(wire []byte) error {
 	return m.tr.WriteControl(m.sbuf)
 }
 
-// transmitBatch sends datagrams that are not kept for repair, sealed
-// when the group has a key, in as few system calls as the transport
-// allows. dgrams are encoded in place; buf holds their sealed forms.
-func (m *session) transmitBatch(dgrams [][]byte, buf []byte) ([]byte, error) {
-	if m.key != nil {
-		buf = buf[:0]
-		for i, d := range dgrams {
-			m.pn++
-			start := len(buf)
-			buf = m.key.Seal(buf, m.pn, d)
-			dgrams[i] = buf[start:len(buf):len(buf)]
-		}
+// sealBatch seals dgrams in place when the group has a key (buf holds
+// their sealed forms), for the file pump to send.
+func (m *session) sealBatch(dgrams [][]byte, buf []byte) []byte {
+	if m.key == nil {
+		return buf
 	}
-	if bw, ok := m.tr.(ControlBatchWriter); ok {
-		return buf, bw.WriteControlBatch(dgrams)
+	buf = buf[:0]
+	for i, d := range dgrams {
+		m.pn++
+		start := len(buf)
+		buf = m.key.Seal(buf, m.pn, d)
+		dgrams[i] = buf[start:len(buf):len(buf)]
 	}
-	for _, d := range dgrams {
-		if err := m.tr.WriteControl(d); err != nil {
-			return buf, err
-		}
-	}
-	return buf, nil
+	return buf
 }
 
 // attach makes tr carry the membership and starts reading it (unless
 // the membership only sends).
-func (m *session) attach(tr Transport, out chan<- *reader.Batch) {
+func (m *session) attach(tr Transport, out, ctlOut chan<- *reader.Batch) {
 	m.tr = tr
 	if !m.cfg.SendOnly {
 		var control reader.Source
 		if c := tr.Control(); c != nil {
 			control = c
 		}
-		m.reader.Start(tr, control, out)
+		m.reader.Start(tr, control, out, ctlOut)
 	}
 }
 
 // detach closes the transport and waits for its reader to stop.
 func (m *session) detach() {
+	if p := m.files.pump; p != nil {
+		p.stop() // it sends on this transport; a new one gets a new pump
+		m.files.pump = nil
+	}
 	_ = m.tr.Close()
 	m.reader.Stop()
 }
@@ -178,11 +181,17 @@ const maxTrackedSenders = 4096
 // datagrams of at most 2 KiB per batch (anything larger than MaxDatagram
 // is refused there anyway), 96 KiB in all; otherwise 8 of up to 64 KiB,
 // because a classic tool may send one plain datagram that large: 1.5 MiB,
-// of which only the pages datagrams are written to become resident.
+// of which only the pages datagrams are written to become resident. With
+// batch reads the companion port has batches of its own, 64 datagrams of
+// 2 KiB (384 KiB): only Groupcast's datagrams go there, and a file's
+// blocks come fast.
 const (
 	rxBatches   = 3 // per membership: the reader fills one while the loop works on another
 	rxLenKeyed  = 16
 	rxSlotKeyed = 2048
 	rxLenOpen   = 8
 	rxSlotOpen  = 64 << 10
+	// rxLenControl: the companion port's batches (with batch reads),
+	// of rxSlotKeyed bytes each: 384 KiB in all.
+	rxLenControl = 64
 )

@@ -53,7 +53,7 @@ func DefaultTiming() Timing {
 		NackRetry:    120 * time.Millisecond,
 		RepairLinger: 15 * time.Millisecond,
 		HelloRepeats: []time.Duration{0, 100 * time.Millisecond, 300 * time.Millisecond},
-		DataBeats:    []time.Duration{50 * time.Millisecond, 150 * time.Millisecond, 350 * time.Millisecond, 750 * time.Millisecond},
+		DataBeats:    []time.Duration{15 * time.Millisecond, 50 * time.Millisecond, 150 * time.Millisecond, 350 * time.Millisecond, 750 * time.Millisecond},
 		Heartbeat:    time.Second,
 		PeerTimeout:  5 * time.Second,
 		SyncWait:     2500 * time.Millisecond, // past two ambient heartbeats

@@ -6,11 +6,13 @@
 # each run: wall time (the sender's start to the last receiver's file),
 # MB/s of file, bytes on the wire per byte of file (all hosts' transmitted
 # bytes, headers included), the sender's CPU time, and whether every
-# receiver's SHA-256 equals the file's. All three send at most 400 Mbit/s.
-# With Groupcast, a chat on the sending host also posts a line every 20 ms
-# while the file goes, and the first receiver's listener says how long
-# each took to arrive: a message must not wait behind a file.
-# Needs root, iproute2, nftables, udpcast, uftp (installed when missing).
+# receiver's SHA-256 equals the file's, and the CPU time of the sender and
+# of all receivers together. All three send at most 400 Mbit/s. With
+# Groupcast the sender is a chat (as a teacher's one window sends a file
+# and talks): "/file PATH", then a line every 20 ms while the file goes,
+# and the first receiver's listener says how long each took to arrive: a
+# message must not wait behind a file.
+# Needs root, iproute2, nftables, udpcast, uftp, time (installed when missing).
 #
 #   scripts/bench-files.sh                 # 50 MB; RECEIVERS="1 5 10" LOSS="0 1"
 #   SIZE_MB=20 RECEIVERS=5 LOSS=1 scripts/bench-files.sh
@@ -28,6 +30,7 @@ BIN=$(realpath "$BIN")
 for tool in udp-sender uftp nft ip; do
 	command -v $tool >/dev/null || { scripts/apt-install udpcast uftp nftables iproute2; break; }
 done
+[ -x /usr/bin/time ] || scripts/apt-install time # receivers' CPU time
 
 P=gcbf$$
 max=0
@@ -53,6 +56,9 @@ done
 # on HOST CMD… runs CMD on a lab host (in the foreground: a background
 # job is started with ip netns exec itself, so that $! is its process).
 on() { local h=$1; shift; ip netns exec $P-h$h "$@"; }
+# ticks PID: its user and system CPU seconds so far ("0 0" when gone).
+hz=$(getconf CLK_TCK)
+ticks() { awk -v hz=$hz '{print $14 / hz, $15 / hz}' /proc/$1/stat 2>/dev/null || echo "0 0"; }
 
 mkdir -p "$OUT"
 OUT=$(realpath "$OUT")
@@ -78,7 +84,7 @@ txbytes() { # the bytes all hosts have sent
 	echo $sum
 }
 
-printf '%-10s %9s %5s %8s %8s %10s %9s %s\n' tool receivers loss "time s" "MB/s" "wire/file" "CPU s" "SHA-256"
+printf '%-10s %9s %5s %8s %8s %10s %9s %9s %s\n' tool receivers loss "time s" "MB/s" "wire/file" "CPU s" "rx CPU s" "SHA-256"
 run() { # run TOOL N LOSS
 	local tool=$1 n=$2 l=$3
 	for i in $(seq 1 $n); do rm -rf "$OUT/rx$i"; mkdir -p "$OUT/rx$i"; loss $i $l; done
@@ -91,14 +97,19 @@ run() { # run TOOL N LOSS
 			ip netns exec $P-h$i "$BIN" listen -group 239.255.8.8:8888 -name rx$i -save "$OUT/rx$i" -json >$json 2>/dev/null &
 			pids+=($!)
 		done
-		# Chat beside the file: a line every 20 ms, stamped when written.
-		(while :; do echo "probe $(date +%s%N)"; sleep 0.02; done) |
-			ip netns exec $P-h0 "$BIN" chat -group 239.255.8.8:8888 -name chatter >/dev/null 2>&1 &
-		pids+=($!)
+		# The sender is a chat that posts a line every 20 ms, stamped
+		# when written; when the run starts it is told "/file PATH".
+		rm -f "$OUT/go"
+		(while :; do
+			[ -e "$OUT/go" ] && rm -f "$OUT/go" && echo "/file $file"
+			echo "probe $(date +%s%N)"
+			sleep 0.02
+		done) | ip netns exec $P-h0 env ${SENDER_ENV:-X=1} "$BIN" chat -group 239.255.8.8:8888 -name sender -file-rate $RATE_MBIT -json >${SENDER_OUT:-/dev/null} 2>&1 &
+		sender=$!
 		sleep 1.5 ;;
 	udpcast)
 		for i in $(seq 1 $n); do
-			ip netns exec $P-h$i udp-receiver --interface eth0 --nokbd --mcast-rdv-address 239.255.9.1 --file "$OUT/rx$i/file.bin" >/dev/null 2>&1 &
+			ip netns exec $P-h$i /usr/bin/time -o $OUT/rx$i.time -f "%U %S" udp-receiver --interface eth0 --nokbd --mcast-rdv-address 239.255.9.1 --file "$OUT/rx$i/file.bin" >/dev/null 2>&1 &
 			pids+=($!)
 		done
 		sleep 1 ;;
@@ -113,7 +124,9 @@ run() { # run TOOL N LOSS
 	start=$(date +%s.%N)
 	local TIMEFORMAT='%U %S'
 	case $tool in
-	groupcast) cpu=$( { time on 0 timeout 120 "$BIN" send -group 239.255.8.8:8888 -name sender -file "$file" -file-rate $RATE_MBIT >/dev/null 2>&1; } 2>&1 || true) ;;
+	groupcast) # the time runs to the last receiver's file
+		local cpu0; cpu0=$(ticks $sender)
+		touch "$OUT/go" ;;
 	udpcast) cpu=$( { time on 0 timeout 120 udp-sender --interface eth0 --nokbd --mcast-rdv-address 239.255.9.1 --min-receivers $n --max-bitrate ${RATE_MBIT}m --file "$file" >/dev/null 2>&1; } 2>&1 || true) ;;
 	uftp) cpu=$( { time on 0 timeout 120 uftp -I eth0 -R $((RATE_MBIT * 1000)) -C none -L /dev/null "$file" >/dev/null 2>&1; } 2>&1 || true) ;;
 	esac
@@ -133,20 +146,33 @@ run() { # run TOOL N LOSS
 	done
 	end=$(date +%s.%N)
 	after=$(txbytes)
+	local rxcpu=0
+	if [ $tool = groupcast ]; then
+		cpu=$(python3 -c "a, b = '$cpu0'.split(), '$(ticks $sender)'.split(); print(float(b[0]) - float(a[0]), float(b[1]) - float(a[1]))")
+		kill $sender 2>/dev/null || true
+	fi
+	if [ $tool != udpcast ]; then
+		for p in "${pids[@]}"; do rxcpu=$(python3 -c "print($rxcpu + $(ticks $p | tr ' ' '+'))"); done
+	fi
 	for p in "${pids[@]}"; do kill $p 2>/dev/null || true; done
 	wait "${pids[@]}" 2>/dev/null || true
+	if [ $tool = udpcast ]; then
+		for i in $(seq 1 $n); do
+			[ -r $OUT/rx$i.time ] && rxcpu=$(python3 -c "print($rxcpu + $(tr ' ' '+' <$OUT/rx$i.time))")
+			rm -f $OUT/rx$i.time
+		done
+	fi
 	local same=0
 	for i in $(seq 1 $n); do
 		[ "$(sha256sum "$OUT/rx$i/file.bin" 2>/dev/null | cut -d' ' -f1)" = "$want" ] && same=$((same + 1))
 		noloss $i
 	done
-	pkill -f "chatter" 2>/dev/null || true
-	python3 - "$tool" $n $l "$start" "$end" $before $after $SIZE_MB "$cpu" $same "$OUT/rx1.jsonl" <<'PY'
+	python3 - "$tool" $n $l "$start" "$end" $before $after $SIZE_MB "$cpu" $same "$OUT/rx1.jsonl" $rxcpu <<'PY'
 import sys, json, datetime
-tool, n, l, start, end, before, after, size, cpu, same, chat = sys.argv[1:]
+tool, n, l, start, end, before, after, size, cpu, same, chat, rxcpu = sys.argv[1:]
 t = float(end) - float(start)
 u, s = (cpu.split() + ["0", "0"])[:2]
-line = f"{tool:<10} {n:>9} {l+'%':>5} {t:8.2f} {int(size)/t:8.1f} {(int(after)-int(before))/(int(size)*1e6):10.3f} {float(u)+float(s):9.2f} {same} of {n} equal"
+line = f"{tool:<10} {n:>9} {l+'%':>5} {t:8.2f} {int(size)/t:8.1f} {(int(after)-int(before))/(int(size)*1e6):10.3f} {float(u)+float(s):9.2f} {float(rxcpu):9.2f} {same} of {n} equal"
 if tool == "groupcast":
     delays = []
     try:
@@ -165,7 +191,7 @@ if tool == "groupcast":
         line += f"; chat meanwhile: {len(delays)} lines, p50 {delays[len(delays)//2]:.1f} ms, p99 {delays[min(len(delays)-1, int(len(delays)*0.99))]:.1f} ms"
 print(line)
 PY
-	rm -f "$OUT/rx1.jsonl"
+	cp "$OUT/rx1.jsonl" /tmp/rx1-$tool-$n-$l.jsonl 2>/dev/null; rm -f "$OUT/rx1.jsonl"
 }
 for n in $RECEIVERS; do
 	for l in $LOSS; do

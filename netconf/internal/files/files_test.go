@@ -316,3 +316,43 @@ func TestRepairsGoOnWithBlocksOnceParityIsSpent(t *testing.T) {
 		}
 	}
 }
+
+// TestPacerSendsInBursts: at a high rate blocks go out some 2 ms at a
+// time (32 at 37 000 a second), not one by one, so receivers wake once
+// a burst; at a low rate one at a time; the rate over a second is kept.
+func TestPacerSendsInBursts(t *testing.T) {
+	now := time.Unix(1000, 0)
+	p := NewPacer(37_000, now)
+	if q := p.Quantum(); q != 32 {
+		t.Fatalf("quantum at 37 000/s: %d", q)
+	}
+	if n := p.Take(now.Add(500*time.Microsecond), 64); n != 0 {
+		t.Fatalf("%d blocks taken before a quantum was due", n)
+	}
+	if w := p.Wait(); w <= 0 || w > time.Millisecond {
+		t.Fatalf("wait for a quantum: %v", w)
+	}
+	sent := 0
+	for at := now; at.Before(now.Add(time.Second)); at = at.Add(100 * time.Microsecond) {
+		n := p.Take(at, 64)
+		if n != 0 && n < p.Quantum() {
+			t.Fatalf("a burst of %d at %v", n, at.Sub(now))
+		}
+		sent += n
+	}
+	if sent < 36_000 || sent > 37_100 {
+		t.Fatalf("%d blocks in a second at 37 000/s", sent)
+	}
+	slow := NewPacer(MinRate, now)
+	if q := slow.Quantum(); q != 1 {
+		t.Fatalf("quantum at %d/s: %d", MinRate, q)
+	}
+	if n := slow.Take(now.Add(20*time.Millisecond), 64); n != 1 {
+		t.Fatalf("a slow pacer let %d go", n)
+	}
+	// Fewer blocks left than a quantum: they go without waiting for one.
+	p2 := NewPacer(37_000, now)
+	if n := p2.Take(now.Add(300*time.Microsecond), 5); n != 5 {
+		t.Fatalf("the last 5 blocks: %d taken", n)
+	}
+}

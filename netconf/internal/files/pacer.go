@@ -32,25 +32,35 @@ func NewPacer(cap float64, now time.Time) *Pacer {
 // Rate is the current rate, in blocks per second.
 func (p *Pacer) Rate() float64 { return p.rate }
 
-// Take reports how many blocks may be sent now (at most want), and spends
-// them.
+// Quantum is how many blocks go out together: some 2 ms of the rate,
+// from 1 to 32. Blocks sent one at a time, evenly spaced, wake every
+// receiver once per block; in bursts, once per burst (and the sender
+// once per burst too).
+func (p *Pacer) Quantum() int { return int(min(max(p.rate/500, 1), 32)) }
+
+// Take reports how many blocks may be sent now (at most want): none
+// until a Quantum of them (or want, if fewer) may go. It spends them.
 func (p *Pacer) Take(now time.Time, want int) int {
 	p.grow(now)
 	if d := now.Sub(p.last); d > 0 {
 		p.tokens = min(p.tokens+d.Seconds()*p.rate, burst)
 		p.last = now
 	}
+	if p.tokens < float64(min(p.Quantum(), want)) {
+		return 0
+	}
 	n := min(want, int(p.tokens))
 	p.tokens -= float64(n)
 	return n
 }
 
-// Wait is how long until one block may be sent.
+// Wait is how long until a Quantum of blocks may be sent.
 func (p *Pacer) Wait() time.Duration {
-	if p.tokens >= 1 {
+	q := float64(p.Quantum())
+	if p.tokens >= q {
 		return 0
 	}
-	return time.Duration((1 - p.tokens) / p.rate * float64(time.Second))
+	return time.Duration((q - p.tokens) / p.rate * float64(time.Second))
 }
 
 // Overrun halves the rate, once per CutInterval.

@@ -94,6 +94,12 @@ func (r *Receiver) Take(seq uint64, data []byte) (what Taken, s wire.FileShard, 
 	return NewParity, s, r.restorable(s.Group)
 }
 
+// Restorable reports whether group g can be restored from the blocks
+// and parity held (and is not whole already).
+func (r *Receiver) Restorable(g uint64) bool {
+	return g < uint64(len(r.count)) && int(r.count[g]) < r.offer.GroupLen(g) && r.restorable(g)
+}
+
 func (r *Receiver) restorable(g uint64) bool {
 	return int(r.count[g])+len(r.parity[g]) >= r.offer.GroupLen(g)
 }

@@ -38,7 +38,7 @@ func TestPassesUnderLoss(t *testing.T) {
 }
 
 func simulate(t *testing.T, loss []int, size uint64) (sent, blocks uint64, passes int, took time.Duration) {
-	o := wire.FileOffer{ID: wire.FileID{7}, Size: size, BlockSize: 1348, Group: 128, Pass: 1, Name: "f"}
+	o := wire.FileOffer{ID: wire.FileID{7}, Size: size, BlockSize: 1348, Group: wire.MaxFileGroup, Pass: 1, Name: "f"}
 	r := rand.New(rand.NewPCG(7, 9))
 	now := time.Unix(1000, 0)
 	s := NewSender(o, now)

@@ -122,19 +122,22 @@ func echoFilter(port uint16, srcs []uint32) []bpf.Instruction {
 
 // WriteBatch sends datagrams to the group's port with as few sendmmsg
 // calls as the kernel allows.
-func (c *Conn) WriteBatch(b [][]byte) error { return c.writeBatch(b, c.dest) }
+func (c *Conn) WriteBatch(b [][]byte) error { return c.writeBatch(&c.wmsgs, b, c.dest) }
 
 // WriteControlBatch sends datagrams to the companion port likewise
 // (files to the room: a burst of blocks).
+//
+// WriteControlBatch may run beside the other writes (a file's blocks go
+// out from a goroutine of their own), not beside itself.
 func (c *Conn) WriteControlBatch(b [][]byte) error {
-	return c.writeBatch(b, net.UDPAddrFromAddrPort(c.ctlGroup))
+	return c.writeBatch(&c.cmsgs, b, net.UDPAddrFromAddrPort(c.ctlGroup))
 }
 
-func (c *Conn) writeBatch(b [][]byte, dest *net.UDPAddr) error {
-	if cap(c.wmsgs) < len(b) {
-		c.wmsgs = make([]ipv4.Message, len(b))
+func (c *Conn) writeBatch(scratch *[]ipv4.Message, b [][]byte, dest *net.UDPAddr) error {
+	if cap(*scratch) < len(b) {
+		*scratch = make([]ipv4.Message, len(b))
 	}
-	msgs := c.wmsgs[:len(b)]
+	msgs := (*scratch)[:len(b)]
 	for i := range msgs {
 		if msgs[i].Buffers == nil {
 			msgs[i].Buffers = make([][]byte, 1)
@@ -149,7 +152,7 @@ func (c *Conn) writeBatch(b [][]byte, dest *net.UDPAddr) error {
 		msgs = msgs[n:]
 	}
 	for i := range b {
-		c.wmsgs[i].Buffers[0] = nil // let go of the datagrams
+		(*scratch)[i].Buffers[0] = nil // let go of the datagrams
 	}
 	return nil
 }

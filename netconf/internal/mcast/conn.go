@@ -65,6 +65,7 @@ type Conn struct {
 
 	rmsgs     []ipv4.Message // reused by ReadBatch (Linux)
 	wmsgs     []ipv4.Message // reused by WriteBatch (Linux)
+	cmsgs     []ipv4.Message // reused by WriteControlBatch (Linux)
 	cm        ipv4.ControlMessage
 	closeOnce sync.Once
 }

@@ -35,41 +35,62 @@ type Batch struct {
 	Err     error // the source failed (after the N datagrams)
 	bufs    [][]byte
 	sizes   []int
-	pool    *Pool
+	free    chan *Batch // where it goes back
 }
 
-// Pool is the batches of one owner and the goroutine that fills them.
+// Pool is the batches of one owner and the goroutines that fill them.
 type Pool struct {
-	owner   any
-	free    chan *Batch // batches the reader may fill
+	owner any
+	free  chan *Batch // batches the readers may fill
+	// ctlFree: the control source's own batches (WithControl), or nil:
+	// it shares free.
+	ctlFree chan *Batch
 	stop    chan struct{}
 	readers sync.WaitGroup
 }
 
 // NewPool makes count batches of n buffers of slot bytes each.
 func NewPool(owner any, count, n, slot int) *Pool {
-	p := &Pool{owner: owner, free: make(chan *Batch, count)}
-	for range count {
-		b := &Batch{Owner: owner, Data: make([][]byte, n), Src: make([]netip.AddrPort, n), bufs: make([][]byte, n), sizes: make([]int, n), pool: p}
-		for i := range b.bufs {
-			b.bufs[i] = make([]byte, slot)
-		}
-		p.free <- b
-	}
+	p := &Pool{owner: owner}
+	p.free = batches(owner, count, n, slot)
 	return p
 }
 
-// Start reads src, and control when not nil, into batches sent to out,
-// each until Stop or a failure of it; batches of control say so. A batch
+// WithControl gives the control source batches of its own: count of n
+// buffers of slot bytes (its datagrams may be smaller and come faster).
+func (p *Pool) WithControl(count, n, slot int) *Pool {
+	p.ctlFree = batches(p.owner, count, n, slot)
+	return p
+}
+
+func batches(owner any, count, n, slot int) chan *Batch {
+	free := make(chan *Batch, count)
+	for range count {
+		b := &Batch{Owner: owner, Data: make([][]byte, n), Src: make([]netip.AddrPort, n), bufs: make([][]byte, n), sizes: make([]int, n), free: free}
+		for i := range b.bufs {
+			b.bufs[i] = make([]byte, slot)
+		}
+		free <- b
+	}
+	return free
+}
+
+// Start reads src, and control when not nil, into batches sent to out
+// (control's to ctlOut), each until Stop or a failure of it; batches of
+// control say so. A batch
 // comes back with Recycle once processed; with all of them out, reading
 // waits.
-func (p *Pool) Start(src, control Source, out chan<- *Batch) {
+func (p *Pool) Start(src, control Source, out, ctlOut chan<- *Batch) {
 	p.stop = make(chan struct{})
 	p.readers.Add(1)
-	go p.loop(src, false, out, p.stop)
+	go p.loop(src, false, p.free, out, p.stop)
 	if control != nil {
+		free := p.free
+		if p.ctlFree != nil {
+			free = p.ctlFree
+		}
 		p.readers.Add(1)
-		go p.loop(control, true, out, p.stop)
+		go p.loop(control, true, free, ctlOut, p.stop)
 	}
 }
 
@@ -86,15 +107,15 @@ func (p *Pool) Stop() {
 
 // Recycle hands a processed batch back to its reader.
 func (b *Batch) Recycle() {
-	b.pool.free <- b // never blocks: free holds every batch of the pool
+	b.free <- b // never blocks: free holds every batch of the pool
 }
 
-func (p *Pool) loop(src Source, control bool, out chan<- *Batch, stop <-chan struct{}) {
+func (p *Pool) loop(src Source, control bool, free chan *Batch, out chan<- *Batch, stop <-chan struct{}) {
 	defer p.readers.Done()
 	for {
 		var b *Batch
 		select {
-		case b = <-p.free:
+		case b = <-free:
 		case <-stop:
 			return
 		}
@@ -102,13 +123,13 @@ func (p *Pool) loop(src Source, control bool, out chan<- *Batch, stop <-chan str
 		b.Control = control
 		failed := b.Err // once sent, b is the loop's, then another reader's
 		if failed != nil && errors.Is(failed, net.ErrClosed) {
-			p.free <- b
+			b.free <- b
 			return
 		}
 		select {
 		case out <- b:
 		case <-stop:
-			p.free <- b
+			b.free <- b
 			return
 		}
 		if failed != nil {

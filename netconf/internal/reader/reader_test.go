@@ -24,7 +24,7 @@ func TestPoolReadsRecyclesAndRestarts(t *testing.T) {
 	p := NewPool(owner, 2, 4, 64)
 	out := make(chan *Batch, 2)
 	src := make(chanSource, 1)
-	p.Start(src, nil, out)
+	p.Start(src, nil, out, nil)
 	src <- []byte("hello")
 	b := <-out
 	if b.Owner != owner || b.N != 1 || string(b.Data[0]) != "hello" || b.Err != nil {
@@ -37,7 +37,7 @@ func TestPoolReadsRecyclesAndRestarts(t *testing.T) {
 		t.Fatalf("%d batches back after a stop; want 2", len(p.free))
 	}
 	src2 := make(chanSource, 1)
-	p.Start(src2, nil, out)
+	p.Start(src2, nil, out, nil)
 	src2 <- []byte("again")
 	if b := <-out; string(b.Data[0]) != "again" {
 		t.Fatalf("after a restart: %q", b.Data[0])
@@ -54,7 +54,7 @@ func TestTwoSourcesShareThePool(t *testing.T) {
 	p := NewPool(new(int), 2, 1, 64)
 	out := make(chan *Batch)
 	data, control := make(chanSource), make(chanSource)
-	p.Start(data, control, out)
+	p.Start(data, control, out, out)
 	const n = 2000
 	go func() {
 		for range n {
