@@ -34,7 +34,7 @@ type filePump struct {
 func startPump(e *Engine, m *session) *filePump {
 	p := &filePump{todo: make(chan *burst, pumpBursts), free: make(chan *burst, pumpBursts), done: make(chan struct{})}
 	for range pumpBursts {
-		p.free <- &burst{enc: make([]byte, 0, fileBurst*wire.MaxDatagram)}
+		p.free <- &burst{enc: make([]byte, 0, fileBurst*wire.MaxFileDatagram)}
 	}
 	tr := m.tr
 	go func() {

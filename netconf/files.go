@@ -428,7 +428,11 @@ func (e *Engine) sendFile(path string) {
 	} else if !st.Mode().IsRegular() {
 		err = &fileError{w: wFileNotFile.With(nil)}
 	}
-	bs := wire.FileBlockSizeFor(len(m.cfg.Nick), m.key != nil)
+	mtu := 0 // not known: blocks fit wire.MaxDatagram
+	if t, ok := m.tr.(MTUReporter); ok {
+		mtu = t.MTU()
+	}
+	bs := wire.FileBlockSizeFor(len(m.cfg.Nick), m.key != nil, mtu)
 	if err == nil && uint64(st.Size()) > uint64(bs)*wire.MaxFileBlocks {
 		err = &fileError{w: wFileHuge.With(nil)}
 	}

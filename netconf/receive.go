@@ -193,7 +193,7 @@ func (e *Engine) unseal(now time.Time, b []byte) (inner []byte, pn uint64, ok bo
 		}
 		return nil, 0, false
 	}
-	pn, inner, err := m.key.Open(b, wire.MaxDatagram)
+	pn, inner, err := m.key.Open(b, wire.MaxFileDatagram)
 	switch {
 	case errors.Is(err, seal.ErrOtherKey):
 		add(&e.stats.OtherKey, 1)

@@ -132,6 +132,11 @@ type (
 	BatchWriter interface {
 		WriteBatch(dgrams [][]byte) error
 	}
+	// MTUReporter says the MTU of the interface it sends through: a
+	// file's blocks are sized for it.
+	MTUReporter interface {
+		MTU() int
+	}
 	// ControlBatchWriter writes several datagrams to the companion port
 	// per call.
 	ControlBatchWriter interface {

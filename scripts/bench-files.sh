@@ -104,7 +104,7 @@ run() { # run TOOL N LOSS
 			[ -e "$OUT/go" ] && rm -f "$OUT/go" && echo "/file $file"
 			echo "probe $(date +%s%N)"
 			sleep 0.02
-		done) | ip netns exec $P-h0 env ${SENDER_ENV:-X=1} "$BIN" chat -group 239.255.8.8:8888 -name sender -file-rate $RATE_MBIT -json >${SENDER_OUT:-/dev/null} 2>&1 &
+		done) | ip netns exec $P-h0 "$BIN" chat -group 239.255.8.8:8888 -name sender -file-rate $RATE_MBIT >/dev/null 2>&1 &
 		sender=$!
 		sleep 1.5 ;;
 	udpcast)
@@ -174,24 +174,31 @@ t = float(end) - float(start)
 u, s = (cpu.split() + ["0", "0"])[:2]
 line = f"{tool:<10} {n:>9} {l+'%':>5} {t:8.2f} {int(size)/t:8.1f} {(int(after)-int(before))/(int(size)*1e6):10.3f} {float(u)+float(s):9.2f} {float(rxcpu):9.2f} {same} of {n} equal"
 if tool == "groupcast":
-    delays = []
+    # Each probe line: from the engine sending it (its header's time) to
+    # the first receiver's engine delivering it, and from the line being
+    # written (its stamp) to that, which adds the sending process reading
+    # its input on a computer with every core busy.
+    ts = lambda s: datetime.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+    engine, typed = [], []
     try:
         for row in open(chat):
             e = json.loads(row)
             if e.get("event") != "message" or not e.get("text", "").startswith("probe "):
                 continue
-            sent = int(e["text"].split()[1]) / 1e9
-            if float(start) <= sent <= float(end):
-                got = datetime.datetime.fromisoformat(e["received"].replace("Z", "+00:00")).timestamp()
-                delays.append((got - sent) * 1000)
+            stamp = int(e["text"].split()[1]) / 1e9
+            if float(start) <= stamp <= float(end):
+                got = ts(e["received"])
+                engine.append((got - ts(e["time"])) * 1000)
+                typed.append((got - stamp) * 1000)
     except OSError:
         pass
-    delays.sort()
-    if delays:
-        line += f"; chat meanwhile: {len(delays)} lines, p50 {delays[len(delays)//2]:.1f} ms, p99 {delays[min(len(delays)-1, int(len(delays)*0.99))]:.1f} ms"
+    pct = lambda d, q: sorted(d)[min(len(d) - 1, int(len(d) * q))]
+    if engine:
+        line += (f"; chat meanwhile: {len(engine)} lines, sent to delivered p50 {pct(engine, 0.5):.1f} ms, "
+                 f"p99 {pct(engine, 0.99):.1f} ms; written to delivered p50 {pct(typed, 0.5):.1f}, p99 {pct(typed, 0.99):.1f} ms")
 print(line)
 PY
-	cp "$OUT/rx1.jsonl" /tmp/rx1-$tool-$n-$l.jsonl 2>/dev/null; rm -f "$OUT/rx1.jsonl"
+	rm -f "$OUT/rx1.jsonl"
 }
 for n in $RECEIVERS; do
 	for l in $LOSS; do

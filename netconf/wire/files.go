@@ -20,9 +20,9 @@ func (id FileID) String() string { return fmt.Sprintf("%x", id[:]) }
 
 const (
 	// MaxFileBlockSize bounds the bytes of file one FILE_BLOCK carries:
-	// what fits MaxDatagram with a one-byte nickname, unsealed. A sender
-	// uses FileBlockSizeFor its nickname and sealing.
-	MaxFileBlockSize = MaxDatagram - fileBlockOverhead - 1
+	// what fits MaxFileDatagram with a one-byte nickname, unsealed. A
+	// sender uses FileBlockSizeFor its nickname, sealing and MTU.
+	MaxFileBlockSize = MaxFileDatagram - fileBlockOverhead - 1
 	// MinFileBlockSize bounds an offer's block size from below, so a
 	// file cannot be made of more blocks than its bytes warrant.
 	MinFileBlockSize = 256
@@ -37,12 +37,17 @@ const (
 const fileBlockOverhead = HeaderSize + 2 + 2 + 8
 
 // FileBlockSizeFor is the block size a sender with a nickname of nickLen
-// bytes offers: the most a FILE_BLOCK carries within MaxDatagram, sealed
-// (sealed) or not.
-func FileBlockSizeFor(nickLen int, sealed bool) uint16 {
+// bytes offers on an interface of this MTU: the most a FILE_BLOCK
+// carries in a datagram of the MTU less the IPv4 and UDP headers (548 to
+// MaxFileDatagram bytes; MaxDatagram when the MTU is not known, 0),
+// sealed (sealed) or not.
+func FileBlockSizeFor(nickLen int, sealed bool, mtu int) uint16 {
 	limit := MaxDatagram
+	if mtu > 0 {
+		limit = min(max(mtu-28, 576-28), MaxFileDatagram)
+	}
 	if sealed {
-		limit = MaxInnerDatagram
+		limit -= SealOverhead
 	}
 	return uint16(limit - fileBlockOverhead - nickLen)
 }

@@ -67,26 +67,52 @@ func TestFileBodiesRoundTrip(t *testing.T) {
 }
 
 // TestFileBlockFitsTheDatagram: a block of the size a sender offers, with
-// the longest nickname, fits 1 400 bytes, sealed or not; one byte more
-// does not.
+// the longest nickname, fills the datagram the interface's MTU allows
+// (1 400 bytes when it is not known, 1 472 on Ethernet and above, less
+// on a smaller MTU, so the datagram is never fragmented), sealed or not;
+// one byte more is refused, and only a FILE_BLOCK may be larger than
+// 1 400 bytes.
 func TestFileBlockFitsTheDatagram(t *testing.T) {
-	for _, sealed := range []bool{false, true} {
-		for _, nick := range []string{"A", strings.Repeat("n", wire.MaxNickBytes)} {
-			p := wiretest.Sample()
-			p.Nick = nick
-			size := int(wire.FileBlockSizeFor(len(nick), sealed))
-			p.Kind, p.Seq, p.Body = wire.KindFileBlock, 1, wire.AppendFileBlock(nil, wire.FileID{1}, make([]byte, size))
-			limit := wire.MaxDatagram
-			if sealed {
-				limit = wire.MaxInnerDatagram
-			}
-			if b := wiretest.Encode(t, p); len(b) != limit {
-				t.Fatalf("nick %d bytes, sealed %v: a block of %d makes %d bytes, want %d", len(nick), sealed, size, len(b), limit)
+	for mtu, want := range map[int]int{0: wire.MaxDatagram, 1280: 1252, 1450: 1422, 1500: 1472, 65536: 1472} {
+		for _, sealed := range []bool{false, true} {
+			for _, nick := range []string{"A", strings.Repeat("n", wire.MaxNickBytes)} {
+				p := wiretest.Sample()
+				p.Nick = nick
+				size := int(wire.FileBlockSizeFor(len(nick), sealed, mtu))
+				p.Kind, p.Seq, p.Body = wire.KindFileBlock, 1, wire.AppendFileBlock(nil, wire.FileID{1}, make([]byte, size))
+				limit := want
+				if sealed {
+					limit -= wire.SealOverhead
+				}
+				b := wiretest.Encode(t, p)
+				if len(b) != limit {
+					t.Fatalf("MTU %d, nick %d bytes, sealed %v: a block of %d makes %d bytes, want %d", mtu, len(nick), sealed, size, len(b), limit)
+				}
+				if _, err := wire.Decode(b); err != nil {
+					t.Fatalf("MTU %d: %v", mtu, err)
+				}
 			}
 		}
 	}
-	if wire.FileBlockSizeFor(1, false) != wire.MaxFileBlockSize {
+	if wire.FileBlockSizeFor(1, false, 1500) != wire.MaxFileBlockSize {
 		t.Fatal("MaxFileBlockSize is not the largest block a sender offers")
+	}
+	p := wiretest.Sample()
+	p.Kind, p.Seq, p.Nick = wire.KindFileBlock, 1, "A"
+	p.Body = wire.AppendFileBlock(nil, wire.FileID{1}, make([]byte, wire.MaxFileBlockSize+1))
+	if _, err := wire.AppendEncode(nil, &p); !errors.Is(err, wire.ErrTooLarge) {
+		t.Fatalf("a block past MaxFileDatagram was encoded: %v", err)
+	}
+	// Another kind as large as a block is refused, sent or received.
+	p.Kind, p.Body = wire.KindFileNack, make([]byte, wire.MaxDatagram)
+	if _, err := wire.AppendEncode(nil, &p); !errors.Is(err, wire.ErrTooLarge) {
+		t.Fatalf("a %d-byte FILE_NACK was encoded: %v", wire.MaxDatagram, err)
+	}
+	big := wiretest.Encode(t, wire.Packet{Kind: wire.KindFileBlock, Sender: p.Sender, Seq: 1, Nick: "A",
+		Body: wire.AppendFileBlock(nil, wire.FileID{1}, make([]byte, wire.MaxFileBlockSize))})
+	big[5] = byte(wire.KindFileDone)
+	if _, err := wire.Decode(big); !errors.Is(err, wire.ErrTooLarge) {
+		t.Fatalf("a %d-byte FILE_DONE was taken: %v", len(big), err)
 	}
 }
 

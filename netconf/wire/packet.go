@@ -29,8 +29,14 @@ const (
 	// any other version is refused whole (VersionOf says which it was).
 	Version = 3
 	// MaxDatagram bounds every datagram we send or accept, so that one
-	// datagram crosses a 1400-byte path MTU without IP fragmentation.
+	// datagram crosses a 1400-byte path MTU without IP fragmentation;
+	// all but a file's blocks.
 	MaxDatagram = 1400
+	// MaxFileDatagram bounds a FILE_BLOCK (sealed or not): an Ethernet
+	// MTU of 1 500 less the IPv4 and UDP headers. A sender sizes its
+	// blocks for the interface's MTU, up to this: on the LAN a file
+	// takes 5% fewer datagrams than at MaxDatagram.
+	MaxFileDatagram = 1472
 	// MaxNickBytes bounds the nickname's UTF-8 encoding.
 	MaxNickBytes = 64
 	// HeaderSize is the fixed part before the nickname.
@@ -174,7 +180,7 @@ var (
 	ErrNotGroupcast = errors.New("not a Groupcast datagram")
 	ErrVersion      = errors.New("unsupported Groupcast wire version") // a *VersionError says which
 	ErrMalformed    = errors.New("malformed Groupcast datagram")
-	ErrTooLarge     = errors.New("datagram larger than 1400 bytes")
+	ErrTooLarge     = errors.New("datagram larger than 1400 bytes (1472 for a file's block)")
 	ErrBadNick      = errors.New("nickname is not 1-64 bytes of printable UTF-8")
 	ErrBadText      = errors.New("text is not valid UTF-8")
 	ErrNUL          = errors.New("text contains a NUL character, which ends text for classic tools")
@@ -232,7 +238,7 @@ func AppendEncode(dst []byte, p *Packet) ([]byte, error) {
 	if p.Kind.textFirst() {
 		size++
 	}
-	if size > MaxDatagram || len(p.Body) > 0xffff {
+	if size > MaxDatagram && (p.Kind != KindFileBlock || size > MaxFileDatagram) || len(p.Body) > 0xffff {
 		return dst, fmt.Errorf("%w: %d bytes", ErrTooLarge, size)
 	}
 	if p.Kind.textFirst() {
@@ -276,13 +282,17 @@ func Decode(b []byte) (Packet, error) {
 	if !ok {
 		return p, ErrNotGroupcast
 	}
-	if len(b) > MaxDatagram {
+	if len(b) > MaxFileDatagram {
 		return p, ErrTooLarge
 	}
+	large := len(b) > MaxDatagram // a FILE_BLOCK only
 	text := b[:max(start-1, 0)]
 	b = b[start:]
 	if len(b) < HeaderSize {
 		return p, fmt.Errorf("%w: %d-byte header", ErrMalformed, len(b))
+	}
+	if large && Kind(b[5]) != KindFileBlock {
+		return p, ErrTooLarge
 	}
 	if b[4] != Version {
 		return p, &VersionError{Got: b[4]}

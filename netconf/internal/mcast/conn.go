@@ -245,6 +245,14 @@ func (c *Conn) writeTo(b []byte, to netip.AddrPort) error {
 	return nil
 }
 
+// MTU is the MTU of the interface the group is sent through.
+func (c *Conn) MTU() int {
+	if c.netIface == nil {
+		return 0
+	}
+	return c.netIface.MTU
+}
+
 // DstChecked reports whether each datagram's destination is checked (it
 // is not on Windows, whose kernel filters by group itself).
 func (c *Conn) DstChecked() bool { return c.dstCheck }
