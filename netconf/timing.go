@@ -49,7 +49,7 @@ const MaxHeldBytes = 64 << 20
 // DefaultTiming is what the engine uses unless told otherwise.
 func DefaultTiming() Timing {
 	return Timing{
-		NackDelay:    20 * time.Millisecond,
+		NackDelay:    10 * time.Millisecond,
 		NackRetry:    120 * time.Millisecond,
 		RepairLinger: 15 * time.Millisecond,
 		HelloRepeats: []time.Duration{0, 100 * time.Millisecond, 300 * time.Millisecond},
