@@ -969,7 +969,7 @@ func (e *Engine) onFileOffer(now time.Time, p *wire.Packet, pr *presence.Peer, s
 	}
 	fs.in[o.ID] = in
 	if o.Size == 0 {
-		e.finishIncoming(in)
+		in.finish()
 	}
 }
 
@@ -1004,7 +1004,7 @@ func (e *Engine) onFileBlock(now time.Time, p *wire.Packet) {
 		in.restore(sh.Group)
 	}
 	if in.r.Complete() {
-		e.finishIncoming(in)
+		in.finish()
 	}
 }
 
@@ -1053,7 +1053,7 @@ func (fs *fileSession) flushRuns() {
 		if fs.in[in.offer.ID] == in && in.state == fetching {
 			in.handRun()
 			if in.r.Complete() {
-				in.w.e.finishIncoming(in)
+				in.finish()
 			}
 		}
 	}
@@ -1088,9 +1088,9 @@ func (in *incoming) restore(g uint64) {
 	}
 }
 
-// finishIncoming hands a complete file to the writer to check and name
+// finish hands a complete file to the writer to check and name
 // (tried again by receiveFiles when the writer has no room).
-func (e *Engine) finishIncoming(in *incoming) {
+func (in *incoming) finish() {
 	if in.handRun(); !in.r.Complete() {
 		return // the writer had no room for the last blocks: asked again
 	}
@@ -1120,7 +1120,7 @@ func (e *Engine) onFileResult(r fileResult) {
 		in.r.Restored(r.group)
 		delete(in.queued, r.group)
 		if in.r.Complete() {
-			e.finishIncoming(in)
+			in.finish()
 		}
 	case r.path != "":
 		in.state, in.status = settled, wire.FileHave
@@ -1142,7 +1142,7 @@ func (e *Engine) receiveFiles(now time.Time) {
 				in.restore(g)
 			}
 			if in.r.Complete() {
-				e.finishIncoming(in)
+				in.finish()
 			}
 			if !now.Before(in.nackAt) {
 				if base, needs, ok := in.r.Nack(in.upto); ok {
