@@ -6,7 +6,7 @@ import (
 
 // A file's blocks go out from a goroutine of their own, the pump: the
 // loop encodes (and seals) a burst and hands it over, and goes back to
-// chat, NACKs and presence while the system call sends it. A burst of 32
+// chat, NACKs and presence while the system call sends it. A burst of 64
 // blocks to a room takes the kernel a millisecond or more (on a virtual
 // bridge it delivers to every member inside the call); a chat message
 // typed meanwhile no longer waits for it.

@@ -70,11 +70,16 @@ const (
 	fileProgressEvery = 250 * time.Millisecond
 	// fileGroup is how many blocks make a group for repair.
 	fileGroup = wire.MaxFileGroup
-	// writerQueue and writerBytes bound what waits for a writer: past
-	// either a run of blocks is dropped and asked for again. A run is at
-	// most maxRunOp bytes of blocks that follow each other.
-	writerBytes = 4 << 20
-	maxRunOp    = 64 << 10
+	// writerQueue and writerBytes bound what waits for a writer, and
+	// writersBytes what waits for all of a membership's: past any a run
+	// of blocks is dropped and asked for again. A run is at most
+	// maxRunOp bytes of blocks that follow each other. 16 MiB is over a
+	// second of a file at 100 Mbit/s: a writer starved of the CPU for
+	// 0.4 s fell 4 MiB behind, and what it dropped cost the room a
+	// quarter more on the wire.
+	writerBytes  = 16 << 20
+	writersBytes = 32 << 20
+	maxRunOp     = 64 << 10
 	// writerQueue bounds the operations waiting: past it a block is
 	// dropped and asked for again. 2 048 blocks are some 2.7 MB a file.
 	writerQueue = 2048
@@ -1261,7 +1266,8 @@ type fileWriter struct {
 	// first pass arrives in order, and one write per block cost a system
 	// call per 1.3 KB (10 receivers on two cores could not keep up).
 	pending      []byte
-	pendingStart int64 // the file offset of pending
+	pendingStart int64  // the file offset of pending
+	group        []byte // a group's blocks read back to restore the rest
 }
 
 // maxRun bounds the bytes held before they are written; flushAt of them
@@ -1338,9 +1344,23 @@ func startFileWriter(e *Engine, m *session, o wire.FileOffer) (*fileWriter, erro
 	return w, nil
 }
 
+// writing is the bytes of blocks waiting for the writers of the files
+// being received (on the loop: fs.in is the loop's).
+func (fs *fileSession) writing() int64 {
+	var n int64
+	for _, in := range fs.in {
+		if in.w != nil {
+			n += in.w.queued.Load()
+		}
+	}
+	return n
+}
+
+// put hands op to the writer (on the loop), or reports that the writer is
+// too far behind.
 func (w *fileWriter) put(op fileOp) bool {
 	n := int64(len(op.data))
-	if n > 0 && w.queued.Load()+n > writerBytes {
+	if n > 0 && (w.queued.Load()+n > writerBytes || w.owner.files.writing()+n > writersBytes) {
 		return false
 	}
 	w.queued.Add(n)
@@ -1467,16 +1487,27 @@ func (w *fileWriter) restoreGroup(g uint64, held []bool, parity []files.Shard) e
 	}
 	shards := make([][]byte, k+maxP)
 	first := g * uint64(o.Group)
+	// The group's blocks held, read with one call into a buffer kept for
+	// the next group; past the end of the file is zeros, as the sender
+	// pads the last block.
+	bs := int(o.BlockSize)
+	if cap(w.group) < k*bs {
+		w.group = make([]byte, k*bs)
+	}
+	buf := w.group[:k*bs]
+	n, err := w.f.ReadAt(buf, int64(first)*int64(bs))
+	if err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	clear(buf[n:])
 	for i := range k {
 		if !held[i] {
 			continue
 		}
-		buf := make([]byte, o.BlockSize) // padded with zeros, as the sender's
-		n := o.BlockLen(first + uint64(i))
-		if _, err := w.f.ReadAt(buf[:n], int64(first+uint64(i))*int64(o.BlockSize)); err != nil {
-			return err
+		if end := i*bs + o.BlockLen(first+uint64(i)); end > n {
+			return fmt.Errorf("restore: block %d held but not in the file", first+uint64(i))
 		}
-		shards[i] = buf
+		shards[i] = buf[i*bs : (i+1)*bs]
 	}
 	for _, p := range parity {
 		if p.Index < maxP {

@@ -19,8 +19,11 @@ const (
 	MinRate      = 64
 	CutInterval  = 100 * time.Millisecond
 	GrowInterval = 50 * time.Millisecond
-	// burst bounds the blocks sent at once after a pause.
-	burst = 64
+	// maxQuantum bounds a Quantum, and burst the blocks sent at once
+	// after a pause: twice as many, so tokens that come while a quantum
+	// gathers are not lost to the bound (the rate would be 4% short).
+	maxQuantum = 64
+	burst      = 2 * maxQuantum
 )
 
 // NewPacer sends at up to cap blocks a second.
@@ -32,11 +35,12 @@ func NewPacer(cap float64, now time.Time) *Pacer {
 // Rate is the current rate, in blocks per second.
 func (p *Pacer) Rate() float64 { return p.rate }
 
-// Quantum is how many blocks go out together: some 2 ms of the rate,
-// from 1 to 32. Blocks sent one at a time, evenly spaced, wake every
-// receiver once per block; in bursts, once per burst (and the sender
-// once per burst too).
-func (p *Pacer) Quantum() int { return int(min(max(p.rate/500, 1), 32)) }
+// Quantum is how many blocks go out together: some 4 ms of the rate,
+// from 1 to maxQuantum. Blocks sent one at a time, evenly spaced, wake
+// every receiver once per block; in bursts, once per burst (and the
+// sender once per burst too), and a receiver that gathers a burst
+// (mcast.GatherDelay) reads it in one or two calls.
+func (p *Pacer) Quantum() int { return int(min(max(p.rate/250, 1), maxQuantum)) }
 
 // Take reports how many blocks may be sent now (at most want): none
 // until a Quantum of them (or want, if fewer) may go. It spends them.

@@ -18,6 +18,9 @@ import (
 // srcs[i]. Datagrams for other groups are skipped and counted, and
 // truncated ones (larger than any we accept) refused.
 func (c *Conn) ReadBatch(bufs [][]byte, sizes []int, srcs []netip.AddrPort) (int, error) {
+	if c.raw != nil {
+		return c.readGathered(bufs, sizes, srcs)
+	}
 	if len(c.rmsgs) < len(bufs) {
 		c.rmsgs = make([]ipv4.Message, len(bufs))
 		for i := range c.rmsgs {
@@ -96,7 +99,11 @@ func (c *Conn) filterOwnEcho(port uint16) bool {
 	if err != nil {
 		return false
 	}
-	err = c.receiver.SetBPF(prog)
+	if c.raw != nil {
+		err = c.raw.setBPF(prog)
+	} else {
+		err = c.receiver.SetBPF(prog)
+	}
 	return err == nil
 }
 

@@ -56,6 +56,7 @@ type Conn struct {
 
 	rconn    net.PacketConn
 	receiver *ipv4.PacketConn
+	raw      *gathered // instead of rconn and receiver: the companion port's on Linux
 	sconn    net.PacketConn
 	sender   *ipv4.PacketConn
 	dest     *net.UDPAddr
@@ -89,13 +90,10 @@ func Open(o Options) (*Conn, error) {
 	c.ctlGroup = netip.AddrPortFrom(o.Group.Addr(), wire.CompanionPort(o.Group.Port()))
 	if err == nil && o.Companion && !o.SendOnly {
 		c.ctl = &Conn{group: o.Group, iface: o.Iface, netIface: nif, opts: o}
-		c.ctl.rconn, c.ctl.receiver, err = Listen(c.ctlGroup, o.Iface.Name, nif)
+		err = c.ctl.listenControl(c.ctlGroup, o.Iface.Name, nif)
 		var oe *OpError
 		if errors.As(err, &oe) && strings.HasPrefix(oe.Op, "open port") {
 			oe.Op += fmt.Sprintf(" (the companion of port %d, where members send all but their messages)", o.Group.Port())
-		}
-		if err == nil {
-			c.ctl.dstCheck = c.ctl.receiver.SetControlMessage(ipv4.FlagDst, true) == nil
 		}
 	}
 	if err == nil {
@@ -172,6 +170,9 @@ func (c *Conn) closeSockets() {
 	if c.rconn != nil {
 		_ = c.rconn.Close()
 	}
+	if c.raw != nil {
+		c.raw.close(c.group.Addr(), nil)
+	}
 	if c.sconn != nil {
 		_ = c.sconn.Close()
 	}
@@ -188,6 +189,9 @@ func (c *Conn) Close() error {
 		if c.ctl != nil && c.ctl.receiver != nil {
 			_ = c.ctl.receiver.LeaveGroup(c.netIface, &net.UDPAddr{IP: c.group.Addr().AsSlice()})
 		}
+		if c.ctl != nil && c.ctl.raw != nil {
+			c.ctl.raw.close(c.group.Addr(), c.netIface)
+		}
 		c.closeSockets()
 	})
 	return nil
@@ -196,6 +200,9 @@ func (c *Conn) Close() error {
 // Read returns the next datagram sent to the group, skipping (and
 // counting) datagrams for other groups or unicast on the port.
 func (c *Conn) Read(b []byte) (int, netip.AddrPort, error) {
+	if c.raw != nil {
+		return c.readOne(b)
+	}
 	for {
 		n, cm, src, err := c.receiver.ReadFrom(b)
 		if err != nil {

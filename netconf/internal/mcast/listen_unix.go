@@ -22,19 +22,31 @@ import (
 // whenever a receiver of 239.255.77.77:3333 ran on the same host).
 // IP_MULTICAST_ALL=0 and the destination check remain as further filters.
 func listenReceiver(group netip.AddrPort) (net.PacketConn, error) {
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM, unix.IPPROTO_UDP)
+	fd, err := receiverSocket(group)
 	if err != nil {
-		return nil, os.NewSyscallError("socket", err)
+		return nil, err
 	}
-	unix.CloseOnExec(fd)
 	f := os.NewFile(uintptr(fd), fmt.Sprintf("udp4 %s", group))
 	defer f.Close() // FilePacketConn holds its own duplicate
+	return net.FilePacketConn(f)
+}
+
+// receiverSocket is listenReceiver's socket, shared, bound to the group,
+// before anything else holds it.
+func receiverSocket(group netip.AddrPort) (int, error) {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM, unix.IPPROTO_UDP)
+	if err != nil {
+		return -1, os.NewSyscallError("socket", err)
+	}
+	unix.CloseOnExec(fd)
 	if err := setReceiverOptions(fd); err != nil {
-		return nil, err
+		_ = unix.Close(fd)
+		return -1, err
 	}
 	sa := &unix.SockaddrInet4{Port: int(group.Port()), Addr: group.Addr().As4()}
 	if err := unix.Bind(fd, sa); err != nil {
-		return nil, os.NewSyscallError("bind", err)
+		_ = unix.Close(fd)
+		return -1, os.NewSyscallError("bind", err)
 	}
-	return net.FilePacketConn(f)
+	return fd, nil
 }
