@@ -49,11 +49,11 @@ const MaxHeldBytes = 64 << 20
 // DefaultTiming is what the engine uses unless told otherwise.
 func DefaultTiming() Timing {
 	return Timing{
-		NackDelay:    10 * time.Millisecond,
+		NackDelay:    5 * time.Millisecond,
 		NackRetry:    120 * time.Millisecond,
 		RepairLinger: 15 * time.Millisecond,
 		HelloRepeats: []time.Duration{0, 100 * time.Millisecond, 300 * time.Millisecond},
-		DataBeats:    []time.Duration{15 * time.Millisecond, 50 * time.Millisecond, 150 * time.Millisecond, 350 * time.Millisecond, 750 * time.Millisecond},
+		DataBeats:    []time.Duration{5 * time.Millisecond, 50 * time.Millisecond, 150 * time.Millisecond, 350 * time.Millisecond, 750 * time.Millisecond},
 		Heartbeat:    time.Second,
 		PeerTimeout:  5 * time.Second,
 		SyncWait:     2500 * time.Millisecond, // past two ambient heartbeats
