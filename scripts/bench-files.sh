@@ -7,7 +7,8 @@
 # MB/s of file, bytes on the wire per byte of file (all hosts' transmitted
 # bytes, headers included), the sender's CPU time, and whether every
 # receiver's SHA-256 equals the file's, and the CPU time of the sender and
-# of all receivers together. All three send at most 400 Mbit/s. With
+# of all receivers together, and any datagrams the hosts dropped for a
+# full receive buffer (an overrun). All three send at most 400 Mbit/s. With
 # Groupcast the sender is a chat (as a teacher's one window sends a file
 # and talks): "/file PATH", then a line every 20 ms while the file goes,
 # and the first receiver's listener says how long each took to arrive: a
@@ -83,6 +84,13 @@ txbytes() { # the bytes all hosts have sent
 	for i in $(seq 0 $max); do sum=$((sum + $(on $i cat /sys/class/net/eth0/statistics/tx_bytes))); done
 	echo $sum
 }
+overruns() { # datagrams the hosts' kernels dropped for a full receive buffer
+	local sum=0
+	for i in $(seq 0 $max); do
+		sum=$((sum + $(on $i awk '/^Udp:/ { if (!h) { for (f = 1; f <= NF; f++) if ($f == "RcvbufErrors") c = f; h = 1 } else print $c }' /proc/net/snmp)))
+	done
+	echo $sum
+}
 
 printf '%-10s %9s %5s %8s %8s %10s %9s %9s %s\n' tool receivers loss "time s" "MB/s" "wire/file" "CPU s" "rx CPU s" "SHA-256"
 run() { # run TOOL N LOSS
@@ -94,7 +102,7 @@ run() { # run TOOL N LOSS
 		for i in $(seq 1 $n); do
 			json=/dev/null
 			[ $i = 1 ] && json=$OUT/rx1.jsonl
-			ip netns exec $P-h$i "$BIN" listen -group 239.255.8.8:8888 -name rx$i -save "$OUT/rx$i" -json >$json 2>/dev/null &
+			ip netns exec $P-h$i env ${RXENV:-} "$BIN" listen -group 239.255.8.8:8888 -name rx$i -save "$OUT/rx$i" -json >$json 2>/dev/null &
 			pids+=($!)
 		done
 		# The sender is a chat that posts a line every 20 ms, stamped
@@ -120,7 +128,7 @@ run() { # run TOOL N LOSS
 		done
 		sleep 1 ;;
 	esac
-	before=$(txbytes)
+	before=$(txbytes) drops0=$(overruns)
 	start=$(date +%s.%N)
 	local TIMEFORMAT='%U %S'
 	case $tool in
@@ -145,7 +153,7 @@ run() { # run TOOL N LOSS
 		sleep 0.05
 	done
 	end=$(date +%s.%N)
-	after=$(txbytes)
+	after=$(txbytes) drops=$(($(overruns) - drops0))
 	local rxcpu=0
 	if [ $tool = groupcast ]; then
 		cpu=$(python3 -c "a, b = '$cpu0'.split(), '$(ticks $sender)'.split(); print(float(b[0]) - float(a[0]), float(b[1]) - float(a[1]))")
@@ -158,7 +166,10 @@ run() { # run TOOL N LOSS
 	wait "${pids[@]}" 2>/dev/null || true
 	if [ $tool = udpcast ]; then
 		for i in $(seq 1 $n); do
-			[ -r $OUT/rx$i.time ] && rxcpu=$(python3 -c "print($rxcpu + $(tr ' ' '+' <$OUT/rx$i.time))")
+			# two numbers, once /usr/bin/time has written them (an
+			# unfinished file is skipped, not summed)
+			local t; t=$(cat $OUT/rx$i.time 2>/dev/null || true)
+			if [[ $t =~ ^[0-9.]+\ [0-9.]+$ ]]; then rxcpu=$(python3 -c "print($rxcpu + ${t/ /+})"); fi
 			rm -f $OUT/rx$i.time
 		done
 	fi
@@ -167,12 +178,14 @@ run() { # run TOOL N LOSS
 		[ "$(sha256sum "$OUT/rx$i/file.bin" 2>/dev/null | cut -d' ' -f1)" = "$want" ] && same=$((same + 1))
 		noloss $i
 	done
-	python3 - "$tool" $n $l "$start" "$end" $before $after $SIZE_MB "$cpu" $same "$OUT/rx1.jsonl" $rxcpu <<'PY'
+	python3 - "$tool" $n $l "$start" "$end" $before $after $SIZE_MB "$cpu" $same "$OUT/rx1.jsonl" $rxcpu $drops <<'PY'
 import sys, json, datetime
-tool, n, l, start, end, before, after, size, cpu, same, chat, rxcpu = sys.argv[1:]
+tool, n, l, start, end, before, after, size, cpu, same, chat, rxcpu, drops = sys.argv[1:]
 t = float(end) - float(start)
 u, s = (cpu.split() + ["0", "0"])[:2]
 line = f"{tool:<10} {n:>9} {l+'%':>5} {t:8.2f} {int(size)/t:8.1f} {(int(after)-int(before))/(int(size)*1e6):10.3f} {float(u)+float(s):9.2f} {float(rxcpu):9.2f} {same} of {n} equal"
+if drops != "0":
+    line += f"; {drops} datagrams dropped by full receive buffers"
 if tool == "groupcast":
     # Each probe line: from the engine sending it (its header's time) to
     # the first receiver's engine delivering it, and from the line being
