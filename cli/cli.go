@@ -57,6 +57,8 @@ func Run(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
 			return offMainThread(func() int { return runRooms(ctx, rest, stdio) })
 		case "bench":
 			return offMainThread(func() int { return runBench(ctx, rest, stdio) })
+		case "history":
+			return runHistory(ctx, rest, stdio)
 		case "help":
 			fmt.Fprint(stdio.Stdout, usage)
 			return ExitOK
@@ -64,7 +66,7 @@ func Run(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
 			fmt.Fprintln(stdio.Stdout, "groupcast", Version)
 			return ExitOK
 		}
-		return usageError(stdio, fmt.Errorf("unknown command %q (commands: listen, send, chat, rooms, doctor, bench; see groupcast -h)", cmd))
+		return usageError(stdio, fmt.Errorf("unknown command %q (commands: listen, send, chat, history, rooms, doctor, bench; see groupcast -h)", cmd))
 	}
 	return runGUI(ctx, args, stdio, gui)
 }
@@ -90,6 +92,9 @@ Usage:
   groupcast listen -group ADDR:PORT [options]           print messages until interrupted
   groupcast send   -group ADDR:PORT [options] TEXT...   send TEXT as one message (or -file PATH: a file)
   groupcast chat   -group ADDR:PORT [options]           send each line of standard input, print messages
+  groupcast history [-group ADDR:PORT | -room NAME] [-search WORDS] [-from NICK] [-since DATE]
+                   [-limit 50] [-json] [-export FILE]   what was kept (listen/chat -history, the window):
+                                                        searched, printed, or written to .txt/.html/.json
   groupcast rooms [-json] [-wait 6s]                    list the rooms announced on this network
   groupcast doctor [-group ADDR:PORT] [-iface IF] [-listen 3s] [-key-file FILE] [-json]
                                                         diagnose multicast on this computer
@@ -123,6 +128,11 @@ Options of listen, send and chat:
   -key-file FILE    make the group private with the passphrase in FILE
                     (or set GROUPCAST_KEY; -key PASSPHRASE works but shows
                     it in the process list)
+
+History:
+  listen/chat -history  keep what is shown (committed before it is
+                    printed) in this user's history folder; -history-dir
+                    DIR keeps it there instead; groupcast history reads it
 
 Files to the whole group at once (one multicast stream, repaired):
   send -file PATH   offer PATH to everyone, wait until each has it or has

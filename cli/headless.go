@@ -35,7 +35,11 @@ func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
 		}
 		fs.Float64Var(&o.fileRate, "file-rate", 0, "files sent: at most this many Mbit/s (default 400)")
 	}
+	var keep bool
+	var keepDir string
 	if cmd != "send" {
+		fs.BoolVar(&keep, "history", false, "keep what is shown in this user's history (groupcast history reads it)")
+		fs.StringVar(&keepDir, "history-dir", "", "with -history: keep it in this folder instead")
 		fs.StringVar(&save, "save", "", "save files offered to the group in this folder")
 		fs.Int64Var(&maxFile, "max-file-size", 0, "with -save: the largest file taken, in MB (default 4096)")
 	}
@@ -88,13 +92,21 @@ func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
 		// What students compare with the lists when two rooms claim the name.
 		fmt.Fprintf(stdio.Stderr, "* presenting %s with key %s\n", cfg.Room.Name, rooms.Fingerprint(cfg.Room.PresenterKey))
 	}
-	return runSession(ctx, cmd, text, file, cfg, announce, o.json, stdio)
+	var rec *recorder
+	if keep || keepDir != "" {
+		if rec, err = openRecorder(keepDir, cfg); err != nil {
+			fmt.Fprintf(stdio.Stderr, "groupcast: %s\n", err)
+			return ExitFailure
+		}
+		defer rec.store.Close()
+	}
+	return runSession(ctx, cmd, text, file, cfg, announce, o.json, stdio, rec)
 }
 
 // runSession joins the group with cfg, announces the room when announce
 // is set, and runs cmd (listen, send text, or chat) until it ends. It
 // returns the command's exit status.
-func runSession(ctx context.Context, cmd, text, file string, cfg netconf.Config, announce *netconf.Room, asJSON bool, stdio IO) int {
+func runSession(ctx context.Context, cmd, text, file string, cfg netconf.Config, announce *netconf.Room, asJSON bool, stdio IO, rec *recorder) int {
 	out := newPrinter(stdio, asJSON, cmd == "chat")
 	if f, ok := stdio.Stderr.(*os.File); ok && !asJSON {
 		out.tty = isTerminal(f)
@@ -102,7 +114,8 @@ func runSession(ctx context.Context, cmd, text, file string, cfg netconf.Config,
 	defer out.flush()
 	e := netconf.New()
 	defer e.Close()
-	s := &session{e: e, out: out}
+	s := &session{e: e, out: out, hist: rec}
+	defer s.flushKept()
 	if !s.join(ctx, cfg) {
 		return s.status
 	}
@@ -158,7 +171,8 @@ type session struct {
 	out      *printer
 	status   int
 	joined   netconf.Joined
-	badInput bool // some input could not be sent (chat goes on; exit 2 at the end)
+	badInput bool      // some input could not be sent (chat goes on; exit 2 at the end)
+	hist     *recorder // -history: what is shown is kept first
 }
 
 // join waits for the membership or its failure.
@@ -189,6 +203,10 @@ func (s *session) join(ctx context.Context, cfg netconf.Config) bool {
 // print prints ev, flushing standard output unless another event is
 // already waiting.
 func (s *session) print(ev netconf.Event) {
+	if s.hist != nil {
+		s.printKept(ev)
+		return
+	}
 	s.out.event(ev)
 	if len(s.e.Events()) == 0 {
 		s.out.flush()

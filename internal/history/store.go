@@ -24,6 +24,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/chacha20poly1305"
 	"golang.org/x/crypto/hkdf"
 	_ "modernc.org/sqlite" // the "sqlite" driver
@@ -221,6 +222,15 @@ func (s *Store) SetKey(group string, secret []byte) error {
 	s.keys[group] = &atRest{aead: aead}
 	s.mu.Unlock()
 	return nil
+}
+
+// SetPassphrase is SetKey with a private group's passphrase: its secret
+// is derived with Argon2id (as the network's key is, with a salt of the
+// store's own), so the file gives no faster way to guess it than the
+// network does.
+func (s *Store) SetPassphrase(group, passphrase string) error {
+	secret := argon2.IDKey([]byte(passphrase), []byte("groupcast history "+group), 3, 64*1024, 2, 32)
+	return s.SetKey(group, secret)
 }
 
 func (s *Store) key(group string) *atRest {
@@ -519,6 +529,33 @@ func hasAll(text string, words []string) bool {
 
 func sortNewest(rs []Record) {
 	slices.SortFunc(rs, func(a, b Record) int { return cmp.Compare(b.ID, a.ID) })
+}
+
+// All is every row q finds (its Limit aside), oldest first: an export.
+// It pages through the store 1 000 rows at a time; max bounds it (0:
+// no bound).
+func (s *Store) All(q Query, max int) ([]Record, error) {
+	var out []Record
+	q.Limit = 1000
+	if max > 0 {
+		q.Limit = min(max, 1000)
+	}
+	for {
+		page, err := s.Search(q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) < q.Limit || (max > 0 && len(out) >= max) {
+			break
+		}
+		q.Before = page[len(page)-1].ID
+	}
+	if max > 0 && len(out) > max {
+		out = out[:max]
+	}
+	slices.Reverse(out)
+	return out, nil
 }
 
 // Recent is a conversation's latest rows before row id before (0: the

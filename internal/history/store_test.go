@@ -302,3 +302,24 @@ func writeForever(dir string) {
 		fmt.Printf("shown %d\n", seq)
 	}
 }
+
+// All pages through everything found, oldest first; with a bound, the
+// latest that many.
+func TestAllPages(t *testing.T) {
+	s := openTemp(t)
+	var batch []Record
+	for i := range 2500 {
+		batch = append(batch, msg("g", "Ann", uint64(i+1), fmt.Sprintf("line %d", i+1)))
+	}
+	if err := s.Add(batch); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.All(Query{Group: "g"}, 0)
+	if err != nil || len(all) != 2500 || all[0].Text != "line 1" || all[2499].Text != "line 2500" {
+		t.Fatalf("all: %d rows, %v", len(all), err)
+	}
+	last, err := s.All(Query{Group: "g"}, 10)
+	if err != nil || len(last) != 10 || last[0].Text != "line 2491" || last[9].Text != "line 2500" {
+		t.Fatalf("the latest 10: %q %v", texts(last), err)
+	}
+}
