@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -18,19 +17,12 @@ func TestLabHistorySurvivesKill(t *testing.T) {
 		t.Skip("long")
 	}
 	const lines = 10000
-	lab := NewLab(t, 2)
-	bin := Binary(t)
-	const group = "239.255.6.7:6667"
+	const group = "239.255.6.8:6668"
 	dir := t.TempDir()
-	rx := Start(t, "listener", lab.Command(lab.Hosts[1], bin, "listen", "-group", group, "-name", "Listener", "-json", "-history-dir", dir))
-	rx.WaitFor("joined", 1, 10*time.Second)
+	lab, bin, rx := streamLab(t, group, "-history-dir", dir)
 
-	var input strings.Builder
-	for i := range lines {
-		fmt.Fprintf(&input, "line %05d of the stream, héllo 世界\n", i+1)
-	}
 	chat := lab.Command(lab.Hosts[0], bin, "chat", "-group", group, "-name", "Streamer")
-	chat.Stdin = strings.NewReader(input.String())
+	chat.Stdin = strings.NewReader(numberedLines(lines))
 	Start(t, "chat", chat)
 	rx.WaitFor("message", 3000, 60*time.Second)
 	_ = rx.cmd.Process.Kill() // SIGKILL: no chance to flush anything

@@ -266,3 +266,25 @@ func (p *Proc) summary() string {
 	}
 	return fmt.Sprintf("events %v; the last others: %s", counts, strings.Join(others, " "))
 }
+
+// numberedLines is what a streaming chat reads: n lines "line 00001 — a
+// chat line of about sixty bytes, héllo 世界", numbered from 1.
+func numberedLines(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "line %05d — a chat line of about sixty bytes, héllo 世界\n", i+1)
+	}
+	return b.String()
+}
+
+// streamLab makes two lab hosts and starts, on the second, a listen -json
+// on group (with extra arguments), joined; the first is for a sender.
+func streamLab(t *testing.T, group string, extra ...string) (*Lab, string, *Proc) {
+	t.Helper()
+	lab := NewLab(t, 2)
+	bin := Binary(t)
+	args := append([]string{"listen", "-group", group, "-name", "Listener", "-json"}, extra...)
+	rx := Start(t, "listener", lab.Command(lab.Hosts[1], bin, args...))
+	rx.WaitFor("joined", 1, 10*time.Second)
+	return lab, bin, rx
+}

@@ -20,20 +20,13 @@ func TestLabChatStream(t *testing.T) {
 		t.Skip("long")
 	}
 	const lines = 50000
-	lab := NewLab(t, 2)
-	bin := Binary(t)
 	const group = "239.255.6.6:6666"
-	rx := Start(t, "listener", lab.Command(lab.Hosts[1], bin, "listen", "-group", group, "-name", "Listener", "-json"))
-	rx.WaitFor("joined", 1, 10*time.Second)
+	lab, bin, rx := streamLab(t, group)
 	idle := rx.RSS()
 	drops0 := udpRcvbufErrors(lab, lab.Hosts[1])
 
-	var input strings.Builder
-	for i := range lines {
-		fmt.Fprintf(&input, "line %05d — a chat line of about sixty bytes, héllo 世界\n", i+1)
-	}
 	chat := lab.Command(lab.Hosts[0], bin, "chat", "-group", group, "-name", "Streamer", "-json")
-	chat.Stdin = strings.NewReader(input.String())
+	chat.Stdin = strings.NewReader(numberedLines(lines))
 
 	// The listener's resident memory, sampled against messages received.
 	type sample struct {
@@ -149,18 +142,11 @@ func TestLabStalledListenerCatchesUp(t *testing.T) {
 		t.Skip("long")
 	}
 	const lines = 50000
-	lab := NewLab(t, 2)
-	bin := Binary(t)
 	const group = "239.255.6.7:6667"
-	rx := Start(t, "listener", lab.Command(lab.Hosts[1], bin, "listen", "-group", group, "-name", "Listener", "-json"))
-	rx.WaitFor("joined", 1, 10*time.Second)
+	lab, bin, rx := streamLab(t, group)
 	drops0 := udpRcvbufErrors(lab, lab.Hosts[1])
-	var input strings.Builder
-	for i := range lines {
-		fmt.Fprintf(&input, "line %05d — a chat line of about sixty bytes, héllo 世界\n", i+1)
-	}
 	chat := lab.Command(lab.Hosts[0], bin, "chat", "-group", group, "-name", "Streamer", "-json")
-	chat.Stdin = strings.NewReader(input.String())
+	chat.Stdin = strings.NewReader(numberedLines(lines))
 	start := time.Now()
 	tx := Start(t, "chat", chat)
 	defer func() {
