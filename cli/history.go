@@ -68,9 +68,9 @@ func openRecorder(dir string, cfg netconf.Config) (*recorder, error) {
 }
 
 // row is the row an event makes, if it makes one.
-func (r *recorder) row(ev netconf.Event, private bool) (history.Record, bool) {
+func (r *recorder) row(ev netconf.Event) (history.Record, bool) {
 	now := time.Now()
-	base := history.Record{Group: r.group, Private: private, Received: now}
+	base := history.Record{Group: r.group, Private: r.private, Received: now}
 	switch ev := ev.(type) {
 	case netconf.Message:
 		base.Kind = history.Message
@@ -114,7 +114,7 @@ func (s *session) printKept(ev netconf.Event) {
 		r.self = j.Sender
 	}
 	r.held = append(r.held, ev)
-	if rec, ok := r.row(ev, r.private); ok {
+	if rec, ok := r.row(ev); ok {
 		r.recs = append(r.recs, rec)
 	}
 	if len(s.e.Events()) > 0 && len(r.held) < maxHeld {

@@ -7,6 +7,7 @@ package history
 import (
 	"cmp"
 	"context"
+	"crypto/cipher"
 	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
@@ -109,8 +110,8 @@ var ErrNewer = errors.New("history was written by a newer Groupcast; it is left 
 type Store struct {
 	db   *sql.DB
 	path string
-	mu   sync.Mutex // guards keys
-	keys map[string]*atRest
+	mu   sync.Mutex             // guards keys
+	keys map[string]cipher.AEAD // a private group's, by conversation
 }
 
 // DefaultDir is where a user's history is kept: the system's folder for
@@ -150,7 +151,7 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
-	s := &Store{db: db, path: path, keys: map[string]*atRest{}}
+	s := &Store{db: db, path: path, keys: map[string]cipher.AEAD{}}
 	if err := s.migrate(); err != nil {
 		_ = db.Close()
 		return nil, err
@@ -197,15 +198,6 @@ func (s *Store) migrate() error {
 	return tx.Commit()
 }
 
-// atRest seals a private group's text.
-type atRest struct{ aead cipherAEAD }
-
-type cipherAEAD interface {
-	Seal(dst, nonce, plaintext, additionalData []byte) []byte
-	Open(dst, nonce, ciphertext, additionalData []byte) ([]byte, error)
-	NonceSize() int
-}
-
 // SetKey gives the store a private group's secret (from its passphrase):
 // its rows are sealed with a key derived from it, and can be read (and
 // searched) only while it is set.
@@ -219,7 +211,7 @@ func (s *Store) SetKey(group string, secret []byte) error {
 		return err
 	}
 	s.mu.Lock()
-	s.keys[group] = &atRest{aead: aead}
+	s.keys[group] = aead
 	s.mu.Unlock()
 	return nil
 }
@@ -233,7 +225,7 @@ func (s *Store) SetPassphrase(group, passphrase string) error {
 	return s.SetKey(group, secret)
 }
 
-func (s *Store) key(group string) *atRest {
+func (s *Store) key(group string) cipher.AEAD {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.keys[group]
@@ -270,11 +262,11 @@ func (s *Store) Add(recs []Record) error {
 			if k == nil {
 				return ErrNoKey
 			}
-			nonce := make([]byte, k.aead.NonceSize(), k.aead.NonceSize()+len(text)+16)
+			nonce := make([]byte, k.NonceSize(), k.NonceSize()+len(text)+k.Overhead())
 			if _, err := rand.Read(nonce); err != nil {
 				return err
 			}
-			sealed = k.aead.Seal(nonce, nonce, []byte(text), []byte(r.Group))
+			sealed = k.Seal(nonce, nonce, []byte(text), []byte(r.Group))
 			text = ""
 		}
 		res, err := ins.Exec(r.Group, int(r.Kind), r.Sender, r.Nick, r.Host, int64(r.Seq), millis(r.Sent), millis(r.Received),
@@ -469,11 +461,11 @@ func (s *Store) scan(rows *sql.Rows) (Record, error) {
 // not open.
 func (s *Store) open(group string, sealed []byte) string {
 	k := s.key(group)
-	if k == nil || len(sealed) < k.aead.NonceSize() {
+	if k == nil || len(sealed) < k.NonceSize() {
 		return ""
 	}
-	n := k.aead.NonceSize()
-	t, err := k.aead.Open(nil, sealed[:n], sealed[n:], []byte(group))
+	n := k.NonceSize()
+	t, err := k.Open(nil, sealed[:n], sealed[n:], []byte(group))
 	if err != nil {
 		return ""
 	}
@@ -562,9 +554,7 @@ func (s *Store) All(q Query, max int) ([]Record, error) {
 // very latest), oldest first: a page of the log.
 func (s *Store) Recent(group string, before int64, limit int) ([]Record, error) {
 	rs, err := s.Search(Query{Group: group, Before: before, Limit: limit})
-	for i, j := 0, len(rs)-1; i < j; i, j = i+1, j-1 {
-		rs[i], rs[j] = rs[j], rs[i]
-	}
+	slices.Reverse(rs)
 	return rs, err
 }
 

@@ -178,8 +178,6 @@ func (g *gathered) recvmmsg(bufs [][]byte, oobLen int) (int, error) {
 			continue
 		case errno != 0:
 			return 0, errno
-		case r == 0 && g.closed.Load():
-			return 0, net.ErrClosed // shut down
 		case r == 0:
 			return 0, unix.EAGAIN
 		}
