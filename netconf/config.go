@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/netip"
+	"time"
 
 	"github.com/groupcast/groupcast/netconf/internal/seal"
 	"github.com/groupcast/groupcast/netconf/wire"
@@ -45,6 +46,25 @@ type Config struct {
 	SaveDir     string
 	MaxFileSize int64
 	FileRate    float64
+	// Archive is what this member keeps of the conversation (its
+	// history), nil when it keeps nothing. With it the member asks the
+	// group, on joining, for what it missed since it last kept something,
+	// and answers others who ask from what it keeps (docs/PROTOCOL.md,
+	// "Catch-up"); messages then carry their datagrams (Message.Wire).
+	Archive Archive
+}
+
+// Archive is a conversation's kept messages, as catch-up needs them.
+// Its methods are called from a goroutine of their own, never the
+// engine's loop.
+type Archive interface {
+	// Last is when something of the conversation was last kept (zero:
+	// never).
+	Last() (time.Time, error)
+	// Kept is up to max of the latest messages kept that were received
+	// at or after since, oldest first, each as the DATA datagrams it
+	// came in (Message.Wire).
+	Kept(since time.Time, max int) ([][][]byte, error)
 }
 
 // DefaultConfig is a membership of DefaultGroup with TTL 1 and loopback

@@ -36,6 +36,9 @@ func (e *Engine) onData(now time.Time, p *wire.Packet, src netip.AddrPort) {
 	}
 	signed := e.judgeSigned(now, p, src)
 	d := reliable.Held{Time: p.Time, Nick: p.Nick, Frag: p.Frag, Body: p.Body, Signed: signed == current, Refused: signed == recorded}
+	if e.m.catchup != nil {
+		d.Wire = asData(p) // kept, to answer others' catch-up
+	}
 	out, ok := pr.Stream.Put(now, p.Seq, d, e.deliveries[:0])
 	if !ok {
 		add(&e.stats.BeyondWindow, 1) // memory budget full: asked for again later
@@ -162,7 +165,7 @@ func (e *Engine) emit(pr *presence.Peer, out []reliable.Delivery) {
 			continue
 		}
 		msg := Message{From: d.Nick, Sender: pr.ID, Seq: d.Seq, Sent: time.UnixMicro(d.Time), Text: d.Text,
-			Received: e.now(), Source: pr.Src, Announcement: d.Signed}
+			Received: e.now(), Source: pr.Src, Announcement: d.Signed, Wire: d.Wire}
 		if msg.Announcement {
 			e.acknowledge(pr.ID, msg.Seq, msg.Received)
 			e.provenPresenter(pr)
@@ -180,4 +183,16 @@ func (e *Engine) provenPresenter(pr *presence.Peer) {
 		pr.Presenter = true
 		e.rosterChanged()
 	}
+}
+
+// asData is p as its sender sent it: a DATA (a REPAIR is the same
+// datagram with another kind), in a buffer of its own.
+func asData(p *wire.Packet) []byte {
+	q := *p
+	q.Kind = wire.KindData
+	b, err := wire.AppendEncode(nil, &q)
+	if err != nil {
+		return nil // it decoded, so it encodes
+	}
+	return b
 }

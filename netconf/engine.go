@@ -49,6 +49,8 @@ type Engine struct {
 	pumped chan struct{}
 	// fileHashed: a file to send has been hashed (files.go).
 	fileHashed chan hashed
+	// archived: what a membership's Archive said (catchup.go).
+	archived chan archived
 
 	closeOnce sync.Once
 	wg        sync.WaitGroup
@@ -112,6 +114,7 @@ func newEngine(opts ...Option) *Engine {
 		fileResults: make(chan fileResult, 256),
 		pumped:      make(chan struct{}, 1),
 		fileHashed:  make(chan hashed),
+		archived:    make(chan archived),
 		done:        make(chan struct{}),
 		timing:      DefaultTiming(),
 		now:         time.Now,
@@ -228,6 +231,8 @@ func (e *Engine) loop() {
 		case <-e.pumped:
 		case h := <-e.fileHashed:
 			e.onFileHashed(h)
+		case r := <-e.archived:
+			e.onArchived(r)
 		case out <- next:
 			e.queue.Pop()
 		case <-e.timer.C:
@@ -309,6 +314,9 @@ func (e *Engine) join(cfg Config) {
 	m.budget.Relieve = e.relieveBudget
 	e.m = m
 	m.attach(tr, e.rx, e.rxc)
+	if m.catchup != nil {
+		e.startCatchUp(m)
+	}
 	if e.lookupIface != nil {
 		if choice.Name == "" {
 			choice.Name = cfg.Interface // a test transport names its interface only in cfg

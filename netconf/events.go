@@ -71,6 +71,14 @@ type Message struct {
 	// re-sent for us (a pinned announcement).
 	Announcement bool
 	Earlier      bool
+	// CaughtUp is true when another member re-sent it from its history
+	// because we were not there when it was sent (catch-up, docs/PROTOCOL.md):
+	// Source is then that member's, and Earlier is true.
+	CaughtUp bool
+	// Wire is the DATA datagrams the message came in, plain (unsealed),
+	// kept only when Config.Archive is set: what a history keeps to answer
+	// another member's catch-up with.
+	Wire [][]byte
 }
 
 // Sent confirms that our own message left through the sender socket.
@@ -80,6 +88,11 @@ type Sent struct {
 	Nick  string
 	Text  string
 	Plain bool // sent as bare text (Seq is 0)
+	// Announcement: we present the room, and signed it.
+	Announcement bool
+	// Wire is its DATA datagrams (as Message.Wire), when Config.Archive
+	// is set.
+	Wire [][]byte
 }
 
 // Left says the membership ended: asked for when Err is nil, otherwise
@@ -186,6 +199,11 @@ const (
 	UnreadableFileFlood UnreadableReason = "file_flood"
 	// A file offered in a read-only room by someone not its presenter.
 	UnreadableReadOnlyFile UnreadableReason = "read_only_file"
+	// Caught-up messages passed on as the presenter's announcements
+	// that its key did not sign.
+	UnreadableForgedCatchUp UnreadableReason = "forged_catchup"
+	// Asks for earlier messages from one computer, too often.
+	UnreadableCatchUpFlood UnreadableReason = "catchup_flood"
 )
 
 // Unreadable reports, once per reason and membership, that Count
@@ -227,6 +245,8 @@ var unreadableWords = map[UnreadableReason]words.Template{
 	UnreadableImplausible:     words.Define(from + " claimed to have sent far more messages than anyone can: {{.Count}} forged datagrams were refused"),
 	UnreadableFileFlood:       words.Define(from + " offered more files at once than Groupcast takes from one computer: {{.Count}} offers were ignored"),
 	UnreadableReadOnlyFile:    words.Define(from + " offered files in this read-only room, where only its presenter may: {{.Count}} offers were refused"),
+	UnreadableForgedCatchUp:   wForgedCatchUp,
+	UnreadableCatchUpFlood:    wCatchUpFlood,
 }
 
 var wUnreadable = words.Define("{{.Count}} datagrams could not be read")

@@ -1,6 +1,7 @@
 package netconf
 
 import (
+	"bytes"
 	"net/netip"
 	"time"
 
@@ -53,9 +54,16 @@ func (e *Engine) send(text string) {
 		}
 		m.presenting.Announced(now, first, single)
 	}
+	var kept [][]byte
+	if m.catchup != nil {
+		kept = make([][]byte, len(dgrams)) // our history answers others' catch-up with them too
+		for i, d := range dgrams {
+			kept[i] = bytes.Clone(d)
+		}
+	}
 	clear(dgrams) // the send buffer keeps them; this slice is reused
 	m.dgrams = dgrams[:0]
-	e.queue.Push(Sent{Seq: first, Time: now, Nick: m.cfg.Nick, Text: text})
+	e.queue.Push(Sent{Seq: first, Time: now, Nick: m.cfg.Nick, Text: text, Announcement: m.presenting != nil, Wire: kept})
 }
 
 // queueData keeps a new DATA datagram (sealed when the group has a key)

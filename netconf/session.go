@@ -55,6 +55,8 @@ type session struct {
 
 	files *fileSession // files sent and received (files.go)
 
+	catchup *catchUp // nil: we keep no history (catchup.go)
+
 	key     *seal.Key // nil: an open group
 	pn      uint64    // packet number of the last sealed datagram
 	replay  *seal.Guard
@@ -82,6 +84,9 @@ func newSession(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing
 	}
 	if cfg.Room != nil {
 		m.heardSession = cfg.Room.Version
+	}
+	if cfg.Archive != nil && !cfg.Plain && !cfg.SendOnly {
+		m.catchup = newCatchUp(cfg.Archive, now)
 	}
 	if cfg.Presenter != nil {
 		m.presenting = classroom.NewPresenter()

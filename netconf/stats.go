@@ -40,6 +40,10 @@ type Stats struct {
 	Crowded         uint64 // datagrams of new senders refused: their computer's share or the table is full
 	RepairBytesOut  uint64 // bytes of repairs sent
 	RepairsRefused  uint64 // repairs asked for beyond the repair budget
+	CatchUpAsksIn   uint64 // asks for earlier messages heard, that we could answer
+	CatchUpRefused  uint64 // ...not answered: the computer asked too often, or we were busy answering
+	CatchUpOut      uint64 // CATCHUP datagrams sent
+	CatchUpIn       uint64 // messages caught up (shown as earlier)
 }
 
 // Refused counts every datagram refused as unauthenticated or replayed.

@@ -34,6 +34,9 @@ func FuzzDecode(f *testing.F) {
 	for _, fp := range sampleFilePackets() {
 		f.Add(wiretest.Encode(f, fp))
 	}
+	for _, cp := range sampleCatchUpPackets(f) {
+		f.Add(wiretest.Encode(f, cp))
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := wire.Decode(b)
 		if err != nil {
@@ -62,12 +65,22 @@ func FuzzDecode(f *testing.F) {
 			if d, err := wire.ParseFileDone(p.Body); err == nil && !bytes.Equal(wire.AppendFileDone(nil, d), p.Body) {
 				t.Fatalf("FILE_DONE body does not round-trip: % x", p.Body)
 			}
+		case wire.KindCatchUpAsk:
+			if since, err := wire.ParseCatchUpAsk(p.Body); err == nil && !bytes.Equal(wire.AppendCatchUpAsk(nil, since), p.Body) {
+				t.Fatalf("CATCHUP_ASK body does not round-trip: % x", p.Body)
+			}
+		case wire.KindCatchUp:
+			if in, err := wire.ParseCatchUp(p.Body); err == nil {
+				if in.Kind != wire.KindData || in.Seq == 0 || len(p.Body) > wire.MaxDatagram {
+					t.Fatalf("CATCHUP of an invalid datagram: %+v", in)
+				}
+			}
 		case wire.KindHello, wire.KindHeartbeat, wire.KindLeave:
 			if c, err := wire.ParseControl(p.Body); err == nil && !bytes.Equal(wire.AppendControl(nil, c), p.Body) {
 				t.Fatalf("control body does not round-trip: % x", p.Body)
 			}
 		}
-		if len(b) > wire.MaxDatagram || p.Sender.IsZero() || wire.ValidNick(p.Nick) != nil {
+		if len(b) > wire.MaxFileDatagram || len(b) > wire.MaxDatagram && p.Kind != wire.KindFileBlock && p.Kind != wire.KindCatchUp || p.Sender.IsZero() || wire.ValidNick(p.Nick) != nil {
 			t.Fatalf("accepted an invalid datagram: %+v", p)
 		}
 		re, err := wire.AppendEncode(nil, &p)

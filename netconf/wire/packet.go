@@ -32,7 +32,7 @@ const (
 	// datagram crosses a 1400-byte path MTU without IP fragmentation;
 	// all but a file's blocks.
 	MaxDatagram = 1400
-	// MaxFileDatagram bounds a FILE_BLOCK (sealed or not): an Ethernet
+	// MaxFileDatagram bounds a FILE_BLOCK and a CATCHUP (sealed or not): an Ethernet
 	// MTU of 1 500 less the IPv4 and UDP headers. A sender sizes its
 	// blocks for the interface's MTU, up to this: on the LAN a file
 	// takes 5% fewer datagrams than at MaxDatagram.
@@ -100,6 +100,9 @@ const (
 	KindFileBlock Kind = 10 // one block of a file; seq is its index
 	KindFileNack  Kind = 11 // the blocks of a file a receiver lacks
 	KindFileDone  Kind = 12 // a receiver has the file, or failed to get it
+
+	KindCatchUpAsk Kind = 13 // a member that joined asks for what it missed since a time
+	KindCatchUp    Kind = 14 // a message another member keeps, re-sent for one that missed it
 )
 
 func (k Kind) String() string {
@@ -128,6 +131,10 @@ func (k Kind) String() string {
 		return "file_nack"
 	case KindFileDone:
 		return "file_done"
+	case KindCatchUpAsk:
+		return "catchup_ask"
+	case KindCatchUp:
+		return "catchup"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -173,6 +180,11 @@ func (k Kind) signable() bool { return k.carriesText() || k == KindFileOffer }
 // laid out text first: the text, a NUL, then the header, so a classic
 // tool that prints the datagram as a C string prints the text.
 func (k Kind) textFirst() bool { return k == KindData || k == KindRepair }
+
+// mayBeLarge: a FILE_BLOCK, sized for the interface, and a CATCHUP,
+// which carries a whole DATA, may be up to MaxFileDatagram bytes; every
+// other kind at most MaxDatagram.
+func (k Kind) mayBeLarge() bool { return k == KindFileBlock || k == KindCatchUp }
 
 // Decode errors. A datagram that is not ours yields ErrNotGroupcast, so a
 // caller can tell a foreign datagram from a damaged one of ours.
@@ -238,7 +250,7 @@ func AppendEncode(dst []byte, p *Packet) ([]byte, error) {
 	if p.Kind.textFirst() {
 		size++
 	}
-	if size > MaxDatagram && (p.Kind != KindFileBlock || size > MaxFileDatagram) || len(p.Body) > 0xffff {
+	if size > MaxDatagram && (!p.Kind.mayBeLarge() || size > MaxFileDatagram) || len(p.Body) > 0xffff {
 		return dst, fmt.Errorf("%w: %d bytes", ErrTooLarge, size)
 	}
 	if p.Kind.textFirst() {
@@ -285,13 +297,13 @@ func Decode(b []byte) (Packet, error) {
 	if len(b) > MaxFileDatagram {
 		return p, ErrTooLarge
 	}
-	large := len(b) > MaxDatagram // a FILE_BLOCK only
+	large := len(b) > MaxDatagram // a FILE_BLOCK or CATCHUP only
 	text := b[:max(start-1, 0)]
 	b = b[start:]
 	if len(b) < HeaderSize {
 		return p, fmt.Errorf("%w: %d-byte header", ErrMalformed, len(b))
 	}
-	if large && Kind(b[5]) != KindFileBlock {
+	if large && !Kind(b[5]).mayBeLarge() {
 		return p, ErrTooLarge
 	}
 	if b[4] != Version {

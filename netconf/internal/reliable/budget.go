@@ -36,7 +36,7 @@ func (s *Share) Bytes() int { return s.bytes }
 
 // heldCost is what holding d counts against the budget: its text and
 // nickname, and about what the map entry and its header take.
-func heldCost(d Held) int { return len(d.Body) + len(d.Nick) + 64 }
+func heldCost(d Held) int { return len(d.Body) + len(d.Nick) + len(d.Wire) + 64 }
 
 // Bytes is how much of the budget the stream holds, and HeldSince when it
 // began to (a budget tick: smaller is longer ago).

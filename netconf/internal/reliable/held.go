@@ -129,12 +129,13 @@ type reassembly struct {
 	text     []byte
 	signed   bool
 	refused  bool
+	wire     [][]byte // the pieces' datagrams, when kept (Held.Wire)
 }
 
 // dropPartial forgets the message being reassembled.
 func (s *Stream) dropPartial() {
 	if s.partial != nil {
-		s.uncharge(cap(s.partial.text))
+		s.uncharge(cap(s.partial.text) + wireCost(s.partial.wire))
 		s.partial = nil
 	}
 }
@@ -146,7 +147,11 @@ func (s *Stream) accept(seq uint64, d Held, out []Delivery) []Delivery {
 		if !utf8.Valid(d.Body) { // Decode refuses these; never show one anyway
 			return append(out, Delivery{Lost: &wire.Range{First: seq, Last: seq}})
 		}
-		return append(out, Delivery{Seq: seq, Time: d.Time, Nick: d.Nick, Text: string(d.Body), Signed: d.Signed, Refused: d.Refused})
+		dl := Delivery{Seq: seq, Time: d.Time, Nick: d.Nick, Text: string(d.Body), Signed: d.Signed, Refused: d.Refused}
+		if d.Wire != nil {
+			dl.Wire = [][]byte{d.Wire}
+		}
+		return append(out, dl)
 	}
 	if d.Frag.Index == 0 {
 		s.dropPartial()
@@ -173,6 +178,13 @@ func (s *Stream) accept(seq uint64, d Held, out []Delivery) []Delivery {
 		}
 	}
 	r.text = append(r.text, d.Body...)
+	if d.Wire != nil {
+		if !s.charge(len(d.Wire)) {
+			s.dropPartial()
+			return append(out, Delivery{Lost: &wire.Range{First: r.firstSeq, Last: seq}})
+		}
+		r.wire = append(r.wire, d.Wire)
+	}
 	r.signed = r.signed && d.Signed
 	r.refused = r.refused || d.Refused
 	r.next++
@@ -183,5 +195,18 @@ func (s *Stream) accept(seq uint64, d Held, out []Delivery) []Delivery {
 	if !utf8.Valid(r.text) {
 		return append(out, Delivery{Lost: &wire.Range{First: r.firstSeq, Last: seq}})
 	}
-	return append(out, Delivery{Seq: r.firstSeq, Time: r.time, Nick: r.nick, Text: string(r.text), Signed: r.signed, Refused: r.refused})
+	var w [][]byte
+	if len(r.wire) == int(r.count) {
+		w = r.wire
+	}
+	return append(out, Delivery{Seq: r.firstSeq, Time: r.time, Nick: r.nick, Text: string(r.text), Signed: r.signed, Refused: r.refused, Wire: w})
+}
+
+// wireCost is what a message's kept datagrams count against the budget.
+func wireCost(w [][]byte) int {
+	n := 0
+	for _, b := range w {
+		n += len(b)
+	}
+	return n
 }

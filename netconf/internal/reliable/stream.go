@@ -32,6 +32,10 @@ type Held struct {
 	// recording): it takes its place in the stream, so nothing asks for
 	// it again, but is never shown.
 	Refused bool
+	// Wire is the datagram as its sender sent it (a DATA), kept only for
+	// a member that keeps history (catch-up answers with it); nil
+	// otherwise. It is the holder's own copy.
+	Wire []byte
 }
 
 // Delivery is what a stream hands on, in order: a message (Lost nil), or
@@ -44,6 +48,7 @@ type Delivery struct {
 	Signed  bool // every piece was signed by the room's presenter
 	Refused bool // a piece was refused (Held.Refused): not to be shown
 	Lost    *wire.Range
+	Wire    [][]byte // the message's datagrams (Held.Wire), when kept
 }
 
 // Outcome says what became of a DATA datagram.
@@ -62,6 +67,7 @@ type Stream struct {
 	params *Params
 
 	synced   bool      // the start point is known
+	start    uint64    // where delivery started, once synced
 	syncBy   time.Time // deadline to pick a start point without a control datagram
 	expected uint64    // next seq to deliver (before sync: where it may start at the earliest)
 	highest  uint64    // highest seq known to exist
@@ -95,6 +101,11 @@ func NewStream(params *Params, budget *Budget, share *Share, from uint64) *Strea
 
 // Synced reports whether the stream's start point is known.
 func (s *Stream) Synced() bool { return s.synced }
+
+// Start is where delivery started: what came before it was sent before
+// we were there (or before we lost track of the sender), and is never
+// delivered by the stream. 0 until Synced.
+func (s *Stream) Start() uint64 { return s.start }
 
 // Expected is the next seq to deliver.
 func (s *Stream) Expected() uint64 { return s.expected }
@@ -192,6 +203,9 @@ func (s *Stream) sync(start uint64, out []Delivery) []Delivery {
 	s.synced = true
 	s.syncBy = time.Time{}
 	s.expected = max(start, s.expected, 1) // never before where we stopped last time
+	if s.start == 0 {
+		s.start = s.expected
+	}
 	for seq := range s.held {
 		if seq < s.expected {
 			s.take(seq)
