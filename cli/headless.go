@@ -99,6 +99,11 @@ func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
 			return ExitFailure
 		}
 		defer rec.store.Close()
+		if cmd != "send" {
+			// What we keep answers others who were away; and we ask, on
+			// joining, for what we missed while away.
+			cfg.Archive = rec.store.Archive(rec.conv.Group)
+		}
 	}
 	return runSession(ctx, cmd, text, file, cfg, announce, o.json, stdio, rec)
 }

@@ -2,20 +2,17 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"html"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/groupcast/groupcast/internal/history"
+	"github.com/groupcast/groupcast/internal/keep"
 	"github.com/groupcast/groupcast/netconf"
-	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 // recorder keeps what a headless command shows (listen/chat -history):
@@ -23,27 +20,17 @@ import (
 // their rows committed in one transaction, and only then printed, so
 // that what was printed is in the store even after kill -9.
 type recorder struct {
-	store   *history.Store
-	group   string
-	private bool // the group's text is sealed at rest
-	self    wire.SenderID
-	held    []netconf.Event
-	recs    []history.Record
-	warned  bool
+	store  *history.Store
+	conv   keep.Conv // the conversation, whether private, and who we are in it
+	held   []netconf.Event
+	recs   []history.Record
+	rowOf  []int // held[i]'s row in recs, -1 for none
+	warned bool
 }
 
 // maxHeld bounds a batch: a stream that never pauses is still committed
 // and printed every maxHeld events.
 const maxHeld = 256
-
-// conversation is how a membership's history is named: the room, or the
-// group's address.
-func conversation(cfg netconf.Config) string {
-	if cfg.Room != nil && cfg.Room.Name != "" {
-		return "room:" + cfg.Room.Name
-	}
-	return cfg.Group.String()
-}
 
 func openRecorder(dir string, cfg netconf.Config) (*recorder, error) {
 	if dir == "" {
@@ -57,9 +44,9 @@ func openRecorder(dir string, cfg netconf.Config) (*recorder, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &recorder{store: s, group: conversation(cfg), private: cfg.Passphrase != ""}
+	r := &recorder{store: s, conv: keep.Conv{Group: keep.Conversation(cfg), Private: cfg.Passphrase != ""}}
 	if cfg.Passphrase != "" {
-		if err := s.SetPassphrase(r.group, cfg.Passphrase); err != nil {
+		if err := s.SetPassphrase(r.conv.Group, cfg.Passphrase); err != nil {
 			s.Close()
 			return nil, err
 		}
@@ -67,56 +54,19 @@ func openRecorder(dir string, cfg netconf.Config) (*recorder, error) {
 	return r, nil
 }
 
-// row is the row an event makes, if it makes one.
-func (r *recorder) row(ev netconf.Event) (history.Record, bool) {
-	now := time.Now()
-	base := history.Record{Group: r.group, Private: r.private, Received: now}
-	switch ev := ev.(type) {
-	case netconf.Message:
-		base.Kind = history.Message
-		if ev.Announcement {
-			base.Kind = history.Announcement
-		}
-		if !ev.Plain {
-			base.Sender, base.Seq = ev.Sender.String(), ev.Seq
-		}
-		base.Nick, base.Host, base.Text, base.Encoding, base.Plain = ev.From, ev.Source.Addr().String(), ev.Text, ev.Encoding, ev.Plain
-		base.Sent, base.Received = ev.Sent, ev.Received
-		if base.Received.IsZero() {
-			base.Received = now
-		}
-		return base, true
-	case netconf.Sent:
-		base.Kind, base.Nick, base.Text, base.Sent, base.Plain = history.Message, ev.Nick, ev.Text, ev.Time, ev.Plain
-		if !ev.Plain {
-			base.Sender, base.Seq = r.self.String(), ev.Seq
-		}
-		return base, true
-	case netconf.PeerJoined:
-		base.Kind, base.Sender, base.Nick, base.Host = history.Joined, ev.Peer.ID.String(), ev.Peer.Nick, ev.Peer.Host.String()
-		return base, true
-	case netconf.PeerLeft:
-		base.Kind, base.Sender, base.Nick, base.Host = history.Left, ev.Peer.ID.String(), ev.Peer.Nick, ev.Peer.Host.String()
-		return base, true
-	case netconf.FileReceived:
-		base.Kind, base.Sender, base.Nick, base.Host = history.FileReceived, ev.From.ID.String(), ev.From.Nick, ev.From.Host.String()
-		base.FileName, base.FileSHA256, base.FilePath = ev.Name, ev.SHA256, ev.Path
-		return base, true
-	}
-	return history.Record{}, false
-}
-
 // printKept is session.print with history kept: it holds ev (and its row)
 // while more events wait, then commits the rows and prints the events.
 func (s *session) printKept(ev netconf.Event) {
 	r := s.hist
 	if j, ok := ev.(netconf.Joined); ok {
-		r.self = j.Sender
+		r.conv.Self = j.Sender
 	}
 	r.held = append(r.held, ev)
-	if rec, ok := r.row(ev); ok {
-		r.recs = append(r.recs, rec)
+	row := -1
+	if rec, ok := keep.Row(ev, r.conv, time.Now()); ok {
+		row, r.recs = len(r.recs), append(r.recs, rec)
 	}
+	r.rowOf = append(r.rowOf, row)
 	if len(s.e.Events()) > 0 && len(r.held) < maxHeld {
 		return
 	}
@@ -130,16 +80,21 @@ func (s *session) flushKept() {
 	if r == nil || len(r.held) == 0 {
 		return
 	}
-	if err := r.store.Add(r.recs); err != nil && !r.warned {
+	err := r.store.Add(r.recs)
+	if err != nil && !r.warned {
 		r.warned = true
 		s.out.problem("keep history", err)
 	}
-	for _, ev := range r.held {
+	for i, ev := range r.held {
+		if err == nil && keep.AlreadyKept(ev, r.recs, r.rowOf[i]) {
+			continue // caught up, but kept before: shown then
+		}
 		s.out.event(ev)
 	}
 	s.out.flush()
 	clear(r.held)
-	r.held, r.recs = r.held[:0], r.recs[:0]
+	clear(r.recs)
+	r.held, r.recs, r.rowOf = r.held[:0], r.recs[:0], r.rowOf[:0]
 }
 
 // runHistory is "groupcast history": what was kept, searched, printed or
@@ -186,14 +141,8 @@ func runHistory(_ context.Context, args []string, stdio IO) int {
 	}
 	format := ""
 	if *export != "" {
-		switch strings.ToLower(filepath.Ext(*export)) {
-		case ".txt", ".text":
-			format = "txt"
-		case ".html", ".htm":
-			format = "html"
-		case ".json":
-			format = "json"
-		default:
+		var ok bool
+		if format, ok = history.FormatFor(*export); !ok {
 			return usageError(stdio, fmt.Errorf("-export %s: name it .txt, .html or .json, which says how to write it", *export))
 		}
 	}
@@ -234,7 +183,7 @@ func runHistory(_ context.Context, args []string, stdio IO) int {
 			fmt.Fprintf(stdio.Stderr, "groupcast: %s\n", err)
 			return ExitFailure
 		}
-		err = writeRows(f, rows, format)
+		err = history.Write(f, rows, format)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
@@ -245,12 +194,11 @@ func runHistory(_ context.Context, args []string, stdio IO) int {
 		fmt.Fprintf(stdio.Stderr, "%d rows written to %s\n", len(rows), *export)
 		return ExitOK
 	}
+	format = history.FormatText
 	if *asJSON {
-		format = "json"
-	} else {
-		format = "txt"
+		format = history.FormatJSON
 	}
-	if err := writeRows(stdio.Stdout, rows, format); err != nil {
+	if err := history.Write(stdio.Stdout, rows, format); err != nil {
 		return ExitFailure
 	}
 	return ExitOK
@@ -282,83 +230,4 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 		return now.Add(-d), nil
 	}
 	return time.Time{}, fmt.Errorf("-since %q: give a date (2026-11-30), a date and time (2026-11-30T14:00), or how long back (2h, 7d)", s)
-}
-
-var kindNames = map[history.Kind]string{history.Message: "message", history.Announcement: "announcement",
-	history.Joined: "joined", history.Left: "left", history.FileReceived: "file"}
-
-// rowJSON is a row as JSON.
-type rowJSON struct {
-	Event    string `json:"event"`
-	ID       int64  `json:"id"`
-	Kind     string `json:"kind"`
-	Group    string `json:"group"`
-	Sender   string `json:"sender,omitempty"`
-	Nick     string `json:"nick"`
-	Host     string `json:"host,omitempty"`
-	Seq      uint64 `json:"seq,omitempty"`
-	Sent     string `json:"sent,omitempty"`
-	Received string `json:"received"`
-	Text     string `json:"text,omitempty"`
-	Sealed   bool   `json:"sealed,omitempty"`
-	Encoding string `json:"encoding,omitempty"`
-	Plain    bool   `json:"plain,omitempty"`
-	FileName string `json:"file_name,omitempty"`
-	SHA256   string `json:"sha256,omitempty"`
-	Path     string `json:"path,omitempty"`
-}
-
-// rowText is how a row reads: what the message, join, leave or file was.
-func rowText(r history.Record) string {
-	switch r.Kind {
-	case history.Joined:
-		return fmt.Sprintf("* %s (%s) joined", r.Nick, r.Host)
-	case history.Left:
-		return fmt.Sprintf("* %s (%s) left", r.Nick, r.Host)
-	case history.FileReceived:
-		return fmt.Sprintf("* file %s from %s, saved as %s", r.FileName, r.Nick, r.FilePath)
-	}
-	text := r.Text
-	if r.Private && text == "" {
-		text = "(private: not readable without the group's passphrase)"
-	}
-	who := r.Nick
-	if r.Kind == history.Announcement {
-		who = "📢 " + who
-	}
-	return who + ": " + text
-}
-
-func writeRows(w io.Writer, rows []history.Record, format string) error {
-	switch format {
-	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
-		for _, r := range rows {
-			j := rowJSON{Event: "history", ID: r.ID, Kind: kindNames[r.Kind], Group: r.Group, Sender: r.Sender, Nick: r.Nick, Host: r.Host,
-				Seq: r.Seq, Received: r.Received.Format(time.RFC3339Nano), Text: r.Text, Sealed: r.Private && r.Text == "",
-				Encoding: r.Encoding, Plain: r.Plain, FileName: r.FileName, SHA256: r.FileSHA256, Path: r.FilePath}
-			if !r.Sent.IsZero() {
-				j.Sent = r.Sent.Format(time.RFC3339Nano)
-			}
-			if err := enc.Encode(j); err != nil {
-				return err
-			}
-		}
-		return nil
-	case "html":
-		fmt.Fprint(w, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Groupcast history</title></head><body>\n<table>\n")
-		for _, r := range rows {
-			fmt.Fprintf(w, "<tr><td>%s</td><td>%s</td><td>%s</td></tr>\n", r.Received.Format("2006-01-02 15:04:05"),
-				html.EscapeString(r.Group), html.EscapeString(rowText(r)))
-		}
-		_, err := fmt.Fprint(w, "</table>\n</body></html>\n")
-		return err
-	}
-	for _, r := range rows {
-		if _, err := fmt.Fprintf(w, "%s [%s] %s\n", r.Received.Format("2006-01-02 15:04:05"), r.Group, strings.ReplaceAll(rowText(r), "\n", "\n    ")); err != nil {
-			return err
-		}
-	}
-	return nil
 }

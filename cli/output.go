@@ -94,6 +94,9 @@ type (
 		Encoding string `json:"encoding,omitempty"`
 		Announce bool   `json:"announcement,omitempty"`
 		Earlier  bool   `json:"earlier,omitempty"`
+		// CaughtUp: re-sent from another member's history (Source) for
+		// us, who were not there.
+		CaughtUp bool `json:"caught_up,omitempty"`
 	}
 	jsonReceipt struct {
 		Event    string   `json:"event"`
@@ -303,6 +306,7 @@ func toJSONMessage(ev netconf.Message) jsonMessage {
 		Event: "message", From: ev.From, Text: ev.Text, Sender: ev.Sender.String(), Seq: ev.Seq,
 		Time: stamp(ev.Sent), Received: stamp(ev.Received), Source: ev.Source.String(),
 		Plain: ev.Plain, Encoding: ev.Encoding, Announce: ev.Announcement, Earlier: ev.Earlier,
+		CaughtUp: ev.CaughtUp,
 	}
 	if ev.Plain {
 		j.Sender = "" // plain text has no sender id

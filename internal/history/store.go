@@ -60,10 +60,14 @@ type Record struct {
 	Private  bool   // the group is private: its text is sealed at rest
 	// A received file's record.
 	FileName, FileSHA256, FilePath string
+	// Wire is the datagrams a message came in (netconf.Message.Wire),
+	// kept to answer another member's catch-up; sealed at rest with the
+	// text in a private group. Not read back by Search.
+	Wire [][]byte
 }
 
 // schemaVersion is the schema this program writes (PRAGMA user_version).
-const schemaVersion = 1
+const schemaVersion = 2
 
 // MaxText bounds a row's text: what the engine delivers is far less;
 // this is the store's own bound.
@@ -101,6 +105,21 @@ var migrations = []string{
 	CREATE TRIGGER rows_ad AFTER DELETE ON rows BEGIN
 		INSERT INTO rows_fts(rows_fts, rowid, text, grams) VALUES ('delete', old.id, old.text, old.grams);
 	END;`,
+	// 2: the datagrams a message came in, for catch-up. Rows enter the
+	// full-text index a thousand at a time (index), not by a trigger
+	// per row: FTS5 writes what it has pending at each statement's
+	// savepoint, and a segment a row kept it merging (9 000 rows a
+	// second with the engine; 10 000 were the target). indexed is the
+	// highest row id in the index; a row deleted before it was indexed
+	// has nothing there to delete.
+	`ALTER TABLE rows ADD COLUMN wire BLOB;
+	DROP TRIGGER rows_ai;
+	DROP TRIGGER rows_ad;
+	CREATE TABLE indexed (id INTEGER NOT NULL);
+	INSERT INTO indexed SELECT coalesce(max(id), 0) FROM rows;
+	CREATE TRIGGER rows_ad AFTER DELETE ON rows WHEN old.id <= (SELECT id FROM indexed) BEGIN
+		INSERT INTO rows_fts(rows_fts, rowid, text, grams) VALUES ('delete', old.id, old.text, old.grams);
+	END;`,
 }
 
 // ErrNewer says the store was written by a newer Groupcast.
@@ -110,9 +129,23 @@ var ErrNewer = errors.New("history was written by a newer Groupcast; it is left 
 type Store struct {
 	db   *sql.DB
 	path string
-	mu   sync.Mutex             // guards keys
+	mu   sync.Mutex             // guards keys and unindexed
 	keys map[string]cipher.AEAD // a private group's, by conversation
+	// unindexed: rows added since the index was last brought up to date
+	// (indexedAt).
+	unindexed int
+	indexedAt time.Time
 }
+
+// Rows enter the full-text index indexBatch at a time, or indexEvery
+// after the last time, whichever comes first, and before any search: a
+// burst of 10 000 messages a second is indexed in a few large pieces
+// (FTS5 merges less), a trickle soon after it comes, and a search right
+// after a burst indexes at most indexBatch rows first (about 0.1 s).
+const (
+	indexBatch = 4000
+	indexEvery = 2 * time.Second
+)
 
 // DefaultDir is where a user's history is kept: the system's folder for
 // application data.
@@ -156,14 +189,45 @@ func Open(dir string) (*Store, error) {
 		_ = db.Close()
 		return nil, err
 	}
+	if err := s.index(); err != nil { // what a program killed left out
+		_ = db.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// index brings the full-text index up to date: the rows added since it
+// last was enter it in one statement.
+func (s *Store) index() error {
+	tx, err := s.db.Begin()
+	if err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it does nothing
+	if _, err := tx.Exec(`INSERT INTO rows_fts(rowid, text, grams)
+		SELECT id, text, grams FROM rows WHERE id > (SELECT id FROM indexed)`); err != nil {
+		return fmt.Errorf("history: indexing: %w", err)
+	}
+	if _, err := tx.Exec(`UPDATE indexed SET id = max(id, (SELECT coalesce(max(id), 0) FROM rows))`); err != nil {
+		return fmt.Errorf("history: indexing: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("history: indexing: %w", err)
+	}
+	s.mu.Lock()
+	s.unindexed, s.indexedAt = 0, time.Now()
+	s.mu.Unlock()
+	return nil
 }
 
 // Path is the database file.
 func (s *Store) Path() string { return s.path }
 
-// Close closes the store.
-func (s *Store) Close() error { return s.db.Close() }
+// Close brings the index up to date and closes the store.
+func (s *Store) Close() error {
+	err := s.index()
+	return errors.Join(err, s.db.Close())
+}
 
 func (s *Store) migrate() error {
 	ctx := context.Background()
@@ -248,38 +312,50 @@ func (s *Store) Add(recs []Record) error {
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it does nothing
 	ins, err := tx.Prepare(`INSERT OR IGNORE INTO rows
-		(grp, kind, sender, nick, host, seq, sent, received, text, sealed, encoding, plain, private, file_name, file_sha256, file_path, grams)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		(grp, kind, sender, nick, host, seq, sent, received, text, sealed, encoding, plain, private, file_name, file_sha256, file_path, grams, wire)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
 	defer ins.Close()
+	added := 0
 	for i := range recs {
 		r := &recs[i]
-		text, sealed := clip(r.Text), []byte(nil)
+		text, sealed, wire := clip(r.Text), []byte(nil), packWire(r.Wire)
 		if r.Private {
 			k := s.key(r.Group)
 			if k == nil {
 				return ErrNoKey
 			}
-			nonce := make([]byte, k.NonceSize(), k.NonceSize()+len(text)+k.Overhead())
-			if _, err := rand.Read(nonce); err != nil {
+			if sealed, err = sealWith(k, []byte(text), r.Group); err != nil {
 				return err
 			}
-			sealed = k.Seal(nonce, nonce, []byte(text), []byte(r.Group))
+			if wire != nil {
+				if wire, err = sealWith(k, wire, r.Group+wireAD); err != nil {
+					return err
+				}
+			}
 			text = ""
 		}
 		res, err := ins.Exec(r.Group, int(r.Kind), r.Sender, r.Nick, r.Host, int64(r.Seq), millis(r.Sent), millis(r.Received),
-			text, sealed, r.Encoding, r.Plain, r.Private, r.FileName, r.FileSHA256, r.FilePath, bigrams(text))
+			text, sealed, r.Encoding, r.Plain, r.Private, r.FileName, r.FileSHA256, r.FilePath, bigrams(text), wire)
 		if err != nil {
 			return fmt.Errorf("history: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 1 {
 			r.ID, _ = res.LastInsertId()
+			added++
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("history: %w", err)
+	}
+	s.mu.Lock()
+	s.unindexed += added
+	due := s.unindexed >= indexBatch || s.unindexed > 0 && time.Since(s.indexedAt) >= indexEvery
+	s.mu.Unlock()
+	if due {
+		return s.index() // the rows are kept; a failure here is retried by the next
 	}
 	return nil
 }
@@ -327,6 +403,20 @@ const columns = `rows.id, rows.grp, rows.kind, rows.sender, rows.nick, rows.host
 // while its key is set (SetKey), and then only by opening them: their
 // text is not in the index.
 func (s *Store) Search(q Query) ([]Record, error) {
+	if q.Words != "" {
+		// Rows this store or another (a window and a listen -history
+		// share the file) added since the index was last brought up to
+		// date are indexed first: a search finds everything kept.
+		var pending bool
+		if err := s.db.QueryRow(`SELECT (SELECT coalesce(max(id), 0) FROM rows) > (SELECT id FROM indexed)`).Scan(&pending); err != nil {
+			return nil, fmt.Errorf("history: %w", err)
+		}
+		if pending {
+			if err := s.index(); err != nil {
+				return nil, err
+			}
+		}
+	}
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 50
@@ -460,16 +550,28 @@ func (s *Store) scan(rows *sql.Rows) (Record, error) {
 // open is a private row's text, "" without its group's key or if it does
 // not open.
 func (s *Store) open(group string, sealed []byte) string {
-	k := s.key(group)
+	t, _ := openWith(s.key(group), sealed, group)
+	return string(t)
+}
+
+// sealWith seals b with k (a fresh random nonce in front), bound to ad.
+func sealWith(k cipher.AEAD, b []byte, ad string) ([]byte, error) {
+	nonce := make([]byte, k.NonceSize(), k.NonceSize()+len(b)+k.Overhead())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	return k.Seal(nonce, nonce, b, []byte(ad)), nil
+}
+
+// openWith opens what sealWith sealed; false without the key or if it
+// does not open.
+func openWith(k cipher.AEAD, sealed []byte, ad string) ([]byte, bool) {
 	if k == nil || len(sealed) < k.NonceSize() {
-		return ""
+		return nil, false
 	}
 	n := k.NonceSize()
-	t, err := k.Open(nil, sealed[:n], sealed[n:], []byte(group))
-	if err != nil {
-		return ""
-	}
-	return string(t)
+	b, err := k.Open(nil, sealed[:n], sealed[n:], []byte(ad))
+	return b, err == nil
 }
 
 // searchSealed opens the private rows of the groups whose keys are set

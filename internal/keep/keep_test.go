@@ -1,0 +1,75 @@
+package keep
+
+import (
+	"net/netip"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/groupcast/groupcast/internal/history"
+	"github.com/groupcast/groupcast/netconf"
+	"github.com/groupcast/groupcast/netconf/wire"
+)
+
+func TestConversation(t *testing.T) {
+	g := netip.MustParseAddrPort("239.255.3.3:3333")
+	if c := Conversation(netconf.Config{Group: g}); c != "239.255.3.3:3333" {
+		t.Errorf("a group: %q", c)
+	}
+	if c := Conversation(netconf.Config{Group: g, Room: &netconf.Room{Name: "Physics 101", Group: g}}); c != "room:Physics 101" {
+		t.Errorf("a room: %q", c)
+	}
+}
+
+// Each event shown makes the row it should, the others none.
+func TestRow(t *testing.T) {
+	self := wire.SenderID{1, 2, 3, 4, 5, 6, 7, 8}
+	bob := wire.SenderID{9, 9, 9, 9, 9, 9, 9, 9}
+	c := Conv{Group: "room:Physics 101", Private: true, Self: self}
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	sent, received := now.Add(-2*time.Second), now.Add(-time.Second)
+	src := netip.MustParseAddrPort("10.0.0.9:50112")
+	peer := netconf.Peer{ID: bob, Nick: "Bob", Host: netip.MustParseAddr("10.0.0.9")}
+	wireData := [][]byte{{1, 2, 3}, {4, 5}}
+
+	for _, tc := range []struct {
+		name string
+		ev   netconf.Event
+		want history.Record
+	}{
+		{"message", netconf.Message{From: "Bob", Sender: bob, Seq: 7, Sent: sent, Received: received, Source: src, Text: "hello 世界", Encoding: "utf-8", Wire: wireData, CaughtUp: true, Earlier: true},
+			history.Record{Kind: history.Message, Group: c.Group, Private: true, Sender: bob.String(), Nick: "Bob", Host: "10.0.0.9", Seq: 7, Sent: sent, Received: received, Text: "hello 世界", Encoding: "utf-8", Wire: wireData}},
+		{"announcement", netconf.Message{From: "Ms Lee", Sender: bob, Seq: 2, Source: src, Text: "Exam on Tuesday", Announcement: true},
+			history.Record{Kind: history.Announcement, Group: c.Group, Private: true, Sender: bob.String(), Nick: "Ms Lee", Host: "10.0.0.9", Seq: 2, Received: now, Text: "Exam on Tuesday"}},
+		{"bare text", netconf.Message{From: "10.0.0.9:50112", Sender: bob, Seq: 3, Source: src, Received: received, Text: "hi", Plain: true, Encoding: "gbk"},
+			history.Record{Kind: history.Message, Group: c.Group, Private: true, Nick: "10.0.0.9:50112", Host: "10.0.0.9", Received: received, Text: "hi", Plain: true, Encoding: "gbk"}},
+		{"sent", netconf.Sent{Seq: 5, Time: sent, Nick: "Alice", Text: "mine"},
+			history.Record{Kind: history.Message, Group: c.Group, Private: true, Sender: self.String(), Nick: "Alice", Seq: 5, Sent: sent, Received: now, Text: "mine"}},
+		{"announced", netconf.Sent{Seq: 6, Time: sent, Nick: "Alice", Text: "Exam on Tuesday", Announcement: true, Wire: wireData},
+			history.Record{Kind: history.Announcement, Group: c.Group, Private: true, Sender: self.String(), Nick: "Alice", Seq: 6, Sent: sent, Received: now, Text: "Exam on Tuesday", Wire: wireData}},
+		{"joined", netconf.PeerJoined{Peer: peer},
+			history.Record{Kind: history.Joined, Group: c.Group, Private: true, Sender: bob.String(), Nick: "Bob", Host: "10.0.0.9", Received: now}},
+		{"left", netconf.PeerLeft{Peer: peer, Timeout: true},
+			history.Record{Kind: history.Left, Group: c.Group, Private: true, Sender: bob.String(), Nick: "Bob", Host: "10.0.0.9", Received: now}},
+		{"file", netconf.FileReceived{ID: "f1", From: peer, Name: "worksheet.pdf", Size: 10, SHA256: "ab12", Path: "/home/a/Downloads/Groupcast/worksheet.pdf"},
+			history.Record{Kind: history.FileReceived, Group: c.Group, Private: true, Sender: bob.String(), Nick: "Bob", Host: "10.0.0.9", Received: now,
+				FileName: "worksheet.pdf", FileSHA256: "ab12", FilePath: "/home/a/Downloads/Groupcast/worksheet.pdf"}},
+	} {
+		got, ok := Row(tc.ev, c, now)
+		if !ok {
+			t.Errorf("%s: no row", tc.name)
+			continue
+		}
+		if got.Sent.Equal(tc.want.Sent) && got.Received.Equal(tc.want.Received) {
+			got.Sent, got.Received = tc.want.Sent, tc.want.Received
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s:\n got %+v\nwant %+v", tc.name, got, tc.want)
+		}
+	}
+	for _, ev := range []netconf.Event{netconf.Joined{}, netconf.Left{}, netconf.Lost{}, netconf.Receipt{}, netconf.FileOffered{}, netconf.Unreadable{}} {
+		if r, ok := Row(ev, c, now); ok {
+			t.Errorf("%T made a row: %+v", ev, r)
+		}
+	}
+}
