@@ -93,7 +93,8 @@ Usage:
   groupcast send   -group ADDR:PORT [options] TEXT...   send TEXT as one message (or -file PATH: a file)
   groupcast chat   -group ADDR:PORT [options]           send each line of standard input, print messages
   groupcast history [-group ADDR:PORT | -room NAME] [-search WORDS] [-from NICK] [-since DATE]
-                   [-limit 50] [-json] [-export FILE]   what was kept (listen/chat -history, the window):
+                   [-limit 50] [-json] [-export FILE] [-key-file FILE]
+                                                        what was kept (listen/chat -history, the window):
                                                         searched, printed, or written to .txt/.html/.json
   groupcast rooms [-json] [-wait 6s]                    list the rooms announced on this network
   groupcast doctor [-group ADDR:PORT] [-iface IF] [-listen 3s] [-key-file FILE] [-json]

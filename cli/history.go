@@ -110,6 +110,7 @@ func runHistory(_ context.Context, args []string, stdio IO) int {
 	asJSON := fs.Bool("json", false, "one JSON object per row")
 	export := fs.String("export", "", "write them to FILE instead (all of them, unless -limit): .txt, .html or .json by its name")
 	dir := fs.String("dir", "", "the history folder (default: this user's, "+defaultHistoryDir()+")")
+	keyFile := fs.String("key-file", "", "with -group or -room: the private group's passphrase, to read its rows (or GROUPCAST_KEY)")
 	if code, done := parseFlags(fs, args, stdio); done {
 		return code
 	}
@@ -158,12 +159,29 @@ func runHistory(_ context.Context, args []string, stdio IO) int {
 		fmt.Fprintf(stdio.Stderr, "groupcast: no history in %s yet (listen and chat keep it with -history; the window keeps it)\n", d)
 		return ExitFailure
 	}
+	o := options{keyFile: *keyFile}
+	pass, err := o.passphrase()
+	if err != nil {
+		return usageError(stdio, err)
+	}
+	if pass != "" && q.Group == "" {
+		if *keyFile != "" {
+			return usageError(stdio, errors.New("-key-file is the passphrase of one conversation: say which with -group or -room"))
+		}
+		pass = "" // GROUPCAST_KEY, set for the network commands: no conversation to read with it
+	}
 	s, err := history.Open(d)
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "groupcast: %s\n", err)
 		return ExitFailure
 	}
 	defer s.Close()
+	if pass != "" {
+		if err := s.SetPassphrase(q.Group, pass); err != nil {
+			fmt.Fprintf(stdio.Stderr, "groupcast: %s\n", err)
+			return ExitFailure
+		}
+	}
 	// An export takes everything found unless -limit says otherwise;
 	// rows read oldest first, as a conversation does.
 	limited := false

@@ -113,4 +113,20 @@ func TestPrivateHistorySealed(t *testing.T) {
 	if code != ExitOK || !strings.Contains(out, "not readable without the group's passphrase") || strings.Contains(out, "zanzibar") {
 		t.Fatalf("history without the passphrase: %d %q", code, out)
 	}
+	// With it, the rows read and are searched.
+	code, out, _ = run(t, context.Background(), "", "history", "-dir", dir, "-group", group, "-key-file", keyFile, "-search", "zanzibar")
+	if code != ExitOK || !strings.Contains(out, "the answers are zanzibar") {
+		t.Fatalf("history with the passphrase: %d %q", code, out)
+	}
+	// Another passphrase opens nothing; a passphrase needs a conversation.
+	other := filepath.Join(t.TempDir(), "other")
+	if err := os.WriteFile(other, []byte("not the passphrase at all\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ = run(t, context.Background(), "", "history", "-dir", dir, "-group", group, "-key-file", other); code != ExitOK || strings.Contains(out, "zanzibar") {
+		t.Fatalf("history with another passphrase: %d %q", code, out)
+	}
+	if code, _, errOut := run(t, context.Background(), "", "history", "-dir", dir, "-key-file", keyFile); code != ExitUsage || !strings.Contains(errOut, "-group or -room") {
+		t.Fatalf("a passphrase for no conversation: %d %q", code, errOut)
+	}
 }
