@@ -15,6 +15,7 @@ import (
 	_ "github.com/groupcast/groupcast/gui/internal/fynecache" // before Fyne reads FYNE_CACHE
 	_ "github.com/groupcast/groupcast/gui/internal/localefix" // before Fyne reads the locale
 	"github.com/groupcast/groupcast/gui/internal/look"
+	"github.com/groupcast/groupcast/internal/history"
 	"github.com/groupcast/groupcast/netconf"
 	"github.com/groupcast/groupcast/netconf/doctor"
 	"github.com/groupcast/groupcast/netconf/rooms"
@@ -91,11 +92,18 @@ type options struct {
 	// hasTray says whether the desktop shows a system tray (nil: it does
 	// not: closing the window then quits, as it would without -tray).
 	hasTray func() bool
+	// historyDir is the folder of the history store (nil: no history,
+	// as in tests that do not give one a folder of its own).
+	historyDir func() (string, error)
+	// soon runs work the UI goroutine puts off until it has finished
+	// what it is doing (nil: do, which is fyne.Do).
+	soon func(func())
 }
 
 func runtimeOptions() options {
 	return options{do: onUIGoroutine(fyne.Do), tick: 500 * time.Millisecond, redraw: redrawInterval, now: time.Now, diagnose: doctor.Diagnose,
 		discover: rooms.Discover, presenterKey: presenterKey, hasTray: trayShown, release: debug.FreeOSMemory, chime: newChime,
+		historyDir: history.DefaultDir,
 		announce: func(r netconf.Room, c netconf.Choice, k ed25519.PrivateKey) (io.Closer, error) {
 			return rooms.Announce(r, c, k)
 		}}
@@ -111,5 +119,6 @@ func (ui *window) shutdown() {
 		_ = ui.engine.Close() // leaves the group, closes Events
 		ui.cmds.close()
 		<-ui.pumpDone
+		ui.closeHistory()
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/groupcast/groupcast/gui/internal/chatlog"
+	"github.com/groupcast/groupcast/internal/history"
 	"github.com/groupcast/groupcast/netconf"
 )
 
@@ -122,4 +123,53 @@ func TestLogStaysBounded(t *testing.T) {
 	if last.Text != benchMessage(n-1).Text {
 		t.Fatalf("last entry %q", last.Text)
 	}
+}
+
+// BenchmarkJoinWithHistory100k: a window starts with a history of
+// 100 000 rows of one group, joins the group and draws its latest page
+// above the marker — opening the store, reading the page, showing it
+// and drawing a frame. Target: under 300 ms (docs/HISTORY.md).
+func BenchmarkJoinWithHistory100k(b *testing.B) {
+	dir := b.TempDir()
+	s, err := history.Open(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 100_000
+	group := testGroup.String()
+	start := time.Now().Add(-n * time.Second)
+	for i := 0; i < n; {
+		batch := make([]history.Record, 0, 1000)
+		for range 1000 {
+			i++
+			batch = append(batch, history.Record{Kind: history.Message, Group: group, Sender: "b0b0010203040506", Nick: senders[i%len(senders)],
+				Host: "192.168.1.9", Seq: uint64(i), Received: start.Add(time.Duration(i) * time.Second), Text: benchMessage(i).Text, Encoding: "utf-8"})
+		}
+		if err := s.Add(batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	s.Close()
+	for b.Loop() {
+		a := test.NewTempApp(b)
+		w := a.NewWindow("Groupcast")
+		e := newFakeEngine()
+		ui := make(chan func(), 16)
+		opts := options{do: func(f func()) { ui <- f }, now: time.Now, historyDir: func() (string, error) { return dir, nil }}
+		win := newWindow(a, w, e, fakeInterfaces, defaultCfg(), opts)
+		w.Resize(fyne.NewSize(800, 600))
+		win.join()
+		j := (<-e.cmds).(netconf.Join)
+		e.events <- netconf.Joined{Group: j.Config.Group, Interface: netconf.Choice{Interface: eth}, TTL: 1, Nick: "Alice"}
+		(<-ui)()
+		_ = w.Canvas().Capture()
+		if win.histRows() != pageSize+1 || win.model.At(pageSize).Text != marker() {
+			b.Fatalf("%d rows of history shown", win.histRows())
+		}
+		b.StopTimer()
+		w.Close()
+		win.shutdown()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/join")
 }

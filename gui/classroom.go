@@ -252,8 +252,8 @@ func (ui *window) pin(ev netconf.Message) {
 		ui.openComposer()
 	}
 	when := ""
-	if ev.Earlier {
-		when = " (earlier, " + ev.Sent.Local().Format("15:04") + ")"
+	if ev.Earlier || ev.CaughtUp {
+		when = lang.L(" (earlier, {{.Time}})", map[string]any{"Time": ev.Sent.Local().Format("15:04")})
 	}
 	ui.banner.SetText(fmt.Sprintf("📢 %s%s: %s", ev.From, when, ev.Text))
 	ui.bannerBox.Show()

@@ -81,15 +81,26 @@ type harness struct {
 	engine *fakeEngine
 	w      fyne.Window
 	queue  chan func()
+	later  []func() // work the UI goroutine put off (options.soon), when the test collects it
 }
 
 func newHarness(t *testing.T, cfg netconf.Config) *harness {
+	t.Helper()
+	return newHarnessWith(t, cfg, nil)
+}
+
+// newHarnessWith is newHarness with options of the test's (set changes
+// them before the window is made).
+func newHarnessWith(t *testing.T, cfg netconf.Config, set func(h *harness, o *options)) *harness {
 	t.Helper()
 	time.Local = time.UTC // log times render the same on every machine
 	a := test.NewTempApp(t)
 	w := a.NewWindow("Groupcast")
 	h := &harness{t: t, engine: newFakeEngine(), w: w, queue: make(chan func(), 64)}
 	opts := options{do: func(f func()) { h.queue <- f }, now: func() time.Time { return testTime }}
+	if set != nil {
+		set(h, &opts)
+	}
 	h.ui = newWindow(a, w, h.engine, fakeInterfaces, cfg, opts)
 	w.Resize(fyne.NewSize(640, 480))
 	t.Cleanup(func() {

@@ -23,12 +23,22 @@ const redrawInterval = time.Second / 15
 // pump is the one goroutine that reads engine events. It batches them so
 // the UI applies a burst in one go (one list refresh), and paces bursts
 // (options.redraw).
+//
+// The events waiting are taken together (up to maxBatch) and, when
+// history is kept, their rows committed in one go before the UI
+// goroutine sees them: what the window shows is kept even if it is
+// killed next.
 func (ui *window) pump() {
 	defer close(ui.pumpDone)
-	for ev := range ui.engine.Events() {
+	events := ui.engine.Events()
+	for ev := range events {
+		batch := ui.keeper.process(gather(events, []netconf.Event{ev}))
+		if len(batch) == 0 {
+			continue // what came had been shown already
+		}
 		ui.mu.Lock()
-		ui.pending = append(ui.pending, ev)
-		ui.burst++
+		ui.pending = append(ui.pending, batch...)
+		ui.burst += len(batch)
 		ui.lastEvent = time.Now()
 		schedule := !ui.scheduled
 		ui.scheduled = true
@@ -45,6 +55,22 @@ func (ui *window) pump() {
 	}
 }
 
+// gather adds to batch the events already waiting, up to maxBatch.
+func gather(events <-chan netconf.Event, batch []netconf.Event) []netconf.Event {
+	for len(batch) < maxBatch {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, ev)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
 // drain applies the queued events on the UI goroutine.
 func (ui *window) drain() {
 	ui.mu.Lock()
@@ -55,15 +81,22 @@ func (ui *window) drain() {
 	ui.mu.Unlock()
 	follow := ui.view.AtBottom()
 	before, trimmedBefore := ui.model.Len(), ui.model.Trimmed()
+	ui.cleared = false
 	var notify *netconf.Message
 	for _, ev := range evs {
 		ui.apply(ev)
-		if m, ok := ev.(netconf.Message); ok && (notify == nil || !notify.Announcement) {
+		if m, ok := messageOf(ev); ok && (notify == nil || !notify.Announcement) {
 			notify = &m
 		}
 	}
+	if err := ui.keeper.problem(); err != nil {
+		ui.system(chatlog.Warning, lang.L("History could not be kept: {{.Why}}", map[string]any{"Why": err.Error()}))
+	}
 	added := ui.model.Len() - before + (ui.model.Trimmed() - trimmedBefore)
-	if added > 0 {
+	switch {
+	case ui.cleared: // another conversation: its history, at the bottom
+		ui.view.Appended(ui.model.Len(), true, true)
+	case added > 0:
 		ui.view.Appended(added, follow, ui.model.Trimmed() != trimmedBefore)
 	}
 	if notify != nil {
@@ -75,10 +108,17 @@ func (ui *window) apply(ev netconf.Event) {
 	switch ev := ev.(type) {
 	case netconf.Joined:
 		ui.joined(ev)
+	case joinedKept:
+		ui.showConversation(ev)
+		ui.joined(ev.Joined)
 	case netconf.Message:
-		ui.showMessage(ev)
+		ui.showMessage(ev, 0)
+	case keptMessage:
+		ui.showMessage(ev.Message, ev.id)
 	case netconf.Sent:
 		ui.model.Add(chatlog.Entry{At: ev.Time, Kind: chatlog.Own, From: ev.Nick, Text: ev.Text})
+	case keptSent:
+		ui.model.Add(chatlog.Entry{At: ev.Time, Kind: chatlog.Own, From: ev.Nick, Text: ev.Text, ID: ev.id})
 	case netconf.Left:
 		ui.left(ev)
 	case netconf.Error:
@@ -134,20 +174,27 @@ func (ui *window) joined(ev netconf.Joined) {
 	ui.refreshRoster()
 }
 
-// showMessage logs a message; an announcement is also pinned on top.
-func (ui *window) showMessage(ev netconf.Message) {
+// showMessage logs a message (kept as history row id, 0: not kept); an
+// announcement is also pinned on top. One sent before we were there (an
+// announcement pinned for newcomers, or caught up from another member's
+// history) is marked earlier, at the time it was sent.
+func (ui *window) showMessage(ev netconf.Message, id int64) {
 	from := ev.From
 	if ev.Plain {
 		from = ev.Source.Addr().String() + " (plain)"
 	}
 	if ev.Announcement {
 		from = "📢 " + from
-		if ev.Earlier {
-			from += " (earlier)"
-		}
 		ui.pin(ev)
 	}
-	ui.model.Add(chatlog.Entry{At: ev.Received, Kind: chatlog.Message, From: from, Text: ev.Text, Colour: chatlog.SenderColour(from)})
+	colour, at := chatlog.SenderColour(from), ev.Received
+	if ev.Earlier || ev.CaughtUp {
+		from += lang.L(" (earlier)")
+		if !ev.Sent.IsZero() {
+			at = ev.Sent
+		}
+	}
+	ui.model.Add(chatlog.Entry{At: at, Kind: chatlog.Message, From: from, Text: ev.Text, Colour: colour, ID: id})
 	if !ui.focused {
 		ui.unread++
 		ui.setTitle()
@@ -257,8 +304,13 @@ func (ui *window) tick() {
 		case <-ui.stopTick:
 			return
 		case now := <-t.C:
-			if ui.floodEnded(now) && ui.opts.release != nil {
-				ui.opts.release()
+			if ui.floodEnded(now) {
+				if s, _ := ui.keeper.state(); s != nil {
+					s.Release() // the page caches of its connections
+				}
+				if ui.opts.release != nil {
+					ui.opts.release()
+				}
 			}
 			ui.opts.do(func() {
 				ui.updateStatus()

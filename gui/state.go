@@ -51,6 +51,7 @@ func (ui *window) join() {
 	if ui.presenting {
 		cfg.Presenter = ui.key
 	}
+	ui.historyFor(&cfg)
 	saveSettings(ui.app.Preferences(), cfg)
 	saveRoom(ui.app.Preferences(), cfg.Room, ui.presenting)
 	ui.setState(stateJoining)

@@ -55,6 +55,12 @@ type window struct {
 	sound     bool
 	player    Player
 	soundMenu *fyne.MenuItem
+	// History (history.go): what is kept of each batch before it is
+	// shown, the conversation last joined and the history above the log.
+	keeper  keeper
+	conv    string
+	hist    shownHistory
+	cleared bool // the log was emptied for another conversation while applying a batch
 
 	mu        sync.Mutex
 	pending   []netconf.Event
@@ -97,6 +103,7 @@ func newWindow(a fyne.App, w fyne.Window, e Engine, ifaces Interfaces, cfg netco
 	ui.bar.onRooms = ui.showRooms
 	ui.view = chatlog.NewView(ui.model)
 	ui.view.Now = opts.now
+	ui.view.OnTop = ui.atTop
 	ui.roster = roster.New(opts.now)
 	ui.message = newComposer(ui.sendMessage)
 	ui.send = widget.NewButtonWithIcon(lang.L("Send"), theme.MailSendIcon(), ui.sendMessage)
@@ -109,7 +116,8 @@ func newWindow(a fyne.App, w fyne.Window, e Engine, ifaces Interfaces, cfg netco
 	ui.layOut(w)
 	ui.setState(stateIdle)
 	ui.system(chatlog.System, lang.L("Welcome to Groupcast. Choose a group and press Join; everyone who joins the same group and port talks together."))
-	ui.view.Appended(1, true, false)
+	ui.startHistory()
+	ui.view.Appended(ui.model.Len(), true, false)
 	go ui.pump()
 	if opts.tick > 0 {
 		go ui.tick()
@@ -134,7 +142,7 @@ func (ui *window) layOut(w fyne.Window) {
 	ui.receiptBox.Hide()
 	top := container.NewVBox(ui.bar.content(w), widget.NewSeparator(), ui.bannerBox, ui.searchBar())
 	bottom := container.NewVBox(widget.NewSeparator(), ui.receiptBox, ui.files.box, composerRow, ui.status)
-	split := container.NewHSplit(ui.view.Object(), ui.roster.Object())
+	split := container.NewHSplit(container.NewStack(ui.view.Object(), ui.search.results), ui.roster.Object())
 	split.SetOffset(0.74)
 	// Tab goes from the bar to the composer, then into the log and the
 	// roster (container.NewBorder would put them first).
@@ -142,7 +150,10 @@ func (ui *window) layOut(w fyne.Window) {
 	w.SetMainMenu(fyne.NewMainMenu(
 		fyne.NewMenu("Groupcast",
 			searchItem(ui.openSearch),
+			searchAllItem(ui.openSearchAll),
 			fyne.NewMenuItem(lang.L("Copy the conversation"), ui.copyLog),
+			fyne.NewMenuItem(lang.L("Export the conversation…"), ui.exportConversation),
+			fyne.NewMenuItem(lang.L("History…"), ui.showHistorySettings),
 			fyne.NewMenuItem(lang.L("Rooms on this network…"), ui.showRooms),
 			fyne.NewMenuItem(lang.L("Diagnostics…"), ui.showDiagnostics),
 			fyne.NewMenuItem(lang.L("Send a file…"), ui.pickFile),

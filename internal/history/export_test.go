@@ -97,3 +97,24 @@ func TestAround(t *testing.T) {
 		t.Fatalf("around no row: %v %v", rs, err)
 	}
 }
+
+// Release closes the idle connections (their caches); the store goes on.
+func TestRelease(t *testing.T) {
+	s := openTemp(t)
+	if err := s.Add([]Record{msg("g", "Ann", 1, "before")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Search(Query{Words: "before"}); err != nil || s.db.Stats().Idle == 0 {
+		t.Fatalf("no idle connection to release (%v)", err)
+	}
+	s.Release()
+	if idle := s.db.Stats().Idle; idle != 0 {
+		t.Fatalf("%d idle connections after Release", idle)
+	}
+	if err := s.Add([]Record{msg("g", "Ann", 2, "after")}); err != nil {
+		t.Fatal(err)
+	}
+	if rs, err := s.Search(Query{Group: "g"}); err != nil || len(rs) != 2 || s.db.Stats().Idle == 0 {
+		t.Fatalf("after Release: %d rows, %v, %d idle", len(rs), err, s.db.Stats().Idle)
+	}
+}

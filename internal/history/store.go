@@ -129,22 +129,34 @@ var ErrNewer = errors.New("history was written by a newer Groupcast; it is left 
 type Store struct {
 	db   *sql.DB
 	path string
-	mu   sync.Mutex             // guards keys and unindexed
+	mu   sync.Mutex             // guards keys
 	keys map[string]cipher.AEAD // a private group's, by conversation
-	// unindexed: rows added since the index was last brought up to date
-	// (indexedAt).
-	unindexed int
-	indexedAt time.Time
+
+	// The full-text index is brought up to date by a goroutine of its
+	// own (indexer), kicked by Add, a slice at a time; and before any
+	// search. indexMu: one indexing at a time.
+	kick    chan struct{}
+	stop    chan struct{}
+	wg      sync.WaitGroup
+	indexMu sync.Mutex
+	// writeMu: one of this program's write transactions at a time. SQLite
+	// makes a second writer poll the lock, sleeping between tries (whole
+	// milliseconds and more): a batch waiting so behind the indexer kept
+	// a listener to a tenth of its speed, and lost a flood's end.
+	writeMu sync.Mutex
 }
 
-// Rows enter the full-text index indexBatch at a time, or indexEvery
-// after the last time, whichever comes first, and before any search: a
-// burst of 10 000 messages a second is indexed in a few large pieces
-// (FTS5 merges less), a trickle soon after it comes, and a search right
-// after a burst indexes at most indexBatch rows first (about 0.1 s).
+// Rows enter the full-text index indexSlice at a time (a few tens of
+// milliseconds of holding the write lock, which Add then waits for),
+// indexAfter after they came, so that a burst is indexed in full slices:
+// not with each batch, as FTS5 then writes and merges a segment per
+// statement (9 000 messages a second kept from the engine; 10 000 were
+// the target), and not in one piece after a flood, which held Add, and
+// so the engine's deliveries, for a second and more.
 const (
-	indexBatch = 4000
-	indexEvery = 2 * time.Second
+	maxConns   = 3
+	indexSlice = 1000
+	indexAfter = 200 * time.Millisecond
 )
 
 // DefaultDir is where a user's history is kept: the system's folder for
@@ -180,11 +192,17 @@ func Open(dir string) (*Store, error) {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "busy_timeout(5000)")
 	q.Add("_pragma", "foreign_keys(ON)")
+	q.Add("_txlock", "immediate") // every transaction writes: take the lock at its start, never upgrade
+	// A window keeps its history beside everything else: each connection's
+	// page cache at 512 KiB (SQLite's default is 2 MB), and at most
+	// maxConns connections (a batch being kept, the indexer, a search).
+	q.Add("_pragma", "cache_size(-512)")
 	db, err := sql.Open("sqlite", "file:"+filepath.ToSlash(path)+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
-	s := &Store{db: db, path: path, keys: map[string]cipher.AEAD{}}
+	db.SetMaxOpenConns(maxConns)
+	s := &Store{db: db, path: path, keys: map[string]cipher.AEAD{}, kick: make(chan struct{}, 1), stop: make(chan struct{})}
 	if err := s.migrate(); err != nil {
 		_ = db.Close()
 		return nil, err
@@ -193,31 +211,83 @@ func Open(dir string) (*Store, error) {
 		_ = db.Close()
 		return nil, err
 	}
+	s.wg.Add(1)
+	go s.indexer()
 	return s, nil
 }
 
-// index brings the full-text index up to date: the rows added since it
-// last was enter it in one statement.
+// indexer indexes what Add kicks it for, a slice at a time.
+func (s *Store) indexer() {
+	defer s.wg.Done()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-s.kick:
+		}
+		select {
+		case <-s.stop:
+			return
+		case <-time.After(indexAfter):
+		}
+		for {
+			n, err := s.indexSome(indexSlice)
+			if err != nil || n < indexSlice {
+				break // an error is tried again by the next kick, a search or Close
+			}
+			select {
+			case <-s.stop:
+				return
+			default:
+			}
+		}
+	}
+}
+
+// index brings the full-text index up to date.
 func (s *Store) index() error {
+	for {
+		n, err := s.indexSome(indexSlice)
+		if err != nil || n < indexSlice {
+			return err
+		}
+	}
+}
+
+// indexSome indexes up to n of the rows added since the index was last
+// brought up to date, in one transaction, and says how many it did.
+func (s *Store) indexSome(n int) (int, error) {
+	s.indexMu.Lock()
+	defer s.indexMu.Unlock()
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	tx, err := s.db.Begin()
 	if err != nil {
-		return fmt.Errorf("history: %w", err)
+		return 0, fmt.Errorf("history: indexing: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it does nothing
-	if _, err := tx.Exec(`INSERT INTO rows_fts(rowid, text, grams)
-		SELECT id, text, grams FROM rows WHERE id > (SELECT id FROM indexed)`); err != nil {
-		return fmt.Errorf("history: indexing: %w", err)
+	var from, to int64
+	if err := tx.QueryRow(`SELECT id FROM indexed`).Scan(&from); err != nil {
+		return 0, fmt.Errorf("history: indexing: %w", err)
 	}
-	if _, err := tx.Exec(`UPDATE indexed SET id = max(id, (SELECT coalesce(max(id), 0) FROM rows))`); err != nil {
-		return fmt.Errorf("history: indexing: %w", err)
+	if err := tx.QueryRow(`SELECT coalesce(max(id), ?) FROM (SELECT id FROM rows WHERE id > ? ORDER BY id LIMIT ?)`, from, from, n).Scan(&to); err != nil {
+		return 0, fmt.Errorf("history: indexing: %w", err)
+	}
+	if to == from {
+		return 0, nil
+	}
+	res, err := tx.Exec(`INSERT INTO rows_fts(rowid, text, grams) SELECT id, text, grams FROM rows WHERE id > ? AND id <= ?`, from, to)
+	if err != nil {
+		return 0, fmt.Errorf("history: indexing: %w", err)
+	}
+	if _, err := tx.Exec(`UPDATE indexed SET id = ?`, to); err != nil {
+		return 0, fmt.Errorf("history: indexing: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("history: indexing: %w", err)
+		return 0, fmt.Errorf("history: indexing: %w", err)
 	}
-	s.mu.Lock()
-	s.unindexed, s.indexedAt = 0, time.Now()
-	s.mu.Unlock()
-	return nil
+	done, _ := res.RowsAffected()
+	return int(done), nil
 }
 
 // Path is the database file.
@@ -225,6 +295,8 @@ func (s *Store) Path() string { return s.path }
 
 // Close brings the index up to date and closes the store.
 func (s *Store) Close() error {
+	close(s.stop)
+	s.wg.Wait()
 	err := s.index()
 	return errors.Join(err, s.db.Close())
 }
@@ -306,6 +378,8 @@ func (s *Store) Add(recs []Record) error {
 	if len(recs) == 0 {
 		return nil
 	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	tx, err := s.db.Begin()
 	if err != nil {
 		return fmt.Errorf("history: %w", err)
@@ -350,12 +424,11 @@ func (s *Store) Add(recs []Record) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
-	s.mu.Lock()
-	s.unindexed += added
-	due := s.unindexed >= indexBatch || s.unindexed > 0 && time.Since(s.indexedAt) >= indexEvery
-	s.mu.Unlock()
-	if due {
-		return s.index() // the rows are kept; a failure here is retried by the next
+	if added > 0 {
+		select {
+		case s.kick <- struct{}{}:
+		default: // kicked already
+		}
 	}
 	return nil
 }
@@ -672,6 +745,8 @@ func (s *Store) Last(group string) (Record, bool, error) {
 
 // Forget deletes a conversation's rows.
 func (s *Store) Forget(group string) (int64, error) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	res, err := s.db.Exec("DELETE FROM rows WHERE grp = ?", group)
 	if err != nil {
 		return 0, fmt.Errorf("history: %w", err)
@@ -681,6 +756,8 @@ func (s *Store) Forget(group string) (int64, error) {
 
 // Prune deletes rows received before t (the setting "keep for").
 func (s *Store) Prune(t time.Time) (int64, error) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	res, err := s.db.Exec("DELETE FROM rows WHERE received < ?", t.UnixMilli())
 	if err != nil {
 		return 0, fmt.Errorf("history: %w", err)
@@ -696,7 +773,7 @@ const gramMark = "\x01"
 // isCJK reports whether r is written without spaces between words: Han,
 // Hiragana, Katakana, Hangul.
 func isCJK(r rune) bool {
-	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
+	return r >= 0x1100 && unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) // below: Latin, Greek, Cyrillic…
 }
 
 func isCJKPair(w string) bool {

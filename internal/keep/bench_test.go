@@ -23,7 +23,7 @@ func BenchmarkKeepFromEngine(b *testing.B) {
 	for _, c := range []struct {
 		kept bool
 		rate int // messages a second; 0: as fast as they go
-	}{{false, 0}, {true, 0}, {true, 10000}} {
+	}{{false, 0}, {true, 0}, {false, 10000}, {true, 10000}} {
 		kept := c.kept
 		rate := "max"
 		if c.rate > 0 {

@@ -7,6 +7,7 @@ package chatlog
 
 import (
 	"hash/fnv"
+	"math"
 	"strings"
 	"time"
 )
@@ -15,6 +16,12 @@ import (
 // at once (Model.Trimmed counts them), so memory stays bounded however
 // long the window stays open.
 const MaxEntries = 100_000
+
+// MaxEntriesKept bounds the log when its conversation is kept in a
+// history: what the log drops is in the store, and comes back as the
+// user scrolls up (or by searching); 100 000 lines of a flood cost some
+// 11 MB more than 20 000.
+const MaxEntriesKept = 20_000
 
 // Kind says how a log line is drawn.
 type Kind uint8
@@ -34,15 +41,19 @@ type Entry struct {
 	From   string
 	Text   string
 	Colour uint8 // index into the sender palette (SenderColour)
+	// ID is the history row the line was kept as (internal/history), 0
+	// when none: a search of the history finds the line by it.
+	ID int64
 }
 
-// stored is an Entry as the log keeps it: 48 bytes instead of 72 (the
-// time as Unix nanoseconds), so 100 000 lines take 4.8 MB plus their
-// texts.
+// stored is an Entry as the log keeps it: 48 bytes instead of 80 (the
+// time as Unix nanoseconds, the history row's id in 32 bits), so 100 000
+// lines take 4.8 MB plus their texts.
 type stored struct {
 	at     int64
 	from   string
 	text   string
+	id     uint32 // 0 also for a row past 4 294 967 295: Model.IndexOf does not find it
 	kind   Kind
 	colour uint8
 }
@@ -65,6 +76,15 @@ type Model struct {
 
 // NewModel returns an empty log that keeps at most max entries.
 func NewModel(max int) *Model { return &Model{max: max} }
+
+// SetMax changes the bound, dropping the oldest entries beyond it
+// (counted in Trimmed).
+func (m *Model) SetMax(max int) {
+	m.max = max
+	if over := m.n - max; over > 0 {
+		m.drop(over)
+	}
+}
 
 // Len is the number of entries in the log.
 func (m *Model) Len() int { return m.n }
@@ -100,7 +120,21 @@ func (m *Model) Find(query string, from int) (at, matches int, ok bool) {
 // At returns entry i, 0 being the oldest kept.
 func (m *Model) At(i int) Entry {
 	s := m.slot(i)
-	return Entry{At: time.Unix(0, s.at), Kind: s.kind, From: s.from, Text: s.text, Colour: s.colour}
+	return Entry{At: time.Unix(0, s.at), Kind: s.kind, From: s.from, Text: s.text, Colour: s.colour, ID: int64(s.id)}
+}
+
+// IndexOf is the index of the newest entry kept as history row id (-1:
+// none).
+func (m *Model) IndexOf(id int64) int {
+	if id <= 0 || id > math.MaxUint32 {
+		return -1
+	}
+	for i := m.n - 1; i >= 0; i-- {
+		if m.slot(i).id == uint32(id) {
+			return i
+		}
+	}
+	return -1
 }
 
 // Last returns the newest entry, if any.
@@ -130,9 +164,51 @@ func (m *Model) Add(e Entry) (dropped int) {
 		m.chunks = append(m.chunks, make([]stored, 0, chunk))
 		last++
 	}
-	m.chunks[last] = append(m.chunks[last], stored{at: e.At.UnixNano(), from: m.intern(e.From), text: e.Text, kind: e.Kind, colour: e.Colour})
+	m.chunks[last] = append(m.chunks[last], m.store(e))
 	m.n++
 	return dropped
+}
+
+func (m *Model) store(e Entry) stored {
+	id := uint32(0)
+	if e.ID > 0 && e.ID <= math.MaxUint32 {
+		id = uint32(e.ID)
+	}
+	return stored{at: e.At.UnixNano(), id: id, from: m.intern(e.From), text: e.Text, kind: e.Kind, colour: e.Colour}
+}
+
+// Prepend puts es (oldest first) before the oldest entry: earlier
+// history, as the user scrolls up to it. It takes only what fits under
+// the log's bound, the newest of es first, and returns how many it took.
+func (m *Model) Prepend(es []Entry) int {
+	k := min(len(es), m.max-m.n)
+	if k <= 0 {
+		return 0
+	}
+	es = es[len(es)-k:]
+	for m.head < k { // a block more in front
+		m.chunks = append([][]stored{make([]stored, chunk)}, m.chunks...)
+		m.head += chunk
+	}
+	m.head -= k
+	m.n += k
+	for i, e := range es {
+		*m.slot(i) = m.store(e)
+	}
+	return k
+}
+
+// DropOldest forgets the oldest k entries (forgotten history); unlike
+// the bound's trimming it is not counted in Trimmed.
+func (m *Model) DropOldest(k int) {
+	k = min(max(k, 0), m.n)
+	m.drop(k)
+	m.trimmed -= k
+}
+
+// Clear empties the log (another conversation is shown).
+func (m *Model) Clear() {
+	m.chunks, m.head, m.n = nil, 0, 0
 }
 
 // drop forgets the oldest k entries, and the blocks that held only them.

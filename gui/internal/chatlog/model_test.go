@@ -138,3 +138,73 @@ func TestModelSharesNames(t *testing.T) {
 		t.Fatal("two messages from one sender keep two copies of the name")
 	}
 }
+
+// TestModelPrepend: earlier history goes in front of the oldest entry,
+// a block more when the first is full, never past the bound; and an
+// entry is found by the history row it was kept as.
+func TestModelPrepend(t *testing.T) {
+	m := NewModel(3*chunk + 10)
+	for i := range chunk + 5 {
+		m.Add(Entry{Text: fmt.Sprint("live ", i), ID: int64(100_000 + i)})
+	}
+	var page []Entry
+	for i := range chunk + 7 { // more than a block: two blocks more in front
+		page = append(page, Entry{Text: fmt.Sprint("old ", i), ID: int64(1 + i), Kind: System, Colour: 3})
+	}
+	if n := m.Prepend(page); n != len(page) {
+		t.Fatalf("took %d of %d", n, len(page))
+	}
+	if m.Len() != 2*chunk+12 || m.At(0).Text != "old 0" || m.At(chunk+6).Text != fmt.Sprint("old ", chunk+6) ||
+		m.At(chunk+7).Text != "live 0" || m.At(0).Kind != System || m.At(0).Colour != 3 {
+		t.Fatalf("after prepend: len %d, %q … %q, %q", m.Len(), m.At(0).Text, m.At(chunk+6).Text, m.At(chunk+7).Text)
+	}
+	m.Add(Entry{Text: "after"})
+	if last, _ := m.Last(); last.Text != "after" {
+		t.Fatalf("last %q", last.Text)
+	}
+	if unsafe.Sizeof(stored{}) != 48 {
+		t.Fatalf("an entry takes %d bytes", unsafe.Sizeof(stored{}))
+	}
+	if i := m.IndexOf(5); i != 4 || m.At(i).Text != "old 4" {
+		t.Fatalf("IndexOf(5) = %d", i)
+	}
+	if i := m.IndexOf(100_003); m.At(i).Text != "live 3" {
+		t.Fatalf("IndexOf(100003) = %d", i)
+	}
+	if m.IndexOf(0) != -1 || m.IndexOf(77_777) != -1 {
+		t.Fatal("IndexOf finds what is not there")
+	}
+	m.Add(Entry{Text: "far", ID: 1<<32 + 5}) // past 32 bits: kept without its id
+	if m.IndexOf(1<<32+5) != -1 || m.IndexOf(5) != 4 {
+		t.Fatal("a row id past 32 bits is taken for another")
+	}
+	if last, _ := m.Last(); last.ID != 0 || last.Text != "far" {
+		t.Fatalf("last %+v", last)
+	}
+	// The bound: only the newest of a page that does not fit.
+	room := 3*chunk + 10 - m.Len()
+	page = page[:0]
+	for i := range room + 5 {
+		page = append(page, Entry{Text: fmt.Sprint("older ", i)})
+	}
+	if n := m.Prepend(page); n != room || m.At(0).Text != "older 5" || m.Len() != 3*chunk+10 {
+		t.Fatalf("at the bound: took %d of %d (room %d), first %q", n, len(page), room, m.At(0).Text)
+	}
+	if m.Prepend(page) != 0 {
+		t.Fatal("a full log took more")
+	}
+	// Forgetting the oldest: not a trim.
+	m.DropOldest(room + chunk + 7)
+	if m.Trimmed() != 0 || m.At(0).Text != "live 0" {
+		t.Fatalf("after DropOldest: trimmed %d, first %q", m.Trimmed(), m.At(0).Text)
+	}
+	m.Clear()
+	if m.Len() != 0 || m.IndexOf(100_003) != -1 {
+		t.Fatal("Clear kept entries")
+	}
+	m.Prepend([]Entry{{Text: "a"}, {Text: "b"}}) // into an empty log, then appended to
+	m.Add(Entry{Text: "c"})
+	if m.Len() != 3 || m.At(0).Text != "a" || m.At(1).Text != "b" || m.At(2).Text != "c" {
+		t.Fatalf("prepend to an empty log: %q %q %q", m.At(0).Text, m.At(1).Text, m.At(2).Text)
+	}
+}

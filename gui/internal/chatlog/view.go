@@ -30,13 +30,19 @@ type View struct {
 	// view still there that only got shorter or taller (a bar appeared
 	// next to it) is still following.
 	followOffset, followHeight float32
+	marked                     int // the entry Reveal marked, -1: none
 	// Now is the clock rows compare times with (Stamp): the window's.
 	Now func() time.Time
+	// OnTop, when set, is called as the log's first row is drawn: the
+	// user scrolled to the top, or every row fits. It is called while
+	// the list lays itself out, so it must not change the log then and
+	// there (the window puts the work off with fyne.Do).
+	OnTop func()
 }
 
 // NewView returns a view of m. Tell it about new entries with Appended.
 func NewView(m *Model) *View {
-	v := &View{model: m, heights: map[int]float32{}, Now: time.Now}
+	v := &View{model: m, heights: map[int]float32{}, Now: time.Now, marked: -1}
 	v.newBtn = widget.NewButtonWithIcon("", theme.MoveDownIcon(), v.jumpToBottom)
 	v.newBtn.Importance = widget.HighImportance
 	v.newBtn.Hide()
@@ -64,6 +70,9 @@ func (v *View) makeList() *widget.List {
 func (v *View) updateRow(id widget.ListItemID, r *row) {
 	if id >= v.model.Len() {
 		return
+	}
+	if id == 0 && v.OnTop != nil {
+		v.OnTop()
 	}
 	e := v.model.At(id)
 	r.set(&e, v.Now())
@@ -176,11 +185,21 @@ func (v *View) scrollToBottom() {
 // Reveal scrolls entry id into view and marks it (a search's match).
 func (v *View) Reveal(id int) {
 	if id < 0 || id >= v.model.Len() {
+		v.marked = -1
 		v.list.UnselectAll()
 		return
 	}
+	v.marked = id
 	v.list.ScrollTo(id)
 	v.list.Select(id)
+}
+
+// Marked is the entry Reveal marked (-1: none).
+func (v *View) Marked() int {
+	if v.marked < 0 || v.marked >= v.model.Len() {
+		return -1
+	}
+	return v.marked
 }
 
 func (v *View) jumpToBottom() {
@@ -193,8 +212,73 @@ func (v *View) jumpToBottom() {
 // shifted, and widget.List cannot forget the heights it was given.
 func (v *View) rebuild() {
 	clear(v.heights)
-	v.extra = 0
+	v.extra, v.marked = 0, -1
 	v.list = v.makeList()
 	v.stack.Objects[0] = v.list
 	v.stack.Refresh()
+}
+
+// AtTop reports whether the log's first row is in view.
+func (v *View) AtTop() bool {
+	return v.list.GetScrollOffset() < v.template
+}
+
+// measureMax bounds how many rows Shifted measures at once: the rest are
+// measured as they come into view, as rows always are.
+const measureMax = 500
+
+// Shifted tells the view that k entries were put before the oldest (k >
+// 0: earlier history) or the oldest -k were taken away (forgotten). Row
+// ids have shifted: the heights known move with their rows, and the view
+// stays on what it showed (or at the bottom, if it was there).
+func (v *View) Shifted(k int) {
+	if k == 0 {
+		return
+	}
+	pad := theme.Padding()
+	off := v.list.GetScrollOffset()
+	before := float32(v.model.Len()-k)*(v.template+pad) - pad + v.extra
+	atBottom := off >= before-v.list.Size().Height-v.template
+	height := func(hs map[int]float32, id int) float32 {
+		if h, ok := hs[id]; ok {
+			return h
+		}
+		return v.template
+	}
+	var moved float32 // how much the rows in front of the view grew
+	for id := 0; id < -k; id++ {
+		moved -= height(v.heights, id) + pad
+	}
+	heights := make(map[int]float32, len(v.heights))
+	for id, h := range v.heights {
+		if id+k >= 0 {
+			heights[id+k] = h
+		}
+	}
+	if w := v.list.Size().Width; k > 0 && w > 0 {
+		r := newRow() // the rows put in front, measured now so the view keeps still
+		for id := max(0, k-measureMax); id < k; id++ {
+			e := v.model.At(id)
+			r.set(&e, v.Now())
+			if h := r.heightFor(w); h >= v.template+0.5 {
+				heights[id] = h
+			}
+		}
+	}
+	for id := 0; id < k; id++ {
+		moved += height(heights, id) + pad
+	}
+	v.heights, v.extra, v.marked = heights, 0, -1
+	v.list = v.makeList()
+	v.stack.Objects[0] = v.list
+	v.stack.Refresh()
+	for id, h := range heights {
+		v.extra += h - v.template
+		v.list.SetItemHeight(id, h)
+	}
+	if atBottom {
+		v.scrollToBottom()
+		return
+	}
+	v.list.ScrollToOffset(max(0, off+moved))
 }

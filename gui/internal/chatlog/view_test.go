@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 )
 
 // newTestView shows an empty log of at most max entries in a window the
@@ -133,5 +134,55 @@ func TestViewFollowsThroughAResize(t *testing.T) {
 	add(m, v, "while you read above")
 	if v.AtBottom() || !v.newBtn.Visible() {
 		t.Fatal("a log scrolled up was brought to the bottom by a resize")
+	}
+}
+
+// TestShiftedKeepsTheView: rows put in front of the log (earlier
+// history) or taken from it (forgotten) leave the rows in view where
+// they were; a view at the bottom stays there; OnTop says when the first
+// row is drawn.
+func TestShiftedKeepsTheView(t *testing.T) {
+	m, v := newTestView(t, MaxEntries, fyne.NewSize(470, 320))
+	tops := 0
+	v.OnTop = func() { tops++ }
+	for i := range 60 {
+		add(m, v, fmt.Sprintf("line %d", i))
+	}
+	v.Reveal(30)
+	v.list.UnselectAll()
+	off := v.list.GetScrollOffset()
+	if off <= 0 || v.AtTop() || v.AtBottom() {
+		t.Fatalf("line 30 shown at offset %v", off)
+	}
+	var page []Entry
+	for i := range 20 {
+		text := fmt.Sprintf("earlier %d", i)
+		if i == 3 {
+			text = strings.Repeat("an earlier line long enough to wrap in the log ", 6)
+		}
+		page = append(page, Entry{Kind: Message, From: "Ann", Text: text})
+	}
+	m.Prepend(page)
+	v.Shifted(len(page))
+	pad := theme.Padding()
+	want := off + 20*(v.template+pad) + (v.heights[3] - v.template)
+	if v.heights[3] <= v.template || abs32(v.list.GetScrollOffset()-want) > 1 {
+		t.Fatalf("after 20 rows in front: offset %v, want %v (wrapped row %v, template %v)", v.list.GetScrollOffset(), want, v.heights[3], v.template)
+	}
+	m.DropOldest(20)
+	v.Shifted(-20)
+	if abs32(v.list.GetScrollOffset()-off) > 1 {
+		t.Fatalf("after taking them away: offset %v, want %v", v.list.GetScrollOffset(), off)
+	}
+	v.jumpToBottom()
+	m.Prepend(page)
+	v.Shifted(len(page))
+	if !v.AtBottom() {
+		t.Fatal("a log at the bottom left it when earlier rows came")
+	}
+	before := tops
+	v.list.ScrollToTop()
+	if tops == before || !v.AtTop() {
+		t.Fatalf("scrolled to the top: OnTop called %d times", tops-before)
 	}
 }
