@@ -49,6 +49,9 @@ func (e *Engine) onData(now time.Time, p *wire.Packet, src netip.AddrPort) {
 		add(&e.stats.Recovered, 1) // its first copy never arrived
 	}
 	e.deliver(pr, out)
+	if repair {
+		pr.Stream.Repaired(now, e.timing.RepairGap) // more may be missing: ask for it once this answer is in
+	}
 	e.scheduleNack(now, pr)
 }
 

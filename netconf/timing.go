@@ -21,6 +21,9 @@ type Timing struct {
 	LingerMax    time.Duration   // ...but no longer than this
 	LeaveRepeats []time.Duration // LEAVE is sent at these offsets
 	MaxRepairs   int             // repairs sent for one NACK
+	// RepairGap: a receiver still missing data asks again this long after
+	// the last repair of an answer came (at most a retry interval).
+	RepairGap time.Duration
 	// ClockSlack is how much members' clocks may disagree: in a private
 	// group, a datagram stamped more than this before we joined is refused
 	// (a recording replayed to a late joiner).
@@ -64,6 +67,7 @@ func DefaultTiming() Timing {
 		LingerMax:    15 * time.Second,
 		LeaveRepeats: []time.Duration{0, 60 * time.Millisecond, 120 * time.Millisecond, 180 * time.Millisecond},
 		MaxRepairs:   512,
+		RepairGap:    10 * time.Millisecond,
 		ClockSlack:   3 * time.Second,
 		FileLinger:   30 * time.Second,
 

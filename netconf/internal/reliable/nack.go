@@ -24,7 +24,28 @@ func (s *Stream) ScheduleNack(now time.Time, delay func() time.Duration) bool {
 func (s *Stream) NackDue(now time.Time) bool { return !s.nackAt.IsZero() && !now.Before(s.nackAt) }
 
 // NackAgainAt plans the next NACK (zero: none).
-func (s *Stream) NackAgainAt(at time.Time) { s.nackAt = at }
+func (s *Stream) NackAgainAt(at time.Time) { s.nackAt, s.nackBy = at, time.Time{} }
+
+// Repaired notes that a repair came while a NACK is planned: the next
+// one goes gap after the last repair of the answer, never later than it
+// was planned. A sender repairs at most 512 datagrams a NACK, so a
+// receiver far behind (its socket overflowed in a flood) asks for the
+// next part as soon as this one is in, not a retry interval later: at
+// one NACK per retry it recovered 3 800 datagrams a second, and a
+// sender lingering 15 s left before a 100 000-message flood's last
+// 25 000 were repaired.
+func (s *Stream) Repaired(now time.Time, gap time.Duration) {
+	if s.nackAt.IsZero() {
+		return
+	}
+	if s.nackBy.IsZero() {
+		s.nackBy = s.nackAt
+	}
+	s.nackAt = now.Add(gap)
+	if s.nackBy.Before(s.nackAt) {
+		s.nackAt = s.nackBy
+	}
+}
 
 // Overheard reports whether a NACK another member sent for this stream
 // asks for everything we miss while we are about to ask, so ours would

@@ -79,6 +79,7 @@ type Stream struct {
 	allowance float64
 
 	nackAt  time.Time // when to ask for what is missing; zero: nothing scheduled
+	nackBy  time.Time // the retry planned when repairs began to come (Repaired)
 	partial *reassembly
 
 	heldGen    uint64 // changes whenever held does
