@@ -28,17 +28,5 @@ func (s *Store) Around(id int64, n int) ([]Record, error) {
 	if n == 0 {
 		return out, nil
 	}
-	rows, err := s.db.Query("SELECT "+columns+" FROM rows WHERE rows.grp = ? AND rows.id > ? ORDER BY rows.id LIMIT ?", group, id, n)
-	if err != nil {
-		return nil, fmt.Errorf("history: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		r, err := s.scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return s.records(out, "SELECT "+columns+" FROM rows WHERE rows.grp = ? AND rows.id > ? ORDER BY rows.id LIMIT ?", group, id, n)
 }

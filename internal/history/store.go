@@ -588,12 +588,16 @@ func (s *Store) queryFrom(fts bool, where []string, args []any, limit int) ([]Re
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	q += fmt.Sprintf(" ORDER BY %s DESC LIMIT %d", order, limit)
+	return s.records(nil, q, args...)
+}
+
+// records appends to out the rows query q finds.
+func (s *Store) records(out []Record, q string, args ...any) ([]Record, error) {
 	rows, err := s.db.Query(q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
 	defer rows.Close()
-	var out []Record
 	for rows.Next() {
 		r, err := s.scan(rows)
 		if err != nil {
