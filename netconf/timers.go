@@ -87,7 +87,7 @@ func (e *Engine) askForMissing(now time.Time, pr *presence.Peer) {
 		Body: wire.AppendNack(m.scratch[:0], wire.Nack{Target: pr.ID, Ranges: ranges})}
 	e.write(&p)
 	add(&e.stats.NacksOut, 1)
-	s.NackAgainAt(now.Add(e.retryDelay()))
+	s.Asked(ranges, e.timing.MaxRepairs, now.Add(e.retryDelay()))
 }
 
 // earliest is the earliest of the times that are set.

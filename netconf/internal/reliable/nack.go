@@ -26,16 +26,30 @@ func (s *Stream) NackDue(now time.Time) bool { return !s.nackAt.IsZero() && !now
 // NackAgainAt plans the next NACK (zero: none).
 func (s *Stream) NackAgainAt(at time.Time) { s.nackAt, s.nackBy = at, time.Time{} }
 
-// Repaired notes that a repair came while a NACK is planned: the next
-// one goes gap after the last repair of the answer, never later than it
-// was planned. A sender repairs at most 512 datagrams a NACK, so a
-// receiver far behind (its socket overflowed in a flood) asks for the
-// next part as soon as this one is in, not a retry interval later: at
-// one NACK per retry it recovered 3 800 datagrams a second, and a
-// sender lingering 15 s left before a 100 000-message flood's last
-// 25 000 were repaired.
+// Asked notes the NACK just sent, and plans the next at retry: it
+// asked for more than one answer repairs (answered datagrams, or as
+// many ranges as a NACK holds) when the receiver is far behind.
+func (s *Stream) Asked(ranges []wire.Range, answered int, retry time.Time) {
+	s.NackAgainAt(retry)
+	n := uint64(0)
+	for _, r := range ranges {
+		n += r.Last - r.First + 1
+	}
+	s.behind = n > uint64(answered) || len(ranges) >= wire.MaxNackRanges
+}
+
+// Repaired notes that a repair came while a NACK is planned: when the
+// last NACK asked for more than one answer repairs, the next one goes
+// gap after the last repair of this answer, never later than it was
+// planned. A sender repairs at most 512 datagrams a NACK, so a receiver
+// far behind (its socket overflowed in a flood) asks for the next part
+// as soon as this one is in, not a retry interval later: at one NACK per
+// retry it recovered 3 800 datagrams a second, and a sender lingering
+// 15 s left before a 100 000-message flood's last 25 000 were repaired.
+// A receiver missing a few datagrams here and there keeps to the retry
+// interval, in which other members' NACKs and repairs spare it asking.
 func (s *Stream) Repaired(now time.Time, gap time.Duration) {
-	if s.nackAt.IsZero() {
+	if s.nackAt.IsZero() || !s.behind {
 		return
 	}
 	if s.nackBy.IsZero() {

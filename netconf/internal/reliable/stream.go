@@ -80,6 +80,7 @@ type Stream struct {
 
 	nackAt  time.Time // when to ask for what is missing; zero: nothing scheduled
 	nackBy  time.Time // the retry planned when repairs began to come (Repaired)
+	behind  bool      // the last NACK asked for more than one answer repairs (Asked)
 	partial *reassembly
 
 	heldGen    uint64 // changes whenever held does
