@@ -399,6 +399,12 @@ func (ui *window) entryOf(r history.Record) chatlog.Entry {
 			from = "📢 " + from
 		}
 		e.Kind, e.From, e.Text, e.Colour = chatlog.Message, from, r.Text, chatlog.SenderColour(from)
+		if r.Earlier { // as it was shown: marked, at the time it was sent
+			e.From += lang.L(" (earlier)")
+			if !r.Sent.IsZero() {
+				e.At = r.Sent
+			}
+		}
 		if r.Host == "" && !r.Plain { // sent from here: a received message has its source
 			e.Kind = chatlog.Own
 		}

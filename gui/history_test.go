@@ -525,6 +525,14 @@ func TestCaughtUpShownEarlier(t *testing.T) {
 	if got := logTexts(h.ui)[n:]; len(got) != 1 || got[0] != "Bob: live" {
 		t.Fatalf("after the same message caught up again: %q", got)
 	}
+	if !rows[1].Earlier || !rows[0].Earlier {
+		t.Fatalf("kept without the earlier mark: %+v", rows)
+	}
+	// Reopened later, it reads as it was shown: earlier, at its time.
+	e := h.ui.entryOf(rows[1])
+	if e.From != "Bob (earlier)" || !e.At.Equal(m.Sent) {
+		t.Fatalf("reopened: %+v", e)
+	}
 }
 
 // TestPrivateGroupHistory: a private group's history is sealed at rest

@@ -50,6 +50,7 @@ type rowJSON struct {
 	Sealed   bool   `json:"sealed,omitempty"`
 	Encoding string `json:"encoding,omitempty"`
 	Plain    bool   `json:"plain,omitempty"`
+	Earlier  bool   `json:"earlier,omitempty"`
 	FileName string `json:"file_name,omitempty"`
 	SHA256   string `json:"sha256,omitempty"`
 	Path     string `json:"path,omitempty"`
@@ -74,6 +75,9 @@ func RowText(r Record) string {
 	if r.Kind == Announcement {
 		who = "📢 " + who
 	}
+	if r.Earlier {
+		who += " (earlier)"
+	}
 	return who + ": " + text
 }
 
@@ -89,7 +93,7 @@ func Write(w io.Writer, rows []Record, format string) error {
 		for _, r := range rows {
 			j := rowJSON{Event: "history", ID: r.ID, Kind: kindNames[r.Kind], Group: r.Group, Sender: r.Sender, Nick: r.Nick, Host: r.Host,
 				Seq: r.Seq, Received: r.Received.Format(time.RFC3339Nano), Text: r.Text, Sealed: r.Private && r.Text == "",
-				Encoding: r.Encoding, Plain: r.Plain, FileName: r.FileName, SHA256: r.FileSHA256, Path: r.FilePath}
+				Encoding: r.Encoding, Plain: r.Plain, Earlier: r.Earlier, FileName: r.FileName, SHA256: r.FileSHA256, Path: r.FilePath}
 			if !r.Sent.IsZero() {
 				j.Sent = r.Sent.Format(time.RFC3339Nano)
 			}

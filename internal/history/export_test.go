@@ -24,7 +24,7 @@ func TestWrite(t *testing.T) {
 	at := time.Date(2026, 11, 30, 9, 30, 0, 0, time.Local)
 	rows := []Record{
 		{ID: 1, Kind: Message, Group: "room:Physics 101", Sender: "ab", Nick: "Ms Lee", Host: "10.0.0.7", Seq: 3, Sent: at, Received: at, Text: "two <b>lines</b>\nand 考试", Encoding: "utf-8"},
-		{ID: 2, Kind: Announcement, Group: "room:Physics 101", Nick: "Ms Lee", Received: at, Text: "Exam on Tuesday"},
+		{ID: 2, Kind: Announcement, Group: "room:Physics 101", Nick: "Ms Lee", Received: at, Text: "Exam on Tuesday", Earlier: true},
 		{ID: 3, Kind: Joined, Group: "room:Physics 101", Nick: "Bob", Host: "10.0.0.9", Received: at},
 		{ID: 4, Kind: FileReceived, Group: "room:Physics 101", Nick: "Ms Lee", Received: at, FileName: "w.pdf", FilePath: "/tmp/w.pdf"},
 		{ID: 5, Kind: Message, Group: "239.255.3.3:3333", Nick: "Eve", Received: at, Private: true},
@@ -36,7 +36,7 @@ func TestWrite(t *testing.T) {
 		}
 	}
 	want := "2026-11-30 09:30:00 [room:Physics 101] Ms Lee: two <b>lines</b>\n    and 考试\n" +
-		"2026-11-30 09:30:00 [room:Physics 101] 📢 Ms Lee: Exam on Tuesday\n" +
+		"2026-11-30 09:30:00 [room:Physics 101] 📢 Ms Lee (earlier): Exam on Tuesday\n" +
 		"2026-11-30 09:30:00 [room:Physics 101] * Bob (10.0.0.9) joined\n" +
 		"2026-11-30 09:30:00 [room:Physics 101] * file w.pdf from Ms Lee, saved as /tmp/w.pdf\n" +
 		"2026-11-30 09:30:00 [239.255.3.3:3333] Eve: (private: not readable without the group's passphrase)\n"

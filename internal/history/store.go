@@ -60,6 +60,9 @@ type Record struct {
 	Private  bool   // the group is private: its text is sealed at rest
 	// A received file's record.
 	FileName, FileSHA256, FilePath string
+	// Earlier: a message sent before we were there (a pinned
+	// announcement, or caught up from another member's history).
+	Earlier bool
 	// Wire is the datagrams a message came in (netconf.Message.Wire),
 	// kept to answer another member's catch-up; sealed at rest with the
 	// text in a private group. Not read back by Search.
@@ -67,7 +70,7 @@ type Record struct {
 }
 
 // schemaVersion is the schema this program writes (PRAGMA user_version).
-const schemaVersion = 2
+const schemaVersion = 3
 
 // MaxText bounds a row's text: what the engine delivers is far less;
 // this is the store's own bound.
@@ -120,6 +123,9 @@ var migrations = []string{
 	CREATE TRIGGER rows_ad AFTER DELETE ON rows WHEN old.id <= (SELECT id FROM indexed) BEGIN
 		INSERT INTO rows_fts(rows_fts, rowid, text, grams) VALUES ('delete', old.id, old.text, old.grams);
 	END;`,
+	// 3: a message sent before we were there (pinned, or caught up from
+	// another member's history), shown as earlier when reopened too.
+	`ALTER TABLE rows ADD COLUMN earlier INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // ErrNewer says the store was written by a newer Groupcast.
@@ -386,8 +392,8 @@ func (s *Store) Add(recs []Record) error {
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it does nothing
 	ins, err := tx.Prepare(`INSERT OR IGNORE INTO rows
-		(grp, kind, sender, nick, host, seq, sent, received, text, sealed, encoding, plain, private, file_name, file_sha256, file_path, grams, wire)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		(grp, kind, sender, nick, host, seq, sent, received, text, sealed, encoding, plain, private, file_name, file_sha256, file_path, grams, wire, earlier)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
@@ -412,7 +418,7 @@ func (s *Store) Add(recs []Record) error {
 			text = ""
 		}
 		res, err := ins.Exec(r.Group, int(r.Kind), r.Sender, r.Nick, r.Host, int64(r.Seq), millis(r.Sent), millis(r.Received),
-			text, sealed, r.Encoding, r.Plain, r.Private, r.FileName, r.FileSHA256, r.FilePath, bigrams(text), wire)
+			text, sealed, r.Encoding, r.Plain, r.Private, r.FileName, r.FileSHA256, r.FilePath, bigrams(text), wire, r.Earlier)
 		if err != nil {
 			return fmt.Errorf("history: %w", err)
 		}
@@ -470,7 +476,7 @@ type Query struct {
 	Limit  int       // at most this many (default 50, at most 1 000)
 }
 
-const columns = `rows.id, rows.grp, rows.kind, rows.sender, rows.nick, rows.host, rows.seq, rows.sent, rows.received, rows.text, rows.sealed, rows.encoding, rows.plain, rows.private, rows.file_name, rows.file_sha256, rows.file_path`
+const columns = `rows.id, rows.grp, rows.kind, rows.sender, rows.nick, rows.host, rows.seq, rows.sent, rows.received, rows.text, rows.sealed, rows.encoding, rows.plain, rows.private, rows.file_name, rows.file_sha256, rows.file_path, rows.earlier`
 
 // Search finds rows, newest first. A private group's rows are found only
 // while its key is set (SetKey), and then only by opening them: their
@@ -614,7 +620,7 @@ func (s *Store) scan(rows *sql.Rows) (Record, error) {
 	var seq, sent, received int64
 	var sealed []byte
 	if err := rows.Scan(&r.ID, &r.Group, &kind, &r.Sender, &r.Nick, &r.Host, &seq, &sent, &received, &r.Text, &sealed,
-		&r.Encoding, &r.Plain, &r.Private, &r.FileName, &r.FileSHA256, &r.FilePath); err != nil {
+		&r.Encoding, &r.Plain, &r.Private, &r.FileName, &r.FileSHA256, &r.FilePath, &r.Earlier); err != nil {
 		return r, fmt.Errorf("history: %w", err)
 	}
 	r.Kind, r.Seq, r.Sent, r.Received = Kind(kind), uint64(seq), fromMillis(sent), fromMillis(received)

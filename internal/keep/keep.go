@@ -45,7 +45,7 @@ func Row(ev netconf.Event, c Conv, now time.Time) (history.Record, bool) {
 		}
 		base.Nick, base.Host, base.Text, base.Encoding, base.Plain = ev.From, ev.Source.Addr().String(), ev.Text, ev.Encoding, ev.Plain
 		base.Sent, base.Received = ev.Sent, ev.Received
-		base.Wire = ev.Wire
+		base.Wire, base.Earlier = ev.Wire, ev.Earlier || ev.CaughtUp
 		if base.Received.IsZero() {
 			base.Received = now
 		}

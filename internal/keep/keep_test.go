@@ -38,7 +38,7 @@ func TestRow(t *testing.T) {
 		want history.Record
 	}{
 		{"message", netconf.Message{From: "Bob", Sender: bob, Seq: 7, Sent: sent, Received: received, Source: src, Text: "hello 世界", Encoding: "utf-8", Wire: wireData, CaughtUp: true, Earlier: true},
-			history.Record{Kind: history.Message, Group: c.Group, Private: true, Sender: bob.String(), Nick: "Bob", Host: "10.0.0.9", Seq: 7, Sent: sent, Received: received, Text: "hello 世界", Encoding: "utf-8", Wire: wireData}},
+			history.Record{Kind: history.Message, Group: c.Group, Private: true, Sender: bob.String(), Nick: "Bob", Host: "10.0.0.9", Seq: 7, Sent: sent, Received: received, Text: "hello 世界", Encoding: "utf-8", Wire: wireData, Earlier: true}},
 		{"announcement", netconf.Message{From: "Ms Lee", Sender: bob, Seq: 2, Source: src, Text: "Exam on Tuesday", Announcement: true},
 			history.Record{Kind: history.Announcement, Group: c.Group, Private: true, Sender: bob.String(), Nick: "Ms Lee", Host: "10.0.0.9", Seq: 2, Received: now, Text: "Exam on Tuesday"}},
 		{"bare text", netconf.Message{From: "10.0.0.9:50112", Sender: bob, Seq: 3, Source: src, Received: received, Text: "hi", Plain: true, Encoding: "gbk"},
