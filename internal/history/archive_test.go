@@ -171,3 +171,16 @@ func TestSearchFindsRowsNotYetIndexed(t *testing.T) {
 	}
 	w.Close()
 }
+
+func TestCloseTwice(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("closed again: %v", err)
+	}
+}

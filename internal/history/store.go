@@ -141,10 +141,11 @@ type Store struct {
 	// The full-text index is brought up to date by a goroutine of its
 	// own (indexer), kicked by Add, a slice at a time; and before any
 	// search. indexMu: one indexing at a time.
-	kick    chan struct{}
-	stop    chan struct{}
-	wg      sync.WaitGroup
-	indexMu sync.Mutex
+	kick      chan struct{}
+	stop      chan struct{}
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+	indexMu   sync.Mutex
 	// writeMu: one of this program's write transactions at a time. SQLite
 	// makes a second writer poll the lock, sleeping between tries (whole
 	// milliseconds and more): a batch waiting so behind the indexer kept
@@ -299,12 +300,16 @@ func (s *Store) indexSome(n int) (int, error) {
 // Path is the database file.
 func (s *Store) Path() string { return s.path }
 
-// Close brings the index up to date and closes the store.
+// Close brings the index up to date and closes the store. Closing it
+// again does nothing.
 func (s *Store) Close() error {
-	close(s.stop)
-	s.wg.Wait()
-	err := s.index()
-	return errors.Join(err, s.db.Close())
+	var err error
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		s.wg.Wait()
+		err = errors.Join(s.index(), s.db.Close())
+	})
+	return err
 }
 
 func (s *Store) migrate() error {
