@@ -48,12 +48,17 @@ hello_rss=$(rss $hello VmRSS); hello_anon=$(rss $hello RssAnon)
 kill $hello; (sleep 10; kill -KILL $hello 2>/dev/null) & wait $hello 2>/dev/null || true
 echo "hello-world Fyne window: $hello_rss MB resident ($hello_anon MB anonymous)"
 ip netns exec $P-h1 env DISPLAY=:$d HOME="$PWD/$OUT/home" FYNE_THEME=dark "$BIN" -join $GROUP -name Alice >"$OUT/alice.log" 2>&1 & alice=$!; pids+=($alice)
-for _ in $(seq 1 100); do
-	w=$(DISPLAY=:$d xdotool search --name "Groupcast — Alice" 2>/dev/null | head -1 || true)
-	[ -n "$w" ] && break
-	sleep 0.2
-done
-[ -n "$w" ] || { echo "FAIL: no window"; exit 1; }
+# alice_window prints Alice's window id once it is there (up to 20 s).
+alice_window() {
+	local w
+	for _ in $(seq 1 100); do
+		w=$(DISPLAY=:$d xdotool search --name "Groupcast — Alice" 2>/dev/null | head -1 || true)
+		[ -n "$w" ] && { echo "$w"; return 0; }
+		sleep 0.2
+	done
+	return 1
+}
+w=$(alice_window) || { echo "FAIL: no window"; exit 1; }
 DISPLAY=:$d xdotool windowsize "$w" 880 600 windowmove "$w" 10 10 >/dev/null 2>&1 || true
 sleep 1
 echo "window idle: $(rss $alice VmRSS) MB resident ($(rss $alice RssAnon) MB anonymous, $(rss $alice RssFile) MB mapped files)"
@@ -129,13 +134,7 @@ echo "screenshot: $OUT/alice.png"
 # the first lines of that stream, each once, none missing before the last
 # kept: it commits each batch before it shows it.
 ip netns exec $P-h1 env DISPLAY=:$d HOME="$PWD/$OUT/home" FYNE_THEME=dark "$BIN" -join $GROUP -name Alice >"$OUT/alice2.log" 2>&1 & alice=$!; pids+=($alice)
-w=
-for _ in $(seq 1 100); do
-	w=$(DISPLAY=:$d xdotool search --name "Groupcast — Alice" 2>/dev/null | head -1 || true)
-	[ -n "$w" ] && break
-	sleep 0.2
-done
-[ -n "$w" ] || { echo "FAIL: no window the second time"; exit 1; }
+w=$(alice_window) || { echo "FAIL: no window the second time"; exit 1; }
 sleep 1
 seq -f "kill line %05g" 1 20000 >"$OUT/lines2.txt"
 ip netns exec $P-h2 "$BIN" chat -group $GROUP -name Streamer <"$OUT/lines2.txt" >/dev/null 2>"$OUT/chat2.err" & chat=$!; pids+=($chat)

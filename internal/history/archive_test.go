@@ -141,7 +141,7 @@ func TestSearchFindsRowsNotYetIndexed(t *testing.T) {
 	if err := w.Add([]Record{msg("g", "Ann", 1, "written just now 今天考试")}); err != nil {
 		t.Fatal(err)
 	}
-	r, err := Open(dir) // another program: it indexes on opening
+	r, err := Open(dir) // another program on the same file
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -214,12 +214,9 @@ func Open(dir string) (*Store, error) {
 		_ = db.Close()
 		return nil, err
 	}
-	if err := s.index(); err != nil { // what a program killed left out
-		_ = db.Close()
-		return nil, err
-	}
 	s.wg.Add(1)
 	go s.indexer()
+	s.kick <- struct{}{} // what a program killed left unindexed, in the background: a search indexes it first anyway
 	return s, nil
 }
 
