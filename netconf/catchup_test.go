@@ -363,3 +363,36 @@ func TestCatchUpInAPrivateGroup(t *testing.T) {
 		t.Fatalf("%d datagrams recorded, keeper stats %+v", caught, keeper.e.Stats())
 	}
 }
+
+// An ask's since is a claim: one in the future (the largest value), or
+// from before the epoch (the smallest), gets no more than the span.
+func TestCatchUpAskSinceAtItsLimits(t *testing.T) {
+	hub := memnet.NewHub()
+	now := time.Now()
+	p := wire.Packet{Kind: wire.KindData, Sender: wire.SenderID{9}, Seq: 1, Time: now.UnixMicro(), Nick: "Bob", Body: []byte("hello")}
+	b, err := wire.AppendEncode(nil, &p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &memArchive{kept: []keptMessage{{at: now.Add(-time.Hour), wire: [][]byte{b}}}}
+	cfg := DefaultConfig()
+	cfg.Nick = "Keeper"
+	keeper := joinKeeping(t, hub, cfg, a)
+	drain(keeper.e)
+	f := newForger(t, hub)
+	f.send(wire.Packet{Kind: wire.KindCatchUpAsk, Sender: wire.SenderID{1}, Body: wire.AppendCatchUpAsk(nil, 1<<63-1)})
+	time.Sleep(600 * time.Millisecond)
+	if st := keeper.e.Stats(); st.CatchUpOut != 0 {
+		t.Fatalf("answered an ask from the future: %+v", st)
+	}
+	f.send(wire.Packet{Kind: wire.KindCatchUpAsk, Sender: wire.SenderID{2}, Body: wire.AppendCatchUpAsk(nil, -1<<63)})
+	time.Sleep(600 * time.Millisecond)
+	if st := keeper.e.Stats(); st.CatchUpOut != 1 {
+		t.Fatalf("the earliest ask: %d datagrams sent", st.CatchUpOut)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.asked) != 1 || a.asked[0].Before(now.Add(-CatchUpSpan-time.Second)) {
+		t.Fatalf("asked the archive since %v", a.asked)
+	}
+}
