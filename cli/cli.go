@@ -59,6 +59,10 @@ func Run(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
 			return offMainThread(func() int { return runBench(ctx, rest, stdio) })
 		case "history":
 			return runHistory(ctx, rest, stdio)
+		case "bridge":
+			return offMainThread(func() int { return runBridge(ctx, rest, stdio) })
+		case "hub":
+			return offMainThread(func() int { return runHub(ctx, rest, stdio) })
 		case "help":
 			fmt.Fprint(stdio.Stdout, usage)
 			return ExitOK
@@ -66,7 +70,7 @@ func Run(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
 			fmt.Fprintln(stdio.Stdout, "groupcast", Version)
 			return ExitOK
 		}
-		return usageError(stdio, fmt.Errorf("unknown command %q (commands: listen, send, chat, history, rooms, doctor, bench; see groupcast -h)", cmd))
+		return usageError(stdio, fmt.Errorf("unknown command %q (commands: listen, send, chat, history, rooms, bridge, hub, doctor, bench; see groupcast -h)", cmd))
 	}
 	return runGUI(ctx, args, stdio, gui)
 }
@@ -97,6 +101,13 @@ Usage:
                                                         what was kept (listen/chat -history, the window):
                                                         searched, printed, or written to .txt/.html/.json
   groupcast rooms [-json] [-wait 6s]                    list the rooms announced on this network
+                                                        (and on networks bridged to it: marked remote)
+  groupcast bridge -group ADDR:PORT | -room NAME -nats URL [-nats-creds FILE] [-nats-ca FILE] [-iface IF]
+                                                        forward the group between this network and a NATS
+                                                        server (one per network; a second stands by)
+  groupcast bridge -group ADDR:PORT -subject            print the group's NATS subjects
+  groupcast hub [-listen 0.0.0.0:4222] [-tls-cert FILE -tls-key FILE] [-leaf-listen ADDR | -leaf-of URL]
+                                                        run a NATS server for bridges and members to meet at
   groupcast doctor [-group ADDR:PORT] [-iface IF] [-listen 3s] [-key-file FILE] [-json]
                                                         diagnose multicast on this computer
   groupcast bench [-lab [-trace DIR]] [-duration 3s] [-size 200] [-receivers 3] [-json]
@@ -129,6 +140,13 @@ Options of listen, send and chat:
   -key-file FILE    make the group private with the passphrase in FILE
                     (or set GROUPCAST_KEY; -key PASSPHRASE works but shows
                     it in the process list)
+
+Other networks (docs/BRIDGE.md):
+  -nats URL         join through this NATS server instead of multicast
+                    (nats://HOST:4222, tls://HOST:4222); -nats-creds FILE
+                    and -nats-ca FILE for accounts and TLS. Members on
+                    networks with a bridge, and others through NATS, are
+                    all in the same group; a private group stays sealed
 
 History:
   listen/chat -history  keep what is shown (committed before it is
@@ -170,6 +188,7 @@ type options struct {
 	roomKey            string // fingerprint the room's presenter key must have
 	present, readonly  bool
 	roomWait           time.Duration
+	nats               netconf.NATSOptions
 	warnings           []string // said on stderr before joining
 }
 
@@ -189,6 +208,14 @@ func (o *options) register(fs *flag.FlagSet, groupFlag string) {
 	fs.StringVar(&o.presenterKey, "presenter-key", "", "presenter key file (default: in your configuration folder)")
 	fs.DurationVar(&o.roomWait, "room-wait", 6*time.Second, "how long -room listens for the room's announcement")
 	fs.StringVar(&o.roomKey, "room-key", "", "with -room: take only the room whose presenter key has this fingerprint (a lab's settings name the teacher's)")
+	registerNATS(fs, &o.nats, "join through this NATS server instead of multicast: nats://HOST:4222 (tls://… for TLS)")
+}
+
+// registerNATS adds the flags that reach a NATS server.
+func registerNATS(fs *flag.FlagSet, o *netconf.NATSOptions, what string) {
+	fs.StringVar(&o.URL, "nats", "", what)
+	fs.StringVar(&o.Creds, "nats-creds", "", "NATS credentials file (accounts: JWT and nkey)")
+	fs.StringVar(&o.CA, "nats-ca", "", "CA certificate file to check the NATS server's TLS with")
 }
 
 // minPassphrase is the length under which we warn: one captured datagram
@@ -232,6 +259,7 @@ func (o *options) config() (netconf.Config, error) {
 		return cfg, err
 	}
 	cfg.Plain, cfg.Encoding = o.plain, strings.ToLower(o.encoding)
+	cfg.NATS = o.nats
 	if cfg.Encoding == "auto" {
 		cfg.Encoding = ""
 	}

@@ -20,6 +20,8 @@ func runDoctor(ctx context.Context, args []string, stdio IO) int {
 	listen := fs.Duration("listen", 3*time.Second, "how long to listen for others on the group")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	keyFile := fs.String("key-file", "", "the group's passphrase (default: $GROUPCAST_KEY), to tell members using it from those using another")
+	var nats netconf.NATSOptions
+	registerNATS(fs, &nats, "also check this NATS server, through which other networks are reached")
 	if code, done := parseFlags(fs, args, stdio); done {
 		return code
 	}
@@ -48,7 +50,7 @@ func runDoctor(ctx context.Context, args []string, stdio IO) int {
 	if err != nil {
 		return usageError(stdio, err)
 	}
-	r := doctor.Diagnose(ctx, doctor.Options{Group: g, Interface: *iface, Listen: *listen, Passphrase: pass})
+	r := doctor.Diagnose(ctx, doctor.Options{Group: g, Interface: *iface, Listen: *listen, Passphrase: pass, NATS: nats})
 	if *asJSON {
 		enc := json.NewEncoder(stdio.Stdout)
 		enc.SetEscapeHTML(false)

@@ -64,6 +64,7 @@ type (
 		Group     string   `json:"group"`
 		Iface     string   `json:"iface"`
 		Addr      string   `json:"addr,omitempty"`
+		NATS      string   `json:"nats,omitempty"`
 		Automatic bool     `json:"automatic"`
 		TTL       int      `json:"ttl"`
 		Loopback  bool     `json:"loopback"`
@@ -130,6 +131,9 @@ type (
 		From   string `json:"from"`
 		Sender string `json:"sender"`
 		Host   string `json:"host,omitempty"`
+		// Via: "bridge" (another network) or "nats" (joined through
+		// NATS); absent for a member on this network.
+		Via    string `json:"via,omitempty"`
 		Reason string `json:"reason,omitempty"`
 		// Presenter: the room's presenter, proven by its key; its leaving
 		// ends the room.
@@ -216,7 +220,11 @@ func (p *printer) joined(ev netconf.Joined) {
 	if ev.Plain {
 		private = " (sending plain " + ev.Encoding + " text: no names, no repair, no privacy)"
 	}
-	fmt.Fprintf(p.stderr, "joined %s%s on %s%s, TTL %d, as %s\n", ev.Group, private, ev.Interface.Label(), how, ev.TTL, ev.Nick)
+	if ev.NATS != "" {
+		fmt.Fprintf(p.stderr, "joined %s%s through the NATS server at %s, as %s\n", ev.Group, private, ev.NATS, ev.Nick)
+	} else {
+		fmt.Fprintf(p.stderr, "joined %s%s on %s%s, TTL %d, as %s\n", ev.Group, private, ev.Interface.Label(), how, ev.TTL, ev.Nick)
+	}
 	for _, w := range ev.Warnings {
 		fmt.Fprintf(p.stderr, "warning: %s\n", w)
 	}
@@ -269,9 +277,11 @@ func (p *printer) jsonEvent(ev netconf.Event) {
 	case netconf.Error:
 		v = jsonError{Event: "error", Op: ev.Op, Error: netconf.Explain(ev.Err), Input: netconf.IsInputError(ev.Err)}
 	case netconf.PeerJoined:
-		v = jsonPeer{Event: "peer_joined", From: ev.Peer.Nick, Sender: ev.Peer.ID.String(), Host: hostOf(ev.Peer), Time: stamp(time.Now())}
+		host, via := jsonHost(ev.Peer)
+		v = jsonPeer{Event: "peer_joined", From: ev.Peer.Nick, Sender: ev.Peer.ID.String(), Host: host, Via: via, Time: stamp(time.Now())}
 	case netconf.PeerLeft:
-		v = jsonPeer{Event: "peer_left", From: ev.Peer.Nick, Sender: ev.Peer.ID.String(), Host: hostOf(ev.Peer), Reason: peerLeftReason(ev),
+		host, via := jsonHost(ev.Peer)
+		v = jsonPeer{Event: "peer_left", From: ev.Peer.Nick, Sender: ev.Peer.ID.String(), Host: host, Via: via, Reason: peerLeftReason(ev),
 			Presenter: ev.Peer.Presenter, Time: stamp(time.Now())}
 	case netconf.Receipt:
 		v = toJSONReceipt(ev)
@@ -293,7 +303,7 @@ func toJSONJoined(ev netconf.Joined) jsonJoined {
 	j := jsonJoined{
 		Event: "joined", Group: ev.Group.String(), Iface: ev.Interface.Name,
 		Automatic: ev.Interface.Automatic, TTL: ev.TTL, Loopback: ev.Loopback,
-		Name: ev.Nick, Sender: ev.Sender.String(), Warnings: ev.Warnings, Private: ev.Keyed, Plain: ev.Plain, Encoding: ev.Encoding, Time: stamp(time.Now()),
+		Name: ev.Nick, Sender: ev.Sender.String(), Warnings: ev.Warnings, Private: ev.Keyed, Plain: ev.Plain, Encoding: ev.Encoding, NATS: ev.NATS, Time: stamp(time.Now()),
 	}
 	if a := ev.Interface.Addr(); a.IsValid() {
 		j.Addr = a.String()
@@ -371,7 +381,22 @@ func printable(s string) string {
 
 func hostOf(p netconf.Peer) string {
 	if p.Host.IsValid() {
-		return p.Host.String()
+		return netconf.HostName(p.Host)
 	}
 	return ""
+}
+
+// jsonHost is a member's address on its own network, and how it is
+// reached when not on ours.
+func jsonHost(p netconf.Peer) (host, via string) {
+	if !p.Host.IsValid() {
+		return "", ""
+	}
+	switch r, h := netconf.ReachOf(p.Host); r {
+	case netconf.ReachBridge:
+		return h.String(), "bridge"
+	case netconf.ReachNATS:
+		return "", "nats"
+	}
+	return p.Host.String(), ""
 }

@@ -28,11 +28,12 @@ type jsonRoom struct {
 	Locked    bool   `json:"locked"`
 	ReadOnly  bool   `json:"readonly"`
 	Origin    string `json:"origin"`
+	Remote    bool   `json:"remote"`
 }
 
 func roomJSON(r netconf.Room) jsonRoom {
 	j := jsonRoom{Event: "room", Name: r.Name, Group: r.Group.String(), TTL: r.TTL, Presenter: r.Presenter,
-		Locked: r.Locked, ReadOnly: r.ReadOnly, Origin: r.Origin.String()}
+		Locked: r.Locked, ReadOnly: r.ReadOnly, Origin: r.Origin.String(), Remote: r.Remote}
 	if len(r.PresenterKey) == ed25519.PublicKeySize {
 		j.Key = rooms.Fingerprint(r.PresenterKey)
 	}

@@ -96,3 +96,19 @@ func (l *Lab) must(err error) {
 		l.t.Fatal(err)
 	}
 }
+
+// NewRoutedLab makes networks of sizes[i] hosts joined by a router that
+// forwards unicast and not multicast (netlab.NewRouted), removed when the
+// test ends.
+func NewRoutedLab(t *testing.T, sizes ...int) *Lab {
+	t.Helper()
+	if why := LabAvailable(); why != "" {
+		t.Skip(why)
+	}
+	l, err := netlab.NewRouted("gc", sizes...)
+	if err != nil {
+		t.Fatalf("make the lab: %v", err)
+	}
+	t.Cleanup(l.Close)
+	return &Lab{Lab: l, t: t}
+}

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/groupcast/groupcast/netconf/internal/natsnet"
 	"github.com/groupcast/groupcast/netconf/internal/seal"
 	"github.com/groupcast/groupcast/netconf/wire"
 )
@@ -52,7 +53,17 @@ type Config struct {
 	// and answers others who ask from what it keeps (docs/PROTOCOL.md,
 	// "Catch-up"); messages then carry their datagrams (Message.Wire).
 	Archive Archive
+	// NATS, when its URL is set, joins the group through a NATS server
+	// instead of multicast (docs/BRIDGE.md): from another network, or
+	// from home. The datagrams are the same, sealed in a private group;
+	// Interface, TTL and Loopback do not apply.
+	NATS NATSOptions
 }
+
+// NATSOptions say how to reach a NATS server: URL (nats://HOST:4222,
+// tls://… for TLS), Creds (a credentials file) and CA (a CA certificate
+// to check the server's TLS with).
+type NATSOptions = natsnet.Options
 
 // Archive is a conversation's kept messages, as catch-up needs them.
 // Its methods are called from a goroutine of their own, never the
@@ -75,6 +86,11 @@ func DefaultConfig() Config {
 
 // checkValues validates everything but the interface.
 func (c Config) checkValues() error {
+	if c.NATS.URL != "" {
+		if err := c.NATS.Check(); err != nil {
+			return inputErr("nats", "%v", err)
+		}
+	}
 	if _, err := ParseGroupAddr(c.Group.Addr().String()); err != nil || !c.Group.IsValid() {
 		if err == nil {
 			err = inputErr("group", "no group given; write ADDRESS:PORT, for example %s", DefaultGroup)
@@ -114,6 +130,9 @@ func (c Config) checkValues() error {
 func (c Config) Check() (Choice, []string, error) {
 	if err := c.checkValues(); err != nil {
 		return Choice{}, nil, err
+	}
+	if c.NATS.URL != "" {
+		return Choice{}, nil, nil // no interface: the group is reached through NATS
 	}
 	choice, err := ResolveInterface(c.Interface, c.Group.Addr())
 	if err != nil {

@@ -21,6 +21,7 @@ func (e *Engine) onData(now time.Time, p *wire.Packet, src netip.AddrPort) {
 	repair := p.Kind == wire.KindRepair
 	if repair {
 		add(&e.stats.RepairsIn, 1)
+		pr.Repairs.Repaired(now, p.Seq)
 	}
 	switch pr.Stream.Check(now, p.Seq) {
 	case reliable.Duplicate:
@@ -124,7 +125,7 @@ func (e *Engine) onNack(now time.Time, p *wire.Packet, src netip.AddrPort) {
 	if pr := m.peers.Get(n.Target); pr != nil && pr.Stream.Overheard(n.Ranges) {
 		// Someone asked for exactly what we miss: the repair will be
 		// multicast to us too, so we stay quiet for a retry interval.
-		pr.Stream.NackAgainAt(now.Add(e.retryDelay()))
+		pr.Stream.NackAgainAt(now.Add(e.retryDelay(pr)))
 		add(&e.stats.NacksSuppressed, 1)
 	}
 }
@@ -136,8 +137,11 @@ func (e *Engine) nackDelay() time.Duration {
 	return time.Duration(e.rng.Int64N(int64(e.timing.NackDelay) + 1))
 }
 
-func (e *Engine) retryDelay() time.Duration {
-	t := e.timing.NackRetry
+// retryDelay is how long to wait for pr's repair before asking again:
+// its repairs' round trip as timed, within NackRetryMin and NackRetry,
+// plus up to a quarter more at random.
+func (e *Engine) retryDelay(pr *presence.Peer) time.Duration {
+	t := pr.Repairs.Wait(max(e.timing.NackRetryMin, 1), max(e.timing.NackRetry, e.timing.NackRetryMin))
 	return t + time.Duration(e.rng.Int64N(int64(t/4)+1))
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/groupcast/groupcast/netconf/internal/mcast"
+	"github.com/groupcast/groupcast/netconf/internal/natsnet"
 	"github.com/groupcast/groupcast/netconf/internal/reader"
 	"github.com/groupcast/groupcast/netconf/internal/reliable"
 	"github.com/groupcast/groupcast/netconf/wire"
@@ -317,7 +318,7 @@ func (e *Engine) join(cfg Config) {
 	if m.catchup != nil {
 		e.startCatchUp(m)
 	}
-	if e.lookupIface != nil {
+	if e.lookupIface != nil && cfg.NATS.URL == "" {
 		if choice.Name == "" {
 			choice.Name = cfg.Interface // a test transport names its interface only in cfg
 		}
@@ -326,7 +327,7 @@ func (e *Engine) join(cfg Config) {
 	e.queue.Push(Joined{
 		Group: cfg.Group, Interface: choice, TTL: cfg.TTL, Loopback: cfg.Loopback,
 		Nick: cfg.Nick, Sender: m.self, Warnings: warnings, DstCheck: isDstChecked(tr), Keyed: key != nil,
-		Plain: cfg.Plain, Encoding: plainEncoding(cfg),
+		Plain: cfg.Plain, Encoding: plainEncoding(cfg), NATS: cfg.NATS.URL,
 	})
 	e.publishRoster()
 }
@@ -336,6 +337,9 @@ func (e *Engine) join(cfg Config) {
 func (e *Engine) openTransport(cfg Config, choice Choice) (Transport, error) {
 	if e.transport != nil {
 		return e.transport(cfg)
+	}
+	if cfg.NATS.URL != "" {
+		return joinNATS(cfg)
 	}
 	c, err := mcast.Open(mcast.Options{Group: cfg.Group, Iface: choice, TTL: cfg.TTL, Loopback: cfg.Loopback,
 		SendOnly: cfg.SendOnly, Companion: true, OtherGroup: &e.stats.OtherGroup, Rejected: &e.stats.Rejected})
@@ -354,6 +358,27 @@ func (s sockets) Control() Receiver {
 	}
 	return nil // not a typed nil: a membership that only sends reads nothing
 }
+
+// joinNATS is the transport of a member joined through a NATS server.
+func joinNATS(cfg Config) (Transport, error) {
+	o := cfg.NATS
+	if o.Name == "" {
+		o.Name = "groupcast " + cfg.Nick
+	}
+	nc, err := natsnet.Connect(o)
+	if err != nil {
+		return nil, inputErr("nats", "%v", err)
+	}
+	m, err := natsnet.Join(nc, cfg.Group)
+	if err != nil {
+		return nil, err
+	}
+	return natsMember{m}, nil
+}
+
+type natsMember struct{ *natsnet.Member }
+
+func (n natsMember) Control() Receiver { return n.Member.Control() }
 
 func plainEncoding(cfg Config) string {
 	if !cfg.Plain {

@@ -49,6 +49,9 @@ type Joined struct {
 	// Plain is true when we send bare text (Config.Plain), Encoding how.
 	Plain    bool
 	Encoding string
+	// NATS is the NATS server joined through (Config.NATS), "" for
+	// multicast.
+	NATS string
 }
 
 // Message is a message from another member, delivered in the sender's
@@ -204,6 +207,11 @@ const (
 	UnreadableForgedCatchUp UnreadableReason = "forged_catchup"
 	// Asks for earlier messages from one computer, too often.
 	UnreadableCatchUpFlood UnreadableReason = "catchup_flood"
+	// Datagrams from other networks passed on by a computer that is not
+	// one of this network's bridges, or labelled as this network's own.
+	UnreadableNotBridge UnreadableReason = "not_bridge"
+	// Beacons from more bridges on this network than a member tracks.
+	UnreadableBridges UnreadableReason = "bridges"
 )
 
 // Unreadable reports, once per reason and membership, that Count
@@ -247,6 +255,8 @@ var unreadableWords = map[UnreadableReason]words.Template{
 	UnreadableReadOnlyFile:    words.Define(from + " offered files in this read-only room, where only its presenter may: {{.Count}} offers were refused"),
 	UnreadableForgedCatchUp:   wForgedCatchUp,
 	UnreadableCatchUpFlood:    wCatchUpFlood,
+	UnreadableNotBridge:       words.Define(from + " passed on {{.Count}} datagrams as if from other networks, but it is not a bridge of this network (or they claimed to come from this one); they were refused"),
+	UnreadableBridges:         words.Define(from + " says it is a bridge, but more bridges than Groupcast follows already serve this network: its {{.Count}} beacons were ignored"),
 }
 
 var wUnreadable = words.Define("{{.Count}} datagrams could not be read")
@@ -255,7 +265,7 @@ var wUnreadable = words.Define("{{.Count}} datagrams could not be read")
 func (u Unreadable) Words() words.Words {
 	data := map[string]any{"Count": u.Count, "Peer": u.Peer, "Host": ""}
 	if u.Host.IsValid() {
-		data["Host"] = u.Host.String()
+		data["Host"] = HostName(u.Host)
 	}
 	skew := u.Skew
 	if u.Reason == UnreadableBeforeJoin {

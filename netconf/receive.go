@@ -43,6 +43,16 @@ func (e *Engine) receiveBatch(b *reader.Batch) {
 func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort, control bool) {
 	m := e.m
 	add(&e.stats.BytesIn, uint64(len(raw)))
+	if wire.IsBeacon(raw) {
+		e.onBeacon(now, raw, src)
+		return
+	}
+	if wire.HasForward(raw) {
+		var ok bool
+		if raw, src, ok = e.unforward(now, raw, src); !ok {
+			return
+		}
+	}
 	if v, ours := wire.VersionOf(raw); ours && v != wire.Version {
 		e.refuseVersion(now, v, src) // sealed or not: before anything else is read
 		return

@@ -19,7 +19,11 @@ type Room struct {
 	Locked       bool              // a passphrase is needed
 	ReadOnly     bool              // only the presenter may post
 	Origin       netip.Addr        // host that announces it
-	SessionID    uint64
+	// Remote: announced on another network and forwarded here by a
+	// bridge (docs/BRIDGE.md); joined through the bridge of this
+	// network, when one forwards its group.
+	Remote    bool
+	SessionID uint64
 	// Version is the run of the room: its directory entry's version
 	// (rooms.NewVersion, new at each start). Its presenter signs for it,
 	// so a presenter sets it before joining and announces the same; a
@@ -43,6 +47,9 @@ func (r Room) Label() string {
 	}
 	if r.Presenter != "" {
 		tags = append(tags, "presenter "+r.Presenter)
+	}
+	if r.Remote {
+		tags = append(tags, "another network")
 	}
 	s := r.Name + " — " + r.Group.String()
 	if len(tags) > 0 {

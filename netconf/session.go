@@ -61,6 +61,7 @@ type session struct {
 	pn      uint64    // packet number of the last sealed datagram
 	replay  *seal.Guard
 	refused *refusal.Table[UnreadableReason] // reported once each (Unreadable)
+	bridges bridgeTable                      // our network's bridges, by their beacons (bridges.go)
 
 	reader *reader.Pool // reads tr into batches for the loop
 	watch  *mcast.Watch // the interface, when watched

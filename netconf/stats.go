@@ -44,6 +44,9 @@ type Stats struct {
 	CatchUpRefused  uint64 // ...not answered: the computer asked too often, or we were busy answering
 	CatchUpOut      uint64 // CATCHUP datagrams sent
 	CatchUpIn       uint64 // messages caught up (shown as earlier)
+	BeaconsIn       uint64 // beacons of this network's bridges (docs/BRIDGE.md)
+	ForwardedIn     uint64 // datagrams from other networks, passed on by a bridge of ours
+	Unbridged       uint64 // ...refused: not from a bridge of ours, or labelled as from this network
 }
 
 // Refused counts every datagram refused as unauthenticated or replayed.

@@ -87,7 +87,8 @@ func (e *Engine) askForMissing(now time.Time, pr *presence.Peer) {
 		Body: wire.AppendNack(m.scratch[:0], wire.Nack{Target: pr.ID, Ranges: ranges})}
 	e.write(&p)
 	add(&e.stats.NacksOut, 1)
-	s.Asked(ranges, e.timing.MaxRepairs, now.Add(e.retryDelay()))
+	pr.Repairs.Asked(now, ranges[0].First, ranges[len(ranges)-1].Last)
+	s.Asked(ranges, e.timing.MaxRepairs, now.Add(e.retryDelay(pr)))
 }
 
 // earliest is the earliest of the times that are set.

@@ -6,8 +6,14 @@ import "time"
 // defaults follow the systems in docs/PROTOCOL.md (NAKACK2, PGM, NORM,
 // Aeron) scaled for a LAN; tests may shorten them.
 type Timing struct {
-	NackDelay    time.Duration // a first NACK waits a random 0..NackDelay, so one receiver's NACK can silence the others
-	NackRetry    time.Duration // then this long (plus up to a quarter more) for the repair before asking again
+	NackDelay time.Duration // a first NACK waits a random 0..NackDelay, so one receiver's NACK can silence the others
+	NackRetry time.Duration // then at most this long (plus up to a quarter more) for the repair before asking again...
+	// NackRetryMin: ...and at least this long, once its repairs were
+	// timed: the wait is their round trip plus four times its variation
+	// (presence.RepairTimer), so a loss across a bridge or a busy network
+	// waits longer than one on a quiet LAN. More than RepairLinger: a
+	// sender repairs a datagram once per RepairLinger.
+	NackRetryMin time.Duration
 	RepairLinger time.Duration // a sender repairs one datagram at most once per RepairLinger, however many ask
 	HelloRepeats []time.Duration
 	DataBeats    []time.Duration // heartbeats after data, so a lost last message is noticed quickly
@@ -54,7 +60,8 @@ func DefaultTiming() Timing {
 	return Timing{
 		NackDelay:    5 * time.Millisecond,
 		NackRetry:    120 * time.Millisecond,
-		RepairLinger: 15 * time.Millisecond,
+		NackRetryMin: 10 * time.Millisecond,
+		RepairLinger: 5 * time.Millisecond,
 		HelloRepeats: []time.Duration{0, 100 * time.Millisecond, 300 * time.Millisecond},
 		DataBeats:    []time.Duration{5 * time.Millisecond, 50 * time.Millisecond, 150 * time.Millisecond, 350 * time.Millisecond, 750 * time.Millisecond},
 		Heartbeat:    time.Second,

@@ -26,6 +26,17 @@ type Lab struct {
 	prefix string
 	hub    string
 	Hosts  []string // namespace names
+	// Router is the namespace joining the networks of a routed lab
+	// (NewRouted), "" otherwise.
+	Router string
+	addrs  map[string]netip.Addr // a routed lab's hosts
+	nets   map[string]int
+}
+
+func newLab(name string) *Lab {
+	l := &Lab{prefix: fmt.Sprintf("%s%d", name, os.Getpid()%100000)}
+	l.hub = l.prefix + "-hub"
+	return l
 }
 
 // Available says why a lab cannot be made here, or "" when it can.
@@ -52,8 +63,7 @@ func New(name string, n int) (*Lab, error) {
 	if n < 1 || n > 250 {
 		return nil, fmt.Errorf("a lab has 1 to 250 hosts, not %d", n)
 	}
-	l := &Lab{prefix: fmt.Sprintf("%s%d", name, os.Getpid()%100000)}
-	l.hub = l.prefix + "-hub"
+	l := newLab(name)
 	err := l.ip("netns", "add", l.hub)
 	if err == nil {
 		err = l.ipAll([][]string{{"-n", l.hub, "link", "set", "lo", "up"},
@@ -83,7 +93,11 @@ func New(name string, n int) (*Lab, error) {
 
 // Close removes every host and the bridge.
 func (l *Lab) Close() {
-	for _, h := range append(l.Hosts, l.hub) {
+	all := append(l.Hosts, l.hub)
+	if l.Router != "" {
+		all = append(all, l.Router)
+	}
+	for _, h := range all {
 		_ = exec.Command("ip", "netns", "del", h).Run()
 	}
 }
@@ -100,6 +114,9 @@ func (l *Lab) CommandContext(ctx context.Context, host, name string, args ...str
 
 // Addr is host's address on the bridge.
 func (l *Lab) Addr(host string) netip.Addr {
+	if a, ok := l.addrs[host]; ok {
+		return a
+	}
 	return netip.AddrFrom4([4]byte{198, 18, 0, byte(l.index(host) + 1)})
 }
 
@@ -130,12 +147,16 @@ func (l *Lab) RemoveNIC(host string) error { return l.ip("-n", host, "link", "de
 // or a new adapter (a new index) after RemoveNIC.
 func (l *Lab) AddNIC(host string) error {
 	port := l.Port(host)
+	route := []string{"-n", host, "route", "add", "default", "dev", Iface}
+	if l.Router != "" {
+		route = append(route, "via", l.RouterAddr(l.nets[host]).String())
+	}
 	return l.ipAll([][]string{
 		{"link", "add", port, "netns", l.hub, "type", "veth", "peer", "name", Iface, "netns", host},
-		{"-n", l.hub, "link", "set", port, "master", "br0", "up"},
+		{"-n", l.hub, "link", "set", port, "master", fmt.Sprintf("br%d", l.nets[host]), "up"},
 		{"-n", host, "addr", "add", l.Addr(host).String() + "/24", "dev", Iface},
 		{"-n", host, "link", "set", Iface, "up"},
-		{"-n", host, "route", "add", "default", "dev", Iface},
+		route,
 	})
 }
 

@@ -73,3 +73,28 @@ func TestNewRefusesBadSizes(t *testing.T) {
 		}
 	}
 }
+
+// TestRoutedLab makes two networks joined by a router: unicast crosses
+// it, and each host has its network's address.
+func TestRoutedLab(t *testing.T) {
+	if why := Available(); why != "" {
+		t.Skip(why)
+	}
+	l, err := NewRouted("gcrl", 1, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	a, b := l.OnNetwork(0)[0], l.OnNetwork(1)[1]
+	if l.Addr(a).String() != "198.18.0.1" || l.Addr(b).String() != "198.18.1.2" || l.Network(b) != 1 {
+		t.Fatalf("addresses %v %v", l.Addr(a), l.Addr(b))
+	}
+	if _, err := exec.LookPath("ping"); err == nil {
+		if out, err := l.Command(a, "ping", "-c1", "-W2", l.Addr(b).String()).CombinedOutput(); err != nil {
+			t.Fatalf("ping across the router: %v %s", err, out)
+		}
+	}
+	if out, err := l.Command(l.Router, "ip", "-4", "-o", "addr").CombinedOutput(); err != nil || !strings.Contains(string(out), "198.18.1.254/24") {
+		t.Fatalf("router: %v %s", err, out)
+	}
+}

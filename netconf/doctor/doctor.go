@@ -32,6 +32,9 @@ type Options struct {
 	// Passphrase is the one the user means to join with, if any: private
 	// members heard are then marked as using it or another.
 	Passphrase string
+	// NATS, when its URL is set, is the NATS server other networks are
+	// reached through (docs/BRIDGE.md): the doctor checks it.
+	NATS netconf.NATSOptions
 }
 
 // Check is one test's outcome.
@@ -42,7 +45,9 @@ type Check struct {
 
 // Heard is a sender the doctor heard on the group.
 type Heard struct {
-	Kind     string // "groupcast", "private" or "plain"
+	Kind string // "groupcast", "private", "plain" or "bridge"
+	// From is, for one on another network, its label (netconf.HostName
+	// says where it is); a bridge's Name is "forwarding" or "standing by".
 	Name     string // nickname (groupcast), key id (private), "" (plain)
 	From     netip.AddrPort
 	Count    int
@@ -63,7 +68,10 @@ type Report struct {
 	Listened   time.Duration
 	Heard      []Heard
 	Keyed      bool // the user gave a passphrase (Options.Passphrase)
-	Hints      []Hint
+	// NATS is the check of the NATS server (Options.NATS), when one was
+	// given: reached, authorised, round trip.
+	NATS  *Check
+	Hints []Hint
 }
 
 // markOurs marks the private members heard that seal with passphrase.
@@ -82,6 +90,17 @@ func (r Report) Hint(code HintCode) *Hint {
 		}
 	}
 	return nil
+}
+
+// Bridge is the bridge heard forwarding the group on this network, if
+// one was (docs/BRIDGE.md).
+func (r Report) Bridge() (netip.Addr, bool) {
+	for _, h := range r.Heard {
+		if h.Kind == "bridge" && h.Name == "forwarding" {
+			return h.From.Addr(), true
+		}
+	}
+	return netip.Addr{}, false
 }
 
 // Passed reports whether the loopback self-test worked: this computer can
@@ -103,6 +122,10 @@ func Diagnose(ctx context.Context, o Options) Report {
 		return r
 	}
 	r.Chosen = choice
+	if o.NATS.URL != "" {
+		c := checkNATS(o.NATS)
+		r.NATS = &c
+	}
 	r.Port = checkPort(o.Group, choice)
 	r.SelfTest = selfTest(choice, o.Group.Addr())
 	if o.Listen > 0 && r.Port.OK {
@@ -264,6 +287,16 @@ func note(heard map[string]*Heard, h Heard) {
 }
 
 func classify(b []byte, from netip.AddrPort) Heard {
+	if wire.IsBeacon(b) {
+		h := Heard{Kind: "bridge", Name: "standing by", From: from}
+		if bc, ok := wire.ParseBeacon(b); ok && bc.Forwarding {
+			h.Name = "forwarding"
+		}
+		return h
+	}
+	if inner, f, ok := wire.ParseForward(b); ok {
+		return classify(inner, wire.Label(f)) // passed on by a bridge from another network
+	}
 	switch {
 	case wire.IsSealed(b):
 		return Heard{Kind: "private", Name: "key " + hex.EncodeToString(b[8:12]), From: from}

@@ -28,6 +28,8 @@ const (
 	HintWireless        HintCode = "wireless"         // Wi-Fi drops multicast
 	HintNobodyHeard     HintCode = "nobody_heard"     // nothing on the group while listening
 	HintFirewall        HintCode = "firewall"         // inbound UDP must be allowed
+	HintNoBridge        HintCode = "no_bridge"        // other networks are reached through NATS, but no bridge serves this one
+	HintBridged         HintCode = "bridged"          // a bridge serves this network
 )
 
 // Hint is one piece of advice, with what its sentence needs.
@@ -76,6 +78,8 @@ var (
 	wFirewallWindows = words.Define(`Windows Firewall must allow inbound UDP ports {{.Ports}}. As administrator: netsh advfirewall firewall add rule name="Groupcast UDP {{.Ports}}" dir=in action=allow protocol=UDP localport={{.Ports}}`)
 	wFirewall        = words.Define(`A firewall must allow inbound UDP ports {{.Ports}} (Linux: ufw allow {{.UfwPorts}}/udp; Windows Firewall: netsh advfirewall firewall add rule name="Groupcast UDP {{.Ports}}" dir=in action=allow protocol=UDP localport={{.Ports}}).`)
 	wScope           = words.Define("{{.Text}}.")
+	wNoBridge        = words.Define("No bridge was heard on this network in {{.Listened}}: members here hear each other, but not those on other networks, unless they join through NATS themselves. Run groupcast bridge -group {{.Group}} -nats URL on one computer here.")
+	wBridged         = words.Define("A bridge at {{.Text}} forwards {{.Group}} between this network and others: members elsewhere are in the group too.")
 )
 
 // Words is Sentence, for a front end to translate.
@@ -94,6 +98,7 @@ func (h Hint) Words(names Names) words.Words {
 		HintNoInterface: wNoInterface, HintSelfTestFailed: wSelfTestFailed, HintPortHeld: wPortHeld, HintScope: wScope,
 		HintTTL: wTTL, HintSeveralNetworks: wSeveralNetworks, HintVirtual: wVirtual, HintOtherPassphrase: wOtherPassphrase,
 		HintNeedPassphrase: wNeedPassphrase, HintWireless: wWireless, HintNobodyHeard: wNobodyHeard, HintFirewall: wFirewall,
+		HintNoBridge: wNoBridge, HintBridged: wBridged,
 	}[h.Code]
 	if h.Code == HintFirewall && runtime.GOOS == "windows" {
 		t = wFirewallWindows
@@ -175,6 +180,11 @@ func hintsFor(r Report) []Hint {
 			code = HintNeedPassphrase
 		}
 		add(Hint{Code: code, Count: n})
+	}
+	if b, ok := r.Bridge(); ok {
+		add(Hint{Code: HintBridged, Text: b.String()})
+	} else if r.NATS != nil && r.Listened > 0 {
+		add(Hint{Code: HintNoBridge, Listened: r.Listened})
 	}
 	if runtime.GOOS != "windows" {
 		add(Hint{Code: HintFirewall})

@@ -28,6 +28,9 @@ func (r Report) Text(names Names) string {
 	}
 	fmt.Fprintf(&b, "\nPort:      %s %s\n", okMark(r.Port.OK), r.Port.Detail)
 	fmt.Fprintf(&b, "Self-test: %s %s\n", okMark(r.SelfTest.OK), r.SelfTest.Detail)
+	if r.NATS != nil {
+		fmt.Fprintf(&b, "NATS:      %s %s\n", okMark(r.NATS.OK), r.NATS.Detail)
+	}
 	if r.Listened > 0 {
 		r.writeHeard(&b)
 	}
@@ -92,9 +95,11 @@ func (r Report) writeHeard(b *strings.Builder) {
 			case r.Keyed:
 				whose = ", ANOTHER passphrase than yours"
 			}
-			fmt.Fprintf(b, "  private Groupcast member at %s (%s%s): %d datagrams\n", h.From.Addr(), h.Name, whose, h.Count)
+			fmt.Fprintf(b, "  private Groupcast member at %s (%s%s): %d datagrams\n", netconf.HostName(h.From.Addr()), h.Name, whose, h.Count)
+		case "bridge":
+			fmt.Fprintf(b, "  bridge to other networks at %s (%s)\n", h.From.Addr(), h.Name)
 		default:
-			fmt.Fprintf(b, "  Groupcast member %s at %s: %d datagrams\n", h.Name, h.From.Addr(), h.Count)
+			fmt.Fprintf(b, "  Groupcast member %s at %s: %d datagrams\n", h.Name, netconf.HostName(h.From.Addr()), h.Count)
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/groupcast/groupcast/netconf"
 	"github.com/groupcast/groupcast/netconf/internal/mcast"
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 // Announcer announces one room on the SAP group until it is closed, then
@@ -141,7 +142,12 @@ func Discover(ctx context.Context, iface string, wait time.Duration, found func(
 		if err != nil {
 			return nil // deadline: done listening
 		}
-		if r, del, err := ParseSAP(buf[:n]); err == nil {
+		b, remote := buf[:n], false
+		if inner, _, ok := wire.ParseForward(b); ok {
+			b, remote = inner, true // another network's, forwarded by a bridge
+		}
+		if r, del, err := ParseSAP(b); err == nil {
+			r.Remote = remote
 			found(r, del)
 		}
 	}

@@ -42,6 +42,7 @@ type Peer struct {
 	Spoke     bool // a message of it was delivered: never evicted to make room
 	Presenter bool // an announcement of it verified with the room's presenter key
 	Stream    *reliable.Stream
+	Repairs   RepairTimer // how long its repairs take to come
 	host      *host
 
 	// What its stamps tell: the latest send time (µs on its clock), and
@@ -272,4 +273,63 @@ func (b *tokenBucket) take(now time.Time, cost, rate, burst float64) bool {
 	}
 	b.tokens -= cost
 	return true
+}
+
+// RepairTimer estimates how long a repair takes to come from the member
+// after we ask for it (a NACK out, its REPAIR in), as TCP estimates its
+// round trip (RFC 6298): a smoothed time and its variation. Only a
+// repair of what the latest ask named is timed, from that ask: after
+// asking again it may answer the first ask, and so be timed short, but
+// the wait never goes under its least (more than a sender's
+// RepairLinger). Each ask again for the same waits half the estimate
+// longer, until a repair of it comes: a path slower than the estimate is
+// timed after a few asks, while a repair lost at random (most of them,
+// on a LAN) is asked for again soon.
+type RepairTimer struct {
+	asked        time.Time // the latest ask, zero once answered
+	lo, hi       uint64    // the seqs it named, first to last
+	backoff      uint8
+	srtt, rttvar time.Duration
+}
+
+// maxBackoff bounds the backing off (the wait is bounded anyway).
+const maxBackoff = 16
+
+// Asked notes a NACK sent at now for seqs lo to hi (and maybe fewer
+// between).
+func (r *RepairTimer) Asked(now time.Time, lo, hi uint64) {
+	if !r.asked.IsZero() && lo <= r.hi && hi >= r.lo {
+		r.backoff = min(r.backoff+1, maxBackoff) // asked again: unanswered
+	} else {
+		r.backoff = 0
+	}
+	r.asked, r.lo, r.hi = now, lo, hi
+}
+
+// Repaired notes a repair of seq taken in at now.
+func (r *RepairTimer) Repaired(now time.Time, seq uint64) {
+	if r.asked.IsZero() || seq < r.lo || seq > r.hi {
+		return // repaired for another member's ask
+	}
+	sample := max(now.Sub(r.asked), 0)
+	if r.srtt == 0 {
+		r.srtt, r.rttvar = sample, sample/2
+	} else {
+		d := r.srtt - sample
+		r.rttvar += (max(d, -d) - r.rttvar) / 4
+		r.srtt += (sample - r.srtt) / 8
+	}
+	r.asked, r.backoff = time.Time{}, 0
+}
+
+// Wait is how long to wait for a repair before asking again: the
+// estimate plus four times its variation (least until a repair was
+// timed), at least least, and half of it more for each ask again for
+// the same, at most most.
+func (r *RepairTimer) Wait(least, most time.Duration) time.Duration {
+	base := least
+	if r.srtt != 0 {
+		base = max(r.srtt+4*r.rttvar, least)
+	}
+	return min(base*time.Duration(2+r.backoff)/2, most)
 }

@@ -130,3 +130,54 @@ func TestHeardSinceGoesBySendTime(t *testing.T) {
 		_ = tb.AllHeardSince(lastData)
 	}
 }
+
+func TestRepairTimer(t *testing.T) {
+	var r RepairTimer
+	const least, most = 20 * time.Millisecond, 120 * time.Millisecond
+	now := time.Unix(1000, 0)
+	// Untimed: the least wait, and half of it more for each ask again for
+	// the same.
+	for i := range 20 {
+		want := min(least*time.Duration(2+max(i-1, 0))/2, most)
+		if w := r.Wait(least, most); w != want {
+			t.Fatalf("untimed, %d asks: wait %v, want %v", i, w, want)
+		}
+		r.Asked(now, 5, 7)
+	}
+	r.Repaired(now.Add(time.Millisecond), 9) // not asked for: nothing said
+	if w := r.Wait(least, most); w != most {
+		t.Fatalf("after another's repair: %v", w)
+	}
+	r.Asked(now, 20, 20) // another gap: not backed off
+	if w := r.Wait(least, most); w != least {
+		t.Fatalf("a new gap: %v", w)
+	}
+	r.Asked(now, 20, 20)
+	r.Repaired(now.Add(time.Millisecond), 20) // answered: back to the estimate
+	if w := r.Wait(least, most); w != least {
+		t.Fatalf("after a repair: %v", w)
+	}
+	r = RepairTimer{}
+	for i := range uint64(20) { // repairs come 3 ms after each ask
+		r.Asked(now, i, i)
+		now = now.Add(3 * time.Millisecond)
+		r.Repaired(now, i)
+	}
+	if w := r.Wait(least, most); w != least {
+		t.Fatalf("3 ms round trips wait %v, want the least, %v", w, least)
+	}
+	for i := range uint64(40) { // a busy network: 60 ms
+		r.Asked(now, 100+i, 100+i)
+		now = now.Add(60 * time.Millisecond)
+		r.Repaired(now, 100+i)
+	}
+	if w := r.Wait(least, most); w < 60*time.Millisecond || w > most {
+		t.Fatalf("60 ms round trips wait %v", w)
+	}
+	before := r.srtt
+	r.Asked(now, 500, 500)
+	r.Repaired(now.Add(time.Second), 7) // a repair of something else
+	if r.srtt != before {
+		t.Fatal("a repair not asked for was timed")
+	}
+}

@@ -1,0 +1,159 @@
+package netconf
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/groupcast/groupcast/netconf/wire"
+)
+
+// Bridges (docs/BRIDGE.md). A member hears its network's bridges by
+// their beacons, and takes a forwarded datagram (one with a trailer,
+// wire.ParseForward) only from one of them, labelled by where it was
+// first sent (wire.Label): its sender is then bound to that label and
+// every per-computer bound applies to the label, not to the bridge.
+
+const (
+	// maxBridges bounds the bridges a member tracks on its network; a
+	// further one is ignored until one falls silent.
+	maxBridges = 8
+	// bridgeSilence is how long a bridge is trusted after its last beacon
+	// (one a second).
+	bridgeSilence = 10 * time.Second
+	// bridgeGrace: forwards refused this soon after joining are counted,
+	// not reported (a bridge answers a new member's HELLO with a beacon).
+	bridgeGrace = 3 * time.Second
+)
+
+// bridgeSeen is one bridge of our network, as its beacons say.
+type bridgeSeen struct {
+	host       netip.Addr
+	net        wire.NetID
+	started    int64
+	forwarding bool
+	last       time.Time
+}
+
+// bridgeTable is the bridges heard on our network, at most maxBridges.
+type bridgeTable struct {
+	seen []bridgeSeen
+}
+
+// note records a beacon from host; false when the table is full of
+// bridges that are not silent.
+func (t *bridgeTable) note(now time.Time, host netip.Addr, b wire.Beacon) bool {
+	for i := range t.seen {
+		if s := &t.seen[i]; s.host == host {
+			s.net, s.started, s.forwarding, s.last = b.Net, b.Started, b.Forwarding, now
+			return true
+		}
+	}
+	t.expire(now)
+	if len(t.seen) >= maxBridges {
+		return false
+	}
+	t.seen = append(t.seen, bridgeSeen{host: host, net: b.Net, started: b.Started, forwarding: b.Forwarding, last: now})
+	return true
+}
+
+func (t *bridgeTable) expire(now time.Time) {
+	kept := t.seen[:0]
+	for _, s := range t.seen {
+		if now.Sub(s.last) < bridgeSilence {
+			kept = append(kept, s)
+		}
+	}
+	t.seen = kept
+}
+
+// passes says whether a datagram forwarded from network n may come from
+// host: host is a bridge heard lately, and n is not this network (a
+// bridge of ours labels only what came from elsewhere).
+func (t *bridgeTable) passes(now time.Time, host netip.Addr, n wire.NetID) bool {
+	ok := false
+	for _, s := range t.seen {
+		if now.Sub(s.last) >= bridgeSilence {
+			continue
+		}
+		if s.net == n {
+			return false
+		}
+		ok = ok || s.host == host
+	}
+	return ok
+}
+
+// onBeacon notes a bridge's beacon; one that came from another network
+// (through a bridge or NATS) says nothing about ours and is ignored.
+func (e *Engine) onBeacon(now time.Time, raw []byte, src netip.AddrPort) {
+	b, ok := wire.ParseBeacon(raw)
+	if !ok || !src.Addr().Is4() {
+		add(&e.stats.Ignored, 1)
+		return
+	}
+	if !e.m.bridges.note(now, src.Addr(), b) {
+		add(&e.stats.Ignored, 1)
+		e.refuse(now, UnreadableBridges, "", src.Addr())
+		return
+	}
+	add(&e.stats.BeaconsIn, 1)
+}
+
+// unforward takes the trailer off a forwarded datagram from a bridge of
+// ours: the datagram as its sender sent it, and the label of where it was
+// sent from. ok is false, and the datagram counted and refused, when it
+// is malformed or src is not a bridge.
+func (e *Engine) unforward(now time.Time, raw []byte, src netip.AddrPort) (inner []byte, label netip.AddrPort, ok bool) {
+	inner, f, ok := wire.ParseForward(raw)
+	if !ok {
+		add(&e.stats.Rejected, 1)
+		return nil, netip.AddrPort{}, false
+	}
+	if !src.Addr().Is4() || !e.m.bridges.passes(now, src.Addr(), f.Net) {
+		add(&e.stats.Unbridged, 1)
+		if now.Sub(e.m.started) >= bridgeGrace {
+			// Just joined, a member may hear a bridge's forwards before
+			// its beacon: those are repaired, and not worth a word.
+			e.refuse(now, UnreadableNotBridge, "", src.Addr())
+		}
+		return nil, netip.AddrPort{}, false
+	}
+	add(&e.stats.ForwardedIn, 1)
+	return inner, wire.Label(f), true
+}
+
+// Reach says how a member is reached.
+type Reach uint8
+
+const (
+	ReachHere   Reach = iota // on this network
+	ReachBridge              // on another network, through a bridge
+	ReachNATS                // joined through a NATS server
+)
+
+// ReachOf says how the computer at host (a Peer's Host, an Unreadable's)
+// is reached, and its address on its own network (unspecified for a
+// member joined through NATS).
+func ReachOf(host netip.Addr) (Reach, netip.Addr) {
+	_, h, ok := wire.Unlabel(host)
+	switch {
+	case !ok:
+		return ReachHere, host
+	case h.IsUnspecified():
+		return ReachNATS, h
+	}
+	return ReachBridge, h
+}
+
+// HostName says where host is for a person: its address, and for one on
+// another network, how it is reached ("10.0.2.7 (another network)";
+// "NATS (a member joined through it)").
+func HostName(host netip.Addr) string {
+	switch r, h := ReachOf(host); r {
+	case ReachBridge:
+		return h.String() + " (another network)"
+	case ReachNATS:
+		return "NATS (a member joined through it)"
+	}
+	return host.String()
+}

@@ -1,0 +1,244 @@
+// Package natsnet carries a group's datagrams through a NATS server
+// (docs/BRIDGE.md): the subjects a group uses, the connection options
+// every Groupcast client sets, and a member's transport. Each NATS
+// message is one datagram with its trailer (wire.AppendForward), which
+// says where it was first sent.
+package natsnet
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/groupcast/groupcast/netconf/wire"
+)
+
+// SubjectPrefix is the subject scheme's version: every subject begins
+// with it.
+const SubjectPrefix = "gc1"
+
+// SAPSubject carries room announcements between networks.
+const SAPSubject = SubjectPrefix + ".sap"
+
+// Limits of a subscription's queue: past them NATS drops what arrives
+// (counted), as a socket's buffer does, and repair follows.
+const (
+	PendingMsgs  = 16384
+	PendingBytes = 32 << 20
+)
+
+// GroupID is the hash a group's subjects are named by: the first 16
+// bytes of SHA-256("groupcast group v1\0" | ADDR:PORT), in hex. Neither
+// the address nor a room's name shows in a subject.
+func GroupID(group netip.AddrPort) string {
+	h := sha256.Sum256([]byte("groupcast group v1\x00" + group.String()))
+	return hex.EncodeToString(h[:16])
+}
+
+// Subjects are a group's two subjects: what goes to its port (new
+// messages) and to its companion port (the rest).
+func Subjects(group netip.AddrPort) (data, control string) {
+	id := SubjectPrefix + "." + GroupID(group)
+	return id + ".d", id + ".c"
+}
+
+// Options say how to reach a NATS server.
+type Options struct {
+	URL   string // nats://host:4222 (tls:// for TLS); several, comma-separated
+	Creds string // a credentials file (NATS accounts, JWT and nkey), or ""
+	CA    string // a CA certificate file to check the server's TLS with, or ""
+	Name  string // the connection's name, as the server lists it
+}
+
+// Check says what is wrong with o before dialling.
+func (o Options) Check() error {
+	if strings.TrimSpace(o.URL) == "" {
+		return errors.New("no NATS server given; write nats://HOST:4222")
+	}
+	for _, u := range strings.Split(o.URL, ",") {
+		u = strings.TrimSpace(u)
+		if !strings.Contains(u, "://") {
+			u = "nats://" + u
+		}
+		scheme, _, _ := strings.Cut(u, "://")
+		switch scheme {
+		case "nats", "tls", "ws", "wss":
+		default:
+			return fmt.Errorf("%q is not a NATS server's address; write nats://HOST:4222 or tls://HOST:4222", u)
+		}
+	}
+	return nil
+}
+
+// Connect dials the server. The connection never hears its own
+// messages (NoEcho), reconnects by itself for as long as it is open, and
+// keeps at most 1 MiB to publish while it reconnects (what does not fit
+// is dropped: the datagrams a network would have lost).
+func Connect(o Options) (*nats.Conn, error) {
+	if err := o.Check(); err != nil {
+		return nil, err
+	}
+	opts := []nats.Option{
+		nats.Name(o.Name), nats.NoEcho(), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond),
+		nats.ReconnectBufSize(1 << 20), nats.Timeout(5 * time.Second), nats.RetryOnFailedConnect(false),
+		nats.ErrorHandler(func(*nats.Conn, *nats.Subscription, error) {}), // slow consumers are counted (Dropped)
+	}
+	if o.Creds != "" {
+		opts = append(opts, nats.UserCredentials(o.Creds))
+	}
+	if o.CA != "" {
+		opts = append(opts, nats.RootCAs(o.CA))
+	}
+	nc, err := nats.Connect(o.URL, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach the NATS server at %s: %w", o.URL, err)
+	}
+	return nc, nil
+}
+
+// NewNetID makes a random network id.
+func NewNetID() wire.NetID {
+	var id wire.NetID
+	for id.IsZero() {
+		_, _ = rand.Read(id[:]) // crypto/rand.Read does not fail on supported platforms
+	}
+	return id
+}
+
+// Member is a group's transport for a member joined through NATS: its
+// network is itself (a net id of its own), its datagrams go to the
+// group's subjects, and what others publish there comes back labelled
+// with where it was first sent (wire.Label).
+type Member struct {
+	nc        *nats.Conn
+	own       wire.NetID
+	data, ctl string
+	rd, rc    *nats.Subscription
+	ctx       context.Context
+	cancel    context.CancelFunc
+	mu        sync.Mutex
+	buf       []byte
+	dropped   atomic.Uint64 // malformed or our own, or lost while reconnecting
+}
+
+// Join subscribes to group's subjects on nc (which the member then owns:
+// Close closes it).
+func Join(nc *nats.Conn, group netip.AddrPort) (*Member, error) {
+	m := &Member{nc: nc, own: NewNetID()}
+	m.data, m.ctl = Subjects(group)
+	var err error
+	if m.rd, err = subscribe(nc, m.data); err == nil {
+		m.rc, err = subscribe(nc, m.ctl)
+	}
+	if err == nil {
+		err = nc.Flush() // subscribed at the server before Join returns
+	}
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("NATS: %w", err)
+	}
+	m.ctx, m.cancel = context.WithCancel(context.Background())
+	return m, nil
+}
+
+func subscribe(nc *nats.Conn, subject string) (*nats.Subscription, error) {
+	s, err := nc.SubscribeSync(subject)
+	if err == nil {
+		err = s.SetPendingLimits(PendingMsgs, PendingBytes)
+	}
+	return s, err
+}
+
+// Net is the member's own network id.
+func (m *Member) Net() wire.NetID { return m.own }
+
+// Conn is the NATS connection.
+func (m *Member) Conn() *nats.Conn { return m.nc }
+
+// Read returns the next datagram published to the group's subject.
+func (m *Member) Read(b []byte) (int, netip.AddrPort, error) { return m.read(m.rd, b) }
+
+// Control reads the companion subject.
+func (m *Member) Control() *ControlReader { return &ControlReader{m} }
+
+// ControlReader reads a member's companion subject.
+type ControlReader struct{ m *Member }
+
+func (c *ControlReader) Read(b []byte) (int, netip.AddrPort, error) { return c.m.read(c.m.rc, b) }
+
+func (m *Member) read(s *nats.Subscription, b []byte) (int, netip.AddrPort, error) {
+	for {
+		msg, err := s.NextMsgWithContext(m.ctx)
+		if err != nil {
+			if m.ctx.Err() != nil || errors.Is(err, nats.ErrConnectionClosed) || errors.Is(err, nats.ErrBadSubscription) {
+				return 0, netip.AddrPort{}, net.ErrClosed
+			}
+			continue // a slow consumer's notice: what it dropped is repaired
+		}
+		inner, f, ok := wire.ParseForward(msg.Data)
+		if !ok || f.Net == m.own {
+			m.dropped.Add(1)
+			continue
+		}
+		return copy(b, inner), wire.Label(f), nil
+	}
+}
+
+// Write publishes a new message's datagram.
+func (m *Member) Write(b []byte) error { return m.publish(m.data, b) }
+
+// WriteControl publishes any other datagram.
+func (m *Member) WriteControl(b []byte) error { return m.publish(m.ctl, b) }
+
+func (m *Member) publish(subject string, b []byte) error {
+	if len(b) > wire.MaxForwardInner {
+		return fmt.Errorf("datagram of %d bytes is too long to forward", len(b))
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.buf = wire.AppendForward(m.buf[:0], b, wire.Forward{Net: m.own})
+	err := m.nc.Publish(subject, m.buf)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, nats.ErrConnectionClosed) && m.ctx.Err() != nil:
+		return net.ErrClosed
+	case errors.Is(err, nats.ErrReconnectBufExceeded), errors.Is(err, nats.ErrConnectionReconnecting),
+		errors.Is(err, nats.ErrMaxPayload), errors.Is(err, nats.ErrConnectionClosed):
+		m.dropped.Add(1) // lost as on a network; repaired as such
+		return nil
+	}
+	return err
+}
+
+// Dropped counts what the member dropped: datagrams that arrived
+// malformed, and ones NATS dropped because they came faster than the
+// member read them.
+func (m *Member) Dropped() uint64 {
+	n := m.dropped.Load()
+	for _, s := range []*nats.Subscription{m.rd, m.rc} {
+		if d, err := s.Dropped(); err == nil && d > 0 {
+			n += uint64(d)
+		}
+	}
+	return n
+}
+
+// Close leaves the subjects and closes the connection; Read returns
+// net.ErrClosed.
+func (m *Member) Close() error {
+	m.cancel()
+	m.nc.Close()
+	return nil
+}
