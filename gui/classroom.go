@@ -49,7 +49,11 @@ func (ui *window) showRooms() {
 			}
 			r := rw.rooms[id]
 			c := o.(*fyne.Container)
-			c.Objects[0].(*widget.Label).SetText(rooms.Describe(r))
+			text := describeRoom(r)
+			if r.Remote {
+				text = "🌐 " + text // announced on another network, passed on by a bridge
+			}
+			c.Objects[0].(*widget.Label).SetText(text)
 			c.Objects[1].(*widget.Button).OnTapped = func() {
 				rw.w.Close()
 				ui.joinRoom(r, false)
@@ -342,6 +346,34 @@ func (ui *window) createRoomForm(rw *roomsWindow) fyne.CanvasObject {
 	form := container.NewVBox(widget.NewSeparator(), widget.NewLabelWithStyle(lang.L("Create a room"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		name, present, readonly, create)
 	return form
+}
+
+// describeRoom is rooms.Describe in the window's language: "Physics 101
+// — 239.255.20.1:2020 (read-only, presenter Ms Lee, another network),
+// key …". A room announced on another network, which a bridge passes on,
+// says so.
+func describeRoom(r netconf.Room) string {
+	var tags []string
+	if r.ReadOnly {
+		tags = append(tags, lang.L("read-only"))
+	}
+	if r.Locked {
+		tags = append(tags, lang.L("locked"))
+	}
+	if r.Presenter != "" {
+		tags = append(tags, lang.L("presenter {{.Nick}}", map[string]any{"Nick": r.Presenter}))
+	}
+	if r.Remote {
+		tags = append(tags, lang.L("another network"))
+	}
+	s := r.Name + " — " + r.Group.String()
+	if len(tags) > 0 {
+		s = lang.L("{{.Room}} ({{.Tags}})", map[string]any{"Room": s, "Tags": strings.Join(tags, lang.L(", "))})
+	}
+	if len(r.PresenterKey) == ed25519.PublicKeySize {
+		return lang.L("{{.Room}}, key {{.Key}}", map[string]any{"Room": s, "Key": rooms.Fingerprint(r.PresenterKey)})
+	}
+	return lang.L("{{.Room}}, from {{.Host}}", map[string]any{"Room": s, "Host": r.Origin.String()})
 }
 
 // roomsHeard heads the list of rooms heard: "3 rooms on this network — …".

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 
@@ -35,15 +36,17 @@ type connBar struct {
 	onRooms          func()
 	ttl              int
 	loopback         bool
-	plain            bool   // bare text for classic tools
-	encoding         string // of the group's classic tools: "" (automatic), utf-8 or gbk
+	plain            bool                // bare text for classic tools
+	encoding         string              // of the group's classic tools: "" (automatic), utf-8 or gbk
+	nats             netconf.NATSOptions // Other networks: join through this NATS server (URL "": multicast)
 	listIfaces       Interfaces
+	settings         *settingsForm // the ⚙ dialog, while it is shown
 }
 
 const autoPrefix = "Automatic"
 
 func newConnBar(cfg netconf.Config, list Interfaces, onJoin func()) *connBar {
-	b := &connBar{ttl: cfg.TTL, loopback: cfg.Loopback, listIfaces: list, plain: cfg.Plain, encoding: cfg.Encoding}
+	b := &connBar{ttl: cfg.TTL, loopback: cfg.Loopback, listIfaces: list, plain: cfg.Plain, encoding: cfg.Encoding, nats: cfg.NATS}
 	b.addr = widget.NewEntry()
 	b.addr.SetPlaceHolder("239.255.3.3")
 	b.addr.SetText(cfg.Group.Addr().String())
@@ -148,6 +151,9 @@ func (b *connBar) validate() bool {
 	if err == nil && b.plain && b.key.Text != "" {
 		err = &netconf.InputError{Field: "plain", Msg: lang.L("Plain text cannot be private: clear the passphrase, or turn plain text off (⚙).")}
 	}
+	if err == nil {
+		err = natsSettingsProblem(b.nats)
+	}
 	if err != nil {
 		b.setHint(explain(err), widget.DangerImportance)
 		if b.join.Text == lang.L("Join") {
@@ -163,7 +169,9 @@ func (b *connBar) validate() bool {
 	if b.plain {
 		private = lang.L(" · Plain {{.Encoding}} text: no names, no repair, no privacy", map[string]any{"Encoding": cmp.Or(b.encoding, wire.EncodingUTF8)})
 	}
-	if s.Warning != "" {
+	if b.nats.URL != "" { // neither the scope nor the TTL matter: no multicast leaves this computer
+		b.setHint(lang.L("Through NATS at {{.URL}}: members on other networks too (⚙ Other networks)", map[string]any{"URL": b.nats.URL})+private, widget.MediumImportance)
+	} else if s.Warning != "" {
 		b.setHint("⚠ "+s.Warning+private, widget.WarningImportance)
 	} else {
 		b.setHint(lang.L("Scope: {{.Scope}} · TTL {{.TTL}}", map[string]any{"Scope": s.Name, "TTL": b.ttl})+private, widget.MediumImportance)
@@ -228,10 +236,21 @@ func (b *connBar) setEditable(on bool) {
 // encodingAuto is how the settings show the automatic encoding ("").
 const encodingAuto = "automatic"
 
+// settingsForm is the ⚙ dialog's fields, kept while it is shown (tests
+// fill them).
+type settingsForm struct {
+	d                          *dialog.FormDialog
+	ttl                        *widget.Entry
+	loop, plain                *widget.Check
+	enc                        *widget.Select
+	natsURL, natsCreds, natsCA *widget.Entry
+}
+
 func (b *connBar) showAdvanced(w fyne.Window) {
-	ttl := widget.NewEntry()
-	ttl.SetText(strconv.Itoa(b.ttl))
-	ttl.Validator = func(s string) error {
+	f := &settingsForm{}
+	f.ttl = widget.NewEntry()
+	f.ttl.SetText(strconv.Itoa(b.ttl))
+	f.ttl.Validator = func(s string) error {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil {
 			return errors.New(lang.L("a number from 0 to 255"))
@@ -241,29 +260,107 @@ func (b *connBar) showAdvanced(w fyne.Window) {
 		}
 		return nil
 	}
-	loop := widget.NewCheck(lang.L("Let other programs on this computer hear me (loopback)"), nil)
-	loop.SetChecked(b.loopback)
-	enc := widget.NewSelect([]string{encodingAuto, wire.EncodingUTF8, wire.EncodingGBK}, nil)
-	enc.SetSelected(cmp.Or(b.encoding, encodingAuto))
-	plain := widget.NewCheck(lang.L("Plain text (compatible with simple multicast tools)"), nil)
-	plain.SetChecked(b.plain)
-	items := []*widget.FormItem{
-		{Text: lang.L("TTL"), Widget: ttl, HintText: lang.L("Routers a message may cross: 1 keeps it on this network")},
-		{Text: lang.L("Loopback"), Widget: loop, HintText: lang.L("Off only if this computer should not hear itself")},
-		{Text: lang.L("Plain text"), Widget: plain, HintText: lang.L("Bare text for C, Python or Qt tools: gives up names, repair of lost messages and privacy")},
-		{Text: lang.L("Encoding"), Widget: enc, HintText: lang.L("How classic tools here write text (gbk: Chinese Windows); automatic reads each as it plausibly is")},
+	f.loop = widget.NewCheck(lang.L("Let other programs on this computer hear me (loopback)"), nil)
+	f.loop.SetChecked(b.loopback)
+	f.enc = widget.NewSelect([]string{encodingAuto, wire.EncodingUTF8, wire.EncodingGBK}, nil)
+	f.enc.SetSelected(cmp.Or(b.encoding, encodingAuto))
+	f.plain = widget.NewCheck(lang.L("Plain text (compatible with simple multicast tools)"), nil)
+	f.plain.SetChecked(b.plain)
+	f.natsURL = widget.NewEntry()
+	f.natsURL.SetPlaceHolder(lang.L("nats://HOST:4222 (empty: this network)"))
+	f.natsURL.SetText(b.nats.URL)
+	f.natsURL.Validator = func(s string) error {
+		if p := natsURLProblem(strings.TrimSpace(s)); p != "" {
+			return errors.New(p)
+		}
+		return nil
 	}
-	d := dialog.NewForm(lang.L("Advanced settings"), lang.L("Apply"), lang.L("Cancel"), items, func(ok bool) {
+	f.natsCreds = widget.NewEntry()
+	f.natsCreds.SetPlaceHolder(lang.L("none"))
+	f.natsCreds.SetText(b.nats.Creds)
+	f.natsCA = widget.NewEntry()
+	f.natsCA.SetPlaceHolder(lang.L("none: the system's authorities"))
+	f.natsCA.SetText(b.nats.CA)
+	about := widget.NewLabel(lang.L("Join through a NATS server instead of multicast: from another network or from home. Leave empty to use this network."))
+	about.SizeName = theme.SizeNameCaptionText
+	about.Wrapping = fyne.TextWrapWord
+	items := []*widget.FormItem{
+		{Text: lang.L("TTL"), Widget: f.ttl, HintText: lang.L("Routers a message may cross: 1 keeps it on this network")},
+		{Text: lang.L("Loopback"), Widget: f.loop, HintText: lang.L("Off only if this computer should not hear itself")},
+		{Text: lang.L("Plain text"), Widget: f.plain, HintText: lang.L("Bare text for C, Python or Qt tools: gives up names, repair of lost messages and privacy")},
+		{Text: lang.L("Encoding"), Widget: f.enc, HintText: lang.L("How classic tools here write text (gbk: Chinese Windows); automatic reads each as it plausibly is")},
+		{Text: lang.L("Other networks"), Widget: about},
+		{Text: lang.L("NATS server"), Widget: f.natsURL},
+		{Text: lang.L("Credentials file"), Widget: withFilePicker(w, f.natsCreds)},
+		{Text: lang.L("CA certificate"), Widget: withFilePicker(w, f.natsCA)},
+	}
+	f.d = dialog.NewForm(lang.L("Advanced settings"), lang.L("Apply"), lang.L("Cancel"), items, func(ok bool) {
+		b.settings = nil
 		if !ok {
 			return
 		}
-		n, _ := strconv.Atoi(strings.TrimSpace(ttl.Text))
-		b.ttl, b.loopback, b.plain, b.encoding = n, loop.Checked, plain.Checked, enc.Selected
+		n, _ := strconv.Atoi(strings.TrimSpace(f.ttl.Text))
+		b.ttl, b.loopback, b.plain, b.encoding = n, f.loop.Checked, f.plain.Checked, f.enc.Selected
 		if b.encoding == encodingAuto {
 			b.encoding = ""
 		}
+		b.nats = netconf.NATSOptions{URL: strings.TrimSpace(f.natsURL.Text), Creds: strings.TrimSpace(f.natsCreds.Text), CA: strings.TrimSpace(f.natsCA.Text)}
 		b.validate()
 	}, w)
-	hideOnEscape(w, d)
-	d.Show()
+	b.settings = f
+	hideOnEscape(w, f.d)
+	f.d.Show()
+}
+
+// withFilePicker puts a button that picks a file beside entry.
+func withFilePicker(w fyne.Window, entry *widget.Entry) fyne.CanvasObject {
+	pick := widget.NewButtonWithIcon("", theme.FolderOpenIcon(), func() {
+		dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
+			if err != nil || r == nil {
+				return
+			}
+			entry.SetText(r.URI().Path())
+			_ = r.Close()
+		}, w)
+	})
+	return container.NewBorder(nil, nil, nil, pick, entry)
+}
+
+// natsURLProblem says what is wrong with the NATS server's address typed
+// in the settings ("" when nothing: empty is this network, multicast).
+// netconf.NATSOptions.Check decides; the sentence is the window's.
+func natsURLProblem(url string) string {
+	if url == "" || (netconf.NATSOptions{URL: url}).Check() == nil {
+		return ""
+	}
+	bad := url
+	for _, part := range strings.Split(url, ",") {
+		if part = strings.TrimSpace(part); part == "" || (netconf.NATSOptions{URL: part}).Check() != nil {
+			bad = part
+			break
+		}
+	}
+	return lang.L("“{{.URL}}” is not a NATS server's address: write nats://HOST:4222, or tls://HOST:4222 for TLS", map[string]any{"URL": bad})
+}
+
+// natsSettingsProblem says what stops joining through the NATS server
+// the settings name (nil: nothing, or no server named).
+func natsSettingsProblem(o netconf.NATSOptions) error {
+	if o.URL == "" {
+		return nil
+	}
+	if p := natsURLProblem(o.URL); p != "" {
+		return &netconf.InputError{Field: "nats", Msg: p + lang.L(" (⚙ Other networks)")}
+	}
+	if o.Creds != "" {
+		if _, err := os.Stat(o.Creds); err != nil {
+			return &netconf.InputError{Field: "nats", Msg: lang.L("The NATS credentials file {{.Path}} cannot be read (⚙ Other networks)", map[string]any{"Path": o.Creds})}
+		}
+	}
+	if o.CA != "" {
+		if _, err := os.Stat(o.CA); err != nil {
+			return &netconf.InputError{Field: "nats", Msg: lang.L("The CA certificate file {{.Path}} cannot be read (⚙ Other networks)", map[string]any{"Path": o.CA})}
+		}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package gui
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -44,7 +45,7 @@ func (ui *window) showDiagnostics() {
 	d.report.Selectable = true
 	d.busy = widget.NewProgressBarInfinite()
 	run := func() {
-		d.run(ui, doctor.Options{Group: g, Interface: ui.bar.interfaceName(), Listen: 3 * time.Second, Passphrase: ui.bar.key.Text})
+		d.run(ui, doctor.Options{Group: g, Interface: ui.bar.interfaceName(), Listen: 3 * time.Second, Passphrase: ui.bar.key.Text, NATS: ui.bar.nats})
 	}
 	d.again = widget.NewButtonWithIcon(lang.L("Run again"), theme.ViewRefreshIcon(), run)
 	d.copyBtn = widget.NewButtonWithIcon(lang.L("Copy report"), theme.ContentCopyIcon(), func() {
@@ -80,16 +81,44 @@ func (d *diagnostics) run(ui *window, o doctor.Options) {
 			d.again.Enable()
 			d.text = r.Text(fieldNames)
 			d.report.SetText(d.text)
-			switch {
-			case r.Passed() && r.Hint(doctor.HintOtherPassphrase) != nil:
-				d.summary.SetText(lang.L("⚠ Multicast works, but: {{.Hint}}", map[string]any{"Hint": say(r.Hint(doctor.HintOtherPassphrase).Words(fieldNames))}))
-			case r.Passed():
-				d.summary.SetText(lang.L("✔ Multicast works on {{.Iface}}. {{if eq .N 1}}1 sender{{else}}{{.N}} senders{{end}} heard on {{.Group}}.", map[string]any{"Iface": r.Chosen.Label(), "N": len(r.Heard), "Group": o.Group.String()}))
-			default:
-				d.summary.SetText(lang.L("✖ The self-test failed: {{.Detail}}. See the hints below.", map[string]any{"Detail": r.SelfTest.Detail}))
-			}
+			d.summary.SetText(summary(r, o))
 		})
 	}()
+}
+
+// summary is the report's outcome in a few lines, in the window's
+// language: whether multicast works here; with a NATS server in the
+// settings, whether it was reached and whether a bridge serves this
+// network.
+func summary(r doctor.Report, o doctor.Options) string {
+	var lines []string
+	switch {
+	case r.Passed() && r.Hint(doctor.HintOtherPassphrase) != nil:
+		lines = append(lines, lang.L("⚠ Multicast works, but: {{.Hint}}", map[string]any{"Hint": say(r.Hint(doctor.HintOtherPassphrase).Words(fieldNames))}))
+	case r.Passed():
+		n := 0
+		for _, h := range r.Heard {
+			if h.Kind != "bridge" { // a bridge's beacons: said below
+				n++
+			}
+		}
+		lines = append(lines, lang.L("✔ Multicast works on {{.Iface}}. {{if eq .N 1}}1 sender{{else}}{{.N}} senders{{end}} heard on {{.Group}}.", map[string]any{"Iface": r.Chosen.Label(), "N": n, "Group": o.Group.String()}))
+	default:
+		lines = append(lines, lang.L("✖ The self-test failed: {{.Detail}}. See the hints below.", map[string]any{"Detail": r.SelfTest.Detail}))
+	}
+	if r.NATS != nil {
+		if r.NATS.OK {
+			lines = append(lines, lang.L("✔ NATS server: {{.Detail}}.", map[string]any{"Detail": r.NATS.Detail}))
+		} else {
+			lines = append(lines, lang.L("✖ The NATS server at {{.URL}} could not be used: {{.Detail}}.", map[string]any{"URL": o.NATS.URL, "Detail": r.NATS.Detail}))
+		}
+	}
+	for _, code := range []doctor.HintCode{doctor.HintBridged, doctor.HintNoBridge} {
+		if h := r.Hint(code); h != nil {
+			lines = append(lines, say(h.Words(fieldNames)))
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // fieldNames names the settings the doctor's hints point to as this

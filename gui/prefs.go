@@ -20,6 +20,11 @@ const (
 	prefLoopback = "loopback"
 	prefPlain    = "plain"
 	prefEncoding = "encoding"
+	// Other networks: the NATS server joined through ("" for multicast),
+	// its credentials file and CA certificate.
+	prefNATSURL   = "nats_url"
+	prefNATSCreds = "nats_creds"
+	prefNATSCA    = "nats_ca"
 	// The room of that membership (JSON of netconf.Room, "" for none) and
 	// whether we presented it.
 	prefRoom       = "room"
@@ -46,6 +51,11 @@ func loadSettings(p fyne.Preferences, cfg netconf.Config) netconf.Config {
 	if e := p.String(prefEncoding); netconf.ValidEncoding(e) == nil && e != "" {
 		cfg.Encoding = e
 	}
+	if u := p.StringWithFallback(prefNATSURL, cfg.NATS.URL); u == "" || (netconf.NATSOptions{URL: u}).Check() == nil {
+		cfg.NATS.URL = u
+	}
+	cfg.NATS.Creds = p.StringWithFallback(prefNATSCreds, cfg.NATS.Creds)
+	cfg.NATS.CA = p.StringWithFallback(prefNATSCA, cfg.NATS.CA)
 	return cfg
 }
 
@@ -58,6 +68,9 @@ func saveSettings(p fyne.Preferences, cfg netconf.Config) {
 	p.SetBool(prefLoopback, cfg.Loopback)
 	p.SetBool(prefPlain, cfg.Plain)
 	p.SetString(prefEncoding, cfg.Encoding)
+	p.SetString(prefNATSURL, cfg.NATS.URL)
+	p.SetString(prefNATSCreds, cfg.NATS.Creds)
+	p.SetString(prefNATSCA, cfg.NATS.CA)
 }
 
 // saveRoom remembers the room of the membership being joined (nil: none),

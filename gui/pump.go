@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/groupcast/groupcast/gui/internal/chatlog"
+	"github.com/groupcast/groupcast/gui/internal/roster"
 	"github.com/groupcast/groupcast/netconf"
 )
 
@@ -143,7 +144,7 @@ func (ui *window) apply(ev netconf.Event) {
 	case netconf.Lost:
 		ui.system(chatlog.Warning, sayLine(ev.Words()))
 	case netconf.Unreadable:
-		ui.system(chatlog.Warning, sayLine(ev.Words()))
+		ui.system(chatlog.Warning, unreadableLine(ev))
 	case netconf.InterfaceChanged:
 		ui.interfaceChanged(ev)
 	case netconf.Receipt:
@@ -165,7 +166,11 @@ func (ui *window) joined(ev netconf.Joined) {
 	if ev.Plain {
 		private = lang.L(" Sending plain {{.Encoding}} text for simple multicast tools: no names, no repair of lost messages, no privacy.", map[string]any{"Encoding": ev.Encoding})
 	}
-	ui.system(chatlog.System, lang.L("Joined {{.Group}} on {{.Iface}} as {{.Nick}}.", map[string]any{"Group": ev.Group, "Iface": ev.Interface.Label(), "Nick": ev.Nick})+private)
+	joined := lang.L("Joined {{.Group}} on {{.Iface}} as {{.Nick}}.", map[string]any{"Group": ev.Group, "Iface": ev.Interface.Label(), "Nick": ev.Nick})
+	if ev.NATS != "" {
+		joined = lang.L("Joined {{.Group}} through NATS at {{.URL}} as {{.Nick}}: members on other networks are in it too.", map[string]any{"Group": ev.Group, "URL": ev.NATS, "Nick": ev.Nick})
+	}
+	ui.system(chatlog.System, joined+private)
 	for _, w := range ev.Warnings {
 		ui.system(chatlog.Warning, w)
 	}
@@ -255,17 +260,26 @@ func (ui *window) interfaceChanged(ev netconf.InterfaceChanged) {
 	ui.bar.setHint(sayLine(ev.Words()), widget.WarningImportance)
 }
 
-// hostText names the computer a member is on. A datagram from 0.0.0.0
-// came over the loopback interface (its addresses have host scope, so
-// the kernel gives its multicast no source): this computer.
-func hostText(p netconf.Peer) string {
-	switch {
-	case p.Host.IsValid() && p.Host.IsUnspecified():
-		return lang.L("this computer")
-	case p.Host.IsValid():
-		return p.Host.String()
+// hostText names the computer a member is on, in the window's language
+// (roster.HostName): its address; "10.0.2.7 on another network" for one
+// a bridge passes on, "through NATS" for one joined through NATS. A
+// datagram from 0.0.0.0 came over the loopback interface (its addresses
+// have host scope, so the kernel gives its multicast no source): this
+// computer.
+func hostText(p netconf.Peer) string { return roster.HostName(p.Host) }
+
+// unreadableLine is what the log says of datagrams the engine refused,
+// with where they came from in the window's language.
+func unreadableLine(u netconf.Unreadable) string {
+	w := u.Words()
+	if u.Host.IsValid() && w.Data != nil {
+		host := roster.HostName(u.Host)
+		if reach, _ := netconf.ReachOf(u.Host); reach == netconf.ReachNATS {
+			host = lang.L("NATS (a member joined through it)")
+		}
+		w.Data["Host"] = host
 	}
-	return lang.L("unknown host")
+	return sayLine(w)
 }
 
 func (ui *window) refreshRoster() { ui.roster.Set(ui.engine.Roster()) }
@@ -352,8 +366,14 @@ func (ui *window) updateStatus() {
 	if j.Plain {
 		private = lang.L(" · plain {{.Encoding}}", map[string]any{"Encoding": j.Encoding})
 	}
+	counts := map[string]any{
+		"TTL": j.TTL, "In": st.DatagramsIn, "Out": st.DatagramsOut, "Repaired": st.Recovered,
+		"Rejected": st.Rejected + st.OtherGroup + st.Refused()}
+	if j.NATS != "" { // no interface, no TTL: the group is reached through the server
+		ui.status.SetText(fmt.Sprintf("%s%s · ", j.Group, private) + lang.L("through NATS at {{.URL}}", map[string]any{"URL": j.NATS}) + " · " +
+			lang.L("in {{.In}} · out {{.Out}} · repaired {{.Repaired}} · rejected {{.Rejected}}", counts))
+		return
+	}
 	ui.status.SetText(fmt.Sprintf("%s%s · %s · ", j.Group, private, j.Interface.Label()) +
-		lang.L("TTL {{.TTL}} · in {{.In}} · out {{.Out}} · repaired {{.Repaired}} · rejected {{.Rejected}}", map[string]any{
-			"TTL": j.TTL, "In": st.DatagramsIn, "Out": st.DatagramsOut, "Repaired": st.Recovered,
-			"Rejected": st.Rejected + st.OtherGroup + st.Refused()}))
+		lang.L("TTL {{.TTL}} · in {{.In}} · out {{.Out}} · repaired {{.Repaired}} · rejected {{.Rejected}}", counts))
 }

@@ -5,7 +5,9 @@ package roster
 
 import (
 	"fmt"
+	"net/netip"
 	"sort"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -142,30 +144,75 @@ func fit(s string, w, size float32, style fyne.TextStyle) string {
 }
 
 // short is a member's status in a dense row: what its second line would
-// say that matters most.
+// say that matters most, and how it is reached when not on this network.
 func (r *View) short(p netconf.Peer) string {
+	var parts []string
 	switch {
 	case p.Presenter:
-		return lang.L("presenter")
+		parts = append(parts, lang.L("presenter"))
 	case r.presenters[p.Nick]:
-		return lang.L("not presenter")
-	case p.Self:
-		return ""
+		parts = append(parts, lang.L("not presenter"))
 	}
-	if ago := r.now().Sub(p.LastHeard); ago >= 2*time.Second {
-		if ago < time.Minute {
-			return fmt.Sprintf("%ds", int(ago.Seconds()))
+	if p.Self {
+		return strings.Join(parts, " · ")
+	}
+	switch reach, _ := netconf.ReachOf(p.Host); reach {
+	case netconf.ReachBridge:
+		parts = append(parts, lang.L("other network"))
+	case netconf.ReachNATS:
+		parts = append(parts, "NATS")
+	}
+	if !p.Presenter && !r.presenters[p.Nick] {
+		if ago := r.now().Sub(p.LastHeard); ago >= 2*time.Second {
+			if ago < time.Minute {
+				parts = append(parts, fmt.Sprintf("%ds", int(ago.Seconds())))
+			} else {
+				parts = append(parts, fmt.Sprintf("%dm", int(ago.Minutes())))
+			}
 		}
-		return fmt.Sprintf("%dm", int(ago.Minutes()))
 	}
-	return ""
+	return strings.Join(parts, " · ")
+}
+
+// HostName says where the computer at host is, in the window's language:
+// its address on this network; "10.0.2.7 on another network" for a
+// member a bridge passes on (netconf.ReachOf), "through NATS" for one
+// joined through a NATS server; "this computer" for 0.0.0.0 (what came
+// over loopback). It reads inside a sentence: "Bob (…) joined."
+func HostName(host netip.Addr) string {
+	if !host.IsValid() {
+		return lang.L("unknown host")
+	}
+	switch reach, h := netconf.ReachOf(host); reach {
+	case netconf.ReachBridge:
+		return lang.L("{{.Host}} on another network", map[string]any{"Host": h.String()})
+	case netconf.ReachNATS:
+		return lang.L("through NATS")
+	}
+	if host.IsUnspecified() {
+		return lang.L("this computer")
+	}
+	return host.String()
+}
+
+// where is the start of a member's second line: its address, and how it
+// is reached when not on this network ("10.0.2.7 · another network",
+// "through NATS").
+func where(p netconf.Peer) string {
+	if !p.Host.IsValid() || p.Host.IsUnspecified() {
+		return lang.L("this computer") // or, from 0.0.0.0, over loopback
+	}
+	switch reach, h := netconf.ReachOf(p.Host); reach {
+	case netconf.ReachBridge:
+		return lang.L("{{.Host}} · another network", map[string]any{"Host": h.String()})
+	case netconf.ReachNATS:
+		return lang.L("through NATS")
+	}
+	return p.Host.String()
 }
 
 func (r *View) detail(p netconf.Peer) string {
-	host := lang.L("this computer") // or, from 0.0.0.0, over loopback
-	if p.Host.IsValid() && !p.Host.IsUnspecified() {
-		host = p.Host.String()
-	}
+	host := where(p)
 	switch {
 	case p.Presenter: // proven by its key
 		host += lang.L(" · presenter")

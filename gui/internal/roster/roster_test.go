@@ -87,3 +87,46 @@ func TestRosterIsDenseWhenCrowded(t *testing.T) {
 		t.Fatalf("a dense row: %q, %q", nick.Text, mark.Text)
 	}
 }
+
+// TestRosterMarksOtherNetworks: a member a bridge passes on shows its
+// address on its own network and "another network", one joined through
+// NATS says so; never the engine's label (an IPv6 address). Dense rows
+// keep the mark.
+func TestRosterMarksOtherNetworks(t *testing.T) {
+	test.NewTempApp(t)
+	r := New(func() time.Time { return testTime })
+	bridged := netconf.Peer{ID: wire.SenderID{1}, Nick: "Carol", LastHeard: testTime,
+		Host: wire.Label(wire.Forward{Net: wire.NetID{7}, Source: netip.MustParseAddrPort("10.0.2.7:40000")}).Addr()}
+	viaNATS := netconf.Peer{ID: wire.SenderID{2}, Nick: "Dave", LastHeard: testTime.Add(-90 * time.Second),
+		Host: wire.Label(wire.Forward{Net: wire.NetID{9}, Source: netip.AddrPortFrom(netip.IPv4Unspecified(), 0)}).Addr()}
+	here := netconf.Peer{ID: wire.SenderID{3}, Nick: "Bob", Host: netip.MustParseAddr("198.18.0.5"), LastHeard: testTime}
+	presenter := bridged
+	presenter.Nick, presenter.Presenter = "Ms Lee", true
+	r.Set([]netconf.Peer{{Nick: "Alice", Self: true}, bridged, viaNATS, here, presenter})
+	for _, tc := range []struct {
+		p             netconf.Peer
+		detail, short string
+		host          string
+	}{
+		{bridged, "10.0.2.7 · another network · active", "other network", "10.0.2.7 on another network"},
+		{viaNATS, "through NATS · heard 1m ago", "NATS · 1m", "through NATS"},
+		{here, "198.18.0.5 · active", "", "198.18.0.5"},
+		{presenter, "10.0.2.7 · another network · presenter · active", "presenter · other network", "10.0.2.7 on another network"},
+	} {
+		if got := r.detail(tc.p); got != tc.detail {
+			t.Errorf("%s: second line %q; want %q", tc.p.Nick, got, tc.detail)
+		}
+		if got := r.short(tc.p); got != tc.short {
+			t.Errorf("%s: dense status %q; want %q", tc.p.Nick, got, tc.short)
+		}
+		if got := HostName(tc.p.Host); got != tc.host {
+			t.Errorf("%s: host %q; want %q", tc.p.Nick, got, tc.host)
+		}
+	}
+	if got := HostName(netip.IPv4Unspecified()); got != "this computer" {
+		t.Errorf("0.0.0.0: %q", got)
+	}
+	if got := HostName(netip.Addr{}); got != "unknown host" {
+		t.Errorf("no address: %q", got)
+	}
+}
