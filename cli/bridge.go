@@ -44,7 +44,7 @@ func runBridge(ctx context.Context, args []string, stdio IO) int {
 		return usageError(stdio, err)
 	}
 	if o.room != "" {
-		r, err := rooms.Find(ctx, rooms.Discover, o.iface, o.room, o.roomWait)
+		r, err := rooms.Find(ctx, rooms.DiscoverThrough(o.nats), o.iface, o.room, o.roomWait)
 		if err != nil {
 			return usageError(stdio, err)
 		}

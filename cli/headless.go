@@ -126,7 +126,13 @@ func runSession(ctx context.Context, cmd, text, file string, cfg netconf.Config,
 	}
 	oneThread()
 	if announce != nil {
-		a, err := rooms.Announce(*announce, s.joined.Interface, cfg.Presenter)
+		var a *rooms.Announcer
+		var err error
+		if cfg.NATS.URL != "" {
+			a, err = rooms.AnnounceNATS(*announce, cfg.NATS, cfg.Presenter) // no network here: through the server
+		} else {
+			a, err = rooms.Announce(*announce, s.joined.Interface, cfg.Presenter)
+		}
 		if err != nil {
 			s.out.problem("announce the room", err)
 			s.leave(false)

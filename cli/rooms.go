@@ -46,6 +46,8 @@ func runRooms(ctx context.Context, args []string, stdio IO) int {
 	iface := fs.String("iface", "", "network interface (default: automatic)")
 	wait := fs.Duration("wait", DefaultRoomWait, "how long to listen for announcements")
 	asJSON := fs.Bool("json", false, "one JSON object per room")
+	var nats netconf.NATSOptions
+	registerNATS(fs, &nats, "also list the rooms other networks publish on this NATS server")
 	if code, done := parseFlags(fs, args, stdio); done {
 		return code
 	}
@@ -64,7 +66,7 @@ func runRooms(ctx context.Context, args []string, stdio IO) int {
 	enc.SetEscapeHTML(false)
 	known := rooms.NewKnown()
 	printed := map[string]bool{} // rooms already printed as JSON, by Describe
-	err := rooms.Discover(ctx, *iface, *wait, func(r netconf.Room, deleted bool) {
+	err := rooms.DiscoverThrough(nats)(ctx, *iface, *wait, func(r netconf.Room, deleted bool) {
 		if !known.Apply(r, deleted) || !*asJSON {
 			return
 		}
@@ -203,9 +205,9 @@ func (o *options) findRoom(ctx context.Context, key ed25519.PrivateKey) (netconf
 	var found netconf.Room
 	var err error
 	if o.roomKey != "" && key == nil { // checked by config
-		found, err = rooms.FindPinned(ctx, rooms.Discover, o.iface, o.room, o.roomWait, o.roomKey)
+		found, err = rooms.FindPinned(ctx, rooms.DiscoverThrough(o.nats), o.iface, o.room, o.roomWait, o.roomKey)
 	} else {
-		found, err = rooms.FindOwn(ctx, rooms.Discover, o.iface, o.room, o.roomWait, key)
+		found, err = rooms.FindOwn(ctx, rooms.DiscoverThrough(o.nats), o.iface, o.room, o.roomWait, key)
 	}
 	var nf *rooms.NotFoundError
 	var amb *rooms.AmbiguousError

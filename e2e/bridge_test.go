@@ -199,12 +199,18 @@ func TestLabBridgedNetworks(t *testing.T) {
 		}
 	}
 	// Rooms: one announced on network A is listed on network B, marked
-	// as another network's.
+	// as another network's...
 	room := Start(t, "room", lab.Command(netA[3], bin, "listen", "-room", "Lab 21", "-group", "239.255.21.23:2121", "-name", "teacher", "-json"))
 	room.WaitFor("joined", 1, 15*time.Second)
 	code, out, errOut := lab.Run(netB[1], bin, "rooms", "-json", "-wait", "7s")
 	if code != 0 || !strings.Contains(out, `"name":"Lab 21"`) || !strings.Contains(out, `"remote":true`) {
 		t.Errorf("rooms on network B (%d): %s %s", code, out, errOut)
+	}
+	// ...and through NATS alone (the router, listening on lo: it is on both
+	// networks, and would hear the room itself on the first).
+	code, out, errOut = lab.Run(lab.Router, bin, "rooms", "-json", "-wait", "6s", "-iface", "lo", "-nats", "nats://127.0.0.1:4222")
+	if code != 0 || !strings.Contains(out, `"name":"Lab 21"`) || !strings.Contains(out, `"remote":true`) {
+		t.Errorf("rooms through NATS (%d): %s %s", code, out, errOut)
 	}
 	room.Stop()
 

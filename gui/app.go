@@ -81,9 +81,13 @@ type options struct {
 	diagnose     Diagnose
 	discover     Discover
 	presenterKey func() (ed25519.PrivateKey, error)
-	// announce starts announcing a room we created; nil: rooms are not
-	// announced (tests).
-	announce func(netconf.Room, netconf.Choice, ed25519.PrivateKey) (io.Closer, error)
+	// announce starts announcing a room we created, on the network of
+	// iface or, with nats set, through that NATS server; nil: rooms are
+	// not announced (tests).
+	announce func(r netconf.Room, iface netconf.Choice, nats netconf.NATSOptions, key ed25519.PrivateKey) (io.Closer, error)
+	// discoverThrough makes discover also hear the rooms published on a
+	// NATS server (nil: discover alone, as in tests).
+	discoverThrough func(netconf.NATSOptions) rooms.DiscoverFunc
 	// chime makes the player of the sound for new messages (nil: none).
 	chime func() (Player, error)
 	// release gives memory the window no longer uses back to the
@@ -103,8 +107,12 @@ type options struct {
 func runtimeOptions() options {
 	return options{do: onUIGoroutine(fyne.Do), tick: 500 * time.Millisecond, redraw: redrawInterval, now: time.Now, diagnose: doctor.Diagnose,
 		discover: rooms.Discover, presenterKey: presenterKey, hasTray: trayShown, release: debug.FreeOSMemory, chime: newChime,
-		historyDir: history.DefaultDir,
-		announce: func(r netconf.Room, c netconf.Choice, k ed25519.PrivateKey) (io.Closer, error) {
+		historyDir:      history.DefaultDir,
+		discoverThrough: rooms.DiscoverThrough,
+		announce: func(r netconf.Room, c netconf.Choice, nats netconf.NATSOptions, k ed25519.PrivateKey) (io.Closer, error) {
+			if nats.URL != "" {
+				return rooms.AnnounceNATS(r, nats, k)
+			}
 			return rooms.Announce(r, c, k)
 		}}
 }

@@ -179,11 +179,20 @@ func (ui *window) autoJoin(ctx context.Context, cfg netconf.Config) {
 // (key) only the room announced with that key counts (rooms.FindOwn);
 // with a pinned key, only the room with that key (rooms.FindPinned).
 func (ui *window) findRoom(ctx context.Context, iface string, want netconf.Room, key ed25519.PrivateKey) (netconf.Room, error) {
-	discover := rooms.DiscoverFunc(ui.opts.discover)
+	discover := ui.discoverer()
 	if want.KeyPin != "" && key == nil {
 		return rooms.FindPinned(ctx, discover, iface, want.Name, 6*time.Second, want.KeyPin)
 	}
 	return rooms.FindOwn(ctx, discover, iface, want.Name, 6*time.Second, key)
+}
+
+// discoverer is how rooms are heard: on this network, and through the
+// NATS server of the settings when one is set.
+func (ui *window) discoverer() rooms.DiscoverFunc {
+	if ui.opts.discoverThrough != nil && ui.bar.nats.URL != "" {
+		return ui.opts.discoverThrough(ui.bar.nats)
+	}
+	return rooms.DiscoverFunc(ui.opts.discover)
 }
 
 // explainFind words findRoom's failures for the window.
@@ -205,12 +214,16 @@ func (ui *window) announceCreatedRoom(iface netconf.Choice) {
 	if !ui.creating || ui.room == nil || ui.opts.announce == nil || ui.announcer != nil {
 		return
 	}
-	a, err := ui.opts.announce(*ui.room, iface, ui.key)
+	a, err := ui.opts.announce(*ui.room, iface, ui.bar.nats, ui.key)
 	if err != nil {
 		ui.system(chatlog.Error, lang.L("Could not announce the room: {{.Why}}", map[string]any{"Why": explain(err)}))
 		return
 	}
 	ui.announcer = a
+	if ui.bar.nats.URL != "" {
+		ui.system(chatlog.System, lang.L("Announcing the room “{{.Room}}” through NATS, to every network bridged to it.", map[string]any{"Room": ui.room.Name}))
+		return
+	}
 	ui.system(chatlog.System, lang.L("Announcing the room “{{.Room}}” on this network.", map[string]any{"Room": ui.room.Name}))
 }
 
@@ -289,7 +302,7 @@ func (ui *window) endRoom() {
 // ends (the window closes).
 func (ui *window) listRooms(ctx context.Context, rw *roomsWindow) {
 	iface := ui.bar.interfaceName()
-	discover := ui.opts.discover
+	discover := ui.discoverer()
 	known := rooms.NewKnown()
 	for ctx.Err() == nil {
 		_ = discover(ctx, iface, 2*time.Second, func(r netconf.Room, deleted bool) { known.Apply(r, deleted) })

@@ -24,14 +24,13 @@ import (
 // quickly), then every 5 s (RFC 2974 asks for a bandwidth-based interval;
 // one 500-byte packet every 5 s is far below its 4 kbit/s).
 type Announcer struct {
-	room netconf.Room
-	sign ed25519.PrivateKey
-	conn *ipv4.PacketConn
-	raw  net.PacketConn
-	dest *net.UDPAddr
-	stop chan struct{}
-	done chan struct{}
-	once sync.Once
+	room  netconf.Room
+	sign  ed25519.PrivateKey
+	write func([]byte) error // one announcement out
+	close func()
+	stop  chan struct{}
+	done  chan struct{}
+	once  sync.Once
 }
 
 // NewVersion is the version of a room's entry for a run of the room
@@ -75,8 +74,10 @@ func Announce(room netconf.Room, iface netconf.Choice, sign ed25519.PrivateKey) 
 		c.Close()
 		return nil, &netconf.OpError{Op: "announce the room on " + iface.Name, Err: err}
 	}
-	a := &Announcer{room: room, sign: sign, conn: p, raw: c, dest: net.UDPAddrFromAddrPort(SAPGroup),
-		stop: make(chan struct{}), done: make(chan struct{})}
+	dest := net.UDPAddrFromAddrPort(SAPGroup)
+	a := &Announcer{room: room, sign: sign, stop: make(chan struct{}), done: make(chan struct{}),
+		write: func(b []byte) error { _, err := p.WriteTo(b, nil, dest); return err },
+		close: func() { _ = c.Close() }}
 	go a.run()
 	return a, nil
 }
@@ -102,7 +103,7 @@ func (a *Announcer) run() {
 func (a *Announcer) send(deletion bool) {
 	b, err := AppendSAP(nil, a.room, deletion, a.sign)
 	if err == nil {
-		_, _ = a.conn.WriteTo(b, nil, a.dest) // the next announcement repeats it
+		_ = a.write(b) // the next announcement repeats it
 	}
 }
 
@@ -111,7 +112,7 @@ func (a *Announcer) Close() error {
 	a.once.Do(func() {
 		close(a.stop)
 		<-a.done
-		_ = a.raw.Close()
+		a.close()
 	})
 	return nil
 }

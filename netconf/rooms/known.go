@@ -77,6 +77,9 @@ func (k *Known) Apply(r netconf.Room, deletion bool) bool {
 		}
 		return true
 	}
+	if held && r.Remote && !old.Remote {
+		r.Remote = false // heard here too (and passed on through NATS by a bridge): this network's
+	}
 	if !held {
 		if len(k.rooms) >= MaxKnown {
 			oldest := k.order[0]

@@ -1,0 +1,102 @@
+package rooms
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/groupcast/groupcast/netconf"
+	"github.com/groupcast/groupcast/netconf/internal/natsnet"
+	"github.com/groupcast/groupcast/netconf/wire"
+)
+
+// Rooms through NATS (docs/BRIDGE.md): bridges publish the rooms
+// announced on their networks to natsnet.SAPSubject and multicast those
+// of other networks; a member joined through NATS, which hears no
+// multicast, reads and announces there itself.
+
+// DiscoverThrough is Discover that also hears, when o names a NATS
+// server, the rooms published there (marked Remote). Without a usable
+// interface it still hears NATS; it fails only when neither works.
+func DiscoverThrough(o netconf.NATSOptions) DiscoverFunc {
+	if o.URL == "" {
+		return Discover
+	}
+	return func(ctx context.Context, iface string, wait time.Duration, found func(r netconf.Room, deleted bool)) error {
+		var mu sync.Mutex
+		safe := func(r netconf.Room, deleted bool) {
+			mu.Lock()
+			defer mu.Unlock()
+			found(r, deleted)
+		}
+		local := make(chan error, 1)
+		go func() { local <- Discover(ctx, iface, wait, safe) }()
+		err := discoverNATS(ctx, o, wait, safe)
+		if lerr := <-local; err != nil && lerr != nil {
+			return errors.Join(err, lerr)
+		}
+		return nil
+	}
+}
+
+func discoverNATS(ctx context.Context, o netconf.NATSOptions, wait time.Duration, found func(netconf.Room, bool)) error {
+	if o.Name == "" {
+		o.Name = "groupcast rooms"
+	}
+	nc, err := natsnet.Connect(o)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	sub, err := nc.SubscribeSync(natsnet.SAPSubject)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	for {
+		msg, err := sub.NextMsgWithContext(ctx)
+		if err != nil {
+			return nil // waited: done listening
+		}
+		inner, _, ok := wire.ParseForward(msg.Data)
+		if !ok {
+			continue
+		}
+		if r, del, err := ParseSAP(inner); err == nil {
+			r.Remote = true
+			found(r, del)
+		}
+	}
+}
+
+// AnnounceNATS announces room on the NATS server o names, as Announce
+// does on a network: for a presenter joined through NATS. Bridges
+// multicast it on their networks.
+func AnnounceNATS(room netconf.Room, o netconf.NATSOptions, sign ed25519.PrivateKey) (*Announcer, error) {
+	if room.Version == 0 {
+		room.Version = NewVersion()
+	}
+	if _, err := AppendSAP(nil, room, false, sign); err != nil {
+		return nil, err
+	}
+	if o.Name == "" {
+		o.Name = "groupcast room " + room.Name
+	}
+	nc, err := natsnet.Connect(o)
+	if err != nil {
+		return nil, err
+	}
+	self := natsnet.NewNetID()
+	var buf []byte
+	a := &Announcer{room: room, sign: sign, stop: make(chan struct{}), done: make(chan struct{}),
+		write: func(b []byte) error {
+			buf = wire.AppendForward(buf[:0], b, wire.Forward{Net: self})
+			return nc.Publish(natsnet.SAPSubject, buf)
+		},
+		close: func() { _ = nc.Flush(); nc.Close() }}
+	go a.run()
+	return a, nil
+}
