@@ -186,7 +186,7 @@ func (ui *window) joined(ev netconf.Joined) {
 func (ui *window) showMessage(ev netconf.Message, id int64) {
 	from := ev.From
 	if ev.Plain {
-		from = ev.Source.Addr().String() + " (plain)"
+		from = roster.HostName(ev.Source.Addr()) + " (plain)" // "10.0.2.7 on another network (plain)" through a bridge
 	}
 	if ev.Announcement {
 		from = "📢 " + from

@@ -81,6 +81,13 @@ func TestForwardedOnlyFromABridge(t *testing.T) {
 		t.Fatalf("host name %q", HostName(msg.Source.Addr()))
 	}
 
+	// A classic tool's bare text from there: named by its address there.
+	mallory.raw(wire.AppendForward(nil, []byte("plain hello"), wire.Forward{Net: there, Source: netip.MustParseAddrPort("10.9.9.5:7000")}), memnet.Group)
+	plain := waitEvent(t, alice.e, 3*time.Second, func(ev Event) bool { _, ok := ev.(Message); return ok }).(Message)
+	if !plain.Plain || plain.Text != "plain hello" || plain.From != "10.9.9.5:7000 (another network)" {
+		t.Fatalf("plain message %+v", plain)
+	}
+
 	// Labelled as this network's own: a loop, or a lie. Refused.
 	before := alice.e.Stats().Unbridged
 	mallory.raw(forwarded(t, wire.SenderID{8}, 1, "from here?", here, "10.9.9.8:5000"), memnet.Group)

@@ -181,8 +181,12 @@ func (e *Engine) onPlain(now time.Time, b []byte, src netip.AddrPort) {
 		return
 	}
 	add(&e.stats.PlainIn, 1)
+	from := src.String()
+	if r, h := ReachOf(src.Addr()); r == ReachBridge {
+		from = netip.AddrPortFrom(h, src.Port()).String() + " (another network)"
+	}
 	e.queue.Push(Message{
-		From: src.String(), Sent: now, Received: now, Source: src, Text: text, Plain: true, Encoding: enc,
+		From: from, Sent: now, Received: now, Source: src, Text: text, Plain: true, Encoding: enc,
 	})
 }
 

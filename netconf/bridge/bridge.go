@@ -163,7 +163,9 @@ func Start(cfg Config) (*Bridge, error) {
 	var ss *nats.Subscription
 	if cfg.SAP && cfg.Local == nil && err == nil {
 		if b.sap, err = openSAP(cfg.Interface, cfg.TTL); err == nil {
-			ss, err = nc.SubscribeSync(SAPSubject)
+			if ss, err = nc.SubscribeSync(SAPSubject); err == nil {
+				err = ss.SetPendingLimits(1024, 2<<20) // announcements: one a room every 5 s
+			}
 		}
 	}
 	if err != nil {
