@@ -163,6 +163,7 @@ func measureOverhead(t *testing.T, receivers, msgs int, loss float64) (nacksPer,
 	const scale = 8
 	timing.NackDelay *= scale
 	timing.NackRetry *= scale
+	timing.NackRetryMin *= scale
 	timing.RepairLinger *= scale
 	for i := range timing.DataBeats {
 		timing.DataBeats[i] *= scale

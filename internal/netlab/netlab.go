@@ -75,20 +75,26 @@ func New(name string, n int) (*Lab, error) {
 		if err != nil {
 			break
 		}
-		h := fmt.Sprintf("%s-h%d", l.prefix, i)
-		if err = l.ip("netns", "add", h); err != nil {
-			break
-		}
-		l.Hosts = append(l.Hosts, h)
-		if err = l.ip("-n", h, "link", "set", "lo", "up"); err == nil {
-			err = l.AddNIC(h)
-		}
+		err = l.addHost(fmt.Sprintf("%s-h%d", l.prefix, i))
 	}
 	if err != nil {
 		l.Close()
 		return nil, err
 	}
 	return l, nil
+}
+
+// addHost makes host's namespace, with its loopback up and its NIC
+// cabled.
+func (l *Lab) addHost(h string) error {
+	if err := l.ip("netns", "add", h); err != nil {
+		return err
+	}
+	l.Hosts = append(l.Hosts, h)
+	if err := l.ip("-n", h, "link", "set", "lo", "up"); err != nil {
+		return err
+	}
+	return l.AddNIC(h)
 }
 
 // Close removes every host and the bridge.

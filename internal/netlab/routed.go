@@ -58,13 +58,7 @@ func NewRouted(name string, sizes ...int) (*Lab, error) {
 			}
 			h := fmt.Sprintf("%s-n%dh%d", l.prefix, i, j)
 			l.addrs[h], l.nets[h] = netip.AddrFrom4([4]byte{198, 18, byte(i), byte(j + 1)}), i
-			if err = l.ip("netns", "add", h); err != nil {
-				break
-			}
-			l.Hosts = append(l.Hosts, h)
-			if err = l.ip("-n", h, "link", "set", "lo", "up"); err == nil {
-				err = l.AddNIC(h)
-			}
+			err = l.addHost(h)
 		}
 	}
 	if err != nil {

@@ -178,6 +178,19 @@ func waitFor(t testing.TB, limit time.Duration, want map[string][]string, member
 	}
 }
 
+// talk has every member say lines from to to, one round each 10 ms,
+// noting them in want.
+func talk(members map[string]*member, want map[string][]string, from, to int) {
+	for i := from; i < to; i++ {
+		for name, m := range members {
+			text := fmt.Sprintf("%s %d", name, i)
+			m.e.Do(netconf.Send{Text: text})
+			want[name] = append(want[name], text)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func waitForwarding(t testing.TB, b *bridge.Bridge, limit time.Duration) time.Duration {
 	t.Helper()
 	start := time.Now()
@@ -255,16 +268,7 @@ func TestTwoBridgesOneForwardsTakeover(t *testing.T) {
 		"bob":   join(t, netB, "", "bob", lossy.Faults{}),
 	}
 	want := map[string][]string{}
-	say := func(from, to int) {
-		for i := from; i < to; i++ {
-			for name, m := range members {
-				text := fmt.Sprintf("%s %d", name, i)
-				m.e.Do(netconf.Send{Text: text})
-				want[name] = append(want[name], text)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
+	say := func(from, to int) { talk(members, want, from, to) }
 	say(0, 30)
 	waitFor(t, 10*time.Second, want, members)
 	if s := second.Stats(); s.Out != 0 || s.In != 0 || s.Standby == 0 {
@@ -311,16 +315,7 @@ func TestRestartsLoseNothing(t *testing.T) {
 		"carol": join(t, nil, h.URL(), "carol", lossy.Faults{}),
 	}
 	want := map[string][]string{}
-	say := func(from, to int) {
-		for i := from; i < to; i++ {
-			for name, m := range members {
-				text := fmt.Sprintf("%s %d", name, i)
-				m.e.Do(netconf.Send{Text: text})
-				want[name] = append(want[name], text)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
+	say := func(from, to int) { talk(members, want, from, to) }
 	say(0, 50)
 	h.Close() // the NATS server goes down mid-stream...
 	say(50, 80)
