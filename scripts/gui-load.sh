@@ -11,12 +11,16 @@
 # lines, each once (what it showed was committed first).
 # Fails if a probe took over a second, if the window's private memory
 # (anonymous resident pages: its heap and the renderer's buffers) went
-# above 150 MB, if after the stream it is more than 40 MB above a
-# hello-world Fyne window measured in the same run, or if the listener
-# did not get every line. The total
-# resident size is reported too; under Xvfb it includes some 85 MB of
-# mapped libraries of Mesa's software renderer (LLVM), already there
-# before the first message. Needs root, Xvfb, xdotool, imagemagick.
+# above 150 MB, if after the stream its private memory is more than 35 MB
+# above a hello-world Fyne window's measured in the same run, or if the
+# listener did not get every line. The total resident size is reported
+# too, not judged: under Xvfb it includes some 85 MB of mapped libraries
+# of Mesa's software renderer (LLVM), already there before the first
+# message, and the executable's own pages, clean and reclaimable, which
+# vary by several MB from run to run and grew by some 10 MB when the
+# program came to embed a NATS server (`groupcast hub`, issue 21; its
+# private memory did not change: 72.8 against 73.1 MB after the stream).
+# Needs root, Xvfb, xdotool, imagemagick.
 #
 #   scripts/gui-load.sh            # uses ./groupcast, or builds it
 set -euo pipefail
@@ -89,12 +93,14 @@ done
 DISPLAY=:$d import -window root "$OUT/alice.png"
 now=$(rss $alice VmRSS); peak=$(rss $alice VmHWM)
 echo "window after the stream: $now MB resident ($(rss $alice RssAnon) MB anonymous, $(rss $alice RssFile) MB mapped files)"
-echo "beside the hello-world window: +$(python3 -c "print(round($now - $hello_rss, 1))") MB resident after the stream (at most +40)"
+now_anon=$(rss $alice RssAnon)
+echo "beside the hello-world window: +$(python3 -c "print(round($now_anon - $hello_anon, 1))") MB private (at most +35), +$(python3 -c "print(round($now - $hello_rss, 1))") MB resident, after the stream"
 kill -INT "${pids[1]}"; sleep 0.5
 
-python3 - "$OUT" "$LINES" "$took" "$now" "$peak" "$k" "$anonpeak" "$hello_rss" <<'PY'
+python3 - "$OUT" "$LINES" "$took" "$now" "$peak" "$k" "$anonpeak" "$hello_anon" "$now_anon" <<'PY'
 import json, sys, datetime
-out, lines, took, now, peak, probes, anon, hello = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]), float(sys.argv[7]), float(sys.argv[8])
+out, lines, took, now, peak, probes, anon = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]), float(sys.argv[7])
+hello_anon, now_anon = float(sys.argv[8]), float(sys.argv[9])
 typed = {}
 for l in open(f"{out}/probes.txt"):
     _, n, t = l.split()
@@ -120,7 +126,7 @@ if got != lines: fail.append(f"the listener got {got} of {lines} lines")
 if typed: fail.append(f"probes never arrived: {sorted(typed)}")
 if probes == 0: fail.append("no probe was typed: the stream ended too soon")
 if delays and delays[-1] > 1000: fail.append(f"a probe took {delays[-1]:.0f} ms: the window's event loop was blocked")
-if now - hello > 40: fail.append(f"the window is {now - hello:.1f} MB above a hello-world Fyne window after the stream (limit 40)")
+if now_anon - hello_anon > 35: fail.append(f"the window's private memory is {now_anon - hello_anon:.1f} MB above a hello-world Fyne window's after the stream (limit 35)")
 if anon > 150: fail.append(f"the window's private memory peaked at {anon:.1f} MB (limit 150)")
 if fail:
     print("FAIL: " + "; ".join(fail)); sys.exit(1)
