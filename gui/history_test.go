@@ -630,3 +630,34 @@ func TestRoomConversation(t *testing.T) {
 		t.Fatalf("conversation %q, archive %v", h.ui.conversation(), j.Config.Archive)
 	}
 }
+
+// Closed while joined, the window leaves and waits until everything the
+// engine received before leaving is kept (the engine drops its queue on
+// Close), but no longer than closeKeep.
+func TestCloseKeepsWhatCame(t *testing.T) {
+	h := newHarnessWith(t, defaultCfg(), func(_ *harness, o *options) { o.closeKeep = 3 * time.Second })
+	h.emit(netconf.Joined{Group: testGroup, Nick: "Alice", Sender: wire.SenderID{1}})
+	done := make(chan time.Duration, 1)
+	go func() {
+		start := time.Now()
+		h.ui.keepWhatCame()
+		done <- time.Since(start)
+	}()
+	if c, ok := h.command().(netconf.Leave); !ok || c.Linger {
+		t.Fatalf("closing sent %#v; want a Leave without linger", c)
+	}
+	select {
+	case <-done:
+		t.Fatal("closing did not wait for what the engine still had")
+	case <-time.After(100 * time.Millisecond):
+	}
+	h.engine.events <- netconf.Left{Group: testGroup}
+	select {
+	case took := <-done:
+		if took > 2*time.Second {
+			t.Fatalf("closing waited %v after the Left", took)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("closing waited past the Left")
+	}
+}

@@ -33,7 +33,9 @@ func (ui *window) pump() {
 	defer close(ui.pumpDone)
 	events := ui.engine.Events()
 	for ev := range events {
-		batch := ui.keeper.process(gather(events, []netconf.Event{ev}))
+		evs := gather(events, []netconf.Event{ev})
+		batch := ui.keeper.process(evs)
+		ui.noteMembership(evs)
 		if len(batch) == 0 {
 			continue // what came had been shown already
 		}
@@ -52,6 +54,23 @@ func (ui *window) pump() {
 			time.AfterFunc(wait, func() { ui.opts.do(ui.drain) })
 		} else {
 			ui.opts.do(ui.drain)
+		}
+	}
+}
+
+// noteMembership follows the membership through evs, once they are kept:
+// a Left tells shutdown that all that came before it is kept.
+func (ui *window) noteMembership(evs []netconf.Event) {
+	for _, ev := range evs {
+		switch ev.(type) {
+		case netconf.Joined:
+			ui.member.Store(true)
+		case netconf.Left:
+			ui.member.Store(false)
+			select {
+			case ui.leftKept <- struct{}{}:
+			default:
+			}
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -71,7 +72,11 @@ type window struct {
 	pumpDone  chan struct{}
 	stopTick  chan struct{}
 	closeOnce sync.Once
-	opts      options
+	// member is set by the pump while a membership is on; leftKept hears
+	// from it once a Left and everything before it are kept (shutdown).
+	member   atomic.Bool
+	leftKept chan struct{}
+	opts     options
 
 	// Rooms.
 	room       *netconf.Room
@@ -96,7 +101,7 @@ type window struct {
 func newWindow(a fyne.App, w fyne.Window, e Engine, ifaces Interfaces, cfg netconf.Config, opts options) *window {
 	ui := &window{
 		app: a, w: w, engine: e, cmds: newCommandQueue(e), focused: true, opts: opts,
-		model: chatlog.NewModel(chatlog.MaxEntries), pumpDone: make(chan struct{}), stopTick: make(chan struct{}),
+		model: chatlog.NewModel(chatlog.MaxEntries), pumpDone: make(chan struct{}), stopTick: make(chan struct{}), leftKept: make(chan struct{}, 1),
 	}
 	ui.bar = newConnBar(cfg, ifaces, ui.toggle)
 	ui.bar.onDiagnose = ui.showDiagnostics

@@ -99,16 +99,10 @@ func (e *Engine) onBeacon(now time.Time, raw []byte, src netip.AddrPort) {
 	add(&e.stats.BeaconsIn, 1)
 }
 
-// unforward takes the trailer off a forwarded datagram from a bridge of
-// ours: the datagram as its sender sent it, and the label of where it was
-// sent from. ok is false, and the datagram counted and refused, when it
-// is malformed or src is not a bridge.
-func (e *Engine) unforward(now time.Time, raw []byte, src netip.AddrPort) (inner []byte, label netip.AddrPort, ok bool) {
-	inner, f, ok := wire.ParseForward(raw)
-	if !ok {
-		add(&e.stats.Rejected, 1)
-		return nil, netip.AddrPort{}, false
-	}
+// unforward judges a forwarded datagram's trailer f, from src: the label
+// of where it was sent from, or ok false (counted, and refused) when src
+// is not a bridge of ours or f names our own network.
+func (e *Engine) unforward(now time.Time, f wire.Forward, src netip.AddrPort) (label netip.AddrPort, ok bool) {
 	if !src.Addr().Is4() || !e.m.bridges.passes(now, src.Addr(), f.Net) {
 		add(&e.stats.Unbridged, 1)
 		if now.Sub(e.m.started) >= bridgeGrace {
@@ -116,10 +110,10 @@ func (e *Engine) unforward(now time.Time, raw []byte, src netip.AddrPort) (inner
 			// its beacon: those are repaired, and not worth a word.
 			e.refuse(now, UnreadableNotBridge, "", src.Addr())
 		}
-		return nil, netip.AddrPort{}, false
+		return netip.AddrPort{}, false
 	}
 	add(&e.stats.ForwardedIn, 1)
-	return inner, wire.Label(f), true
+	return wire.Label(f), true
 }
 
 // Reach says how a member is reached.

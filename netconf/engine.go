@@ -367,7 +367,7 @@ func joinNATS(cfg Config) (Transport, error) {
 	}
 	nc, err := natsnet.Connect(o)
 	if err != nil {
-		return nil, inputErr("nats", "%v", err)
+		return nil, err // a network failure, or a server refusing: not the input's
 	}
 	m, err := natsnet.Join(nc, cfg.Group)
 	if err != nil {

@@ -47,11 +47,11 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort, control 
 		e.onBeacon(now, raw, src)
 		return
 	}
-	if wire.HasForward(raw) {
-		var ok bool
-		if raw, src, ok = e.unforward(now, raw, src); !ok {
+	if inner, f, ok := wire.ParseForward(raw); ok {
+		if src, ok = e.unforward(now, f, src); !ok {
 			return
 		}
+		raw = inner
 	}
 	if v, ours := wire.VersionOf(raw); ours && v != wire.Version {
 		e.refuseVersion(now, v, src) // sealed or not: before anything else is read

@@ -243,7 +243,7 @@ func (b *Bridge) fromLocal(r netconf.Receiver, subject string) {
 		case wire.IsBeacon(d):
 			b.onBeacon(d, src)
 			continue
-		case wire.HasForward(d):
+		case isForwarded(d):
 			continue // another network's, multicast here by a bridge: never sent back
 		case n > wire.MaxForwardInner || !src.Addr().Is4():
 			b.dropped.Add(1)
@@ -296,6 +296,11 @@ func (b *Bridge) newcomer(src netip.AddrPort) bool {
 	}
 	b.hinted = now
 	return true
+}
+
+func isForwarded(d []byte) bool {
+	_, _, ok := wire.ParseForward(d)
+	return ok
 }
 
 // fromNATS multicasts here what other networks published, while we

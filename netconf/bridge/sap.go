@@ -80,7 +80,7 @@ func (b *Bridge) sapFromLocal() {
 		}
 		d := buf[:n]
 		ua, ok := addr.(*net.UDPAddr)
-		if !ok || wire.HasForward(d) || n > wire.MaxForwardInner {
+		if !ok || isForwarded(d) || n > wire.MaxForwardInner {
 			continue // another network's (or too long to forward)
 		}
 		if _, _, err := rooms.ParseSAP(d); err != nil {

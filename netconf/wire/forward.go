@@ -64,8 +64,10 @@ func AppendForward(dst, b []byte, f Forward) []byte {
 	return append(dst, forwardMagic[:]...)
 }
 
-// HasForward reports whether b ends with a trailer's mark; a cheap test
-// for every datagram read (ParseForward checks the rest).
+// HasForward reports whether b ends with a trailer's mark, of any
+// version; a cheap test (ParseForward checks the rest). A datagram that
+// merely ends with those bytes (one in 2^32 sealed ones, whose last bytes
+// are random) is then read as it is, not dropped.
 func HasForward(b []byte) bool {
 	n := len(b)
 	return n >= ForwardTrailer && b[n-4] == forwardMagic[0] && b[n-3] == forwardMagic[1] && b[n-2] == forwardMagic[2]
