@@ -146,14 +146,13 @@ func Start(cfg Config) (*Bridge, error) {
 		b.netFile = filepath.Join(cfg.StateDir, "bridge-"+natsnet.GroupID(cfg.Group)+"-"+strings.NewReplacer("/", "_", ".", "-").Replace(network)+".net")
 	}
 	b.net = loadNetID(b.netFile)
-	sd, err := nc.SubscribeSync(b.data)
+	sd, err := natsnet.Subscribe(nc, b.data, natsnet.PendingMsgs, natsnet.PendingBytes)
 	var sc *nats.Subscription
 	if err == nil {
-		sc, err = nc.SubscribeSync(b.ctl)
+		sc, err = natsnet.Subscribe(nc, b.ctl, natsnet.PendingMsgs, natsnet.PendingBytes)
 	}
 	if err == nil {
-		err = errors.Join(sd.SetPendingLimits(natsnet.PendingMsgs, natsnet.PendingBytes),
-			sc.SetPendingLimits(natsnet.PendingMsgs, natsnet.PendingBytes), nc.Flush())
+		err = nc.Flush()
 	}
 	if err != nil {
 		nc.Close()
@@ -163,9 +162,7 @@ func Start(cfg Config) (*Bridge, error) {
 	var ss *nats.Subscription
 	if cfg.SAP && cfg.Local == nil && err == nil {
 		if b.sap, err = openSAP(cfg.Interface, cfg.TTL); err == nil {
-			if ss, err = nc.SubscribeSync(SAPSubject); err == nil {
-				err = ss.SetPendingLimits(1024, 2<<20) // announcements: one a room every 5 s
-			}
+			ss, err = natsnet.Subscribe(nc, SAPSubject, natsnet.RoomsPendingMsgs, natsnet.RoomsPendingBytes)
 		}
 	}
 	if err != nil {
@@ -183,14 +180,8 @@ func Start(cfg Config) (*Bridge, error) {
 		go func() {
 			defer b.wg.Done()
 			handle := b.sapFromNATS(b.sap.write)
-			for {
-				msg, err := ss.NextMsgWithContext(b.ctx)
-				if b.ctx.Err() != nil || errors.Is(err, nats.ErrConnectionClosed) || errors.Is(err, nats.ErrBadSubscription) {
-					return
-				}
-				if err == nil {
-					handle(msg.Data)
-				}
+			for msg, ok := natsnet.Next(b.ctx, ss); ok; msg, ok = natsnet.Next(b.ctx, ss) {
+				handle(msg.Data)
 			}
 		}()
 	}
@@ -308,12 +299,9 @@ func isForwarded(d []byte) bool {
 func (b *Bridge) fromNATS(s *nats.Subscription, write func([]byte) error) {
 	defer b.wg.Done()
 	for {
-		msg, err := s.NextMsgWithContext(b.ctx)
-		if err != nil {
-			if b.ctx.Err() != nil || errors.Is(err, nats.ErrConnectionClosed) || errors.Is(err, nats.ErrBadSubscription) {
-				return
-			}
-			continue // a slow consumer's notice: what NATS dropped is repaired
+		msg, ok := natsnet.Next(b.ctx, s)
+		if !ok {
+			return
 		}
 		_, f, ok := wire.ParseForward(msg.Data)
 		if !ok {

@@ -1,14 +1,9 @@
 package bridge
 
 import (
-	"errors"
 	"net"
 	"net/netip"
 
-	"golang.org/x/net/ipv4"
-
-	"github.com/groupcast/groupcast/netconf"
-	"github.com/groupcast/groupcast/netconf/internal/mcast"
 	"github.com/groupcast/groupcast/netconf/internal/natsnet"
 	"github.com/groupcast/groupcast/netconf/rooms"
 	"github.com/groupcast/groupcast/netconf/wire"
@@ -16,10 +11,6 @@ import (
 
 // SAPSubject carries room announcements between networks.
 const SAPSubject = natsnet.SAPSubject
-
-// GroupID names group's subjects (and the bridge's files) without
-// showing its address.
-func GroupID(group netip.AddrPort) string { return natsnet.GroupID(group) }
 
 // SubjectsOf are the NATS subjects of group's datagrams.
 func SubjectsOf(group netip.AddrPort) (data, control string) { return natsnet.Subjects(group) }
@@ -29,43 +20,27 @@ func SubjectsOf(group netip.AddrPort) (data, control string) { return natsnet.Su
 // are multicast here with their trailer (rooms.Discover marks them
 // remote).
 type sapSide struct {
-	in   net.PacketConn
-	out  *ipv4.PacketConn
-	raw  net.PacketConn
-	dest *net.UDPAddr
+	in    net.PacketConn
+	write func([]byte) error
+	close func()
 }
 
 func openSAP(iface string, ttl int) (*sapSide, error) {
-	choice, err := netconf.ResolveInterface(iface, rooms.SAPGroup.Addr())
+	in, choice, err := rooms.Listen(iface)
 	if err != nil {
 		return nil, err
 	}
-	nif, err := net.InterfaceByIndex(choice.Index)
+	write, closeOut, err := rooms.OpenSender(choice, ttl)
 	if err != nil {
-		return nil, &netconf.OpError{Op: "find interface " + choice.Name, Err: err}
-	}
-	in, _, err := mcast.Listen(rooms.SAPGroup, choice.Name, nif)
-	if err != nil {
+		in.Close()
 		return nil, err
 	}
-	raw, err := net.ListenPacket("udp4", "0.0.0.0:0")
-	if err != nil {
-		in.Close()
-		return nil, &netconf.OpError{Op: "open the rooms sender", Err: err}
-	}
-	out := ipv4.NewPacketConn(raw)
-	err = errors.Join(out.SetMulticastInterface(nif), out.SetMulticastTTL(max(ttl, 1)), out.SetMulticastLoopback(true))
-	if err != nil {
-		in.Close()
-		raw.Close()
-		return nil, &netconf.OpError{Op: "announce rooms on " + choice.Name, Err: err}
-	}
-	return &sapSide{in: in, out: out, raw: raw, dest: net.UDPAddrFromAddrPort(rooms.SAPGroup)}, nil
+	return &sapSide{in: in, write: write, close: closeOut}, nil
 }
 
 func (s *sapSide) Close() {
 	_ = s.in.Close()
-	_ = s.raw.Close()
+	s.close()
 }
 
 // sapFromLocal publishes the Groupcast rooms announced here.
@@ -119,9 +94,4 @@ func (b *Bridge) sapFromNATS(write func([]byte) error) func([]byte) {
 			b.rooms.Add(1)
 		}
 	}
-}
-
-func (s *sapSide) write(d []byte) error {
-	_, err := s.out.WriteTo(d, nil, s.dest)
-	return err
 }

@@ -55,9 +55,22 @@ func Announce(room netconf.Room, iface netconf.Choice, sign ed25519.PrivateKey) 
 	if _, err := AppendSAP(nil, room, false, sign); err != nil {
 		return nil, err
 	}
+	write, closeSender, err := OpenSender(iface, room.TTL)
+	if err != nil {
+		return nil, err
+	}
+	a := &Announcer{room: room, sign: sign, stop: make(chan struct{}), done: make(chan struct{}),
+		write: write, close: closeSender}
+	go a.run()
+	return a, nil
+}
+
+// OpenSender opens a socket that sends to the SAP group through iface
+// with TTL ttl (at least 1), loopback on: write sends one announcement.
+func OpenSender(iface netconf.Choice, ttl int) (write func([]byte) error, close func(), err error) {
 	c, err := net.ListenPacket("udp4", "0.0.0.0:0")
 	if err != nil {
-		return nil, &netconf.OpError{Op: "open the room announcer", Err: err}
+		return nil, nil, &netconf.OpError{Op: "open the room announcer", Err: err}
 	}
 	p := ipv4.NewPacketConn(c)
 	nif, err := net.InterfaceByIndex(iface.Index)
@@ -65,21 +78,17 @@ func Announce(room netconf.Room, iface netconf.Choice, sign ed25519.PrivateKey) 
 		err = p.SetMulticastInterface(nif)
 	}
 	if err == nil {
-		err = p.SetMulticastTTL(max(room.TTL, 1))
+		err = p.SetMulticastTTL(max(ttl, 1))
 	}
 	if err == nil {
 		err = p.SetMulticastLoopback(true)
 	}
 	if err != nil {
 		c.Close()
-		return nil, &netconf.OpError{Op: "announce the room on " + iface.Name, Err: err}
+		return nil, nil, &netconf.OpError{Op: "announce the room on " + iface.Name, Err: err}
 	}
 	dest := net.UDPAddrFromAddrPort(SAPGroup)
-	a := &Announcer{room: room, sign: sign, stop: make(chan struct{}), done: make(chan struct{}),
-		write: func(b []byte) error { _, err := p.WriteTo(b, nil, dest); return err },
-		close: func() { _ = c.Close() }}
-	go a.run()
-	return a, nil
+	return func(b []byte) error { _, err := p.WriteTo(b, nil, dest); return err }, func() { _ = c.Close() }, nil
 }
 
 func (a *Announcer) run() {
@@ -121,15 +130,7 @@ func (a *Announcer) Close() error {
 // calls found for each room announcement (and deletion) heard, until ctx
 // ends or wait has passed.
 func Discover(ctx context.Context, iface string, wait time.Duration, found func(r netconf.Room, deleted bool)) error {
-	choice, err := netconf.ResolveInterface(iface, SAPGroup.Addr())
-	if err != nil {
-		return err
-	}
-	nif, err := net.InterfaceByIndex(choice.Index)
-	if err != nil {
-		return &netconf.OpError{Op: "find interface " + choice.Name, Err: err}
-	}
-	c, _, err := mcast.Listen(SAPGroup, choice.Name, nif)
+	c, _, err := Listen(iface)
 	if err != nil {
 		return err
 	}
@@ -152,6 +153,21 @@ func Discover(ctx context.Context, iface string, wait time.Duration, found func(
 			found(r, del)
 		}
 	}
+}
+
+// Listen joins the SAP group on iface ("" for automatic), the
+// interface it chose.
+func Listen(iface string) (net.PacketConn, netconf.Choice, error) {
+	choice, err := netconf.ResolveInterface(iface, SAPGroup.Addr())
+	if err != nil {
+		return nil, choice, err
+	}
+	nif, err := net.InterfaceByIndex(choice.Index)
+	if err != nil {
+		return nil, choice, &netconf.OpError{Op: "find interface " + choice.Name, Err: err}
+	}
+	c, _, err := mcast.Listen(SAPGroup, choice.Name, nif)
+	return c, choice, err
 }
 
 // DiscoverFunc is the shape of Discover (tests give their own).

@@ -50,15 +50,15 @@ func discoverNATS(ctx context.Context, o netconf.NATSOptions, wait time.Duration
 		return err
 	}
 	defer nc.Close()
-	sub, err := nc.SubscribeSync(natsnet.SAPSubject)
+	sub, err := natsnet.Subscribe(nc, natsnet.SAPSubject, natsnet.RoomsPendingMsgs, natsnet.RoomsPendingBytes)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	for {
-		msg, err := sub.NextMsgWithContext(ctx)
-		if err != nil {
+		msg, ok := natsnet.Next(ctx, sub)
+		if !ok {
 			return nil // waited: done listening
 		}
 		inner, _, ok := wire.ParseForward(msg.Data)

@@ -36,6 +36,9 @@ const SAPSubject = SubjectPrefix + ".sap"
 const (
 	PendingMsgs  = 16384
 	PendingBytes = 32 << 20
+	// The rooms' subject carries one announcement a room every 5 s.
+	RoomsPendingMsgs  = 1024
+	RoomsPendingBytes = 2 << 20
 )
 
 // GroupID is the hash a group's subjects are named by: the first 16
@@ -138,8 +141,8 @@ func Join(nc *nats.Conn, group netip.AddrPort) (*Member, error) {
 	m := &Member{nc: nc, own: NewNetID()}
 	m.data, m.ctl = Subjects(group)
 	var err error
-	if m.rd, err = subscribe(nc, m.data); err == nil {
-		m.rc, err = subscribe(nc, m.ctl)
+	if m.rd, err = Subscribe(nc, m.data, PendingMsgs, PendingBytes); err == nil {
+		m.rc, err = Subscribe(nc, m.ctl, PendingMsgs, PendingBytes)
 	}
 	if err == nil {
 		err = nc.Flush() // subscribed at the server before Join returns
@@ -152,19 +155,34 @@ func Join(nc *nats.Conn, group netip.AddrPort) (*Member, error) {
 	return m, nil
 }
 
-func subscribe(nc *nats.Conn, subject string) (*nats.Subscription, error) {
+// Subscribe subscribes to subject, holding at most msgs messages and
+// bytes bytes not yet read (past them NATS drops, as a socket's buffer
+// does).
+func Subscribe(nc *nats.Conn, subject string, msgs, bytes int) (*nats.Subscription, error) {
 	s, err := nc.SubscribeSync(subject)
 	if err == nil {
-		err = s.SetPendingLimits(PendingMsgs, PendingBytes)
+		err = s.SetPendingLimits(msgs, bytes)
 	}
 	return s, err
 }
 
+// Next waits for s's next message. A slow consumer's notice is skipped:
+// what NATS dropped is repaired, as a socket's drops are. ok is false
+// once ctx ends or the connection or the subscription is closed.
+func Next(ctx context.Context, s *nats.Subscription) (msg *nats.Msg, ok bool) {
+	for {
+		msg, err := s.NextMsgWithContext(ctx)
+		switch {
+		case err == nil:
+			return msg, true
+		case ctx.Err() != nil, errors.Is(err, nats.ErrConnectionClosed), errors.Is(err, nats.ErrBadSubscription):
+			return nil, false
+		}
+	}
+}
+
 // Net is the member's own network id.
 func (m *Member) Net() wire.NetID { return m.own }
-
-// Conn is the NATS connection.
-func (m *Member) Conn() *nats.Conn { return m.nc }
 
 // Read returns the next datagram published to the group's subject.
 func (m *Member) Read(b []byte) (int, netip.AddrPort, error) { return m.read(m.rd, b) }
@@ -179,12 +197,9 @@ func (c *ControlReader) Read(b []byte) (int, netip.AddrPort, error) { return c.m
 
 func (m *Member) read(s *nats.Subscription, b []byte) (int, netip.AddrPort, error) {
 	for {
-		msg, err := s.NextMsgWithContext(m.ctx)
-		if err != nil {
-			if m.ctx.Err() != nil || errors.Is(err, nats.ErrConnectionClosed) || errors.Is(err, nats.ErrBadSubscription) {
-				return 0, netip.AddrPort{}, net.ErrClosed
-			}
-			continue // a slow consumer's notice: what it dropped is repaired
+		msg, ok := Next(m.ctx, s)
+		if !ok {
+			return 0, netip.AddrPort{}, net.ErrClosed
 		}
 		inner, f, ok := wire.ParseForward(msg.Data)
 		if !ok || f.Net == m.own {
