@@ -13,7 +13,7 @@ FUZZTIME  ?= 400000x
 APT_PKGS  := libgl1-mesa-dev xorg-dev pkg-config
 LAB_PKGS  := iproute2 nftables
 
-.PHONY: run build test test-unit reliability gui-lab gui-load fuzz vet lint cross deps lab-deps bench bench-check bench-files clean \
+.PHONY: run build test test-unit structure reliability gui-lab gui-load fuzz vet lint cross deps lab-deps bench bench-check bench-files clean \
 	package package-linux package-windows fyne-tool mingw
 
 run: build
@@ -56,6 +56,11 @@ fuzz:
 	for t in $(FUZZ); do \
 		$(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) ./netconf/$${t%%:*}/ || exit 1; \
 	done
+
+# The code's shape (issue 29): package netconf's size, files over 400
+# lines, functions over 60 lines, what the pure packages import.
+structure:
+	$(GO) run ./internal/tools/structure
 
 vet:
 	$(GO) vet -tags $(TAGS) ./...
