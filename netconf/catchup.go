@@ -8,7 +8,6 @@ import (
 
 	"github.com/groupcast/groupcast/netconf/internal/seal"
 	"github.com/groupcast/groupcast/netconf/wire"
-	"github.com/groupcast/groupcast/netconf/words"
 )
 
 // Catch-up (docs/PROTOCOL.md, "Catch-up"): a member that keeps history
@@ -462,8 +461,3 @@ func (e *Engine) showCaughtUp(now time.Time, sender wire.SenderID, seq uint64, n
 	add(&e.stats.CatchUpIn, 1)
 	add(&e.stats.MessagesIn, 1)
 }
-
-var (
-	wForgedCatchUp = words.Define(from + " passed on {{.Count}} earlier messages as announcements of this room's presenter that its key did not sign; they were refused")
-	wCatchUpFlood  = words.Define(from + " asked for earlier messages more often than anyone needs: {{.Count}} asks were not answered")
-)

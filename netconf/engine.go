@@ -12,6 +12,7 @@ import (
 
 	"github.com/groupcast/groupcast/netconf/internal/mcast"
 	"github.com/groupcast/groupcast/netconf/internal/natsnet"
+	"github.com/groupcast/groupcast/netconf/internal/part"
 	"github.com/groupcast/groupcast/netconf/internal/reader"
 	"github.com/groupcast/groupcast/netconf/internal/reliable"
 	"github.com/groupcast/groupcast/netconf/wire"
@@ -52,6 +53,10 @@ type Engine struct {
 	fileHashed chan hashed
 	// archived: what a membership's Archive said (catchup.go).
 	archived chan archived
+	// posts: work the parts' goroutines hand to the loop; wake: a part
+	// asks for a Tick (part.Env).
+	posts chan post
+	wake  chan struct{}
 
 	closeOnce sync.Once
 	wg        sync.WaitGroup
@@ -68,6 +73,7 @@ type Engine struct {
 	deliveries []reliable.Delivery // reused by onData
 	rng        *mrand.Rand
 	timer      *time.Timer
+	in         part.In // the datagram being handed to a part: reused, not one allocation each
 }
 
 // Option adjusts a new Engine.
@@ -116,6 +122,8 @@ func newEngine(opts ...Option) *Engine {
 		pumped:      make(chan struct{}, 1),
 		fileHashed:  make(chan hashed),
 		archived:    make(chan archived),
+		posts:       make(chan post),
+		wake:        make(chan struct{}, 1),
 		done:        make(chan struct{}),
 		timing:      DefaultTiming(),
 		now:         time.Now,
@@ -234,6 +242,9 @@ func (e *Engine) loop() {
 			e.onFileHashed(h)
 		case r := <-e.archived:
 			e.onArchived(r)
+		case p := <-e.posts:
+			e.onPost(p)
+		case <-e.wake:
 		case out <- next:
 			e.queue.Pop()
 		case <-e.timer.C:

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/groupcast/groupcast/netconf/internal/part"
 	"github.com/groupcast/groupcast/netconf/internal/reader"
 	"github.com/groupcast/groupcast/netconf/internal/refusal"
 	"github.com/groupcast/groupcast/netconf/internal/seal"
@@ -96,6 +97,12 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort, control 
 		add(&e.stats.Ignored, 1) // a repeated LEAVE, or a straggler
 		return
 	}
+	if pt := m.parts.For(p.Kind); pt != nil {
+		e.in = part.In{Now: now, P: &p, Src: src}
+		pt.Receive(&e.in)
+		e.in.P = nil
+		return
+	}
 	switch p.Kind {
 	case wire.KindData, wire.KindRepair:
 		e.onData(now, &p, src)
@@ -158,9 +165,7 @@ func (e *Engine) admitSealed(now time.Time, p *wire.Packet, pn uint64, src netip
 // refuseSkewed is refuse for the reasons that concern a clock: skew is
 // how far ahead of ours (negative: behind) the datagram's stamp is.
 func (e *Engine) refuseSkewed(now time.Time, r UnreadableReason, peer string, host netip.Addr, skew time.Duration) {
-	if u := e.refuse(now, r, peer, host); u.Count == 1 {
-		u.Skew = skew
-	}
+	e.m.ledger.RefuseSkewed(now, r, peer, host, skew)
 }
 
 // onPlain shows a bare datagram from a classic tool (open groups only:
@@ -234,5 +239,5 @@ func (e *Engine) noteUnreadable(now time.Time, r UnreadableReason) {
 // membership, a second after it first happened, with the count so far
 // and the member (peer) and host it concerns, as first seen (runTimers).
 func (e *Engine) refuse(now time.Time, r UnreadableReason, peer string, host netip.Addr) *refusal.Entry {
-	return e.m.refused.Note(now, r, peer, host)
+	return e.m.ledger.Refuse(now, r, peer, host)
 }

@@ -5,10 +5,11 @@ import (
 	"time"
 
 	"github.com/groupcast/groupcast/netconf/internal/classroom"
+	"github.com/groupcast/groupcast/netconf/internal/ledger"
 	"github.com/groupcast/groupcast/netconf/internal/mcast"
+	"github.com/groupcast/groupcast/netconf/internal/part"
 	"github.com/groupcast/groupcast/netconf/internal/presence"
 	"github.com/groupcast/groupcast/netconf/internal/reader"
-	"github.com/groupcast/groupcast/netconf/internal/refusal"
 	"github.com/groupcast/groupcast/netconf/internal/reliable"
 	"github.com/groupcast/groupcast/netconf/internal/seal"
 	"github.com/groupcast/groupcast/netconf/wire"
@@ -60,8 +61,9 @@ type session struct {
 	key     *seal.Key // nil: an open group
 	pn      uint64    // packet number of the last sealed datagram
 	replay  *seal.Guard
-	refused *refusal.Table[UnreadableReason] // reported once each (Unreadable)
-	bridges bridgeTable                      // our network's bridges, by their beacons (bridges.go)
+	ledger  *ledger.Ledger // what each computer may cost, and the refusals (reported once each)
+	parts   part.Table     // the capabilities, by the kinds they own
+	bridges bridgeTable    // our network's bridges, by their beacons (bridges.go)
 
 	reader *reader.Pool // reads tr into batches for the loop
 	watch  *mcast.Watch // the interface, when watched
@@ -79,7 +81,7 @@ func newSession(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing
 		out: reliable.NewOutbound(self, cfg.Nick, now, reliable.OutParams{HelloRepeats: t.HelloRepeats, DataBeats: t.DataBeats,
 			Heartbeat: t.Heartbeat, BufferAge: t.BufferAge, BufferBytes: t.BufferBytes,
 			LingerQuiet: t.LingerQuiet, LingerMax: t.LingerMax, LeaveRepeats: t.LeaveRepeats}),
-		refused: refusal.New[UnreadableReason](),
+		ledger:  ledger.New(ledger.MaxHosts),
 		student: classroom.NewStudent(), charsets: wire.NewCharsets[netip.AddrPort](maxPlainSenders), files: newFileSession(),
 		wbuf: make([]byte, 0, wire.MaxDatagram), sbuf: make([]byte, 0, wire.MaxDatagram),
 	}
@@ -173,6 +175,7 @@ func (m *session) detach() {
 }
 
 func (m *session) close() {
+	m.parts.Close()
 	m.files.close()
 	m.detach()
 }

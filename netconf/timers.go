@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/groupcast/groupcast/netconf/internal/presence"
-	"github.com/groupcast/groupcast/netconf/internal/refusal"
 	"github.com/groupcast/groupcast/netconf/internal/reliable"
 	"github.com/groupcast/groupcast/netconf/wire"
 )
@@ -31,9 +30,10 @@ func (e *Engine) runTimers(now time.Time) {
 		e.sendFiles(now)
 		e.receiveFiles(now)
 	}
-	m.refused.Due(now, func(r UnreadableReason, u refusal.Entry) {
-		e.queue.Push(Unreadable{Reason: r, Count: u.Count, Peer: u.Peer, Host: u.Host, Skew: u.Skew})
-	})
+	if e.m == m {
+		m.parts.Tick(now)
+	}
+	m.ledger.Due(now, e.queue.Push)
 	if now.Sub(m.rosterAt) >= time.Second {
 		m.peers.Tidy(now) // once a second, not per datagram
 	}
@@ -117,8 +117,8 @@ func (e *Engine) armTimer() {
 		return
 	}
 	now := e.now()
-	next := earliest(m.out.NextDeadline(now), m.peersNext, m.student.NextDeadline(), m.refused.NextDeadline(),
-		m.rosterDeadline())
+	next := earliest(m.out.NextDeadline(now), m.peersNext, m.student.NextDeadline(), m.ledger.NextDeadline(),
+		m.rosterDeadline(), m.parts.NextDeadline(now))
 	if m.watch != nil {
 		next = earliest(next, m.watch.NextCheck())
 	}

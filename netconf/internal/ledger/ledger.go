@@ -1,0 +1,186 @@
+// Package ledger is the one account every capability keeps of the
+// computers it hears: what each may still cost us (new files offered,
+// answers to asks for earlier messages, ...) and the datagrams refused.
+// Parts charge a computer (In.Host: the sender's address, or a bridge's
+// label for one elsewhere, never the bridge itself) through one table, so
+// what a "computer" is and when it floods is decided in one place, and
+// counts cannot disagree between features.
+//
+// A purse is a token bucket per computer, and optionally one for all of
+// them: a charge is taken only when both allow it (the computer's first,
+// then everyone's), as quic-go charges a stream's window, then the
+// connection's. The table of computers is bounded; past the bound the
+// one heard least recently is forgotten, and starts again from a full
+// purse when heard again.
+package ledger
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/groupcast/groupcast/netconf/event"
+	"github.com/groupcast/groupcast/netconf/internal/refusal"
+)
+
+// MaxHosts bounds the computers accounted for: more than a school's
+// network holds, few enough that a flood of forged addresses costs
+// little memory (a few hundred bytes each).
+const MaxHosts = 4096
+
+// Allowance is a bucket's size and how fast it refills.
+type Allowance struct {
+	Burst     float64 // tokens it holds when full
+	PerSecond float64 // tokens earned each second
+}
+
+// Purse says what one kind of cost may reach: per computer, and, when
+// All.Burst is set, for all computers together.
+type Purse struct {
+	Host Allowance
+	All  Allowance
+}
+
+// PurseID names a purse opened in a ledger.
+type PurseID int
+
+type bucket struct {
+	tokens float64
+	at     time.Time
+}
+
+// take refills b to now under a, and takes cost when it holds that much.
+func (b *bucket) take(now time.Time, a Allowance, cost float64, debit bool) bool {
+	if b.at.IsZero() {
+		b.tokens, b.at = a.Burst, now
+	}
+	if d := now.Sub(b.at); d > 0 {
+		b.tokens = min(b.tokens+d.Seconds()*a.PerSecond, a.Burst)
+		b.at = now
+	}
+	if b.tokens < cost {
+		return false
+	}
+	if debit {
+		b.tokens -= cost
+	}
+	return true
+}
+
+type account struct {
+	last    time.Time
+	buckets []bucket // by PurseID
+}
+
+// Ledger is one membership's accounts. It is the loop's: not safe for
+// concurrent use.
+type Ledger struct {
+	purses  []Purse
+	all     []bucket // the purses' global buckets
+	hosts   map[netip.Addr]*account
+	max     int
+	refused *refusal.Table[event.UnreadableReason]
+}
+
+// New is an empty ledger that accounts for at most maxHosts computers.
+func New(maxHosts int) *Ledger {
+	return &Ledger{hosts: map[netip.Addr]*account{}, max: max(maxHosts, 1), refused: refusal.New[event.UnreadableReason]()}
+}
+
+// Open adds a purse; parts open theirs when they are made.
+func (l *Ledger) Open(p Purse) PurseID {
+	l.purses = append(l.purses, p)
+	l.all = append(l.all, bucket{})
+	return PurseID(len(l.purses) - 1)
+}
+
+// Take charges host cost from purse id: only when the computer's bucket
+// and the global one (if any) both hold it, and then from both.
+func (l *Ledger) Take(now time.Time, host netip.Addr, id PurseID, cost float64) bool {
+	p := l.purses[id]
+	b := &l.account(now, host).buckets[id]
+	if !b.take(now, p.Host, cost, false) {
+		return false
+	}
+	if p.All.Burst > 0 && !l.all[id].take(now, p.All, cost, true) {
+		return false
+	}
+	return b.take(now, p.Host, cost, true)
+}
+
+// Left is what the global bucket of purse id holds now (the whole burst
+// for a purse without one).
+func (l *Ledger) Left(now time.Time, id PurseID) float64 {
+	p := l.purses[id]
+	if p.All.Burst == 0 {
+		return p.Host.Burst
+	}
+	b := &l.all[id]
+	b.take(now, p.All, 0, false)
+	return b.tokens
+}
+
+// Spend takes cost from the global bucket of purse id, as far as it
+// goes (what was sent is spent, asked or not).
+func (l *Ledger) Spend(now time.Time, id PurseID, cost float64) {
+	b := &l.all[id]
+	b.take(now, l.purses[id].All, 0, false)
+	b.tokens = max(b.tokens-cost, 0)
+}
+
+// account is host's account, opened (forgetting the computer heard least
+// recently when the table is full) on first use.
+func (l *Ledger) account(now time.Time, host netip.Addr) *account {
+	a := l.hosts[host]
+	if a == nil {
+		if len(l.hosts) >= l.max {
+			l.forgetOldest()
+		}
+		a = &account{}
+		l.hosts[host] = a
+	}
+	if len(a.buckets) < len(l.purses) {
+		a.buckets = append(a.buckets, make([]bucket, len(l.purses)-len(a.buckets))...)
+	}
+	a.last = now
+	return a
+}
+
+// forgetOldest walks the table: it is full only under a flood.
+func (l *Ledger) forgetOldest() {
+	var oldest netip.Addr
+	var first time.Time
+	for h, a := range l.hosts {
+		if first.IsZero() || a.last.Before(first) {
+			oldest, first = h, a.last
+		}
+	}
+	delete(l.hosts, oldest)
+}
+
+// Hosts is how many computers are accounted for.
+func (l *Ledger) Hosts() int { return len(l.hosts) }
+
+// Refuse counts a refused datagram; each reason is reported once per
+// membership, a second after it first happened (Due), with the count so
+// far and the member and computer it first concerned.
+func (l *Ledger) Refuse(now time.Time, r event.UnreadableReason, peer string, host netip.Addr) *refusal.Entry {
+	return l.refused.Note(now, r, peer, host)
+}
+
+// RefuseSkewed is Refuse for the reasons that concern a clock: skew is
+// how far ahead of ours (negative: behind) the datagram's stamp is.
+func (l *Ledger) RefuseSkewed(now time.Time, r event.UnreadableReason, peer string, host netip.Addr, skew time.Duration) {
+	if u := l.Refuse(now, r, peer, host); u.Count == 1 {
+		u.Skew = skew
+	}
+}
+
+// Due reports the refusals due, as Unreadable events.
+func (l *Ledger) Due(now time.Time, emit func(event.Event)) {
+	l.refused.Due(now, func(r event.UnreadableReason, u refusal.Entry) {
+		emit(event.Unreadable{Reason: r, Count: u.Count, Peer: u.Peer, Host: u.Host, Skew: u.Skew})
+	})
+}
+
+// NextDeadline is when the next refusal report is due (zero: none).
+func (l *Ledger) NextDeadline() time.Time { return l.refused.NextDeadline() }
