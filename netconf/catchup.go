@@ -357,7 +357,7 @@ func (e *Engine) onCatchUp(now time.Time, p *wire.Packet, src netip.AddrPort) {
 		add(&e.stats.Ignored, 1) // not what we asked for
 		return
 	}
-	signed, ok := e.judgeCaughtUp(now, &in, p.Nick, src)
+	signed, ok := m.judge.CheckEarlier(now, &in, p.Nick, src)
 	if !ok {
 		return
 	}
@@ -372,34 +372,6 @@ func (e *Engine) onCatchUp(now time.Time, p *wire.Packet, src netip.AddrPort) {
 		return
 	}
 	e.caughtPiece(now, &in, signed, src, dg)
-}
-
-// judgeCaughtUp checks a presenter's signature on a caught-up DATA. In a
-// room, a signed one must verify with the room's key (else it is a
-// forgery, refused and reported) and be of the run of the room we are
-// in (an earlier lesson's is not shown); an unsigned one is a member's
-// message, which a read-only room does not show.
-func (e *Engine) judgeCaughtUp(now time.Time, in *wire.Packet, nick string, src netip.AddrPort) (signed, ok bool) {
-	m := e.m
-	r := m.cfg.Room
-	if r == nil || !in.Sig.Present() {
-		if r != nil && r.ReadOnly {
-			add(&e.stats.ReadOnlyDropped, 1)
-			return false, false
-		}
-		return false, true
-	}
-	if !wire.Verify(in, r.PresenterKey, r.Name) {
-		add(&e.stats.Forged, 1)
-		e.refuse(now, UnreadableForgedCatchUp, nick, src.Addr())
-		return false, false
-	}
-	if skew := time.UnixMicro(in.Sig.Signed).Sub(now); skew > seal.MaxClockSkew || in.Sig.Session < m.heardSession {
-		add(&e.stats.Ignored, 1) // of an earlier lesson (or the future): history, not for now
-		return false, false
-	}
-	m.heardSession = in.Sig.Session
-	return true, true
 }
 
 // caughtPiece puts a message in pieces together; what is bounded is the

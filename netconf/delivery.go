@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/groupcast/groupcast/netconf/internal/classroom"
 	"github.com/groupcast/groupcast/netconf/internal/presence"
 	"github.com/groupcast/groupcast/netconf/internal/reliable"
 	"github.com/groupcast/groupcast/netconf/wire"
@@ -35,8 +36,8 @@ func (e *Engine) onData(now time.Time, p *wire.Packet, src netip.AddrPort) {
 		add(&e.stats.BeyondWindow, 1)
 		return
 	}
-	signed := e.judgeSigned(now, p, src)
-	d := reliable.Held{Time: p.Time, Nick: p.Nick, Frag: p.Frag, Body: p.Body, Signed: signed == current, Refused: signed == recorded}
+	signed := e.m.judge.Check(now, p, src)
+	d := reliable.Held{Time: p.Time, Nick: p.Nick, Frag: p.Frag, Body: p.Body, Signed: signed == classroom.Current, Refused: signed == classroom.Recorded}
 	if e.m.catchup != nil {
 		d.Wire = asData(p) // kept, to answer others' catch-up
 	}
@@ -165,7 +166,7 @@ func (e *Engine) emit(pr *presence.Peer, out []reliable.Delivery) {
 			continue
 		}
 		if d.Refused {
-			continue // a recording of the presenter's (judgeSigned counted it)
+			continue // a recording of the presenter's (the judge counted it)
 		}
 		if r := m.cfg.Room; r != nil && r.ReadOnly && !d.Signed {
 			add(&e.stats.ReadOnlyDropped, 1) // only the presenter may post here

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/groupcast/groupcast/netconf/internal/classroom"
 	"github.com/groupcast/groupcast/netconf/internal/files"
 	"github.com/groupcast/groupcast/netconf/internal/presence"
 	"github.com/groupcast/groupcast/netconf/internal/reliable"
@@ -285,7 +286,7 @@ func (e *Engine) writeFile(kind wire.Kind, seq uint64, body []byte, now time.Tim
 	m := e.m
 	p := wire.Packet{Kind: kind, Sender: m.self, Seq: seq, Time: now.UnixMicro(), Nick: m.cfg.Nick, Body: body}
 	if kind == wire.KindFileOffer && m.cfg.Presenter != nil {
-		m.sign(&p)
+		m.judge.Sign(&p)
 	}
 	e.write(&p)
 }
@@ -833,13 +834,13 @@ func (e *Engine) onFileOffer(now time.Time, p *wire.Packet, pr *presence.Peer, s
 	}
 	// In a room, the presenter signs its offers; in a read-only room
 	// nobody else may offer. A recording of the presenter's offer
-	// (judgeSigned counted it) is not taken.
+	// (the judge counted it) is not taken.
 	presenter := false
 	if r := m.cfg.Room; r != nil {
-		switch e.judgeSigned(now, p, src) {
-		case recorded:
+		switch e.m.judge.Check(now, p, src) {
+		case classroom.Recorded:
 			return
-		case current:
+		case classroom.Current:
 			presenter = true
 		default:
 			if r.ReadOnly {

@@ -48,11 +48,11 @@ func (e *Engine) onPinned(now time.Time, p *wire.Packet, src netip.AddrPort) {
 		add(&e.stats.Ignored, 1)
 		return
 	}
-	switch e.judgeSigned(now, p, src) {
-	case unsigned:
+	switch e.m.judge.Check(now, p, src) {
+	case classroom.Unsigned:
 		add(&e.stats.Ignored, 1)
 		return
-	case recorded:
+	case classroom.Recorded:
 		return
 	}
 	pr := e.peerFor(now, p, src)

@@ -35,7 +35,7 @@ func (e *Engine) send(text string) {
 	whole, piece := wire.MaxText, wire.MaxFragmentText
 	var sign func(*wire.Packet)
 	if m.cfg.Presenter != nil {
-		whole, piece, sign = wire.MaxSignedWhole, wire.MaxSignedText, m.sign
+		whole, piece, sign = wire.MaxSignedWhole, wire.MaxSignedText, m.judge.Sign
 	}
 	dgrams, first, err := m.out.Message(now, text, whole, piece, sign, sealOverheadIf(m.key), m.dgrams)
 	if err != nil {

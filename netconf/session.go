@@ -46,10 +46,8 @@ type session struct {
 	// a member who shows announcements and acknowledges them.
 	presenting *classroom.Presenter
 	student    *classroom.Student
-	// signSession is the run of the room we sign for as its presenter;
-	// heardSession the latest run of its presenter we know of: what is
-	// signed for an earlier one is a recording (judgeSigned).
-	signSession, heardSession uint64
+	// judge judges and makes the room's signatures for every part.
+	judge *classroom.Judge
 
 	// charsets remembers how each classic sender writes (onPlain).
 	charsets *wire.Charsets[netip.AddrPort]
@@ -73,7 +71,7 @@ type session struct {
 // remembered; the one heard least recently is forgotten first.
 const maxPlainSenders = 256
 
-func newSession(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing, self wire.SenderID) *session {
+func newSession(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing, self wire.SenderID, stats *Stats) *session {
 	m := &session{
 		params: reliable.Params{Window: t.Window, PeerTimeout: t.PeerTimeout, SyncWait: t.SyncWait},
 		budget: reliable.NewBudget(t.HeldBytes, t.HostHeldBytes),
@@ -85,18 +83,16 @@ func newSession(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing
 		student: classroom.NewStudent(), charsets: wire.NewCharsets[netip.AddrPort](maxPlainSenders), files: newFileSession(),
 		wbuf: make([]byte, 0, wire.MaxDatagram), sbuf: make([]byte, 0, wire.MaxDatagram),
 	}
-	if cfg.Room != nil {
-		m.heardSession = cfg.Room.Version
+	keys := classroom.RoomKeys{Presenter: cfg.Presenter}
+	if r := cfg.Room; r != nil {
+		keys = classroom.RoomKeys{Room: true, Name: r.Name, Key: r.PresenterKey, ReadOnly: r.ReadOnly, Version: r.Version, Presenter: cfg.Presenter}
 	}
+	m.judge = classroom.NewJudge(keys, now, m.ledger, stats)
 	if cfg.Archive != nil && !cfg.Plain && !cfg.SendOnly {
 		m.catchup = newCatchUp(cfg.Archive, now)
 	}
 	if cfg.Presenter != nil {
 		m.presenting = classroom.NewPresenter()
-		m.signSession = cfg.Room.Version
-		if m.signSession == 0 {
-			m.signSession = uint64(now.Unix()) // what rooms.Announce would take
-		}
 	}
 	m.peers = presence.New(presence.Limits{MaxPeers: t.MaxPeers, MaxPeersPerHost: t.MaxPeersPerHost}, &m.params, m.budget)
 	n, slot := rxLenOpen, rxSlotOpen
