@@ -421,9 +421,7 @@ func (e *Engine) showCaughtUp(now time.Time, sender wire.SenderID, seq uint64, n
 	signed bool, src netip.AddrPort, dgrams [][]byte) {
 	m := e.m
 	if signed {
-		seen := m.student.Seen(sender, seq)
-		e.acknowledge(sender, seq, now)
-		if seen {
+		if m.class.Shown(sender, seq, now) {
 			add(&e.stats.Duplicates, 1)
 			return
 		}

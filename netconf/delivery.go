@@ -175,8 +175,8 @@ func (e *Engine) emit(pr *presence.Peer, out []reliable.Delivery) {
 		msg := Message{From: d.Nick, Sender: pr.ID, Seq: d.Seq, Sent: time.UnixMicro(d.Time), Text: d.Text,
 			Received: e.now(), Source: pr.Src, Announcement: d.Signed, Wire: d.Wire}
 		if msg.Announcement {
-			e.acknowledge(pr.ID, msg.Seq, msg.Received)
-			e.provenPresenter(pr)
+			m.class.Shown(pr.ID, msg.Seq, msg.Received)
+			m.class.Proven(pr)
 		}
 		pr.Spoke = true
 		e.queue.Push(msg)
@@ -184,14 +184,8 @@ func (e *Engine) emit(pr *presence.Peer, out []reliable.Delivery) {
 	}
 }
 
-// provenPresenter marks pr as the room's presenter: its key signed what it
-// sent.
-func (e *Engine) provenPresenter(pr *presence.Peer) {
-	if !pr.Presenter {
-		pr.Presenter = true
-		e.rosterChanged()
-	}
-}
+// provenPresenter marks pr as the room's presenter.
+func (e *Engine) provenPresenter(pr *presence.Peer) { e.m.class.Proven(pr) }
 
 // asData is p as its sender sent it: a DATA (a REPAIR is the same
 // datagram with another kind), in a buffer of its own.

@@ -322,7 +322,7 @@ func (e *Engine) join(cfg Config) {
 	for self.IsZero() {
 		_, _ = rand.Read(self[:]) // crypto/rand.Read does not fail on supported platforms
 	}
-	m := newSession(cfg, tr, key, e.now(), e.timing, self, &e.stats)
+	m := e.newSession(cfg, tr, key, e.now(), self)
 	m.budget.Relieve = e.relieveBudget
 	e.m = m
 	m.attach(tr, e.rx, e.rxc)

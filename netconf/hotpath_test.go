@@ -171,7 +171,7 @@ func benchEngine(nick string, self wire.SenderID, key *seal.Key) *Engine {
 	e := newEngine()
 	cfg := DefaultConfig()
 	cfg.Group, cfg.Nick = benchGroup, nick
-	e.m = newSession(cfg, nopTransport{}, key, time.Now(), e.timing, self, &e.stats)
+	e.m = e.newSession(cfg, nopTransport{}, key, time.Now(), self)
 	return e
 }
 

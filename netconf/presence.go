@@ -55,15 +55,11 @@ func (e *Engine) peerFor(now time.Time, p *wire.Packet, src netip.AddrPort) *pre
 	}
 	e.queue.Push(PeerJoined{Peer: view(pr)})
 	e.rosterChanged()
-	if m.presenting != nil {
-		m.presenting.Newcomer(now)
-	}
+	m.class.Newcomer(now)
 	return pr
 }
 
-func view(pr *presence.Peer) Peer {
-	return Peer{ID: pr.ID, Nick: pr.Nick, Host: pr.Host, LastHeard: pr.LastHeard, Presenter: pr.Presenter}
-}
+func view(pr *presence.Peer) Peer { return pr.View() }
 
 // departure is why a member is forgotten.
 type departure int
@@ -82,9 +78,6 @@ func (e *Engine) removePeer(now time.Time, pr *presence.Peer, why departure) {
 
 // forgotten says a member was removed from the table.
 func (e *Engine) forgotten(now time.Time, pr *presence.Peer, why departure) {
-	if e.m.presenting != nil {
-		e.m.presenting.Left(now, pr.ID)
-	}
 	e.fileMemberLeft(pr.ID)
 	e.m.parts.PeerLeft(now, pr)
 	e.queue.Push(PeerLeft{Peer: view(pr), Timeout: why == departTimeout, Evicted: why == departEvicted})

@@ -110,10 +110,6 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort, control 
 		e.onControl(now, &p, src)
 	case wire.KindNack:
 		e.onNack(now, &p, src)
-	case wire.KindReceipt:
-		e.onReceipt(now, &p, src)
-	case wire.KindPinned:
-		e.onPinned(now, &p, src)
 	case wire.KindFileOffer, wire.KindFileBlock, wire.KindFileNack, wire.KindFileDone:
 		e.onFile(now, &p, src)
 	case wire.KindCatchUpAsk:

@@ -47,12 +47,12 @@ func (e *Engine) send(text string) {
 		add(&e.stats.DatagramsOut, 1)
 		add(&e.stats.BytesOut, uint64(len(dgram)))
 	}
-	if m.presenting != nil {
+	if m.class.Presenting() {
 		var single []byte // pinned for newcomers; a message in pieces is not
 		if len(dgrams) == 1 {
 			single = dgrams[0]
 		}
-		m.presenting.Announced(now, first, single)
+		m.class.Announced(now, first, single)
 	}
 	var kept [][]byte
 	if m.catchup != nil {
@@ -63,7 +63,7 @@ func (e *Engine) send(text string) {
 	}
 	clear(dgrams) // the send buffer keeps them; this slice is reused
 	m.dgrams = dgrams[:0]
-	e.queue.Push(Sent{Seq: first, Time: now, Nick: m.cfg.Nick, Text: text, Announcement: m.presenting != nil, Wire: kept})
+	e.queue.Push(Sent{Seq: first, Time: now, Nick: m.cfg.Nick, Text: text, Announcement: m.class.Presenting(), Wire: kept})
 }
 
 // queueData keeps a new DATA datagram (sealed when the group has a key)

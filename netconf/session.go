@@ -44,8 +44,7 @@ type session struct {
 
 	// Rooms: our side as their presenter (nil unless we present), and as
 	// a member who shows announcements and acknowledges them.
-	presenting *classroom.Presenter
-	student    *classroom.Student
+	class *classroom.Part
 	// judge judges and makes the room's signatures for every part.
 	judge *classroom.Judge
 
@@ -71,7 +70,8 @@ type session struct {
 // remembered; the one heard least recently is forgotten first.
 const maxPlainSenders = 256
 
-func newSession(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing, self wire.SenderID, stats *Stats) *session {
+func (e *Engine) newSession(cfg Config, tr Transport, key *seal.Key, now time.Time, self wire.SenderID) *session {
+	t, stats := e.timing, &e.stats
 	m := &session{
 		params: reliable.Params{Window: t.Window, PeerTimeout: t.PeerTimeout, SyncWait: t.SyncWait},
 		budget: reliable.NewBudget(t.HeldBytes, t.HostHeldBytes),
@@ -79,8 +79,8 @@ func newSession(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing
 		out: reliable.NewOutbound(self, cfg.Nick, now, reliable.OutParams{HelloRepeats: t.HelloRepeats, DataBeats: t.DataBeats,
 			Heartbeat: t.Heartbeat, BufferAge: t.BufferAge, BufferBytes: t.BufferBytes,
 			LingerQuiet: t.LingerQuiet, LingerMax: t.LingerMax, LeaveRepeats: t.LeaveRepeats}),
-		ledger:  ledger.New(ledger.MaxHosts),
-		student: classroom.NewStudent(), charsets: wire.NewCharsets[netip.AddrPort](maxPlainSenders), files: newFileSession(),
+		ledger:   ledger.New(ledger.MaxHosts),
+		charsets: wire.NewCharsets[netip.AddrPort](maxPlainSenders), files: newFileSession(),
 		wbuf: make([]byte, 0, wire.MaxDatagram), sbuf: make([]byte, 0, wire.MaxDatagram),
 	}
 	keys := classroom.RoomKeys{Presenter: cfg.Presenter}
@@ -91,9 +91,6 @@ func newSession(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing
 	if cfg.Archive != nil && !cfg.Plain && !cfg.SendOnly {
 		m.catchup = newCatchUp(cfg.Archive, now)
 	}
-	if cfg.Presenter != nil {
-		m.presenting = classroom.NewPresenter()
-	}
 	m.peers = presence.New(presence.Limits{MaxPeers: t.MaxPeers, MaxPeersPerHost: t.MaxPeersPerHost}, &m.params, m.budget)
 	n, slot := rxLenOpen, rxSlotOpen
 	if _, batched := tr.(BatchReader); key != nil && batched {
@@ -102,6 +99,8 @@ func newSession(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing
 		// buffer fails outright on Windows (WSAEMSGSIZE).
 		n, slot = rxLenKeyed, rxSlotKeyed
 	}
+	m.class = classroom.NewPart(env{e, m}, m.judge)
+	m.parts.Add(m.class)
 	m.reader = reader.NewPool(m, rxBatches, n, slot)
 	if _, batched := tr.(BatchReader); batched {
 		// The companion port carries only Groupcast's own datagrams (a

@@ -24,7 +24,6 @@ func (e *Engine) runTimers(now time.Time) {
 		e.runPeerTimers(now)
 	}
 	e.checkInterface(now, false)
-	e.classroomTimers(now)
 	e.catchUpTimers(now)
 	if e.m == m {
 		e.sendFiles(now)
@@ -117,13 +116,10 @@ func (e *Engine) armTimer() {
 		return
 	}
 	now := e.now()
-	next := earliest(m.out.NextDeadline(now), m.peersNext, m.student.NextDeadline(), m.ledger.NextDeadline(),
+	next := earliest(m.out.NextDeadline(now), m.peersNext, m.ledger.NextDeadline(),
 		m.rosterDeadline(), m.parts.NextDeadline(now))
 	if m.watch != nil {
 		next = earliest(next, m.watch.NextCheck())
-	}
-	if m.presenting != nil {
-		next = earliest(next, m.presenting.NextDeadline())
 	}
 	if m.catchup != nil {
 		next = earliest(next, m.catchup.nextDeadline())
@@ -161,7 +157,7 @@ func (e *Engine) publishRoster() {
 	now := e.now()
 	m.rosterAt, m.rosterDirty = now, false
 	list := make([]Peer, 0, m.peers.Len()+1)
-	list = append(list, Peer{ID: m.self, Nick: m.cfg.Nick, LastHeard: now, Self: true, Presenter: m.presenting != nil})
+	list = append(list, Peer{ID: m.self, Nick: m.cfg.Nick, LastHeard: now, Self: true, Presenter: m.class.Presenting()})
 	for pr := range m.peers.All() {
 		list = append(list, view(pr))
 	}
@@ -190,30 +186,4 @@ func (e *Engine) depart(now time.Time) bool {
 		return true
 	}
 	return m.out.Leaving()
-}
-
-// classroomTimers sends our receipt when one is due and, presenting,
-// reports receipts and repeats pinned announcements for newcomers.
-func (e *Engine) classroomTimers(now time.Time) {
-	m := e.m
-	if to, seq, ok := m.student.ReceiptDue(now); ok {
-		p := wire.Packet{Kind: wire.KindReceipt, Sender: m.self, Seq: seq, Time: now.UnixMicro(), Nick: m.cfg.Nick,
-			Body: wire.AppendReceipt(m.scratch[:0], to)}
-		e.write(&p)
-	}
-	if m.presenting == nil {
-		return
-	}
-	e.reportReceipts(now)
-	for _, w := range m.presenting.PinnedDue(now) {
-		// Signed again, as pinned now: a student tells it from a recording.
-		dgram, err := wire.Repin(m.wbuf[:0], w, m.cfg.Presenter, m.cfg.Room.Name, now.UnixMicro())
-		if err != nil {
-			continue // not one we can pin (we signed it, so never)
-		}
-		m.wbuf = dgram
-		if err := m.transmit(dgram); err != nil {
-			add(&e.stats.SendErrors, 1)
-		}
-	}
 }

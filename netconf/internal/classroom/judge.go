@@ -121,3 +121,9 @@ func (j *Judge) CheckEarlier(now time.Time, in *wire.Packet, nick string, src ne
 	j.heard = in.Sig.Session
 	return true, true
 }
+
+// Repin signs w, an announcement of ours, again as pinned now, appending
+// the datagram to buf: a student tells a pin from a recording.
+func (j *Judge) Repin(buf, w []byte, now time.Time) ([]byte, error) {
+	return wire.Repin(buf, w, j.keys.Presenter, j.keys.Name, now.UnixMicro())
+}

@@ -67,6 +67,9 @@ type Env interface {
 	Transmit(dgram []byte) error
 	// Emit queues an event for the user.
 	Emit(ev event.Event)
+	// RosterChanged says the roster must be published again (a member
+	// proved to be the presenter).
+	RosterChanged()
 	// Ledger holds what each computer may cost and the refusals.
 	Ledger() *ledger.Ledger
 	// Stats is the engine's counters (count with event.Add).

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/groupcast/groupcast/netconf/event"
 	"github.com/groupcast/groupcast/netconf/internal/reliable"
 	"github.com/groupcast/groupcast/netconf/wire"
 )
@@ -73,6 +74,11 @@ func (m *Peer) Heard(now time.Time, sent int64) {
 // only makes it later: lingering then waits until its LingerMax.
 func (m *Peer) SentSince(at time.Time) bool {
 	return m.timed && m.lastSent+m.offset > at.UnixMicro()
+}
+
+// View is the member as the roster shows it.
+func (m *Peer) View() event.Peer {
+	return event.Peer{ID: m.ID, Nick: m.Nick, Host: m.Host, LastHeard: m.LastHeard, Presenter: m.Presenter}
 }
 
 // Label names a member for a sentence: "Alice (198.18.0.2)".

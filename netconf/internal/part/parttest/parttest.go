@@ -29,6 +29,7 @@ type Env struct {
 	Led     *ledger.Ledger
 	Counts  event.Stats
 	Random  *rand.Rand
+	Roster  int           // RosterChanged calls
 	Written []wire.Packet // what Write and Transmit sent, decoded, bodies copied
 	Events  []event.Event
 	// Posted is work handed to the loop by a part's goroutines; Drain runs it.
@@ -63,6 +64,7 @@ func (v *Env) Ledger() *ledger.Ledger     { return v.Led }
 func (v *Env) Stats() *event.Stats        { return &v.Counts }
 func (v *Env) Rand() *rand.Rand           { return v.Random }
 func (v *Env) Wake()                      {}
+func (v *Env) RosterChanged()             { v.Roster++ }
 func (v *Env) Go(f func(<-chan struct{})) { go f(v.done) }
 
 // Member admits p's sender as the engine does (without its checks of
