@@ -201,7 +201,7 @@ func (e *Engine) catchUpTimers(now time.Time) {
 	}
 	if !c.askAt.IsZero() && !now.Before(c.askAt) {
 		p := wire.Packet{Kind: wire.KindCatchUpAsk, Sender: m.self, Time: now.UnixMicro(), Nick: m.cfg.Nick,
-			Body: wire.AppendCatchUpAsk(m.scratch[:0], c.since.UnixMicro())}
+			Body: wire.AppendCatchUpAsk(nil, c.since.UnixMicro())}
 		e.write(&p)
 		c.until = now.Add(catchUpOpen)
 		c.askAt = time.Time{}

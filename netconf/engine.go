@@ -155,7 +155,7 @@ func (e *Engine) mayTake(now time.Time) (bool, time.Duration) {
 	if e.m == nil {
 		return true, 0
 	}
-	return e.m.out.MayTake(now)
+	return e.m.stream.Out.MayTake(now)
 }
 
 // Commands is where the user sends Join, Send and Leave.
@@ -431,7 +431,7 @@ func (e *Engine) finish(cause error, announce bool) {
 
 func (e *Engine) startLinger() {
 	if e.m != nil {
-		e.m.out.Linger(e.now())
+		e.m.stream.Out.Linger(e.now())
 	}
 }
 

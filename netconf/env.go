@@ -39,6 +39,13 @@ func (v env) Rand() *rand.Rand        { return v.e.rng }
 func (v env) Write(p *wire.Packet)    { v.e.write(p) }
 func (v env) Transmit(b []byte) error { return v.m.transmit(b) }
 
+func (v env) QueueData(dgram []byte)    { v.e.queueData(dgram) }
+func (v env) WritePlain(b []byte) error { return v.m.tr.Write(b) }
+
+func (v env) Forget(now time.Time, pr *presence.Peer, why presence.Departure) {
+	v.e.removePeer(now, pr, why)
+}
+
 func (v env) Member(now time.Time, p *wire.Packet, src netip.AddrPort) *presence.Peer {
 	return v.e.peerFor(now, p, src)
 }

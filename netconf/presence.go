@@ -22,11 +22,11 @@ func (e *Engine) peerFor(now time.Time, p *wire.Packet, src netip.AddrPort) *pre
 			e.refuse(now, UnreadableImpostor, pr.Label(), src.Addr())
 			return nil
 		}
-		if m.out.Lingering() && now.Sub(pr.LastHeard) > e.timing.Heartbeat*3/2 {
+		if m.stream.Out.Lingering() && now.Sub(pr.LastHeard) > e.timing.Heartbeat*3/2 {
 			// Back from a silence longer than its heartbeats allow (a
 			// computer frozen for a moment): give it time to ask for what
 			// it missed before we leave.
-			m.out.Activity(now)
+			m.stream.Out.Activity(now)
 		}
 		pr.Heard(now, p.Time)
 		pr.Nick = p.Nick
@@ -35,7 +35,7 @@ func (e *Engine) peerFor(now time.Time, p *wire.Packet, src netip.AddrPort) *pre
 	pr, evicted, verdict := m.peers.Admit(now, p.Sender, p.Nick, src)
 	if evicted != nil {
 		e.refuse(now, UnreadableEvicted, evicted.Nick, evicted.Host)
-		e.forgotten(now, evicted, departEvicted)
+		e.forgotten(now, evicted, presence.Evicted)
 	}
 	switch verdict {
 	case presence.Crowded:
@@ -50,8 +50,8 @@ func (e *Engine) peerFor(now time.Time, p *wire.Packet, src netip.AddrPort) *pre
 		return nil
 	}
 	pr.Heard(now, p.Time)
-	if m.out.Lingering() {
-		m.out.Activity(now) // someone we did not know of may need what we sent
+	if m.stream.Out.Lingering() {
+		m.stream.Out.Activity(now) // someone we did not know of may need what we sent
 	}
 	e.queue.Push(PeerJoined{Peer: view(pr)})
 	e.rosterChanged()
@@ -61,26 +61,17 @@ func (e *Engine) peerFor(now time.Time, p *wire.Packet, src netip.AddrPort) *pre
 
 func view(pr *presence.Peer) Peer { return pr.View() }
 
-// departure is why a member is forgotten.
-type departure int
-
-const (
-	departLeave   departure = iota // it said so
-	departTimeout                  // silent for the peer timeout
-	departEvicted                  // the table was full and it never spoke
-)
-
 // removePeer forgets a member and says so.
-func (e *Engine) removePeer(now time.Time, pr *presence.Peer, why departure) {
-	e.m.peers.Remove(now, pr, why == departLeave)
+func (e *Engine) removePeer(now time.Time, pr *presence.Peer, why presence.Departure) {
+	e.m.peers.Remove(now, pr, why == presence.Left)
 	e.forgotten(now, pr, why)
 }
 
 // forgotten says a member was removed from the table.
-func (e *Engine) forgotten(now time.Time, pr *presence.Peer, why departure) {
+func (e *Engine) forgotten(now time.Time, pr *presence.Peer, why presence.Departure) {
 	e.fileMemberLeft(pr.ID)
 	e.m.parts.PeerLeft(now, pr)
-	e.queue.Push(PeerLeft{Peer: view(pr), Timeout: why == departTimeout, Evicted: why == departEvicted})
+	e.queue.Push(PeerLeft{Peer: view(pr), Timeout: why == presence.Timeout, Evicted: why == presence.Evicted})
 	e.rosterChanged()
 }
 
@@ -98,7 +89,10 @@ func (e *Engine) relieveBudget(need int, except *reliable.Stream) bool {
 		}
 		freed += pr.Stream.Bytes()
 		e.refuse(now, UnreadableEvicted, pr.Nick, pr.Host)
-		e.removePeer(now, pr, departEvicted)
+		e.removePeer(now, pr, presence.Evicted)
 	}
 	return freed > 0
 }
+
+// provenPresenter marks pr as the room's presenter.
+func (e *Engine) provenPresenter(pr *presence.Peer) { e.m.class.Proven(pr) }

@@ -104,12 +104,6 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort, control 
 		return
 	}
 	switch p.Kind {
-	case wire.KindData, wire.KindRepair:
-		e.onData(now, &p, src)
-	case wire.KindHello, wire.KindHeartbeat, wire.KindLeave:
-		e.onControl(now, &p, src)
-	case wire.KindNack:
-		e.onNack(now, &p, src)
 	case wire.KindFileOffer, wire.KindFileBlock, wire.KindFileNack, wire.KindFileDone:
 		e.onFile(now, &p, src)
 	case wire.KindCatchUpAsk:
@@ -172,23 +166,7 @@ func (e *Engine) onPlain(now time.Time, b []byte, src netip.AddrPort) {
 		add(&e.stats.OwnEcho, 1) // our own plain text, looped back
 		return
 	}
-	if r := m.cfg.Room; r != nil && r.ReadOnly {
-		add(&e.stats.ReadOnlyDropped, 1)
-		return
-	}
-	text, enc := m.charsets.Decode(src, b, m.cfg.Encoding)
-	if text == "" {
-		add(&e.stats.Ignored, 1)
-		return
-	}
-	add(&e.stats.PlainIn, 1)
-	from := src.String()
-	if r, h := ReachOf(src.Addr()); r == ReachBridge {
-		from = netip.AddrPortFrom(h, src.Port()).String() + " (another network)"
-	}
-	e.queue.Push(Message{
-		From: from, Sent: now, Received: now, Source: src, Text: text, Plain: true, Encoding: enc,
-	})
+	m.stream.Plain(now, b, src)
 }
 
 // unseal authenticates and opens a datagram of a keyed group, and keeps

@@ -12,6 +12,7 @@ import (
 	"github.com/groupcast/groupcast/netconf/internal/reader"
 	"github.com/groupcast/groupcast/netconf/internal/reliable"
 	"github.com/groupcast/groupcast/netconf/internal/seal"
+	"github.com/groupcast/groupcast/netconf/internal/stream"
 	"github.com/groupcast/groupcast/netconf/wire"
 )
 
@@ -23,33 +24,24 @@ type session struct {
 	self    wire.SenderID
 	started time.Time
 
-	out    *reliable.Outbound // our own stream
-	params reliable.Params    // what the streams of peers share
-	budget *reliable.Budget   // what the streams of peers hold for later delivery
+	stream *stream.Part     // our stream and the other members' (the text)
+	params reliable.Params  // what the streams of peers share
+	budget *reliable.Budget // what the streams of peers hold for later delivery
 	peers  *presence.Table
-	// The earliest of the peers' deadlines: the loop walks the peers only
-	// when it has passed.
-	peersNext time.Time
 
-	lastTrailBeat time.Time // when we last told NACKers where our buffer starts
-	rosterAt      time.Time // when the roster was last published
-	rosterDirty   bool      // it changed since
+	rosterAt    time.Time // when the roster was last published
+	rosterDirty bool      // it changed since
 
-	dgrams  [][]byte // the datagrams of the message being sent
-	wbuf    []byte
-	sbuf    []byte   // sealed form of the datagram being sent
-	outq    [][]byte // new DATA waiting for flushData
-	outbuf  []byte   // holds the sealed forms of outq
-	scratch [wire.MaxDatagram]byte
+	wbuf   []byte
+	sbuf   []byte   // sealed form of the datagram being sent
+	outq   [][]byte // new DATA waiting for flushData
+	outbuf []byte   // holds the sealed forms of outq
 
 	// Rooms: our side as their presenter (nil unless we present), and as
 	// a member who shows announcements and acknowledges them.
 	class *classroom.Part
 	// judge judges and makes the room's signatures for every part.
 	judge *classroom.Judge
-
-	// charsets remembers how each classic sender writes (onPlain).
-	charsets *wire.Charsets[netip.AddrPort]
 
 	files *fileSession // files sent and received (files.go)
 
@@ -66,21 +58,13 @@ type session struct {
 	watch  *mcast.Watch // the interface, when watched
 }
 
-// maxPlainSenders bounds the classic senders whose encoding is
-// remembered; the one heard least recently is forgotten first.
-const maxPlainSenders = 256
-
 func (e *Engine) newSession(cfg Config, tr Transport, key *seal.Key, now time.Time, self wire.SenderID) *session {
 	t, stats := e.timing, &e.stats
 	m := &session{
 		params: reliable.Params{Window: t.Window, PeerTimeout: t.PeerTimeout, SyncWait: t.SyncWait},
 		budget: reliable.NewBudget(t.HeldBytes, t.HostHeldBytes),
 		cfg:    cfg, tr: tr, self: self, started: now, key: key, replay: seal.NewGuard(maxTrackedSenders),
-		out: reliable.NewOutbound(self, cfg.Nick, now, reliable.OutParams{HelloRepeats: t.HelloRepeats, DataBeats: t.DataBeats,
-			Heartbeat: t.Heartbeat, BufferAge: t.BufferAge, BufferBytes: t.BufferBytes,
-			LingerQuiet: t.LingerQuiet, LingerMax: t.LingerMax, LeaveRepeats: t.LeaveRepeats}),
-		ledger:   ledger.New(ledger.MaxHosts),
-		charsets: wire.NewCharsets[netip.AddrPort](maxPlainSenders), files: newFileSession(),
+		ledger: ledger.New(ledger.MaxHosts), files: newFileSession(),
 		wbuf: make([]byte, 0, wire.MaxDatagram), sbuf: make([]byte, 0, wire.MaxDatagram),
 	}
 	keys := classroom.RoomKeys{Presenter: cfg.Presenter}
@@ -100,6 +84,9 @@ func (e *Engine) newSession(cfg Config, tr Transport, key *seal.Key, now time.Ti
 		n, slot = rxLenKeyed, rxSlotKeyed
 	}
 	m.class = classroom.NewPart(env{e, m}, m.judge)
+	m.stream = stream.New(env{e, m}, stream.Options{Nick: cfg.Nick, Plain: cfg.Plain, Encoding: cfg.Encoding,
+		KeepWire: cfg.Archive != nil && !cfg.Plain && !cfg.SendOnly, SealOverhead: sealOverheadIf(key), Timing: t.stream()}, m.judge, m.class, now)
+	m.parts.Add(m.stream)
 	m.parts.Add(m.class)
 	m.reader = reader.NewPool(m, rxBatches, n, slot)
 	if _, batched := tr.(BatchReader); batched {

@@ -3,7 +3,6 @@ package netconf
 import (
 	"time"
 
-	"github.com/groupcast/groupcast/netconf/internal/presence"
 	"github.com/groupcast/groupcast/netconf/internal/reliable"
 	"github.com/groupcast/groupcast/netconf/wire"
 )
@@ -14,14 +13,8 @@ func (e *Engine) runTimers(now time.Time) {
 	if m == nil {
 		return
 	}
-	if (m.out.Lingering() || m.out.Leaving()) && e.depart(now) {
+	if (m.stream.Out.Lingering() || m.stream.Out.Leaving()) && e.depart(now) {
 		return // leaving: nothing else is due
-	}
-	if kind, ok := m.out.BeatDue(now); ok {
-		e.writeControl(kind)
-	}
-	if !now.Before(m.peersNext) {
-		e.runPeerTimers(now)
 	}
 	e.checkInterface(now, false)
 	e.catchUpTimers(now)
@@ -41,55 +34,6 @@ func (e *Engine) runTimers(now time.Time) {
 	}
 }
 
-// runPeerTimers does what is due for each peer — picking a start point,
-// timing out, asking for what is missing — and notes the earliest of their
-// next deadlines, so the loop walks the peers only when one is due.
-func (e *Engine) runPeerTimers(now time.Time) {
-	m := e.m
-	t := &e.timing
-	next := now.Add(t.PeerTimeout)
-	for pr := range m.peers.All() {
-		s := pr.Stream
-		if s.SyncDue(now) {
-			// No HELLO or heartbeat came: start with what we have.
-			e.emit(pr, s.StartHere(nil))
-			e.scheduleNack(now, pr)
-		}
-		if now.Sub(pr.LastHeard) > t.PeerTimeout {
-			e.emit(pr, s.GiveUp(nil))
-			e.removePeer(now, pr, departTimeout)
-			continue
-		}
-		if s.NackDue(now) {
-			e.askForMissing(now, pr)
-		}
-		next = earliest(next, pr.LastHeard.Add(t.PeerTimeout+time.Millisecond), s.NextDeadline())
-	}
-	m.peersNext = next
-}
-
-// askForMissing sends a NACK for what pr's stream misses, now that one is
-// due; in plain mode, which sends no NACKs, a gap is a loss at once.
-func (e *Engine) askForMissing(now time.Time, pr *presence.Peer) {
-	m, s := e.m, pr.Stream
-	if m.cfg.Plain {
-		s.NackAgainAt(time.Time{})
-		e.emit(pr, s.GiveUp(nil))
-		return
-	}
-	ranges := s.Missing()
-	if len(ranges) == 0 {
-		s.NackAgainAt(time.Time{})
-		return
-	}
-	p := wire.Packet{Kind: wire.KindNack, Sender: m.self, Time: now.UnixMicro(), Nick: m.cfg.Nick,
-		Body: wire.AppendNack(m.scratch[:0], wire.Nack{Target: pr.ID, Ranges: ranges})}
-	e.write(&p)
-	add(&e.stats.NacksOut, 1)
-	pr.Repairs.Asked(now, ranges[0].First, ranges[len(ranges)-1].Last)
-	s.Asked(ranges, e.timing.MaxRepairs, now.Add(e.retryDelay(pr)))
-}
-
 // earliest is the earliest of the times that are set.
 func earliest(first time.Time, more ...time.Time) time.Time {
 	for _, at := range more {
@@ -98,13 +42,6 @@ func earliest(first time.Time, more ...time.Time) time.Time {
 		}
 	}
 	return first
-}
-
-// wakePeers makes the loop visit the peers by at.
-func (m *session) wakePeers(at time.Time) {
-	if at.Before(m.peersNext) {
-		m.peersNext = at
-	}
 }
 
 // armTimer sets the timer for the next thing due: the earliest of each
@@ -116,7 +53,7 @@ func (e *Engine) armTimer() {
 		return
 	}
 	now := e.now()
-	next := earliest(m.out.NextDeadline(now), m.peersNext, m.ledger.NextDeadline(),
+	next := earliest(m.ledger.NextDeadline(),
 		m.rosterDeadline(), m.parts.NextDeadline(now))
 	if m.watch != nil {
 		next = earliest(next, m.watch.NextCheck())
@@ -174,10 +111,10 @@ func (e *Engine) depart(now time.Time) bool {
 	// had time to ask for what it missed. (With no message sent, nobody
 	// can miss anything.)
 	allHeard := true
-	if last := m.out.LastData(); !last.IsZero() {
+	if last := m.stream.Out.LastData(); !last.IsZero() {
 		allHeard = m.peers.AllHeardSince(last.Add(e.timing.Heartbeat))
 	}
-	switch m.out.Depart(now, allHeard) {
+	switch m.stream.Out.Depart(now, allHeard) {
 	case reliable.SendLeave:
 		e.writeControl(wire.KindLeave)
 	case reliable.LastLeave:
@@ -185,5 +122,5 @@ func (e *Engine) depart(now time.Time) bool {
 		e.finish(nil, true)
 		return true
 	}
-	return m.out.Leaving()
+	return m.stream.Out.Leaving()
 }

@@ -1,6 +1,11 @@
 package netconf
 
-import "time"
+import (
+	"time"
+
+	"github.com/groupcast/groupcast/netconf/internal/reliable"
+	"github.com/groupcast/groupcast/netconf/internal/stream"
+)
 
 // Timing holds the reliability and presence timers and limits. The
 // defaults follow the systems in docs/PROTOCOL.md (NAKACK2, PGM, NORM,
@@ -105,4 +110,16 @@ func (t Timing) withLimitDefaults() Timing {
 		t.HostHeldBytes = d.HostHeldBytes
 	}
 	return t
+}
+
+// stream is what the text stream takes of t.
+func (t Timing) stream() stream.Timing {
+	return stream.Timing{
+		NackDelay: t.NackDelay, NackRetry: t.NackRetry, NackRetryMin: t.NackRetryMin,
+		RepairLinger: t.RepairLinger, RepairGap: t.RepairGap, Heartbeat: t.Heartbeat, PeerTimeout: t.PeerTimeout,
+		MaxRepairs: t.MaxRepairs, BufferBytes: t.BufferBytes,
+		Out: reliable.OutParams{HelloRepeats: t.HelloRepeats, DataBeats: t.DataBeats,
+			Heartbeat: t.Heartbeat, BufferAge: t.BufferAge, BufferBytes: t.BufferBytes,
+			LingerQuiet: t.LingerQuiet, LingerMax: t.LingerMax, LeaveRepeats: t.LeaveRepeats},
+	}
 }

@@ -339,3 +339,12 @@ func (r *RepairTimer) Wait(least, most time.Duration) time.Duration {
 	}
 	return min(base*time.Duration(2+r.backoff)/2, most)
 }
+
+// Departure is why a member is forgotten.
+type Departure int
+
+const (
+	Left    Departure = iota // it said so
+	Timeout                  // silent for the peer timeout
+	Evicted                  // the table was full and it never spoke
+)

@@ -30,7 +30,8 @@ type Env struct {
 	Counts  event.Stats
 	Random  *rand.Rand
 	Roster  int           // RosterChanged calls
-	Written []wire.Packet // what Write and Transmit sent, decoded, bodies copied
+	Written []wire.Packet // what Write, Transmit and QueueData sent, decoded, bodies copied
+	Plain   [][]byte      // what WritePlain sent // what Write and Transmit sent, decoded, bodies copied
 	Events  []event.Event
 	// Posted is work handed to the loop by a part's goroutines; Drain runs it.
 	Posted chan func(time.Time)
@@ -66,6 +67,21 @@ func (v *Env) Rand() *rand.Rand           { return v.Random }
 func (v *Env) Wake()                      {}
 func (v *Env) RosterChanged()             { v.Roster++ }
 func (v *Env) Go(f func(<-chan struct{})) { go f(v.done) }
+
+// Forget removes pr from the table and records PeerLeft.
+func (v *Env) Forget(now time.Time, pr *presence.Peer, why presence.Departure) {
+	v.Table.Remove(now, pr, why == presence.Left)
+	v.Events = append(v.Events, event.PeerLeft{Peer: pr.View(), Timeout: why == presence.Timeout, Evicted: why == presence.Evicted})
+}
+
+// QueueData records a DATA as Write does.
+func (v *Env) QueueData(dgram []byte) { _ = v.Transmit(dgram) }
+
+// WritePlain records bare text.
+func (v *Env) WritePlain(b []byte) error {
+	v.Plain = append(v.Plain, append([]byte(nil), b...))
+	return nil
+}
 
 // Member admits p's sender as the engine does (without its checks of
 // sender binding: a part's tests give honest sources).
