@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/groupcast/groupcast/netconf/internal/bridges"
 	"github.com/groupcast/groupcast/netconf/internal/classroom"
 	"github.com/groupcast/groupcast/netconf/internal/ledger"
 	"github.com/groupcast/groupcast/netconf/internal/mcast"
@@ -52,7 +53,7 @@ type session struct {
 	replay  *seal.Guard
 	ledger  *ledger.Ledger // what each computer may cost, and the refusals (reported once each)
 	parts   part.Table     // the capabilities, by the kinds they own
-	bridges bridgeTable    // our network's bridges, by their beacons (bridges.go)
+	bridges bridges.Table  // our network's bridges, by their beacons
 
 	reader *reader.Pool // reads tr into batches for the loop
 	watch  *mcast.Watch // the interface, when watched
