@@ -9,6 +9,7 @@ import (
 
 	"github.com/groupcast/groupcast/internal/lossy"
 	"github.com/groupcast/groupcast/internal/memnet"
+	"github.com/groupcast/groupcast/netconf/internal/bridges"
 	"github.com/groupcast/groupcast/netconf/wire"
 )
 
@@ -51,7 +52,7 @@ func TestForwardedOnlyFromABridge(t *testing.T) {
 	if s := alice.e.Stats(); s.Unbridged != 1 {
 		t.Fatalf("unbridged %d", s.Unbridged)
 	}
-	ahead.Store(int64(bridgeGrace))
+	ahead.Store(int64(bridges.Grace))
 
 	// Not a bridge (yet): refused, twice, said once.
 	mallory.raw(forwarded(t, remy, 1, "from nowhere", there, "10.9.9.9:5000"), memnet.Group)
@@ -106,7 +107,7 @@ func TestBeaconsAreBounded(t *testing.T) {
 	hub := memnet.NewHub()
 	alice := joinBus(t, hub, "alice", lossy.Faults{}, DefaultTiming())
 	t.Cleanup(func() { _ = alice.e.Close() })
-	for i := range 3 * maxBridges {
+	for i := range 3 * bridges.Max {
 		f := newForger(t, hub)
 		f.raw(beacon(wire.NetID{byte(i + 1)}, byte(i+1)), memnet.Control)
 	}
@@ -114,10 +115,10 @@ func TestBeaconsAreBounded(t *testing.T) {
 		u, ok := ev.(Unreadable)
 		return ok && u.Reason == UnreadableBridges
 	}).(Unreadable)
-	if u.Count != 2*maxBridges {
-		t.Fatalf("refused %d beacons, want %d", u.Count, 2*maxBridges)
+	if u.Count != 2*bridges.Max {
+		t.Fatalf("refused %d beacons, want %d", u.Count, 2*bridges.Max)
 	}
-	if s := alice.e.Stats(); s.BeaconsIn != maxBridges {
+	if s := alice.e.Stats(); s.BeaconsIn != bridges.Max {
 		t.Fatalf("beacons taken: %d", s.BeaconsIn)
 	}
 }

@@ -2,7 +2,6 @@ package netconf
 
 import (
 	"errors"
-	"syscall"
 
 	"github.com/groupcast/groupcast/netconf/internal/input"
 	"github.com/groupcast/groupcast/netconf/internal/mcast"
@@ -34,16 +33,8 @@ var ErrNotJoined = errors.New("not joined to a group")
 func Explain(err error) string { return ExplainWords(err).String() }
 
 var (
-	wNotJoined    = words.Define("You are not in a group yet: join one first.")
-	wNoInterface  = words.Define("No network interface is up and able to carry multicast: connect to a network, or choose an interface.")
-	wAddrInUse    = words.Define("Could not {{.Op}}: the port is already in use by a program that does not share it; close that program or choose another port.")
-	wAccess       = words.Define("Could not {{.Op}}: permission denied; a firewall or security policy may be blocking this program, or the port needs administrator rights.")
-	wNoDevice     = words.Define("Could not {{.Op}}: the network interface is gone (unplugged or disabled); choose another interface and join again.")
-	wNetUnreach   = words.Define("Could not {{.Op}}: there is no route for multicast on this interface; check the network cable or Wi-Fi, or choose another interface.")
-	wAddrNotAvail = words.Define("Could not {{.Op}}: the interface cannot join multicast groups (it may have no IPv4 address); choose another interface.")
-	wNetDown      = words.Define("Could not {{.Op}}: the network is down; check the cable or Wi-Fi.")
-	wNoBufs       = words.Define("Could not {{.Op}}: the system ran out of buffers or too many groups are joined; close other multicast programs and try again.")
-	wCouldNot     = words.Define("Could not {{.Op}}: {{.Why}}.")
+	wNotJoined   = words.Define("You are not in a group yet: join one first.")
+	wNoInterface = words.Define("No network interface is up and able to carry multicast: connect to a network, or choose an interface.")
 )
 
 // ExplainWords is Explain, for a front end to translate. A mistake in
@@ -63,39 +54,8 @@ func ExplainWords(err error) words.Words {
 	if errors.Is(err, ErrNoInterface) {
 		return wNoInterface.With(nil)
 	}
-	op := "complete the operation"
-	var oe *OpError
-	if errors.As(err, &oe) {
-		op = oe.Op
-	}
-	data := map[string]any{"Op": op}
-	switch {
-	case errors.Is(err, mcast.ErrAddrInUse):
-		return wAddrInUse.With(data)
-	case errors.Is(err, mcast.ErrAccess), errors.Is(err, syscall.EPERM):
-		return wAccess.With(data)
-	case errors.Is(err, mcast.ErrNoDevice), errors.Is(err, syscall.ENXIO):
-		return wNoDevice.With(data)
-	case errors.Is(err, mcast.ErrNetUnreach), errors.Is(err, syscall.EHOSTUNREACH):
-		return wNetUnreach.With(data)
-	case errors.Is(err, mcast.ErrAddrNotAvail):
-		return wAddrNotAvail.With(data)
-	case errors.Is(err, mcast.ErrNetDown):
-		return wNetDown.With(data)
-	case errors.Is(err, mcast.ErrNoBufs):
-		return wNoBufs.With(data)
-	}
-	data["Why"] = innermost(err).Error()
-	return wCouldNot.With(data)
+	return mcast.ExplainWords(err)
 }
 
 // innermost returns the deepest wrapped error, whose text is the system's.
-func innermost(err error) error {
-	for {
-		next := errors.Unwrap(err)
-		if next == nil {
-			return err
-		}
-		err = next
-	}
-}
+func innermost(err error) error { return mcast.Innermost(err) }

@@ -3,6 +3,8 @@ package netconf
 import (
 	"net"
 	"net/netip"
+
+	"github.com/groupcast/groupcast/netconf/internal/packetconn"
 )
 
 // Transport carries one membership's datagrams. The engine owns it from
@@ -42,83 +44,13 @@ type TransportFunc func(cfg Config) (Transport, error)
 // BatchWriter) when the conns do, as the in-memory bus does, and one
 // datagram at a time otherwise.
 func PacketTransport(c net.PacketConn, group net.Addr, control net.PacketConn, controlGroup net.Addr) Transport {
-	return &packetTransport{c: c, group: group, ctl: &packetTransport{c: control}, ctlGroup: controlGroup}
+	return packetTransport{packetconn.New(c, group, control, controlGroup)}
 }
 
-type packetTransport struct {
-	c        net.PacketConn
-	group    net.Addr
-	ctl      *packetTransport // reads the companion port
-	ctlGroup net.Addr
-}
+// packetTransport is packetconn's, with its companion port as a Receiver.
+type packetTransport struct{ *packetconn.Transport }
 
-func (t *packetTransport) Control() Receiver { return t.ctl }
-
-func (t *packetTransport) WriteControl(b []byte) error {
-	_, err := t.c.WriteTo(b, t.ctlGroup)
-	return err
-}
-
-func (t *packetTransport) Read(b []byte) (int, netip.AddrPort, error) {
-	n, addr, err := t.c.ReadFrom(b)
-	if err != nil {
-		return 0, netip.AddrPort{}, err
-	}
-	var src netip.AddrPort
-	if ua, ok := addr.(*net.UDPAddr); ok {
-		src = ua.AddrPort()
-	} else if ap, err := netip.ParseAddrPort(addr.String()); err == nil {
-		src = ap
-	}
-	return n, unmapped(src), nil
-}
-
-func (t *packetTransport) Write(b []byte) error {
-	_, err := t.c.WriteTo(b, t.group)
-	return err
-}
-
-func (t *packetTransport) Close() error {
-	if t.ctl != nil {
-		_ = t.ctl.c.Close()
-	}
-	return t.c.Close()
-}
-
-// ReadBatch reads several datagrams when the conn can, one otherwise.
-func (t *packetTransport) ReadBatch(bufs [][]byte, sizes []int, srcs []netip.AddrPort) (int, error) {
-	if br, ok := t.c.(BatchReader); ok {
-		n, err := br.ReadBatch(bufs, sizes, srcs)
-		for i := range n {
-			srcs[i] = unmapped(srcs[i])
-		}
-		return n, err
-	}
-	n, src, err := t.Read(bufs[0])
-	if err != nil {
-		return 0, err
-	}
-	sizes[0], srcs[0] = n, src
-	return 1, nil
-}
-
-// WriteBatch writes several datagrams in one call when the conn can, one
-// by one otherwise.
-func (t *packetTransport) WriteBatch(dgrams [][]byte) error {
-	if bw, ok := t.c.(BatchWriter); ok {
-		return bw.WriteBatch(dgrams)
-	}
-	for _, b := range dgrams {
-		if err := t.Write(b); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func unmapped(ap netip.AddrPort) netip.AddrPort {
-	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-}
+func (t packetTransport) Control() Receiver { return t.Transport.Control() }
 
 // Optional interfaces of a Transport. The multicast sockets have them all
 // (on Linux); a test transport may have any.
