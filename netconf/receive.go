@@ -8,7 +8,6 @@ import (
 	"github.com/groupcast/groupcast/netconf/internal/part"
 	"github.com/groupcast/groupcast/netconf/internal/reader"
 	"github.com/groupcast/groupcast/netconf/internal/refusal"
-	"github.com/groupcast/groupcast/netconf/internal/seal"
 	"github.com/groupcast/groupcast/netconf/wire"
 )
 
@@ -44,21 +43,7 @@ func (e *Engine) receiveBatch(b *reader.Batch) {
 func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort, control bool) {
 	m := e.m
 	add(&e.stats.BytesIn, uint64(len(raw)))
-	if wire.IsBeacon(raw) {
-		e.onBeacon(now, raw, src)
-		return
-	}
-	if inner, f, ok := wire.ParseForward(raw); ok {
-		if src, ok = e.unforward(now, f, src); !ok {
-			return
-		}
-		raw = inner
-	}
-	if v, ours := wire.VersionOf(raw); ours && v != wire.Version {
-		e.refuseVersion(now, v, src) // sealed or not: before anything else is read
-		return
-	}
-	data, pn, ok := e.unseal(now, raw)
+	data, pn, src, ok := m.gate.Open(now, raw, src)
 	if !ok {
 		return
 	}
@@ -90,7 +75,7 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort, control 
 		add(&e.stats.OwnEcho, 1)
 		return
 	}
-	if m.key != nil && !e.admitSealed(now, &p, pn, src) {
+	if m.key != nil && !m.gate.Fresh(now, &p, pn, src) {
 		return
 	}
 	if m.peers.Departed(p.Sender) {
@@ -115,49 +100,6 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort, control 
 	}
 }
 
-// admitSealed decides whether an authentic datagram of a private group
-// is new: not seen before, stamped within seal.MaxClockSkew of our clock, and
-// not sent before we joined. A recording replayed to a member who joined
-// after it was made would otherwise be new to it. "Before we joined" is
-// judged on our clock, corrected by how far ahead the sender's clock was
-// seen to be (a replay only ever looks older), with Timing.ClockSlack for
-// clocks that disagree a little. Repairs of data from before we joined,
-// which other members asked for, are dropped without a word; pinned
-// announcements are old on purpose.
-func (e *Engine) admitSealed(now time.Time, p *wire.Packet, pn uint64, src netip.AddrPort) bool {
-	m := e.m
-	sent := time.UnixMicro(p.Time)
-	ahead, err := m.replay.Admit(p.Sender, pn, sent, now)
-	switch {
-	case errors.Is(err, seal.ErrClock):
-		add(&e.stats.Replayed, 1)
-		e.refuseSkewed(now, UnreadableClock, p.Nick, src.Addr(), sent.Sub(now))
-		return false
-	case errors.Is(err, seal.ErrTooManySenders):
-		add(&e.stats.Crowded, 1)
-		e.refuse(now, UnreadableFull, p.Nick, src.Addr())
-		return false
-	case err != nil:
-		add(&e.stats.Replayed, 1)
-		e.noteUnreadable(now, UnreadableReplayed)
-		return false
-	}
-	if p.Kind == wire.KindPinned || !sent.Add(-ahead).Before(m.started.Add(-e.timing.ClockSlack)) {
-		return true
-	}
-	add(&e.stats.Replayed, 1)
-	if p.Kind != wire.KindRepair {
-		e.refuseSkewed(now, UnreadableBeforeJoin, p.Nick, src.Addr(), sent.Sub(m.started))
-	}
-	return false
-}
-
-// refuseSkewed is refuse for the reasons that concern a clock: skew is
-// how far ahead of ours (negative: behind) the datagram's stamp is.
-func (e *Engine) refuseSkewed(now time.Time, r UnreadableReason, peer string, host netip.Addr, skew time.Duration) {
-	e.m.ledger.RefuseSkewed(now, r, peer, host, skew)
-}
-
 // onPlain shows a bare datagram from a classic tool (open groups only:
 // unseal refused it in a private one).
 func (e *Engine) onPlain(now time.Time, b []byte, src netip.AddrPort) {
@@ -167,46 +109,6 @@ func (e *Engine) onPlain(now time.Time, b []byte, src netip.AddrPort) {
 		return
 	}
 	m.stream.Plain(now, b, src)
-}
-
-// unseal authenticates and opens a datagram of a keyed group, and keeps
-// sealed datagrams out of an open one. Whatever fails is counted and
-// dropped here, before any state changes.
-func (e *Engine) unseal(now time.Time, b []byte) (inner []byte, pn uint64, ok bool) {
-	m := e.m
-	sealed := wire.IsSealed(b)
-	if m.key == nil {
-		if sealed {
-			add(&e.stats.NeedKey, 1)
-			e.noteUnreadable(now, UnreadableNeedsPassphrase)
-			return nil, 0, false
-		}
-		return b, 0, true
-	}
-	if !sealed {
-		add(&e.stats.Unsealed, 1)
-		if wire.IsGroupcast(b) {
-			e.noteUnreadable(now, UnreadableNoPassphrase)
-		}
-		return nil, 0, false
-	}
-	pn, inner, err := m.key.Open(b, wire.MaxFileDatagram)
-	switch {
-	case errors.Is(err, seal.ErrOtherKey):
-		add(&e.stats.OtherKey, 1)
-		e.noteUnreadable(now, UnreadableOtherPassphrase)
-		return nil, 0, false
-	case err != nil:
-		add(&e.stats.Forged, 1)
-		e.noteUnreadable(now, UnreadableForged)
-		return nil, 0, false
-	}
-	return inner, pn, true
-}
-
-// noteUnreadable counts a datagram refused before it could be read.
-func (e *Engine) noteUnreadable(now time.Time, r UnreadableReason) {
-	e.refuse(now, r, "", netip.Addr{})
 }
 
 // refuse counts a refused datagram; each reason is reported once per

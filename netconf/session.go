@@ -4,7 +4,7 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/groupcast/groupcast/netconf/internal/bridges"
+	"github.com/groupcast/groupcast/netconf/internal/admit"
 	"github.com/groupcast/groupcast/netconf/internal/classroom"
 	"github.com/groupcast/groupcast/netconf/internal/ledger"
 	"github.com/groupcast/groupcast/netconf/internal/mcast"
@@ -48,12 +48,11 @@ type session struct {
 
 	catchup *catchUp // nil: we keep no history (catchup.go)
 
-	key     *seal.Key // nil: an open group
-	pn      uint64    // packet number of the last sealed datagram
-	replay  *seal.Guard
-	ledger  *ledger.Ledger // what each computer may cost, and the refusals (reported once each)
-	parts   part.Table     // the capabilities, by the kinds they own
-	bridges bridges.Table  // our network's bridges, by their beacons
+	key    *seal.Key      // nil: an open group
+	pn     uint64         // packet number of the last sealed datagram
+	gate   *admit.Gate    // what every datagram passes first
+	ledger *ledger.Ledger // what each computer may cost, and the refusals (reported once each)
+	parts  part.Table     // the capabilities, by the kinds they own
 
 	reader *reader.Pool // reads tr into batches for the loop
 	watch  *mcast.Watch // the interface, when watched
@@ -64,7 +63,7 @@ func (e *Engine) newSession(cfg Config, tr Transport, key *seal.Key, now time.Ti
 	m := &session{
 		params: reliable.Params{Window: t.Window, PeerTimeout: t.PeerTimeout, SyncWait: t.SyncWait},
 		budget: reliable.NewBudget(t.HeldBytes, t.HostHeldBytes),
-		cfg:    cfg, tr: tr, self: self, started: now, key: key, replay: seal.NewGuard(maxTrackedSenders),
+		cfg:    cfg, tr: tr, self: self, started: now, key: key,
 		ledger: ledger.New(ledger.MaxHosts), files: newFileSession(),
 		wbuf: make([]byte, 0, wire.MaxDatagram), sbuf: make([]byte, 0, wire.MaxDatagram),
 	}
@@ -72,6 +71,7 @@ func (e *Engine) newSession(cfg Config, tr Transport, key *seal.Key, now time.Ti
 	if r := cfg.Room; r != nil {
 		keys = classroom.RoomKeys{Room: true, Name: r.Name, Key: r.PresenterKey, ReadOnly: r.ReadOnly, Version: r.Version, Presenter: cfg.Presenter}
 	}
+	m.gate = admit.New(key, m.ledger, stats, now, t.ClockSlack)
 	m.judge = classroom.NewJudge(keys, now, m.ledger, stats)
 	if cfg.Archive != nil && !cfg.Plain && !cfg.SendOnly {
 		m.catchup = newCatchUp(cfg.Archive, now)
@@ -162,9 +162,6 @@ func (m *session) close() {
 	m.files.close()
 	m.detach()
 }
-
-// maxTrackedSenders bounds the replay windows of a keyed membership.
-const maxTrackedSenders = 4096
 
 // Datagrams travel from a membership's reader goroutine to the engine
 // loop in batches (netconf/internal/reader).
