@@ -1,66 +1,17 @@
 package netconf
 
-import (
-	"fmt"
-	"strings"
-	"unicode/utf8"
-
-	"github.com/groupcast/groupcast/netconf/wire"
-)
-
-// The longest message is decided here, and only here: front ends ask
-// (TextLimit, CheckText) instead of knowing datagram sizes.
+import "github.com/groupcast/groupcast/netconf/internal/stream"
 
 // TextLimit is the longest message cfg can send, in bytes: 64 KiB
-// (fragmented); a presenter's signed pieces carry less each, so 54 of them
-// hold 61 830 bytes (each may end up to 3 bytes short, between characters); bare text for classic tools is one datagram of 1 400
-// bytes once encoded.
-func TextLimit(cfg Config) int {
-	switch {
-	case cfg.Plain:
-		return wire.MaxDatagram
-	case cfg.Presenter != nil:
-		return wire.MaxFragments * (wire.MaxSignedText - (utf8.UTFMax - 1)) // pieces end between characters
-	}
-	return wire.MaxMessage
-}
+// (fragmented); a presenter's signed pieces carry less each; bare text for
+// classic tools is one datagram of 1 400 bytes once encoded.
+func TextLimit(cfg Config) int { return stream.TextLimit(cfg.Plain, cfg.Presenter != nil) }
 
 // CheckText says why text cannot be sent as one message with cfg (an
 // *InputError whose message is a sentence), or nil.
 func CheckText(cfg Config, text string) error {
-	if !utf8.ValidString(text) {
-		return inputErr("text", "the message is not valid UTF-8 text")
-	}
-	if cfg.Plain {
-		b, err := wire.EncodePlain(text, cfg.Encoding)
-		if err != nil {
-			if err := ValidEncoding(cfg.Encoding); err != nil {
-				return err
-			}
-			return inputErr("text", "the message has characters that %s cannot write; send it as UTF-8", strings.ToUpper(cfg.Encoding))
-		}
-		if len(b) > wire.MaxDatagram {
-			return inputErr("text", "a plain-text message is sent in one datagram of at most %d bytes; this one is %d", wire.MaxDatagram, len(b))
-		}
-		return nil
-	}
-	if strings.IndexByte(text, 0) >= 0 {
-		return inputErr("text", "the message contains a NUL character, which classic programs take for its end; remove it")
-	}
-	if limit := TextLimit(cfg); len(text) > limit {
-		kib := ""
-		if limit%1024 == 0 {
-			kib = fmt.Sprintf(" (%d KiB)", limit/1024)
-		}
-		return inputErr("text", "the message is %d bytes; at most %d bytes%s fit in one message", len(text), limit, kib)
-	}
-	return nil
+	return stream.CheckText(cfg.Plain, cfg.Presenter != nil, cfg.Encoding, text)
 }
 
 // ValidEncoding checks an encoding of plain text ("", "utf-8" or "gbk").
-func ValidEncoding(e string) error {
-	if !wire.ValidEncoding(e) {
-		return inputErr("encoding", "unknown encoding %q; use auto, utf-8 or gbk", e)
-	}
-	return nil
-}
+func ValidEncoding(e string) error { return stream.ValidEncoding(e) }
