@@ -350,7 +350,11 @@ func (e *Engine) openTransport(cfg Config, choice Choice) (Transport, error) {
 		return e.transport(cfg)
 	}
 	if cfg.NATS.URL != "" {
-		return joinNATS(cfg)
+		m, err := natsnet.Open(cfg.NATS, cfg.Nick, cfg.Group)
+		if err != nil {
+			return nil, err // a network failure, or a server refusing: not the input's
+		}
+		return natsMember{m}, nil
 	}
 	c, err := mcast.Open(mcast.Options{Group: cfg.Group, Iface: choice, TTL: cfg.TTL, Loopback: cfg.Loopback,
 		SendOnly: cfg.SendOnly, Companion: true, OtherGroup: &e.stats.OtherGroup, Rejected: &e.stats.Rejected})
@@ -368,23 +372,6 @@ func (s sockets) Control() Receiver {
 		return c
 	}
 	return nil // not a typed nil: a membership that only sends reads nothing
-}
-
-// joinNATS is the transport of a member joined through a NATS server.
-func joinNATS(cfg Config) (Transport, error) {
-	o := cfg.NATS
-	if o.Name == "" {
-		o.Name = "groupcast " + cfg.Nick
-	}
-	nc, err := natsnet.Connect(o)
-	if err != nil {
-		return nil, err // a network failure, or a server refusing: not the input's
-	}
-	m, err := natsnet.Join(nc, cfg.Group)
-	if err != nil {
-		return nil, err
-	}
-	return natsMember{m}, nil
 }
 
 type natsMember struct{ *natsnet.Member }

@@ -84,6 +84,19 @@ func (o Options) Check() error {
 	return nil
 }
 
+// Open is the transport of a member called nick joined to group through
+// the NATS server o names.
+func Open(o Options, nick string, group netip.AddrPort) (*Member, error) {
+	if o.Name == "" {
+		o.Name = "groupcast " + nick
+	}
+	nc, err := Connect(o)
+	if err != nil {
+		return nil, err
+	}
+	return Join(nc, group)
+}
+
 // Connect dials the server. The connection never hears its own
 // messages (NoEcho), reconnects by itself for as long as it is open, and
 // keeps at most 1 MiB to publish while it reconnects (what does not fit
