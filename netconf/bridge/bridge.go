@@ -9,15 +9,10 @@
 package bridge
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"fmt"
-	"net"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -30,17 +25,6 @@ import (
 	"github.com/groupcast/groupcast/netconf/internal/mcast"
 	"github.com/groupcast/groupcast/netconf/internal/natsnet"
 	"github.com/groupcast/groupcast/netconf/wire"
-)
-
-// Timing of the election. A bridge listens for WarmUp before it
-// forwards (to hear an older one first); it takes over when the one
-// forwarding has been silent for Silence.
-const (
-	BeaconEvery = time.Second
-	WarmUp      = 1500 * time.Millisecond
-	Silence     = 3 * time.Second
-	// maxOthers bounds the other bridges tracked on this network.
-	maxOthers = 8
 )
 
 // Config is a bridge's.
@@ -105,12 +89,6 @@ type Bridge struct {
 	pub                              []byte
 }
 
-type other struct {
-	net     wire.NetID
-	started int64
-	last    time.Time
-}
-
 // Start opens both sides and forwards until Close.
 func Start(cfg Config) (*Bridge, error) {
 	if !cfg.Group.Addr().Is4() || !cfg.Group.Addr().IsMulticast() || cfg.Group.Port() == 0 {
@@ -146,33 +124,46 @@ func Start(cfg Config) (*Bridge, error) {
 		b.netFile = filepath.Join(cfg.StateDir, "bridge-"+natsnet.GroupID(cfg.Group)+"-"+strings.NewReplacer("/", "_", ".", "-").Replace(network)+".net")
 	}
 	b.net = loadNetID(b.netFile)
-	sd, err := natsnet.Subscribe(nc, b.data, natsnet.PendingMsgs, natsnet.PendingBytes)
-	var sc *nats.Subscription
+	sd, sc, ss, err := b.subscribe()
+	if err != nil {
+		return nil, err
+	}
+	b.run(sd, sc, ss)
+	return b, nil
+}
+
+// subscribe subscribes to the group's subjects and, with SAP, opens the
+// rooms directory and subscribes to its subject. When it fails it closes
+// both sides, as Start has opened them.
+func (b *Bridge) subscribe() (data, ctl, sap *nats.Subscription, err error) {
+	data, err = natsnet.Subscribe(b.nc, b.data, natsnet.PendingMsgs, natsnet.PendingBytes)
 	if err == nil {
-		sc, err = natsnet.Subscribe(nc, b.ctl, natsnet.PendingMsgs, natsnet.PendingBytes)
+		ctl, err = natsnet.Subscribe(b.nc, b.ctl, natsnet.PendingMsgs, natsnet.PendingBytes)
 	}
 	if err == nil {
-		err = nc.Flush()
+		err = b.nc.Flush()
 	}
 	if err != nil {
-		nc.Close()
-		_ = b.local.Close()
-		return nil, fmt.Errorf("NATS: %w", err)
-	}
-	var ss *nats.Subscription
-	if cfg.SAP && cfg.Local == nil && err == nil {
-		if b.sap, err = openSAP(cfg.Interface, cfg.TTL); err == nil {
-			ss, err = natsnet.Subscribe(nc, SAPSubject, natsnet.RoomsPendingMsgs, natsnet.RoomsPendingBytes)
+		err = fmt.Errorf("NATS: %w", err)
+	} else if b.cfg.SAP && b.cfg.Local == nil {
+		if b.sap, err = openSAP(b.cfg.Interface, b.cfg.TTL); err == nil {
+			sap, err = natsnet.Subscribe(b.nc, SAPSubject, natsnet.RoomsPendingMsgs, natsnet.RoomsPendingBytes)
 		}
 	}
 	if err != nil {
-		nc.Close()
+		b.nc.Close()
 		_ = b.local.Close()
 		if b.sap != nil {
 			b.sap.Close()
 		}
-		return nil, err
+		return nil, nil, nil, err
 	}
+	return data, ctl, sap, nil
+}
+
+// run starts the goroutines that forward, beacon and elect, which Close
+// stops and waits for.
+func (b *Bridge) run(data, ctl, sap *nats.Subscription) {
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	if b.sap != nil {
 		b.wg.Add(2)
@@ -180,7 +171,7 @@ func Start(cfg Config) (*Bridge, error) {
 		go func() {
 			defer b.wg.Done()
 			handle := b.sapFromNATS(b.sap.write)
-			for msg, ok := natsnet.Next(b.ctx, ss); ok; msg, ok = natsnet.Next(b.ctx, ss) {
+			for msg, ok := natsnet.Next(b.ctx, sap); ok; msg, ok = natsnet.Next(b.ctx, sap) {
 				handle(msg.Data)
 			}
 		}()
@@ -189,10 +180,9 @@ func Start(cfg Config) (*Bridge, error) {
 	b.wg.Add(5)
 	go b.fromLocal(b.local, b.data)
 	go b.fromLocal(b.local.Control(), b.ctl)
-	go b.fromNATS(sd, b.local.Write)
-	go b.fromNATS(sc, b.local.WriteControl)
+	go b.fromNATS(data, b.local.Write)
+	go b.fromNATS(ctl, b.local.WriteControl)
 	go b.beacons()
-	return b, nil
 }
 
 // openLocal opens multicast sockets as a member's, with loopback on
@@ -216,223 +206,6 @@ func openLocal(cfg Config) (netconf.Transport, netconf.Choice, error) {
 type sockets struct{ *mcast.Conn }
 
 func (s sockets) Control() netconf.Receiver { return s.Conn.Control() }
-
-// fromLocal publishes what members multicast here, while we forward.
-func (b *Bridge) fromLocal(r netconf.Receiver, subject string) {
-	defer b.wg.Done()
-	buf := make([]byte, 2048)
-	for {
-		n, src, err := r.Read(buf)
-		if err != nil {
-			if b.ctx.Err() == nil && !errors.Is(err, net.ErrClosed) {
-				b.say("The bridge cannot read this network any more: " + err.Error())
-			}
-			return
-		}
-		d := buf[:n]
-		switch {
-		case wire.IsBeacon(d):
-			b.onBeacon(d, src)
-			continue
-		case isForwarded(d):
-			continue // another network's, multicast here by a bridge: never sent back
-		case n > wire.MaxForwardInner || !src.Addr().Is4():
-			b.dropped.Add(1)
-			continue
-		}
-		if b.newcomer(src) {
-			b.beacon() // a member that just joined learns of us now, not in a second
-		}
-		b.mu.Lock()
-		active, id := b.active, b.net
-		b.mu.Unlock()
-		if !active {
-			b.standby.Add(1)
-			continue
-		}
-		b.pubMu.Lock()
-		b.pub = wire.AppendForward(b.pub[:0], d, wire.Forward{Net: id, Source: src})
-		err = b.nc.Publish(subject, b.pub)
-		b.pubMu.Unlock()
-		if err != nil {
-			b.dropped.Add(1) // lost, as on a network: repaired as such
-			continue
-		}
-		b.out.Add(1)
-	}
-}
-
-// Newcomers. A member takes forwarded datagrams only from a bridge it
-// has heard; one that joins hears the next beacon up to a second later.
-// So a source not heard for newcomerQuiet (a member joining: its HELLO)
-// gets a beacon at once, at most one per newcomerGap. The table of
-// sources is bounded: past maxHeard it starts again (a few more beacons).
-const (
-	newcomerQuiet = 5 * time.Second
-	newcomerGap   = 50 * time.Millisecond
-	maxHeard      = 4096
-)
-
-func (b *Bridge) newcomer(src netip.AddrPort) bool {
-	now := time.Now()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	last, ok := b.heard[src]
-	if len(b.heard) >= maxHeard && !ok {
-		clear(b.heard)
-	}
-	b.heard[src] = now
-	if ok && now.Sub(last) < newcomerQuiet || now.Sub(b.hinted) < newcomerGap {
-		return false
-	}
-	b.hinted = now
-	return true
-}
-
-func isForwarded(d []byte) bool {
-	_, _, ok := wire.ParseForward(d)
-	return ok
-}
-
-// fromNATS multicasts here what other networks published, while we
-// forward.
-func (b *Bridge) fromNATS(s *nats.Subscription, write func([]byte) error) {
-	defer b.wg.Done()
-	for {
-		msg, ok := natsnet.Next(b.ctx, s)
-		if !ok {
-			return
-		}
-		_, f, ok := wire.ParseForward(msg.Data)
-		if !ok {
-			b.dropped.Add(1)
-			continue
-		}
-		b.mu.Lock()
-		active, ours := b.active, b.isOurs(f.Net)
-		b.mu.Unlock()
-		switch {
-		case ours:
-			b.dropped.Add(1) // this network's own, published by another bridge of it: it is here already
-			continue
-		case !active:
-			b.standby.Add(1)
-			continue
-		}
-		if err := write(msg.Data); err != nil {
-			if b.ctx.Err() != nil {
-				return
-			}
-			b.say("The bridge cannot send on this network: " + err.Error())
-			b.dropped.Add(1)
-			continue
-		}
-		b.in.Add(1)
-	}
-}
-
-// isOurs says whether n is this network's id, as we or another bridge
-// here use it. b.mu is held.
-func (b *Bridge) isOurs(n wire.NetID) bool {
-	if n == b.net {
-		return true
-	}
-	for _, o := range b.others {
-		if o.net == n {
-			return true
-		}
-	}
-	return false
-}
-
-// onBeacon notes another bridge of this network.
-func (b *Bridge) onBeacon(d []byte, src netip.AddrPort) {
-	bc, ok := wire.ParseBeacon(d)
-	if !ok || bc.Instance == b.self || !src.Addr().Is4() {
-		return
-	}
-	now := time.Now()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if _, known := b.others[bc.Instance]; !known && len(b.others) >= maxOthers {
-		b.expire(now)
-		if len(b.others) >= maxOthers {
-			return
-		}
-	}
-	b.others[bc.Instance] = other{net: bc.Net, started: bc.Started, last: now}
-	b.elect(now)
-}
-
-// expire forgets bridges silent for Silence. b.mu is held.
-func (b *Bridge) expire(now time.Time) {
-	for id, o := range b.others {
-		if now.Sub(o.last) >= Silence {
-			delete(b.others, id)
-		}
-	}
-}
-
-// elect decides whether we forward: the oldest live bridge does, and
-// every bridge here uses the oldest's network id. b.mu is held.
-func (b *Bridge) elect(now time.Time) {
-	b.expire(now)
-	oldest, oldestNet := true, b.net
-	var best other
-	for id, o := range b.others {
-		if o.started < b.started || o.started == b.started && string(id[:]) < string(b.self[:]) {
-			if oldest || o.started < best.started {
-				best = o
-			}
-			oldest = false
-		}
-	}
-	if !oldest {
-		oldestNet = best.net
-	}
-	if oldestNet != b.net {
-		saveNetID(b.netFile, oldestNet) // the network's id, as its oldest bridge has it
-	}
-	b.net = oldestNet
-	was := b.active
-	b.active = oldest && now.Sub(b.begun) >= WarmUp
-	switch {
-	case b.active && !was:
-		b.logLocked("This bridge forwards for this network.")
-	case !b.active && was:
-		b.logLocked("Another bridge of this network, older than this one, forwards now; this one stands by.")
-	}
-}
-
-func (b *Bridge) beacons() {
-	defer b.wg.Done()
-	t := time.NewTicker(BeaconEvery / 4)
-	defer t.Stop()
-	last := time.Now()
-	for {
-		select {
-		case <-b.ctx.Done():
-			return
-		case now := <-t.C:
-			b.mu.Lock()
-			b.elect(now)
-			b.mu.Unlock()
-			if now.Sub(last) >= BeaconEvery {
-				last = now
-				b.beacon()
-			}
-		}
-	}
-}
-
-func (b *Bridge) beacon() {
-	b.mu.Lock()
-	bc := wire.Beacon{Net: b.net, Instance: b.self, Started: b.started, Forwarding: b.active}
-	b.mu.Unlock()
-	if err := b.local.WriteControl(wire.AppendBeacon(nil, bc)); err != nil && b.ctx.Err() == nil {
-		b.say("The bridge cannot send on this network: " + err.Error())
-	}
-}
 
 func (b *Bridge) say(s string) {
 	b.mu.Lock()
@@ -476,28 +249,4 @@ func (b *Bridge) Close() error {
 	}
 	b.wg.Wait()
 	return err
-}
-
-// loadNetID reads the network's id kept in file, or makes one (and keeps
-// it there).
-func loadNetID(file string) wire.NetID {
-	if file != "" {
-		if b, err := os.ReadFile(file); err == nil {
-			var id wire.NetID
-			if n, err := hex.Decode(id[:], bytes.TrimSpace(b)); err == nil && n == len(id) && !id.IsZero() {
-				return id
-			}
-		}
-	}
-	id := natsnet.NewNetID()
-	saveNetID(file, id)
-	return id
-}
-
-func saveNetID(file string, id wire.NetID) {
-	if file == "" {
-		return
-	}
-	_ = os.MkdirAll(filepath.Dir(file), 0o700)
-	_ = os.WriteFile(file, []byte(hex.EncodeToString(id[:])+"\n"), 0o600) // best effort: without it, a new id next run
 }

@@ -125,6 +125,9 @@ func (c *Code) Restore(shards [][]byte, k, maxParity int) error {
 	if len(shards) != k+maxParity {
 		return fmt.Errorf("%d shards for %d blocks and %d parity", len(shards), k, maxParity)
 	}
+	// missing and rows are found here, not by a helper: here they stay
+	// on the stack, where a slice a helper returned would be one more
+	// allocation per group.
 	var missing, rows []int
 	size := 0
 	for i, sh := range shards {
@@ -163,11 +166,22 @@ func (c *Code) Restore(shards [][]byte, k, maxParity int) error {
 	if err != nil {
 		return err
 	}
-	// What the blocks present put into parity blocks 0..n-1.
+	all, err := presentParity(e, shards[:k], n, size)
+	if err != nil {
+		return err
+	}
+	return solveMissing(shards, k, missing, rows, all, coefs)
+}
+
+// presentParity encodes the group with its missing blocks as zeros: it
+// returns the k blocks, then what the blocks present put into parity
+// blocks 0..n-1.
+func presentParity(e reedsolomon.Encoder, blocks [][]byte, n, size int) ([][]byte, error) {
+	k := len(blocks)
 	zero := make([]byte, size)
 	all := make([][]byte, k+n)
 	for i := range k {
-		all[i] = shards[i]
+		all[i] = blocks[i]
 		if all[i] == nil {
 			all[i] = zero
 		}
@@ -175,9 +189,13 @@ func (c *Code) Restore(shards [][]byte, k, maxParity int) error {
 	for p := range n {
 		all[k+p] = make([]byte, size)
 	}
-	if err := e.Encode(all); err != nil {
-		return err
-	}
+	return all, e.Encode(all)
+}
+
+// solveMissing fills in the missing blocks of shards from the parity
+// blocks taken (rows): all is what the blocks present put into each
+// (presentParity), coefs the code's parity rows (coefficients).
+func solveMissing(shards [][]byte, k int, missing, rows []int, all, coefs [][]byte) error {
 	// The rest of each parity block taken is the missing blocks' part.
 	r := len(missing)
 	a := make([][]byte, r)

@@ -1,0 +1,142 @@
+package bridge
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/groupcast/groupcast/netconf"
+	"github.com/groupcast/groupcast/netconf/internal/natsnet"
+	"github.com/groupcast/groupcast/netconf/wire"
+)
+
+// fromLocal publishes what members multicast here, while we forward.
+func (b *Bridge) fromLocal(r netconf.Receiver, subject string) {
+	defer b.wg.Done()
+	buf := make([]byte, 2048)
+	for {
+		n, src, err := r.Read(buf)
+		if err != nil {
+			if b.ctx.Err() == nil && !errors.Is(err, net.ErrClosed) {
+				b.say("The bridge cannot read this network any more: " + err.Error())
+			}
+			return
+		}
+		d := buf[:n]
+		switch {
+		case wire.IsBeacon(d):
+			b.onBeacon(d, src)
+			continue
+		case isForwarded(d):
+			continue // another network's, multicast here by a bridge: never sent back
+		case n > wire.MaxForwardInner || !src.Addr().Is4():
+			b.dropped.Add(1)
+			continue
+		}
+		if b.newcomer(src) {
+			b.beacon() // a member that just joined learns of us now, not in a second
+		}
+		b.mu.Lock()
+		active, id := b.active, b.net
+		b.mu.Unlock()
+		if !active {
+			b.standby.Add(1)
+			continue
+		}
+		b.pubMu.Lock()
+		b.pub = wire.AppendForward(b.pub[:0], d, wire.Forward{Net: id, Source: src})
+		err = b.nc.Publish(subject, b.pub)
+		b.pubMu.Unlock()
+		if err != nil {
+			b.dropped.Add(1) // lost, as on a network: repaired as such
+			continue
+		}
+		b.out.Add(1)
+	}
+}
+
+// Newcomers. A member takes forwarded datagrams only from a bridge it
+// has heard; one that joins hears the next beacon up to a second later.
+// So a source not heard for newcomerQuiet (a member joining: its HELLO)
+// gets a beacon at once, at most one per newcomerGap. The table of
+// sources is bounded: past maxHeard it starts again (a few more beacons).
+const (
+	newcomerQuiet = 5 * time.Second
+	newcomerGap   = 50 * time.Millisecond
+	maxHeard      = 4096
+)
+
+func (b *Bridge) newcomer(src netip.AddrPort) bool {
+	now := time.Now()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	last, ok := b.heard[src]
+	if len(b.heard) >= maxHeard && !ok {
+		clear(b.heard)
+	}
+	b.heard[src] = now
+	if ok && now.Sub(last) < newcomerQuiet || now.Sub(b.hinted) < newcomerGap {
+		return false
+	}
+	b.hinted = now
+	return true
+}
+
+func isForwarded(d []byte) bool {
+	_, _, ok := wire.ParseForward(d)
+	return ok
+}
+
+// fromNATS multicasts here what other networks published, while we
+// forward.
+func (b *Bridge) fromNATS(s *nats.Subscription, write func([]byte) error) {
+	defer b.wg.Done()
+	for {
+		msg, ok := natsnet.Next(b.ctx, s)
+		if !ok {
+			return
+		}
+		_, f, ok := wire.ParseForward(msg.Data)
+		if !ok {
+			b.dropped.Add(1)
+			continue
+		}
+		b.mu.Lock()
+		active, ours := b.active, b.isOurs(f.Net)
+		b.mu.Unlock()
+		switch {
+		case ours:
+			b.dropped.Add(1) // this network's own, published by another bridge of it: it is here already
+			continue
+		case !active:
+			b.standby.Add(1)
+			continue
+		}
+		if err := write(msg.Data); err != nil {
+			if b.ctx.Err() != nil {
+				return
+			}
+			b.say("The bridge cannot send on this network: " + err.Error())
+			b.dropped.Add(1)
+			continue
+		}
+		b.in.Add(1)
+	}
+}
+
+// isOurs says whether n is this network's id, as we or another bridge
+// here use it. b.mu is held.
+func (b *Bridge) isOurs(n wire.NetID) bool {
+	if n == b.net {
+		return true
+	}
+	for _, o := range b.others {
+		if o.net == n {
+			return true
+		}
+	}
+	return false
+}
