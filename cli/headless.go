@@ -113,9 +113,7 @@ func headlessConfig(ctx context.Context, cmd, text string, fs *flag.FlagSet, o *
 	// Bare text asks for no repairs: sending it needs no receiver, so it
 	// works even where a classic program holds the port alone.
 	cfg.SendOnly = cmd == "send" && cfg.Plain
-	groupGiven := false
-	fs.Visit(func(f *flag.Flag) { groupGiven = groupGiven || f.Name == "group" })
-	announce, err := o.setupRoom(ctx, cmd, groupGiven, &cfg)
+	announce, err := o.setupRoom(ctx, cmd, flagGiven(fs, "group"), &cfg)
 	if err != nil {
 		return cfg, nil, err
 	}
