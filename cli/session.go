@@ -72,44 +72,45 @@ func (s *session) handle(ev netconf.Event) (ended bool) {
 	return false
 }
 
-func (s *session) listen(ctx context.Context) {
+// await handles events until the membership ends or over says the
+// command is done with ev; interrupted (ctx), it leaves at once.
+func (s *session) await(ctx context.Context, over func(ev netconf.Event) bool) {
 	for {
 		select {
 		case <-ctx.Done():
 			s.leave(false)
 			return
 		case ev := <-s.e.Events():
-			if s.handle(ev) {
+			if s.handle(ev) || over(ev) {
 				return
 			}
 		}
 	}
 }
 
+// listen prints what comes until interrupted or the membership ends.
+func (s *session) listen(ctx context.Context) {
+	s.await(ctx, func(netconf.Event) bool { return false })
+}
+
+// send sends text and leaves once it is sent, lingering to answer repair
+// requests until the group is quiet.
 func (s *session) send(ctx context.Context, text string) {
 	s.e.Do(netconf.Send{Text: text})
-	for {
-		select {
-		case <-ctx.Done():
-			s.leave(false)
-			return
-		case ev := <-s.e.Events():
-			if s.handle(ev) {
-				return
-			}
-			switch ev := ev.(type) {
-			case netconf.Sent:
-				s.leave(true) // answer repair requests until the group is quiet
-				return
-			case netconf.Error:
-				if ev.Op == "send" {
-					s.status = ExitFailure
-					s.leave(true)
-					return
-				}
+	s.await(ctx, func(ev netconf.Event) bool {
+		switch ev := ev.(type) {
+		case netconf.Sent:
+			s.leave(true)
+			return true
+		case netconf.Error:
+			if ev.Op == "send" {
+				s.status = ExitFailure
+				s.leave(true)
+				return true
 			}
 		}
-	}
+		return false
+	})
 }
 
 // leave asks the engine to leave (lingering, or at once) and prints
