@@ -290,8 +290,8 @@ func parseFlags(fs *flag.FlagSet, args []string, stdio IO) (code int, done bool)
 	return 0, false
 }
 
-// flagGiven reports whether the flag name was set on the command line,
-// where its default value alone cannot tell.
+// flagGiven reports whether the flag name was set, on the command line
+// or by a settings file: its value alone cannot tell that from a default.
 func flagGiven(fs *flag.FlagSet, name string) bool {
 	given := false
 	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
