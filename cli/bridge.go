@@ -6,6 +6,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"time"
@@ -39,16 +41,9 @@ func runBridge(ctx context.Context, args []string, stdio IO) int {
 	if o.iface == "auto" {
 		o.iface = ""
 	}
-	g, err := netconf.ParseGroup(o.group)
+	g, err := bridgeGroup(ctx, &o)
 	if err != nil {
 		return usageError(stdio, err)
-	}
-	if o.room != "" {
-		r, err := rooms.Find(ctx, rooms.DiscoverThrough(o.nats), o.iface, o.room, o.roomWait)
-		if err != nil {
-			return usageError(stdio, err)
-		}
-		g = r.Group
 	}
 	if *subject {
 		d, c := bridge.SubjectsOf(g)
@@ -61,28 +56,71 @@ func runBridge(ctx context.Context, args []string, stdio IO) int {
 	if err := o.nats.Check(); err != nil {
 		return usageError(stdio, err)
 	}
-	enc := json.NewEncoder(stdio.Stdout)
-	say := func(s string) {
-		if *asJSON {
-			_ = enc.Encode(map[string]any{"event": "bridge", "text": s, "time": time.Now().Format(time.RFC3339Nano)})
-			return
-		}
-		fmt.Fprintf(stdio.Stderr, "groupcast bridge: %s\n", s)
+	log := bridgeLog{stderr: stdio.Stderr}
+	if *asJSON {
+		log.json = json.NewEncoder(stdio.Stdout)
 	}
-	state := ""
-	if dir, err := os.UserConfigDir(); err == nil {
-		state = filepath.Join(dir, "groupcast")
-	}
-	b, err := bridge.Start(bridge.Config{Group: g, NATS: o.nats, Interface: o.iface, TTL: o.ttl, Log: say, SAP: true, StateDir: state})
+	b, err := bridge.Start(bridge.Config{Group: g, NATS: o.nats, Interface: o.iface, TTL: o.ttl, Log: log.say, SAP: true, StateDir: bridgeStateDir()})
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "groupcast: %s\n", oneLine(netconf.Explain(err)))
 		return ExitFailure
 	}
 	defer b.Close()
-	say(fmt.Sprintf("forwarding %s between this network and %s", g, o.nats.URL))
+	log.say(fmt.Sprintf("forwarding %s between this network and %s", g, o.nats.URL))
+	log.report(ctx, b, *every)
+	return ExitOK
+}
+
+// bridgeGroup is the group to forward: -group's, or with -room the group
+// of the room announced by that name.
+func bridgeGroup(ctx context.Context, o *options) (netip.AddrPort, error) {
+	g, err := netconf.ParseGroup(o.group)
+	if err != nil {
+		return g, err
+	}
+	if o.room != "" {
+		r, err := rooms.Find(ctx, rooms.DiscoverThrough(o.nats), o.iface, o.room, o.roomWait)
+		if err != nil {
+			return g, err
+		}
+		g = r.Group
+	}
+	return g, nil
+}
+
+// bridgeStateDir is where the bridge keeps its network's id, so that
+// after a restart it labels this network's members as before; "" (a new
+// id each run) when this user has no configuration folder.
+func bridgeStateDir() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "groupcast")
+}
+
+// bridgeLog is what the bridge says: lines for people on standard error,
+// or with -json objects on standard output.
+type bridgeLog struct {
+	json   *json.Encoder // -json; nil for lines
+	stderr io.Writer
+}
+
+// say is bridge.Config.Log: one sentence.
+func (l bridgeLog) say(s string) {
+	if l.json != nil {
+		_ = l.json.Encode(map[string]any{"event": "bridge", "text": s, "time": time.Now().Format(time.RFC3339Nano)})
+		return
+	}
+	fmt.Fprintf(l.stderr, "groupcast bridge: %s\n", s)
+}
+
+// report says what b has forwarded every period (never when it is 0),
+// and once more as ctx ends the bridge.
+func (l bridgeLog) report(ctx context.Context, b *bridge.Bridge, every time.Duration) {
 	var tick <-chan time.Time
-	if *every > 0 {
-		t := time.NewTicker(*every)
+	if every > 0 {
+		t := time.NewTicker(every)
 		defer t.Stop()
 		tick = t.C
 	}
@@ -90,22 +128,26 @@ func runBridge(ctx context.Context, args []string, stdio IO) int {
 		select {
 		case <-ctx.Done():
 			s := b.Stats()
-			say(fmt.Sprintf("stopped: %d datagrams sent to other networks, %d brought here", s.Out, s.In))
-			return ExitOK
+			l.say(fmt.Sprintf("stopped: %d datagrams sent to other networks, %d brought here", s.Out, s.In))
+			return
 		case <-tick:
-			s := b.Stats()
-			if *asJSON {
-				_ = enc.Encode(map[string]any{"event": "stats", "out": s.Out, "in": s.In, "dropped": s.Dropped,
-					"forwarding": s.Forwarding, "other_bridges": s.Others, "net": fmt.Sprintf("%x", s.Net)})
-				continue
-			}
-			state := "forwarding"
-			if !s.Forwarding {
-				state = "standing by (another bridge of this network forwards)"
-			}
-			say(fmt.Sprintf("%s; %d datagrams sent to other networks, %d brought here, %d refused", state, s.Out, s.In, s.Dropped))
+			l.stats(b.Stats())
 		}
 	}
+}
+
+// stats says the bridge's counters and whether it forwards or stands by.
+func (l bridgeLog) stats(s bridge.Stats) {
+	if l.json != nil {
+		_ = l.json.Encode(map[string]any{"event": "stats", "out": s.Out, "in": s.In, "dropped": s.Dropped,
+			"forwarding": s.Forwarding, "other_bridges": s.Others, "net": fmt.Sprintf("%x", s.Net)})
+		return
+	}
+	state := "forwarding"
+	if !s.Forwarding {
+		state = "standing by (another bridge of this network forwards)"
+	}
+	l.say(fmt.Sprintf("%s; %d datagrams sent to other networks, %d brought here, %d refused", state, s.Out, s.In, s.Dropped))
 }
 
 // runHub runs an embedded NATS server until interrupted.

@@ -290,6 +290,14 @@ func parseFlags(fs *flag.FlagSet, args []string, stdio IO) (code int, done bool)
 	return 0, false
 }
 
+// flagGiven reports whether the flag name was set, on the command line
+// or by a settings file: its value alone cannot tell that from a default.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}
+
 // parse parses flags quietly, so a mistake is reported on one line.
 func parse(fs *flag.FlagSet, args []string, stdio IO) (help bool, err error) {
 	fs.SetOutput(io.Discard)
@@ -324,8 +332,7 @@ func runGUI(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
 	if fs.NArg() > 0 {
 		return usageError(stdio, fmt.Errorf("unexpected %q (commands: listen, send, chat; see groupcast -h)", fs.Arg(0)))
 	}
-	autoJoin := false
-	fs.Visit(func(f *flag.Flag) { autoJoin = autoJoin || f.Name == "join" })
+	autoJoin := flagGiven(fs, "join")
 	cfg, err := o.config()
 	if err != nil && (autoJoin || o.room != "") {
 		return usageError(stdio, err)

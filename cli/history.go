@@ -40,18 +40,12 @@ func openRecorder(dir string, cfg netconf.Config) (*recorder, error) {
 		}
 		dir = d
 	}
-	s, err := history.Open(dir)
+	conv := keep.Conv{Group: keep.Conversation(cfg), Private: cfg.Passphrase != ""}
+	s, err := openHistory(dir, conv.Group, cfg.Passphrase)
 	if err != nil {
 		return nil, err
 	}
-	r := &recorder{store: s, conv: keep.Conv{Group: keep.Conversation(cfg), Private: cfg.Passphrase != ""}}
-	if cfg.Passphrase != "" {
-		if err := s.SetPassphrase(r.conv.Group, cfg.Passphrase); err != nil {
-			s.Close()
-			return nil, err
-		}
-	}
-	return r, nil
+	return &recorder{store: s, conv: conv}, nil
 }
 
 // printKept is session.print with history kept: it holds ev (and its row)
@@ -100,94 +94,40 @@ func (s *session) flushKept() {
 // runHistory is "groupcast history": what was kept, searched, printed or
 // exported.
 func runHistory(_ context.Context, args []string, stdio IO) int {
-	fs := flag.NewFlagSet("groupcast history", flag.ContinueOnError)
-	group := fs.String("group", "", "only this group's conversation (ADDR:PORT)")
-	room := fs.String("room", "", "only this room's conversation")
-	search := fs.String("search", "", "only messages with all these words (any case; Chinese words of two characters too)")
-	from := fs.String("from", "", "only what this person (nick) sent")
-	since := fs.String("since", "", "only since this date (2026-11-30, 2026-11-30T14:00, or a duration back: 2h, 7d)")
-	limit := fs.Int("limit", 50, "at most this many, the latest (1-1000)")
-	asJSON := fs.Bool("json", false, "one JSON object per row")
-	export := fs.String("export", "", "write them to FILE instead (all of them, unless -limit): .txt, .html or .json by its name")
-	dir := fs.String("dir", "", "the history folder (default: this user's, "+defaultHistoryDir()+")")
-	keyFile := fs.String("key-file", "", "with -group or -room: the private group's passphrase, to read its rows (or GROUPCAST_KEY)")
+	fs, f := newHistoryFlags()
 	if code, done := parseFlags(fs, args, stdio); done {
 		return code
 	}
 	if fs.NArg() > 0 {
 		return usageError(stdio, fmt.Errorf("unexpected %q: give words to look for with -search", fs.Arg(0)))
 	}
-	q := history.Query{Words: *search, From: *from, Limit: *limit}
-	switch {
-	case *group != "" && *room != "":
-		return usageError(stdio, errors.New("-group and -room both given: a conversation is one or the other"))
-	case *group != "":
-		g, err := netconf.ParseGroup(*group)
-		if err != nil {
-			return usageError(stdio, err)
-		}
-		q.Group = g.String()
-	case *room != "":
-		q.Group = "room:" + *room
-	}
-	if *limit < 1 || *limit > 1000 {
-		return usageError(stdio, fmt.Errorf("-limit %d: from 1 to 1000", *limit))
-	}
-	if *since != "" {
-		t, err := parseSince(*since, time.Now())
-		if err != nil {
-			return usageError(stdio, err)
-		}
-		q.Since = t
-	}
-	format := ""
-	if *export != "" {
-		var ok bool
-		if format, ok = history.FormatFor(*export); !ok {
-			return usageError(stdio, fmt.Errorf("-export %s: name it .txt, .html or .json, which says how to write it", *export))
-		}
-	}
-	d := *dir
-	if d == "" {
-		var err error
-		if d, err = history.DefaultDir(); err != nil {
-			fmt.Fprintf(stdio.Stderr, "groupcast: history: %s\n", err)
-			return ExitFailure
-		}
-	}
-	if _, err := os.Stat(filepath.Join(d, "history.db")); err != nil {
-		fmt.Fprintf(stdio.Stderr, "groupcast: no history in %s yet (listen and chat keep it with -history; the window keeps it)\n", d)
-		return ExitFailure
-	}
-	o := options{keyFile: *keyFile}
-	pass, err := o.passphrase()
+	q, err := f.query()
 	if err != nil {
 		return usageError(stdio, err)
 	}
-	if pass != "" && q.Group == "" {
-		if *keyFile != "" {
-			return usageError(stdio, errors.New("-key-file is the passphrase of one conversation: say which with -group or -room"))
-		}
-		pass = "" // GROUPCAST_KEY, set for the network commands: no conversation to read with it
+	format, err := exportFormat(f.export)
+	if err != nil {
+		return usageError(stdio, err)
 	}
-	s, err := history.Open(d)
+	d, err := historyDir(f.dir)
+	if err != nil {
+		fmt.Fprintf(stdio.Stderr, "groupcast: %s\n", err)
+		return ExitFailure
+	}
+	pass, err := f.passphrase(q.Group)
+	if err != nil {
+		return usageError(stdio, err)
+	}
+	s, err := openHistory(d, q.Group, pass)
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "groupcast: %s\n", err)
 		return ExitFailure
 	}
 	defer s.Close()
-	if pass != "" {
-		if err := s.SetPassphrase(q.Group, pass); err != nil {
-			fmt.Fprintf(stdio.Stderr, "groupcast: %s\n", err)
-			return ExitFailure
-		}
-	}
 	// An export takes everything found unless -limit says otherwise;
 	// rows read oldest first, as a conversation does.
-	limited := false
-	fs.Visit(func(f *flag.Flag) { limited = limited || f.Name == "limit" })
-	max := *limit
-	if *export != "" && !limited {
+	max := f.limit
+	if f.export != "" && !flagGiven(fs, "limit") {
 		max = 0
 	}
 	rows, err := s.All(q, max)
@@ -196,29 +136,151 @@ func runHistory(_ context.Context, args []string, stdio IO) int {
 		return ExitFailure
 	}
 	if format != "" {
-		f, err := os.Create(*export)
-		if err != nil {
-			fmt.Fprintf(stdio.Stderr, "groupcast: %s\n", err)
-			return ExitFailure
-		}
-		err = history.Write(f, rows, format)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			fmt.Fprintf(stdio.Stderr, "groupcast: export: %s\n", err)
-			return ExitFailure
-		}
-		fmt.Fprintf(stdio.Stderr, "%d rows written to %s\n", len(rows), *export)
-		return ExitOK
+		return exportRows(stdio, f.export, rows, format)
 	}
 	format = history.FormatText
-	if *asJSON {
+	if f.asJSON {
 		format = history.FormatJSON
 	}
 	if err := history.Write(stdio.Stdout, rows, format); err != nil {
 		return ExitFailure
 	}
+	return ExitOK
+}
+
+// historyFlags are the flags of groupcast history.
+type historyFlags struct {
+	group, room, search, from, since string
+	limit                            int
+	asJSON                           bool
+	export, dir, keyFile             string
+}
+
+func newHistoryFlags() (*flag.FlagSet, *historyFlags) {
+	fs := flag.NewFlagSet("groupcast history", flag.ContinueOnError)
+	f := &historyFlags{}
+	fs.StringVar(&f.group, "group", "", "only this group's conversation (ADDR:PORT)")
+	fs.StringVar(&f.room, "room", "", "only this room's conversation")
+	fs.StringVar(&f.search, "search", "", "only messages with all these words (any case; Chinese words of two characters too)")
+	fs.StringVar(&f.from, "from", "", "only what this person (nick) sent")
+	fs.StringVar(&f.since, "since", "", "only since this date (2026-11-30, 2026-11-30T14:00, or a duration back: 2h, 7d)")
+	fs.IntVar(&f.limit, "limit", 50, "at most this many, the latest (1-1000)")
+	fs.BoolVar(&f.asJSON, "json", false, "one JSON object per row")
+	fs.StringVar(&f.export, "export", "", "write them to FILE instead (all of them, unless -limit): .txt, .html or .json by its name")
+	fs.StringVar(&f.dir, "dir", "", "the history folder (default: this user's, "+defaultHistoryDir()+")")
+	fs.StringVar(&f.keyFile, "key-file", "", "with -group or -room: the private group's passphrase, to read its rows (or GROUPCAST_KEY)")
+	return fs, f
+}
+
+// query is what the flags ask the store for. Every error it returns is
+// the user's input.
+func (f *historyFlags) query() (history.Query, error) {
+	q := history.Query{Words: f.search, From: f.from, Limit: f.limit}
+	switch {
+	case f.group != "" && f.room != "":
+		return q, errors.New("-group and -room both given: a conversation is one or the other")
+	case f.group != "":
+		g, err := netconf.ParseGroup(f.group)
+		if err != nil {
+			return q, err
+		}
+		q.Group = g.String()
+	case f.room != "":
+		q.Group = "room:" + f.room
+	}
+	if f.limit < 1 || f.limit > 1000 {
+		return q, fmt.Errorf("-limit %d: from 1 to 1000", f.limit)
+	}
+	if f.since != "" {
+		t, err := parseSince(f.since, time.Now())
+		if err != nil {
+			return q, err
+		}
+		q.Since = t
+	}
+	return q, nil
+}
+
+// exportFormat is how -export writes its file, which its name says; ""
+// without -export.
+func exportFormat(path string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	format, ok := history.FormatFor(path)
+	if !ok {
+		return "", fmt.Errorf("-export %s: name it .txt, .html or .json, which says how to write it", path)
+	}
+	return format, nil
+}
+
+// historyDir is the history folder to read: dir, or this user's. A
+// folder that holds no history yet is an error, rather than an empty
+// store made by reading it.
+func historyDir(dir string) (string, error) {
+	if dir == "" {
+		d, err := history.DefaultDir()
+		if err != nil {
+			return "", fmt.Errorf("history: %w", err)
+		}
+		dir = d
+	}
+	if _, err := os.Stat(filepath.Join(dir, "history.db")); err != nil {
+		return "", fmt.Errorf("no history in %s yet (listen and chat keep it with -history; the window keeps it)", dir)
+	}
+	return dir, nil
+}
+
+// passphrase is the passphrase to read conversation's private rows with,
+// or "".
+func (f *historyFlags) passphrase(conversation string) (string, error) {
+	o := options{keyFile: f.keyFile}
+	pass, err := o.passphrase()
+	if err != nil {
+		return "", err
+	}
+	if pass != "" && conversation == "" {
+		if f.keyFile != "" {
+			return "", errors.New("-key-file is the passphrase of one conversation: say which with -group or -room")
+		}
+		return "", nil // GROUPCAST_KEY, set for the network commands: no conversation to read with it
+	}
+	return pass, nil
+}
+
+// openHistory opens the store in dir; with pass, conversation's private
+// rows can be read and kept.
+func openHistory(dir, conversation, pass string) (*history.Store, error) {
+	s, err := history.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	if pass != "" {
+		if err := s.SetPassphrase(conversation, pass); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// exportRows writes rows to a new file at path, in format, and says how
+// many it wrote. It returns the command's exit status.
+func exportRows(stdio IO, path string, rows []history.Record, format string) int {
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintf(stdio.Stderr, "groupcast: %s\n", err)
+		return ExitFailure
+	}
+	err = history.Write(f, rows, format)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		fmt.Fprintf(stdio.Stderr, "groupcast: export: %s\n", err)
+		return ExitFailure
+	}
+	fmt.Fprintf(stdio.Stderr, "%d rows written to %s\n", len(rows), path)
 	return ExitOK
 }
 

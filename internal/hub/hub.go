@@ -79,19 +79,8 @@ func Start(o Options) (*Server, error) {
 		}
 		opts.TLSConfig, opts.TLS = tc, true
 	}
-	if o.LeafListen != "" {
-		host, port, err := splitHostPort(o.LeafListen)
-		if err != nil {
-			return nil, err
-		}
-		opts.LeafNode.Host, opts.LeafNode.Port = host, port
-	}
-	if o.Remote != "" {
-		u, err := url.Parse(o.Remote)
-		if err != nil || u.Host == "" {
-			return nil, fmt.Errorf("%q is not a hub's leaf-node address; write nats-leaf://HOST:7422", o.Remote)
-		}
-		opts.LeafNode.Remotes = append(opts.LeafNode.Remotes, &server.RemoteLeafOpts{URLs: []*url.URL{u}})
+	if err := setLeafNodes(opts, o); err != nil {
+		return nil, err
 	}
 	s, err := server.NewServer(opts)
 	if err != nil {
@@ -103,6 +92,26 @@ func Start(o Options) (*Server, error) {
 		return nil, fmt.Errorf("hub: cannot listen on %s:%d (is another program using the port?)", opts.Host, opts.Port)
 	}
 	return &Server{s}, nil
+}
+
+// setLeafNodes sets in opts how this hub meets another site's:
+// accepting it (o.LeafListen), or dialling it (o.Remote).
+func setLeafNodes(opts *server.Options, o Options) error {
+	if o.LeafListen != "" {
+		host, port, err := splitHostPort(o.LeafListen)
+		if err != nil {
+			return err
+		}
+		opts.LeafNode.Host, opts.LeafNode.Port = host, port
+	}
+	if o.Remote != "" {
+		u, err := url.Parse(o.Remote)
+		if err != nil || u.Host == "" {
+			return fmt.Errorf("%q is not a hub's leaf-node address; write nats-leaf://HOST:7422", o.Remote)
+		}
+		opts.LeafNode.Remotes = append(opts.LeafNode.Remotes, &server.RemoteLeafOpts{URLs: []*url.URL{u}})
+	}
+	return nil
 }
 
 func splitHostPort(hp string) (string, int, error) {
