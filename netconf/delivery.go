@@ -38,7 +38,7 @@ func (e *Engine) onData(now time.Time, p *wire.Packet, src netip.AddrPort) {
 	}
 	signed := e.m.judge.Check(now, p, src)
 	d := reliable.Held{Time: p.Time, Nick: p.Nick, Frag: p.Frag, Body: p.Body, Signed: signed == classroom.Current, Refused: signed == classroom.Recorded}
-	if e.m.catchup != nil {
+	if e.m.keepsHistory() {
 		d.Wire = asData(p) // kept, to answer others' catch-up
 	}
 	out, ok := pr.Stream.Put(now, p.Seq, d, e.deliveries[:0])

@@ -55,7 +55,7 @@ func (e *Engine) send(text string) {
 		m.presenting.Announced(now, first, single)
 	}
 	var kept [][]byte
-	if m.catchup != nil {
+	if m.keepsHistory() {
 		kept = make([][]byte, len(dgrams)) // our history answers others' catch-up with them too
 		for i, d := range dgrams {
 			kept[i] = bytes.Clone(d)

@@ -54,8 +54,6 @@ type session struct {
 
 	files *fileSession // files sent and received (files.go)
 
-	catchup *catchUp // nil: we keep no history (catchup.go)
-
 	key     *seal.Key // nil: an open group
 	pn      uint64    // packet number of the last sealed datagram
 	replay  *seal.Guard
@@ -88,9 +86,6 @@ func newSession(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing
 		keys = classroom.RoomKeys{Room: true, Name: r.Name, Key: r.PresenterKey, ReadOnly: r.ReadOnly, Version: r.Version, Presenter: cfg.Presenter}
 	}
 	m.judge = classroom.NewJudge(keys, now, m.ledger, stats)
-	if cfg.Archive != nil && !cfg.Plain && !cfg.SendOnly {
-		m.catchup = newCatchUp(cfg.Archive, now)
-	}
 	if cfg.Presenter != nil {
 		m.presenting = classroom.NewPresenter()
 	}

@@ -25,7 +25,6 @@ func (e *Engine) runTimers(now time.Time) {
 	}
 	e.checkInterface(now, false)
 	e.classroomTimers(now)
-	e.catchUpTimers(now)
 	if e.m == m {
 		e.sendFiles(now)
 		e.receiveFiles(now)
@@ -124,9 +123,6 @@ func (e *Engine) armTimer() {
 	}
 	if m.presenting != nil {
 		next = earliest(next, m.presenting.NextDeadline())
-	}
-	if m.catchup != nil {
-		next = earliest(next, m.catchup.nextDeadline())
 	}
 	if len(m.files.out) > 0 || len(m.files.in) > 0 {
 		next = earliest(next, m.files.deadline(now))
