@@ -172,7 +172,13 @@ func (c *Part) Receive(in *part.In) {
 }
 
 // Close stops what the archive would still say from reaching the loop.
-func (c *Part) Close() { close(c.quit) }
+func (c *Part) Close() {
+	select {
+	case <-c.quit:
+	default:
+		close(c.quit)
+	}
+}
 
 // onLast takes what Archive.Last said: the first ask is due.
 func (c *Part) onLast(now, at time.Time, err error) {
