@@ -5,8 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/netip"
-	"time"
 
+	"github.com/groupcast/groupcast/netconf/internal/catchup"
 	"github.com/groupcast/groupcast/netconf/internal/natsnet"
 	"github.com/groupcast/groupcast/netconf/internal/seal"
 	"github.com/groupcast/groupcast/netconf/wire"
@@ -65,18 +65,11 @@ type Config struct {
 // to check the server's TLS with).
 type NATSOptions = natsnet.Options
 
-// Archive is a conversation's kept messages, as catch-up needs them.
-// Its methods are called from a goroutine of their own, never the
-// engine's loop.
-type Archive interface {
-	// Last is when something of the conversation was last kept (zero:
-	// never).
-	Last() (time.Time, error)
-	// Kept is up to max of the latest messages kept that were received
-	// at or after since, oldest first, each as the DATA datagrams it
-	// came in (Message.Wire).
-	Kept(since time.Time, max int) ([][][]byte, error)
-}
+// Archive is a conversation's kept messages, as catch-up needs them:
+// Last, when something was last kept, and Kept, the latest messages kept
+// since a time, each as its DATA datagrams (Message.Wire). Its methods
+// are called from a goroutine of their own, never the engine's loop.
+type Archive = catchup.Archive
 
 // DefaultConfig is a membership of DefaultGroup with TTL 1 and loopback
 // on; the nickname must still be set.

@@ -51,8 +51,6 @@ type Engine struct {
 	pumped chan struct{}
 	// fileHashed: a file to send has been hashed (files.go).
 	fileHashed chan hashed
-	// archived: what a membership's Archive said (catchup.go).
-	archived chan archived
 	// posts: work the parts' goroutines hand to the loop; wake: a part
 	// asks for a Tick (part.Env).
 	posts chan post
@@ -121,7 +119,6 @@ func newEngine(opts ...Option) *Engine {
 		fileResults: make(chan fileResult, 256),
 		pumped:      make(chan struct{}, 1),
 		fileHashed:  make(chan hashed),
-		archived:    make(chan archived),
 		posts:       make(chan post),
 		wake:        make(chan struct{}, 1),
 		done:        make(chan struct{}),
@@ -240,8 +237,6 @@ func (e *Engine) loop() {
 		case <-e.pumped:
 		case h := <-e.fileHashed:
 			e.onFileHashed(h)
-		case r := <-e.archived:
-			e.onArchived(r)
 		case p := <-e.posts:
 			e.onPost(p)
 		case <-e.wake:
@@ -326,9 +321,7 @@ func (e *Engine) join(cfg Config) {
 	m.budget.Relieve = e.relieveBudget
 	e.m = m
 	m.attach(tr, e.rx, e.rxc)
-	if m.catchup != nil {
-		e.startCatchUp(m)
-	}
+	e.addCatchUp(m)
 	if e.lookupIface != nil && cfg.NATS.URL == "" {
 		if choice.Name == "" {
 			choice.Name = cfg.Interface // a test transport names its interface only in cfg

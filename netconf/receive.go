@@ -91,10 +91,6 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort, control 
 	switch p.Kind {
 	case wire.KindFileOffer, wire.KindFileBlock, wire.KindFileNack, wire.KindFileDone:
 		e.onFile(now, &p, src)
-	case wire.KindCatchUpAsk:
-		e.onCatchUpAsk(now, &p, src)
-	case wire.KindCatchUp:
-		e.onCatchUp(now, &p, src)
 	default:
 		add(&e.stats.Ignored, 1)
 	}

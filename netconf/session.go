@@ -46,8 +46,6 @@ type session struct {
 
 	files *fileSession // files sent and received (files.go)
 
-	catchup *catchUp // nil: we keep no history (catchup.go)
-
 	key    *seal.Key      // nil: an open group
 	pn     uint64         // packet number of the last sealed datagram
 	gate   *admit.Gate    // what every datagram passes first
@@ -73,9 +71,6 @@ func (e *Engine) newSession(cfg Config, tr Transport, key *seal.Key, now time.Ti
 	}
 	m.gate = admit.New(key, m.ledger, stats, now, t.ClockSlack)
 	m.judge = classroom.NewJudge(keys, now, m.ledger, stats)
-	if cfg.Archive != nil && !cfg.Plain && !cfg.SendOnly {
-		m.catchup = newCatchUp(cfg.Archive, now)
-	}
 	m.peers = presence.New(presence.Limits{MaxPeers: t.MaxPeers, MaxPeersPerHost: t.MaxPeersPerHost}, &m.params, m.budget)
 	n, slot := rxLenOpen, rxSlotOpen
 	if _, batched := tr.(BatchReader); key != nil && batched {
@@ -86,7 +81,7 @@ func (e *Engine) newSession(cfg Config, tr Transport, key *seal.Key, now time.Ti
 	}
 	m.class = classroom.NewPart(env{e, m}, m.judge)
 	m.stream = stream.New(env{e, m}, stream.Options{Nick: cfg.Nick, Plain: cfg.Plain, Encoding: cfg.Encoding,
-		KeepWire: cfg.Archive != nil && !cfg.Plain && !cfg.SendOnly, SealOverhead: sealOverheadIf(key), Timing: t.stream()}, m.judge, m.class, now)
+		KeepWire: m.keepsHistory(), SealOverhead: sealOverheadIf(key), Timing: t.stream()}, m.judge, m.class, now)
 	m.parts.Add(m.stream)
 	m.parts.Add(m.class)
 	m.reader = reader.NewPool(m, rxBatches, n, slot)

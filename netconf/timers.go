@@ -17,7 +17,6 @@ func (e *Engine) runTimers(now time.Time) {
 		return // leaving: nothing else is due
 	}
 	e.checkInterface(now, false)
-	e.catchUpTimers(now)
 	if e.m == m {
 		e.sendFiles(now)
 		e.receiveFiles(now)
@@ -57,9 +56,6 @@ func (e *Engine) armTimer() {
 		m.rosterDeadline(), m.parts.NextDeadline(now))
 	if m.watch != nil {
 		next = earliest(next, m.watch.NextCheck())
-	}
-	if m.catchup != nil {
-		next = earliest(next, m.catchup.nextDeadline())
 	}
 	if len(m.files.out) > 0 || len(m.files.in) > 0 {
 		next = earliest(next, m.files.deadline(now))
