@@ -85,7 +85,6 @@ func (e *Engine) forgotten(now time.Time, pr *presence.Peer, why departure) {
 	if e.m.presenting != nil {
 		e.m.presenting.Left(now, pr.ID)
 	}
-	e.fileMemberLeft(pr.ID)
 	e.m.parts.PeerLeft(now, pr)
 	e.queue.Push(PeerLeft{Peer: view(pr), Timeout: why == departTimeout, Evicted: why == departEvicted})
 	e.rosterChanged()

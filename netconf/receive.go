@@ -27,9 +27,6 @@ func (e *Engine) receiveBatch(b *reader.Batch) {
 		}
 		e.receive(now, b.Data[i], b.Src[i], b.Control)
 	}
-	if e.m == b.Owner && len(e.m.files.dirty) > 0 {
-		e.m.files.flushRuns() // the batch's blocks, one write per run
-	}
 	if b.Err != nil && e.m == b.Owner {
 		if e.checkInterface(now, true); e.m.watch.Down() {
 			return // the interface went away: it is watched until it is back
@@ -114,8 +111,6 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort, control 
 		e.onReceipt(now, &p, src)
 	case wire.KindPinned:
 		e.onPinned(now, &p, src)
-	case wire.KindFileOffer, wire.KindFileBlock, wire.KindFileNack, wire.KindFileDone:
-		e.onFile(now, &p, src)
 	case wire.KindCatchUpAsk:
 		e.onCatchUpAsk(now, &p, src)
 	case wire.KindCatchUp:

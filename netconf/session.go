@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/groupcast/groupcast/netconf/internal/classroom"
+	"github.com/groupcast/groupcast/netconf/internal/fileshare"
 	"github.com/groupcast/groupcast/netconf/internal/ledger"
 	"github.com/groupcast/groupcast/netconf/internal/mcast"
 	"github.com/groupcast/groupcast/netconf/internal/part"
@@ -52,7 +53,7 @@ type session struct {
 	// charsets remembers how each classic sender writes (onPlain).
 	charsets *wire.Charsets[netip.AddrPort]
 
-	files *fileSession // files sent and received (files.go)
+	files *fileshare.Part // files sent and received
 
 	catchup *catchUp // nil: we keep no history (catchup.go)
 
@@ -80,7 +81,7 @@ func newSession(cfg Config, tr Transport, key *seal.Key, now time.Time, t Timing
 			Heartbeat: t.Heartbeat, BufferAge: t.BufferAge, BufferBytes: t.BufferBytes,
 			LingerQuiet: t.LingerQuiet, LingerMax: t.LingerMax, LeaveRepeats: t.LeaveRepeats}),
 		ledger:  ledger.New(ledger.MaxHosts),
-		student: classroom.NewStudent(), charsets: wire.NewCharsets[netip.AddrPort](maxPlainSenders), files: newFileSession(),
+		student: classroom.NewStudent(), charsets: wire.NewCharsets[netip.AddrPort](maxPlainSenders),
 		wbuf: make([]byte, 0, wire.MaxDatagram), sbuf: make([]byte, 0, wire.MaxDatagram),
 	}
 	keys := classroom.RoomKeys{Presenter: cfg.Presenter}
@@ -162,9 +163,8 @@ func (m *session) attach(tr Transport, out, ctlOut chan<- *reader.Batch) {
 
 // detach closes the transport and waits for its reader to stop.
 func (m *session) detach() {
-	if p := m.files.pump; p != nil {
-		p.stop() // it sends on this transport; a new one gets a new pump
-		m.files.pump = nil
+	if m.files != nil {
+		m.files.StopPump() // it sends on this transport; a new one gets a new pump
 	}
 	_ = m.tr.Close()
 	m.reader.Stop()
@@ -172,7 +172,6 @@ func (m *session) detach() {
 
 func (m *session) close() {
 	m.parts.Close()
-	m.files.close()
 	m.detach()
 }
 

@@ -27,10 +27,6 @@ func (e *Engine) runTimers(now time.Time) {
 	e.classroomTimers(now)
 	e.catchUpTimers(now)
 	if e.m == m {
-		e.sendFiles(now)
-		e.receiveFiles(now)
-	}
-	if e.m == m {
 		m.parts.Tick(now)
 	}
 	m.ledger.Due(now, e.queue.Push)
@@ -127,9 +123,6 @@ func (e *Engine) armTimer() {
 	}
 	if m.catchup != nil {
 		next = earliest(next, m.catchup.nextDeadline())
-	}
-	if len(m.files.out) > 0 || len(m.files.in) > 0 {
-		next = earliest(next, m.files.deadline(now))
 	}
 	e.timer.Reset(max(next.Sub(now), 0))
 }
