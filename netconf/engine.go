@@ -45,12 +45,6 @@ type Engine struct {
 	rxc     chan *reader.Batch
 	dataRun int
 	done    chan struct{}
-	// fileResults: what the writers of received files did (files.go).
-	fileResults chan fileResult
-	// pumped: the file pump sent a burst (filepump.go).
-	pumped chan struct{}
-	// fileHashed: a file to send has been hashed (files.go).
-	fileHashed chan hashed
 	// posts: work the parts' goroutines hand to the loop; wake: a part
 	// asks for a Tick (part.Env).
 	posts chan post
@@ -112,20 +106,17 @@ func newEngine(opts ...Option) *Engine {
 	var seed [16]byte
 	_, _ = rand.Read(seed[:])
 	e := &Engine{
-		cmds:        make(chan Command, commandQueue),
-		events:      make(chan Event, 64),
-		rx:          make(chan *reader.Batch, rxBatches),
-		rxc:         make(chan *reader.Batch, rxBatches),
-		fileResults: make(chan fileResult, 256),
-		pumped:      make(chan struct{}, 1),
-		fileHashed:  make(chan hashed),
-		posts:       make(chan post),
-		wake:        make(chan struct{}, 1),
-		done:        make(chan struct{}),
-		timing:      DefaultTiming(),
-		now:         time.Now,
-		rng:         mrand.New(mrand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:]))),
-		timer:       time.NewTimer(time.Hour),
+		cmds:   make(chan Command, commandQueue),
+		events: make(chan Event, 64),
+		rx:     make(chan *reader.Batch, rxBatches),
+		rxc:    make(chan *reader.Batch, rxBatches),
+		posts:  make(chan post),
+		wake:   make(chan struct{}, 1),
+		done:   make(chan struct{}),
+		timing: DefaultTiming(),
+		now:    time.Now,
+		rng:    mrand.New(mrand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:]))),
+		timer:  time.NewTimer(time.Hour),
 	}
 	e.timer.Stop()
 	e.queue = newEventQueue(DefaultQueuedMessages)
@@ -232,11 +223,6 @@ func (e *Engine) loop() {
 			e.receiveBatch(b)
 		case b := <-rxc:
 			e.receiveBatch(b)
-		case r := <-e.fileResults:
-			e.onFileResult(r)
-		case <-e.pumped:
-		case h := <-e.fileHashed:
-			e.onFileHashed(h)
 		case p := <-e.posts:
 			e.onPost(p)
 		case <-e.wake:
@@ -320,6 +306,7 @@ func (e *Engine) join(cfg Config) {
 	m := e.newSession(cfg, tr, key, e.now(), self)
 	m.budget.Relieve = e.relieveBudget
 	e.m = m
+	e.addFiles(m)
 	m.attach(tr, e.rx, e.rxc)
 	e.addCatchUp(m)
 	if e.lookupIface != nil && cfg.NATS.URL == "" {

@@ -69,7 +69,6 @@ func (e *Engine) removePeer(now time.Time, pr *presence.Peer, why presence.Depar
 
 // forgotten says a member was removed from the table.
 func (e *Engine) forgotten(now time.Time, pr *presence.Peer, why presence.Departure) {
-	e.fileMemberLeft(pr.ID)
 	e.m.parts.PeerLeft(now, pr)
 	e.queue.Push(PeerLeft{Peer: view(pr), Timeout: why == presence.Timeout, Evicted: why == presence.Evicted})
 	e.rosterChanged()
@@ -93,6 +92,3 @@ func (e *Engine) relieveBudget(need int, except *reliable.Stream) bool {
 	}
 	return freed > 0
 }
-
-// provenPresenter marks pr as the room's presenter.
-func (e *Engine) provenPresenter(pr *presence.Peer) { e.m.class.Proven(pr) }

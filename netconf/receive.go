@@ -26,9 +26,6 @@ func (e *Engine) receiveBatch(b *reader.Batch) {
 		}
 		e.receive(now, b.Data[i], b.Src[i], b.Control)
 	}
-	if e.m == b.Owner && len(e.m.files.dirty) > 0 {
-		e.m.files.flushRuns() // the batch's blocks, one write per run
-	}
 	if b.Err != nil && e.m == b.Owner {
 		if e.checkInterface(now, true); e.m.watch.Down() {
 			return // the interface went away: it is watched until it is back
@@ -89,8 +86,6 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort, control 
 		return
 	}
 	switch p.Kind {
-	case wire.KindFileOffer, wire.KindFileBlock, wire.KindFileNack, wire.KindFileDone:
-		e.onFile(now, &p, src)
 	default:
 		add(&e.stats.Ignored, 1)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/groupcast/groupcast/netconf/internal/admit"
 	"github.com/groupcast/groupcast/netconf/internal/classroom"
+	"github.com/groupcast/groupcast/netconf/internal/fileshare"
 	"github.com/groupcast/groupcast/netconf/internal/ledger"
 	"github.com/groupcast/groupcast/netconf/internal/mcast"
 	"github.com/groupcast/groupcast/netconf/internal/part"
@@ -44,7 +45,7 @@ type session struct {
 	// judge judges and makes the room's signatures for every part.
 	judge *classroom.Judge
 
-	files *fileSession // files sent and received (files.go)
+	files *fileshare.Part // files sent and received
 
 	key    *seal.Key      // nil: an open group
 	pn     uint64         // packet number of the last sealed datagram
@@ -62,8 +63,8 @@ func (e *Engine) newSession(cfg Config, tr Transport, key *seal.Key, now time.Ti
 		params: reliable.Params{Window: t.Window, PeerTimeout: t.PeerTimeout, SyncWait: t.SyncWait},
 		budget: reliable.NewBudget(t.HeldBytes, t.HostHeldBytes),
 		cfg:    cfg, tr: tr, self: self, started: now, key: key,
-		ledger: ledger.New(ledger.MaxHosts), files: newFileSession(),
-		wbuf: make([]byte, 0, wire.MaxDatagram), sbuf: make([]byte, 0, wire.MaxDatagram),
+		ledger: ledger.New(ledger.MaxHosts),
+		wbuf:   make([]byte, 0, wire.MaxDatagram), sbuf: make([]byte, 0, wire.MaxDatagram),
 	}
 	keys := classroom.RoomKeys{Presenter: cfg.Presenter}
 	if r := cfg.Room; r != nil {
@@ -144,9 +145,8 @@ func (m *session) attach(tr Transport, out, ctlOut chan<- *reader.Batch) {
 
 // detach closes the transport and waits for its reader to stop.
 func (m *session) detach() {
-	if p := m.files.pump; p != nil {
-		p.stop() // it sends on this transport; a new one gets a new pump
-		m.files.pump = nil
+	if m.files != nil {
+		m.files.StopPump() // it sends on this transport; a new one gets a new pump
 	}
 	_ = m.tr.Close()
 	m.reader.Stop()
@@ -154,7 +154,6 @@ func (m *session) detach() {
 
 func (m *session) close() {
 	m.parts.Close()
-	m.files.close()
 	m.detach()
 }
 

@@ -18,10 +18,6 @@ func (e *Engine) runTimers(now time.Time) {
 	}
 	e.checkInterface(now, false)
 	if e.m == m {
-		e.sendFiles(now)
-		e.receiveFiles(now)
-	}
-	if e.m == m {
 		m.parts.Tick(now)
 	}
 	m.ledger.Due(now, e.queue.Push)
@@ -56,9 +52,6 @@ func (e *Engine) armTimer() {
 		m.rosterDeadline(), m.parts.NextDeadline(now))
 	if m.watch != nil {
 		next = earliest(next, m.watch.NextCheck())
-	}
-	if len(m.files.out) > 0 || len(m.files.in) > 0 {
-		next = earliest(next, m.files.deadline(now))
 	}
 	e.timer.Reset(max(next.Sub(now), 0))
 }

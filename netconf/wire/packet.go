@@ -95,7 +95,7 @@ const (
 	KindRepair    Kind = 6
 	KindReceipt   Kind = 7 // a member received a presenter's announcements up to seq
 	KindPinned    Kind = 8 // an earlier announcement re-sent for members who joined after it
-	// Files to the room (files.go, docs/FILES.md), on the companion port.
+	// Files to the room (netconf/internal/fileshare, docs/FILES.md), on the companion port.
 	KindFileOffer Kind = 9  // a file offered: id, size, block size, SHA-256, name
 	KindFileBlock Kind = 10 // one block of a file; seq is its index
 	KindFileNack  Kind = 11 // the blocks of a file a receiver lacks

@@ -1,6 +1,7 @@
-package netconf
+package fileshare
 
 import (
+	"github.com/groupcast/groupcast/netconf/event"
 	"github.com/groupcast/groupcast/netconf/wire"
 )
 
@@ -29,41 +30,42 @@ type filePump struct {
 	done chan struct{}
 }
 
-// startPump starts the pump of m's transport; its errors and counts go to
-// e's stats.
-func startPump(e *Engine, m *session) *filePump {
+// startPump starts the pump of the transport that carries the membership
+// now (Options.Link); its errors and counts go to the engine's stats,
+// and it wakes the loop after each burst.
+func (pt *Part) startPump() *filePump {
 	p := &filePump{todo: make(chan *burst, pumpBursts), free: make(chan *burst, pumpBursts), done: make(chan struct{})}
 	for range pumpBursts {
 		p.free <- &burst{enc: make([]byte, 0, fileBurst*wire.MaxFileDatagram)}
 	}
-	tr := m.tr
+	tr, env := pt.opts.Link(), pt.env
 	go func() {
 		defer close(p.done)
 		for b := range p.todo {
-			var err error
-			if bw, ok := tr.(ControlBatchWriter); ok {
-				err = bw.WriteControlBatch(b.dgrams)
+			if err := writeBurst(tr, b.dgrams); err != nil {
+				event.Add(&env.Stats().SendErrors, 1)
 			} else {
-				for _, d := range b.dgrams {
-					if err = tr.WriteControl(d); err != nil {
-						break
-					}
-				}
-			}
-			if err != nil {
-				add(&e.stats.SendErrors, 1)
-			} else {
-				add(&e.stats.ControlOut, uint64(len(b.dgrams)))
+				event.Add(&env.Stats().ControlOut, uint64(len(b.dgrams)))
 			}
 			clear(b.dgrams)
 			p.free <- b
-			select {
-			case e.pumped <- struct{}{}: // the loop may send the next
-			default:
-			}
+			env.Wake() // the loop may send the next
 		}
 	}()
 	return p
+}
+
+// writeBurst writes dgrams with one call when tr can.
+func writeBurst(tr Writer, dgrams [][]byte) error {
+	if bw, ok := tr.(BatchWriter); ok {
+		return bw.WriteControlBatch(dgrams)
+	}
+	for _, d := range dgrams {
+		if err := tr.WriteControl(d); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // take is an empty burst to fill, or nil while both are in hand.

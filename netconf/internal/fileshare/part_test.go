@@ -1,0 +1,158 @@
+package fileshare
+
+import (
+	"crypto/sha256"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/groupcast/groupcast/netconf/event"
+	"github.com/groupcast/groupcast/netconf/internal/classroom"
+	"github.com/groupcast/groupcast/netconf/internal/part/parttest"
+	"github.com/groupcast/groupcast/netconf/wire"
+)
+
+// The part alone, with the time given: no sockets, no sleeps.
+
+var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+// newPart is a part of an open group (no room) that saves to dir ("":
+// nowhere).
+func newPart(t *testing.T, dir string) (*Part, *parttest.Env) {
+	t.Helper()
+	env := parttest.New(t0)
+	j := classroom.NewJudge(classroom.RoomKeys{}, t0, env.Led, &env.Counts)
+	pt := New(Options{SaveDir: dir, Linger: time.Second, Judge: j,
+		Seal: func(_ [][]byte, buf []byte) []byte { return buf }}, env)
+	t.Cleanup(func() {
+		pt.Close()
+		env.Close()
+	})
+	return pt, env
+}
+
+// offer is a FILE_OFFER from sender (whose first byte is from) of an
+// empty file with id n.
+func offer(from, n byte, now time.Time) wire.Packet {
+	o := wire.FileOffer{Size: 0, BlockSize: 1024, Group: wire.MaxFileGroup, SHA256: sha256.Sum256(nil), Pass: 1, Name: "notes.txt"}
+	o.ID[0] = n
+	var sender wire.SenderID
+	sender[0] = from
+	return wire.Packet{Kind: wire.KindFileOffer, Sender: sender, Time: now.UnixMicro(), Nick: "Ann",
+		Body: wire.AppendFileOffer(nil, o)}
+}
+
+var ann = netip.MustParseAddrPort("10.0.0.7:40000")
+
+func count[T event.Event](evs []event.Event) (n int, last T) {
+	for _, ev := range evs {
+		if x, ok := ev.(T); ok {
+			n, last = n+1, x
+		}
+	}
+	return n, last
+}
+
+// An offer from a member is reported; with a folder for files the file
+// is fetched, and an empty one is checked, named and answered for.
+func TestOfferFromAMemberIsFetched(t *testing.T) {
+	dir := t.TempDir()
+	pt, env := newPart(t, dir)
+	env.Step(pt, offer(1, 1, env.Now), ann)
+	evs := env.Take()
+	if n, _ := count[event.PeerJoined](evs); n != 1 {
+		t.Fatalf("events %v: want the sender to join", evs)
+	}
+	n, offered := count[event.FileOffered](evs)
+	if n != 1 || !offered.Saving || offered.Name != "notes.txt" || offered.From.Nick != "Ann" {
+		t.Fatalf("offered %+v (%d)", offered, n)
+	}
+	// The writer checks the file and names it off the loop, and posts
+	// what it did: the loop takes it (no sleep: this waits for it).
+	f := <-env.Posted
+	f(env.Now)
+	n, got := count[event.FileReceived](env.Take())
+	if n != 1 || got.Path != filepath.Join(dir, "notes.txt") {
+		t.Fatalf("received %+v (%d)", got, n)
+	}
+	if _, err := os.Stat(got.Path); err != nil {
+		t.Fatal(err)
+	}
+	// It is answered for at once, then twice more, and then over here.
+	env.RunUntil(t, pt, env.Now.Add(time.Second))
+	dones := 0
+	for _, p := range env.TakeWritten() {
+		if p.Kind == wire.KindFileDone {
+			d, err := wire.ParseFileDone(p.Body)
+			if err != nil || d.Status != wire.FileHave {
+				t.Fatalf("FILE_DONE %+v, %v", d, err)
+			}
+			dones++
+		}
+	}
+	if dones != 3 || len(pt.in) != 0 || !pt.NextDeadline(env.Now).IsZero() {
+		t.Fatalf("%d answers, %d files still in, deadline %v", dones, len(pt.in), pt.NextDeadline(env.Now))
+	}
+}
+
+// New offers from one computer are paced by the ledger: OffersPerHost
+// at once, then one every two seconds; each refused offer is counted and
+// the flood reported once.
+func TestOfferFloodFromOneHostIsRefused(t *testing.T) {
+	pt, env := newPart(t, "") // reported, not fetched: no writers
+	for i := range 10 {
+		env.Step(pt, offer(1, byte(i+1), env.Now), ann)
+	}
+	if n, _ := count[event.FileOffered](env.Take()); n != OffersPerHost {
+		t.Fatalf("%d offers reported; want %d", n, OffersPerHost)
+	}
+	if env.Counts.Ignored != 10-OffersPerHost {
+		t.Fatalf("%d offers refused; want %d", env.Counts.Ignored, 10-OffersPerHost)
+	}
+	// Another computer has a purse of its own.
+	env.Step(pt, offer(2, 100, env.Now), netip.MustParseAddrPort("10.0.0.8:40000"))
+	if n, _ := count[event.FileOffered](env.Take()); n != 1 {
+		t.Fatal("another computer's offer was refused")
+	}
+	// Two seconds earn the flooding computer one more.
+	env.Now = env.Now.Add(2 * time.Second)
+	env.Step(pt, offer(1, 50, env.Now), ann)
+	env.Step(pt, offer(1, 51, env.Now), ann)
+	if n, _ := count[event.FileOffered](env.Take()); n != 1 {
+		t.Fatalf("%d offers after two seconds; want 1", n)
+	}
+	var reports []event.Unreadable
+	env.Led.Due(env.Now, func(ev event.Event) { reports = append(reports, ev.(event.Unreadable)) })
+	if len(reports) != 1 || reports[0].Reason != event.UnreadableFileFlood || reports[0].Count != 10-OffersPerHost+1 ||
+		reports[0].Host != ann.Addr() {
+		t.Fatalf("reports %+v", reports)
+	}
+}
+
+// A member who leaves while a file of ours waits for it counts no more.
+func TestPeerLeftIsNoLongerAwaited(t *testing.T) {
+	pt, env := newPart(t, "")
+	path := filepath.Join(t.TempDir(), "a.txt")
+	if err := os.WriteFile(path, []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env.Step(pt, offer(1, 1, env.Now), ann) // Ann is a member
+	pr := env.Table.Get(wire.SenderID{1})
+	pt.Send(env.Now, path)
+	f := <-env.Posted // hashed
+	f(env.Now)
+	if len(pt.out) != 1 {
+		t.Fatalf("%d files sent", len(pt.out))
+	}
+	for _, o := range pt.out {
+		if len(o.members) != 1 {
+			t.Fatalf("%d members awaited", len(o.members))
+		}
+		pt.PeerLeft(env.Now, pr)
+		if len(o.members) != 0 || !o.changed {
+			t.Fatal("a member who left is still awaited")
+		}
+	}
+}
