@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/groupcast/groupcast/netconf/internal/link"
 	"github.com/groupcast/groupcast/netconf/internal/mcast"
 	"github.com/groupcast/groupcast/netconf/internal/natsnet"
 	"github.com/groupcast/groupcast/netconf/internal/part"
@@ -108,8 +109,8 @@ func newEngine(opts ...Option) *Engine {
 	e := &Engine{
 		cmds:   make(chan Command, commandQueue),
 		events: make(chan Event, 64),
-		rx:     make(chan *reader.Batch, rxBatches),
-		rxc:    make(chan *reader.Batch, rxBatches),
+		rx:     make(chan *reader.Batch, link.Batches),
+		rxc:    make(chan *reader.Batch, link.Batches),
 		posts:  make(chan post),
 		wake:   make(chan struct{}, 1),
 		done:   make(chan struct{}),
@@ -307,7 +308,7 @@ func (e *Engine) join(cfg Config) {
 	m.budget.Relieve = e.relieveBudget
 	e.m = m
 	e.addFiles(m)
-	m.attach(tr, e.rx, e.rxc)
+	m.link.Attach(tr, e.rx, e.rxc)
 	e.addCatchUp(m)
 	if e.lookupIface != nil && cfg.NATS.URL == "" {
 		if choice.Name == "" {

@@ -37,10 +37,10 @@ func (v env) Ledger() *ledger.Ledger  { return v.m.ledger }
 func (v env) Stats() *event.Stats     { return &v.e.stats }
 func (v env) Rand() *rand.Rand        { return v.e.rng }
 func (v env) Write(p *wire.Packet)    { v.e.write(p) }
-func (v env) Transmit(b []byte) error { return v.m.transmit(b) }
+func (v env) Transmit(b []byte) error { return v.m.link.Transmit(b) }
 
 func (v env) QueueData(dgram []byte)    { v.e.queueData(dgram) }
-func (v env) WritePlain(b []byte) error { return v.m.tr.Write(b) }
+func (v env) WritePlain(b []byte) error { return v.m.link.Tr.Write(b) }
 
 func (v env) Forget(now time.Time, pr *presence.Peer, why presence.Departure) {
 	v.e.removePeer(now, pr, why)

@@ -29,7 +29,7 @@ func (e *Engine) checkInterface(now time.Time, force bool) {
 			return // the next check tries again
 		}
 		w.Rejoined()
-		m.attach(tr, e.rx, e.rxc)
+		m.link.Attach(tr, e.rx, e.rxc)
 		e.queue.Push(InterfaceChanged{Name: w.Choice().Name, Up: true})
 		e.writeControl(wire.KindHeartbeat) // where our stream stands: receivers ask for what they missed
 	}

@@ -95,7 +95,7 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort, control 
 // unseal refused it in a private one).
 func (e *Engine) onPlain(now time.Time, b []byte, src netip.AddrPort) {
 	m := e.m
-	if m.isOwn(src) {
+	if m.link.IsOwn(src) {
 		add(&e.stats.OwnEcho, 1) // our own plain text, looped back
 		return
 	}

@@ -41,14 +41,9 @@ func (e *Engine) addFiles(m *session) {
 		SaveDir: cfg.SaveDir, MaxFileSize: cfg.MaxFileSize, FileRate: cfg.FileRate,
 		Plain: cfg.Plain, SendOnly: cfg.SendOnly, Linger: e.timing.FileLinger, Judge: m.judge,
 		Proven: m.class.Proven,
-		Link:   func() fileshare.Writer { return m.tr },
-		MTU: func() int {
-			if t, ok := m.tr.(MTUReporter); ok {
-				return t.MTU()
-			}
-			return 0
-		},
-		Seal: m.sealBatch,
+		Link:   func() fileshare.Writer { return m.link.Tr },
+		MTU:    m.link.MTU,
+		Seal:   m.link.SealBatch,
 	}, env{e, m})
 	m.parts.Add(m.files)
 }

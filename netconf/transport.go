@@ -2,36 +2,29 @@ package netconf
 
 import (
 	"net"
-	"net/netip"
 
+	"github.com/groupcast/groupcast/netconf/internal/link"
 	"github.com/groupcast/groupcast/netconf/internal/packetconn"
 )
 
-// Transport carries one membership's datagrams. The engine owns it from
-// Join to Leave. The real one is multicast sockets: a receiver on the
-// group's port, one on its companion port (wire.CompanionPort), and a
-// sender; tests use an in-memory bus wrapped in a fault injector
-// (PacketTransport).
-type Transport interface {
-	// Read blocks for the next datagram addressed to the group's port. It
-	// returns net.ErrClosed after Close.
-	Read(b []byte) (n int, src netip.AddrPort, err error)
-	// Write sends one datagram to the group's port: a message.
-	Write(b []byte) error
-	// Control is the receiver of the group's companion port, where
-	// everything but new messages goes (nil for a membership that only
-	// sends); WriteControl sends there, from the socket Write uses.
-	Control() Receiver
-	WriteControl(b []byte) error
-	// Close releases the transport and unblocks Read.
-	Close() error
-}
+// Transport carries one membership's datagrams (link.Transport says
+// what each method does): the multicast sockets, or in tests an
+// in-memory bus wrapped in a fault injector (PacketTransport).
+type Transport = link.Transport
 
 // Receiver reads datagrams, as Transport.Read; it may also read several
 // at a time (BatchReader).
-type Receiver interface {
-	Read(b []byte) (n int, src netip.AddrPort, err error)
-}
+type Receiver = link.Receiver
+
+// Optional interfaces of a Transport (package link says what each is).
+type (
+	BatchReader        = link.BatchReader
+	BatchWriter        = link.BatchWriter
+	MTUReporter        = link.MTUReporter
+	ControlBatchWriter = link.ControlBatchWriter
+	DstChecker         = link.DstChecker
+	EchoSpotter        = link.EchoSpotter
+)
 
 // TransportFunc opens a transport for a membership; see WithTransport.
 type TransportFunc func(cfg Config) (Transport, error)
@@ -51,32 +44,3 @@ func PacketTransport(c net.PacketConn, group net.Addr, control net.PacketConn, c
 type packetTransport struct{ *packetconn.Transport }
 
 func (t packetTransport) Control() Receiver { return t.Transport.Control() }
-
-// Optional interfaces of a Transport. The multicast sockets have them all
-// (on Linux); a test transport may have any.
-type (
-	// BatchReader reads several datagrams per call: datagram i is
-	// bufs[i][:sizes[i]], from srcs[i], for i < n; n > 0 unless err.
-	BatchReader interface {
-		ReadBatch(bufs [][]byte, sizes []int, srcs []netip.AddrPort) (n int, err error)
-	}
-	// BatchWriter writes several datagrams per call.
-	BatchWriter interface {
-		WriteBatch(dgrams [][]byte) error
-	}
-	// MTUReporter says the MTU of the interface it sends through: a
-	// file's blocks are sized for it.
-	MTUReporter interface {
-		MTU() int
-	}
-	// ControlBatchWriter writes several datagrams to the companion port
-	// per call.
-	ControlBatchWriter interface {
-		WriteControlBatch(dgrams [][]byte) error
-	}
-	// DstChecker says whether each datagram's destination is checked.
-	DstChecker interface{ DstChecked() bool }
-	// EchoSpotter says whether a datagram came from our own sender socket
-	// (our bare text, looped back).
-	EchoSpotter interface{ IsOwn(src netip.AddrPort) bool }
-)
