@@ -246,20 +246,28 @@ type settingsForm struct {
 	natsURL, natsCreds, natsCA *widget.Entry
 }
 
+// showAdvanced is ⚙: the settings a Join rarely needs changed, taken
+// together on Apply.
 func (b *connBar) showAdvanced(w fyne.Window) {
+	f := b.newSettingsForm()
+	f.d = dialog.NewForm(lang.L("Advanced settings"), lang.L("Apply"), lang.L("Cancel"), f.items(w), func(ok bool) {
+		b.settings = nil
+		if ok {
+			b.applySettings(f)
+		}
+	}, w)
+	b.settings = f
+	hideOnEscape(w, f.d)
+	f.d.Show()
+}
+
+// newSettingsForm is the ⚙ dialog's fields, filled with the bar's
+// settings.
+func (b *connBar) newSettingsForm() *settingsForm {
 	f := &settingsForm{}
 	f.ttl = widget.NewEntry()
 	f.ttl.SetText(strconv.Itoa(b.ttl))
-	f.ttl.Validator = func(s string) error {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil {
-			return errors.New(lang.L("a number from 0 to 255"))
-		}
-		if err := netconf.ValidateTTL(n); err != nil {
-			return errors.New(explain(err))
-		}
-		return nil
-	}
+	f.ttl.Validator = ttlProblem
 	f.loop = widget.NewCheck(lang.L("Let other programs on this computer hear me (loopback)"), nil)
 	f.loop.SetChecked(b.loopback)
 	f.enc = widget.NewSelect([]string{encodingAuto, wire.EncodingUTF8, wire.EncodingGBK}, nil)
@@ -281,10 +289,28 @@ func (b *connBar) showAdvanced(w fyne.Window) {
 	f.natsCA = widget.NewEntry()
 	f.natsCA.SetPlaceHolder(lang.L("none: the system's authorities"))
 	f.natsCA.SetText(b.nats.CA)
+	return f
+}
+
+// ttlProblem says what is wrong with the TTL typed in the settings.
+func ttlProblem(s string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return errors.New(lang.L("a number from 0 to 255"))
+	}
+	if err := netconf.ValidateTTL(n); err != nil {
+		return errors.New(explain(err))
+	}
+	return nil
+}
+
+// items lays out the fields with what each one does; w is the window a
+// file picker opens in.
+func (f *settingsForm) items(w fyne.Window) []*widget.FormItem {
 	about := widget.NewLabel(lang.L("Join through a NATS server instead of multicast: from another network or from home. Leave empty to use this network."))
 	about.SizeName = theme.SizeNameCaptionText
 	about.Wrapping = fyne.TextWrapWord
-	items := []*widget.FormItem{
+	return []*widget.FormItem{
 		{Text: lang.L("TTL"), Widget: f.ttl, HintText: lang.L("Routers a message may cross: 1 keeps it on this network")},
 		{Text: lang.L("Loopback"), Widget: f.loop, HintText: lang.L("Off only if this computer should not hear itself")},
 		{Text: lang.L("Plain text"), Widget: f.plain, HintText: lang.L("Bare text for C, Python or Qt tools: gives up names, repair of lost messages and privacy")},
@@ -294,22 +320,18 @@ func (b *connBar) showAdvanced(w fyne.Window) {
 		{Text: lang.L("Credentials file"), Widget: withFilePicker(w, f.natsCreds)},
 		{Text: lang.L("CA certificate"), Widget: withFilePicker(w, f.natsCA)},
 	}
-	f.d = dialog.NewForm(lang.L("Advanced settings"), lang.L("Apply"), lang.L("Cancel"), items, func(ok bool) {
-		b.settings = nil
-		if !ok {
-			return
-		}
-		n, _ := strconv.Atoi(strings.TrimSpace(f.ttl.Text))
-		b.ttl, b.loopback, b.plain, b.encoding = n, f.loop.Checked, f.plain.Checked, f.enc.Selected
-		if b.encoding == encodingAuto {
-			b.encoding = ""
-		}
-		b.nats = netconf.NATSOptions{URL: strings.TrimSpace(f.natsURL.Text), Creds: strings.TrimSpace(f.natsCreds.Text), CA: strings.TrimSpace(f.natsCA.Text)}
-		b.validate()
-	}, w)
-	b.settings = f
-	hideOnEscape(w, f.d)
-	f.d.Show()
+}
+
+// applySettings takes the dialog's fields into the bar (the form has
+// validated them) and checks the bar again.
+func (b *connBar) applySettings(f *settingsForm) {
+	n, _ := strconv.Atoi(strings.TrimSpace(f.ttl.Text))
+	b.ttl, b.loopback, b.plain, b.encoding = n, f.loop.Checked, f.plain.Checked, f.enc.Selected
+	if b.encoding == encodingAuto {
+		b.encoding = ""
+	}
+	b.nats = netconf.NATSOptions{URL: strings.TrimSpace(f.natsURL.Text), Creds: strings.TrimSpace(f.natsCreds.Text), CA: strings.TrimSpace(f.natsCA.Text)}
+	b.validate()
 }
 
 // withFilePicker puts a button that picks a file beside entry.

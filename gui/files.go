@@ -194,92 +194,129 @@ func (ui *window) pickSaveDir() {
 
 // fileEvent shows a file event.
 func (ui *window) fileEvent(ev netconf.Event) {
-	now := ui.opts.now()
 	switch ev := ev.(type) {
 	case netconf.FileOffered:
-		if !ev.Saving {
-			return
-		}
-		t := ui.transferRow(ev.ID)
-		if ev.Presenter {
-			ui.pinTransfer(ev.ID)
-			t.label.SetText(lang.L("📌 {{.From}}, the presenter, shares {{.Name}} ({{.Size}}) with the room", map[string]any{"Name": ev.Name, "Size": sizeText(ev.Size), "From": ev.From.Nick}))
-			return
-		}
-		t.label.SetText(lang.L("Receiving {{.Name}} ({{.Size}}) from {{.From}}", map[string]any{"Name": ev.Name, "Size": sizeText(ev.Size), "From": ev.From.Nick}))
+		ui.fileOffered(ev)
 	case netconf.FileProgress:
-		t := ui.transferRow(ev.ID)
-		if t.done || ev.Size == 0 {
-			return
-		}
-		t.bar.SetValue(float64(ev.Done) / float64(ev.Size))
-		verb := lang.L("Receiving")
-		if ev.Sending {
-			verb = lang.L("Sending")
-		}
-		text := lang.L("{{.Verb}} {{.Name}} · {{.Percent}}% of {{.Size}}", map[string]any{"Verb": verb, "Name": ev.Name, "Percent": ev.Done * 100 / ev.Size, "Size": sizeText(ev.Size)})
-		if t.pinned {
-			text = "📌 " + text
-		}
-		if d := now.Sub(t.started).Seconds(); d > 0.5 && ev.Done > 0 && ev.Done < ev.Size {
-			rate := float64(ev.Done) / d
-			left := time.Duration(float64(ev.Size-ev.Done)/rate) * time.Second
-			text += lang.L(" · {{.Rate}}/s · {{.Left}} left", map[string]any{"Rate": sizeText(int64(rate)), "Left": left.Round(time.Second).String()})
-		}
-		t.label.SetText(text)
+		ui.fileProgress(ev)
 	case netconf.FileReceived:
-		t := ui.transferRow(ev.ID)
-		t.done = true
-		t.bar.SetValue(1)
-		t.bar.Hide()
-		mark := "📎"
-		if t.pinned {
-			mark = "📌"
-		}
-		t.label.SetText(mark + " " + lang.L("{{.Name}} from {{.From}} is saved in {{.Dir}}", map[string]any{"Name": filepath.Base(ev.Path), "From": ev.From.Nick, "Dir": filepath.Dir(ev.Path)}))
-		t.actions.Objects = []fyne.CanvasObject{
-			widget.NewButtonWithIcon(lang.L("Open"), theme.FileIcon(), func() { ui.openPath(ev.Path) }),
-			widget.NewButtonWithIcon(lang.L("Show in folder"), theme.FolderOpenIcon(), func() { ui.openPath(filepath.Dir(ev.Path)) }),
-		}
-		t.actions.Refresh()
-		ui.system(chatlog.System, lang.L("📎 {{.From}} sent {{.Name}} ({{.Size}}): saved as {{.Path}}.", map[string]any{"From": ev.From.Nick, "Name": ev.Name, "Size": sizeText(ev.Size), "Path": ev.Path}))
+		ui.fileReceived(ev)
 	case netconf.FileFailed:
-		why := say(ev.Why)
-		if ev.ID != "" {
-			if t := ui.files.rows[ev.ID]; t != nil {
-				t.done = true
-				t.bar.Hide()
-				t.label.SetText(lang.L("{{.Name}}: {{.Reason}}", map[string]any{"Name": ev.Name, "Reason": why}))
-			}
-		}
-		line := lang.L("{{.Name}} could not be had: {{.Reason}}.", map[string]any{"Name": ev.Name, "Reason": why})
-		if ev.Sending {
-			line = lang.L("{{.Name}} could not be sent: {{.Reason}}.", map[string]any{"Name": ev.Name, "Reason": why})
-		}
-		ui.system(chatlog.Error, line)
+		ui.fileFailed(ev)
 	case netconf.FileReceipt:
-		t := ui.transferRow(ev.ID)
-		line := lang.L("{{.Name}}: {{.Have}} of {{.Members}} have it", map[string]any{"Name": ev.Name, "Have": len(ev.Have), "Members": ev.Members})
-		var not []string
-		for _, f := range ev.Failed {
-			not = append(not, f.Peer.Nick+" ("+say(f.Why)+")")
-		}
-		for _, w := range ev.Waiting {
-			not = append(not, w.Nick+" ("+lang.L("waiting")+")")
-		}
-		sort.Strings(not)
-		if len(not) > 0 {
-			line += " · " + lang.L("not yet: {{.Who}}", map[string]any{"Who": strings.Join(not, ", ")})
-		}
-		if ev.Done {
+		ui.fileReceipt(ev)
+	}
+}
+
+// fileOffered gives a file being saved here its row; the presenter's is
+// pinned.
+func (ui *window) fileOffered(ev netconf.FileOffered) {
+	if !ev.Saving {
+		return
+	}
+	t := ui.transferRow(ev.ID)
+	if ev.Presenter {
+		ui.pinTransfer(ev.ID)
+		t.label.SetText(lang.L("📌 {{.From}}, the presenter, shares {{.Name}} ({{.Size}}) with the room", map[string]any{"Name": ev.Name, "Size": sizeText(ev.Size), "From": ev.From.Nick}))
+		return
+	}
+	t.label.SetText(lang.L("Receiving {{.Name}} ({{.Size}}) from {{.From}}", map[string]any{"Name": ev.Name, "Size": sizeText(ev.Size), "From": ev.From.Nick}))
+}
+
+// fileProgress moves a transfer's bar, and says its speed and the time
+// left once it has run long enough to tell.
+func (ui *window) fileProgress(ev netconf.FileProgress) {
+	now := ui.opts.now()
+	t := ui.transferRow(ev.ID)
+	if t.done || ev.Size == 0 {
+		return
+	}
+	t.bar.SetValue(float64(ev.Done) / float64(ev.Size))
+	verb := lang.L("Receiving")
+	if ev.Sending {
+		verb = lang.L("Sending")
+	}
+	text := lang.L("{{.Verb}} {{.Name}} · {{.Percent}}% of {{.Size}}", map[string]any{"Verb": verb, "Name": ev.Name, "Percent": ev.Done * 100 / ev.Size, "Size": sizeText(ev.Size)})
+	if t.pinned {
+		text = "📌 " + text
+	}
+	if d := now.Sub(t.started).Seconds(); d > 0.5 && ev.Done > 0 && ev.Done < ev.Size {
+		rate := float64(ev.Done) / d
+		left := time.Duration(float64(ev.Size-ev.Done)/rate) * time.Second
+		text += lang.L(" · {{.Rate}}/s · {{.Left}} left", map[string]any{"Rate": sizeText(int64(rate)), "Left": left.Round(time.Second).String()})
+	}
+	t.label.SetText(text)
+}
+
+// fileReceived ends a transfer's row with where the file is, and buttons
+// to open it or its folder.
+func (ui *window) fileReceived(ev netconf.FileReceived) {
+	t := ui.transferRow(ev.ID)
+	t.done = true
+	t.bar.SetValue(1)
+	t.bar.Hide()
+	mark := "📎"
+	if t.pinned {
+		mark = "📌"
+	}
+	t.label.SetText(mark + " " + lang.L("{{.Name}} from {{.From}} is saved in {{.Dir}}", map[string]any{"Name": filepath.Base(ev.Path), "From": ev.From.Nick, "Dir": filepath.Dir(ev.Path)}))
+	t.actions.Objects = []fyne.CanvasObject{
+		widget.NewButtonWithIcon(lang.L("Open"), theme.FileIcon(), func() { ui.openPath(ev.Path) }),
+		widget.NewButtonWithIcon(lang.L("Show in folder"), theme.FolderOpenIcon(), func() { ui.openPath(filepath.Dir(ev.Path)) }),
+	}
+	t.actions.Refresh()
+	ui.system(chatlog.System, lang.L("📎 {{.From}} sent {{.Name}} ({{.Size}}): saved as {{.Path}}.", map[string]any{"From": ev.From.Nick, "Name": ev.Name, "Size": sizeText(ev.Size), "Path": ev.Path}))
+}
+
+// fileFailed ends a transfer's row, if it has one, and says in the log
+// why the file was not had or not sent.
+func (ui *window) fileFailed(ev netconf.FileFailed) {
+	why := say(ev.Why)
+	if ev.ID != "" {
+		if t := ui.files.rows[ev.ID]; t != nil {
 			t.done = true
 			t.bar.Hide()
-			t.label.SetText(line)
-			ui.system(chatlog.System, "📎 "+line+".")
-		} else if len(ev.Have)+len(ev.Failed) > 0 {
-			t.label.SetText(line)
+			t.label.SetText(lang.L("{{.Name}}: {{.Reason}}", map[string]any{"Name": ev.Name, "Reason": why}))
 		}
 	}
+	line := lang.L("{{.Name}} could not be had: {{.Reason}}.", map[string]any{"Name": ev.Name, "Reason": why})
+	if ev.Sending {
+		line = lang.L("{{.Name}} could not be sent: {{.Reason}}.", map[string]any{"Name": ev.Name, "Reason": why})
+	}
+	ui.system(chatlog.Error, line)
+}
+
+// fileReceipt shows on the sender's row who has the file; the final
+// receipt ends the row and goes to the log too.
+func (ui *window) fileReceipt(ev netconf.FileReceipt) {
+	t := ui.transferRow(ev.ID)
+	line := receiptText(ev)
+	if ev.Done {
+		t.done = true
+		t.bar.Hide()
+		t.label.SetText(line)
+		ui.system(chatlog.System, "📎 "+line+".")
+	} else if len(ev.Have)+len(ev.Failed) > 0 {
+		t.label.SetText(line)
+	}
+}
+
+// receiptText is "report.pdf: 28 of 30 have it", then who does not yet
+// and why, sorted by name.
+func receiptText(ev netconf.FileReceipt) string {
+	line := lang.L("{{.Name}}: {{.Have}} of {{.Members}} have it", map[string]any{"Name": ev.Name, "Have": len(ev.Have), "Members": ev.Members})
+	var not []string
+	for _, f := range ev.Failed {
+		not = append(not, f.Peer.Nick+" ("+say(f.Why)+")")
+	}
+	for _, w := range ev.Waiting {
+		not = append(not, w.Nick+" ("+lang.L("waiting")+")")
+	}
+	sort.Strings(not)
+	if len(not) > 0 {
+		line += " · " + lang.L("not yet: {{.Who}}", map[string]any{"Who": strings.Join(not, ", ")})
+	}
+	return line
 }
 
 // openPath opens a file or folder with the desktop's application for it.

@@ -20,7 +20,7 @@ import (
 // logSearch is the bar above the log that Ctrl+F opens: typing finds the
 // newest line that contains the text (sender or message, any case), Enter
 // the one before it, Escape closes the bar. Ticked "All history"
-// (Ctrl+Shift+F), it searches everything kept instead (history.go) and
+// (Ctrl+Shift+F), it searches everything kept instead (history*.go) and
 // lists what it found under the bar: a click shows it in the log, or in
 // its context.
 type logSearch struct {

@@ -56,7 +56,7 @@ type window struct {
 	sound     bool
 	player    Player
 	soundMenu *fyne.MenuItem
-	// History (history.go): what is kept of each batch before it is
+	// History (history*.go): what is kept of each batch before it is
 	// shown, the conversation last joined and the history above the log.
 	keeper  keeper
 	conv    string
