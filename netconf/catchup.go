@@ -13,13 +13,6 @@ import (
 // an answer reaches, whatever the ask says): a school day.
 const CatchUpSpan = catchup.Span
 
-// What the tests check an answer against.
-const (
-	catchUpMessages  = catchup.Messages
-	catchUpAllowance = catchup.Allowance
-	catchUpRate      = catchup.Rate
-)
-
 // keepsHistory: the membership keeps what it receives and sends, to
 // answer others' catch-up (messages then carry their datagrams).
 func (m *session) keepsHistory() bool {

@@ -3,10 +3,10 @@ package netconf
 import (
 	"crypto/ed25519"
 	"encoding/hex"
-	"fmt"
 	"net/netip"
 
 	"github.com/groupcast/groupcast/netconf/internal/catchup"
+	"github.com/groupcast/groupcast/netconf/internal/link"
 	"github.com/groupcast/groupcast/netconf/internal/natsnet"
 	"github.com/groupcast/groupcast/netconf/internal/seal"
 	"github.com/groupcast/groupcast/netconf/wire"
@@ -141,9 +141,6 @@ func (c Config) Check() (Choice, []string, error) {
 	return choice, warnings, nil
 }
 
-// deriveKey makes the key of a private group (nil for an open one): the
-// passphrase, salted with the group's address and port, so the same
-// passphrase gives unrelated keys on other groups (docs/SECURITY.md).
 // KeyID is the public id of the key a passphrase gives on group ("" for
 // none), as the doctor shows the ids of private members it hears ("key
 // 1a2b3c4d"): whoever shows another id uses another passphrase.
@@ -156,13 +153,5 @@ func KeyID(group netip.AddrPort, passphrase string) string {
 	return hex.EncodeToString(id[:])
 }
 
-func deriveKey(cfg Config) (*seal.Key, error) {
-	if cfg.Passphrase == "" {
-		return nil, nil
-	}
-	k, err := seal.Derive(cfg.Passphrase, "groupcast/v1 group "+cfg.Group.String(), wire.SealedPrefix)
-	if err != nil {
-		return nil, fmt.Errorf("derive the group's key: %w", err)
-	}
-	return k, nil
-}
+// deriveKey makes the key of a private group (link.GroupKey).
+func deriveKey(cfg Config) (*seal.Key, error) { return link.GroupKey(cfg.Passphrase, cfg.Group) }

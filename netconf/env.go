@@ -32,7 +32,7 @@ func (v env) Started() time.Time      { return v.m.started }
 func (v env) Keyed() bool             { return v.m.key != nil }
 func (v env) Peers() *presence.Table  { return v.m.peers }
 func (v env) Emit(ev event.Event)     { v.e.queue.Push(ev) }
-func (v env) RosterChanged()          { v.m.rosterDirty = true }
+func (v env) RosterChanged()          { v.m.roster.Changed() }
 func (v env) Ledger() *ledger.Ledger  { return v.m.ledger }
 func (v env) Stats() *event.Stats     { return &v.e.stats }
 func (v env) Rand() *rand.Rand        { return v.e.rng }

@@ -56,6 +56,3 @@ func ExplainWords(err error) words.Words {
 	}
 	return mcast.ExplainWords(err)
 }
-
-// innermost returns the deepest wrapped error, whose text is the system's.
-func innermost(err error) error { return mcast.Innermost(err) }

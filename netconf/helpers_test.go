@@ -11,6 +11,8 @@ import (
 	"github.com/groupcast/groupcast/internal/lossy"
 	"github.com/groupcast/groupcast/internal/memnet"
 	"github.com/groupcast/groupcast/internal/testnet"
+	"github.com/groupcast/groupcast/netconf/internal/catchup"
+	"github.com/groupcast/groupcast/netconf/internal/fileshare"
 	"github.com/groupcast/groupcast/netconf/wire"
 )
 
@@ -335,3 +337,15 @@ func isFrom(nick string, first, last uint64, kinds ...wire.Kind) func([]byte) bo
 		return false
 	}
 }
+
+// The parts' limits the engine's tests check against.
+const (
+	catchUpMessages   = catchup.Messages
+	catchUpAllowance  = catchup.Allowance
+	catchUpRate       = catchup.Rate
+	fileOffersPerHost = fileshare.OffersPerHost
+	maxOutgoing       = fileshare.MaxOutgoing
+)
+
+// wFileReadOnly is why a student of a read-only room may not send a file.
+var wFileReadOnly = fileshare.WFileReadOnly

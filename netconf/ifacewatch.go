@@ -31,6 +31,6 @@ func (e *Engine) checkInterface(now time.Time, force bool) {
 		w.Rejoined()
 		m.link.Attach(tr, e.rx, e.rxc)
 		e.queue.Push(InterfaceChanged{Name: w.Choice().Name, Up: true})
-		e.writeControl(wire.KindHeartbeat) // where our stream stands: receivers ask for what they missed
+		m.stream.WriteControl(wire.KindHeartbeat, now) // where our stream stands: receivers ask for what they missed
 	}
 }

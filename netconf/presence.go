@@ -53,13 +53,11 @@ func (e *Engine) peerFor(now time.Time, p *wire.Packet, src netip.AddrPort) *pre
 	if m.stream.Out.Lingering() {
 		m.stream.Out.Activity(now) // someone we did not know of may need what we sent
 	}
-	e.queue.Push(PeerJoined{Peer: view(pr)})
+	e.queue.Push(PeerJoined{Peer: pr.View()})
 	e.rosterChanged()
 	m.class.Newcomer(now)
 	return pr
 }
-
-func view(pr *presence.Peer) Peer { return pr.View() }
 
 // removePeer forgets a member and says so.
 func (e *Engine) removePeer(now time.Time, pr *presence.Peer, why presence.Departure) {
@@ -70,25 +68,16 @@ func (e *Engine) removePeer(now time.Time, pr *presence.Peer, why presence.Depar
 // forgotten says a member was removed from the table.
 func (e *Engine) forgotten(now time.Time, pr *presence.Peer, why presence.Departure) {
 	e.m.parts.PeerLeft(now, pr)
-	e.queue.Push(PeerLeft{Peer: view(pr), Timeout: why == presence.Timeout, Evicted: why == presence.Evicted})
+	e.queue.Push(PeerLeft{Peer: pr.View(), Timeout: why == presence.Timeout, Evicted: why == presence.Evicted})
 	e.rosterChanged()
 }
 
-// relieveBudget frees room in a full held-data budget by evicting the
-// members that never spoke and have held memory longest. It frees an
-// eighth of the budget at once, so it runs rarely even under a flood.
+// relieveBudget frees room in a full held-data budget (presence.Table.Relieve):
+// the members it evicts are refused and forgotten.
 func (e *Engine) relieveBudget(need int, except *reliable.Stream) bool {
-	m := e.m
-	goal := m.budget.Used() - m.budget.Limit() + max(need, m.budget.Limit()/8)
-	freed := 0
 	now := e.now()
-	for _, pr := range m.peers.SilentHolders(except) {
-		if freed >= goal {
-			break
-		}
-		freed += pr.Stream.Bytes()
+	return e.m.peers.Relieve(need, except, func(pr *presence.Peer) {
 		e.refuse(now, UnreadableEvicted, pr.Nick, pr.Host)
 		e.removePeer(now, pr, presence.Evicted)
-	}
-	return freed > 0
+	})
 }

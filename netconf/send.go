@@ -44,11 +44,6 @@ func (e *Engine) flushData() {
 	}
 }
 
-// writeControl sends a HELLO, HEARTBEAT or LEAVE describing our stream.
-func (e *Engine) writeControl(kind wire.Kind) {
-	e.m.stream.WriteControl(kind, e.now())
-}
-
 // write encodes and sends a datagram that is not kept for repair.
 func (e *Engine) write(p *wire.Packet) {
 	if err := e.m.link.Write(p); err != nil {

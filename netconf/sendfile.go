@@ -21,13 +21,7 @@ const (
 	// DefaultFileRate caps a file's sending, in bits a second, unless
 	// Config.FileRate says otherwise.
 	DefaultFileRate = fileshare.DefaultFileRate
-
-	fileOffersPerHost = fileshare.OffersPerHost
-	maxOutgoing       = fileshare.MaxOutgoing
 )
-
-// wFileReadOnly is why a student of a read-only room may not send a file.
-var wFileReadOnly = fileshare.WFileReadOnly
 
 // SizeText words a size as file managers do, in decimal units: "50.0
 // MB", "1.2 kB". ok is false below a kilobyte, which a front end words

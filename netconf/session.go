@@ -30,8 +30,7 @@ type session struct {
 	budget *reliable.Budget // what the streams of peers hold for later delivery
 	peers  *presence.Table
 
-	rosterAt    time.Time // when the roster was last published
-	rosterDirty bool      // it changed since
+	roster presence.Roster // when the member list is next published
 
 	// Rooms: our side as their presenter (nil unless we present), and as
 	// a member who shows announcements and acknowledges them.

@@ -7,6 +7,7 @@
 package link
 
 import (
+	"fmt"
 	"net/netip"
 
 	"github.com/groupcast/groupcast/netconf/event"
@@ -204,4 +205,19 @@ func (l *Link) Flush() error {
 	clear(l.outq)
 	l.outq, l.outbuf = l.outq[:0], l.outbuf[:0]
 	return err
+}
+
+// GroupKey makes the key of a private group (nil for an open one, whose
+// passphrase is ""): the passphrase, salted with the group's address and
+// port, so the same passphrase gives unrelated keys on other groups
+// (docs/SECURITY.md).
+func GroupKey(passphrase string, group netip.AddrPort) (*seal.Key, error) {
+	if passphrase == "" {
+		return nil, nil
+	}
+	k, err := seal.Derive(passphrase, "groupcast/v1 group "+group.String(), wire.SealedPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("derive the group's key: %w", err)
+	}
+	return k, nil
 }

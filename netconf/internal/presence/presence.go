@@ -225,6 +225,22 @@ func (t *Table) SilentHolders(except *reliable.Stream) []*Peer {
 	return idle
 }
 
+// Relieve frees room in a full held-data budget by evicting (evict) the
+// members that never spoke and have held memory longest. It frees an
+// eighth of the budget at once, so it runs rarely even under a flood.
+func (t *Table) Relieve(need int, except *reliable.Stream, evict func(*Peer)) bool {
+	goal := t.budget.Used() - t.budget.Limit() + max(need, t.budget.Limit()/8)
+	freed := 0
+	for _, pr := range t.SilentHolders(except) {
+		if freed >= goal {
+			break
+		}
+		freed += pr.Stream.Bytes()
+		evict(pr)
+	}
+	return freed > 0
+}
+
 // AllHeardSince reports whether every member has sent something since
 // at (SentSince: each has had the chance to hear what we sent until then).
 // It goes by send times: a datagram that waited in our queues while we

@@ -149,3 +149,25 @@ func earliest(first time.Time, more ...time.Time) time.Time {
 }
 
 func count(c *uint64, n uint64) { event.Add(c, n) }
+
+// Depart moves lingering and leaving on (reliable.Outbound.Depart): LEAVEs
+// go out. over: the last one went, and the membership ends; leaving:
+// nothing else is due.
+func (s *Part) Depart(now time.Time) (over, leaving bool) {
+	// Every member has sent something a heartbeat after our last message:
+	// it ran through the heartbeats that tell where our stream ends, and
+	// had time to ask for what it missed. (With no message sent, nobody
+	// can miss anything.)
+	allHeard := true
+	if last := s.Out.LastData(); !last.IsZero() {
+		allHeard = s.env.Peers().AllHeardSince(last.Add(s.opt.Timing.Heartbeat))
+	}
+	switch s.Out.Depart(now, allHeard) {
+	case reliable.SendLeave:
+		s.WriteControl(wire.KindLeave, now)
+	case reliable.LastLeave:
+		s.WriteControl(wire.KindLeave, now)
+		return true, true
+	}
+	return false, s.Out.Leaving()
+}
