@@ -26,5 +26,5 @@ func (e *Engine) addCatchUp(m *session) {
 	if m.keepsHistory() {
 		a = m.cfg.Archive
 	}
-	m.parts.Add(catchup.New(env{e, m}, catchup.Config{Archive: a, Judge: m.judge, Shown: m.class.Shown, Timing: catchup.DefaultTiming()}))
+	m.parts.Add(catchup.New(m.env(e), catchup.Config{Archive: a, Judge: m.judge, Shown: m.class.Shown, Timing: catchup.DefaultTiming()}))
 }

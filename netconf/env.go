@@ -7,6 +7,7 @@ import (
 
 	"github.com/groupcast/groupcast/netconf/event"
 	"github.com/groupcast/groupcast/netconf/internal/ledger"
+	"github.com/groupcast/groupcast/netconf/internal/link"
 	"github.com/groupcast/groupcast/netconf/internal/part"
 	"github.com/groupcast/groupcast/netconf/internal/presence"
 	"github.com/groupcast/groupcast/netconf/wire"
@@ -14,8 +15,9 @@ import (
 
 // env is a membership as its parts see it (part.Env).
 type env struct {
-	e *Engine
-	m *session
+	e          *Engine
+	m          *session
+	*link.Link // Write and Transmit go straight to the link
 }
 
 var _ part.Env = env{}
@@ -26,21 +28,16 @@ type post struct {
 	f     func(now time.Time)
 }
 
-func (v env) Self() wire.SenderID     { return v.m.self }
-func (v env) Nick() string            { return v.m.cfg.Nick }
-func (v env) Started() time.Time      { return v.m.started }
-func (v env) Keyed() bool             { return v.m.key != nil }
-func (v env) Peers() *presence.Table  { return v.m.peers }
-func (v env) Emit(ev event.Event)     { v.e.queue.Push(ev) }
-func (v env) RosterChanged()          { v.m.roster.Changed() }
-func (v env) Ledger() *ledger.Ledger  { return v.m.ledger }
-func (v env) Stats() *event.Stats     { return &v.e.stats }
-func (v env) Rand() *rand.Rand        { return v.e.rng }
-func (v env) Write(p *wire.Packet)    { v.e.write(p) }
-func (v env) Transmit(b []byte) error { return v.m.link.Transmit(b) }
-
-func (v env) QueueData(dgram []byte)    { v.e.queueData(dgram) }
-func (v env) WritePlain(b []byte) error { return v.m.link.Tr.Write(b) }
+func (v env) Self() wire.SenderID    { return v.m.self }
+func (v env) Nick() string           { return v.m.cfg.Nick }
+func (v env) Started() time.Time     { return v.m.started }
+func (v env) Keyed() bool            { return v.m.key != nil }
+func (v env) Peers() *presence.Table { return v.m.peers }
+func (v env) Emit(ev event.Event)    { v.e.queue.Push(ev) }
+func (v env) RosterChanged()         { v.m.roster.Changed() }
+func (v env) Ledger() *ledger.Ledger { return v.m.ledger }
+func (v env) Stats() *event.Stats    { return &v.e.stats }
+func (v env) Rand() *rand.Rand       { return v.e.rng }
 
 func (v env) Forget(now time.Time, pr *presence.Peer, why presence.Departure) {
 	v.e.removePeer(now, pr, why)
@@ -81,3 +78,6 @@ func (e *Engine) onPost(p post) {
 		p.f(e.now())
 	}
 }
+
+// env is m as its parts see it.
+func (m *session) env(e *Engine) env { return env{e, m, m.link} }

@@ -1,9 +1,5 @@
 package netconf
 
-import (
-	"github.com/groupcast/groupcast/netconf/wire"
-)
-
 func (e *Engine) send(text string) {
 	m := e.m
 	switch {
@@ -21,15 +17,6 @@ func (e *Engine) send(text string) {
 	m.stream.Send(e.now(), text)
 }
 
-// queueData keeps a new DATA datagram for flushData, which writes what
-// the loop's commands produced at once.
-func (e *Engine) queueData(dgram []byte) {
-	if e.m.link.Full() {
-		e.flushData()
-	}
-	e.m.link.Queue(dgram)
-}
-
 // flushData writes the queued DATA (link.Flush).
 func (e *Engine) flushData() {
 	m := e.m
@@ -41,12 +28,5 @@ func (e *Engine) flushData() {
 		if !m.watch.Down() { // when it is, the user knows; the data is repaired once it is back
 			e.queue.Push(Error{Op: "transmit", Err: err})
 		}
-	}
-}
-
-// write encodes and sends a datagram that is not kept for repair.
-func (e *Engine) write(p *wire.Packet) {
-	if err := e.m.link.Write(p); err != nil {
-		e.queue.Push(Error{Op: "send " + p.Kind.String(), Err: err})
 	}
 }

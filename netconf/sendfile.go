@@ -38,7 +38,7 @@ func (e *Engine) addFiles(m *session) {
 		Link:   func() fileshare.Writer { return m.link.Tr },
 		MTU:    m.link.MTU,
 		Seal:   m.link.SealBatch,
-	}, env{e, m})
+	}, m.env(e))
 	m.parts.Add(m.files)
 }
 

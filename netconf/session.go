@@ -63,9 +63,9 @@ func (e *Engine) newSession(cfg Config, tr Transport, key *seal.Key, now time.Ti
 	m.gate = admit.New(key, m.ledger, stats, now, t.ClockSlack)
 	m.judge = classroom.NewJudge(keys, now, m.ledger, stats)
 	m.peers = presence.New(presence.Limits{MaxPeers: t.MaxPeers, MaxPeersPerHost: t.MaxPeersPerHost}, &m.params, m.budget)
-	m.class = classroom.NewPart(env{e, m}, m.judge)
-	m.stream = stream.New(env{e, m}, stream.Options{Nick: cfg.Nick, Plain: cfg.Plain, Encoding: cfg.Encoding,
-		KeepWire: m.keepsHistory(), SealOverhead: m.link.SealOverhead(), Timing: t.stream()}, m.judge, m.class, now)
+	m.class = classroom.NewPart(m.env(e), m.judge)
+	m.stream = stream.New(m.env(e), stream.Options{Nick: cfg.Nick, Plain: cfg.Plain, Encoding: cfg.Encoding,
+		KeepWire: m.keepsHistory(), SealOverhead: m.link.SealOverhead(), Timing: t.stream(), Data: m.link}, m.judge, m.class, now)
 	m.parts.Add(m.stream)
 	m.parts.Add(m.class)
 	return m

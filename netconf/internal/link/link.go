@@ -50,6 +50,7 @@ type Link struct {
 	sbuf     []byte   // sealed form of the datagram being sent
 	outq     [][]byte // new DATA waiting for Flush
 	outbuf   []byte   // holds the sealed forms of outq
+	failed   error    // what a flush Queue made failed with, for Flush to say
 	reader   *reader.Pool
 }
 
@@ -130,12 +131,17 @@ func (l *Link) Transmit(dgram []byte) error {
 	return l.Tr.WriteControl(l.sbuf)
 }
 
+// WritePlain sends a bare datagram, for classic tools, on the group's
+// port.
+func (l *Link) WritePlain(b []byte) error { return l.Tr.Write(b) }
+
 // Write encodes p and transmits it; it is not kept for repair. Only an
-// encoding error is returned: control traffic is repeated, so a failed
-// write is counted, not worth an error line.
+// encoding error is returned (and counted): control traffic is
+// repeated, so a failed write is counted, not worth an error line.
 func (l *Link) Write(p *wire.Packet) error {
 	dgram, err := wire.AppendEncode(l.wbuf[:0], p)
 	if err != nil {
+		event.Add(&l.stats.SendErrors, 1)
 		return err
 	}
 	l.wbuf = dgram
@@ -163,16 +169,16 @@ func (l *Link) SealBatch(dgrams [][]byte, buf []byte) []byte {
 	return buf
 }
 
-// Full reports whether the queue must be flushed before another DATA
-// is queued (its sealed forms share one buffer that never grows).
-func (l *Link) Full() bool {
-	return l.key != nil && len(l.outbuf)+wire.MaxDatagram > cap(l.outbuf)
-}
-
 // Queue keeps a new DATA datagram (sealed in a private group) for
-// Flush, which writes what the loop's commands produced at once. The
-// caller flushes first when Full.
+// Flush, which writes what the loop's commands produced at once. When
+// the sealed forms fill their buffer (which never grows) it flushes
+// first; Flush returns what that failed with.
 func (l *Link) Queue(dgram []byte) {
+	if l.key != nil && len(l.outbuf)+wire.MaxDatagram > cap(l.outbuf) {
+		if err := l.Flush(); err != nil {
+			l.failed = err
+		}
+	}
 	if l.key != nil {
 		if l.outbuf == nil {
 			l.outbuf = make([]byte, 0, 64*wire.MaxDatagram)
@@ -189,18 +195,23 @@ func (l *Link) Queue(dgram []byte) {
 // can (sendmmsg on Linux). A datagram that does not go out stays in the
 // retransmit buffer: receivers that notice the gap ask for it.
 func (l *Link) Flush() error {
+	err := l.failed
+	l.failed = nil
 	if len(l.outq) == 0 {
-		return nil
+		return err
 	}
-	var err error
+	var werr error
 	if bw, ok := l.Tr.(BatchWriter); ok {
-		err = bw.WriteBatch(l.outq)
+		werr = bw.WriteBatch(l.outq)
 	} else {
 		for _, w := range l.outq {
-			if err = l.Tr.Write(w); err != nil {
+			if werr = l.Tr.Write(w); werr != nil {
 				break
 			}
 		}
+	}
+	if werr != nil {
+		err = werr
 	}
 	clear(l.outq)
 	l.outq, l.outbuf = l.outq[:0], l.outbuf[:0]

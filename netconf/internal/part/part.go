@@ -64,17 +64,11 @@ type Env interface {
 	// (PeerLeft) and the user (PeerLeft event).
 	Forget(now time.Time, pr *presence.Peer, why presence.Departure)
 	// Write encodes p and sends it on the companion port (sealed in a
-	// private group); it is not kept for repair.
-	Write(p *wire.Packet)
+	// private group); it is not kept for repair. It fails only when p
+	// cannot be encoded.
+	Write(p *wire.Packet) error
 	// Transmit sends an encoded datagram as Write does.
 	Transmit(dgram []byte) error
-	// QueueData queues a new DATA for the group's port (sealed in a
-	// private group); what a batch of commands queued goes out in one
-	// system call.
-	QueueData(dgram []byte)
-	// WritePlain sends a bare datagram, for classic tools, on the
-	// group's port.
-	WritePlain(b []byte) error
 	// Emit queues an event for the user.
 	Emit(ev event.Event)
 	// RosterChanged says the roster must be published again (a member

@@ -33,7 +33,7 @@ func (s *Part) Send(now time.Time, text string) {
 	}
 	st := s.env.Stats()
 	for _, dgram := range dgrams {
-		s.env.QueueData(dgram)
+		s.opt.Data.Queue(dgram)
 		count(&st.DatagramsOut, 1)
 		count(&st.BytesOut, uint64(len(dgram)))
 	}
@@ -64,7 +64,7 @@ func (s *Part) sendPlain(now time.Time, text string) {
 		return
 	}
 	st := s.env.Stats()
-	if err := s.env.WritePlain(b); err != nil {
+	if err := s.opt.Data.WritePlain(b); err != nil {
 		count(&st.SendErrors, 1)
 		s.env.Emit(event.Error{Op: "send", Err: err})
 		return

@@ -43,6 +43,16 @@ type Options struct {
 	// group).
 	SealOverhead int
 	Timing       Timing
+	// Data is where new DATA goes: queued for the group's port (sealed in
+	// a private group) and written in one system call with what the same
+	// batch of commands queued; bare text is written at once.
+	Data Data
+}
+
+// Data is the membership's link (link.Link) as the stream writes to it.
+type Data interface {
+	Queue(dgram []byte)
+	WritePlain(b []byte) error
 }
 
 // maxPlainSenders bounds the classic senders whose encoding is

@@ -21,7 +21,7 @@ func newStream(env *parttest.Env) *Part {
 		RepairLinger: 5 * time.Millisecond, RepairGap: 10 * time.Millisecond, Heartbeat: time.Second, PeerTimeout: 10 * time.Second,
 		MaxRepairs: 64, BufferBytes: 1 << 20,
 		Out: reliable.OutParams{Heartbeat: time.Second, BufferAge: time.Minute, BufferBytes: 1 << 20, LingerQuiet: time.Second, LingerMax: 5 * time.Second}}
-	return New(env, Options{Nick: env.Name, Timing: tm}, judge, class, env.Now)
+	return New(env, Options{Nick: env.Name, Timing: tm, Data: env}, judge, class, env.Now)
 }
 
 var alice = netip.MustParseAddrPort("198.18.0.2:40000")

@@ -30,7 +30,7 @@ type Env struct {
 	Counts  event.Stats
 	Random  *rand.Rand
 	Roster  int           // RosterChanged calls
-	Written []wire.Packet // what Write, Transmit and QueueData sent, decoded, bodies copied
+	Written []wire.Packet // what Write, Transmit and Queue sent, decoded, bodies copied
 	Plain   [][]byte      // what WritePlain sent // what Write and Transmit sent, decoded, bodies copied
 	Events  []event.Event
 	// Posted is work handed to the loop by a part's goroutines; Drain runs it.
@@ -74,8 +74,9 @@ func (v *Env) Forget(now time.Time, pr *presence.Peer, why presence.Departure) {
 	v.Events = append(v.Events, event.PeerLeft{Peer: pr.View(), Timeout: why == presence.Timeout, Evicted: why == presence.Evicted})
 }
 
-// QueueData records a DATA as Write does.
-func (v *Env) QueueData(dgram []byte) { _ = v.Transmit(dgram) }
+// Queue records a DATA as Write does (the Env serves as the stream's
+// link too).
+func (v *Env) Queue(dgram []byte) { _ = v.Transmit(dgram) }
 
 // WritePlain records bare text.
 func (v *Env) WritePlain(b []byte) error {
@@ -99,10 +100,11 @@ func (v *Env) Member(now time.Time, p *wire.Packet, src netip.AddrPort) *presenc
 	return pr
 }
 
-func (v *Env) Write(p *wire.Packet) {
+func (v *Env) Write(p *wire.Packet) error {
 	q := *p
 	q.Body = append([]byte(nil), p.Body...)
 	v.Written = append(v.Written, q)
+	return nil
 }
 
 func (v *Env) Transmit(b []byte) error {
@@ -110,8 +112,7 @@ func (v *Env) Transmit(b []byte) error {
 	if err != nil {
 		return err
 	}
-	v.Write(&p)
-	return nil
+	return v.Write(&p)
 }
 
 func (v *Env) Post(quit <-chan struct{}, f func(time.Time)) bool {
