@@ -14,6 +14,7 @@ import (
 	"github.com/groupcast/groupcast/netconf/internal/part"
 	"github.com/groupcast/groupcast/netconf/internal/reader"
 	"github.com/groupcast/groupcast/netconf/internal/reliable"
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 // commandQueue is how many commands may wait for the loop. A caller that
@@ -63,7 +64,8 @@ type Engine struct {
 	deliveries []reliable.Delivery // reused by onData
 	rng        *mrand.Rand
 	timer      *time.Timer
-	in         part.In // the datagram being handed to a part: reused, not one allocation each
+	in         part.In     // the datagram being handed to a part: reused, not one allocation each
+	pkt        wire.Packet // ...and its decoded form
 }
 
 // Option adjusts a new Engine.

@@ -46,7 +46,9 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort, control 
 	}
 	// One look for the header (after the text of a message, a scan): a
 	// datagram without one is a classic tool's.
-	p, err := wire.Decode(data)
+	var err error
+	e.pkt, err = wire.Decode(data)
+	p := &e.pkt // the engine's: a datagram handed to a part does not escape to the heap
 	if errors.Is(err, wire.ErrNotGroupcast) {
 		if control {
 			add(&e.stats.OtherGroup, 1) // a classic tool's, on a group whose port is our companion
@@ -72,7 +74,7 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort, control 
 		add(&e.stats.OwnEcho, 1)
 		return
 	}
-	if m.key != nil && !m.gate.Fresh(now, &p, pn, src) {
+	if m.key != nil && !m.gate.Fresh(now, p, pn, src) {
 		return
 	}
 	if m.peers.Departed(p.Sender) {
@@ -80,15 +82,12 @@ func (e *Engine) receive(now time.Time, raw []byte, src netip.AddrPort, control 
 		return
 	}
 	if pt := m.parts.For(p.Kind); pt != nil {
-		e.in = part.In{Now: now, P: &p, Src: src}
+		e.in = part.In{Now: now, P: p, Src: src}
 		pt.Receive(&e.in)
-		e.in.P = nil
+		e.in.P, e.pkt = nil, wire.Packet{} // let go of the batch's bytes
 		return
 	}
-	switch p.Kind {
-	default:
-		add(&e.stats.Ignored, 1)
-	}
+	add(&e.stats.Ignored, 1) // a kind no part owns
 }
 
 // onPlain shows a bare datagram from a classic tool (open groups only:
