@@ -10,12 +10,13 @@ import (
 
 	"github.com/groupcast/groupcast/cli"
 	"github.com/groupcast/groupcast/gui"
+	"github.com/groupcast/groupcast/internal/console"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	attachConsole(os.Args[1:])
+	console.Attach(os.Args[1:]) // Windows: print where the command was typed
 	stdio := cli.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
 	code := cli.Run(ctx, os.Args[1:], stdio, gui.Run)
 	stop()

@@ -74,6 +74,11 @@ func fakeInterfaces(netip.Addr) ([]netconf.Interface, netconf.Choice, error) {
 	return []netconf.Interface{lo, eth}, netconf.Choice{Interface: eth, Automatic: true, Reason: "test"}, nil
 }
 
+// Log times render the same on every machine. Set once, before any test
+// starts: a harness setting it would race with timers of earlier tests
+// that read it.
+func init() { time.Local = time.UTC }
+
 // harness is a window on Fyne's test driver, bound to a fake engine.
 type harness struct {
 	t      *testing.T
@@ -93,7 +98,6 @@ func newHarness(t *testing.T, cfg netconf.Config) *harness {
 // them before the window is made).
 func newHarnessWith(t *testing.T, cfg netconf.Config, set func(h *harness, o *options)) *harness {
 	t.Helper()
-	time.Local = time.UTC // log times render the same on every machine
 	a := test.NewTempApp(t)
 	w := a.NewWindow("Groupcast")
 	h := &harness{t: t, engine: newFakeEngine(), w: w, queue: make(chan func(), 64)}

@@ -3,11 +3,13 @@ package gui
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -16,21 +18,59 @@ import (
 	"github.com/groupcast/groupcast/netconf/wire"
 )
 
+// TestMessagesAppear: what others send and what was sent appear in the
+// log, drawn as the golden markup says. The markup holds only characters
+// of the fonts that Fyne bundles (TestGoldenTextNeedsNoSystemFont): for
+// any other Fyne draws with a font of the machine's, whose width would
+// be the machine's. Chinese text is checked by what the log shows.
 func TestMessagesAppear(t *testing.T) {
 	h := newHarness(t, defaultCfg())
 	ui := h.ui
 	h.joinAs("Alice")
-	h.emit(netconf.Message{From: "Bob", Text: "hello 世界 — 1", Seq: 1, Sent: testTime, Received: testTime})
+	h.emit(netconf.Message{From: "Bob", Text: "hello wörld — 1", Seq: 1, Sent: testTime, Received: testTime})
 	h.emit(netconf.Sent{Seq: 1, Nick: "Alice", Text: "hi Bob", Time: testTime})
 	bob, _ := ui.model.LastN(1)
 	own, _ := ui.model.Last()
-	if bob.Kind != chatlog.Message || bob.From != "Bob" || bob.Text != "hello 世界 — 1" || bob.Colour != chatlog.SenderColour("Bob") {
+	if bob.Kind != chatlog.Message || bob.From != "Bob" || bob.Text != "hello wörld — 1" || bob.Colour != chatlog.SenderColour("Bob") {
 		t.Fatalf("Bob's line %+v", bob)
 	}
 	if own.Kind != chatlog.Own || own.From != "Alice" || own.Text != "hi Bob" {
 		t.Fatalf("own line %+v", own)
 	}
 	test.AssertRendersToMarkup(t, "conversation.xml", h.w.Canvas())
+
+	h.emit(netconf.Message{From: "Bob", Text: "hello 世界 — 2", Seq: 2, Sent: testTime, Received: testTime})
+	if got, _ := ui.model.Last(); got.Kind != chatlog.Message || got.From != "Bob" || got.Text != "hello 世界 — 2" {
+		t.Fatalf("Bob's Chinese line %+v", got)
+	}
+	if shown := shownTexts(h.w.Canvas().Content()); !slices.Contains(shown, "hello 世界 — 2") {
+		t.Fatalf("the log does not show Bob's Chinese line; it shows %q", shown)
+	}
+}
+
+// shownTexts returns the texts drawn under o, in the order drawn, without
+// measuring them.
+func shownTexts(o fyne.CanvasObject) []string {
+	if !o.Visible() {
+		return nil
+	}
+	switch o := o.(type) {
+	case *canvas.Text:
+		return []string{o.Text}
+	case *fyne.Container:
+		var out []string
+		for _, c := range o.Objects {
+			out = append(out, shownTexts(c)...)
+		}
+		return out
+	case fyne.Widget:
+		var out []string
+		for _, c := range test.WidgetRenderer(o).Objects() {
+			out = append(out, shownTexts(c)...)
+		}
+		return out
+	}
+	return nil
 }
 
 func TestNotifiesOnlyWhenUnfocused(t *testing.T) {

@@ -1,4 +1,4 @@
-package main
+package console
 
 import (
 	"os"
@@ -6,7 +6,7 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// attachConsole lets Groupcast.exe, a GUI program that Windows starts
+// Attach lets Groupcast.exe, a GUI program that Windows starts
 // without a console, print when it is given a command in cmd or
 // PowerShell: it attaches to the console it was started from and writes
 // there, unless its output was redirected (a file, a pipe), which then
@@ -14,7 +14,7 @@ import (
 // back at once; groupcast.com, beside it in the zip, is the same program
 // as a console one, and is what `groupcast ...` runs (.COM comes before
 // .EXE). Double-clicked, with no arguments, nothing is attached.
-func attachConsole(args []string) {
+func Attach(args []string) {
 	if len(args) == 0 {
 		return
 	}
