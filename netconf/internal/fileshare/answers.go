@@ -44,7 +44,7 @@ func (pt *Part) onFileNack(now time.Time, p *wire.Packet, pr *presence.Peer) {
 	_, overrun := o.s.Asked(n, now, func(blocks int) bool {
 		// One computer may have the file twice over as parity (a late
 		// joiner, with losses); past that, what time earns.
-		if o.budget.Allow(now, pr.Host, blocks*bs, int(min(2*o.offer.Size, 1<<40))) {
+		if pt.env.Ledger().Take(now, pr.Host, o.repairs, float64(blocks*bs)) {
 			return true
 		}
 		refused = true

@@ -10,7 +10,7 @@ import (
 
 	"github.com/groupcast/groupcast/netconf/event"
 	"github.com/groupcast/groupcast/netconf/internal/files"
-	"github.com/groupcast/groupcast/netconf/internal/reliable"
+	"github.com/groupcast/groupcast/netconf/internal/ledger"
 	"github.com/groupcast/groupcast/netconf/wire"
 	"github.com/groupcast/groupcast/netconf/words"
 )
@@ -23,9 +23,10 @@ type outgoing struct {
 	s     *files.Sender
 	pacer *files.Pacer
 	code  files.Code
-	// budget pays for repairs (as chat repairs are paid): each byte of
-	// the file sent earns two of parity, one computer may spend half.
-	budget  reliable.RepairBudget
+	// repairs pays for repairs from the ledger (as chat repairs are
+	// paid): each byte of the file sent earns two of parity, one computer
+	// may spend half.
+	repairs ledger.PurseID
 	parity  map[uint64][][]byte // parity made, for the last few groups
 	offerAt time.Time           // when the offer is next repeated
 	endAt   time.Time           // when the last pass ended (zero: a pass runs)
@@ -161,7 +162,8 @@ func (pt *Part) onHashed(now time.Time, h *hashed) {
 		rate = DefaultFileRate
 	}
 	out := &outgoing{offer: o, name: name, f: h.f, s: files.NewSender(o, now), pacer: files.NewPacer(rate/8/float64(bs), now),
-		parity: map[uint64][][]byte{}, offerAt: now, members: map[wire.SenderID]*fileMember{}, started: now, changed: true}
+		parity: map[uint64][][]byte{}, offerAt: now, members: map[wire.SenderID]*fileMember{}, started: now, changed: true,
+		repairs: pt.env.Ledger().Open(ledger.Repairs(float64(min(2*o.Size, 1<<40))))}
 	for pr := range pt.env.Peers().All() {
 		out.members[pr.ID] = &fileMember{peer: view(pr)}
 	}

@@ -93,6 +93,7 @@ func (pt *Part) settleFile(now time.Time, id wire.FileID, o *outgoing) {
 func (pt *Part) retire(id wire.FileID, now time.Time) {
 	if o := pt.out[id]; o != nil {
 		_ = o.f.Close()
+		pt.env.Ledger().Close(o.repairs)
 		delete(pt.out, id)
 		pt.remember(id, now)
 	}
@@ -157,15 +158,13 @@ func (pt *Part) sendBlocks(now time.Time, id wire.FileID, o *outgoing) bool {
 		if err != nil {
 			pt.pump.free <- b
 			pt.fileFailed(id.String(), o.name, true, failWords(err))
-			_ = o.f.Close()
-			delete(pt.out, id)
-			pt.remember(id, now)
+			pt.retire(id, now)
 			return false
 		}
 		if !sh.Parity && o.s.Pass() == 1 {
 			// Each byte of the file earns twice the chat rate: one
 			// computer may then have the file twice over as parity.
-			o.budget.SentData(2 * len(data))
+			pt.env.Ledger().Earn(o.repairs, float64(2*len(data)))
 		}
 		pt.scratch = wire.AppendFileBlock(pt.scratch[:0], id, data) // copied by AppendEncode
 		p := wire.Packet{Kind: wire.KindFileBlock, Sender: pt.env.Self(), Seq: sh.Seq(), Time: now.UnixMicro(), Nick: pt.env.Nick(), Body: pt.scratch}

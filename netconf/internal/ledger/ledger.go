@@ -27,10 +27,13 @@ import (
 // little memory (a few hundred bytes each).
 const MaxHosts = 4096
 
-// Allowance is a bucket's size and how fast it refills.
+// Allowance is a bucket's size and how it refills: with time, and with
+// what the purse earns (Earn: repairs are paid from the data we sent).
 type Allowance struct {
 	Burst     float64 // tokens it holds when full
 	PerSecond float64 // tokens earned each second
+	PerEarned float64 // tokens per unit the purse earned; a new bucket earns from all earned before it
+	Start     float64 // what a new bucket holds (0: Burst)
 }
 
 // Purse says what one kind of cost may reach: per computer, and, when
@@ -46,17 +49,25 @@ type PurseID int
 type bucket struct {
 	tokens float64
 	at     time.Time
+	earned float64 // the purse's earnings when last credited
+	gen    uint32  // the opening of the purse it belongs to (a slot is reused after Close)
 }
 
-// take refills b to now under a, and takes cost when it holds that much.
-func (b *bucket) take(now time.Time, a Allowance, cost float64, debit bool) bool {
+// take refills b to now (and to what the purse has earned) under a, and
+// takes cost when it holds that much.
+func (b *bucket) take(now time.Time, a Allowance, earned, cost float64, debit bool) bool {
 	if b.at.IsZero() {
 		b.tokens, b.at = a.Burst, now
+		if a.Start > 0 {
+			b.tokens = a.Start
+		}
 	}
 	if d := now.Sub(b.at); d > 0 {
-		b.tokens = min(b.tokens+d.Seconds()*a.PerSecond, a.Burst)
+		b.tokens += d.Seconds() * a.PerSecond
 		b.at = now
 	}
+	b.tokens = min(b.tokens+(earned-b.earned)*a.PerEarned, a.Burst)
+	b.earned = earned
 	if b.tokens < cost {
 		return false
 	}
@@ -75,7 +86,10 @@ type account struct {
 // concurrent use.
 type Ledger struct {
 	purses  []Purse
-	all     []bucket // the purses' global buckets
+	all     []bucket  // the purses' global buckets
+	earned  []float64 // what each purse earned (Earn)
+	gens    []uint32  // how often each slot was opened
+	free    []PurseID // slots of closed purses
 	hosts   map[netip.Addr]*account
 	max     int
 	refused *refusal.Table[event.UnreadableReason]
@@ -86,25 +100,42 @@ func New(maxHosts int) *Ledger {
 	return &Ledger{hosts: map[netip.Addr]*account{}, max: max(maxHosts, 1), refused: refusal.New[event.UnreadableReason]()}
 }
 
-// Open adds a purse; parts open theirs when they are made.
+// Open adds a purse; parts open theirs when they are made, and one for
+// what lives shorter than the membership (a file sent) is closed after.
 func (l *Ledger) Open(p Purse) PurseID {
+	if n := len(l.free); n > 0 {
+		id := l.free[n-1]
+		l.free = l.free[:n-1]
+		l.purses[id], l.all[id], l.earned[id] = p, bucket{}, 0
+		l.gens[id]++
+		return id
+	}
 	l.purses = append(l.purses, p)
 	l.all = append(l.all, bucket{})
+	l.earned = append(l.earned, 0)
+	l.gens = append(l.gens, 0)
 	return PurseID(len(l.purses) - 1)
 }
+
+// Close frees purse id's slot for the next Open: the computers' buckets
+// in it start again then.
+func (l *Ledger) Close(id PurseID) { l.free = append(l.free, id) }
 
 // Take charges host cost from purse id: only when the computer's bucket
 // and the global one (if any) both hold it, and then from both.
 func (l *Ledger) Take(now time.Time, host netip.Addr, id PurseID, cost float64) bool {
-	p := l.purses[id]
+	p, e := l.purses[id], l.earned[id]
 	b := &l.account(now, host).buckets[id]
-	if !b.take(now, p.Host, cost, false) {
+	if b.gen != l.gens[id] {
+		*b = bucket{gen: l.gens[id]} // a bucket of the slot's earlier purse
+	}
+	if !b.take(now, p.Host, e, cost, false) {
+		return false // the computer's share first: one refused does not drain the others'
+	}
+	if p.All.Burst > 0 && !l.all[id].take(now, p.All, e, cost, true) {
 		return false
 	}
-	if p.All.Burst > 0 && !l.all[id].take(now, p.All, cost, true) {
-		return false
-	}
-	return b.take(now, p.Host, cost, true)
+	return b.take(now, p.Host, e, cost, true)
 }
 
 // Left is what the global bucket of purse id holds now (the whole burst
@@ -115,15 +146,19 @@ func (l *Ledger) Left(now time.Time, id PurseID) float64 {
 		return p.Host.Burst
 	}
 	b := &l.all[id]
-	b.take(now, p.All, 0, false)
+	b.take(now, p.All, l.earned[id], 0, false)
 	return b.tokens
 }
+
+// Earn adds n to what purse id has earned: its buckets gain PerEarned
+// tokens for each.
+func (l *Ledger) Earn(id PurseID, n float64) { l.earned[id] += n }
 
 // Spend takes cost from the global bucket of purse id, as far as it
 // goes (what was sent is spent, asked or not).
 func (l *Ledger) Spend(now time.Time, id PurseID, cost float64) {
 	b := &l.all[id]
-	b.take(now, l.purses[id].All, 0, false)
+	b.take(now, l.purses[id].All, l.earned[id], 0, false)
 	b.tokens = max(b.tokens-cost, 0)
 }
 

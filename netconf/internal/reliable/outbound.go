@@ -27,7 +27,6 @@ type Outbound struct {
 	Started time.Time
 	Buf     *SendBuffer
 	Pace    Pacer
-	Repairs RepairBudget
 
 	params OutParams
 	seq    uint64 // last DATA seq sent
@@ -58,10 +57,9 @@ func (o *Outbound) Seq() uint64 { return o.seq }
 // Message numbers and encodes text as the DATA datagrams of one message
 // (pieces of at most piece bytes unless it fits whole), each signed by
 // sign when given, keeps them for repair, and returns them appended to out,
-// with the first seq. overhead is what sealing adds to each on the wire
-// (for the repair budget). It fails, sending nothing, when a piece cannot
-// be encoded.
-func (o *Outbound) Message(now time.Time, text string, whole, piece int, sign func(*wire.Packet), overhead int, out [][]byte) ([][]byte, uint64, error) {
+// with the first seq. It fails, sending nothing, when a piece cannot be
+// encoded.
+func (o *Outbound) Message(now time.Time, text string, whole, piece int, sign func(*wire.Packet), out [][]byte) ([][]byte, uint64, error) {
 	pieces := wire.SplitText(text, whole, piece)
 	out = out[:0]
 	for i, body := range pieces {
@@ -82,7 +80,6 @@ func (o *Outbound) Message(now time.Time, text string, whole, piece int, sign fu
 	for _, dgram := range out {
 		o.seq++
 		o.Buf.Add(o.seq, now, dgram)
-		o.Repairs.SentData(len(dgram) + overhead) // earns what its repairs may cost
 	}
 	o.Pace.Sent(now, len(out))
 	o.lastData, o.lastActivity = now, now

@@ -21,7 +21,7 @@ func TestOutboundBeatsMessagesAndLeave(t *testing.T) {
 	var beats []string
 	for now := start; now.Before(start.Add(2 * time.Second)); now = now.Add(10 * time.Millisecond) {
 		if now.Equal(start.Add(500 * time.Millisecond)) {
-			dgrams, first, err := o.Message(now, "hello", wire.MaxText, wire.MaxFragmentText, nil, 0, nil)
+			dgrams, first, err := o.Message(now, "hello", wire.MaxText, wire.MaxFragmentText, nil, nil)
 			if err != nil || len(dgrams) != 1 || first != 1 || o.Seq() != 1 {
 				t.Fatalf("message: %d datagrams from %d, %v", len(dgrams), first, err)
 			}
@@ -74,7 +74,7 @@ func join(s []string) string {
 func TestLingerWaitsForTheNackOfAMemberBack(t *testing.T) {
 	start := time.Unix(1000, 0)
 	o := NewOutbound(wire.SenderID{1}, "Alice", start, testOut)
-	if _, _, err := o.Message(start, "last words", wire.MaxText, wire.MaxFragmentText, nil, 0, nil); err != nil {
+	if _, _, err := o.Message(start, "last words", wire.MaxText, wire.MaxFragmentText, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	lingerAt := start.Add(2 * time.Second) // quiet for longer than LingerQuiet already
@@ -117,7 +117,7 @@ func TestLingerWaitsForTheNackOfAMemberBack(t *testing.T) {
 	if d := o3.Depart(lingerAt, true); d != SendLeave {
 		t.Fatalf("with nothing sent, lingering waited: %v", d)
 	}
-	if _, _, err := o2.Message(start, "earlier", wire.MaxText, wire.MaxFragmentText, nil, 0, nil); err != nil {
+	if _, _, err := o2.Message(start, "earlier", wire.MaxText, wire.MaxFragmentText, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	o2.Linger(lingerAt)

@@ -26,13 +26,14 @@ func (s *Part) Send(now time.Time, text string) {
 	if s.judge.Presenting() {
 		whole, piece, sign = wire.MaxSignedWhole, wire.MaxSignedText, s.judge.Sign
 	}
-	dgrams, first, err := s.Out.Message(now, text, whole, piece, sign, s.opt.SealOverhead, s.dgrams)
+	dgrams, first, err := s.Out.Message(now, text, whole, piece, sign, s.dgrams)
 	if err != nil {
 		s.env.Emit(event.Error{Op: "send", Err: input.Errorf("text", "the message cannot be sent: %v", err)})
 		return
 	}
 	st := s.env.Stats()
 	for _, dgram := range dgrams {
+		s.env.Ledger().Earn(s.repairs, float64(len(dgram)+s.opt.SealOverhead)) // earns what its repairs may cost
 		s.opt.Data.Queue(dgram)
 		count(&st.DatagramsOut, 1)
 		count(&st.BytesOut, uint64(len(dgram)))
@@ -75,7 +76,7 @@ func (s *Part) sendPlain(now time.Time, text string) {
 }
 
 // repair answers a NACK for our own data from host, within the repair
-// budget (reliable.RepairBudget). It reports whether the budget let it
+// budget (ledger.Repairs, charged to host). It reports whether the budget let it
 // through (a computer flooding NACKs is refused, and does not slow us).
 func (s *Part) repair(now time.Time, n wire.Nack, host netip.Addr) bool {
 	t, st := &s.opt.Timing, s.env.Stats()
@@ -83,7 +84,7 @@ func (s *Part) repair(now time.Time, n wire.Nack, host netip.Addr) bool {
 	refused := false
 	sent, aged := s.Out.Buf.Repair(now, n.Ranges, s.Out.Seq(), t.MaxRepairs, t.RepairLinger, func(d []byte) bool {
 		cost := len(d) + s.opt.SealOverhead
-		if !s.Out.Repairs.Allow(now, host, cost, t.BufferBytes) {
+		if !s.env.Ledger().Take(now, host, s.repairs, float64(cost)) {
 			refused = true
 			return false
 		}

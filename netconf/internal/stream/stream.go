@@ -14,6 +14,7 @@ import (
 
 	"github.com/groupcast/groupcast/netconf/event"
 	"github.com/groupcast/groupcast/netconf/internal/classroom"
+	"github.com/groupcast/groupcast/netconf/internal/ledger"
 	"github.com/groupcast/groupcast/netconf/internal/part"
 	"github.com/groupcast/groupcast/netconf/internal/presence"
 	"github.com/groupcast/groupcast/netconf/internal/reliable"
@@ -73,7 +74,8 @@ type Part struct {
 	// peersNext is the earliest of the peers' deadlines: the peers are
 	// walked only when it has passed.
 	peersNext     time.Time
-	lastTrailBeat time.Time // when we last told NACKers where our buffer starts
+	lastTrailBeat time.Time      // when we last told NACKers where our buffer starts
+	repairs       ledger.PurseID // what our repairs may cost, per computer that asks
 
 	deliveries []reliable.Delivery // reused by onData
 	dgrams     [][]byte            // the datagrams of the message being sent
@@ -86,6 +88,7 @@ type Part struct {
 func New(env part.Env, opt Options, judge *classroom.Judge, class *classroom.Part, now time.Time) *Part {
 	return &Part{
 		env: env, opt: opt, judge: judge, class: class,
+		repairs:  env.Ledger().Open(ledger.Repairs(float64(opt.Timing.BufferBytes))),
 		Out:      reliable.NewOutbound(env.Self(), opt.Nick, now, opt.Timing.Out),
 		wbuf:     make([]byte, 0, wire.MaxDatagram),
 		charsets: wire.NewCharsets[netip.AddrPort](maxPlainSenders),

@@ -1,4 +1,4 @@
-package reliable
+package ledger
 
 import (
 	"net/netip"
@@ -6,14 +6,15 @@ import (
 	"time"
 )
 
-func TestRepairBudget(t *testing.T) {
+func TestRepairs(t *testing.T) {
 	const buffer = 16 << 20
-	var r RepairBudget
+	l := New(MaxHosts)
+	r := l.Open(Repairs(buffer))
 	now := time.Unix(1000, 0)
 	flooder, real := netip.MustParseAddr("198.18.0.9"), netip.MustParseAddr("198.18.0.2")
 	spend := func(host netip.Addr, d time.Duration) (bytes int) {
 		for end := now.Add(d); now.Before(end); now = now.Add(time.Millisecond) {
-			for r.Allow(now, host, 1000, buffer) {
+			for l.Take(now, host, r, 1000) {
 				bytes += 1000
 			}
 		}
@@ -35,21 +36,32 @@ func TestRepairBudget(t *testing.T) {
 	}
 	// A sender that streamed 6 MB may repair a receiver that missed a
 	// tenth of it at once, after the stream ended.
-	r.SentData(6 << 20)
+	l.Earn(r, 6<<20)
 	now = now.Add(10 * time.Second)
 	if got := spend(real, time.Millisecond); got < 600<<10 {
 		t.Fatalf("after 6 MB of data a receiver got %d bytes of repairs at once", got)
 	}
 	// What builds up is bounded by the retransmit buffer.
-	r.SentData(1 << 30)
-	if got := spend(flooder, time.Millisecond); got > buffer*repairPerData/repairHostShare+1000 {
+	l.Earn(r, 1<<30)
+	if got := spend(flooder, time.Millisecond); got > buffer*RepairPerData/repairHostShare+1000 {
 		t.Fatalf("one computer could spend %d bytes at once", got)
 	}
-	// The table of computers is bounded.
-	for i := range 3 * repairHosts {
-		r.Allow(now, netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), 1, buffer)
+}
+
+func TestClosedPurseSlotStartsAfresh(t *testing.T) {
+	l := New(8)
+	now := time.Unix(1000, 0)
+	h := netip.MustParseAddr("198.18.0.9")
+	a := l.Open(Purse{Host: Allowance{Burst: 1}})
+	if !l.Take(now, h, a, 1) || l.Take(now, h, a, 1) {
+		t.Fatal("a purse of one token gave other than one")
 	}
-	if len(r.hosts) > repairHosts {
-		t.Fatalf("%d computers tracked", len(r.hosts))
+	l.Close(a)
+	b := l.Open(Purse{Host: Allowance{Burst: 2}})
+	if b != a {
+		t.Fatalf("the closed slot %d was not reused (%d)", a, b)
+	}
+	if !l.Take(now, h, b, 2) {
+		t.Fatal("the new purse in a reused slot inherited the old one's spent bucket")
 	}
 }
