@@ -59,13 +59,12 @@ type Engine struct {
 	lookupIface mcast.Lookup // nil: the membership's interface is not watched
 
 	// Owned by the loop.
-	m          *session
-	queue      reliable.Queue[Event]
-	deliveries []reliable.Delivery // reused by onData
-	rng        *mrand.Rand
-	timer      *time.Timer
-	in         part.In     // the datagram being handed to a part: reused, not one allocation each
-	pkt        wire.Packet // ...and its decoded form
+	m     *session
+	queue reliable.Queue[Event]
+	rng   *mrand.Rand
+	timer *time.Timer
+	in    part.In     // the datagram being handed to a part: reused, not one allocation each
+	pkt   wire.Packet // ...and its decoded form
 }
 
 // Option adjusts a new Engine.
