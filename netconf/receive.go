@@ -13,7 +13,7 @@ import (
 
 // receiveBatch handles datagrams a reader read together, then gives the
 // batch back to it. Nothing of the batch's buffers is kept: what is held
-// for later delivery is copied (see onData).
+// for later delivery is copied (see stream.Part.onData).
 func (e *Engine) receiveBatch(b *reader.Batch) {
 	defer b.Recycle()
 	if b.Owner != e.m || e.m == nil {
