@@ -45,9 +45,7 @@ func (e *Engine) join(cfg Config) {
 	m := e.newSession(cfg, tr, key, e.now(), self)
 	m.budget.Relieve = e.relieveBudget
 	e.m = m
-	e.addFiles(m)
 	m.link.Attach(tr, e.rx, e.rxc)
-	e.addCatchUp(m)
 	if e.lookupIface != nil && cfg.NATS.URL == "" {
 		if choice.Name == "" {
 			choice.Name = cfg.Interface // a test transport names its interface only in cfg

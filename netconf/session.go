@@ -17,8 +17,8 @@ import (
 	"github.com/groupcast/groupcast/netconf/wire"
 )
 
-// session is one membership (one Join): its transport, our stream, the
-// other members and their streams, and the room bookkeeping.
+// session is one membership (one Join): its link to the network, its
+// admission gate and ledger, the member table, and its parts.
 type session struct {
 	cfg     Config
 	link    *link.Link // the transport, the seal, the reader
@@ -32,13 +32,9 @@ type session struct {
 
 	roster presence.Roster // when the member list is next published
 
-	// Rooms: our side as their presenter (nil unless we present), and as
-	// a member who shows announcements and acknowledges them.
-	class *classroom.Part
-	// judge judges and makes the room's signatures for every part.
-	judge *classroom.Judge
-
-	files *fileshare.Part // files sent and received
+	class *classroom.Part  // receipts and pins, as a member and as the presenter
+	judge *classroom.Judge // judges and makes the room's signatures for every part
+	files *fileshare.Part  // files sent and received
 
 	key    *seal.Key      // nil: an open group
 	gate   *admit.Gate    // what every datagram passes first
@@ -68,6 +64,8 @@ func (e *Engine) newSession(cfg Config, tr Transport, key *seal.Key, now time.Ti
 		KeepWire: m.keepsHistory(), SealOverhead: m.link.SealOverhead(), Timing: t.stream(), Data: m.link}, m.judge, m.class, now)
 	m.parts.Add(m.stream)
 	m.parts.Add(m.class)
+	e.addFiles(m)
+	e.addCatchUp(m)
 	return m
 }
 
