@@ -2,6 +2,8 @@ package netconf
 
 import (
 	"time"
+
+	"github.com/groupcast/groupcast/netconf/internal/part"
 )
 
 // runTimers does everything that is due.
@@ -32,16 +34,6 @@ func (e *Engine) runTimers(now time.Time) {
 	}
 }
 
-// earliest is the earliest of the times that are set.
-func earliest(first time.Time, more ...time.Time) time.Time {
-	for _, at := range more {
-		if !at.IsZero() && (first.IsZero() || at.Before(first)) {
-			first = at
-		}
-	}
-	return first
-}
-
 // armTimer sets the timer for the next thing due: the earliest of each
 // part's next deadline.
 func (e *Engine) armTimer() {
@@ -51,10 +43,10 @@ func (e *Engine) armTimer() {
 		return
 	}
 	now := e.now()
-	next := earliest(m.ledger.NextDeadline(),
+	next := part.Earliest(m.ledger.NextDeadline(),
 		m.roster.Deadline(), m.parts.NextDeadline(now))
 	if m.watch != nil {
-		next = earliest(next, m.watch.NextCheck())
+		next = part.Earliest(next, m.watch.NextCheck())
 	}
 	e.timer.Reset(max(next.Sub(now), 0))
 }

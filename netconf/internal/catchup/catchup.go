@@ -214,9 +214,9 @@ func (c *Part) Tick(now time.Time) {
 
 // NextDeadline is when catch-up next has something to do (zero: never).
 func (c *Part) NextDeadline(time.Time) time.Time {
-	next := earliest(earliest(c.askAt, c.answerAt), c.closes())
+	next := part.Earliest(part.Earliest(c.askAt, c.answerAt), c.closes())
 	if len(c.outq) > 0 {
-		next = earliest(next, c.sendAt)
+		next = part.Earliest(next, c.sendAt)
 	}
 	return next
 }
@@ -251,14 +251,6 @@ func later(a, b time.Time) time.Time {
 
 func earlier(a, b time.Time) time.Time {
 	if b.Before(a) {
-		return b
-	}
-	return a
-}
-
-// earliest is the earlier of the times that are set.
-func earliest(a, b time.Time) time.Time {
-	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
 		return b
 	}
 	return a

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/groupcast/groupcast/netconf/event"
+	"github.com/groupcast/groupcast/netconf/internal/part"
 	"github.com/groupcast/groupcast/netconf/wire"
 )
 
@@ -116,25 +117,25 @@ func (pt *Part) receiveFiles(now time.Time) {
 func (pt *Part) deadline(now time.Time) time.Time {
 	next := now.Add(time.Hour)
 	for _, o := range pt.out {
-		next = earliest(next, o.offerAt, now.Add(fileProgressEvery))
+		next = part.Earliest(next, o.offerAt, now.Add(fileProgressEvery))
 		if !o.endAt.IsZero() && !o.done {
-			next = earliest(next, o.endAt.Add(fileDoneGrace), o.lastAsk.Add(fileDoneGrace/2), o.endAt.Add(fileLonelyGrace), o.endAt.Add(fileSilence))
+			next = part.Earliest(next, o.endAt.Add(fileDoneGrace), o.lastAsk.Add(fileDoneGrace/2), o.endAt.Add(fileLonelyGrace), o.endAt.Add(fileSilence))
 		}
 		if !o.s.PassSent() && (pt.pump == nil || len(pt.pump.free) > 0) {
 			// (With every burst out, the pump wakes the loop: Env.Wake.)
-			next = earliest(next, now.Add(o.pacer.Wait()))
+			next = part.Earliest(next, now.Add(o.pacer.Wait()))
 		}
 		if o.done && !o.until.IsZero() {
-			next = earliest(next, o.until)
+			next = part.Earliest(next, o.until)
 		}
 	}
 	for _, in := range pt.in {
 		switch in.state {
 		case fetching:
-			next = earliest(next, in.nackAt, in.reported.Add(fileProgressEvery))
+			next = part.Earliest(next, in.nackAt, in.reported.Add(fileProgressEvery))
 		case settled:
 			if in.dones < 3 {
-				next = earliest(next, in.doneAt)
+				next = part.Earliest(next, in.doneAt)
 			}
 		}
 	}

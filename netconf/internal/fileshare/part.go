@@ -249,16 +249,6 @@ func view(pr *presence.Peer) event.Peer {
 	return event.Peer{ID: pr.ID, Nick: pr.Nick, Host: pr.Host, LastHeard: pr.LastHeard, Presenter: pr.Presenter}
 }
 
-// earliest is the earliest of the times that are set.
-func earliest(first time.Time, more ...time.Time) time.Time {
-	for _, at := range more {
-		if !at.IsZero() && (first.IsZero() || at.Before(first)) {
-			first = at
-		}
-	}
-	return first
-}
-
 // forgetOldest deletes the entry of m whose time (at) is the earliest: a
 // walk of the map, for tables that are full only under a flood.
 func forgetOldest[K comparable, V any](m map[K]V, at func(V) time.Time) {

@@ -151,11 +151,19 @@ func (t *Table) Tick(now time.Time) {
 func (t *Table) NextDeadline(now time.Time) time.Time {
 	var next time.Time
 	for _, p := range t.all {
-		if at := p.NextDeadline(now); !at.IsZero() && (next.IsZero() || at.Before(next)) {
-			next = at
-		}
+		next = Earliest(next, p.NextDeadline(now))
 	}
 	return next
+}
+
+// Earliest is the earliest of the times that are set (zero: none is).
+func Earliest(first time.Time, more ...time.Time) time.Time {
+	for _, at := range more {
+		if !at.IsZero() && (first.IsZero() || at.Before(first)) {
+			first = at
+		}
+	}
+	return first
 }
 
 // PeerLeft tells every part that pr left.

@@ -3,6 +3,7 @@ package stream
 import (
 	"time"
 
+	"github.com/groupcast/groupcast/netconf/internal/part"
 	"github.com/groupcast/groupcast/netconf/internal/presence"
 	"github.com/groupcast/groupcast/netconf/wire"
 )
@@ -28,7 +29,7 @@ func (s *Part) runPeerTimers(now time.Time) {
 		if rs.NackDue(now) {
 			s.askForMissing(now, pr)
 		}
-		next = earliest(next, pr.LastHeard.Add(t.PeerTimeout+time.Millisecond), rs.NextDeadline())
+		next = part.Earliest(next, pr.LastHeard.Add(t.PeerTimeout+time.Millisecond), rs.NextDeadline())
 	}
 	s.peersNext = next
 }

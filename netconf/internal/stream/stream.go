@@ -125,7 +125,7 @@ func (s *Part) Tick(now time.Time) {
 
 // NextDeadline is the earliest of our stream's and the peers'.
 func (s *Part) NextDeadline(now time.Time) time.Time {
-	return earliest(s.Out.NextDeadline(now), s.peersNext)
+	return part.Earliest(s.Out.NextDeadline(now), s.peersNext)
 }
 
 // PeerLeft: a member's stream goes with it (the table holds it).
@@ -149,16 +149,6 @@ func (s *Part) wake(at time.Time) {
 	if at.Before(s.peersNext) {
 		s.peersNext = at
 	}
-}
-
-// earliest is the earliest of the times that are set.
-func earliest(first time.Time, more ...time.Time) time.Time {
-	for _, at := range more {
-		if !at.IsZero() && (first.IsZero() || at.Before(first)) {
-			first = at
-		}
-	}
-	return first
 }
 
 func count(c *uint64, n uint64) { event.Add(c, n) }
