@@ -19,8 +19,8 @@ type recorder struct {
 }
 
 func (r *recorder) Read([]byte) (int, netip.AddrPort, error) { select {} }
-func (r *recorder) Close() error                              { return nil }
-func (r *recorder) Control() Receiver                         { return nil }
+func (r *recorder) Close() error                             { return nil }
+func (r *recorder) Control() Receiver                        { return nil }
 func (r *recorder) Write(b []byte) error {
 	if r.fail != nil {
 		return r.fail
