@@ -21,10 +21,8 @@ TOOLS="Xvfb xdotool import" PACKAGES="xvfb xdotool imagemagick"
 . scripts/lab-hosts.sh
 
 export FYNE_THEME=${THEME:-dark}
-d1=$((90 + RANDOM % 400)); d2=$((d1 + 1))
-Xvfb :$d1 -screen 0 900x620x24 >/dev/null 2>&1 & pids+=($!)
-Xvfb :$d2 -screen 0 900x620x24 >/dev/null 2>&1 & pids+=($!)
-sleep 1
+start_xvfb; d1=$xvfb
+start_xvfb; d2=$xvfb
 
 ip netns exec $P-h3 "$BIN" listen -group $GROUP -name Watcher -json >"$OUT/listen.jsonl" 2>"$OUT/listen.err" & pids+=($!)
 # Separate preference folders, as on two real PCs.

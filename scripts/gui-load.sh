@@ -36,9 +36,7 @@ BIN=$(realpath "$BIN")
 TOOLS="Xvfb xdotool import python3" PACKAGES="xvfb xdotool imagemagick python3"
 . scripts/lab-hosts.sh
 
-d=$((90 + RANDOM % 400))
-Xvfb :$d -screen 0 900x620x24 >/dev/null 2>&1 & pids+=($!)
-sleep 1
+start_xvfb; d=$xvfb
 ip netns exec $P-h3 "$BIN" listen -group $GROUP -name Watcher -json >"$OUT/listen.jsonl" 2>"$OUT/listen.err" & pids+=($!)
 mkdir -p "$OUT/home"
 rss() { awk -v k="$2:" '$1 == k { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }

@@ -15,6 +15,29 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# start_xvfb: a virtual display for a window; its number is left in xvfb
+# once it accepts connections. The wait is for its socket, not a fixed
+# sleep (on a busy machine a second was not always enough, and the window
+# then failed to open the display), and a number already taken is not
+# tried.
+start_xvfb() {
+	local d pid
+	for _ in $(seq 1 20); do
+		d=$((90 + RANDOM % 400))
+		[ -e /tmp/.X$d-lock ] && continue
+		rm -f /tmp/.X11-unix/X$d # a socket left by a server that died
+		Xvfb :$d -screen 0 900x620x24 >/dev/null 2>&1 & pid=$!
+		for _ in $(seq 1 150); do
+			if [ -S /tmp/.X11-unix/X$d ]; then pids+=($pid); xvfb=$d; return; fi
+			kill -0 $pid 2>/dev/null || break
+			sleep 0.1
+		done
+		kill $pid 2>/dev/null || true
+	done
+	echo "FAIL: no Xvfb display could be started" >&2
+	return 1
+}
+
 # close_window NAME PID LOG: SIGTERM closes a window as the user would: it
 # leaves and exits 0 within 15 s. A window that does not is made to print
 # where every goroutine is (SIGQUIT, into LOG), and the run fails with
