@@ -3,16 +3,18 @@
 // datagrams, and talks to its user (the CLI, the GUI or a test) only
 // through channels of commands and events.
 //
-// This package is the engine's public API (Engine, Config, Command and
-// Event, Stats, errors that are sentences) and the glue that runs its
-// parts in one loop. The parts are packages of their own, given the time
-// instead of reading a clock, each saying when it next needs the loop:
-// the wire format (package wire, documented in docs/PROTOCOL.md), the
-// cryptography of private groups (internal/seal), reliable delivery and
-// our own stream (internal/reliable), the member table
-// (internal/presence), the classroom bookkeeping (internal/classroom),
-// refusal reports (internal/refusal) and the sockets (internal/mcast).
-// docs/ARCHITECTURE.md follows one message through all of them.
+// This package is the engine's public API (Engine, Config, Command, the
+// events of package event, Stats, errors that are sentences) and what
+// every capability shares: the loop, the membership, admission
+// (internal/admit), the link to the network (internal/link), the member
+// table (internal/presence) and the ledger of what each computer may cost
+// (internal/ledger). Each capability is a part (internal/part) in a
+// package of its own, called by datagram kind, given the time instead of
+// reading a clock and saying when it next needs the loop: the text stream
+// (internal/stream), the classroom's receipts and pins
+// (internal/classroom), files to the room (internal/fileshare) and
+// catch-up (internal/catchup). docs/ARCHITECTURE.md says how to add one,
+// and follows a message and a file offer through all of them.
 //
 // It uses two sockets per membership, both through golang.org/x/net/ipv4:
 // a receiver bound to the group's port (shared with other processes through
