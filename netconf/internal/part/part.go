@@ -42,9 +42,6 @@ type In struct {
 	Src netip.AddrPort
 }
 
-// Host is the computer the datagram is charged to.
-func (in *In) Host() netip.Addr { return in.Src.Addr() }
-
 // Env is the engine as a part sees it: one membership's. Its methods run
 // on the loop, but for Post, Wake and Go, which a part's own goroutines
 // use.
