@@ -47,7 +47,7 @@ func (e *Engine) newSession(cfg Config, tr Transport, key *seal.Key, now time.Ti
 	t, stats := e.timing, &e.stats
 	m := &session{
 		params: reliable.Params{Window: t.Window, PeerTimeout: t.PeerTimeout, SyncWait: t.SyncWait},
-		budget: reliable.NewBudget(t.HeldBytes, t.HostHeldBytes),
+		budget: reliable.NewBudget(t.HeldBytes),
 		cfg:    cfg, self: self, started: now, key: key,
 		ledger: ledger.New(ledger.MaxHosts),
 	}
@@ -58,7 +58,7 @@ func (e *Engine) newSession(cfg Config, tr Transport, key *seal.Key, now time.Ti
 	}
 	m.gate = admit.New(key, m.ledger, stats, now, t.ClockSlack)
 	m.judge = classroom.NewJudge(keys, now, m.ledger, stats)
-	m.peers = presence.New(presence.Limits{MaxPeers: t.MaxPeers, MaxPeersPerHost: t.MaxPeersPerHost}, &m.params, m.budget)
+	m.peers = presence.New(presence.Limits{MaxPeers: t.MaxPeers, MaxPeersPerHost: t.MaxPeersPerHost, HeldPerHost: t.HostHeldBytes}, &m.params, m.budget, m.ledger)
 	m.class = classroom.NewPart(m.env(e), m.judge)
 	m.stream = stream.New(m.env(e), stream.Options{Nick: cfg.Nick, Plain: cfg.Plain, Encoding: cfg.Encoding,
 		KeepWire: m.keepsHistory(), SealOverhead: m.link.SealOverhead(), Timing: t.stream(), Data: m.link}, m.judge, m.class, now)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupcast/groupcast/netconf/internal/ledger"
 	"github.com/groupcast/groupcast/netconf/internal/presence"
 	"github.com/groupcast/groupcast/netconf/internal/reliable"
 	"github.com/groupcast/groupcast/netconf/wire"
@@ -150,5 +151,5 @@ func TestReceiptsCountComputers(t *testing.T) {
 // newMembers is an empty member table of room enough for the tests.
 func newMembers() *presence.Table {
 	params := &reliable.Params{Window: 8192, PeerTimeout: 5 * time.Second}
-	return presence.New(presence.Limits{MaxPeers: 100, MaxPeersPerHost: 100}, params, reliable.NewBudget(1<<20, 1<<20))
+	return presence.New(presence.Limits{MaxPeers: 100, MaxPeersPerHost: 100, HeldPerHost: 1 << 20}, params, reliable.NewBudget(1<<20), ledger.New(ledger.MaxHosts))
 }

@@ -106,6 +106,7 @@ func (pt *Part) receiveFiles(now time.Time) {
 			if in.dones >= 3 {
 				// Answered: over here. A later offer is answered again.
 				delete(pt.in, id)
+				in.slot.Release(1)
 				a := pt.remember(id, now)
 				a.from, a.status, a.reason = in.from, in.status, in.reason
 			}
@@ -132,7 +133,10 @@ func (pt *Part) deadline(now time.Time) time.Time {
 	for _, in := range pt.in {
 		switch in.state {
 		case fetching:
-			next = part.Earliest(next, in.nackAt, in.reported.Add(fileProgressEvery))
+			next = part.Earliest(next, in.nackAt)
+			if in.r.Held() != in.held { // progress to report (none: no wake-up for it)
+				next = part.Earliest(next, in.reported.Add(fileProgressEvery))
+			}
 		case settled:
 			if in.dones < 3 {
 				next = part.Earliest(next, in.doneAt)

@@ -130,8 +130,11 @@ type Part struct {
 	// offers is the ledger's purse of new offers per computer
 	// (OffersPerHost).
 	offers ledger.PurseID
-	out    map[wire.FileID]*outgoing
-	in     map[wire.FileID]*incoming
+	// incoming is the ledger's tally of files each computer is sending
+	// us (maxIncomingPerHost).
+	incoming ledger.TallyID
+	out      map[wire.FileID]*outgoing
+	in       map[wire.FileID]*incoming
 	// seen remembers offers refused or finished here, so they are not
 	// taken again, and are answered again while their sender still
 	// offers them (bounded: the oldest is forgotten).
@@ -166,6 +169,7 @@ func New(o Options, env part.Env) *Part {
 	pt := &Part{opts: o, env: env, out: map[wire.FileID]*outgoing{}, in: map[wire.FileID]*incoming{},
 		seen: map[wire.FileID]*answered{}, hashing: map[*os.File]bool{}, quit: make(chan struct{})}
 	pt.offers = env.Ledger().Open(ledger.Purse{Host: ledger.Allowance{Burst: OffersPerHost, PerSecond: offersRate}})
+	pt.incoming = env.Ledger().OpenTally(maxIncomingPerHost)
 	return pt
 }
 

@@ -131,6 +131,60 @@ func TestOfferFloodFromOneHostIsRefused(t *testing.T) {
 	}
 }
 
+// sized is offer with a file of size bytes: it stays being fetched
+// until its blocks come.
+func sized(from, n byte, size uint64, now time.Time) wire.Packet {
+	p := offer(from, n, now)
+	o, _ := wire.ParseFileOffer(p.Body)
+	o.Size = size
+	p.Body = wire.AppendFileOffer(nil, o)
+	return p
+}
+
+// One computer sends us at most maxIncomingPerHost files at once, counted
+// in the ledger: its next offer is reported, not fetched, until one of
+// them is over here; another computer's is fetched meanwhile.
+func TestIncomingFilesPerComputerAreBounded(t *testing.T) {
+	pt, env := newPart(t, t.TempDir())
+	for i := range maxIncomingPerHost - 1 {
+		env.Step(pt, sized(1, byte(i+1), 4096, env.Now), ann)
+	}
+	env.Step(pt, offer(1, 9, env.Now), ann) // empty: over here at once
+	if n := env.Led.Holds(ann.Addr(), pt.incoming); n != maxIncomingPerHost {
+		t.Fatalf("the computer holds %d incoming; want %d", n, maxIncomingPerHost)
+	}
+	saving := func() (n int) {
+		for _, ev := range env.Take() {
+			if o, ok := ev.(event.FileOffered); ok && o.Saving {
+				n++
+			}
+		}
+		return n
+	}
+	saving()
+	env.Now = env.Now.Add(2 * time.Second) // the purse of offers allows one more
+	env.Step(pt, sized(1, 20, 4096, env.Now), ann)
+	if saving() != 0 {
+		t.Fatal("a fifth file from one computer was fetched")
+	}
+	env.Step(pt, sized(2, 21, 4096, env.Now), netip.MustParseAddrPort("10.0.0.8:40000"))
+	if saving() != 1 {
+		t.Fatal("another computer's file was not fetched")
+	}
+	// The empty file is checked and answered for: over here, its slot is
+	// given back.
+	(<-env.Posted)(env.Now)
+	env.RunUntil(t, pt, env.Now.Add(time.Second))
+	if n := env.Led.Holds(ann.Addr(), pt.incoming); n != maxIncomingPerHost-1 {
+		t.Fatalf("after one is over here the computer holds %d; want %d", n, maxIncomingPerHost-1)
+	}
+	env.Now = env.Now.Add(2 * time.Second)
+	env.Step(pt, sized(1, 22, 4096, env.Now), ann)
+	if saving() != 1 {
+		t.Fatal("a file was not fetched after a slot was given back")
+	}
+}
+
 // A member who leaves while a file of ours waits for it counts no more.
 func TestPeerLeftIsNoLongerAwaited(t *testing.T) {
 	pt, env := newPart(t, "")

@@ -8,6 +8,7 @@ import (
 	"github.com/groupcast/groupcast/netconf/event"
 	"github.com/groupcast/groupcast/netconf/internal/classroom"
 	"github.com/groupcast/groupcast/netconf/internal/files"
+	"github.com/groupcast/groupcast/netconf/internal/ledger"
 	"github.com/groupcast/groupcast/netconf/internal/presence"
 	"github.com/groupcast/groupcast/netconf/wire"
 	"github.com/groupcast/groupcast/netconf/words"
@@ -20,7 +21,7 @@ type incoming struct {
 	offer    wire.FileOffer
 	from     wire.SenderID
 	peer     event.Peer
-	host     netip.Addr
+	slot     ledger.Counter // one of the files its computer sends us (maxIncomingPerHost)
 	r        *files.Receiver
 	w        *fileWriter
 	upto     uint64 // groups the sender has sent whole, as far as we know
@@ -164,18 +165,12 @@ func (pt *Part) mayFetch(o *wire.FileOffer, host netip.Addr) (words.Words, wire.
 	if limit <= 0 {
 		limit = DefaultMaxFileSize
 	}
-	perHost := 0
-	for _, in := range pt.in {
-		if in.host == host {
-			perHost++
-		}
-	}
 	switch {
 	case pt.opts.SaveDir == "":
 		return words.Words{}, wire.FileReasonCanceled
 	case o.Size > uint64(limit):
 		return wFileLarger.With(map[string]any{"Limit": byteSize(uint64(limit))}), wire.FileReasonTooLarge
-	case len(pt.in) >= maxIncoming || perHost >= maxIncomingPerHost:
+	case len(pt.in) >= maxIncoming || pt.env.Ledger().Holds(host, pt.incoming) >= maxIncomingPerHost:
 		return wFileCrowded.With(nil), 0
 	}
 	return words.Words{}, 0
@@ -183,8 +178,10 @@ func (pt *Part) mayFetch(o *wire.FileOffer, host netip.Addr) (words.Words, wire.
 
 // fetch starts receiving an offered file, written by w.
 func (pt *Part) fetch(now time.Time, p *wire.Packet, pr *presence.Peer, src netip.AddrPort, o wire.FileOffer, w *fileWriter) {
-	in := &incoming{offer: o, from: p.Sender, peer: view(pr), host: src.Addr(), r: files.NewReceiver(o), w: w,
+	in := &incoming{offer: o, from: p.Sender, peer: view(pr), r: files.NewReceiver(o), w: w,
+		slot:   pt.env.Ledger().Counter(now, src.Addr(), pt.incoming),
 		nackAt: now.Add(fileNackEvery), queued: map[uint64]bool{}, retry: map[uint64]bool{}, reported: now}
+	in.slot.Hold(1) // mayFetch saw room
 	if o.EndOfPass() || o.Pass > 1 {
 		in.upto = o.Groups() // joined late: all of it is there to ask for
 	}

@@ -1,10 +1,12 @@
 // Package ledger is the one account every capability keeps of the
-// computers it hears: what each may still cost us (new files offered,
-// answers to asks for earlier messages, ...) and the datagrams refused.
-// Parts charge a computer (In.Host: the sender's address, or a bridge's
-// label for one elsewhere, never the bridge itself) through one table, so
-// what a "computer" is and when it floods is decided in one place, and
-// counts cannot disagree between features.
+// computers it hears: what each may still cost us (new members, new files
+// offered, repairs, answers to asks for earlier messages: purses), what
+// each holds now (members, bytes waiting for delivery, files coming in:
+// tallies), and the datagrams refused. Parts charge a computer (the
+// sender's address, or a bridge's label for one elsewhere, never the
+// bridge itself) through one table, so what a "computer" is and when it
+// floods is decided in one place, and counts cannot disagree between
+// features.
 //
 // A purse is a token bucket per computer, and optionally one for all of
 // them: a charge is taken only when both allow it (the computer's first,
@@ -80,6 +82,8 @@ func (b *bucket) take(now time.Time, a Allowance, earned, cost float64, debit bo
 type account struct {
 	last    time.Time
 	buckets []bucket // by PurseID
+	held    []int    // by TallyID
+	holding int      // all it holds, of every tally: never forgotten while > 0
 }
 
 // Ledger is one membership's accounts. It is the loop's: not safe for
@@ -90,6 +94,7 @@ type Ledger struct {
 	earned  []float64 // what each purse earned (Earn)
 	gens    []uint32  // how often each slot was opened
 	free    []PurseID // slots of closed purses
+	caps    []int     // each tally's cap per computer
 	hosts   map[netip.Addr]*account
 	max     int
 	refused *refusal.Table[event.UnreadableReason]
@@ -180,16 +185,23 @@ func (l *Ledger) account(now time.Time, host netip.Addr) *account {
 	return a
 }
 
-// forgetOldest walks the table: it is full only under a flood.
+// forgetOldest forgets the computer heard least recently of those that
+// hold nothing. It walks the table: it is full only under a flood. A
+// table full of computers that hold something grows past its bound
+// rather than lose what they hold: what they hold is bounded already
+// (members by the member table, files coming in by their part), so the
+// table is too.
 func (l *Ledger) forgetOldest() {
-	var oldest netip.Addr
-	var first time.Time
+	var oldest *account
+	var addr netip.Addr
 	for h, a := range l.hosts {
-		if first.IsZero() || a.last.Before(first) {
-			oldest, first = h, a.last
+		if a.holding == 0 && (oldest == nil || a.last.Before(oldest.last)) {
+			oldest, addr = a, h
 		}
 	}
-	delete(l.hosts, oldest)
+	if oldest != nil {
+		delete(l.hosts, addr)
+	}
 }
 
 // Hosts is how many computers are accounted for.

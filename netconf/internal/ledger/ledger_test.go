@@ -97,3 +97,58 @@ func TestRefusalsReportedOnceEach(t *testing.T) {
 		t.Fatalf("reports %+v; want catch-up flood ×3 from %v, then the clock's skew", got, host(7))
 	}
 }
+
+func TestTallyCapsEachComputer(t *testing.T) {
+	l := New(16)
+	members := l.OpenTally(2)
+	a, b := l.Counter(t0, host(1), members), l.Counter(t0, host(2), members)
+	if !a.Hold(1) || !a.Hold(1) {
+		t.Fatal("refused within the cap")
+	}
+	if a.Hold(1) {
+		t.Fatal("a third member was held past a cap of 2")
+	}
+	if !b.Hold(2) {
+		t.Fatal("another computer was refused for the first one's holdings")
+	}
+	a.Release(1)
+	if !a.Hold(1) || l.Holds(host(1), members) != 2 || a.N() != 2 {
+		t.Fatalf("after a release: holds %d", l.Holds(host(1), members))
+	}
+	if l.Holds(host(9), members) != 0 {
+		t.Fatal("a computer never heard holds something")
+	}
+}
+
+// A computer that holds something is never forgotten to make room, so
+// what it holds is given back to the account it was taken from; a flood
+// of new addresses pushes out only those that hold nothing.
+func TestComputersHoldingAreNotForgotten(t *testing.T) {
+	l := New(4)
+	held := l.OpenTally(1 << 20)
+	offers := l.Open(Purse{Host: Allowance{Burst: 1, PerSecond: 0.001}})
+	c := l.Counter(t0, host(1), held)
+	c.Hold(1000)
+	if !l.Take(t0, host(1), offers, 1) {
+		t.Fatal("first offer refused")
+	}
+	for i := range 100 {
+		l.Take(t0.Add(time.Duration(i+1)*time.Second), host(100+i), offers, 1)
+	}
+	if l.Hosts() > 4 {
+		t.Fatalf("%d computers accounted for; bound 4", l.Hosts())
+	}
+	if l.Holds(host(1), held) != 1000 {
+		t.Fatal("the computer holding 1000 bytes was forgotten")
+	}
+	if l.Take(t0.Add(200*time.Second), host(1), offers, 1) {
+		t.Fatal("its purse was reset along the way")
+	}
+	c.Release(1000)
+	for i := range 10 {
+		l.Take(t0.Add(time.Duration(300+i)*time.Second), host(500+i), offers, 1)
+	}
+	if l.Holds(host(1), held) != 0 || l.Hosts() > 4 {
+		t.Fatalf("after its release: holds %d, %d computers", l.Holds(host(1), held), l.Hosts())
+	}
+}

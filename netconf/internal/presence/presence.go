@@ -1,8 +1,9 @@
 // Package presence is the table of the other members of a membership:
 // who each is (sender id, nickname, the socket it sends from), when it was
-// last heard, and the receive side of its stream; the computers they are
-// on, so that no computer takes more than its share; and the ids that
-// said goodbye lately. It decides who may join the table and who gives way
+// last heard, and the receive side of its stream; and the ids that said
+// goodbye lately. What each computer may run and hold (members, the pace
+// of new ones, bytes waiting for delivery) is charged to the membership's
+// ledger, beside everything else a computer costs. It decides who may join the table and who gives way
 // (docs/SECURITY.md, "Limits against hostile input"), given the time, and
 // never imports the engine.
 package presence
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/groupcast/groupcast/netconf/event"
+	"github.com/groupcast/groupcast/netconf/internal/ledger"
 	"github.com/groupcast/groupcast/netconf/internal/reliable"
 	"github.com/groupcast/groupcast/netconf/wire"
 )
@@ -24,6 +26,7 @@ import (
 type Limits struct {
 	MaxPeers        int // members tracked; past it, ones that never spoke make room
 	MaxPeersPerHost int // members from one computer; its new ones are refused past it
+	HeldPerHost     int // bytes the streams of one computer's members may hold for later delivery
 }
 
 // hostAdmitRate is how many new sender ids a second one computer may add
@@ -43,8 +46,8 @@ type Peer struct {
 	Spoke     bool // a message of it was delivered: never evicted to make room
 	Presenter bool // an announcement of it verified with the room's presenter key
 	Stream    *reliable.Stream
-	Repairs   RepairTimer // how long its repairs take to come
-	host      *host
+	Repairs   RepairTimer    // how long its repairs take to come
+	seat      ledger.Counter // its place among its computer's members
 
 	// What its stamps tell: the latest send time (µs on its clock), and
 	// the least of (taken in − sent), its clock's offset from ours plus
@@ -89,16 +92,6 @@ func (m *Peer) Label() string {
 	return m.Nick
 }
 
-// host is one computer's part of the table. It outlives the computer's
-// last member (so leaving and coming back does not reset its pace), and is
-// forgotten when the table of computers is full and it holds nothing.
-type host struct {
-	addr  netip.Addr
-	peers int
-	share reliable.Share
-	admit tokenBucket
-}
-
 // Verdict says whether a new sender id may join.
 type Verdict int
 
@@ -112,19 +105,26 @@ const (
 // Table is the members of one membership.
 type Table struct {
 	members  map[wire.SenderID]*Peer
-	hosts    map[netip.Addr]*host
 	departed map[wire.SenderID]time.Time // said LEAVE lately: ignored for a while
 	resume   *reliable.ResumePoints      // where delivery stopped for ids no longer tracked
 	budget   *reliable.Budget
 	params   *reliable.Params
 	limits   Limits
+
+	ledger *ledger.Ledger
+	seats  ledger.TallyID // members per computer
+	held   ledger.TallyID // bytes its members' streams hold
+	admits ledger.PurseID // new members per computer, at once and each second
 }
 
-// New makes an empty table whose streams share params and budget.
-func New(limits Limits, params *reliable.Params, budget *reliable.Budget) *Table {
+// New makes an empty table whose streams share params and budget, and
+// whose computers are charged to led.
+func New(limits Limits, params *reliable.Params, budget *reliable.Budget, led *ledger.Ledger) *Table {
 	return &Table{
-		members: map[wire.SenderID]*Peer{}, hosts: map[netip.Addr]*host{}, departed: map[wire.SenderID]time.Time{},
+		members: map[wire.SenderID]*Peer{}, departed: map[wire.SenderID]time.Time{},
 		resume: reliable.NewResumePoints(limits.MaxPeers), budget: budget, params: params, limits: limits,
+		ledger: led, seats: led.OpenTally(limits.MaxPeersPerHost), held: led.OpenTally(limits.HeldPerHost),
+		admits: led.Open(ledger.Purse{Host: ledger.Allowance{Burst: float64(limits.MaxPeersPerHost), PerSecond: hostAdmitRate}}),
 	}
 }
 
@@ -150,8 +150,9 @@ func (t *Table) Departed(id wire.SenderID) bool {
 // already removed, for the caller to announce); a member who has spoken is
 // never evicted.
 func (t *Table) Admit(now time.Time, id wire.SenderID, nick string, src netip.AddrPort) (m, evicted *Peer, v Verdict) {
-	h := t.hosts[src.Addr()]
-	if h != nil && (h.peers >= t.limits.MaxPeersPerHost || !h.admit.take(now, 1, hostAdmitRate, float64(t.limits.MaxPeersPerHost))) {
+	host := src.Addr()
+	seat := t.ledger.Counter(now, host, t.seats)
+	if seat.N() >= t.limits.MaxPeersPerHost || !t.ledger.Take(now, host, t.admits, 1) {
 		return nil, nil, Crowded
 	}
 	if len(t.members) >= t.limits.MaxPeers {
@@ -159,15 +160,11 @@ func (t *Table) Admit(now time.Time, id wire.SenderID, nick string, src netip.Ad
 			t.Remove(now, evicted, false)
 		}
 	}
-	if h == nil {
-		h = t.newHost(now, src.Addr())
-	}
-	if h == nil || len(t.members) >= t.limits.MaxPeers {
+	if len(t.members) >= t.limits.MaxPeers || !seat.Hold(1) {
 		return nil, evicted, Full
 	}
-	h.peers++
-	m = &Peer{ID: id, Nick: nick, Host: src.Addr(), Src: src, LastHeard: now, host: h,
-		Stream: reliable.NewStream(t.params, t.budget, &h.share, t.resume.Take(id))}
+	m = &Peer{ID: id, Nick: nick, Host: host, Src: src, LastHeard: now, seat: seat,
+		Stream: reliable.NewStream(t.params, t.budget, t.ledger.Counter(now, host, t.held), t.resume.Take(id))}
 	t.members[id] = m
 	return m, evicted, Admitted
 }
@@ -178,7 +175,7 @@ func (t *Table) Admit(now time.Time, id wire.SenderID, nick string, src netip.Ad
 func (t *Table) Remove(now time.Time, m *Peer, left bool) {
 	m.Stream.Release()
 	delete(t.members, m.ID)
-	m.host.peers--
+	m.seat.Release(1)
 	if m.Stream.Synced() {
 		t.resume.Put(m.ID, m.Stream.Expected())
 	}
@@ -251,49 +248,6 @@ func (t *Table) AllHeardSince(at time.Time) bool {
 			return false
 		}
 	}
-	return true
-}
-
-// newHost makes the part of a computer new to the table, having spent
-// one of its admissions; nil when the table of computers is full of ones
-// that still hold something.
-func (t *Table) newHost(now time.Time, addr netip.Addr) *host {
-	if len(t.hosts) >= t.limits.MaxPeers {
-		var idle *host
-		for _, h := range t.hosts {
-			if h.peers == 0 && h.share.Bytes() == 0 && (idle == nil || h.admit.at.Before(idle.admit.at)) {
-				idle = h
-			}
-		}
-		if idle == nil {
-			return nil
-		}
-		delete(t.hosts, idle.addr)
-	}
-	h := &host{addr: addr}
-	h.admit.take(now, 1, hostAdmitRate, float64(t.limits.MaxPeersPerHost))
-	t.hosts[addr] = h
-	return h
-}
-
-// tokenBucket lets something happen at rate a second, burst at once.
-type tokenBucket struct {
-	tokens float64
-	at     time.Time
-}
-
-// take spends cost when the bucket, refilled at rate up to burst, holds it.
-func (b *tokenBucket) take(now time.Time, cost, rate, burst float64) bool {
-	if b.at.IsZero() {
-		b.tokens = burst
-	} else {
-		b.tokens = min(b.tokens+now.Sub(b.at).Seconds()*rate, burst)
-	}
-	b.at = now
-	if b.tokens < cost {
-		return false
-	}
-	b.tokens -= cost
 	return true
 }
 

@@ -6,13 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupcast/groupcast/netconf/internal/ledger"
 	"github.com/groupcast/groupcast/netconf/internal/reliable"
 	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 func table(maxPeers, perHost int) *Table {
 	params := &reliable.Params{Window: 8192, PeerTimeout: 5 * time.Second, SyncWait: 2500 * time.Millisecond}
-	return New(Limits{MaxPeers: maxPeers, MaxPeersPerHost: perHost}, params, reliable.NewBudget(1<<20, 1<<20))
+	return New(Limits{MaxPeers: maxPeers, MaxPeersPerHost: perHost, HeldPerHost: 1 << 20}, params, reliable.NewBudget(1<<20), ledger.New(ledger.MaxHosts))
 }
 
 func src(host byte) netip.AddrPort {
@@ -104,7 +105,7 @@ func TestRemovedResumeAndDeparted(t *testing.T) {
 // count as heard since. Its clock is five minutes off ours; the least
 // delay seen tells the two apart.
 func TestHeardSinceGoesBySendTime(t *testing.T) {
-	tb := New(Limits{MaxPeers: 8, MaxPeersPerHost: 8}, &reliable.Params{Window: 64, PeerTimeout: 5 * time.Second}, reliable.NewBudget(1<<20, 1<<20))
+	tb := New(Limits{MaxPeers: 8, MaxPeersPerHost: 8, HeldPerHost: 1 << 20}, &reliable.Params{Window: 64, PeerTimeout: 5 * time.Second}, reliable.NewBudget(1<<20), ledger.New(ledger.MaxHosts))
 	t0 := time.Unix(5000, 0)
 	skew := 5 * time.Minute
 	stamp := func(at time.Time) int64 { return at.Add(skew).UnixMicro() } // the member's clock

@@ -9,7 +9,7 @@ import (
 
 // benchPeer is a synced stream expecting seq 1.
 func benchPeer() *Stream {
-	pr := NewStream(&testParams, NewBudget(testHeld, testHeld), &Share{}, 1)
+	pr := NewStream(&testParams, NewBudget(testHeld), &testShare{limit: testHeld}, 1)
 	pr.synced = true
 	return pr
 }

@@ -2,15 +2,14 @@ package reliable
 
 // Budget bounds the memory a membership gives to what its streams hold
 // for later delivery — datagrams waiting behind a gap, and the pieces of
-// a message being put back together — over all senders, and per computer
-// (Share), so that neither fake senders nor one computer's flood can take
-// it all. Past it, a datagram is not held and is asked for again later,
+// a message being put back together — over all senders; each stream is
+// also charged to its computer's Share, so that neither fake senders nor
+// one computer's flood can take it all. Past it, a datagram is not held and is asked for again later,
 // or the message a piece belongs to is reported lost.
 type Budget struct {
-	used      int
-	limit     int // over all senders
-	hostLimit int // over the senders of one computer
-	ticks     uint64
+	used  int
+	limit int // over all senders
+	ticks uint64
 
 	// Relieve, when set, is asked to free room when the budget is full:
 	// it forgets senders that never spoke and have held memory longest
@@ -19,8 +18,8 @@ type Budget struct {
 	Relieve func(need int, except *Stream) bool
 }
 
-// NewBudget makes a budget of limit bytes, hostLimit per computer.
-func NewBudget(limit, hostLimit int) *Budget { return &Budget{limit: limit, hostLimit: hostLimit} }
+// NewBudget makes a budget of limit bytes.
+func NewBudget(limit int) *Budget { return &Budget{limit: limit} }
 
 // Used is how much of the budget is held now.
 func (b *Budget) Used() int { return b.used }
@@ -28,11 +27,13 @@ func (b *Budget) Used() int { return b.used }
 // Limit is the budget over all senders.
 func (b *Budget) Limit() int { return b.limit }
 
-// Share is what the streams of one computer hold of a budget.
-type Share struct{ bytes int }
-
-// Bytes is how much the computer's streams hold.
-func (s *Share) Bytes() int { return s.bytes }
+// Share is what the streams of one computer hold, kept with what else
+// the computer costs (the membership's ledger): Hold takes n more bytes
+// when the computer may hold them, Release gives them back.
+type Share interface {
+	Hold(n int) bool
+	Release(n int)
+}
 
 // heldCost is what holding d counts against the budget: its text and
 // nickname, and about what the map entry and its header take.
@@ -52,10 +53,13 @@ func (s *Stream) charge(n int) bool {
 	if b == nil {
 		return true
 	}
-	if s.share != nil && s.share.bytes+n > b.hostLimit {
+	if s.share != nil && !s.share.Hold(n) {
 		return false
 	}
 	if b.used+n > b.limit && (b.Relieve == nil || !b.Relieve(n, s) || b.used+n > b.limit) {
+		if s.share != nil {
+			s.share.Release(n)
+		}
 		return false
 	}
 	if s.bytes == 0 {
@@ -64,9 +68,6 @@ func (s *Stream) charge(n int) bool {
 	}
 	b.used += n
 	s.bytes += n
-	if s.share != nil {
-		s.share.bytes += n
-	}
 	return true
 }
 
@@ -78,6 +79,6 @@ func (s *Stream) uncharge(n int) {
 	s.budget.used -= n
 	s.bytes -= n
 	if s.share != nil {
-		s.share.bytes -= n
+		s.share.Release(n)
 	}
 }

@@ -90,14 +90,14 @@ type Stream struct {
 	missingWas []wire.Range
 
 	budget    *Budget // the membership's (nil: unbounded)
-	share     *Share  // the sender's computer's part of it
+	share     Share   // the sender's computer's part of it (nil: unbounded)
 	bytes     int     // of the budget, held by this stream
 	heldSince uint64  // budget tick when it began to hold memory
 }
 
 // NewStream starts a stream whose delivery may start no earlier than
 // from (0: anywhere), charging what it holds to budget and share.
-func NewStream(params *Params, budget *Budget, share *Share, from uint64) *Stream {
+func NewStream(params *Params, budget *Budget, share Share, from uint64) *Stream {
 	return &Stream{params: params, budget: budget, share: share, expected: from, held: map[uint64]Held{}}
 }
 

@@ -170,9 +170,9 @@ func TestPeerReassemblyIsBounded(t *testing.T) {
 }
 
 func TestPeerHeldMemoryIsBudgeted(t *testing.T) {
-	budget := &Budget{limit: testHeld, hostLimit: testHeld / 2}
+	budget := &Budget{limit: testHeld}
 	a, b, c := testPeer(), testPeer(), testPeer()
-	hostA, hostB := &Share{}, &Share{}
+	hostA, hostB := &testShare{limit: testHeld / 2}, &testShare{limit: testHeld / 2}
 	a.budget, b.budget, c.budget = budget, budget, budget
 	a.share, b.share, c.share = hostA, hostA, hostB
 	piece := Held{Body: make([]byte, 1<<20)}
@@ -180,15 +180,15 @@ func TestPeerHeldMemoryIsBudgeted(t *testing.T) {
 	for seq := uint64(2); a.hold(seq, piece) && b.hold(seq, piece); seq++ {
 		n += 2
 	}
-	if hostA.bytes > budget.hostLimit || n < budget.hostLimit/(1<<20)-2 {
-		t.Fatalf("one computer's senders held %d MiB in %d datagrams; its share is %d MiB", hostA.bytes>>20, n, budget.hostLimit>>20)
+	if hostA.bytes > hostA.limit || n < hostA.limit/(1<<20)-2 {
+		t.Fatalf("one computer's senders held %d MiB in %d datagrams; its share is %d MiB", hostA.bytes>>20, n, hostA.limit>>20)
 	}
 	seq := uint64(2)
 	for ; c.hold(seq, piece); seq++ {
 	}
 	for ; c.hold(seq, Held{Body: []byte("x")}); seq++ {
 	}
-	if budget.used > budget.limit || hostB.bytes > budget.hostLimit {
+	if budget.used > budget.limit || hostB.bytes > hostB.limit {
 		t.Fatalf("held %d MiB (%d on the second computer); budget %d MiB", budget.used>>20, hostB.bytes>>20, budget.limit>>20)
 	}
 	// Pieces of a message count too, and are given back.
@@ -212,9 +212,10 @@ func TestPeerHeldMemoryIsBudgeted(t *testing.T) {
 func FuzzReassembly(f *testing.F) {
 	f.Add([]byte{1, 0, 3, 2, 1, 3, 3, 2, 3, 2, 0, 0})
 	f.Fuzz(func(t *testing.T, ops []byte) {
-		budget := &Budget{limit: 64 << 10, hostLimit: 48 << 10}
+		budget := &Budget{limit: 64 << 10}
+		share := &testShare{limit: 48 << 10}
 		p := testPeer()
-		p.budget, p.share = budget, &Share{}
+		p.budget, p.share = budget, share
 		for len(ops) >= 3 {
 			seq := uint64(ops[0]%40) + 1
 			idx, count := uint16(ops[1]%8), uint16(ops[2]%8)
@@ -243,8 +244,8 @@ func FuzzReassembly(f *testing.F) {
 					t.Fatalf("delivered a bad message %q", d.Text)
 				}
 			}
-			if budget.used > budget.limit || budget.used < 0 || p.share.bytes != budget.used {
-				t.Fatalf("budget %+v, share %+v", budget, p.share)
+			if budget.used > budget.limit || budget.used < 0 || share.bytes != budget.used || share.bytes > share.limit {
+				t.Fatalf("budget %+v, share %+v", budget, share)
 			}
 		}
 	})
@@ -253,6 +254,19 @@ func FuzzReassembly(f *testing.F) {
 func utf8ValidString(s string) bool { return utf8.ValidString(s) }
 
 const testHeld = 64 << 20
+
+// testShare is a computer's share as the ledger keeps it: at most limit.
+type testShare struct{ bytes, limit int }
+
+func (s *testShare) Hold(n int) bool {
+	if s.bytes+n > s.limit {
+		return false
+	}
+	s.bytes += n
+	return true
+}
+
+func (s *testShare) Release(n int) { s.bytes -= n }
 
 // withWindow gives p a window of n datagrams.
 func withWindow(p *Stream, n uint64) *Stream {

@@ -43,10 +43,11 @@ func New(now time.Time) *Env {
 	var self wire.SenderID
 	self[0] = 0xEE
 	params := &reliable.Params{Window: 1024, PeerTimeout: 10 * time.Second, SyncWait: time.Second}
+	led := ledger.New(ledger.MaxHosts)
 	return &Env{
 		Now: now, SelfID: self, Name: "self", Start: now,
-		Table:  presence.New(presence.Limits{MaxPeers: 256, MaxPeersPerHost: 8}, params, reliable.NewBudget(64<<20, 8<<20)),
-		Led:    ledger.New(ledger.MaxHosts),
+		Table:  presence.New(presence.Limits{MaxPeers: 256, MaxPeersPerHost: 8, HeldPerHost: 8 << 20}, params, reliable.NewBudget(64<<20), led),
+		Led:    led,
 		Random: rand.New(rand.NewPCG(1, 2)),
 		Posted: make(chan func(time.Time), 64),
 		done:   make(chan struct{}),
