@@ -47,7 +47,9 @@ type (
 		Size   int64  `json:"size"`
 		SHA256 string `json:"sha256"`
 		Path   string `json:"path"`
-		Time   string `json:"time"`
+		// Already: it was in the folder before (not fetched again).
+		Already bool   `json:"already,omitempty"`
+		Time    string `json:"time"`
 	}
 	jsonFileFailed struct {
 		Event   string `json:"event"`
@@ -83,7 +85,7 @@ func fileJSON(ev netconf.Event) any {
 	case netconf.FileProgress:
 		return jsonFileProgress{Event: "file_progress", ID: ev.ID, Name: ev.Name, Sending: ev.Sending, Done: ev.Done, Size: ev.Size, Time: now}
 	case netconf.FileReceived:
-		return jsonFileReceived{Event: "file_received", ID: ev.ID, From: ev.From.Nick, Name: ev.Name, Size: ev.Size, SHA256: ev.SHA256, Path: ev.Path, Time: now}
+		return jsonFileReceived{Event: "file_received", ID: ev.ID, From: ev.From.Nick, Name: ev.Name, Size: ev.Size, SHA256: ev.SHA256, Path: ev.Path, Already: ev.Already, Time: now}
 	case netconf.FileFailed:
 		return jsonFileFailed{Event: "file_failed", ID: ev.ID, Name: ev.Name, Sending: ev.Sending, Reason: ev.Reason, Time: now}
 	case netconf.FileReceipt:
@@ -120,6 +122,10 @@ func (p *printer) fileText(ev netconf.Event) bool {
 		p.progress(ev)
 	case netconf.FileReceived:
 		p.endProgress()
+		if ev.Already {
+			fmt.Fprintf(p.stderr, "* %s from %s is here already: %s\n", ev.Name, ev.From.Nick, ev.Path)
+			break
+		}
 		fmt.Fprintf(p.stderr, "* received %s from %s: %s\n", ev.Name, ev.From.Nick, ev.Path)
 	case netconf.FileFailed:
 		p.endProgress()

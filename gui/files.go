@@ -265,6 +265,10 @@ func (ui *window) fileReceived(ev netconf.FileReceived) {
 		widget.NewButtonWithIcon(lang.L("Show in folder"), theme.FolderOpenIcon(), func() { ui.openPath(filepath.Dir(ev.Path)) }),
 	}
 	t.actions.Refresh()
+	if ev.Already {
+		ui.system(chatlog.System, lang.L("📎 {{.From}} offers {{.Name}} ({{.Size}}): it is here already, {{.Path}}.", map[string]any{"From": ev.From.Nick, "Name": ev.Name, "Size": sizeText(ev.Size), "Path": ev.Path}))
+		return
+	}
 	ui.system(chatlog.System, lang.L("📎 {{.From}} sent {{.Name}} ({{.Size}}): saved as {{.Path}}.", map[string]any{"From": ev.From.Nick, "Name": ev.Name, "Size": sizeText(ev.Size), "Path": ev.Path}))
 }
 

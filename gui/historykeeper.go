@@ -83,6 +83,10 @@ type keptSent struct {
 	id int64
 }
 
+// pinOnly is an announcement pinned for newcomers that the history had
+// kept already (shown before a restart): pinned on top, not logged again.
+type pinOnly struct{ netconf.Message }
+
 // messageOf is the message an event shows, if it is one.
 func messageOf(ev netconf.Event) (netconf.Message, bool) {
 	switch ev := ev.(type) {
@@ -114,7 +118,11 @@ func (k *keeper) process(evs []netconf.Event) []netconf.Event {
 				switch ev := evs[at[i]].(type) {
 				case netconf.Message:
 					if keep.AlreadyKept(ev, recs, i) {
-						evs[at[i]], dropped = nil, true
+						if ev.Announcement {
+							evs[at[i]] = pinOnly{ev} // in the log already; still the one pinned
+						} else {
+							evs[at[i]], dropped = nil, true
+						}
 						continue
 					}
 					evs[at[i]] = keptMessage{ev, r.ID}

@@ -135,6 +135,8 @@ func (ui *window) apply(ev netconf.Event) {
 		ui.showMessage(ev, 0)
 	case keptMessage:
 		ui.showMessage(ev.Message, ev.id)
+	case pinOnly:
+		ui.pin(ev.Message)
 	case netconf.Sent:
 		ui.model.Add(chatlog.Entry{At: ev.Time, Kind: chatlog.Own, From: ev.Nick, Text: ev.Text})
 	case keptSent:

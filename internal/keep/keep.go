@@ -66,6 +66,9 @@ func Row(ev netconf.Event, c Conv, now time.Time) (history.Record, bool) {
 		base.Kind, base.Sender, base.Nick, base.Host = history.Left, ev.Peer.ID.String(), ev.Peer.Nick, ev.Peer.Host.String()
 		return base, true
 	case netconf.FileReceived:
+		if ev.Already {
+			return history.Record{}, false // kept when it first came
+		}
 		base.Kind, base.Sender, base.Nick, base.Host = history.FileReceived, ev.From.ID.String(), ev.From.Nick, ev.From.Host.String()
 		base.FileName, base.FileSHA256, base.FilePath = ev.Name, ev.SHA256, ev.Path
 		return base, true
@@ -74,10 +77,11 @@ func Row(ev netconf.Event, c Conv, now time.Time) (history.Record, bool) {
 }
 
 // AlreadyKept reports whether ev, whose row (-1: none) was just added
-// with recs, is a caught-up message the history had already kept
-// (history.Store.Add left its ID 0): it was shown when it first came,
-// and is not shown again.
+// with recs, is a message sent before we joined (caught up, or an
+// announcement pinned for newcomers) that the history had already kept
+// (history.Store.Add left its ID 0): it was shown when it first came —
+// before a restart, say — and is not shown again.
 func AlreadyKept(ev netconf.Event, recs []history.Record, row int) bool {
 	m, ok := ev.(netconf.Message)
-	return ok && m.CaughtUp && row >= 0 && recs[row].ID == 0 && recs[row].Seq > 0
+	return ok && (m.CaughtUp || m.Earlier) && row >= 0 && recs[row].ID == 0 && recs[row].Seq > 0
 }

@@ -73,3 +73,52 @@ func TestRow(t *testing.T) {
 		}
 	}
 }
+
+// A PC restarted in a lesson hears the pinned announcement again, and
+// catch-up again: what its history kept before is not shown twice. A
+// message that is new (or that was never kept) is.
+func TestAlreadyKeptAfterARestart(t *testing.T) {
+	s, err := history.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	teacher := wire.SenderID{7, 7, 7, 7, 7, 7, 7, 7}
+	c := Conv{Group: "room:Chemistry 9", Self: wire.SenderID{1}}
+	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	ann := netconf.Message{From: "Ms Lee", Sender: teacher, Seq: 3, Sent: now, Received: now, Text: "Chapter 3", Announcement: true}
+	keepAll := func(evs ...netconf.Event) []bool {
+		var recs []history.Record
+		for _, ev := range evs {
+			r, ok := Row(ev, c, now)
+			if !ok {
+				t.Fatalf("%T makes no row", ev)
+			}
+			recs = append(recs, r)
+		}
+		if err := s.Add(recs); err != nil {
+			t.Fatal(err)
+		}
+		out := make([]bool, len(evs))
+		for i, ev := range evs {
+			out[i] = AlreadyKept(ev, recs, i)
+		}
+		return out
+	}
+	if got := keepAll(ann); got[0] {
+		t.Fatal("an announcement heard the first time was taken as kept")
+	}
+	// After the restart: pinned for the newcomer (Earlier), and a message
+	// caught up that was kept, and one that was not.
+	pinned := ann
+	pinned.Earlier = true
+	caught := netconf.Message{From: "Ms Lee", Sender: teacher, Seq: 4, Sent: now, Received: now, Text: "Yes, chapter 3 only.", CaughtUp: true, Earlier: true}
+	keepAll(netconf.Message{From: "Ms Lee", Sender: teacher, Seq: 4, Sent: now, Received: now, Text: "Yes, chapter 3 only."})
+	fresh := netconf.Message{From: "Ms Lee", Sender: teacher, Seq: 5, Sent: now, Received: now, Text: "Page 12.", CaughtUp: true, Earlier: true}
+	if got := keepAll(pinned, caught, fresh); !got[0] || !got[1] || got[2] {
+		t.Fatalf("already kept: pinned %v, caught up %v, new %v; want true, true, false", got[0], got[1], got[2])
+	}
+	if _, ok := Row(netconf.FileReceived{Name: "Worksheet.pdf", Already: true}, c, now); ok {
+		t.Fatal("a file found in the folder again made a second row")
+	}
+}

@@ -34,6 +34,10 @@ type FileReceived struct {
 	Size   int64
 	SHA256 string
 	Path   string
+	// Already: the file was in the folder for files before it was
+	// offered (a PC restarted, or it was sent before): it was neither
+	// fetched nor saved again, and Path is that copy.
+	Already bool
 }
 
 // FileFailed: a file will not be had (receiving), or could not be sent.

@@ -86,7 +86,7 @@ func (pt *Part) receiveFiles(now time.Time) {
 			if in.r.Complete() {
 				in.finish()
 			}
-			if !now.Before(in.nackAt) {
+			if !in.checking && !now.Before(in.nackAt) {
 				if base, needs, ok := in.r.Nack(in.upto); ok {
 					pt.writeFile(wire.KindFileNack, 0, wire.AppendFileNack(pt.scratch[:0], wire.FileNack{Target: in.from, ID: id, Base: base, Needs: needs}), now)
 				}
@@ -133,7 +133,9 @@ func (pt *Part) deadline(now time.Time) time.Time {
 	for _, in := range pt.in {
 		switch in.state {
 		case fetching:
-			next = part.Earliest(next, in.nackAt)
+			if !in.checking {
+				next = part.Earliest(next, in.nackAt)
+			}
 			if in.r.Held() != in.held { // progress to report (none: no wake-up for it)
 				next = part.Earliest(next, in.reported.Add(fileProgressEvery))
 			}

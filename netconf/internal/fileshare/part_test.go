@@ -172,8 +172,11 @@ func TestIncomingFilesPerComputerAreBounded(t *testing.T) {
 		t.Fatal("another computer's file was not fetched")
 	}
 	// The empty file is checked and answered for: over here, its slot is
-	// given back.
-	(<-env.Posted)(env.Now)
+	// given back. (Five posts: the empty file's writer, and the folder
+	// looked at for a copy of each of the four others fetched.)
+	for range 5 {
+		(<-env.Posted)(env.Now)
+	}
 	env.RunUntil(t, pt, env.Now.Add(time.Second))
 	if n := env.Led.Holds(ann.Addr(), pt.incoming); n != maxIncomingPerHost-1 {
 		t.Fatalf("after one is over here the computer holds %d; want %d", n, maxIncomingPerHost-1)
@@ -208,5 +211,81 @@ func TestPeerLeftIsNoLongerAwaited(t *testing.T) {
 		if len(o.members) != 0 || !o.changed {
 			t.Fatal("a member who left is still awaited")
 		}
+	}
+}
+
+// offerOf is a FILE_OFFER from sender from of a file holding content,
+// with id n.
+func offerOf(from, n byte, content []byte, now time.Time) wire.Packet {
+	p := offer(from, n, now)
+	o, _ := wire.ParseFileOffer(p.Body)
+	o.Size, o.SHA256 = uint64(len(content)), sha256.Sum256(content)
+	p.Body = wire.AppendFileOffer(nil, o)
+	return p
+}
+
+// A PC restarted mid-lesson hears the presenter's file offered again: the
+// copy in its folder (here under the name a second copy gets) is the
+// file, answered for at once, and neither asked for nor saved again. A
+// file of the same name and size but other bytes is fetched.
+func TestFileAlreadyInTheFolderIsNotFetchedAgain(t *testing.T) {
+	dir := t.TempDir()
+	worksheet := []byte("the worksheet, chapter 3")
+	other := []byte("another file, same size!")[:len(worksheet)]
+	for name, b := range map[string][]byte{"notes.txt": other, "notes (2).txt": worksheet} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pt, env := newPart(t, dir)
+	env.Step(pt, offerOf(1, 1, worksheet, env.Now), ann)
+	env.Take()
+	(<-env.Posted)(env.Now) // the folder was looked at
+	n, got := count[event.FileReceived](env.Take())
+	if n != 1 || !got.Already || got.Path != filepath.Join(dir, "notes (2).txt") {
+		t.Fatalf("received %+v (%d)", got, n)
+	}
+	env.RunUntil(t, pt, env.Now.Add(time.Second))
+	for _, p := range env.TakeWritten() {
+		if p.Kind == wire.KindFileNack {
+			t.Fatal("a block of a file already here was asked for")
+		}
+		if p.Kind == wire.KindFileDone {
+			if d, _ := wire.ParseFileDone(p.Body); d.Status != wire.FileHave {
+				t.Fatalf("answered %+v", d)
+			}
+		}
+	}
+	if named, _ := filepath.Glob(filepath.Join(dir, "notes*")); len(named) != 2 {
+		t.Fatalf("files in the folder: %v; want the 2 there before", named)
+	}
+
+	// Same name and size, other bytes: fetched, and asked for at once.
+	// (A second pass: the whole file was sent, all of it may be asked for.)
+	third := offerOf(1, 2, []byte("a third file, same size!!")[:len(worksheet)], env.Now)
+	o, _ := wire.ParseFileOffer(third.Body)
+	o.Pass = 2
+	third.Body = wire.AppendFileOffer(nil, o)
+	env.Step(pt, third, ann)
+	env.TakeWritten()
+	pt.Tick(env.Now)
+	for _, p := range env.TakeWritten() {
+		if p.Kind == wire.KindFileNack {
+			t.Fatal("asked for blocks before the folder was looked at")
+		}
+	}
+	(<-env.Posted)(env.Now)
+	if n, _ := count[event.FileReceived](env.Take()); n != 0 {
+		t.Fatal("another file of the same name and size was taken for it")
+	}
+	pt.Tick(env.Now)
+	nacks := 0
+	for _, p := range env.TakeWritten() {
+		if p.Kind == wire.KindFileNack {
+			nacks++
+		}
+	}
+	if nacks != 1 {
+		t.Fatalf("%d asks for the file once the folder had no copy; want 1", nacks)
 	}
 }

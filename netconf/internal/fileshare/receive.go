@@ -29,6 +29,7 @@ type incoming struct {
 	queued   map[uint64]bool // groups handed to the writer to restore
 	retry    map[uint64]bool // groups to restore that the writer had no room for
 	state    incomingState
+	checking bool // looking for a copy in the folder (lookForCopy): nothing asked for yet
 	status   wire.FileStatus
 	reason   wire.FileReason
 	doneAt   time.Time // when FILE_DONE is next sent
@@ -188,7 +189,9 @@ func (pt *Part) fetch(now time.Time, p *wire.Packet, pr *presence.Peer, src neti
 	pt.in[o.ID] = in
 	if o.Size == 0 {
 		in.finish()
+		return
 	}
+	pt.lookForCopy(in)
 }
 
 // answerFile sends FILE_DONE to a file's sender.
