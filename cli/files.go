@@ -63,7 +63,8 @@ type (
 		Event   string            `json:"event"`
 		ID      string            `json:"id"`
 		Name    string            `json:"name"`
-		Members int               `json:"members"`
+		Members int               `json:"members"` // computers
+		People  int               `json:"people"`  // members on them
 		Have    []string          `json:"have"`
 		Failed  []jsonFileFailure `json:"failed"`
 		Waiting []string          `json:"waiting"`
@@ -89,7 +90,7 @@ func fileJSON(ev netconf.Event) any {
 	case netconf.FileFailed:
 		return jsonFileFailed{Event: "file_failed", ID: ev.ID, Name: ev.Name, Sending: ev.Sending, Reason: ev.Reason, Time: now}
 	case netconf.FileReceipt:
-		r := jsonFileReceipt{Event: "file_receipt", ID: ev.ID, Name: ev.Name, Members: ev.Members, Done: ev.Done, Time: now,
+		r := jsonFileReceipt{Event: "file_receipt", ID: ev.ID, Name: ev.Name, Members: ev.Members, People: ev.People, Done: ev.Done, Time: now,
 			Have: who(ev.Have), Waiting: who(ev.Waiting), Failed: []jsonFileFailure{}}
 		for _, f := range ev.Failed {
 			r.Failed = append(r.Failed, jsonFileFailure{Who: f.Peer.Nick + " (" + hostOf(f.Peer) + ")", Reason: f.Reason})
@@ -135,7 +136,7 @@ func (p *printer) fileText(ev netconf.Event) bool {
 			return true // the final one says it all
 		}
 		p.endProgress()
-		fmt.Fprintf(p.stderr, "* %s: %d of %d have it\n", ev.Name, len(ev.Have), ev.Members)
+		fmt.Fprintf(p.stderr, "* %s: %d of %s have it\n", ev.Name, len(ev.Have), pcs(ev.Members, ev.People))
 		for _, f := range ev.Failed {
 			fmt.Fprintf(p.stderr, "  %s (%s) %s\n", f.Peer.Nick, hostOf(f.Peer), f.Reason)
 		}

@@ -51,9 +51,11 @@ type (
 	jsonReceipt struct {
 		Event    string   `json:"event"`
 		Seq      uint64   `json:"seq"`
-		Received int      `json:"received"`
-		Members  int      `json:"members"`
+		Received int      `json:"received"` // computers
+		Members  int      `json:"members"`  // computers
+		People   int      `json:"people"`   // members on them
 		Missing  []string `json:"missing"`
+		Have     []string `json:"have"`
 	}
 	jsonSent struct {
 		Event string `json:"event"`
@@ -190,7 +192,11 @@ func toJSONReceipt(ev netconf.Receipt) jsonReceipt {
 	for _, p := range ev.Missing {
 		missing = append(missing, p.Nick+" ("+hostOf(p)+")")
 	}
-	return jsonReceipt{Event: "receipt", Seq: ev.Seq, Received: ev.Received, Members: ev.Members, Missing: missing}
+	have := []string{}
+	for _, p := range ev.Have {
+		have = append(have, p.Nick+" ("+hostOf(p)+")")
+	}
+	return jsonReceipt{Event: "receipt", Seq: ev.Seq, Received: ev.Received, Members: ev.Members, People: ev.People, Missing: missing, Have: have}
 }
 
 // jsonHost is a member's address on its own network, and how it is

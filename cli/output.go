@@ -98,7 +98,7 @@ func (p *printer) event(ev netconf.Event) {
 			fmt.Fprintf(p.stderr, "warning: %s\n", ev.Sentence())
 		}
 	case netconf.Receipt:
-		fmt.Fprintf(p.stderr, "* announcement %d: %d of %d received\n", ev.Seq, ev.Received, ev.Members)
+		fmt.Fprintf(p.stderr, "* announcement %d: %d of %s received\n", ev.Seq, ev.Received, pcs(ev.Members, ev.People))
 	}
 }
 
@@ -196,4 +196,17 @@ func hostOf(p netconf.Peer) string {
 		return netconf.HostName(p.Host)
 	}
 	return ""
+}
+
+// pcs is "5 PCs", or "5 PCs (7 people)" when some run more than one
+// member: what announcements' and files' receipts count.
+func pcs(computers, people int) string {
+	s := fmt.Sprintf("%d PCs", computers)
+	if computers == 1 {
+		s = "1 PC"
+	}
+	if people > computers {
+		s += fmt.Sprintf(" (%d people)", people)
+	}
+	return s
 }

@@ -119,23 +119,49 @@ func presenterKey() (ed25519.PrivateKey, error) {
 	return k, err
 }
 
-// showMissing lists who has not received the latest announcement.
+// showMissing lists which PCs have the latest announcement and which
+// have not yet.
 func (ui *window) showMissing() {
-	r := ui.lastReceipt
+	title, text := receiptsText(ui.lastReceipt)
+	dialog.ShowInformation(title, text, ui.w)
+}
+
+// receiptsText is the Receipts dialog's title and text: who has not yet,
+// then who has, by name.
+func receiptsText(r netconf.Receipt) (title, text string) {
 	if len(r.Missing) == 0 {
-		dialog.ShowInformation(lang.L("Receipts"), lang.L("Everyone ({{.Received}} of {{.Members}}) has received announcement {{.Seq}}.", map[string]any{"Received": r.Received, "Members": r.Members, "Seq": r.Seq}), ui.w)
-		return
+		return lang.L("Receipts"), lang.L("Every PC ({{.Received}} of {{.Members}}) has received announcement {{.Seq}}.", map[string]any{"Received": r.Received, "Members": r.Members, "Seq": r.Seq}) +
+			"\n\n" + namesText(r.Have, r.Received)
 	}
+	missing := r.Members - r.Received
+	text = lang.L("Not yet ({{.N}}):", map[string]any{"N": missing}) + "\n" + namesText(r.Missing, missing)
+	if r.Received > 0 {
+		text += "\n\n" + lang.L("Received ({{.N}}):", map[string]any{"N": r.Received}) + "\n" + namesText(r.Have, r.Received)
+	}
+	return lang.L("Announcement {{.Seq}}: {{.Received}} of {{.Members}} PCs received", map[string]any{"Seq": r.Seq, "Received": r.Received, "Members": r.Members}), text
+}
+
+// namesText lists peers "Nick (host)" a line each, sorted, and how many
+// more of all there are (a receipt names only so many).
+func namesText(peers []netconf.Peer, all int) string {
 	var names []string
-	for _, p := range r.Missing {
+	for _, p := range peers {
 		names = append(names, fmt.Sprintf("%s (%s)", p.Nick, hostText(p)))
 	}
 	sort.Strings(names)
-	missing := r.Members - r.Received
-	if more := missing - len(names); more > 0 { // a receipt names only the first few
+	if more := all - len(names); more > 0 {
 		names = append(names, lang.L("and {{.N}} more", map[string]any{"N": more}))
 	}
-	dialog.ShowInformation(lang.L("Not yet received ({{.N}})", map[string]any{"N": missing}), strings.Join(names, "\n"), ui.w)
+	return strings.Join(names, "\n")
+}
+
+// peopleText is " (7 people)" when the PCs counted run more members than
+// there are PCs, else nothing.
+func peopleText(pcs, people int) string {
+	if people <= pcs {
+		return ""
+	}
+	return " " + lang.L("({{.N}} people)", map[string]any{"N": people})
 }
 
 // autoJoin joins what the command line asked for: a group, a room to
@@ -282,7 +308,7 @@ func (ui *window) showReceipt(ev netconf.Receipt) {
 		return
 	}
 	ui.lastReceipt = ev
-	ui.receipt.SetText(lang.L("Announcement {{.Seq}}: {{.Received}} of {{.Members}} received", map[string]any{"Seq": ev.Seq, "Received": ev.Received, "Members": ev.Members}))
+	ui.receipt.SetText(lang.L("Announcement {{.Seq}}: {{.Received}} of {{.Members}} PCs received", map[string]any{"Seq": ev.Seq, "Received": ev.Received, "Members": ev.Members}) + peopleText(ev.Members, ev.People))
 	ui.receiptBox.Show()
 }
 

@@ -57,9 +57,15 @@ func TestRoomStudentAndPresenter(t *testing.T) {
 		t.Fatalf("presenter cannot post: %q", p.w.Title())
 	}
 	bob := netconf.Peer{Nick: "Bob", Host: netip.MustParseAddr("198.18.0.7")}
-	p.emit(netconf.Receipt{Seq: 1, Received: 27, Members: 28, Missing: []netconf.Peer{bob}})
-	if !pui.receiptBox.Visible() || pui.receipt.Text != "Announcement 1: 27 of 28 received" {
+	ann := netconf.Peer{Nick: "Ann", Host: netip.MustParseAddr("198.18.0.8")}
+	p.emit(netconf.Receipt{Seq: 1, Received: 27, Members: 28, People: 30, Missing: []netconf.Peer{bob}, Have: []netconf.Peer{ann}})
+	if !pui.receiptBox.Visible() || pui.receipt.Text != "Announcement 1: 27 of 28 PCs received (30 people)" {
 		t.Fatalf("receipt %q", pui.receipt.Text)
+	}
+	// Who has not, and who has, by name.
+	title, text := receiptsText(pui.lastReceipt)
+	if title != "Announcement 1: 27 of 28 PCs received" || text != "Not yet (1):\nBob (198.18.0.7)\n\nReceived (27):\nAnn (198.18.0.8)\nand 26 more" {
+		t.Fatalf("receipts dialog %q: %q", title, text)
 	}
 	test.Tap(pui.missingBtn) // the dialog lists Bob; it must not panic
 	p.emit(netconf.Left{Group: physics.Group})

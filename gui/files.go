@@ -308,7 +308,7 @@ func (ui *window) fileReceipt(ev netconf.FileReceipt) {
 // receiptText is "report.pdf: 28 of 30 have it", then who does not yet
 // and why, sorted by name.
 func receiptText(ev netconf.FileReceipt) string {
-	line := lang.L("{{.Name}}: {{.Have}} of {{.Members}} have it", map[string]any{"Name": ev.Name, "Have": len(ev.Have), "Members": ev.Members})
+	line := lang.L("{{.Name}}: {{.Have}} of {{.Members}} PCs have it", map[string]any{"Name": ev.Name, "Have": len(ev.Have), "Members": ev.Members}) + peopleText(ev.Members, ev.People)
 	var not []string
 	for _, f := range ev.Failed {
 		not = append(not, f.Peer.Nick+" ("+say(f.Why)+")")

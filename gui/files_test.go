@@ -65,7 +65,7 @@ func TestFilesInTheWindow(t *testing.T) {
 	h.emit(netconf.FileReceipt{ID: "f2", Name: "worksheet.pdf", Members: 3, Done: true,
 		Have:   []netconf.Peer{{Nick: "Bob"}, {Nick: "Carol"}},
 		Failed: []netconf.FileFailure{{Peer: netconf.Peer{Nick: "PC07"}, Why: words.Words{Text: "could not write it (disk full?)"}}}})
-	want := "worksheet.pdf: 2 of 3 have it · not yet: PC07 (could not write it (disk full?))"
+	want := "worksheet.pdf: 2 of 3 PCs have it · not yet: PC07 (could not write it (disk full?))"
 	if got := h.ui.files.rows["f2"].label.Text; got != want {
 		t.Fatalf("receipt row %q", got)
 	}

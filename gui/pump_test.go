@@ -119,7 +119,7 @@ func TestRosterShowsWhoIsThere(t *testing.T) {
 	if last.Text != "Bob (198.18.0.5) joined." {
 		t.Fatalf("log line %q", last.Text)
 	}
-	if got := rosterTitle(ui); got != "In the group: 3" { // order and details: roster's tests
+	if got := rosterTitle(ui); got != "In the group: you and 2 others" { // order and details: roster's tests
 		t.Fatalf("roster title %q", got)
 	}
 	h.emit(netconf.PeerLeft{Peer: bob2, Timeout: true})

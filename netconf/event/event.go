@@ -98,14 +98,18 @@ type Error struct {
 	Err error
 }
 
-// Receipt tells a presenter how many members have received announcement
-// Seq (and everything before it); Missing names those who have not yet,
-// at most classroom.MaxMissing of them (Members - Received is how many).
+// Receipt tells a presenter how many computers have received
+// announcement Seq (and everything before it): a computer counts once,
+// however many members it runs (People), and has it when each of them
+// does. Missing names one member of each computer that has not yet, at
+// most classroom.MaxMissing of them (Members - Received is how many);
+// Have one of each computer that has, at most classroom.MaxHave.
 // Reports are coalesced: at most one per announcement per classroom.ReportEvery.
 type Receipt struct {
 	Seq               uint64
-	Received, Members int
-	Missing           []Peer
+	Received, Members int // computers
+	People            int // members on them
+	Missing, Have     []Peer
 }
 
 // PeerJoined says a member was heard for the first time.

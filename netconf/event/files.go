@@ -49,13 +49,17 @@ type FileFailed struct {
 	Why     words.Words // Reason, for a front end to translate
 }
 
-// FileReceipt says, for a file we send, who has it. Done: every member
-// present has answered, or the transfer gave up on the rest (named in
-// Failed).
+// FileReceipt says, for a file we send, which computers have it, as a
+// Receipt counts an announcement's: a computer counts once however many
+// members it runs (People), and has the file when one of them has it.
+// Have, Failed and Waiting name one member of each computer. Done: every
+// member present has answered, or the transfer gave up on the rest
+// (named in Failed).
 type FileReceipt struct {
 	ID      string
 	Name    string
-	Members int
+	Members int // computers
+	People  int // members on them
 	Have    []Peer
 	Failed  []FileFailure
 	Waiting []Peer

@@ -255,14 +255,30 @@ func (r *View) Set(peers []netconf.Peer) {
 		}
 		return a.Host.Less(b.Host)
 	})
-	switch n := len(r.peers); n {
-	case 0:
-		r.title.SetText(lang.L("Nobody here yet"))
-	case 1:
-		r.title.SetText(lang.L("In the group: just you"))
-	default:
-		r.title.SetText(lang.L("In the group: {{.N}}", map[string]any{"N": n}))
-	}
+	r.title.SetText(title(r.peers))
 	r.density()
 	r.list.Refresh()
+}
+
+// title counts the others as receipts count PCs: "In the group: you and
+// 5 others", and "… 7 others on 5 PCs" when some PC runs more than one.
+func title(peers []netconf.Peer) string {
+	others, pcs := 0, map[netip.Addr]bool{}
+	for _, p := range peers {
+		if !p.Self {
+			others++
+			pcs[p.Host] = true
+		}
+	}
+	switch {
+	case len(peers) == 0:
+		return lang.L("Nobody here yet")
+	case others == 0:
+		return lang.L("In the group: just you")
+	case others == 1:
+		return lang.L("In the group: you and 1 other")
+	case len(pcs) == others:
+		return lang.L("In the group: you and {{.N}} others", map[string]any{"N": others})
+	}
+	return lang.L("In the group: you and {{.N}} others on {{.PCs}} PCs", map[string]any{"N": others, "PCs": len(pcs)})
 }

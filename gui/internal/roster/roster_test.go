@@ -32,9 +32,20 @@ func TestRosterShowsWhoIsThere(t *testing.T) {
 	bob1 := netconf.Peer{ID: wire.SenderID{1}, Nick: "Bob", Host: netip.MustParseAddr("198.18.0.5"), LastHeard: testTime}
 	bob2 := netconf.Peer{ID: wire.SenderID{2}, Nick: "Bob", Host: netip.MustParseAddr("198.18.0.6"), LastHeard: testTime.Add(-30 * time.Second)}
 	r.Set([]netconf.Peer{bob2, self, bob1})
-	if r.title.Text != "In the group: 3" || len(r.peers) != 3 || !r.peers[0].Self {
+	if r.title.Text != "In the group: you and 2 others" || len(r.peers) != 3 || !r.peers[0].Self {
 		t.Fatalf("roster %q %+v", r.title.Text, r.peers)
 	}
+	// Counted as receipts count: PCs, and the people on them.
+	bob3 := netconf.Peer{ID: wire.SenderID{3}, Nick: "Carol", Host: bob1.Host, LastHeard: testTime}
+	r.Set([]netconf.Peer{bob2, self, bob1, bob3})
+	if r.title.Text != "In the group: you and 3 others on 2 PCs" {
+		t.Fatalf("three others on two PCs: %q", r.title.Text)
+	}
+	r.Set([]netconf.Peer{self, bob1})
+	if r.title.Text != "In the group: you and 1 other" {
+		t.Fatalf("one other: %q", r.title.Text)
+	}
+	r.Set([]netconf.Peer{bob2, self, bob1})
 	if d1, d2 := r.detail(r.peers[1]), r.detail(r.peers[2]); d1 != "198.18.0.5 · active" || d2 != "198.18.0.6 · heard 30s ago" {
 		t.Fatalf("two Bobs: %q and %q", d1, d2)
 	}

@@ -20,10 +20,12 @@ import (
 // bursts (thirty PCs answer one announcement within 250 ms; a flood of
 // fake members comes thousands at a time), and each report walks every
 // member, so at most one report per announcement per ReportEvery is made,
-// naming at most MaxMissing of those who have not received it.
+// naming at most MaxMissing of those who have not received it and
+// MaxHave of the computers that have.
 const (
 	ReportEvery = 250 * time.Millisecond
 	MaxMissing  = 8
+	MaxHave     = 64
 )
 
 // Bounds of the bookkeeping.
@@ -147,8 +149,17 @@ func (p *Presenter) Changed(now time.Time) {
 // the first few of those who do not (by name).
 type Count struct {
 	Seq               uint64
-	Received, Members int
-	Missing           []*presence.Peer
+	Received, Members int // computers
+	People            int // members on them
+	Missing, Have     []*presence.Peer
+}
+
+// byName is the first most of peers in the order of their names.
+func byName(peers []*presence.Peer, most int) []*presence.Peer {
+	slices.SortFunc(peers, func(a, b *presence.Peer) int {
+		return cmp.Or(cmp.Compare(a.Nick, b.Nick), a.Host.Compare(b.Host), bytes.Compare(a.ID[:], b.ID[:]))
+	})
+	return slices.Clip(peers[:min(len(peers), most)])
 }
 
 // Report counts, when due, for each recent announcement how many of the
@@ -169,10 +180,8 @@ func (p *Presenter) Report(now time.Time, members *presence.Table) []Count {
 		if p.reported[seq] == counts {
 			continue
 		}
-		slices.SortFunc(c.Missing, func(a, b *presence.Peer) int {
-			return cmp.Or(cmp.Compare(a.Nick, b.Nick), a.Host.Compare(b.Host), bytes.Compare(a.ID[:], b.ID[:]))
-		})
-		c.Missing = slices.Clip(c.Missing[:min(len(c.Missing), MaxMissing)])
+		c.Missing = byName(c.Missing, MaxMissing)
+		c.Have = byName(c.Have, MaxHave)
 		out = append(out, c)
 	}
 	p.reported = live // announcements no longer tracked are forgotten
@@ -186,18 +195,23 @@ func (p *Presenter) Report(now time.Time, members *presence.Table) []Count {
 // everything, count as that one PC, never as a class of their own; a
 // receipt with a member's id from another computer was refused already
 // (presence binds an id to its socket). Missing names the first member
-// without it on each computer that lacks it.
+// without it on each computer that lacks it, Have one member of each
+// computer that has it; People is how many members the computers run.
 func (p *Presenter) count(seq uint64, members *presence.Table) Count {
-	type host struct{ members, acked int }
+	type host struct {
+		members, acked int
+		first          *presence.Peer
+	}
 	hosts := map[netip.Addr]*host{}
 	c := Count{Seq: seq}
 	for m := range members.All() {
 		h := hosts[m.Host]
 		if h == nil {
-			h = &host{}
+			h = &host{first: m}
 			hosts[m.Host] = h
 		}
 		h.members++
+		c.People++
 		if p.acks[m.ID] >= seq {
 			h.acked++
 		} else if h.members-h.acked == 1 { // the first of this computer's missing
@@ -208,6 +222,7 @@ func (p *Presenter) count(seq uint64, members *presence.Table) Count {
 	for _, h := range hosts {
 		if h.acked == h.members {
 			c.Received++
+			c.Have = append(c.Have, h.first)
 		}
 	}
 	return c

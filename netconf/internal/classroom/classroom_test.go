@@ -139,6 +139,9 @@ func TestReceiptsCountComputers(t *testing.T) {
 	if len(got) != 1 || got[0].Members != 3 || got[0].Received != 2 || len(got[0].Missing) != 1 || got[0].Missing[0].Nick != "pc2" {
 		t.Fatalf("30 made-up ids on one PC, pc1 has it, pc2 not: %+v", got)
 	}
+	if c := got[0]; c.People != 32 || len(c.Have) != 2 || c.Have[0].Nick != "Mallory" || c.Have[1].Nick != "pc1" {
+		t.Fatalf("people %d, named as having it %v; want 32, Mallory's PC and pc1", c.People, c.Have)
+	}
 	// A computer with one member that has not acknowledged lacks it.
 	members.Admit(now, wire.SenderID{0xfa, 99}, "Mallory", fakes)
 	p.Changed(now)

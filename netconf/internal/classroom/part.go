@@ -149,11 +149,8 @@ func (c *Part) Tick(now time.Time) {
 		return
 	}
 	for _, r := range c.presenting.Report(now, c.env.Peers()) {
-		missing := make([]event.Peer, len(r.Missing))
-		for i, pr := range r.Missing {
-			missing[i] = pr.View()
-		}
-		c.env.Emit(event.Receipt{Seq: r.Seq, Received: r.Received, Members: r.Members, Missing: missing})
+		c.env.Emit(event.Receipt{Seq: r.Seq, Received: r.Received, Members: r.Members, People: r.People,
+			Missing: views(r.Missing), Have: views(r.Have)})
 	}
 	for _, w := range c.presenting.PinnedDue(now) {
 		dgram, err := c.judge.Repin(c.wbuf[:0], w, now)
@@ -176,4 +173,13 @@ func (c *Part) NextDeadline(time.Time) time.Time {
 		}
 	}
 	return next
+}
+
+// views is how the user sees peers.
+func views(peers []*presence.Peer) []event.Peer {
+	out := make([]event.Peer, len(peers))
+	for i, pr := range peers {
+		out[i] = pr.View()
+	}
+	return out
 }

@@ -214,6 +214,35 @@ func TestPeerLeftIsNoLongerAwaited(t *testing.T) {
 	}
 }
 
+// A file's receipt counts computers, as an announcement's does: a PC
+// restarted mid-lesson (its earlier member answered have, its new one
+// not yet) is one PC that has the file, and two people on one PC are one
+// PC waited for until one of them has it.
+func TestFileReceiptCountsComputers(t *testing.T) {
+	pc := func(i int) netip.AddrPort { return netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, 0, byte(i)}), 40000) }
+	o := &outgoing{name: "Worksheet.pdf", members: map[wire.SenderID]*fileMember{}}
+	add := func(id byte, nick string, host int, st wire.FileStatus) {
+		o.members[wire.SenderID{id}] = &fileMember{peer: event.Peer{ID: wire.SenderID{id}, Nick: nick, Host: pc(host).Addr()}, status: st}
+	}
+	add(1, "pc1", 1, wire.FileHave)
+	add(2, "pc1", 1, 0) // pc1 after its restart
+	add(3, "pc2", 2, wire.FileHave)
+	add(4, "Ann", 3, 0) // two people on pc3
+	add(5, "Bob", 3, 0)
+	add(6, "pc4", 4, wire.FileFailed)
+	r := o.receipt(wire.FileID{})
+	if r.Members != 4 || r.People != 6 || len(r.Have) != 2 || len(r.Waiting) != 1 || len(r.Failed) != 1 {
+		t.Fatalf("receipt %+v; want 2 of 4 PCs have it, 1 waited for, 1 failed, 6 people", r)
+	}
+	if r.Have[0].Host != pc(1).Addr() || r.Have[1].Host != pc(2).Addr() || r.Waiting[0].Nick != "Ann" || r.Failed[0].Peer.Nick != "pc4" {
+		t.Fatalf("named %+v", r)
+	}
+	o.members[wire.SenderID{5}].status = wire.FileHave // Bob has it: pc3 has it
+	if r := o.receipt(wire.FileID{}); len(r.Have) != 3 || len(r.Waiting) != 0 {
+		t.Fatalf("after Bob has it: %+v", r)
+	}
+}
+
 // offerOf is a FILE_OFFER from sender from of a file holding content,
 // with id n.
 func offerOf(from, n byte, content []byte, now time.Time) wire.Packet {

@@ -1,6 +1,8 @@
 package fileshare
 
 import (
+	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/groupcast/groupcast/netconf/event"
@@ -117,16 +119,50 @@ func (pt *Part) retireOldest(now time.Time) bool {
 	return true
 }
 
+// receipt counts computers, as announcements' receipts do: a computer
+// has the file when a member on it has it (it is on that PC's disk: a
+// PC restarted mid-lesson is not counted twice, its earlier member's
+// answer stands for it), has failed when each member on it failed, and
+// is waited for otherwise. Each computer is named by one member, the
+// first by name; People is how many members were asked.
 func (o *outgoing) receipt(id wire.FileID) event.FileReceipt {
-	r := event.FileReceipt{ID: id.String(), Name: o.name, Members: len(o.members), Done: o.done}
+	type host struct {
+		have, waiting, failed *fileMember
+	}
+	hosts := map[netip.Addr]*host{}
+	var order []netip.Addr
+	first := func(a, b *fileMember) *fileMember {
+		if a == nil || b.peer.Nick < a.peer.Nick {
+			return b
+		}
+		return a
+	}
 	for _, mb := range o.members {
+		h := hosts[mb.peer.Host]
+		if h == nil {
+			h = &host{}
+			hosts[mb.peer.Host] = h
+			order = append(order, mb.peer.Host)
+		}
 		switch mb.status {
 		case wire.FileHave:
-			r.Have = append(r.Have, mb.peer)
+			h.have = first(h.have, mb)
 		case wire.FileFailed:
-			r.Failed = append(r.Failed, event.FileFailure{Peer: mb.peer, Reason: mb.why.String(), Why: mb.why})
+			h.failed = first(h.failed, mb)
 		default:
-			r.Waiting = append(r.Waiting, mb.peer)
+			h.waiting = first(h.waiting, mb)
+		}
+	}
+	slices.SortFunc(order, netip.Addr.Compare)
+	r := event.FileReceipt{ID: id.String(), Name: o.name, Members: len(hosts), People: len(o.members), Done: o.done}
+	for _, a := range order {
+		switch h := hosts[a]; {
+		case h.have != nil:
+			r.Have = append(r.Have, h.have.peer)
+		case h.waiting != nil:
+			r.Waiting = append(r.Waiting, h.waiting.peer)
+		default:
+			r.Failed = append(r.Failed, event.FileFailure{Peer: h.failed.peer, Reason: h.failed.why.String(), Why: h.failed.why})
 		}
 	}
 	return r
