@@ -219,7 +219,9 @@ func TestPeerLeftIsNoLongerAwaited(t *testing.T) {
 // not yet) is one PC that has the file, and two people on one PC are one
 // PC waited for until one of them has it.
 func TestFileReceiptCountsComputers(t *testing.T) {
-	pc := func(i int) netip.AddrPort { return netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, 0, byte(i)}), 40000) }
+	pc := func(i int) netip.AddrPort {
+		return netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, 0, byte(i)}), 40000)
+	}
 	o := &outgoing{name: "Worksheet.pdf", members: map[wire.SenderID]*fileMember{}}
 	add := func(id byte, nick string, host int, st wire.FileStatus) {
 		o.members[wire.SenderID{id}] = &fileMember{peer: event.Peer{ID: wire.SenderID{id}, Nick: nick, Host: pc(host).Addr()}, status: st}
