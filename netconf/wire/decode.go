@@ -116,7 +116,7 @@ func decodeBody(rest, text []byte, textFirst bool, p *Packet) error {
 	if p.Kind.carriesText() && p.Frag.Count == 0 && !utf8.Valid(p.Body) {
 		return fmt.Errorf("%w: %w", ErrMalformed, ErrBadText)
 	}
-	if p.Frag.Count > 0 && !p.Kind.carriesText() || p.Sig.Present() && !p.Kind.signable() {
+	if p.Frag.Count > 0 && !p.Kind.carriesText() || p.Sig.Present() && !p.Kind.signable() || p.Sig.Message && !p.Kind.textFirst() {
 		return fmt.Errorf("%w: fragment or signature of a %s", ErrMalformed, p.Kind)
 	}
 	return nil
@@ -143,11 +143,13 @@ func parseExtensions(b []byte, p *Packet) error {
 			if p.Frag.Count == 0 || p.Frag.Index >= p.Frag.Count || int(p.Frag.Count) > MaxFragments {
 				return fmt.Errorf("%w: fragment %d of %d", ErrMalformed, p.Frag.Index, p.Frag.Count)
 			}
-		case typ == extSig:
+		case typ == extSig, typ == extSigMessage:
+			// One signature, of one class: its type says which, so the
+			// receiver verifies that class only.
 			if n != sigValue || p.Sig.Present() {
 				return fmt.Errorf("%w: bad signature extension", ErrMalformed)
 			}
-			p.Sig = Sig{Session: binary.BigEndian.Uint64(val), Signed: int64(binary.BigEndian.Uint64(val[8:])), Value: val[16:]}
+			p.Sig = Sig{Session: binary.BigEndian.Uint64(val), Signed: int64(binary.BigEndian.Uint64(val[8:])), Value: val[16:], Message: typ == extSigMessage}
 		case typ&extCritical != 0:
 			return fmt.Errorf("%w: needs extension %#x", ErrVersion, typ)
 		}

@@ -28,6 +28,9 @@ func FuzzDecode(f *testing.F) {
 	signed := wiretest.Sample()
 	wire.Sign(&signed, wiretest.PresenterKey(), "Physics 101", 7, signed.Time)
 	f.Add(wiretest.Encode(f, signed))
+	said := wiretest.Sample() // the presenter's message: SIG_MESSAGE
+	wire.SignMessage(&said, wiretest.PresenterKey(), "Physics 101", 7, said.Time)
+	f.Add(wiretest.Encode(f, said))
 	nack := wiretest.Sample()
 	nack.Kind, nack.Body = wire.KindNack, wire.AppendNack(nil, wire.Nack{Target: wire.SenderID{1}, Ranges: []wire.Range{{2, 4}}})
 	f.Add(wiretest.Encode(f, nack))
@@ -80,6 +83,9 @@ func FuzzDecode(f *testing.F) {
 				t.Fatalf("control body does not round-trip: % x", p.Body)
 			}
 		}
+		if p.Sig.Message && p.Kind != wire.KindData && p.Kind != wire.KindRepair {
+			t.Fatalf("a %s signed as the presenter's message", p.Kind)
+		}
 		if len(b) > wire.MaxFileDatagram || len(b) > wire.MaxDatagram && p.Kind != wire.KindFileBlock && p.Kind != wire.KindCatchUp || p.Sender.IsZero() || wire.ValidNick(p.Nick) != nil {
 			t.Fatalf("accepted an invalid datagram: %+v", p)
 		}
@@ -93,7 +99,7 @@ func FuzzDecode(f *testing.F) {
 		}
 		if back.Kind != p.Kind || back.Sender != p.Sender || back.Seq != p.Seq ||
 			back.Time != p.Time || back.Nick != p.Nick || back.Frag != p.Frag || back.Sig.Session != p.Sig.Session ||
-			back.Sig.Signed != p.Sig.Signed || !bytes.Equal(back.Sig.Value, p.Sig.Value) || back.Sig.Present() != p.Sig.Present() || !bytes.Equal(back.Body, p.Body) {
+			back.Sig.Signed != p.Sig.Signed || !bytes.Equal(back.Sig.Value, p.Sig.Value) || back.Sig.Present() != p.Sig.Present() || back.Sig.Message != p.Sig.Message || !bytes.Equal(back.Body, p.Body) {
 			t.Fatalf("round trip changed the packet: %+v -> %+v", p, back)
 		}
 	})

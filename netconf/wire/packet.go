@@ -57,9 +57,13 @@ const (
 
 	ExtFrag     = 0x81 // critical: index u16, count u16
 	fragExtSize = 3 + 4
-	extSig      = 0x02 // not critical: a presenter's signature (Sig)
-	sigValue    = 8 + 8 + 64
-	sigExtSize  = 3 + sigValue
+	extSig      = 0x02 // not critical: a presenter's signature of an announcement (Sig)
+	// extSigMessage is not critical: a presenter's signature of an
+	// ordinary message (Sig.Message), the same value as extSig. A member
+	// that does not know it skips it and sees an unsigned message.
+	extSigMessage = 0x03
+	sigValue      = 8 + 8 + 64
+	sigExtSize    = 3 + sigValue
 	// MaxSignedText is the text of one signed (presenter) piece, and
 	// MaxSignedWhole of a signed message in one datagram.
 	MaxSignedText  = MaxFragmentText - sigExtSize
@@ -159,7 +163,7 @@ type Packet struct {
 	Time int64 // sender's clock, Unix microseconds
 	Nick string
 	Frag Frag   // DATA and REPAIR: which piece of a longer message
-	Sig  Sig    // a presenter's signature (DATA, REPAIR, PINNED, FILE_OFFER), or none
+	Sig  Sig    // a presenter's signature (DATA, REPAIR, PINNED, FILE_OFFER), or none; Sig.Message: of a message, not an announcement
 	Body []byte // UTF-8 text for DATA and REPAIR (of the whole message once reassembled)
 }
 
@@ -241,7 +245,7 @@ func AppendEncode(dst []byte, p *Packet) ([]byte, error) {
 		ext = fragExtSize
 	}
 	if p.Sig.Present() {
-		if len(p.Sig.Value) != ed25519.SignatureSize || !p.Kind.signable() {
+		if len(p.Sig.Value) != ed25519.SignatureSize || !p.Kind.signable() || p.Sig.Message && !p.Kind.textFirst() {
 			return dst, fmt.Errorf("%w: a %d-byte signature of a %s", ErrMalformed, len(p.Sig.Value), p.Kind)
 		}
 		ext += sigExtSize
@@ -270,16 +274,26 @@ func AppendEncode(dst []byte, p *Packet) ([]byte, error) {
 		dst = binary.BigEndian.AppendUint16(dst, p.Frag.Count)
 	}
 	if p.Sig.Present() {
-		dst = append(dst, extSig, 0, sigValue)
-		dst = binary.BigEndian.AppendUint64(dst, p.Sig.Session)
-		dst = binary.BigEndian.AppendUint64(dst, uint64(p.Sig.Signed))
-		dst = append(dst, p.Sig.Value...)
+		dst = appendSig(dst, p.Sig)
 	}
 	dst = binary.BigEndian.AppendUint16(dst, uint16(len(p.Body)))
 	if !p.Kind.textFirst() {
 		dst = append(dst, p.Body...)
 	}
 	return dst, nil
+}
+
+// appendSig appends the signature extension: SIG, or SIG_MESSAGE for
+// the presenter's message.
+func appendSig(dst []byte, s Sig) []byte {
+	typ := byte(extSig)
+	if s.Message {
+		typ = extSigMessage
+	}
+	dst = append(dst, typ, 0, sigValue)
+	dst = binary.BigEndian.AppendUint64(dst, s.Session)
+	dst = binary.BigEndian.AppendUint64(dst, uint64(s.Signed))
+	return append(dst, s.Value...)
 }
 
 // ValidNick reports whether nick can be sent: 1-64 bytes of UTF-8 with no
