@@ -181,21 +181,32 @@ func TestCatchUpCountsInReceipts(t *testing.T) {
 	defer teacher.e.Close()
 	said := []string{"Open chapter 3", "Exercise 2 is for Monday", strings.Repeat("Read pages 10-20 carefully. ", 100), "Quiz at 10:40"}
 	for _, s := range said {
-		teacher.e.Do(Send{Text: s})
+		teacher.e.Do(Send{Text: s, Announce: true})
 	}
-	waitKept(t, ka, len(said))
+	// The teacher's message, not an announcement: caught up, the class is
+	// the one its DATA was signed with.
+	reply := "Yes, chapter 3 only."
+	teacher.e.Do(Send{Text: reply})
+	waitKept(t, ka, len(said)+1)
 	time.Sleep(1500 * time.Millisecond)
 
 	cfg.Nick = "PC02"
 	late := joinKeeping(t, hub, cfg, &memArchive{})
 	got := map[string]int{}
 	for _, m := range messagesFor(late.e, 3*time.Second) {
-		if !m.Announcement || !m.Earlier {
+		if m.Text == reply {
+			if m.Announcement || !m.Presenter || !m.Earlier || !m.CaughtUp {
+				t.Fatalf("late PC showed the teacher's message as %+v", m)
+			}
+			got[m.Text]++
+			continue
+		}
+		if !m.Announcement || !m.Presenter || !m.Earlier {
 			t.Fatalf("late PC showed %+v", m)
 		}
 		got[m.Text]++
 	}
-	for _, s := range said {
+	for _, s := range append(said, reply) {
 		if got[s] != 1 {
 			t.Fatalf("late PC showed %q %d times (all: %v)", s[:10], got[s], got)
 		}

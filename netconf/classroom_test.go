@@ -25,7 +25,7 @@ func TestClassroom(t *testing.T) {
 	defer teacher.e.Close()
 
 	waitPeers(t, teacher.e, 3) // everyone knows everyone before the announcement
-	teacher.e.Do(Send{Text: "Open chapter 3"})
+	teacher.e.Do(Send{Text: "Open chapter 3", Announce: true})
 	for _, s := range students {
 		m := waitEvent(t, s.e, 3*time.Second, func(ev Event) bool { _, ok := ev.(Message); return ok }).(Message)
 		if !m.Announcement || m.Earlier || m.Text != "Open chapter 3" {
@@ -99,7 +99,7 @@ func TestPresenterIsKnownByItsSignature(t *testing.T) {
 	impostor := joinRoom(t, hub, "Ms Lee", &Room{Name: "Physics 101", Group: DefaultGroup}, nil)
 	drain(impostor.e)
 	waitEvent(t, teacher.e, 3*time.Second, func(ev Event) bool { _, ok := ev.(PeerJoined); return ok })
-	teacher.e.Do(Send{Text: "Open chapter 3"})
+	teacher.e.Do(Send{Text: "Open chapter 3", Announce: true})
 	waitEvent(t, student.e, 3*time.Second, func(ev Event) bool { m, ok := ev.(Message); return ok && m.Announcement })
 	teacherID := teacher.e.Roster()[0].ID // our own entry comes first
 	if !teacher.e.Roster()[0].Presenter {
@@ -153,7 +153,7 @@ func TestForgedReceiptsDoNotCount(t *testing.T) {
 	teacher := joinRoom(t, hub, "Ms Lee", room, teacherKey)
 	defer teacher.e.Close()
 	waitPeers(t, teacher.e, 2)
-	teacher.e.Do(Send{Text: "Open chapter 3"})
+	teacher.e.Do(Send{Text: "Open chapter 3", Announce: true})
 	waitEvent(t, s1.e, 3*time.Second, func(ev Event) bool { _, ok := ev.(Message); return ok })
 
 	f := newForger(t, hub)
@@ -203,7 +203,7 @@ func TestRecordedAnnouncementsAreRefused(t *testing.T) {
 	defer stayed.e.Close()
 	teacher := joinRoom(t, hub, "Ms Lee", first, teacherKey)
 	waitPeers(t, teacher.e, 1)
-	teacher.e.Do(Send{Text: "FAKE: exam moved to today, 8am"})
+	teacher.e.Do(Send{Text: "FAKE: exam moved to today, 8am", Announce: true})
 	expectText(t, stayed.e, 3*time.Second, "FAKE: exam moved to today, 8am")
 	teacher.e.Close()
 
@@ -215,7 +215,7 @@ func TestRecordedAnnouncementsAreRefused(t *testing.T) {
 	joined := joinRoom(t, hub, "s2", &second, nil)
 	defer joined.e.Close()
 	waitPeers(t, teacher.e, 2)
-	teacher.e.Do(Send{Text: "Chapter 4 today"})
+	teacher.e.Do(Send{Text: "Chapter 4 today", Announce: true})
 	for _, s := range []*busMember{stayed, joined} {
 		if m := expectText(t, s.e, 3*time.Second, "Chapter 4 today"); !m.Announcement {
 			t.Fatalf("the restarted teacher's post is not an announcement: %+v", m)
@@ -270,7 +270,7 @@ func TestAnnouncementSignedFarFromOurClock(t *testing.T) {
 	teacher := joinWith(t, hub, cfg, lossy.Faults{}, DefaultTiming(), withClock(func() time.Time { return time.Now().Add(-10 * time.Minute) }))
 	defer teacher.e.Close()
 	waitPeers(t, teacher.e, 1)
-	teacher.e.Do(Send{Text: "Open chapter 3"})
+	teacher.e.Do(Send{Text: "Open chapter 3", Announce: true})
 	u := waitEvent(t, student.e, 3*time.Second, func(ev Event) bool {
 		if m, ok := ev.(Message); ok {
 			t.Fatalf("shown: %+v", m)

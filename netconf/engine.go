@@ -258,7 +258,7 @@ func (e *Engine) handle(c Command) {
 	case Join:
 		e.join(c.Config)
 	case Send:
-		e.send(c.Text)
+		e.send(c)
 	case SendFile:
 		e.sendFile(c.Path)
 	case Leave:

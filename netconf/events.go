@@ -12,8 +12,16 @@ type Command interface{ command() }
 // Join asks for a membership; an existing one is left first.
 type Join struct{ Config Config }
 
-// Send asks to send Text to the group.
-type Send struct{ Text string }
+// Send asks to send Text to the group. A room's presenter signs what it
+// sends: as its message, which members show as the presenter's (and a
+// read-only room lets through), or, with Announce, as an announcement,
+// which members also pin on top, notify and acknowledge (Receipt), and
+// which is pinned again for members who join later. Announce is refused
+// when we do not present the room.
+type Send struct {
+	Text     string
+	Announce bool
+}
 
 // Leave asks to leave the group. With Linger the engine first keeps
 // answering repair requests until the group has been quiet for a moment,

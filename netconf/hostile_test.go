@@ -392,7 +392,7 @@ func TestReceiptsStayBounded(t *testing.T) {
 	teacher := joinWith(t, hub, cfg, lossy.Faults{}, timing)
 	defer teacher.e.Close()
 	for _, s := range []string{"one", "two", "three"} {
-		teacher.e.Do(Send{Text: s})
+		teacher.e.Do(Send{Text: s, Announce: true})
 	}
 	f := newForger(t, hub)
 	start := time.Now()

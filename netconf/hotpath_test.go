@@ -140,7 +140,7 @@ func BenchmarkSendPath(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(text)))
 		for b.Loop() {
-			e.send(text)
+			e.send(Send{Text: text})
 			e.flushData()
 			if _, ok := e.queue.Peek(); !ok {
 				b.Fatal("no Sent event")

@@ -1,6 +1,6 @@
 package netconf
 
-func (e *Engine) send(text string) {
+func (e *Engine) send(c Send) {
 	m := e.m
 	switch {
 	case m == nil:
@@ -10,11 +10,11 @@ func (e *Engine) send(text string) {
 		e.queue.Push(Error{Op: "send", Err: ErrLeaving})
 		return
 	}
-	if err := CheckText(m.cfg, text); err != nil {
+	if err := CheckText(m.cfg, c.Text); err != nil {
 		e.queue.Push(Error{Op: "send", Err: err})
 		return
 	}
-	m.stream.Send(e.now(), text)
+	m.stream.Send(e.now(), c.Text, c.Announce)
 }
 
 // flushData writes the queued DATA (link.Flush).

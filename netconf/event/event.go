@@ -55,10 +55,14 @@ type Message struct {
 	// (EncodingUTF8, EncodingGB or EncodingBinary, then Text is escaped).
 	Plain    bool
 	Encoding string
-	// Announcement is true when the room's presenter signed it and the
-	// signature checks; Earlier when it was sent before we joined and
-	// re-sent for us (a pinned announcement).
+	// Announcement is true when the room's presenter signed it as an
+	// announcement and the signature checks; Presenter when the room's
+	// presenter signed it and the signature checks, as an announcement or
+	// as an ordinary message of its own (then Announcement is false: it is
+	// not pinned, notified or acknowledged). Earlier when it was sent
+	// before we joined and re-sent for us (a pinned announcement).
 	Announcement bool
+	Presenter    bool
 	Earlier      bool
 	// CaughtUp is true when another member re-sent it from its history
 	// because we were not there when it was sent (catch-up, docs/PROTOCOL.md):
@@ -77,7 +81,9 @@ type Sent struct {
 	Nick  string
 	Text  string
 	Plain bool // sent as bare text (Seq is 0)
-	// Announcement: we present the room, and signed it.
+	// Presenter: we present the room, and signed it; Announcement: as an
+	// announcement (Send.Announce), else as our message.
+	Presenter    bool
 	Announcement bool
 	// Wire is its DATA datagrams (as Message.Wire), when Config.Archive
 	// is set.
@@ -104,9 +110,13 @@ type Error struct {
 // does. Missing names one member of each computer that has not yet, at
 // most classroom.MaxMissing of them (Members - Received is how many);
 // Have one of each computer that has, at most classroom.MaxHave.
+// Number is the announcement's place among this membership's
+// announcements (1 for the first; the presenter's messages, which have
+// no receipts, are not counted), what a person calls it.
 // Reports are coalesced: at most one per announcement per classroom.ReportEvery.
 type Receipt struct {
 	Seq               uint64
+	Number            int
 	Received, Members int // computers
 	People            int // members on them
 	Missing, Have     []Peer

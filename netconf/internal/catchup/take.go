@@ -18,6 +18,7 @@ type caughtPieces struct {
 	pieces  [][]byte // the pieces' datagrams, by index
 	texts   [][]byte
 	signed  bool
+	message bool // a piece was the presenter's message: none of it is an announcement
 	time    int64
 	nick    string
 	source  netip.AddrPort
@@ -61,7 +62,7 @@ func (c *Part) onCatchUp(now time.Time, p *wire.Packet, src netip.AddrPort) {
 	c.seen[dgKey{in.Sender, in.Seq}] = struct{}{}
 	dg := bytes.Clone(p.Body)
 	if in.Frag.Count == 0 {
-		c.show(now, &in, in.Seq, string(in.Body), signed, src, [][]byte{dg})
+		c.show(now, &in, in.Seq, string(in.Body), signer{signed, in.Sig.Message}, src, [][]byte{dg})
 		return
 	}
 	c.caughtPiece(now, &in, signed, src, dg)
@@ -111,6 +112,7 @@ func (c *Part) caughtPiece(now time.Time, in *wire.Packet, signed bool, src neti
 	}
 	pc.pieces[i], pc.texts[i] = dg, bytes.Clone(in.Body)
 	pc.signed = pc.signed && signed
+	pc.message = pc.message || in.Sig.Message
 	pc.got++
 	if pc.got < pc.count {
 		return
@@ -122,20 +124,27 @@ func (c *Part) caughtPiece(now time.Time, in *wire.Packet, signed bool, src neti
 		return
 	}
 	whole := wire.Packet{Sender: in.Sender, Nick: pc.nick, Time: pc.time}
-	c.show(now, &whole, first, string(text), pc.signed, pc.source, pc.pieces)
+	c.show(now, &whole, first, string(text), signer{pc.signed, pc.message}, pc.source, pc.pieces)
 }
+
+// signer is who signed a caught-up message: the room's presenter
+// (verified), as its message or as an announcement.
+type signer struct{ presenter, message bool }
+
+func (s signer) announcement() bool { return s.presenter && !s.message }
 
 // show delivers a caught-up message (of in's sender, nick and time),
 // marked as earlier; an announcement is acknowledged (the presenter's
 // receipts count us) and shown once, whether it came pinned, live or
-// caught up.
-func (c *Part) show(now time.Time, in *wire.Packet, seq uint64, text string, signed bool, src netip.AddrPort, dgrams [][]byte) {
-	if signed && c.shown != nil && c.shown(in.Sender, seq, now) {
+// caught up. The presenter's message is the presenter's, and no
+// announcement.
+func (c *Part) show(now time.Time, in *wire.Packet, seq uint64, text string, by signer, src netip.AddrPort, dgrams [][]byte) {
+	if by.announcement() && c.shown != nil && c.shown(in.Sender, seq, now) {
 		c.count(&c.stats.Duplicates)
 		return
 	}
 	c.env.Emit(event.Message{From: in.Nick, Sender: in.Sender, Seq: seq, Sent: time.UnixMicro(in.Time), Received: now,
-		Source: src, Text: text, Announcement: signed, Earlier: true, CaughtUp: true, Wire: dgrams})
+		Source: src, Text: text, Announcement: by.announcement(), Presenter: by.presenter, Earlier: true, CaughtUp: true, Wire: dgrams})
 	c.count(&c.stats.CatchUpIn)
 	c.count(&c.stats.MessagesIn)
 }

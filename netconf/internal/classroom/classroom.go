@@ -46,8 +46,9 @@ const (
 
 // Presenter is the presenter's side of a room.
 type Presenter struct {
-	announcements []uint64 // first seqs of our recent announcements
-	pinned        [][]byte // our recent single-datagram announcements, for newcomers
+	announcements []announced // our recent announcements
+	numbered      int         // announcements made so far
+	pinned        [][]byte    // our recent single-datagram announcements, for newcomers
 	pinAt         time.Time
 	acks          map[wire.SenderID]uint64
 	reported      map[uint64][2]int // per announcement: received, members, as last reported
@@ -66,7 +67,8 @@ func NewPresenter() *Presenter {
 // pinned). A report follows at once: none of the members has it yet.
 func (p *Presenter) Announced(now time.Time, first uint64, dgram []byte) {
 	p.Changed(now)
-	p.announcements = append(p.announcements, first)
+	p.numbered++
+	p.announcements = append(p.announcements, announced{seq: first, number: p.numbered})
 	if len(p.announcements) > maxAnnouncements {
 		p.announcements = p.announcements[1:]
 	}
@@ -145,10 +147,20 @@ func (p *Presenter) Changed(now time.Time) {
 	}
 }
 
+// announced is one of our announcements: its first seq, and its place
+// among our announcements (the presenter's messages in between are not
+// counted).
+type announced struct {
+	seq    uint64
+	number int
+}
+
 // Count is, for one announcement, how many of the members have it, and
-// the first few of those who do not (by name).
+// the first few of those who do not (by name). Number is its place
+// among our announcements: 1 for the first.
 type Count struct {
 	Seq               uint64
+	Number            int
 	Received, Members int // computers
 	People            int // members on them
 	Missing, Have     []*presence.Peer
@@ -172,8 +184,10 @@ func (p *Presenter) Report(now time.Time, members *presence.Table) []Count {
 	var out []Count
 	live := map[uint64][2]int{}
 	incomplete := false
-	for _, seq := range p.announcements {
+	for _, a := range p.announcements {
+		seq := a.seq
 		c := p.count(seq, members)
+		c.Number = a.number
 		incomplete = incomplete || c.Received < c.Members
 		counts := [2]int{c.Received, c.Members}
 		live[seq] = counts

@@ -65,13 +65,23 @@ func (j *Judge) RoomName() string { return j.keys.Name }
 // Presenting: we are the room's presenter.
 func (j *Judge) Presenting() bool { return j.keys.Presenter != nil }
 
-// Sign signs p, a datagram we send as the room's presenter.
+// Sign signs p, a datagram we send as the room's presenter: a DATA as
+// an announcement, or a file's offer.
 func (j *Judge) Sign(p *wire.Packet) {
 	wire.Sign(p, j.keys.Presenter, j.keys.Name, j.sign, p.Time)
 }
 
-// Check checks p's signature with the room's presenter key and, when it
-// is valid, whether it is current: signed within seal.MaxClockSkew of our
+// SignMessage signs p, a DATA we send as the room's presenter, as our
+// message rather than an announcement: members show it as the
+// presenter's (and a read-only room lets it through) but do not pin it,
+// notify it or acknowledge it.
+func (j *Judge) SignMessage(p *wire.Packet) {
+	wire.SignMessage(p, j.keys.Presenter, j.keys.Name, j.sign, p.Time)
+}
+
+// Check checks p's signature with the room's presenter key, of the one
+// class its extension names (p.Sig.Message: the presenter's message, else
+// an announcement), and, when it is valid, whether it is current: signed within seal.MaxClockSkew of our
 // clock (members' clocks must agree that well, as in a private group),
 // and for the latest session of the room we know (the room entry's
 // version when we joined, or a later one heard signed since: the

@@ -88,7 +88,7 @@ func (c *Part) onPinned(in *part.In) {
 	}
 	pr.Spoke = true
 	c.env.Emit(event.Message{From: p.Nick, Sender: pr.ID, Seq: p.Seq, Sent: time.UnixMicro(p.Time), Text: string(p.Body),
-		Received: now, Source: pr.Src, Announcement: true, Earlier: true})
+		Received: now, Source: pr.Src, Announcement: true, Presenter: true, Earlier: true})
 	event.Add(&st.MessagesIn, 1)
 }
 
@@ -149,7 +149,7 @@ func (c *Part) Tick(now time.Time) {
 		return
 	}
 	for _, r := range c.presenting.Report(now, c.env.Peers()) {
-		c.env.Emit(event.Receipt{Seq: r.Seq, Received: r.Received, Members: r.Members, People: r.People,
+		c.env.Emit(event.Receipt{Seq: r.Seq, Number: r.Number, Received: r.Received, Members: r.Members, People: r.People,
 			Missing: views(r.Missing), Have: views(r.Have)})
 	}
 	for _, w := range c.presenting.PinnedDue(now) {

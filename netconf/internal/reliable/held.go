@@ -128,6 +128,7 @@ type reassembly struct {
 	nick     string
 	text     []byte
 	signed   bool
+	message  bool
 	refused  bool
 	wire     [][]byte // the pieces' datagrams, when kept (Held.Wire)
 }
@@ -147,7 +148,7 @@ func (s *Stream) accept(seq uint64, d Held, out []Delivery) []Delivery {
 		if !utf8.Valid(d.Body) { // Decode refuses these; never show one anyway
 			return append(out, Delivery{Lost: &wire.Range{First: seq, Last: seq}})
 		}
-		dl := Delivery{Seq: seq, Time: d.Time, Nick: d.Nick, Text: string(d.Body), Signed: d.Signed, Refused: d.Refused}
+		dl := Delivery{Seq: seq, Time: d.Time, Nick: d.Nick, Text: string(d.Body), Signed: d.Signed, Message: d.Message, Refused: d.Refused}
 		if d.Wire != nil {
 			dl.Wire = [][]byte{d.Wire}
 		}
@@ -185,7 +186,7 @@ func (s *Stream) accept(seq uint64, d Held, out []Delivery) []Delivery {
 		}
 		r.wire = append(r.wire, d.Wire)
 	}
-	r.signed = r.signed && d.Signed
+	r.signed, r.message = r.signed && d.Signed, r.message || d.Message // Delivery.Message
 	r.refused = r.refused || d.Refused
 	r.next++
 	if r.next < r.count {
@@ -199,7 +200,7 @@ func (s *Stream) accept(seq uint64, d Held, out []Delivery) []Delivery {
 	if len(r.wire) == int(r.count) {
 		w = r.wire
 	}
-	return append(out, Delivery{Seq: r.firstSeq, Time: r.time, Nick: r.nick, Text: string(r.text), Signed: r.signed, Refused: r.refused, Wire: w})
+	return append(out, Delivery{Seq: r.firstSeq, Time: r.time, Nick: r.nick, Text: string(r.text), Signed: r.signed, Message: r.message, Refused: r.refused, Wire: w})
 }
 
 // wireCost is what a message's kept datagrams count against the budget.

@@ -28,6 +28,9 @@ type Held struct {
 	Frag   wire.Frag
 	Body   []byte
 	Signed bool // the room's presenter signed it, verified
+	// Message: signed as the presenter's message, not an announcement
+	// (wire.Sig.Message).
+	Message bool
 	// Refused: the presenter signed it for another session or time (a
 	// recording): it takes its place in the stream, so nothing asks for
 	// it again, but is never shown.
@@ -46,6 +49,7 @@ type Delivery struct {
 	Nick    string
 	Text    string
 	Signed  bool // every piece was signed by the room's presenter
+	Message bool // a piece was signed as the presenter's message: not an announcement
 	Refused bool // a piece was refused (Held.Refused): not to be shown
 	Lost    *wire.Range
 	Wire    [][]byte // the message's datagrams (Held.Wire), when kept

@@ -39,7 +39,8 @@ func (s *Part) onData(now time.Time, p *wire.Packet, src netip.AddrPort) {
 		return
 	}
 	signed := s.judge.Check(now, p, src)
-	d := reliable.Held{Time: p.Time, Nick: p.Nick, Frag: p.Frag, Body: p.Body, Signed: signed == classroom.Current, Refused: signed == classroom.Recorded}
+	d := reliable.Held{Time: p.Time, Nick: p.Nick, Frag: p.Frag, Body: p.Body, Signed: signed == classroom.Current,
+		Message: p.Sig.Message, Refused: signed == classroom.Recorded}
 	if s.opt.KeepWire {
 		d.Wire = asData(p) // kept, to answer others' catch-up
 	}
@@ -144,10 +145,14 @@ func (s *Part) emit(now time.Time, pr *presence.Peer, out []reliable.Delivery) {
 			count(&st.ReadOnlyDropped, 1) // only the presenter may post here
 			continue
 		}
+		// The presenter's message is the presenter's, but not an
+		// announcement: not pinned, notified or acknowledged.
 		msg := event.Message{From: d.Nick, Sender: pr.ID, Seq: d.Seq, Sent: time.UnixMicro(d.Time), Text: d.Text,
-			Received: now, Source: pr.Src, Announcement: d.Signed, Wire: d.Wire}
+			Received: now, Source: pr.Src, Presenter: d.Signed, Announcement: d.Signed && !d.Message, Wire: d.Wire}
 		if msg.Announcement {
 			s.class.Shown(pr.ID, msg.Seq, msg.Received)
+		}
+		if msg.Presenter {
 			s.class.Proven(pr)
 		}
 		pr.Spoke = true

@@ -11,20 +11,29 @@ import (
 )
 
 // Send sends text as one message (the engine checked it: CheckText), or
-// says why it cannot.
-func (s *Part) Send(now time.Time, text string) {
-	if s.opt.Plain {
+// says why it cannot. As the room's presenter we sign it: as an
+// announcement when announce is set (pinned for newcomers, its receipts
+// counted), else as our message. Only the presenter announces.
+func (s *Part) Send(now time.Time, text string, announce bool) {
+	presenting := s.judge.Presenting()
+	switch {
+	case announce && !presenting:
+		s.env.Emit(event.Error{Op: "send", Err: input.Errorf("text", "only a room's presenter can announce")})
+		return
+	case s.opt.Plain:
 		s.sendPlain(now, text)
 		return
-	}
-	if s.judge.ReadOnly() && !s.judge.Presenting() {
+	case s.judge.ReadOnly() && !presenting:
 		s.env.Emit(event.Error{Op: "send", Err: input.Errorf("text", "%s is read-only: only its presenter may post", s.judge.RoomName())})
 		return
 	}
 	whole, piece := wire.MaxText, wire.MaxFragmentText
 	var sign func(*wire.Packet)
-	if s.judge.Presenting() {
+	switch {
+	case announce:
 		whole, piece, sign = wire.MaxSignedWhole, wire.MaxSignedText, s.judge.Sign
+	case presenting:
+		whole, piece, sign = wire.MaxSignedWhole, wire.MaxSignedText, s.judge.SignMessage
 	}
 	dgrams, first, err := s.Out.Message(now, text, whole, piece, sign, s.dgrams)
 	if err != nil {
@@ -38,7 +47,7 @@ func (s *Part) Send(now time.Time, text string) {
 		count(&st.DatagramsOut, 1)
 		count(&st.BytesOut, uint64(len(dgram)))
 	}
-	if s.judge.Presenting() {
+	if announce {
 		var single []byte // pinned for newcomers; a message in pieces is not
 		if len(dgrams) == 1 {
 			single = dgrams[0]
@@ -54,7 +63,7 @@ func (s *Part) Send(now time.Time, text string) {
 	}
 	clear(dgrams) // the send buffer keeps them; this slice is reused
 	s.dgrams = dgrams[:0]
-	s.env.Emit(event.Sent{Seq: first, Time: now, Nick: s.opt.Nick, Text: text, Announcement: s.judge.Presenting(), Wire: kept})
+	s.env.Emit(event.Sent{Seq: first, Time: now, Nick: s.opt.Nick, Text: text, Presenter: presenting, Announcement: announce, Wire: kept})
 }
 
 // sendPlain sends text as one bare datagram, for classic tools.

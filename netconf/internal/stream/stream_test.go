@@ -80,7 +80,7 @@ func TestDeliversInOrderOnce(t *testing.T) {
 func TestAnswersNackFromBuffer(t *testing.T) {
 	env := parttest.New(t0)
 	s := newStream(env)
-	s.Send(t0, "hello")
+	s.Send(t0, "hello", false)
 	sent := env.TakeWritten()
 	if len(sent) != 1 || sent[0].Kind != wire.KindData || string(sent[0].Body) != "hello" {
 		t.Fatalf("sent %+v; want one DATA", sent)
