@@ -51,9 +51,11 @@ type rowJSON struct {
 	Encoding string `json:"encoding,omitempty"`
 	Plain    bool   `json:"plain,omitempty"`
 	Earlier  bool   `json:"earlier,omitempty"`
-	FileName string `json:"file_name,omitempty"`
-	SHA256   string `json:"sha256,omitempty"`
-	Path     string `json:"path,omitempty"`
+	// Presenter: signed by the room's presenter (an announcement, or its message).
+	Presenter bool   `json:"presenter,omitempty"`
+	FileName  string `json:"file_name,omitempty"`
+	SHA256    string `json:"sha256,omitempty"`
+	Path      string `json:"path,omitempty"`
 }
 
 // RowText is how a row reads in an export: what the message, join,
@@ -72,8 +74,11 @@ func RowText(r Record) string {
 		text = "(private: not readable without the group's passphrase)"
 	}
 	who := r.Nick
-	if r.Kind == Announcement {
+	switch {
+	case r.Kind == Announcement:
 		who = "📢 " + who
+	case r.Presenter:
+		who += " (presenter)"
 	}
 	if r.Earlier {
 		who += " (earlier)"
@@ -93,7 +98,7 @@ func Write(w io.Writer, rows []Record, format string) error {
 		for _, r := range rows {
 			j := rowJSON{Event: "history", ID: r.ID, Kind: kindNames[r.Kind], Group: r.Group, Sender: r.Sender, Nick: r.Nick, Host: r.Host,
 				Seq: r.Seq, Received: r.Received.Format(time.RFC3339Nano), Text: r.Text, Sealed: r.Private && r.Text == "",
-				Encoding: r.Encoding, Plain: r.Plain, Earlier: r.Earlier, FileName: r.FileName, SHA256: r.FileSHA256, Path: r.FilePath}
+				Encoding: r.Encoding, Plain: r.Plain, Earlier: r.Earlier, Presenter: r.Presenter, FileName: r.FileName, SHA256: r.FileSHA256, Path: r.FilePath}
 			if !r.Sent.IsZero() {
 				j.Sent = r.Sent.Format(time.RFC3339Nano)
 			}

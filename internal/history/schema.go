@@ -7,7 +7,7 @@ import (
 )
 
 // schemaVersion is the schema this program writes (PRAGMA user_version).
-const schemaVersion = 3
+const schemaVersion = 4
 
 // ErrNewer says the store was written by a newer Groupcast.
 var ErrNewer = errors.New("history was written by a newer Groupcast; it is left as it is")
@@ -62,6 +62,9 @@ var migrations = []string{
 	// 3: a message sent before we were there (pinned, or caught up from
 	// another member's history), shown as earlier when reopened too.
 	`ALTER TABLE rows ADD COLUMN earlier INTEGER NOT NULL DEFAULT 0;`,
+	// 4: a message the room's presenter signed (its message, or an
+	// announcement), shown as the presenter's when reopened too.
+	`ALTER TABLE rows ADD COLUMN presenter INTEGER NOT NULL DEFAULT 0;`,
 }
 
 func (s *Store) migrate() error {

@@ -21,7 +21,7 @@ type Query struct {
 	Limit  int       // at most this many (default 50, at most 1 000)
 }
 
-const columns = `rows.id, rows.grp, rows.kind, rows.sender, rows.nick, rows.host, rows.seq, rows.sent, rows.received, rows.text, rows.sealed, rows.encoding, rows.plain, rows.private, rows.file_name, rows.file_sha256, rows.file_path, rows.earlier`
+const columns = `rows.id, rows.grp, rows.kind, rows.sender, rows.nick, rows.host, rows.seq, rows.sent, rows.received, rows.text, rows.sealed, rows.encoding, rows.plain, rows.private, rows.file_name, rows.file_sha256, rows.file_path, rows.earlier, rows.presenter`
 
 // Search finds rows, newest first. A private group's rows are found only
 // while its key is set (SetKey), and then only by opening them: their
@@ -184,7 +184,7 @@ func (s *Store) scan(rows *sql.Rows) (Record, error) {
 	var seq, sent, received int64
 	var sealed []byte
 	if err := rows.Scan(&r.ID, &r.Group, &kind, &r.Sender, &r.Nick, &r.Host, &seq, &sent, &received, &r.Text, &sealed,
-		&r.Encoding, &r.Plain, &r.Private, &r.FileName, &r.FileSHA256, &r.FilePath, &r.Earlier); err != nil {
+		&r.Encoding, &r.Plain, &r.Private, &r.FileName, &r.FileSHA256, &r.FilePath, &r.Earlier, &r.Presenter); err != nil {
 		return r, fmt.Errorf("history: %w", err)
 	}
 	r.Kind, r.Seq, r.Sent, r.Received = Kind(kind), uint64(seq), fromMillis(sent), fromMillis(received)

@@ -51,6 +51,9 @@ type Record struct {
 	// Earlier: a message sent before we were there (a pinned
 	// announcement, or caught up from another member's history).
 	Earlier bool
+	// Presenter: the room's presenter signed it (verified when it came):
+	// an announcement, or a message of the presenter's (Kind Message).
+	Presenter bool
 	// Wire is the datagrams a message came in (netconf.Message.Wire),
 	// kept to answer another member's catch-up; sealed at rest with the
 	// text in a private group. Not read back by Search.

@@ -26,8 +26,8 @@ func (s *Store) Add(recs []Record) error {
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it does nothing
 	ins, err := tx.Prepare(`INSERT OR IGNORE INTO rows
-		(grp, kind, sender, nick, host, seq, sent, received, text, sealed, encoding, plain, private, file_name, file_sha256, file_path, grams, wire, earlier)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		(grp, kind, sender, nick, host, seq, sent, received, text, sealed, encoding, plain, private, file_name, file_sha256, file_path, grams, wire, earlier, presenter)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
@@ -52,7 +52,7 @@ func (s *Store) Add(recs []Record) error {
 			text = ""
 		}
 		res, err := ins.Exec(r.Group, int(r.Kind), r.Sender, r.Nick, r.Host, int64(r.Seq), millis(r.Sent), millis(r.Received),
-			text, sealed, r.Encoding, r.Plain, r.Private, r.FileName, r.FileSHA256, r.FilePath, bigrams(text), wire, r.Earlier)
+			text, sealed, r.Encoding, r.Plain, r.Private, r.FileName, r.FileSHA256, r.FilePath, bigrams(text), wire, r.Earlier, r.Presenter)
 		if err != nil {
 			return fmt.Errorf("history: %w", err)
 		}

@@ -45,13 +45,14 @@ func Row(ev netconf.Event, c Conv, now time.Time) (history.Record, bool) {
 		}
 		base.Nick, base.Host, base.Text, base.Encoding, base.Plain = ev.From, ev.Source.Addr().String(), ev.Text, ev.Encoding, ev.Plain
 		base.Sent, base.Received = ev.Sent, ev.Received
-		base.Wire, base.Earlier = ev.Wire, ev.Earlier || ev.CaughtUp
+		base.Wire, base.Earlier, base.Presenter = ev.Wire, ev.Earlier || ev.CaughtUp, ev.Presenter
 		if base.Received.IsZero() {
 			base.Received = now
 		}
 		return base, true
 	case netconf.Sent:
 		base.Kind, base.Nick, base.Text, base.Sent, base.Plain, base.Wire = history.Message, ev.Nick, ev.Text, ev.Time, ev.Plain, ev.Wire
+		base.Presenter = ev.Presenter
 		if ev.Announcement {
 			base.Kind = history.Announcement
 		}
