@@ -17,7 +17,9 @@ import (
 // in the chosen encoding) gets an error of its own, the rest is still
 // sent, and the command exits 2 at the end. A line "/file PATH" offers
 // the file at PATH to the group (as send -file), while chat goes on; a
-// line that begins "//" is sent without its first "/".
+// room's presenter sends each line as its message, and a line
+// "/announce TEXT" as an announcement; a line that begins "//" is sent
+// without its first "/".
 func (s *session) chat(ctx context.Context, stdio IO, cfg netconf.Config) {
 	lines := make(chan inputLine)
 	readErr := make(chan error, 1)
@@ -85,6 +87,15 @@ func (s *session) chatLine(l inputLine, cfg netconf.Config, w *chatWork) {
 		w.offered++
 		return
 	}
+	announce := false
+	if rest, ok := cutCommand(l.text, "/announce"); ok {
+		if msg := announceProblem(cfg, rest); msg != "" {
+			s.badInput = true
+			s.out.problem(fmt.Sprintf("line %d", l.n), &netconf.InputError{Field: "text", Msg: msg})
+			return
+		}
+		l.text, l.size, announce = rest, l.size-(len(l.text)-len(rest)), true
+	}
 	if strings.HasPrefix(l.text, "//") {
 		l.text, l.size = l.text[1:], l.size-1
 	}
@@ -97,8 +108,31 @@ func (s *session) chatLine(l inputLine, cfg netconf.Config, w *chatWork) {
 		s.out.problem(fmt.Sprintf("line %d", l.n), err)
 		return
 	}
-	s.e.Do(netconf.Send{Text: l.text})
+	s.e.Do(netconf.Send{Text: l.text, Announce: announce})
 	w.pending++
+}
+
+// cutCommand reports whether line is the line command cmd ("/announce"),
+// alone or followed by a space, and returns what follows it, without the
+// spaces between.
+func cutCommand(line, cmd string) (rest string, ok bool) {
+	rest, ok = strings.CutPrefix(line, cmd)
+	if !ok || rest != "" && rest[0] != ' ' {
+		return "", false
+	}
+	return strings.TrimLeft(rest, " "), true
+}
+
+// announceProblem is why text cannot be announced ("" when it can): only
+// a room's presenter announces, and an announcement says something.
+func announceProblem(cfg netconf.Config, text string) string {
+	switch {
+	case cfg.Presenter == nil || cfg.Room == nil:
+		return "/announce: only a room's presenter announces (chat -room NAME -present); other lines are sent as messages"
+	case strings.TrimSpace(text) == "":
+		return "/announce: nothing to announce (/announce TEXT)"
+	}
+	return ""
 }
 
 // chatEvent counts off, in w, what the engine has finished with. A line

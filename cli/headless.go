@@ -25,7 +25,7 @@ func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
 	if err != nil {
 		return usageError(stdio, err)
 	}
-	cfg, announce, err := headlessConfig(ctx, cmd, text, fs, &o, h)
+	cfg, created, err := headlessConfig(ctx, cmd, text, fs, &o, h)
 	if err != nil {
 		return usageError(stdio, err)
 	}
@@ -43,17 +43,18 @@ func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
 			cfg.Archive = rec.store.Archive(rec.conv.Group)
 		}
 	}
-	return runSession(ctx, cmd, text, h.file, cfg, announce, o.json, stdio, rec)
+	return runSession(ctx, cmd, text, h, cfg, created, o.json, stdio, rec)
 }
 
 // headlessFlags are the flags of listen, send and chat beyond the options
 // every network command shares.
 type headlessFlags struct {
-	file    string // send -file
-	save    string // -save: the folder files offered are saved in
-	maxFile int64  // -max-file-size, MB
-	keep    bool   // -history
-	keepDir string // -history-dir
+	file     string // send -file
+	announce bool   // send -announce
+	save     string // -save: the folder files offered are saved in
+	maxFile  int64  // -max-file-size, MB
+	keep     bool   // -history
+	keepDir  string // -history-dir
 }
 
 // newHeadlessFlags makes cmd's flag set: each command gets only the flags
@@ -66,6 +67,7 @@ func newHeadlessFlags(cmd string, o *options) (*flag.FlagSet, *headlessFlags) {
 	if cmd == "send" || cmd == "chat" {
 		if cmd == "send" {
 			fs.StringVar(&h.file, "file", "", "offer this file to everyone in the group, and wait until each has it or has failed")
+			fs.BoolVar(&h.announce, "announce", false, "with -room NAME -present: send TEXT as an announcement (pinned on top, receipts), not as a message")
 		}
 		fs.Float64Var(&o.fileRate, "file-rate", 0, "files sent: at most this many Mbit/s (default 400)")
 	}
@@ -124,6 +126,12 @@ func headlessConfig(ctx context.Context, cmd, text string, fs *flag.FlagSet, o *
 			return cfg, nil, err
 		}
 	}
+	switch {
+	case h.announce && cfg.Presenter == nil:
+		return cfg, nil, &netconf.InputError{Field: "announce", Msg: "-announce needs -room NAME -present: only a room's presenter announces"}
+	case h.announce && text == "":
+		return cfg, nil, &netconf.InputError{Field: "announce", Msg: "-announce needs the TEXT to announce"}
+	}
 	return cfg, announce, nil
 }
 
@@ -139,10 +147,10 @@ func sayBeforeJoining(stdio IO, warnings []string, cfg netconf.Config) {
 	}
 }
 
-// runSession joins the group with cfg, announces the room when announce
-// is set, and runs cmd (listen, send text, or chat) until it ends. It
-// returns the command's exit status.
-func runSession(ctx context.Context, cmd, text, file string, cfg netconf.Config, announce *netconf.Room, asJSON bool, stdio IO, rec *recorder) int {
+// runSession joins the group with cfg, announces the room when created
+// is set (we made it), and runs cmd (listen, send text, or chat) until it
+// ends. It returns the command's exit status.
+func runSession(ctx context.Context, cmd, text string, h *headlessFlags, cfg netconf.Config, created *netconf.Room, asJSON bool, stdio IO, rec *recorder) int {
 	out := newPrinter(stdio, asJSON, cmd == "chat")
 	if f, ok := stdio.Stderr.(*os.File); ok && !asJSON {
 		out.tty = isTerminal(f)
@@ -156,13 +164,13 @@ func runSession(ctx context.Context, cmd, text, file string, cfg netconf.Config,
 		return s.status
 	}
 	oneThread()
-	if announce != nil {
+	if created != nil {
 		var a *rooms.Announcer
 		var err error
 		if cfg.NATS.URL != "" {
-			a, err = rooms.AnnounceNATS(*announce, cfg.NATS, cfg.Presenter) // no network here: through the server
+			a, err = rooms.AnnounceNATS(*created, cfg.NATS, cfg.Presenter) // no network here: through the server
 		} else {
-			a, err = rooms.Announce(*announce, s.joined.Interface, cfg.Presenter)
+			a, err = rooms.Announce(*created, s.joined.Interface, cfg.Presenter)
 		}
 		if err != nil {
 			s.out.problem("announce the room", err)
@@ -175,16 +183,16 @@ func runSession(ctx context.Context, cmd, text, file string, cfg netconf.Config,
 	case "listen":
 		s.listen(ctx)
 	case "send":
-		if file != "" {
+		if h.file != "" {
 			if text != "" {
-				s.e.Do(netconf.Send{Text: text})
+				s.e.Do(netconf.Send{Text: text, Announce: h.announce})
 			}
-			if s.sendFile(ctx, file) {
+			if s.sendFile(ctx, h.file) {
 				s.leave(true)
 			}
 			break
 		}
-		s.send(ctx, text)
+		s.send(ctx, netconf.Send{Text: text, Announce: h.announce})
 	case "chat":
 		s.chat(ctx, stdio, cfg)
 	}

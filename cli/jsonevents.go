@@ -43,7 +43,10 @@ type (
 		Plain    bool   `json:"plain,omitempty"`
 		Encoding string `json:"encoding,omitempty"`
 		Announce bool   `json:"announcement,omitempty"`
-		Earlier  bool   `json:"earlier,omitempty"`
+		// Presenter: signed by the room's presenter, an announcement or
+		// its message.
+		Presenter bool `json:"presenter,omitempty"`
+		Earlier   bool `json:"earlier,omitempty"`
 		// CaughtUp: re-sent from another member's history (Source) for
 		// us, who were not there.
 		CaughtUp bool `json:"caught_up,omitempty"`
@@ -51,6 +54,7 @@ type (
 	jsonReceipt struct {
 		Event    string   `json:"event"`
 		Seq      uint64   `json:"seq"`
+		Number   int      `json:"number"`   // the announcement's number: 1 for the first
 		Received int      `json:"received"` // computers
 		Members  int      `json:"members"`  // computers
 		People   int      `json:"people"`   // members on them
@@ -58,12 +62,14 @@ type (
 		Have     []string `json:"have"`
 	}
 	jsonSent struct {
-		Event string `json:"event"`
-		From  string `json:"from"`
-		Text  string `json:"text"`
-		Seq   uint64 `json:"seq"`
-		Time  string `json:"time"`
-		Plain bool   `json:"plain,omitempty"`
+		Event     string `json:"event"`
+		From      string `json:"from"`
+		Text      string `json:"text"`
+		Seq       uint64 `json:"seq"`
+		Time      string `json:"time"`
+		Plain     bool   `json:"plain,omitempty"`
+		Announce  bool   `json:"announcement,omitempty"`
+		Presenter bool   `json:"presenter,omitempty"`
 	}
 	jsonLeft struct {
 		Event  string `json:"event"`
@@ -119,7 +125,8 @@ func (p *printer) jsonEvent(ev netconf.Event) {
 	case netconf.Message:
 		v = toJSONMessage(ev)
 	case netconf.Sent:
-		v = jsonSent{Event: "sent", From: ev.Nick, Text: ev.Text, Seq: ev.Seq, Time: stamp(ev.Time), Plain: ev.Plain}
+		v = jsonSent{Event: "sent", From: ev.Nick, Text: ev.Text, Seq: ev.Seq, Time: stamp(ev.Time), Plain: ev.Plain,
+			Announce: ev.Announcement, Presenter: ev.Presenter}
 	case netconf.Left:
 		l := jsonLeft{Event: "left", Group: ev.Group.String(), Time: stamp(time.Now())}
 		if ev.Err != nil {
@@ -167,7 +174,7 @@ func toJSONMessage(ev netconf.Message) jsonMessage {
 	j := jsonMessage{
 		Event: "message", From: ev.From, Text: ev.Text, Sender: ev.Sender.String(), Seq: ev.Seq,
 		Time: stamp(ev.Sent), Received: stamp(ev.Received), Source: ev.Source.String(),
-		Plain: ev.Plain, Encoding: ev.Encoding, Announce: ev.Announcement, Earlier: ev.Earlier,
+		Plain: ev.Plain, Encoding: ev.Encoding, Announce: ev.Announcement, Presenter: ev.Presenter, Earlier: ev.Earlier,
 		CaughtUp: ev.CaughtUp,
 	}
 	if ev.Plain {
@@ -196,7 +203,7 @@ func toJSONReceipt(ev netconf.Receipt) jsonReceipt {
 	for _, p := range ev.Have {
 		have = append(have, p.Nick+" ("+hostOf(p)+")")
 	}
-	return jsonReceipt{Event: "receipt", Seq: ev.Seq, Received: ev.Received, Members: ev.Members, People: ev.People, Missing: missing, Have: have}
+	return jsonReceipt{Event: "receipt", Seq: ev.Seq, Number: int(receiptNumber(ev)), Received: ev.Received, Members: ev.Members, People: ev.People, Missing: missing, Have: have}
 }
 
 // jsonHost is a member's address on its own network, and how it is

@@ -73,7 +73,11 @@ func (p *printer) event(ev netconf.Event) {
 		p.line(ev.Sent, messageFrom(ev), ev.Text)
 	case netconf.Sent:
 		if p.echo {
-			p.line(ev.Time, ev.Nick, ev.Text)
+			from := ev.Nick
+			if ev.Announcement {
+				from = "📢 " + from
+			}
+			p.line(ev.Time, from, ev.Text)
 		}
 	case netconf.Left:
 		if ev.Err != nil {
@@ -98,7 +102,7 @@ func (p *printer) event(ev netconf.Event) {
 			fmt.Fprintf(p.stderr, "warning: %s\n", ev.Sentence())
 		}
 	case netconf.Receipt:
-		fmt.Fprintf(p.stderr, "* announcement %d: %d of %s received\n", ev.Seq, ev.Received, pcs(ev.Members, ev.People))
+		fmt.Fprintf(p.stderr, "* announcement %d: %d of %s received\n", receiptNumber(ev), ev.Received, pcs(ev.Members, ev.People))
 	}
 }
 
@@ -127,19 +131,33 @@ func (p *printer) joined(ev netconf.Joined) {
 }
 
 // messageFrom is how a message's sender is shown: its nickname, marked
-// when the message is plain text or a presenter's announcement.
+// when the message is plain text, a presenter's announcement, or the
+// presenter's message (signed by the room's key, not an announcement).
 func messageFrom(ev netconf.Message) string {
 	from := ev.From
 	if ev.Plain {
 		from += " (plain " + ev.Encoding + ")"
 	}
-	if ev.Announcement {
+	switch {
+	case ev.Announcement:
 		from = "📢 " + from
-		if ev.Earlier {
-			from += " (earlier)"
-		}
+	case ev.Presenter:
+		from += " (presenter)"
+	}
+	if ev.Presenter && ev.Earlier {
+		from += " (earlier)"
 	}
 	return from
+}
+
+// receiptNumber is what a receipt calls its announcement: its number
+// among the presenter's announcements (its seq from an engine that did
+// not number them).
+func receiptNumber(ev netconf.Receipt) uint64 {
+	if ev.Number > 0 {
+		return uint64(ev.Number)
+	}
+	return ev.Seq
 }
 
 // peerLeftHow says how a member left, for people.

@@ -93,10 +93,10 @@ func (s *session) listen(ctx context.Context) {
 	s.await(ctx, func(netconf.Event) bool { return false })
 }
 
-// send sends text and leaves once it is sent, lingering to answer repair
+// send sends c and leaves once it is sent, lingering to answer repair
 // requests until the group is quiet.
-func (s *session) send(ctx context.Context, text string) {
-	s.e.Do(netconf.Send{Text: text})
+func (s *session) send(ctx context.Context, c netconf.Send) {
+	s.e.Do(c)
 	s.await(ctx, func(ev netconf.Event) bool {
 		switch ev := ev.(type) {
 		case netconf.Sent:
