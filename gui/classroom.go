@@ -6,13 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"sort"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -117,51 +115,6 @@ func presenterKey() (ed25519.PrivateKey, error) {
 	}
 	k, _, err := rooms.LoadPresenterKey(path)
 	return k, err
-}
-
-// showMissing lists which PCs have the latest announcement and which
-// have not yet.
-func (ui *window) showMissing() {
-	title, text := receiptsText(ui.lastReceipt)
-	dialog.ShowInformation(title, text, ui.w)
-}
-
-// receiptsText is the Receipts dialog's title and text: who has not yet,
-// then who has, by name.
-func receiptsText(r netconf.Receipt) (title, text string) {
-	if len(r.Missing) == 0 {
-		return lang.L("Receipts"), lang.L("Every PC ({{.Received}} of {{.Members}}) has received announcement {{.Seq}}.", map[string]any{"Received": r.Received, "Members": r.Members, "Seq": r.Seq}) +
-			"\n\n" + namesText(r.Have, r.Received)
-	}
-	missing := r.Members - r.Received
-	text = lang.L("Not yet ({{.N}}):", map[string]any{"N": missing}) + "\n" + namesText(r.Missing, missing)
-	if r.Received > 0 {
-		text += "\n\n" + lang.L("Received ({{.N}}):", map[string]any{"N": r.Received}) + "\n" + namesText(r.Have, r.Received)
-	}
-	return lang.L("Announcement {{.Seq}}: {{.Received}} of {{.Members}} PCs received", map[string]any{"Seq": r.Seq, "Received": r.Received, "Members": r.Members}), text
-}
-
-// namesText lists peers "Nick (host)" a line each, sorted, and how many
-// more of all there are (a receipt names only so many).
-func namesText(peers []netconf.Peer, all int) string {
-	var names []string
-	for _, p := range peers {
-		names = append(names, fmt.Sprintf("%s (%s)", p.Nick, hostText(p)))
-	}
-	sort.Strings(names)
-	if more := all - len(names); more > 0 {
-		names = append(names, lang.L("and {{.N}} more", map[string]any{"N": more}))
-	}
-	return strings.Join(names, "\n")
-}
-
-// peopleText is " (7 people)" when the PCs counted run more members than
-// there are PCs, else nothing.
-func peopleText(pcs, people int) string {
-	if people <= pcs {
-		return ""
-	}
-	return " " + lang.L("({{.N}} people)", map[string]any{"N": people})
 }
 
 // autoJoin joins what the command line asked for: a group, a room to
@@ -269,59 +222,6 @@ func (ui *window) restoreRoom(p fyne.Preferences) {
 	}
 	ui.remembered, ui.rememberedPresenting = r, presenting
 	ui.status.SetText(lang.L("Last in the room {{.Room}}: Join to go back", map[string]any{"Room": r.Name}))
-}
-
-// presenterLeft ends the room for a member when its presenter (proven by
-// its key, not by its name) left, rather than went silent: the banner
-// goes and the composer says why it stays closed. It reports whether it
-// did.
-func (ui *window) presenterLeft(ev netconf.PeerLeft) bool {
-	if !ev.Peer.Presenter || ev.Timeout || ev.Evicted || ui.room == nil || ui.presenting {
-		return false
-	}
-	ui.roomEnded = true
-	ui.bannerBox.Hide()
-	ui.message.SetPlaceHolder(lang.L("{{.Room}} has ended: {{.Nick}}, its presenter, left", map[string]any{"Room": ui.room.Name, "Nick": ev.Peer.Nick}))
-	ui.message.Disable()
-	ui.send.Disable()
-	ui.attach.Disable()
-	return true
-}
-
-// pin shows an announcement in the banner on top.
-func (ui *window) pin(ev netconf.Message) {
-	if ui.roomEnded { // the presenter is back
-		ui.roomEnded = false
-		ui.openComposer()
-	}
-	when := ""
-	if ev.Earlier || ev.CaughtUp {
-		when = lang.L(" (earlier, {{.Time}})", map[string]any{"Time": ev.Sent.Local().Format("15:04")})
-	}
-	ui.banner.SetText(fmt.Sprintf("📢 %s%s: %s", ev.From, when, ev.Text))
-	ui.bannerBox.Show()
-}
-
-// showReceipt shows the presenter how many have the latest announcement.
-func (ui *window) showReceipt(ev netconf.Receipt) {
-	if ev.Seq < ui.lastReceipt.Seq {
-		return
-	}
-	ui.lastReceipt = ev
-	ui.receipt.SetText(lang.L("Announcement {{.Seq}}: {{.Received}} of {{.Members}} PCs received", map[string]any{"Seq": ev.Seq, "Received": ev.Received, "Members": ev.Members}) + peopleText(ev.Members, ev.People))
-	ui.receiptBox.Show()
-}
-
-// endRoom stops announcing and forgets the room.
-func (ui *window) endRoom() {
-	if ui.announcer != nil {
-		_ = ui.announcer.Close() // announces the room's end
-		ui.announcer = nil
-	}
-	ui.room, ui.presenting, ui.creating, ui.roomEnded = nil, false, false, false
-	ui.bannerBox.Hide()
-	ui.receiptBox.Hide()
-	ui.lastReceipt = netconf.Receipt{}
 }
 
 // listRooms keeps rw's list current with what discovery hears until ctx

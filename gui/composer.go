@@ -7,15 +7,17 @@ import (
 )
 
 // composer is the message box: Enter sends, Shift+Enter starts a new line
-// (the reverse of a plain multi-line Entry, as in chat apps).
+// (the reverse of a plain multi-line Entry, as in chat apps), and
+// Ctrl+Enter (Cmd+Enter on macOS) announces, for a room's presenter.
 type composer struct {
 	widget.Entry
-	shift  bool
-	onSend func()
+	shift      bool
+	onSend     func()
+	onAnnounce func()
 }
 
-func newComposer(onSend func()) *composer {
-	c := &composer{onSend: onSend}
+func newComposer(onSend, onAnnounce func()) *composer {
+	c := &composer{onSend: onSend, onAnnounce: onAnnounce}
 	c.MultiLine = true
 	c.Wrapping = fyne.TextWrapWord
 	c.SetMinRowsVisible(2)
@@ -69,13 +71,27 @@ func (c *composer) fitWrapping(n int) {
 	}
 }
 
-// TypedShortcut unwraps before a long paste lands, not after.
+// TypedShortcut announces on Ctrl+Enter (Cmd+Enter), and unwraps before
+// a long paste lands, not after.
 func (c *composer) TypedShortcut(s fyne.Shortcut) {
+	if isAnnounceKey(s) {
+		if c.onAnnounce != nil && !c.Disabled() {
+			c.onAnnounce()
+		}
+		return
+	}
 	if p, ok := s.(*fyne.ShortcutPaste); ok && p.Clipboard != nil {
 		c.fitWrapping(len(c.Text) + len(p.Clipboard.Content()))
 	}
 	c.Entry.TypedShortcut(s)
 	c.fitWrapping(len(c.Text))
+}
+
+// isAnnounceKey: s is Ctrl+Enter, or Cmd+Enter (macOS's Ctrl).
+func isAnnounceKey(s fyne.Shortcut) bool {
+	k, ok := s.(*desktop.CustomShortcut)
+	return ok && (k.KeyName == fyne.KeyReturn || k.KeyName == fyne.KeyEnter) &&
+		(k.Modifier == fyne.KeyModifierControl || k.Modifier == fyne.KeyModifierSuper)
 }
 
 // TypedRune keeps the wrapping fitting the text as it is typed.

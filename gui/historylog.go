@@ -78,8 +78,11 @@ func (ui *window) entryOf(r history.Record) chatlog.Entry {
 		if r.Plain {
 			from = r.Host + " (plain)"
 		}
-		if r.Kind == history.Announcement {
+		switch {
+		case r.Kind == history.Announcement:
 			from = "📢 " + from
+		case r.Presenter && r.Host != "": // the presenter's message, received (our own lines have no mark)
+			from += lang.L(" (presenter)")
 		}
 		e.Kind, e.From, e.Text, e.Colour = chatlog.Message, from, r.Text, chatlog.SenderColour(from)
 		if r.Earlier { // as it was shown: marked, at the time it was sent

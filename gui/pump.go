@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
@@ -138,9 +137,9 @@ func (ui *window) apply(ev netconf.Event) {
 	case pinOnly:
 		ui.pin(ev.Message)
 	case netconf.Sent:
-		ui.model.Add(chatlog.Entry{At: ev.Time, Kind: chatlog.Own, From: ev.Nick, Text: ev.Text})
+		ui.model.Add(chatlog.Entry{At: ev.Time, Kind: chatlog.Own, From: sentFrom(ev), Text: ev.Text})
 	case keptSent:
-		ui.model.Add(chatlog.Entry{At: ev.Time, Kind: chatlog.Own, From: ev.Nick, Text: ev.Text, ID: ev.id})
+		ui.model.Add(chatlog.Entry{At: ev.Time, Kind: chatlog.Own, From: sentFrom(ev.Sent), Text: ev.Text, ID: ev.id})
 	case netconf.Left:
 		ui.left(ev)
 	case netconf.Error:
@@ -198,33 +197,6 @@ func (ui *window) joined(ev netconf.Joined) {
 	ui.bar.validate()
 	ui.updateStatus()
 	ui.refreshRoster()
-}
-
-// showMessage logs a message (kept as history row id, 0: not kept); an
-// announcement is also pinned on top. One sent before we were there (an
-// announcement pinned for newcomers, or caught up from another member's
-// history) is marked earlier, at the time it was sent.
-func (ui *window) showMessage(ev netconf.Message, id int64) {
-	from := ev.From
-	if ev.Plain {
-		from = roster.HostName(ev.Source.Addr()) + " (plain)" // "10.0.2.7 on another network (plain)" through a bridge
-	}
-	if ev.Announcement {
-		from = "📢 " + from
-		ui.pin(ev)
-	}
-	colour, at := chatlog.SenderColour(from), ev.Received
-	if ev.Earlier || ev.CaughtUp {
-		from += lang.L(" (earlier)")
-		if !ev.Sent.IsZero() {
-			at = ev.Sent
-		}
-	}
-	ui.model.Add(chatlog.Entry{At: at, Kind: chatlog.Message, From: from, Text: ev.Text, Colour: colour, ID: id})
-	if !ui.focused {
-		ui.unread++
-		ui.setTitle()
-	}
 }
 
 // seen is the window coming to the front: what arrived meanwhile is read.
@@ -307,27 +279,6 @@ func (ui *window) refreshRoster() { ui.roster.Set(ui.engine.Roster()) }
 
 func (ui *window) system(k chatlog.Kind, text string) {
 	ui.model.Add(chatlog.Entry{At: ui.opts.now(), Kind: k, Text: text})
-}
-
-// notify shows a desktop notification for a message that arrived while
-// the window was not focused, at most one every two seconds, with the
-// sound if the user asked for it.
-func (ui *window) notify(m netconf.Message) {
-	now := ui.opts.now()
-	if !m.Announcement && (ui.focused || now.Sub(ui.lastNote) < 2*time.Second) {
-		return // announcements always notify: that is what a lab PC is for
-	}
-	ui.lastNote = now
-	text := m.Text
-	if r := []rune(text); len(r) > 140 {
-		text = string(r[:140]) + "…"
-	}
-	title := lang.L("{{.Nick}} in Groupcast", map[string]any{"Nick": m.From})
-	if m.Announcement {
-		title = lang.L("📢 Announcement from {{.Nick}}", map[string]any{"Nick": m.From})
-	}
-	ui.app.SendNotification(fyne.NewNotification(title, text))
-	ui.chimeFor()
 }
 
 // tick refreshes the status line and the log's scroll state.

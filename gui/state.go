@@ -59,7 +59,16 @@ func (ui *window) join() {
 	ui.push(netconf.Join{Config: cfg})
 }
 
-func (ui *window) sendMessage() {
+// sendMessage sends the composer's text: Enter and Send. A presenter's is
+// signed as its message.
+func (ui *window) sendMessage() { ui.sendText(false) }
+
+// sendAnnouncement sends the composer's text as an announcement (pinned
+// for everyone, receipts counted): Ctrl+Enter and 📢 Announce. Only a
+// room's presenter announces; for anyone else it is Enter.
+func (ui *window) sendAnnouncement() { ui.sendText(ui.presenting) }
+
+func (ui *window) sendText(announce bool) {
 	if ui.state != stateJoined {
 		return
 	}
@@ -71,7 +80,7 @@ func (ui *window) sendMessage() {
 		ui.bar.setHint(lang.L("{{.Why}}. Shorten it or split it.", map[string]any{"Why": capitalise(explain(err))}), widget.DangerImportance)
 		return
 	}
-	if ui.push(netconf.Send{Text: text}) {
+	if ui.push(netconf.Send{Text: text, Announce: announce}) {
 		ui.message.clear()
 	}
 }
@@ -103,6 +112,7 @@ func (ui *window) setState(s state) {
 		ui.message.SetPlaceHolder(lang.L("Join a group to send messages"))
 		ui.message.Disable()
 		ui.send.Disable()
+		ui.announce.Disable()
 		ui.attach.Disable()
 	case stateJoining:
 		b.join.SetText(lang.L("Joining…"))
@@ -122,6 +132,7 @@ func (ui *window) setState(s state) {
 		b.join.Disable()
 		ui.message.Disable()
 		ui.send.Disable()
+		ui.announce.Disable()
 		ui.attach.Disable()
 	}
 }
@@ -174,8 +185,15 @@ func (ui *window) joinedTitle() string {
 }
 
 // openComposer enables the message box once joined, unless the room is
-// read-only and we are not its presenter.
+// read-only and we are not its presenter; a presenter has 📢 Announce
+// beside Send.
 func (ui *window) openComposer() {
+	if ui.presenting {
+		ui.announce.Show()
+		ui.announce.Enable()
+	} else {
+		ui.announce.Hide()
+	}
 	if r := ui.room; r != nil && r.ReadOnly && !ui.presenting {
 		who := lang.L("its presenter")
 		if r.Presenter != "" {
@@ -189,7 +207,7 @@ func (ui *window) openComposer() {
 	}
 	ui.message.SetPlaceHolder(lang.L("Message {{.Group}} — Enter to send, Shift+Enter for a new line", map[string]any{"Group": ui.current.Group}))
 	if ui.presenting {
-		ui.message.SetPlaceHolder(lang.L("Announce to {{.Room}} — Enter to send; everyone sees it pinned", map[string]any{"Room": ui.room.Name}))
+		ui.message.SetPlaceHolder(lang.L("Message {{.Room}} as its presenter — Enter to send, Ctrl+Enter to announce (pinned for everyone)", map[string]any{"Room": ui.room.Name}))
 	}
 	ui.message.Enable()
 	ui.send.Enable()

@@ -30,13 +30,14 @@ type window struct {
 	engine Engine
 	cmds   *commandQueue
 
-	bar     *connBar
-	model   *chatlog.Model
-	view    *chatlog.View
-	roster  *roster.View
-	message *composer
-	send    *widget.Button
-	status  *widget.Label
+	bar      *connBar
+	model    *chatlog.Model
+	view     *chatlog.View
+	roster   *roster.View
+	message  *composer
+	send     *widget.Button
+	announce *widget.Button // 📢 beside Send: shown to a room's presenter
+	status   *widget.Label
 
 	state   state
 	current netconf.Joined
@@ -110,8 +111,10 @@ func newWindow(a fyne.App, w fyne.Window, e Engine, ifaces Interfaces, cfg netco
 	ui.view.Now = opts.now
 	ui.view.OnTop = ui.atTop
 	ui.roster = roster.New(opts.now)
-	ui.message = newComposer(ui.sendMessage)
+	ui.message = newComposer(ui.sendMessage, ui.sendAnnouncement)
 	ui.send = widget.NewButtonWithIcon(lang.L("Send"), theme.MailSendIcon(), ui.sendMessage)
+	ui.announce = widget.NewButton(lang.L("📢 Announce"), ui.sendAnnouncement)
+	ui.announce.Hide()
 	ui.attach = widget.NewButton("📎", ui.pickFile)
 	ui.files = newFilesPanel()
 	ui.status = widget.NewLabel(lang.L("Not joined"))
@@ -134,7 +137,7 @@ func newWindow(a fyne.App, w fyne.Window, e Engine, ifaces Interfaces, cfg netco
 // pinned announcement on top, the log beside the roster, and the receipt
 // bar, composer and status line below; and the menus.
 func (ui *window) layOut(w fyne.Window) {
-	composerRow := container.NewBorder(nil, nil, nil, container.NewHBox(ui.attach, ui.send), ui.message)
+	composerRow := container.NewBorder(nil, nil, nil, container.NewHBox(ui.attach, ui.announce, ui.send), ui.message)
 	ui.banner = widget.NewLabel("")
 	ui.banner.Wrapping = fyne.TextWrapWord
 	ui.banner.TextStyle = fyne.TextStyle{Bold: true}
@@ -185,7 +188,7 @@ const helpText = `**How it works.** Everyone who joins the same group address an
 
 **A passphrase** makes the group private: only those with the same passphrase read it, and Diagnostics says when others use another.
 
-**Keys.** Enter sends; Shift+Enter starts a new line; Escape closes a dialog or the Rooms and Diagnostics windows.
+**Keys.** Enter sends; Shift+Enter starts a new line; a room's presenter announces with Ctrl+Enter (or 📢 Announce); Escape closes a dialog or the Rooms and Diagnostics windows.
 
 **More** is in README.md, which comes with Groupcast, and in its docs folder (the classroom, working with classic multicast programs, security).`
 
