@@ -39,7 +39,7 @@ func TestLabCatchUp(t *testing.T) {
 
 	said := []string{"Announcement 1: open chapter 3", "Homework: " + strings.Repeat("read pages 10 to 20 and answer every question. ", 40), "Announcement 3: quiz at 10:40"}
 	for _, s := range said {
-		if _, err := io.WriteString(stdin, s+"\n"); err != nil {
+		if _, err := io.WriteString(stdin, "/announce "+s+"\n"); err != nil {
 			t.Fatal(err)
 		}
 	}

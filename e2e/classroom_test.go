@@ -11,8 +11,9 @@ import (
 // "Physics 101"; rooms -json on another host lists it; 20 PCs join it by
 // name; one announcement reaches all 20 and the presenter prints a receipt
 // with received 20; a student's send is refused and a modified client's
-// post shows on no PC; a PC joining afterwards gets the pinned
-// announcement, marked earlier.
+// post shows on no PC; the presenter's reply, a message, reaches the 20
+// as the presenter's and not as an announcement; a PC joining afterwards
+// gets the pinned announcement, marked earlier, and not the reply.
 func TestLabClassroom(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long")
@@ -39,7 +40,7 @@ func TestLabClassroom(t *testing.T) {
 	pcs := joinByName(t, lab, bin, lab.Hosts[2:], room)
 	presenter.WaitFor("peer_joined", 20, 15*time.Second)
 
-	if _, err := stdin.Write([]byte("Open chapter 3\n")); err != nil {
+	if _, err := stdin.Write([]byte("/announce Open chapter 3\n")); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range pcs {
@@ -73,6 +74,16 @@ func TestLabClassroom(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("raw send: exit %d, %s", code, errOut)
 	}
+	// The teacher answers: a message, signed, not an announcement.
+	if _, err := stdin.Write([]byte("Yes, chapter 3 only.\n")); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pcs {
+		p.WaitFor("message", 2, 10*time.Second)
+		if m := p.Events("message")[1]; m["text"] != "Yes, chapter 3 only." || m["presenter"] != true || m["announcement"] == true {
+			t.Fatalf("%s got the teacher's reply as %v", p.Name, m)
+		}
+	}
 
 	late := Start(t, "late", lab.Command(lab.Hosts[1], bin, "listen", "-room", room, "-name", "late", "-json"))
 	late.WaitFor("message", 1, 15*time.Second)
@@ -84,6 +95,9 @@ func TestLabClassroom(t *testing.T) {
 		for _, m := range p.Events("message") {
 			if m["text"] == "no homework today" {
 				t.Fatalf("%s showed the modified client's post", p.Name)
+			}
+			if p == late && m["text"] == "Yes, chapter 3 only." {
+				t.Fatal("the late PC was pinned the teacher's reply")
 			}
 		}
 		if code := p.Stop(); code != 0 {

@@ -79,11 +79,11 @@ func TestLabHostilePeers(t *testing.T) {
 	t.Run("presenter and fake members", func(t *testing.T) {
 		key := filepath.Join(t.TempDir(), "presenter.key")
 		s := scene(t, "-room", "Physics 44", "-present", "-presenter-key", key)
-		s.deliver("Open chapter 3") // an announcement
+		s.announce("Open chapter 3") // receipts counted
 		before := s.teacher.OutputBytes()
 		s.attack("ids", "-n", "4000", "-rounds", "2", "-every", "1s")
 		time.Sleep(time.Second)
-		s.deliver("Open chapter 4")
+		s.announce("Open chapter 4")
 		rss, out := s.teacher.RSS(), s.teacher.OutputBytes()-before
 		if rss > 150<<20 || out > 256<<10 {
 			t.Fatalf("the presenter uses %.1f MB and printed %d bytes for 4 000 fake members", mb(rss), out)
@@ -337,8 +337,15 @@ func newClassScene(t *testing.T, lab *Lab, bin, tool, group, pcHost, teacherHost
 // say has the teacher send a line.
 func (s *classScene) say(text string) {
 	s.t.Helper()
+	s.sayLine(text, text)
+}
+
+// sayLine has the teacher type line, which sends text (a presenter's
+// "/announce TEXT" announces TEXT).
+func (s *classScene) sayLine(line, text string) {
+	s.t.Helper()
 	s.said[text] = true
-	if _, err := io.WriteString(s.stdin, text+"\n"); err != nil {
+	if _, err := io.WriteString(s.stdin, line+"\n"); err != nil {
 		s.t.Fatalf("teacher: %v", err)
 	}
 }
@@ -347,8 +354,19 @@ func (s *classScene) say(text string) {
 // within a second; it returns how long that took.
 func (s *classScene) deliver(text string) time.Duration {
 	s.t.Helper()
+	return s.deliverLine(text, text)
+}
+
+// announce is deliver for a presenter's announcement.
+func (s *classScene) announce(text string) time.Duration {
+	s.t.Helper()
+	return s.deliverLine("/announce "+text, text)
+}
+
+func (s *classScene) deliverLine(line, text string) time.Duration {
+	s.t.Helper()
 	start := time.Now()
-	s.say(text)
+	s.sayLine(line, text)
 	for time.Since(start) < time.Second {
 		for _, m := range s.pc.Events("message") {
 			if m["text"] == text {

@@ -38,7 +38,7 @@ func TestLabPresenterRestartsBesideAnImpostor(t *testing.T) {
 		}
 	}
 	ms.WaitFor("peer_joined", 3, 15*time.Second)
-	if _, err := io.WriteString(stdin, "Announcement 1\n"); err != nil {
+	if _, err := io.WriteString(stdin, "/announce Announcement 1\n"); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range pcs {
@@ -86,7 +86,7 @@ func TestLabPresenterRestartsBesideAnImpostor(t *testing.T) {
 	for _, p := range pcs {
 		before[p] = len(p.Events("message"))
 	}
-	if _, err := io.WriteString(stdin, "Announcement 2\n"); err != nil {
+	if _, err := io.WriteString(stdin, "/announce Announcement 2\n"); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range pcs {
@@ -101,7 +101,7 @@ func TestLabPresenterRestartsBesideAnImpostor(t *testing.T) {
 	if missing := fmt.Sprint(r["missing"]); !strings.Contains(missing, "Ms Lee ("+lab.Addr(lab.Hosts[5]).String()+")") {
 		t.Fatalf("the impostor's computer is not the one missing: %v", r)
 	}
-	_, _ = io.WriteString(impostorIn, "FAKE: exam moved to today, 8am\n")
+	_, _ = io.WriteString(impostorIn, "/announce FAKE: exam moved to today, 8am\n")
 	time.Sleep(time.Second)
 	for _, p := range pcs {
 		for _, m := range p.Events("message") {
@@ -132,7 +132,7 @@ func TestLabAnnouncementMissedDuringADrop(t *testing.T) {
 	cut := lab.Hosts[3]
 	dropped := lab.DropUDP(cut, 100)
 	time.Sleep(500 * time.Millisecond)
-	if _, err := io.WriteString(stdin, "Announcement 2\n"); err != nil {
+	if _, err := io.WriteString(stdin, "/announce Announcement 2\n"); err != nil {
 		t.Fatal(err)
 	}
 	pcs[0].WaitFor("message", 1, 10*time.Second)
@@ -224,7 +224,7 @@ func TestLabReplayedAnnouncement(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(300 * time.Millisecond)
-	if _, err := io.WriteString(stdin, old+"\n"); err != nil {
+	if _, err := io.WriteString(stdin, "/announce "+old+"\n"); err != nil {
 		t.Fatal(err)
 	}
 	stayed.WaitFor("message", 1, 10*time.Second)
@@ -251,7 +251,7 @@ func TestLabReplayedAnnouncement(t *testing.T) {
 		t.Fatalf("the replay did not run as planned: exit %d, %s %s", code, out, errOut)
 	}
 	t.Logf("replay: %s", strings.TrimSpace(out))
-	if _, err := io.WriteString(stdin, "Chapter 4 today\n"); err != nil {
+	if _, err := io.WriteString(stdin, "/announce Chapter 4 today\n"); err != nil {
 		t.Fatal(err)
 	}
 	joined.WaitFor("message", 1, 10*time.Second)
@@ -284,7 +284,8 @@ func TestLabReplayedAnnouncement(t *testing.T) {
 
 // presenter starts, on host, the teacher of the read-only room
 // "Physics 101" by name alone (chat -present, its key in keyFile) and
-// waits until it has joined; its standard input is what it announces.
+// waits until it has joined; its standard input is what it says ("/announce
+// TEXT" announces TEXT).
 func presenter(t *testing.T, lab *Lab, bin, host, keyFile string) (*Proc, io.WriteCloser) {
 	t.Helper()
 	cmd := lab.Command(host, bin, "chat", "-room", "Physics 101", "-present", "-readonly",
@@ -338,7 +339,7 @@ func TestLabForgedReceipts(t *testing.T) {
 	teacherID, pc2ID := ms.Events("joined")[0]["sender"].(string), pc2.Events("joined")[0]["sender"].(string)
 
 	lab.DropUDP(lab.Hosts[2], 100)
-	if _, err := io.WriteString(stdin, "Open chapter 3\n"); err != nil {
+	if _, err := io.WriteString(stdin, "/announce Open chapter 3\n"); err != nil {
 		t.Fatal(err)
 	}
 	pc1.WaitFor("message", 1, 10*time.Second)
