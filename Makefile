@@ -57,7 +57,7 @@ gui-load: build
 	scripts/gui-load.sh
 
 # Every decoder and the reassembler, FUZZTIME executions each.
-FUZZ := internal/files:FuzzReceiver wire:FuzzDecode wire:FuzzDecodePlain wire:FuzzParseForward internal/seal:FuzzOpen internal/reliable:FuzzReassembly rooms:FuzzParseSAP
+FUZZ := internal/files:FuzzReceiver wire:FuzzDecode wire:FuzzDecodePlain wire:FuzzParseForward internal/seal:FuzzOpen internal/reliable:FuzzReassembly rooms:FuzzParseSAP rooms:FuzzParseSolicit
 fuzz:
 	for t in $(FUZZ); do \
 		$(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) ./netconf/$${t%%:*}/ || exit 1; \

@@ -8,7 +8,6 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/ipv4"
@@ -22,15 +21,18 @@ import (
 // announces its deletion. Announcements go out at once, then after 0.5,
 // 1.5 and 3.5 s (so a directory started at the same time sees the room
 // quickly), then every 5 s (RFC 2974 asks for a bandwidth-based interval;
-// one 500-byte packet every 5 s is far below its 4 kbit/s).
+// one 500-byte packet every 5 s is far below its 4 kbit/s). A
+// solicitation (solicit.go) is answered with the announcement within
+// AnswerGap, at most once per AnswerGap however many arrive.
 type Announcer struct {
-	room  netconf.Room
-	sign  ed25519.PrivateKey
-	write func([]byte) error // one announcement out
-	close func()
-	stop  chan struct{}
-	done  chan struct{}
-	once  sync.Once
+	room     netconf.Room
+	sign     ed25519.PrivateKey
+	write    func([]byte) error // one announcement out
+	close    func()             // the sender, and what hears solicitations
+	solicits chan struct{}      // a solicitation arrived (1 slot: many are one)
+	stop     chan struct{}
+	done     chan struct{}
+	once     sync.Once
 }
 
 // NewVersion is the version of a room's entry for a run of the room
@@ -44,7 +46,8 @@ func NewVersion() uint64 { return uint64(time.Now().Unix()) }
 // AnnounceInterval is the steady interval between announcements.
 const AnnounceInterval = 5 * time.Second
 
-// Announce starts announcing room through iface.
+// Announce starts announcing room through iface, and answering the
+// solicitations heard there.
 func Announce(room netconf.Room, iface netconf.Choice, sign ed25519.PrivateKey) (*Announcer, error) {
 	if room.Origin == (netip.Addr{}) {
 		room.Origin = iface.Addr()
@@ -59,10 +62,21 @@ func Announce(room netconf.Room, iface netconf.Choice, sign ed25519.PrivateKey) 
 	if err != nil {
 		return nil, err
 	}
-	a := &Announcer{room: room, sign: sign, stop: make(chan struct{}), done: make(chan struct{}),
-		write: write, close: closeSender}
+	a := newAnnouncer(room, sign, write, closeSender)
+	// Without the SAP port (another program holds it alone) the room is
+	// still announced, every 5 s: answering is a courtesy.
+	if in, _, err := Listen(iface.Name); err == nil {
+		heard := make(chan struct{})
+		go func() { defer close(heard); a.hear(in) }()
+		a.close = func() { _ = in.Close(); <-heard; closeSender() }
+	}
 	go a.run()
 	return a, nil
+}
+
+func newAnnouncer(room netconf.Room, sign ed25519.PrivateKey, write func([]byte) error, closeFn func()) *Announcer {
+	return &Announcer{room: room, sign: sign, write: write, close: closeFn,
+		solicits: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 }
 
 // OpenSender opens a socket that sends to the SAP group through iface
@@ -91,21 +105,67 @@ func OpenSender(iface netconf.Choice, ttl int) (write func([]byte) error, close 
 	return func(b []byte) error { _, err := p.WriteTo(b, nil, dest); return err }, func() { _ = c.Close() }, nil
 }
 
+// hear reads the SAP group until in is closed, and passes on the
+// solicitations. A flood costs a read and a comparison each: what it
+// makes the announcer send is paced by run.
+func (a *Announcer) hear(in net.PacketConn) {
+	buf := make([]byte, 2048)
+	for {
+		n, _, err := in.ReadFrom(buf)
+		if err != nil {
+			return // closed
+		}
+		if _, ok := ParseSolicit(buf[:n]); ok {
+			a.solicited()
+		}
+	}
+}
+
+// solicited notes that a solicitation arrived; it never blocks.
+func (a *Announcer) solicited() {
+	select {
+	case a.solicits <- struct{}{}:
+	default: // one is waiting already: this one is answered with it
+	}
+}
+
+// announceSteps are the gaps between the first announcements; then
+// AnnounceInterval.
+var announceSteps = []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second}
+
 func (a *Announcer) run() {
 	defer close(a.done)
-	steps := []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second}
-	for i := 0; ; i++ {
-		a.send(false)
-		wait := AnnounceInterval
-		if i < len(steps) {
-			wait = steps[i]
-		}
+	var pace answers
+	next, i := time.Now(), 0 // the next steady announcement
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
 		select {
 		case <-a.stop:
 			a.send(true)
 			return
-		case <-time.After(wait):
+		case <-a.solicits:
+			pace.solicited(time.Now())
+		case <-timer.C:
 		}
+		now := time.Now()
+		steady := !now.Before(next)
+		if pace.goesAt(now, steady) {
+			a.send(false)
+			pace.sent(now)
+		}
+		if steady {
+			wait := AnnounceInterval
+			if i < len(announceSteps) {
+				wait = announceSteps[i]
+			}
+			next, i = now.Add(wait), i+1
+		}
+		wake := next
+		if due := pace.dueAt(); !due.IsZero() && due.Before(wake) {
+			wake = due
+		}
+		timer.Reset(wake.Sub(now))
 	}
 }
 
@@ -128,9 +188,11 @@ func (a *Announcer) Close() error {
 
 // Discover listens to the SAP group on iface ("" for automatic) and
 // calls found for each room announcement (and deletion) heard, until ctx
-// ends or wait has passed.
+// ends or wait has passed. It solicits the rooms at once (and again
+// after solicitAgain), so the rooms announced are heard within
+// AnswerWindow.
 func Discover(ctx context.Context, iface string, wait time.Duration, found func(r netconf.Room, deleted bool)) error {
-	c, _, err := Listen(iface)
+	c, choice, err := Listen(iface)
 	if err != nil {
 		return err
 	}
@@ -138,6 +200,12 @@ func Discover(ctx context.Context, iface string, wait time.Duration, found func(
 	_ = c.SetReadDeadline(time.Now().Add(wait))
 	stop := context.AfterFunc(ctx, func() { _ = c.SetReadDeadline(time.Now()) })
 	defer stop()
+	if write, closeSender, err := OpenSender(choice, 1); err == nil {
+		ask := AppendSolicit(nil, choice.Addr())
+		_ = write(ask) // lost: the rooms are still heard, within AnnounceInterval
+		again := time.AfterFunc(solicitAgain, func() { _ = write(ask) })
+		defer func() { again.Stop(); closeSender() }()
+	}
 	buf := make([]byte, 65536)
 	for {
 		n, _, err := c.ReadFrom(buf)
@@ -168,129 +236,6 @@ func Listen(iface string) (net.PacketConn, netconf.Choice, error) {
 	}
 	c, _, err := mcast.Listen(SAPGroup, choice.Name, nif)
 	return c, choice, err
-}
-
-// DiscoverFunc is the shape of Discover (tests give their own).
-type DiscoverFunc func(ctx context.Context, iface string, wait time.Duration, found func(r netconf.Room, deleted bool)) error
-
-// Settle is how long Find listens at least: every room announced steadily
-// (AnnounceInterval) is heard once in that time, so an impostor's entry
-// under the same name is noticed.
-const Settle = AnnounceInterval + 500*time.Millisecond
-
-// Find listens for a room called name, through discover, for Settle or
-// until it is heard, whichever is later, and at most wait. It fails with
-// an AmbiguousError when more than one room is announced under that name
-// (Known.Lookup), so that nobody is silently given an impostor's copy,
-// and with a NotFoundError when none is.
-func Find(ctx context.Context, discover DiscoverFunc, iface, name string, wait time.Duration) (netconf.Room, error) {
-	k, err := listen(ctx, discover, iface, name, wait)
-	if err != nil {
-		return netconf.Room{}, err
-	}
-	room, ok, err := k.Lookup(name)
-	if err != nil {
-		return netconf.Room{}, err
-	}
-	if !ok {
-		return netconf.Room{}, &NotFoundError{Name: name, Wait: wait, Heard: k.List()}
-	}
-	return room, nil
-}
-
-// FindOwn is Find for the presenter of the room, whose key is key (nil:
-// Find): only
-// the room announced with its key counts, so a student's copy under the
-// same name neither blocks nor misleads it. A NotFoundError means no room
-// of that name is announced with its key.
-func FindOwn(ctx context.Context, discover DiscoverFunc, iface, name string, wait time.Duration, key ed25519.PrivateKey) (netconf.Room, error) {
-	if key == nil {
-		return Find(ctx, discover, iface, name, wait)
-	}
-	k, err := listen(ctx, discover, iface, name, wait)
-	if err != nil {
-		return netconf.Room{}, err
-	}
-	for _, r := range k.named(name) {
-		if r.PresenterKey.Equal(key.Public()) {
-			return r, nil
-		}
-	}
-	return netconf.Room{}, &NotFoundError{Name: name, Wait: wait, Heard: k.List()}
-}
-
-// FindPinned is Find where only a room whose presenter key has the
-// fingerprint pin counts: with the teacher's key named in a lab's
-// settings, an impostor's room of the same name is never taken, nor is
-// the student asked to choose. The NotFoundError says which rooms of that
-// name were ignored.
-func FindPinned(ctx context.Context, discover DiscoverFunc, iface, name string, wait time.Duration, pin string) (netconf.Room, error) {
-	k, err := listen(ctx, discover, iface, name, wait)
-	if err != nil {
-		return netconf.Room{}, err
-	}
-	var ignored []netconf.Room
-	for _, r := range k.named(name) {
-		if len(r.PresenterKey) == ed25519.PublicKeySize && Fingerprint(r.PresenterKey) == pin {
-			return r, nil
-		}
-		ignored = append(ignored, r)
-	}
-	return netconf.Room{}, &NotFoundError{Name: name, Wait: wait, Heard: k.List(), Pin: pin, Ignored: ignored}
-}
-
-// listen collects what discover hears for Settle or until a room called
-// name is heard, whichever is later, and at most wait.
-func listen(ctx context.Context, discover DiscoverFunc, iface, name string, wait time.Duration) (*Known, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	k := NewKnown()
-	var heard atomic.Bool
-	settled := time.AfterFunc(min(Settle, wait), func() {
-		if heard.Load() {
-			cancel()
-		}
-	})
-	defer settled.Stop()
-	start := time.Now()
-	err := discover(ctx, iface, wait, func(r netconf.Room, deleted bool) {
-		k.Apply(r, deleted)
-		if _, ok, _ := k.Lookup(name); ok {
-			heard.Store(true)
-			if time.Since(start) >= Settle {
-				cancel()
-			}
-		}
-	})
-	return k, err
-}
-
-// NotFoundError says that no room of that name was heard: each front end
-// adds where the user can see the rooms that were. Heard are the rooms
-// that were (for FreeGroup, when the room is to be created).
-type NotFoundError struct {
-	Name  string
-	Wait  time.Duration
-	Heard []netconf.Room
-	// Pin is the presenter key's fingerprint looked for (FindPinned), and
-	// Ignored the rooms of that name announced with another key.
-	Pin     string
-	Ignored []netconf.Room
-}
-
-func (e *NotFoundError) Error() string {
-	if e.Pin == "" {
-		return fmt.Sprintf("no room named %q was announced on this network within %s", e.Name, e.Wait.Round(time.Second))
-	}
-	s := fmt.Sprintf("no room named %q with presenter key %s was announced on this network within %s", e.Name, e.Pin, e.Wait.Round(time.Second))
-	if len(e.Ignored) > 0 {
-		var who []string
-		for _, r := range e.Ignored {
-			who = append(who, Describe(r))
-		}
-		s += fmt.Sprintf("; ignored, as it may be an impostor: %s", strings.Join(who, "; "))
-	}
-	return s
 }
 
 // ValidFingerprint checks a presenter key's fingerprint as a person would

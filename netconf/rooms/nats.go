@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/groupcast/groupcast/netconf"
 	"github.com/groupcast/groupcast/netconf/internal/natsnet"
@@ -54,6 +57,9 @@ func discoverNATS(ctx context.Context, o netconf.NATSOptions, wait time.Duration
 	if err != nil {
 		return err
 	}
+	// The presenters announcing through the server answer at once (a
+	// NATS server does not lose it: one is enough).
+	_ = nc.Publish(natsnet.SAPAskSubject, AppendSolicit(nil, netip.IPv4Unspecified()))
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	for {
@@ -91,12 +97,24 @@ func AnnounceNATS(room netconf.Room, o netconf.NATSOptions, sign ed25519.Private
 	}
 	self := natsnet.NewNetID()
 	var buf []byte
-	a := &Announcer{room: room, sign: sign, stop: make(chan struct{}), done: make(chan struct{}),
-		write: func(b []byte) error {
-			buf = wire.AppendForward(buf[:0], b, wire.Forward{Net: self})
-			return nc.Publish(natsnet.SAPSubject, buf)
-		},
-		close: func() { _ = nc.Flush(); nc.Close() }}
+	a := newAnnouncer(room, sign, func(b []byte) error {
+		buf = wire.AppendForward(buf[:0], b, wire.Forward{Net: self})
+		return nc.Publish(natsnet.SAPSubject, buf)
+	}, func() { _ = nc.Flush(); nc.Close() })
+	// Solicitations through the server are answered as on a network; a
+	// flood of them is paced the same way (run).
+	sub, err := nc.Subscribe(natsnet.SAPAskSubject, func(m *nats.Msg) {
+		if _, ok := ParseSolicit(m.Data); ok {
+			a.solicited()
+		}
+	})
+	if err == nil {
+		err = sub.SetPendingLimits(natsnet.RoomsPendingMsgs, natsnet.RoomsPendingBytes)
+	}
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
 	go a.run()
 	return a, nil
 }

@@ -63,3 +63,37 @@ func TestRoomsThroughNATS(t *testing.T) {
 		t.Fatalf("known: %+v %v", got, ok)
 	}
 }
+
+// TestNATSPresenterAnswers: a member through NATS that starts listening
+// while a room is presented there hears it at once: its solicitation,
+// published to natsnet.SAPAskSubject, is answered.
+func TestNATSPresenterAnswers(t *testing.T) {
+	h, err := hub.Start(hub.Options{Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	o := netconf.NATSOptions{URL: h.URL()}
+	quietAnnouncer(t)
+	room := netconf.Room{Name: "Home study", Group: netip.MustParseAddrPort("239.255.20.9:2020"), TTL: 1}
+	a, err := AnnounceNATS(room, o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	time.Sleep(300 * time.Millisecond) // its first announcement is past
+
+	start := time.Now()
+	var heardAt time.Duration
+	if err := discoverNATS(context.Background(), o, 2*time.Second, func(r netconf.Room, deleted bool) {
+		if r.Name == room.Name && !deleted && heardAt == 0 {
+			heardAt = time.Since(start)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if heardAt == 0 {
+		t.Fatal("the room was not heard: the solicitation was not answered")
+	}
+	t.Logf("room heard through NATS %v after the member started listening", heardAt.Round(time.Microsecond))
+}

@@ -31,6 +31,10 @@ const SubjectPrefix = "gc1"
 // SAPSubject carries room announcements between networks.
 const SAPSubject = SubjectPrefix + ".sap"
 
+// SAPAskSubject carries solicitations (rooms.AppendSolicit): presenters
+// announcing through NATS answer them on SAPSubject.
+const SAPAskSubject = SubjectPrefix + ".sap.ask"
+
 // Limits of a subscription's queue: past them NATS drops what arrives
 // (counted), as a socket's buffer does, and repair follows.
 const (
