@@ -54,6 +54,10 @@ func (s *session) chat(ctx context.Context, stdio IO, cfg netconf.Config) {
 				return
 			}
 			s.chatEvent(ev, &w)
+		case <-s.watch.notified():
+			if s.roomNews(ctx) {
+				return
+			}
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/groupcast/groupcast/internal/launch"
 	"github.com/groupcast/groupcast/internal/version"
 	"github.com/groupcast/groupcast/netconf"
 	"github.com/groupcast/groupcast/netconf/rooms"
@@ -32,10 +33,14 @@ const (
 	ExitUsage   = 2 // the user asked for something invalid
 )
 
-// GUIFunc opens the window; autoJoin asks it to join cfg at once; tray
-// makes closing the window hide it to the system tray (lab PCs). The
-// window closes (leaving the group) when ctx ends: SIGINT or SIGTERM.
-type GUIFunc func(ctx context.Context, cfg netconf.Config, autoJoin, tray bool) int
+// GUIFunc opens the window as start asks. The window closes (leaving the
+// group) when ctx ends: SIGINT or SIGTERM.
+type GUIFunc func(ctx context.Context, start Window) int
+
+// Window is what the command line (and the settings file) ask of the
+// window (internal/launch, which the window reads without importing the
+// command line).
+type Window = launch.Window
 
 // IO is where a command reads and writes.
 type IO struct {
@@ -106,9 +111,14 @@ type options struct {
 	room, presenterKey string
 	roomKey            string // fingerprint the room's presenter key must have
 	present, readonly  bool
-	roomWait           time.Duration
+	roomWait           time.Duration // -room: give up after it (0: wait as long as it runs)
 	nats               netconf.NATSOptions
 	warnings           []string // said on stderr before joining
+	// Waiting for the room -room names (wait.go): what says so, the
+	// watch that follows the room, and (tests) how rooms are heard.
+	say           roomSay
+	watch         *roomWatch
+	discoverRooms rooms.DiscoverFunc
 }
 
 func (o *options) register(fs *flag.FlagSet, groupFlag string) {
@@ -125,7 +135,7 @@ func (o *options) register(fs *flag.FlagSet, groupFlag string) {
 	fs.BoolVar(&o.present, "present", false, "with -room: be its presenter (announcements signed with your presenter key)")
 	fs.BoolVar(&o.readonly, "readonly", false, "with -room and -group: only the presenter may post")
 	fs.StringVar(&o.presenterKey, "presenter-key", "", "presenter key file (default: in your configuration folder)")
-	fs.DurationVar(&o.roomWait, "room-wait", 6*time.Second, "how long -room listens for the room's announcement")
+	fs.DurationVar(&o.roomWait, "room-wait", 0, "with -room: give up (exit 1) if the room is not announced within this time (default: wait as long as it runs)")
 	fs.StringVar(&o.roomKey, "room-key", "", "with -room: take only the room whose presenter key has this fingerprint (a lab's settings name the teacher's)")
 	registerNATS(fs, &o.nats, "join through this NATS server instead of multicast: nats://HOST:4222 (tls://… for TLS)")
 }
@@ -236,6 +246,7 @@ func runGUI(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
 	o.register(fs, "join")
 	version := fs.Bool("version", false, "print the version")
 	tray := fs.Bool("tray", false, "closing the window hides it in the system tray (lab PCs)")
+	role := fs.String("role", "", "student: a lab PC, offered no \"create a room / I present\" (a settings file says it)")
 	// Read by applyConfig, before the other flags; declared so -config parses.
 	fs.String("config", "", "settings file (default: groupcast.conf in your configuration folder, if any)")
 	if err := applyConfig(fs, args, stdio); err != nil {
@@ -251,36 +262,68 @@ func runGUI(ctx context.Context, args []string, stdio IO, gui GUIFunc) int {
 	if fs.NArg() > 0 {
 		return usageError(stdio, fmt.Errorf("unexpected %q (commands: listen, send, chat; see groupcast -h)", fs.Arg(0)))
 	}
-	autoJoin := flagGiven(fs, "join")
-	cfg, err := o.config()
-	if err != nil && (autoJoin || o.room != "") {
+	start, err := o.window(ctx, fs, *role)
+	if err != nil {
 		return usageError(stdio, err)
 	}
+	start.Tray = *tray
+	if gui == nil {
+		return usageError(stdio, errors.New("this build has no window; use listen, send or chat"))
+	}
+	return gui(ctx, start)
+}
+
+// window is what the window is asked to do by the flags in fs (and the
+// settings file): join a group or a room at once, or open with what the
+// user last used where the flags say nothing.
+func (o *options) window(ctx context.Context, fs *flag.FlagSet, role string) (Window, error) {
+	start := Window{AutoJoin: flagGiven(fs, "join"), RoomWait: o.roomWait, Given: map[string]bool{}}
+	fs.Visit(func(f *flag.Flag) { start.Given[f.Name] = true })
+	switch {
+	case role != "" && role != "student":
+		return start, &netconf.InputError{Field: "role", Msg: fmt.Sprintf("-role is student or nothing, not %q", role)}
+	case role == "student" && o.present:
+		return start, &netconf.InputError{Field: "role", Msg: "a student PC (role = student) does not present: drop -present, or the role"}
+	case o.roomWait < 0:
+		return start, &netconf.InputError{Field: "room-wait", Msg: fmt.Sprintf("-room-wait %v is negative", o.roomWait)}
+	}
+	cfg, err := o.config()
+	if err != nil && (start.AutoJoin || o.room != "") {
+		return start, err
+	}
 	if o.room != "" {
-		if autoJoin { // -join ADDR:PORT -room NAME: create and announce it
-			if _, err := o.setupRoom(ctx, "chat", true, &cfg); err != nil {
-				return usageError(stdio, err)
-			}
-		} else { // the window finds it by name
-			if err := wire.ValidNick(o.room); err != nil {
-				return usageError(stdio, &netconf.InputError{Field: "room", Msg: "a room name is 1 to 64 bytes of text"})
-			}
-			cfg.Room = &netconf.Room{Name: o.room, ReadOnly: o.readonly, KeyPin: o.roomKey} // read-only when its presenter creates it
-			if o.present {
-				if _, err := o.setupRoomKey(&cfg); err != nil {
-					return usageError(stdio, err)
-				}
-			}
+		if err := o.windowRoom(ctx, start.AutoJoin, &cfg); err != nil {
+			return start, err
 		}
-		autoJoin = true
+		// Found by name, not created here, nor presented: a student's PC.
+		start.Student = !start.AutoJoin && !o.present
+		start.AutoJoin = true
 	}
 	if err != nil { // not joining: the window shows the problem beside the field
 		cfg.Nick, cfg.Interface, cfg.TTL = o.name, o.iface, o.ttl
 	}
-	if gui == nil {
-		return usageError(stdio, errors.New("this build has no window; use listen, send or chat"))
+	start.Config = cfg
+	start.Student = start.Student || role == "student"
+	return start, nil
+}
+
+// windowRoom fills cfg with the room -room names: created and announced
+// with -join ADDR:PORT, otherwise found by name by the window.
+func (o *options) windowRoom(ctx context.Context, join bool, cfg *netconf.Config) error {
+	if join {
+		_, err := o.setupRoom(ctx, "chat", true, cfg)
+		return err
 	}
-	return gui(ctx, cfg, autoJoin, *tray)
+	if err := wire.ValidNick(o.room); err != nil {
+		return &netconf.InputError{Field: "room", Msg: "a room name is 1 to 64 bytes of text"}
+	}
+	cfg.Room = &netconf.Room{Name: o.room, ReadOnly: o.readonly, KeyPin: o.roomKey} // read-only when its presenter creates it
+	if o.present {
+		if _, err := o.setupRoomKey(cfg); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // DefaultNick is the OS user name with the computer's ("student @ PC12":

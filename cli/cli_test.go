@@ -110,7 +110,7 @@ func TestGUIGetsConfig(t *testing.T) {
 	lo := testnet.Loopback(t)
 	var got netconf.Config
 	var auto bool
-	gui := func(_ context.Context, cfg netconf.Config, autoJoin, _ bool) int { got, auto = cfg, autoJoin; return 7 }
+	gui := func(_ context.Context, w Window) int { got, auto = w.Config, w.AutoJoin; return 7 }
 	code := Run(context.Background(), []string{"-join", "239.255.3.3:4444", "-name", "Alice", "-iface", lo},
 		IO{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}}, gui)
 	if code != 7 || !auto || got.Group.String() != "239.255.3.3:4444" || got.Nick != "Alice" || got.Interface != lo {
@@ -291,17 +291,21 @@ func TestSettingsFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got netconf.Config
-	var auto, tray bool
-	gui := func(_ context.Context, cfg netconf.Config, autoJoin, inTray bool) int {
-		got, auto, tray = cfg, autoJoin, inTray
+	var auto, tray, student bool
+	var given map[string]bool
+	gui := func(_ context.Context, w Window) int {
+		got, auto, tray, student, given = w.Config, w.AutoJoin, w.Tray, w.Student, w.Given
 		return 0
 	}
 	io := IO{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}}
 	if code := Run(context.Background(), []string{"-config", conf, "-name", "Override"}, io, gui); code != 0 {
 		t.Fatalf("exit %d: %v", code, io.Stderr)
 	}
-	if got.Room == nil || got.Room.Name != "Physics 101" || got.Nick != "Override" || got.Interface != lo || !auto || !tray {
-		t.Fatalf("cfg %+v auto %v tray %v", got, auto, tray)
+	if got.Room == nil || got.Room.Name != "Physics 101" || got.Nick != "Override" || got.Interface != lo || !auto || !tray || !student {
+		t.Fatalf("cfg %+v auto %v tray %v student %v", got, auto, tray, student)
+	}
+	if !given["name"] || !given["iface"] || !given["room"] || given["ttl"] {
+		t.Fatalf("given %v: want what the file and the command line said, and only that", given)
 	}
 	for content, want := range map[string]string{
 		"colour = blue\n":       "unknown setting",

@@ -25,9 +25,15 @@ func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
 	if err != nil {
 		return usageError(stdio, err)
 	}
+	o.say = newRoomSay(stdio, o.json)
+	defer func() { _ = o.watch.stop() }() // o.watch is set while the room is looked for
 	cfg, created, err := headlessConfig(ctx, cmd, text, fs, &o, h)
 	if err != nil {
-		return usageError(stdio, err)
+		return setupFailed(stdio, err)
+	}
+	if cmd == "send" {
+		_ = o.watch.stop() // it has its room: nothing to follow
+		o.watch = nil
 	}
 	sayBeforeJoining(stdio, o.warnings, cfg)
 	var rec *recorder
@@ -43,7 +49,27 @@ func runHeadless(ctx context.Context, cmd string, args []string, stdio IO) int {
 			cfg.Archive = rec.store.Archive(rec.conv.Group)
 		}
 	}
-	return runSession(ctx, cmd, text, h, cfg, created, o.json, stdio, rec)
+	return runSession(ctx, cmd, text, h, cfg, created, o.json, stdio, rec, o.watch)
+}
+
+// setupFailed reports why a command could not start, and returns its
+// exit status: 2 for the user's input, 1 when the room waited for was not
+// announced in -room-wait or the network failed, 0 when interrupted
+// while waiting.
+func setupFailed(stdio IO, err error) int {
+	var expired *WaitExpiredError
+	var failed *roomWaitError
+	switch {
+	case errors.Is(err, errInterrupted):
+		return ExitOK
+	case errors.As(err, &expired):
+		fmt.Fprintf(stdio.Stderr, "groupcast: %s\n", oneLine(err.Error()))
+		return ExitFailure
+	case errors.As(err, &failed):
+		fmt.Fprintf(stdio.Stderr, "groupcast: wait for the room: %s\n", oneLine(netconf.Explain(failed.err)))
+		return ExitFailure
+	}
+	return usageError(stdio, err)
 }
 
 // headlessFlags are the flags of listen, send and chat beyond the options
@@ -150,7 +176,7 @@ func sayBeforeJoining(stdio IO, warnings []string, cfg netconf.Config) {
 // runSession joins the group with cfg, announces the room when created
 // is set (we made it), and runs cmd (listen, send text, or chat) until it
 // ends. It returns the command's exit status.
-func runSession(ctx context.Context, cmd, text string, h *headlessFlags, cfg netconf.Config, created *netconf.Room, asJSON bool, stdio IO, rec *recorder) int {
+func runSession(ctx context.Context, cmd, text string, h *headlessFlags, cfg netconf.Config, created *netconf.Room, asJSON bool, stdio IO, rec *recorder, watch *roomWatch) int {
 	out := newPrinter(stdio, asJSON, cmd == "chat")
 	if f, ok := stdio.Stderr.(*os.File); ok && !asJSON {
 		out.tty = isTerminal(f)
@@ -158,7 +184,7 @@ func runSession(ctx context.Context, cmd, text string, h *headlessFlags, cfg net
 	defer out.flush()
 	e := netconf.New()
 	defer e.Close()
-	s := &session{e: e, out: out, hist: rec}
+	s := &session{e: e, out: out, hist: rec, watch: watch}
 	defer s.flushKept()
 	if !s.join(ctx, cfg) {
 		return s.status

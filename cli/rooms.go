@@ -136,17 +136,20 @@ func (o *options) setupRoomKey(cfg *netconf.Config) (ed25519.PrivateKey, error) 
 	return k, nil
 }
 
-// setupRoom resolves -room for a headless command: it finds the announced
-// room (or, with -group, creates one; a presenter whose room is not
-// announced creates it on the group its name gives) and fills the
-// configuration. The room to announce while joined is returned when we
-// create it.
+// setupRoom resolves -room for a headless command: it waits for the
+// announced room (waitForRoom: as long as it runs, or -room-wait), or,
+// with -group, creates one; a presenter whose room is not announced
+// creates it on the group its name gives. It fills the configuration.
+// The room to announce while joined is returned when we create it.
 func (o *options) setupRoom(ctx context.Context, cmd string, groupGiven bool, cfg *netconf.Config) (*netconf.Room, error) {
 	if o.room == "" {
 		if o.present || o.readonly {
 			return nil, &netconf.InputError{Field: "room", Msg: "-present and -readonly need -room NAME"}
 		}
 		return nil, nil
+	}
+	if o.roomWait < 0 {
+		return nil, &netconf.InputError{Field: "room-wait", Msg: fmt.Sprintf("-room-wait %v is negative", o.roomWait)}
 	}
 	key, err := o.setupRoomKey(cfg)
 	if err != nil {
@@ -155,9 +158,16 @@ func (o *options) setupRoom(ctx context.Context, cmd string, groupGiven bool, cf
 	if groupGiven {
 		return o.newRoom(cfg, key, cfg.Group)
 	}
-	room, err := o.findRoom(ctx, key)
+	if key == nil {
+		room, err := o.waitForRoom(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return nil, o.useRoom(cmd, room, nil, cfg)
+	}
+	room, err := o.findOwnRoom(ctx, key)
 	var nf *rooms.NotFoundError
-	if errors.As(err, &nf) && key != nil {
+	if errors.As(err, &nf) {
 		// Not announced with our key (yet, or any more: a restart): the
 		// presenter starts it on the group its name gives, where its
 		// students still are, beside any room of that name with another key.
@@ -171,15 +181,21 @@ func (o *options) setupRoom(ctx context.Context, cmd string, groupGiven bool, cf
 	if err != nil {
 		return nil, err
 	}
-	cfg.Group, cfg.TTL = room.Group, max(room.TTL, 1)
+	return nil, o.useRoom(cmd, room, key, cfg)
+}
+
+// useRoom fills cfg with the room found, joined as its presenter with
+// key (nil: as a student), unless it cannot be joined as asked.
+func (o *options) useRoom(cmd string, room netconf.Room, key ed25519.PrivateKey, cfg *netconf.Config) error {
 	switch {
 	case room.Locked && cfg.Passphrase == "":
-		return nil, &netconf.InputError{Field: "key", Msg: fmt.Sprintf("%s is locked: give its passphrase with -key-file FILE or GROUPCAST_KEY", room.Name)}
+		return &netconf.InputError{Field: "key", Msg: fmt.Sprintf("%s is locked: give its passphrase with -key-file FILE or GROUPCAST_KEY", room.Name)}
 	case room.ReadOnly && key == nil && (cmd == "send" || cmd == "chat"):
-		return nil, &netconf.InputError{Field: "room", Msg: fmt.Sprintf("%s is read-only: only its presenter may post", room.Name)}
+		return &netconf.InputError{Field: "room", Msg: fmt.Sprintf("%s is read-only: only its presenter may post", room.Name)}
 	}
+	cfg.Group, cfg.TTL = room.Group, max(room.TTL, 1)
 	cfg.Room, cfg.Presenter = &room, key
-	return nil, nil
+	return nil
 }
 
 // newRoom describes the room -room creates on group, presented with key
@@ -198,33 +214,17 @@ func (o *options) newRoom(cfg *netconf.Config, key ed25519.PrivateKey, group net
 	return &room, nil
 }
 
-// findRoom looks for the room -room names. For its presenter (key) only
-// a room announced with that key counts (rooms.FindOwn): a NotFoundError
-// then means its room is to be started.
-func (o *options) findRoom(ctx context.Context, key ed25519.PrivateKey) (netconf.Room, error) {
-	var found netconf.Room
-	var err error
-	if o.roomKey != "" && key == nil { // checked by config
-		found, err = rooms.FindPinned(ctx, rooms.DiscoverThrough(o.nats), o.iface, o.room, o.roomWait, o.roomKey)
-	} else {
-		found, err = rooms.FindOwn(ctx, rooms.DiscoverThrough(o.nats), o.iface, o.room, o.roomWait, key)
-	}
+// findOwnRoom looks for the room -room names as its presenter (key):
+// only a room announced with that key counts (rooms.FindOwn), heard at
+// once when it is (its earlier run answers the solicitation); a
+// NotFoundError means its room is to be started.
+func (o *options) findOwnRoom(ctx context.Context, key ed25519.PrivateKey) (netconf.Room, error) {
+	found, err := rooms.FindOwn(ctx, o.discover(), o.iface, o.room, rooms.Settle, key)
 	var nf *rooms.NotFoundError
-	var amb *rooms.AmbiguousError
+	var ie *netconf.InputError
 	switch {
-	case errors.As(err, &nf):
-		if key != nil {
-			return netconf.Room{}, err // the presenter creates it
-		}
-		return netconf.Room{}, &netconf.InputError{Field: "room", Msg: nf.Error() + " (groupcast rooms lists the rooms heard)"}
-	case errors.As(err, &amb):
-		return netconf.Room{}, &netconf.InputError{Field: "room", Msg: amb.Error() + " (groupcast rooms lists each with its key)"}
-	case err != nil:
-		var ie *netconf.InputError
-		if errors.As(err, &ie) {
-			return netconf.Room{}, err
-		}
-		return netconf.Room{}, &netconf.InputError{Field: "room", Msg: netconf.Explain(err)}
+	case err == nil, errors.As(err, &nf), errors.As(err, &ie):
+		return found, err
 	}
-	return found, nil
+	return netconf.Room{}, &netconf.InputError{Field: "room", Msg: netconf.Explain(err)}
 }

@@ -20,10 +20,15 @@ type session struct {
 	joined   netconf.Joined
 	badInput bool      // some input could not be sent (chat goes on; exit 2 at the end)
 	hist     *recorder // -history: what is shown is kept first
+	// The room -room names, followed when it moves (follow.go); cfg is
+	// what the membership was joined with.
+	watch *roomWatch
+	cfg   netconf.Config
 }
 
 // join waits for the membership or its failure.
 func (s *session) join(ctx context.Context, cfg netconf.Config) bool {
+	s.cfg = cfg
 	s.e.Do(netconf.Join{Config: cfg})
 	for {
 		select {
@@ -82,6 +87,10 @@ func (s *session) await(ctx context.Context, over func(ev netconf.Event) bool) {
 			return
 		case ev := <-s.e.Events():
 			if s.handle(ev) || over(ev) {
+				return
+			}
+		case <-s.watch.notified():
+			if s.roomNews(ctx) {
 				return
 			}
 		}

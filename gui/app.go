@@ -10,12 +10,14 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"fyne.io/systray"
 
 	"github.com/groupcast/groupcast/assets"
 	_ "github.com/groupcast/groupcast/gui/internal/fynecache" // before Fyne reads FYNE_CACHE
 	_ "github.com/groupcast/groupcast/gui/internal/localefix" // before Fyne reads the locale
 	"github.com/groupcast/groupcast/gui/internal/look"
 	"github.com/groupcast/groupcast/internal/history"
+	"github.com/groupcast/groupcast/internal/launch"
 	"github.com/groupcast/groupcast/netconf"
 	"github.com/groupcast/groupcast/netconf/doctor"
 	"github.com/groupcast/groupcast/netconf/rooms"
@@ -25,10 +27,12 @@ import (
 const AppID = "io.github.groupcast"
 
 // Run opens the window and returns the exit status when it closes. With
-// autoJoin it joins cfg at once; otherwise the fields start from what the
-// user last used. When ctx ends (SIGINT, SIGTERM) the window closes and
-// leaves the group, as if the user had closed it.
-func Run(ctx context.Context, cfg netconf.Config, autoJoin, tray bool) int {
+// start.AutoJoin it joins start.Config at once (a room by name: waiting
+// for it); otherwise the fields start from the command line where it
+// said something, and from what the user last used where it did not.
+// When ctx ends (SIGINT, SIGTERM) the window closes and leaves the group,
+// as if the user had closed it.
+func Run(ctx context.Context, start launch.Window) int {
 	if os.Getenv("GOGC") == "" {
 		// The window keeps up to 100 000 messages (about 45 MB live with
 		// the fonts), and by default Go lets the heap grow to twice what
@@ -43,20 +47,18 @@ func Run(ctx context.Context, cfg netconf.Config, autoJoin, tray bool) int {
 	a.Settings().SetTheme(look.Theme()) // every text colour readable (WCAG AA)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG()))
 	w := a.NewWindow("Groupcast")
-	if !autoJoin {
-		cfg = loadSettings(a.Preferences(), cfg)
-	}
+	cfg := startConfig(a.Preferences(), start)
 	ui := newWindow(a, w, netconf.New(), SystemInterfaces, cfg, runtimeOptions())
-	if !autoJoin {
+	if !start.AutoJoin {
 		ui.restoreRoom(a.Preferences())
 	}
 	ui.restoreSound(a.Preferences())
 	w.Resize(fyne.NewSize(800, 560))
-	if autoJoin {
-		ui.student = cfg.Room != nil && cfg.Presenter == nil
-		ui.autoJoin(ctx, cfg)
+	ui.student = start.Student
+	if start.AutoJoin {
+		ui.autoJoin(ctx, cfg, start.RoomWait)
 	}
-	if tray {
+	if start.Tray {
 		ui.useTray()
 	}
 	// Fyne quits by itself on SIGINT and SIGTERM too; whichever comes
@@ -67,6 +69,18 @@ func Run(ctx context.Context, cfg netconf.Config, autoJoin, tray bool) int {
 	w.ShowAndRun()
 	ui.shutdown()
 	return 0
+}
+
+// startConfig is what the window starts with: to join at once, what the
+// command line (and the settings file) say, as they say it (a room
+// joined with a plain-text setting left from another day would lose its
+// signatures); otherwise that, with what the user last used where they
+// said nothing (loadSettings).
+func startConfig(p fyne.Preferences, start launch.Window) netconf.Config {
+	if start.AutoJoin {
+		return start.Config
+	}
+	return loadSettings(p, start.Config, start.Given)
 }
 
 // options are what tests replace: how work reaches the UI goroutine, the
@@ -106,12 +120,15 @@ type options struct {
 	// soon runs work the UI goroutine puts off until it has finished
 	// what it is doing (nil: do, which is fyne.Do).
 	soon func(func())
+	// trayTip sets the tray icon's tooltip (nil: none, as in tests).
+	trayTip func(string)
 }
 
 func runtimeOptions() options {
 	return options{do: onUIGoroutine(fyne.Do), tick: 500 * time.Millisecond, redraw: redrawInterval, now: time.Now, diagnose: doctor.Diagnose,
 		discover: rooms.Discover, presenterKey: presenterKey, hasTray: trayShown, release: debug.FreeOSMemory, chime: newChime,
 		historyDir:      history.DefaultDir,
+		trayTip:         systray.SetTooltip,
 		closeKeep:       closeKeepWait,
 		discoverThrough: rooms.DiscoverThrough,
 		announce: func(r netconf.Room, c netconf.Choice, nats netconf.NATSOptions, k ed25519.PrivateKey) (io.Closer, error) {
@@ -145,6 +162,9 @@ func (ui *window) keepWhatCame() {
 // shutdown leaves the group and stops every goroutine of the window.
 func (ui *window) shutdown() {
 	ui.closeOnce.Do(func() {
+		if ui.waiting != nil {
+			ui.waiting.cancel()
+		}
 		if ui.announcer != nil {
 			_ = ui.announcer.Close()
 		}

@@ -118,8 +118,10 @@ func presenterKey() (ed25519.PrivateKey, error) {
 }
 
 // autoJoin joins what the command line asked for: a group, a room to
-// create (its group given), or a room to find by name.
-func (ui *window) autoJoin(ctx context.Context, cfg netconf.Config) {
+// create (its group given), or a room to find by name: a student waits
+// for it (at most give, when not 0), its presenter starts it when it is
+// not announced.
+func (ui *window) autoJoin(ctx context.Context, cfg netconf.Config, give time.Duration) {
 	r := cfg.Room
 	if r == nil {
 		ui.join()
@@ -128,6 +130,10 @@ func (ui *window) autoJoin(ctx context.Context, cfg netconf.Config) {
 	ui.key = cfg.Presenter
 	if r.Group.IsValid() {
 		ui.joinRoom(*r, cfg.Presenter != nil)
+		return
+	}
+	if cfg.Presenter == nil {
+		ui.waitForRoom(ctx, cfg.Interface, *r, give)
 		return
 	}
 	ui.setState(stateJoining)
@@ -153,16 +159,11 @@ func (ui *window) autoJoin(ctx context.Context, cfg netconf.Config) {
 	}()
 }
 
-// findRoom listens for the room called want.Name (rooms.Find, through
-// opts.discover, which tests replace), for at most 6 s. For its presenter
-// (key) only the room announced with that key counts (rooms.FindOwn);
-// with a pinned key, only the room with that key (rooms.FindPinned).
+// findRoom listens for the room called want.Name as its presenter (key):
+// only the room announced with that key counts (rooms.FindOwn, through
+// opts.discover, which tests replace), heard at once when it is.
 func (ui *window) findRoom(ctx context.Context, iface string, want netconf.Room, key ed25519.PrivateKey) (netconf.Room, error) {
-	discover := ui.discoverer()
-	if want.KeyPin != "" && key == nil {
-		return rooms.FindPinned(ctx, discover, iface, want.Name, 6*time.Second, want.KeyPin)
-	}
-	return rooms.FindOwn(ctx, discover, iface, want.Name, 6*time.Second, key)
+	return rooms.FindOwn(ctx, ui.discoverer(), iface, want.Name, rooms.Settle, key)
 }
 
 // discoverer is how rooms are heard: on this network, and through the
@@ -222,42 +223,6 @@ func (ui *window) restoreRoom(p fyne.Preferences) {
 	}
 	ui.remembered, ui.rememberedPresenting = r, presenting
 	ui.status.SetText(lang.L("Last in the room {{.Room}}: Join to go back", map[string]any{"Room": r.Name}))
-}
-
-// listRooms keeps rw's list current with what discovery hears until ctx
-// ends (the window closes).
-func (ui *window) listRooms(ctx context.Context, rw *roomsWindow) {
-	iface := ui.bar.interfaceName()
-	discover := ui.discoverer()
-	known := rooms.NewKnown()
-	for ctx.Err() == nil {
-		_ = discover(ctx, iface, 2*time.Second, func(r netconf.Room, deleted bool) { known.Apply(r, deleted) })
-		list := known.List()
-		claimed := claimedTwice(known, list)
-		ui.opts.do(func() {
-			rw.rooms = list
-			rw.list.Refresh()
-			switch {
-			case claimed != "":
-				rw.status.SetText(lang.L("Warning: more than one room is announced as “{{.Room}}” — one may be an impostor. Ask its presenter which key is theirs.", map[string]any{"Room": claimed}))
-			case len(list) == 0:
-				rw.status.SetText(lang.L("No rooms announced yet (still listening)…"))
-			default:
-				rw.status.SetText(roomsHeard(len(list)))
-			}
-		})
-	}
-}
-
-// claimedTwice is the first name in list that more than one room is
-// announced as ("" if none).
-func claimedTwice(known *rooms.Known, list []netconf.Room) string {
-	for _, r := range list {
-		if known.Claimed(r.Name) {
-			return r.Name
-		}
-	}
-	return ""
 }
 
 // createRoomForm is the rooms window's "Create a room" part.

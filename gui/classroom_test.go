@@ -188,7 +188,7 @@ func TestRoomRememberedAcrossRestart(t *testing.T) {
 	}
 
 	restart := func(saved fyne.Preferences) *harness {
-		h2 := newHarness(t, loadSettings(saved, defaultCfg()))
+		h2 := newHarness(t, loadSettings(saved, defaultCfg(), nil))
 		h2.ui.opts.presenterKey = func() (ed25519.PrivateKey, error) { return key, nil }
 		h2.ui.restoreRoom(saved)
 		h2.ui.toggle() // Join

@@ -79,7 +79,7 @@ func TestOtherNetworksSettings(t *testing.T) {
 	if asked.NATS != (netconf.NATSOptions{URL: "nats://127.0.0.1:4222", Creds: creds}) {
 		t.Fatalf("the engine was asked %+v", asked.NATS)
 	}
-	if got := loadSettings(ui.app.Preferences(), netconf.DefaultConfig()).NATS; got != asked.NATS {
+	if got := loadSettings(ui.app.Preferences(), netconf.DefaultConfig(), nil).NATS; got != asked.NATS {
 		t.Fatalf("remembered %+v", got)
 	}
 	if !strings.Contains(ui.status.Text, "239.255.3.3:3333 · through NATS at nats://127.0.0.1:4222 · in 0") || strings.Contains(ui.status.Text, "TTL") {
@@ -105,7 +105,7 @@ func TestOtherNetworksSettings(t *testing.T) {
 		t.Fatalf("emptied: %+v, hint %q", bar.nats, bar.hint.Text)
 	}
 	cfg := h.joinAs("Alice")
-	if cfg.NATS.URL != "" || loadSettings(ui.app.Preferences(), netconf.DefaultConfig()).NATS.URL != "" {
+	if cfg.NATS.URL != "" || loadSettings(ui.app.Preferences(), netconf.DefaultConfig(), nil).NATS.URL != "" {
 		t.Fatalf("multicast again: %+v", cfg.NATS)
 	}
 }
@@ -130,7 +130,7 @@ func TestPreferencesDropABadNATSAddress(t *testing.T) {
 	p := h.ui.app.Preferences()
 	p.SetString(prefNATSURL, "http://nowhere")
 	p.SetString(prefNATSCA, "/etc/school-ca.pem")
-	got := loadSettings(p, netconf.DefaultConfig()).NATS
+	got := loadSettings(p, netconf.DefaultConfig(), nil).NATS
 	if got.URL != "" || got.CA != "/etc/school-ca.pem" {
 		t.Fatalf("restored %+v", got)
 	}

@@ -31,31 +31,43 @@ const (
 	prefPresenting = "presenting"
 )
 
-// loadSettings fills what the user last used into cfg, where remembered.
-func loadSettings(p fyne.Preferences, cfg netconf.Config) netconf.Config {
-	if a, err := netip.ParseAddr(p.String(prefGroup)); err == nil && a.Is4() && a.IsMulticast() {
+// loadSettings fills what the user last used into cfg, where remembered
+// and where given (flag names: the command line's or the settings
+// file's) does not say that cfg holds what was asked for: flags win.
+func loadSettings(p fyne.Preferences, cfg netconf.Config, given map[string]bool) netconf.Config {
+	if a, err := netip.ParseAddr(p.String(prefGroup)); err == nil && a.Is4() && a.IsMulticast() && !given["join"] {
 		port := p.IntWithFallback(prefPort, int(cfg.Group.Port()))
 		if port >= 1 && port <= 65535 {
 			cfg.Group = netip.AddrPortFrom(a, uint16(port))
 		}
 	}
-	if n := p.String(prefNick); wire.ValidNick(n) == nil {
+	if n := p.String(prefNick); wire.ValidNick(n) == nil && !given["name"] {
 		cfg.Nick = n
 	}
-	cfg.Interface = p.StringWithFallback(prefIface, cfg.Interface)
-	if t := p.IntWithFallback(prefTTL, cfg.TTL); netconf.ValidateTTL(t) == nil {
+	if !given["iface"] {
+		cfg.Interface = p.StringWithFallback(prefIface, cfg.Interface)
+	}
+	if t := p.IntWithFallback(prefTTL, cfg.TTL); netconf.ValidateTTL(t) == nil && !given["ttl"] {
 		cfg.TTL = t
 	}
-	cfg.Loopback = p.BoolWithFallback(prefLoopback, cfg.Loopback)
-	cfg.Plain = p.BoolWithFallback(prefPlain, cfg.Plain)
-	if e := p.String(prefEncoding); netconf.ValidEncoding(e) == nil && e != "" {
+	if !given["loopback"] {
+		cfg.Loopback = p.BoolWithFallback(prefLoopback, cfg.Loopback)
+	}
+	if !given["plain"] {
+		cfg.Plain = p.BoolWithFallback(prefPlain, cfg.Plain)
+	}
+	if e := p.String(prefEncoding); netconf.ValidEncoding(e) == nil && e != "" && !given["encoding"] {
 		cfg.Encoding = e
 	}
-	if u := p.StringWithFallback(prefNATSURL, cfg.NATS.URL); u == "" || (netconf.NATSOptions{URL: u}).Check() == nil {
+	if u := p.StringWithFallback(prefNATSURL, cfg.NATS.URL); (u == "" || (netconf.NATSOptions{URL: u}).Check() == nil) && !given["nats"] {
 		cfg.NATS.URL = u
 	}
-	cfg.NATS.Creds = p.StringWithFallback(prefNATSCreds, cfg.NATS.Creds)
-	cfg.NATS.CA = p.StringWithFallback(prefNATSCA, cfg.NATS.CA)
+	if !given["nats-creds"] {
+		cfg.NATS.Creds = p.StringWithFallback(prefNATSCreds, cfg.NATS.Creds)
+	}
+	if !given["nats-ca"] {
+		cfg.NATS.CA = p.StringWithFallback(prefNATSCA, cfg.NATS.CA)
+	}
 	return cfg
 }
 

@@ -19,6 +19,7 @@ const (
 	stateJoining
 	stateJoined
 	stateLeaving
+	stateWaiting // for a room not announced yet (roomwait.go): Join is Stop waiting
 )
 
 // toggle is the Join/Leave button.
@@ -26,7 +27,12 @@ func (ui *window) toggle() {
 	switch ui.state {
 	case stateIdle:
 		ui.join()
+	case stateWaiting: // never another group: the user stops waiting, and may then join one
+		name := ui.waiting.name
+		ui.stopWaiting()
+		ui.bar.setHint(lang.L("Stopped waiting for {{.Room}}.", map[string]any{"Room": name}), widget.MediumImportance)
 	case stateJoined:
+		ui.stopWaiting() // left on purpose: the room is not followed any more
 		ui.setState(stateLeaving)
 		ui.push(netconf.Leave{Linger: true}) // our last messages can still be repaired
 	}
@@ -127,6 +133,12 @@ func (ui *window) setState(s state) {
 		b.setEditable(false)
 		ui.setTitle()
 		ui.openComposer()
+	case stateWaiting:
+		b.join.SetText(lang.L("Stop waiting"))
+		b.join.SetIcon(theme.CancelIcon())
+		b.join.Enable()
+		b.setEditable(false)
+		ui.setTitle()
 	case stateLeaving:
 		b.join.SetText(lang.L("Leaving…"))
 		b.join.Disable()
@@ -147,11 +159,14 @@ func (ui *window) setTitle() {
 		title = lang.L("Groupcast — joining…")
 	case stateJoined, stateLeaving:
 		title = ui.joinedTitle()
+	case stateWaiting:
+		title = "Groupcast — " + ui.waitingText()
 	}
 	if ui.unread > 0 {
 		title = fmt.Sprintf("(%d) %s", ui.unread, title)
 	}
 	ui.w.SetTitle(title)
+	ui.setTrayTip(title)
 	if ui.trayShow != nil { // the tray says it too, for a window hidden there
 		label := lang.L("Show Groupcast")
 		if ui.unread > 0 {

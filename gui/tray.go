@@ -27,6 +27,7 @@ func (ui *window) useTray() {
 		desk.SetSystemTrayMenu(ui.trayMenu)
 		desk.SetSystemTrayIcon(fyne.NewStaticResource("icon.png", assets.IconPNG()))
 	}
+	ui.setTrayTip(ui.w.Title())
 	ui.w.SetCloseIntercept(func() { ui.w.Hide(); ui.focused = false })
 }
 
@@ -34,4 +35,14 @@ func (ui *window) useTray() {
 func (ui *window) quit() {
 	ui.w.SetCloseIntercept(nil)
 	ui.w.Close()
+}
+
+// setTrayTip shows text (the window's title: where we are, or the room
+// waited for) as the tray icon's tooltip, for a window hidden there.
+func (ui *window) setTrayTip(text string) {
+	if !ui.inTray || ui.opts.trayTip == nil || text == ui.trayTip {
+		return
+	}
+	ui.trayTip = text
+	ui.opts.trayTip(text)
 }

@@ -49,6 +49,7 @@ type window struct {
 	// The tray's menu and its first item, which counts the unread.
 	trayMenu *fyne.Menu
 	trayShow *fyne.MenuItem
+	trayTip  string // the tray icon's tooltip: the window's title
 	lastNote time.Time
 	// Files to the room (files.go).
 	files  *filesPanel
@@ -82,8 +83,9 @@ type window struct {
 	// Rooms.
 	room       *netconf.Room
 	presenting bool
-	roomEnded  bool // its presenter left (presenterLeft)
-	student    bool // started in a room, not as its presenter: no presenter controls
+	roomEnded  bool      // its presenter left (presenterLeft)
+	student    bool      // started in a room, not as its presenter, or role = student: no presenter controls
+	waiting    *roomWait // waiting for the room, then following it (roomwait.go)
 	// The room this window was in when it last ran (restoreRoom), joined
 	// again by Join on its group.
 	remembered           *netconf.Room

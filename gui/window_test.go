@@ -223,7 +223,7 @@ func TestPreferencesRemembered(t *testing.T) {
 	ui.bar.nick.SetText("Carol")
 	ui.bar.iface.SetSelected("lo · 127.0.0.1")
 	h.joinAs("Carol")
-	got := loadSettings(h.ui.app.Preferences(), netconf.DefaultConfig())
+	got := loadSettings(h.ui.app.Preferences(), netconf.DefaultConfig(), nil)
 	if got.Group.String() != "239.1.2.3:4444" || got.Nick != "Carol" || got.Interface != "lo" || got.TTL != 1 || !got.Loopback {
 		t.Fatalf("remembered %+v", got)
 	}
