@@ -221,8 +221,7 @@ func (ui *window) left(ev netconf.Left) {
 	}
 	ui.bar.refreshInterfaces(ui.bar.interfaceName())
 	ui.status.SetText(lang.L("Not joined"))
-	ui.refreshRoster()
-	ui.movedOn() // the room moved: into its new group
+	ui.leftRoom() // the roster; and the room followed, into its new group
 }
 
 // failed shows what went wrong, under the bar too.

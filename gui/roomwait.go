@@ -99,6 +99,13 @@ func (ui *window) follow(wait *roomWait, r netconf.Room) {
 	}
 }
 
+// leftRoom is what leaving ends with: the roster, and the room followed
+// (movedOn).
+func (ui *window) leftRoom() {
+	ui.refreshRoster()
+	ui.movedOn()
+}
+
 // movedOn joins the room's new group after leaving its old one; it
 // reports whether it did. Leaving otherwise ends the waiting.
 func (ui *window) movedOn() bool {
