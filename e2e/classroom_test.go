@@ -1,10 +1,15 @@
 package e2e
 
 import (
+	"crypto/ed25519"
+	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/groupcast/groupcast/netconf/rooms"
 )
 
 // TestLabClassroom: 22 hosts. A presenter in the read-only room
@@ -114,4 +119,127 @@ func TestLabClassroom(t *testing.T) {
 		t.Fatalf("presenter exited %d: %s", presenter.code, presenter.Stderr())
 	}
 	t.Logf("receipt: %v", full)
+}
+
+// TestLabPCsStartBeforeTheTeacher: 8 hosts, deployed as CLASSROOM.md
+// says. Six PCs start listen -room "Chemistry 9" -room-key KEY 6 s before
+// the teacher: each says once that it waits, and joins within 2 s of the
+// teacher's room appearing (the teacher's joined). groupcast rooms -wait
+// 1s lists the room, and a PC joining by name without the key is in
+// within 2 s. The teacher stops and starts again on the same group (the
+// PCs stay), then on another group: every PC follows it there. The
+// figures are printed.
+func TestLabPCsStartBeforeTheTeacher(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long")
+	}
+	lab := NewLab(t, 8)
+	bin := Binary(t)
+	const room = "Chemistry 9"
+	keyFile := filepath.Join(t.TempDir(), "teacher.key")
+	key, _, err := rooms.LoadPresenterKey(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp := rooms.Fingerprint(key.Public().(ed25519.PublicKey))
+
+	var pcs []*Proc
+	for i, h := range lab.Hosts[1:7] {
+		name := fmt.Sprintf("pc%d", i+1)
+		pcs = append(pcs, Start(t, name, lab.Command(h, bin, "listen", "-room", room, "-room-key", fp, "-name", name, "-json")))
+	}
+	for _, p := range pcs {
+		p.WaitFor("waiting", 1, 10*time.Second)
+	}
+	time.Sleep(6*time.Second - time.Since(pcs[0].Started))
+
+	teacher := func(args ...string) (*Proc, io.WriteCloser) {
+		cmd := lab.Command(lab.Hosts[0], bin, append([]string{"chat", "-room", room, "-present", "-readonly",
+			"-presenter-key", keyFile, "-name", "Ms Lee", "-json"}, args...)...)
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := Start(t, "teacher", cmd)
+		p.WaitFor("joined", 1, 15*time.Second)
+		return p, stdin
+	}
+	ms, stdin := teacher()
+	group := ms.Events("joined")[0]["group"]
+	appeared := ms.At("joined", 0)
+	t.Logf("the teacher was in %v after it started", appeared.Sub(ms.Started).Round(time.Millisecond))
+	var delays []string
+	for _, p := range pcs {
+		p.WaitFor("joined", 1, 10*time.Second)
+		d := p.At("joined", 0).Sub(appeared)
+		delays = append(delays, d.Round(time.Millisecond).String())
+		if g := p.Events("joined")[0]["group"]; g != group || d > 2*time.Second {
+			t.Errorf("%s joined %v %v after the room appeared; the teacher is on %v", p.Name, g, d, group)
+		}
+		if n := strings.Count(p.Stderr(), "Waiting for "+room+" (key "+fp+") to start…"); n != 1 {
+			t.Errorf("%s said %d times that it waits: %s", p.Name, n, p.Stderr())
+		}
+	}
+	t.Logf("PCs started 6 s before the teacher joined %v after its room appeared", delays)
+
+	lister := Start(t, "rooms", lab.Command(lab.Hosts[7], bin, "rooms", "-json", "-wait", "1s"))
+	lister.WaitFor("room", 1, 5*time.Second)
+	late := Start(t, "late", lab.Command(lab.Hosts[7], bin, "listen", "-room", room, "-name", "late", "-json"))
+	late.WaitFor("joined", 1, 10*time.Second)
+	listed, joined := lister.At("room", 0).Sub(lister.Started), late.At("joined", 0).Sub(late.Started)
+	t.Logf("rooms -wait 1s listed the room %v after it started; a PC joining by name was in after %v", listed.Round(time.Millisecond), joined.Round(time.Millisecond))
+	if joined > 2*time.Second {
+		t.Errorf("joining by name took %v", joined)
+	}
+	pcs = append(pcs, late)
+	say := func(text string) {
+		t.Helper()
+		before := map[*Proc]int{}
+		for _, p := range pcs {
+			before[p] = len(p.Events("message"))
+		}
+		if _, err := io.WriteString(stdin, text+"\n"); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pcs {
+			p.WaitFor("message", before[p]+1, 10*time.Second)
+			if m := p.Events("message")[before[p]]; m["text"] != text {
+				t.Fatalf("%s got %v", p.Name, m)
+			}
+		}
+	}
+	say("Open chapter 3")
+
+	// The teacher's program restarts: same group, the PCs stay.
+	_ = ms.Stop()
+	ms, stdin = teacher()
+	if g := ms.Events("joined")[0]["group"]; g != group {
+		t.Fatalf("the restarted teacher is on %v, the PCs on %v", g, group)
+	}
+	say("Chapter 3, page 2")
+
+	// And again on another group: every PC follows.
+	_ = ms.Stop()
+	const elsewhere = "239.255.77.7:2020"
+	ms, stdin = teacher("-group", elsewhere)
+	appeared = ms.At("joined", 0)
+	delays = nil
+	for _, p := range pcs {
+		p.WaitFor("room_moved", 1, 10*time.Second)
+		p.WaitFor("joined", 2, 10*time.Second)
+		d := p.At("joined", 1).Sub(appeared)
+		delays = append(delays, d.Round(time.Millisecond).String())
+		if g := p.Events("joined")[1]["group"]; g != elsewhere || d > 2*time.Second {
+			t.Errorf("%s joined %v %v after the room moved there", p.Name, g, d)
+		}
+	}
+	t.Logf("PCs followed the room to another group %v after it appeared there", delays)
+	say("Chapter 4")
+	_ = stdin.Close()
+	for _, p := range pcs {
+		if code := p.Stop(); code != 0 {
+			t.Errorf("%s exited %d: %s", p.Name, code, p.Stderr())
+		}
+	}
+	_ = ms.Stop()
 }

@@ -85,10 +85,13 @@ type Proc struct {
 	mu     sync.Mutex
 	out    int64 // bytes printed on stdout
 	events []map[string]any
-	bad    []string // stdout lines that are not JSON
+	times  []time.Time // when each event was read
+	bad    []string    // stdout lines that are not JSON
 	stderr *lockedBuffer
 	done   chan struct{}
 	code   int
+	// Started is when the process was started.
+	Started time.Time
 }
 
 type lockedBuffer struct {
@@ -118,6 +121,7 @@ func Start(t *testing.T, name string, cmd *exec.Cmd) *Proc {
 		t.Fatal(err)
 	}
 	cmd.Stderr = p.stderr
+	p.Started = time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
@@ -144,6 +148,7 @@ func (p *Proc) read(r io.Reader) {
 			p.bad = append(p.bad, sc.Text())
 		} else {
 			p.events = append(p.events, m)
+			p.times = append(p.times, time.Now())
 		}
 		p.mu.Unlock()
 	}
@@ -166,6 +171,22 @@ func (p *Proc) Events(kind string) []map[string]any {
 		}
 	}
 	return out
+}
+
+// At is when the i-th event of kind (from 0) was printed, as read here
+// (zero if it was not).
+func (p *Proc) At(kind string, i int) time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for j, e := range p.events {
+		if e["event"] == kind {
+			if i == 0 {
+				return p.times[j]
+			}
+			i--
+		}
+	}
+	return time.Time{}
 }
 
 // WaitFor waits until n events of kind have been printed.

@@ -40,8 +40,12 @@ type Announcer struct {
 // earlier run (its deletion, say) is older than what directories hold
 // (Known), and its presenter signs for this run (its session: what is
 // signed for an earlier one is refused). Set it before joining, so the
-// engine signs for the version announced.
-func NewVersion() uint64 { return uint64(time.Now().Unix()) }
+// engine signs for the version announced. It is the time in
+// milliseconds (in seconds before Groupcast answered solicitations: a
+// teacher whose program restarted within the second, as a script does,
+// announced the same version, and the PCs could not tell the runs apart
+// to follow it to its new group).
+func NewVersion() uint64 { return uint64(time.Now().UnixMilli()) }
 
 // AnnounceInterval is the steady interval between announcements.
 const AnnounceInterval = 5 * time.Second

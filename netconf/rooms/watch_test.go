@@ -268,3 +268,13 @@ func TestWatchIgnoresAFloodOfKeys(t *testing.T) {
 		t.Fatalf("%d reports for %d made-up keys", len(evs), 2*MaxKnown)
 	}
 }
+
+// TestNewVersionTellsQuickRestartsApart: a teacher's program started
+// again a moment later announces a newer version, which PCs follow.
+func TestNewVersionTellsQuickRestartsApart(t *testing.T) {
+	v1 := NewVersion()
+	time.Sleep(2 * time.Millisecond)
+	if v2 := NewVersion(); v2 <= v1 {
+		t.Fatalf("versions %d then %d", v1, v2)
+	}
+}
