@@ -5,9 +5,11 @@ package cli
 const usage = `Groupcast: group text conferencing over IP multicast on a local network.
 
 Usage:
-  groupcast [-join ADDR:PORT | -room NAME] [-name NICK] [-iface IF] [-tray] [-config FILE]
+  groupcast [-join ADDR:PORT | -room NAME] [-name NICK] [-iface IF] [-tray] [-role student] [-config FILE]
                                                         open the window (joined at once with -join or -room;
-                                                        -tray: closing hides it in the system tray)
+                                                        -tray: closing hides it in the system tray; -role
+                                                        student: no "create a room / I present"); flags win
+                                                        over what the window saved
   groupcast listen -group ADDR:PORT [options]           print messages until interrupted
   groupcast send   -group ADDR:PORT [options] TEXT...   send TEXT as one message (or -file PATH: a file)
   groupcast chat   -group ADDR:PORT [options]           send each line of standard input, print messages
@@ -44,9 +46,13 @@ Options of listen, send and chat:
                     each sender's text read as it plausibly is), utf-8, or
                     gbk (Chinese Windows tools); -plain sends in it (auto:
                     utf-8)
-  -room NAME        join the room announced as NAME instead of -group; with
-                    -group, create the room and announce it (refused when
-                    two rooms are announced under NAME)
+  -room NAME        join the room announced as NAME instead of -group,
+                    waiting for it as long as it runs and following it to
+                    another group; with -group, create the room and
+                    announce it (refused when two rooms are announced
+                    under NAME)
+  -room-wait D      with -room: give up (exit status 1) when the room is
+                    not announced within D (default: wait)
   -room-key FP      with -room: take only the room whose presenter key has
                     the fingerprint FP (the presenter's screen shows it)
   -present          with -room: be its presenter (what you send is signed:
