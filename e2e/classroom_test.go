@@ -153,16 +153,8 @@ func TestLabPCsStartBeforeTheTeacher(t *testing.T) {
 	}
 	time.Sleep(6*time.Second - time.Since(pcs[0].Started))
 
-	teacher := func(args ...string) (*Proc, io.WriteCloser) {
-		cmd := lab.Command(lab.Hosts[0], bin, append([]string{"chat", "-room", room, "-present", "-readonly",
-			"-presenter-key", keyFile, "-name", "Ms Lee", "-json"}, args...)...)
-		stdin, err := cmd.StdinPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := Start(t, "teacher", cmd)
-		p.WaitFor("joined", 1, 15*time.Second)
-		return p, stdin
+	teacher := func(more ...string) (*Proc, io.WriteCloser) {
+		return presenterOf(t, lab, bin, lab.Hosts[0], keyFile, room, more...)
 	}
 	ms, stdin := teacher()
 	group := ms.Events("joined")[0]["group"]

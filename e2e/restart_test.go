@@ -288,8 +288,15 @@ func TestLabReplayedAnnouncement(t *testing.T) {
 // TEXT" announces TEXT).
 func presenter(t *testing.T, lab *Lab, bin, host, keyFile string) (*Proc, io.WriteCloser) {
 	t.Helper()
-	cmd := lab.Command(host, bin, "chat", "-room", "Physics 101", "-present", "-readonly",
-		"-presenter-key", keyFile, "-name", "Ms Lee", "-json")
+	return presenterOf(t, lab, bin, host, keyFile, "Physics 101")
+}
+
+// presenterOf is presenter of the room called room, with more arguments
+// for its chat (-group, say).
+func presenterOf(t *testing.T, lab *Lab, bin, host, keyFile, room string, more ...string) (*Proc, io.WriteCloser) {
+	t.Helper()
+	cmd := lab.Command(host, bin, append([]string{"chat", "-room", room, "-present", "-readonly",
+		"-presenter-key", keyFile, "-name", "Ms Lee", "-json"}, more...)...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -54,6 +54,9 @@ func (ui *window) showRooms() {
 			c.Objects[0].(*widget.Label).SetText(text)
 			c.Objects[1].(*widget.Button).OnTapped = func() {
 				rw.w.Close()
+				if ui.state == stateWaiting { // this room, picked instead of the one waited for
+					ui.stopWaiting()
+				}
 				ui.joinRoom(r, false)
 			}
 		},
