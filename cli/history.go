@@ -53,7 +53,7 @@ func openRecorder(dir string, cfg netconf.Config) (*recorder, error) {
 func (s *session) printKept(ev netconf.Event) {
 	r := s.hist
 	if j, ok := ev.(netconf.Joined); ok {
-		r.conv.Self = j.Sender
+		r.conv.Self, r.conv.Joined = j.Sender, time.Now()
 	}
 	r.held = append(r.held, ev)
 	row := -1
@@ -80,7 +80,7 @@ func (s *session) flushKept() {
 		s.out.problem("keep history", err)
 	}
 	for i, ev := range r.held {
-		if err == nil && keep.AlreadyKept(ev, r.recs, r.rowOf[i]) {
+		if err == nil && r.conv.AlreadyKept(ev, r.recs, r.rowOf[i]) {
 			continue // caught up, but kept before: shown then
 		}
 		s.out.event(ev)

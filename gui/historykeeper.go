@@ -117,7 +117,7 @@ func (k *keeper) process(evs []netconf.Event) []netconf.Event {
 			for i, r := range recs {
 				switch ev := evs[at[i]].(type) {
 				case netconf.Message:
-					if keep.AlreadyKept(ev, recs, i) {
+					if k.conv.AlreadyKept(ev, recs, i) {
 						if ev.Announcement {
 							evs[at[i]] = pinOnly{ev} // in the log already; still the one pinned
 						} else {
@@ -164,7 +164,7 @@ func (k *keeper) begin(s *history.Store, on bool, j netconf.Joined) netconf.Even
 	k.mu.Lock()
 	n := k.next
 	k.mu.Unlock()
-	k.conv = keep.Conv{Group: n.name, Private: n.passphrase != "", Self: j.Sender}
+	k.conv = keep.Conv{Group: n.name, Private: n.passphrase != "", Self: j.Sender, Joined: k.now()}
 	k.phrase, k.keyedIn = n.passphrase, nil
 	if !on || s == nil || n.name == "" {
 		return j

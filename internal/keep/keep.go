@@ -27,6 +27,7 @@ type Conv struct {
 	Group   string        // Conversation of its Config
 	Private bool          // a passphrase group: its text is sealed at rest
 	Self    wire.SenderID // ours (Joined.Sender): what we sent is ours
+	Joined  time.Time     // when the membership began (AlreadyKept)
 }
 
 // Row is the row ev makes in c's history, if it makes one: messages and
@@ -78,11 +79,15 @@ func Row(ev netconf.Event, c Conv, now time.Time) (history.Record, bool) {
 }
 
 // AlreadyKept reports whether ev, whose row (-1: none) was just added
-// with recs, is a message sent before we joined (caught up, or an
-// announcement pinned for newcomers) that the history had already kept
-// (history.Store.Add left its ID 0): it was shown when it first came —
-// before a restart, say — and is not shown again.
-func AlreadyKept(ev netconf.Event, recs []history.Record, row int) bool {
+// with recs, is a message sent before c's membership began that the
+// history had already kept (history.Store.Add left its ID 0: same
+// conversation, sender, kind and seq): it was shown when it first came —
+// before a restart, say — and is not shown again, whether it comes back
+// caught up, pinned for newcomers or repaired from its sender's buffer.
+// A message sent since is shown although kept: another program of ours
+// on this computer (its sender, say) may keep the same store.
+func (c Conv) AlreadyKept(ev netconf.Event, recs []history.Record, row int) bool {
 	m, ok := ev.(netconf.Message)
-	return ok && (m.CaughtUp || m.Earlier) && row >= 0 && recs[row].ID == 0 && recs[row].Seq > 0
+	earlier := m.CaughtUp || m.Earlier || !c.Joined.IsZero() && m.Sent.Before(c.Joined)
+	return ok && earlier && row >= 0 && recs[row].ID == 0 && recs[row].Seq > 0
 }

@@ -88,8 +88,8 @@ func TestAlreadyKeptAfterARestart(t *testing.T) {
 	}
 	defer s.Close()
 	teacher := wire.SenderID{7, 7, 7, 7, 7, 7, 7, 7}
-	c := Conv{Group: "room:Chemistry 9", Self: wire.SenderID{1}}
 	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	c := Conv{Group: "room:Chemistry 9", Self: wire.SenderID{1}, Joined: now.Add(time.Minute)} // the restarted PC joined
 	ann := netconf.Message{From: "Ms Lee", Sender: teacher, Seq: 3, Sent: now, Received: now, Text: "Chapter 3", Announcement: true}
 	keepAll := func(evs ...netconf.Event) []bool {
 		var recs []history.Record
@@ -105,7 +105,7 @@ func TestAlreadyKeptAfterARestart(t *testing.T) {
 		}
 		out := make([]bool, len(evs))
 		for i, ev := range evs {
-			out[i] = AlreadyKept(ev, recs, i)
+			out[i] = c.AlreadyKept(ev, recs, i)
 		}
 		return out
 	}
@@ -119,10 +119,18 @@ func TestAlreadyKeptAfterARestart(t *testing.T) {
 	caught := netconf.Message{From: "Ms Lee", Sender: teacher, Seq: 4, Sent: now, Received: now, Text: "Yes, chapter 3 only.", CaughtUp: true, Earlier: true}
 	keepAll(netconf.Message{From: "Ms Lee", Sender: teacher, Seq: 4, Sent: now, Received: now, Text: "Yes, chapter 3 only."})
 	fresh := netconf.Message{From: "Ms Lee", Sender: teacher, Seq: 5, Sent: now, Received: now, Text: "Page 12.", CaughtUp: true, Earlier: true}
-	if got := keepAll(pinned, caught, fresh); !got[0] || !got[1] || got[2] {
-		t.Fatalf("already kept: pinned %v, caught up %v, new %v; want true, true, false", got[0], got[1], got[2])
+	repaired := ann // delivered again from the sender's buffer, as if live
+	if got := keepAll(pinned, caught, fresh, repaired); !got[0] || !got[1] || got[2] || !got[3] {
+		t.Fatalf("already kept: pinned %v, caught up %v, new %v, repaired %v; want true, true, false, true", got[0], got[1], got[2], got[3])
 	}
 	if _, ok := Row(netconf.FileReceived{Name: "Worksheet.pdf", Already: true}, c, now); ok {
 		t.Fatal("a file found in the folder again made a second row")
+	}
+	// Sent since we joined, kept already by another program of ours on
+	// this computer that keeps the same store (its sender): shown.
+	live := netconf.Message{From: "Ms Lee", Sender: teacher, Seq: 6, Sent: now.Add(2 * time.Minute), Received: now.Add(2 * time.Minute), Text: "Now."}
+	keepAll(live)
+	if got := keepAll(live); got[0] {
+		t.Fatal("a message sent since we joined, kept by another program of ours, was not shown")
 	}
 }
