@@ -302,6 +302,10 @@ func TestEngineSentencesInChinese(t *testing.T) {
 	if got := say(imp.Words()); !strings.HasPrefix(got, "位于 10.0.0.7 的电脑冒充 Ms Lee：3 个数据报") {
 		t.Errorf("impostor: %q", got)
 	}
+	flood := netconf.Unreadable{Reason: netconf.UnreadableCatchUpFlood, Count: 1, Host: netip.MustParseAddr("198.18.0.2")}
+	if got := say(flood.Words()); got != "位于 198.18.0.2 的电脑索取较早消息的次数超过任何正常需要：1 次请求未予回应" {
+		t.Errorf("catch-up flood: %q", got)
+	}
 	_, err := netconf.ParsePort("abc")
 	if got := explain(err); got != `端口 "abc" 不是数字；请使用 1 到 65535` {
 		t.Errorf("port: %q", got)

@@ -79,33 +79,45 @@ func (u Unreadable) Sentence() string { return u.Words().String() }
 // sentence.
 const from = "{{if .Host}}A computer at {{.Host}}{{else}}Someone{{end}}"
 
-var unreadableWords = map[UnreadableReason]words.Template{
-	UnreadableOtherPassphrase: words.Define("Others here use another passphrase: you cannot read them ({{.Count}} datagrams so far), and nobody of them can read you. Check the passphrase with them"),
-	UnreadableNoPassphrase:    words.Define("{{.Count}} datagrams from members without a passphrase (not shown)"),
-	UnreadableNeedsPassphrase: words.Define("{{.Count}} datagrams from members with a passphrase: join with it to read them"),
-	UnreadableForged:          words.Define("{{.Count}} datagrams failed authentication (damaged or forged) and were dropped"),
-	UnreadableReplayed:        words.Define("{{.Count}} datagrams were replays or too old and were refused"),
-	UnreadableImpostor:        words.Define(from + " posing as {{.Peer}}: {{.Count}} datagrams carried that member's identity from another computer and were refused"),
-	UnreadableCrowded:         words.Define(from + " is sending as more members than one computer runs (a flood of fake members?): {{.Count}} datagrams from further new ones were refused"),
-	UnreadableFull:            words.Define("The member list is full of members who have spoken: {{.Count}} datagrams from new senders were refused"),
-	UnreadableEvicted:         words.Define("The member list was full (a flood of fake members?): {{.Count}} senders that never said anything were dropped from it to make room"),
-	UnreadableRepairFlood:     words.Define(from + " asked for far more repeats of your messages than anyone could need (a flood?): {{.Count}} were not sent; others are still answered"),
-	UnreadableClock:           words.Define("{{.Peer}}'s clock is {{.Skew}} {{if .Ahead}}ahead of{{else}}behind{{end}} this computer's (or what arrives is an old recording): {{.Count}} of its datagrams were refused; set the clock right on one of the two computers"),
-	UnreadableBeforeJoin:      words.Define("{{.Count}} datagrams from {{.Peer}} were sent {{.Skew}} {{if .Ahead}}before{{else}}after{{end}} you joined: a replayed recording, or that computer's clock is behind; they were refused"),
-	UnreadableEarlierSession:  words.Define("{{.Count}} announcements signed by {{.Peer}} for an earlier session of this room (a replayed recording?) were refused"),
-	UnreadableNextPort:        words.Define(from + " sends to a group on the port next to this one's: {{.Count}} of its datagrams were ignored. Groupcast uses a group's port and the next one, so give groups on one address ports at least 2 apart"),
-	UnreadableOlderVersion:    words.Define(from + " runs an older Groupcast that cannot talk with this one: {{.Count}} of its datagrams were not read. Update Groupcast there"),
-	UnreadableNewerVersion:    words.Define(from + " runs a newer Groupcast that this one cannot read: {{.Count}} of its datagrams were not read. Update Groupcast on this computer"),
-	UnreadableImplausible:     words.Define(from + " claimed to have sent far more messages than anyone can: {{.Count}} forged datagrams were refused"),
-	UnreadableFileFlood:       words.Define(from + " offered more files at once than Groupcast takes from one computer: {{.Count}} offers were ignored"),
-	UnreadableReadOnlyFile:    words.Define(from + " offered files in this read-only room, where only its presenter may: {{.Count}} offers were refused"),
-	UnreadableForgedCatchUp:   words.Define(from + " passed on {{.Count}} earlier messages as announcements of this room's presenter that its key did not sign; they were refused"),
-	UnreadableCatchUpFlood:    words.Define(from + " asked for earlier messages more often than anyone needs: {{.Count}} asks were not answered"),
-	UnreadableNotBridge:       words.Define(from + " passed on {{.Count}} datagrams as if from other networks, but it is not a bridge of this network (or they claimed to come from this one); they were refused"),
-	UnreadableBridges:         words.Define(from + " says it is a bridge, but more bridges than Groupcast follows already serve this network: its {{.Count}} beacons were ignored"),
+// count says Count with its noun (and what goes with it): "1 ask was",
+// "3 asks were".
+func count(one, many string) string {
+	return "{{if eq .Count 1}}1 " + one + "{{else}}{{.Count}} " + many + "{{end}}"
 }
 
-var wUnreadable = words.Define("{{.Count}} datagrams could not be read")
+// agree is one when Count is 1, many otherwise: a verb or pronoun that
+// agrees with it further on.
+func agree(one, many string) string {
+	return "{{if eq .Count 1}}" + one + "{{else}}" + many + "{{end}}"
+}
+
+var unreadableWords = map[UnreadableReason]words.Template{
+	UnreadableOtherPassphrase: words.Define("Others here use another passphrase: you cannot read them (" + count("datagram", "datagrams") + " so far), and nobody of them can read you. Check the passphrase with them"),
+	UnreadableNoPassphrase:    words.Define(count("datagram", "datagrams") + " from members without a passphrase (not shown)"),
+	UnreadableNeedsPassphrase: words.Define(count("datagram", "datagrams") + " from members with a passphrase: join with it to read them"),
+	UnreadableForged:          words.Define(count("datagram", "datagrams") + " failed authentication (damaged or forged) and " + agree("was", "were") + " dropped"),
+	UnreadableReplayed:        words.Define(count("datagram was a replay or too old and was", "datagrams were replays or too old and were") + " refused"),
+	UnreadableImpostor:        words.Define(from + " posing as {{.Peer}}: " + count("datagram", "datagrams") + " carried that member's identity from another computer and " + agree("was", "were") + " refused"),
+	UnreadableCrowded:         words.Define(from + " is sending as more members than one computer runs (a flood of fake members?): " + count("datagram", "datagrams") + " from further new ones " + agree("was", "were") + " refused"),
+	UnreadableFull:            words.Define("The member list is full of members who have spoken: " + count("datagram", "datagrams") + " from new senders " + agree("was", "were") + " refused"),
+	UnreadableEvicted:         words.Define("The member list was full (a flood of fake members?): " + count("sender that never said anything was", "senders that never said anything were") + " dropped from it to make room"),
+	UnreadableRepairFlood:     words.Define(from + " asked for far more repeats of your messages than anyone could need (a flood?): " + count("was", "were") + " not sent; others are still answered"),
+	UnreadableClock:           words.Define("{{.Peer}}'s clock is {{.Skew}} {{if .Ahead}}ahead of{{else}}behind{{end}} this computer's (or what arrives is an old recording): " + count("of its datagrams was", "of its datagrams were") + " refused; set the clock right on one of the two computers"),
+	UnreadableBeforeJoin:      words.Define(count("datagram", "datagrams") + " from {{.Peer}} " + agree("was", "were") + " sent {{.Skew}} {{if .Ahead}}before{{else}}after{{end}} you joined: a replayed recording, or that computer's clock is behind; " + agree("it was", "they were") + " refused"),
+	UnreadableEarlierSession:  words.Define(count("announcement", "announcements") + " signed by {{.Peer}} for an earlier session of this room (a replayed recording?) " + agree("was", "were") + " refused"),
+	UnreadableNextPort:        words.Define(from + " sends to a group on the port next to this one's: " + count("of its datagrams was", "of its datagrams were") + " ignored. Groupcast uses a group's port and the next one, so give groups on one address ports at least 2 apart"),
+	UnreadableOlderVersion:    words.Define(from + " runs an older Groupcast that cannot talk with this one: " + count("of its datagrams was", "of its datagrams were") + " not read. Update Groupcast there"),
+	UnreadableNewerVersion:    words.Define(from + " runs a newer Groupcast that this one cannot read: " + count("of its datagrams was", "of its datagrams were") + " not read. Update Groupcast on this computer"),
+	UnreadableImplausible:     words.Define(from + " claimed to have sent far more messages than anyone can: " + count("forged datagram was", "forged datagrams were") + " refused"),
+	UnreadableFileFlood:       words.Define(from + " offered more files at once than Groupcast takes from one computer: " + count("offer was", "offers were") + " ignored"),
+	UnreadableReadOnlyFile:    words.Define(from + " offered files in this read-only room, where only its presenter may: " + count("offer was", "offers were") + " refused"),
+	UnreadableForgedCatchUp:   words.Define(from + " passed on " + count("earlier message as an announcement", "earlier messages as announcements") + " of this room's presenter that its key did not sign; " + agree("it was", "they were") + " refused"),
+	UnreadableCatchUpFlood:    words.Define(from + " asked for earlier messages more often than anyone needs: " + count("ask was", "asks were") + " not answered"),
+	UnreadableNotBridge:       words.Define(from + " passed on " + count("datagram", "datagrams") + " as if from other networks, but it is not a bridge of this network (or " + agree("the datagram", "they") + " claimed to come from this one); " + agree("it was", "they were") + " refused"),
+	UnreadableBridges:         words.Define(from + " says it is a bridge, but more bridges than Groupcast follows already serve this network: its " + count("beacon was", "beacons were") + " ignored"),
+}
+
+var wUnreadable = words.Define(count("datagram", "datagrams") + " could not be read")
 
 // Words is Sentence, for a front end to translate.
 func (u Unreadable) Words() words.Words {
