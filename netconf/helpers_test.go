@@ -343,6 +343,7 @@ const (
 	catchUpMessages   = catchup.Messages
 	catchUpAllowance  = catchup.Allowance
 	catchUpRate       = catchup.Rate
+	catchUpHostAsks   = catchup.HostAsks
 	fileOffersPerHost = fileshare.OffersPerHost
 	maxOutgoing       = fileshare.MaxOutgoing
 )

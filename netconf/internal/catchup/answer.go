@@ -29,7 +29,7 @@ func (c *Part) onAsk(now time.Time, p *wire.Packet, src netip.AddrPort) {
 		c.count(&c.stats.Ignored)
 		return
 	}
-	if c.fetching || len(c.outq) > 0 {
+	if c.fetching || len(c.outq) > 0 || len(c.askers) >= Askers {
 		// Busy answering: the asker asks again if nobody answers. Its
 		// computer is not charged for an ask not answered.
 		c.count(&c.stats.CatchUpRefused)
@@ -39,6 +39,7 @@ func (c *Part) onAsk(now time.Time, p *wire.Packet, src netip.AddrPort) {
 		c.refuseFlood(now, p.Nick, src.Addr())
 		return
 	}
+	c.askers = append(c.askers, src.Addr())
 	if !c.answerAt.IsZero() {
 		c.answerSince = earlier(c.answerSince, from) // one answer for both
 		return
@@ -65,6 +66,7 @@ func (c *Part) fetch() {
 func (c *Part) onKept(now time.Time, kept [][][]byte, err error) {
 	c.fetching = false
 	if err != nil || c.othersHeard {
+		c.giveBack(now)
 		return
 	}
 	budget := min(int(c.ledger.Left(now, c.answers)), Datagrams)
@@ -86,8 +88,22 @@ func (c *Part) onKept(now time.Time, kept [][][]byte, err error) {
 			c.outq = append(c.outq, b)
 		}
 	}
+	if len(c.outq) == 0 {
+		c.giveBack(now) // nothing to answer with (or no allowance left): nothing was spent
+		return
+	}
+	c.askers = c.askers[:0] // answered: their computers stay charged
 	c.ledger.Spend(now, c.answers, float64(len(c.outq)))
 	c.sendAt = now
+}
+
+// giveBack returns their charge to the computers whose asks the answer
+// planned stood for: it is not sent.
+func (c *Part) giveBack(now time.Time) {
+	for _, host := range c.askers {
+		c.ledger.Give(now, host, c.perHost, 1)
+	}
+	c.askers = c.askers[:0]
 }
 
 // sendBurst sends the next burst of the answer.

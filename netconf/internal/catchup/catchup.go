@@ -35,12 +35,25 @@ const (
 	// Answers are paced: Burst datagrams every Timing.Pace (6 400 a
 	// second, about 9 MB/s at most, with the default pace).
 	Burst = 32
-	// A member answers one computer at most once per Every, and sends at
-	// most Allowance datagrams of answers, earning Rate a second: a flood
-	// of asks (from forged addresses, say) costs the group at most that.
+	// AsksPerJoin is how often a membership asks: a first ask and, while
+	// nobody answers, its retries (Timing.Retries).
+	AsksPerJoin = 3
+	// A member answers a computer's asks as often as the protocol sends
+	// them: HostAsks at once (a membership's asks, and as many again
+	// when it joins again or its computer restarts), then one more every
+	// Every. An ask is charged only when an answer goes out: a member
+	// with nothing to answer with, or whose answer another member's made
+	// needless, gives the charge back. Asks beyond those are a flood,
+	// refused and reported. Over all computers a member sends at most
+	// Allowance datagrams of answers, earning Rate a second: a flood of
+	// asks (from forged addresses, say) costs the group at most that.
+	HostAsks  = 2 * AsksPerJoin
 	Every     = 10 * time.Second
 	Allowance = 2 * Datagrams
 	Rate      = 200
+	// Askers bounds the asks one answer stands for (their computers are
+	// charged, or given the charge back, when it goes or does not).
+	Askers = 256
 	// Bounds of what an asking member keeps: datagrams seen, messages
 	// being put together from pieces.
 	Seen    = 8192
@@ -54,7 +67,8 @@ type Timing struct {
 	FirstAsk time.Duration
 	// Open: answers are taken for this long after an ask.
 	Open time.Duration
-	// Retries: when nothing answered, the ask is repeated after these.
+	// Retries: when nothing answered, the ask is repeated after these
+	// (AsksPerJoin-1 of them: the answerers allow no more).
 	Retries []time.Duration
 	// Pace: a burst of an answer's datagrams goes every Pace.
 	Pace time.Duration
@@ -111,8 +125,8 @@ type Part struct {
 	quit    chan struct{}
 	stats   *event.Stats
 	ledger  *ledger.Ledger
-	// perHost: one answer per computer per Every; answers: the datagrams
-	// of all answers.
+	// perHost: the asks of each computer answered (HostAsks, then one
+	// per Every); answers: the datagrams of all answers.
 	perHost, answers ledger.PurseID
 
 	// Asking.
@@ -127,8 +141,9 @@ type Part struct {
 	// Answering.
 	answerAt    time.Time // our answer is due then (zero: none)
 	answerSince time.Time
-	othersHeard bool // another member answered meanwhile: we stay quiet
-	fetching    bool // Archive.Kept runs
+	othersHeard bool         // another member answered meanwhile: we stay quiet
+	askers      []netip.Addr // the computers charged for the answer planned or being read
+	fetching    bool         // Archive.Kept runs
 	outq        [][]byte
 	sendAt      time.Time
 }
@@ -147,7 +162,7 @@ func New(env part.Env, cfg Config) *Part {
 	c := &Part{env: env, archive: cfg.Archive, judge: cfg.Judge, shown: cfg.Shown, t: cfg.Timing,
 		quit: make(chan struct{}), stats: env.Stats(), ledger: env.Ledger(),
 		seen: map[dgKey]struct{}{}, pieces: map[dgKey]*caughtPieces{}}
-	c.perHost = c.ledger.Open(ledger.Purse{Host: ledger.Allowance{Burst: 1, PerSecond: 1 / Every.Seconds()}})
+	c.perHost = c.ledger.Open(ledger.Purse{Host: ledger.Allowance{Burst: HostAsks, PerSecond: 1 / Every.Seconds()}})
 	c.answers = c.ledger.Open(ledger.Purse{All: ledger.Allowance{Burst: Allowance, PerSecond: Rate}})
 	if a := c.archive; a != nil {
 		env.Go(func(<-chan struct{}) {
@@ -199,7 +214,9 @@ func (c *Part) Tick(now time.Time) {
 	}
 	if !c.answerAt.IsZero() && !now.Before(c.answerAt) {
 		c.answerAt = time.Time{}
-		if !c.othersHeard && !c.fetching {
+		if c.othersHeard {
+			c.giveBack(now) // another member answered: ours is not sent
+		} else if !c.fetching {
 			c.fetch()
 		}
 	}

@@ -2,6 +2,7 @@ package catchup_test
 
 import (
 	"net/netip"
+	"sort"
 	"testing"
 	"time"
 
@@ -55,10 +56,8 @@ func ask(env *parttest.Env, p *catchup.Part, from byte, src netip.AddrPort) {
 	env.Step(p, wire.Packet{Kind: wire.KindCatchUpAsk, Sender: wire.SenderID{from}, Time: env.Now.UnixMicro(), Nick: "Asker", Body: body}, src)
 }
 
-// An ask is answered from the archive after a random delay; the same
-// computer asking again within catchup.Every is refused, and reported as
-// a flood once.
-func TestAnswersOnceAComputer(t *testing.T) {
+// An ask is answered from the archive after a random delay.
+func TestAnswersAnAsk(t *testing.T) {
 	env, p := start(t, &fakeArchive{kept: [][][]byte{{data(t, "hello")}}})
 	host := netip.MustParseAddrPort("10.0.0.2:5000")
 	ask(env, p, 1, host)
@@ -80,24 +79,167 @@ func TestAnswersOnceAComputer(t *testing.T) {
 	if in, err := wire.ParseCatchUp(w[0].Body); err != nil || string(in.Body) != "hello" {
 		t.Fatalf("answer %+v, %v", in, err)
 	}
-	env.Now = env.Now.Add(time.Second)
-	ask(env, p, 2, host)
-	if env.Counts.CatchUpRefused != 1 {
-		t.Fatalf("second ask: stats %+v", env.Counts)
+}
+
+// timedAsk is an ask a newcomer's part sent, and when.
+type timedAsk struct {
+	at time.Time
+	p  wire.Packet
+}
+
+// newcomer is the asks a member that keeps history (and has kept
+// nothing) sends when it joins at joined and nobody answers it, as its
+// own part sends them: a first ask and the retries.
+func newcomer(t *testing.T, joined time.Time, id byte) []timedAsk {
+	t.Helper()
+	env := parttest.New(joined)
+	env.SelfID, env.Name, env.Inline = wire.SenderID{id}, "Newcomer", true
+	t.Cleanup(env.Close)
+	p := catchup.New(env, catchup.Config{Archive: &fakeArchive{}, Judge: classroom.NewJudge(classroom.RoomKeys{}, joined, env.Led, &env.Counts), Timing: catchup.DefaultTiming()})
+	var asks []timedAsk
+	for end := joined.Add(time.Minute); ; {
+		env.Drain()
+		at := p.NextDeadline(env.Now)
+		if at.IsZero() || at.After(end) {
+			return asks
+		}
+		env.Now = at
+		p.Tick(at)
+		for _, w := range env.TakeWritten() {
+			asks = append(asks, timedAsk{at, w})
+		}
 	}
-	var floods int
-	env.Led.Due(env.Now.Add(2*time.Second), func(ev event.Event) {
+}
+
+// hear hands the answering part p the asks, each at its time, from src,
+// and runs p (its archive answering at once) until end.
+func hear(t *testing.T, env *parttest.Env, p *catchup.Part, asks []timedAsk, src netip.AddrPort, end time.Time) {
+	t.Helper()
+	for _, a := range asks {
+		env.RunUntil(t, p, a.at)
+		env.Drain()
+		env.Step(p, a.p, src)
+	}
+	env.RunUntil(t, p, end)
+	env.Drain()
+	env.RunUntil(t, p, end)
+}
+
+// answerer is a member that keeps history (and a message) answering at
+// once, with its archive read on the loop.
+func answerer(t *testing.T, a *fakeArchive) (*parttest.Env, *catchup.Part) {
+	t.Helper()
+	env, p := start(t, a)
+	env.Inline = true
+	return env, p
+}
+
+// floods is the catch-up floods the ledger reports by end.
+func floods(env *parttest.Env, end time.Time) []event.Unreadable {
+	var out []event.Unreadable
+	env.Led.Due(end, func(ev event.Event) {
 		if u, ok := ev.(event.Unreadable); ok && u.Reason == event.UnreadableCatchUpFlood {
-			floods++
+			out = append(out, u)
 		}
 	})
-	if floods != 1 {
-		t.Fatalf("flood reported %d times", floods)
+	return out
+}
+
+// Issue 30: the asks the protocol itself sends are answered, never
+// refused or reported: a newcomer's first ask and its retries (its
+// answers lost), and all of them again when its computer restarts.
+func TestAnswersTheAsksTheProtocolSends(t *testing.T) {
+	if n := len(catchup.DefaultTiming().Retries) + 1; n != catchup.AsksPerJoin {
+		t.Fatalf("a membership asks %d times, answerers allow %d", n, catchup.AsksPerJoin)
 	}
-	env.Now = at.Add(catchup.Every + time.Millisecond)
-	ask(env, p, 3, host)
-	if env.Counts.CatchUpRefused != 1 || env.Counts.CatchUpAsksIn != 3 {
-		t.Fatalf("ask after %v: stats %+v", catchup.Every, env.Counts)
+	env, p := answerer(t, &fakeArchive{kept: [][][]byte{{data(t, "hello")}}})
+	first := newcomer(t, t0, 1)
+	if len(first) != catchup.AsksPerJoin {
+		t.Fatalf("a newcomer nobody answers asked %d times", len(first))
+	}
+	last := first[len(first)-1].at
+	again := newcomer(t, last.Add(time.Second), 2) // the PC restarts: another sender id
+	src := netip.MustParseAddrPort("10.0.0.2:5000")
+	end := again[len(again)-1].at.Add(time.Second)
+	hear(t, env, p, append(first, again...), src, end)
+	if env.Counts.CatchUpRefused != 0 || env.Counts.CatchUpAsksIn != 2*catchup.AsksPerJoin || env.Counts.CatchUpOut != 2*catchup.AsksPerJoin {
+		t.Fatalf("stats %+v", env.Counts)
+	}
+	if f := floods(env, end.Add(time.Minute)); len(f) != 0 {
+		t.Fatalf("reported %+v", f)
+	}
+}
+
+// A member with nothing to answer with sends nothing, and charges the
+// asking computer nothing: however often newcomers of one computer ask,
+// nothing is refused or reported.
+func TestNothingToAnswerChargesNothing(t *testing.T) {
+	env, p := answerer(t, &fakeArchive{})
+	src := netip.MustParseAddrPort("10.0.0.2:5000")
+	var asks []timedAsk
+	for i := range 5 { // a PC restarting again and again
+		asks = append(asks, newcomer(t, t0.Add(time.Duration(i)*time.Second), byte(i+1))...)
+	}
+	sort.Slice(asks, func(i, j int) bool { return asks[i].at.Before(asks[j].at) })
+	end := asks[len(asks)-1].at.Add(time.Second)
+	hear(t, env, p, asks, src, end)
+	if env.Counts.CatchUpAsksIn != uint64(len(asks)) || env.Counts.CatchUpOut != 0 {
+		t.Fatalf("stats %+v", env.Counts)
+	}
+	if f := floods(env, end.Add(time.Minute)); len(f) != 0 || env.Counts.CatchUpRefused != 0 {
+		t.Fatalf("refused %d, reported %+v", env.Counts.CatchUpRefused, f)
+	}
+}
+
+// An answer another member's made needless is not sent, and its asker's
+// computer is not charged for it.
+func TestSilencedAnswerChargesNothing(t *testing.T) {
+	env, p := answerer(t, &fakeArchive{kept: [][][]byte{{data(t, "hello")}}})
+	src := netip.MustParseAddrPort("10.0.0.2:5000")
+	other := wire.Packet{Kind: wire.KindCatchUp, Sender: wire.SenderID{9}, Nick: "Keeper", Body: data(t, "hello")}
+	for i := range 3 * catchup.HostAsks {
+		env.Now = t0.Add(time.Duration(i) * time.Second)
+		ask(env, p, byte(i+1), src)
+		other.Time = env.Now.UnixMicro()
+		env.Step(p, other, netip.MustParseAddrPort("10.0.0.3:5000"))
+		env.RunUntil(t, p, env.Now.Add(500*time.Millisecond))
+	}
+	if env.Counts.CatchUpOut != 0 || env.Counts.CatchUpRefused != 0 {
+		t.Fatalf("stats %+v", env.Counts)
+	}
+}
+
+// Asks beyond what the protocol sends are a flood: one computer asking
+// fifty times at once is answered once, for the HostAsks it may ask;
+// the rest are refused and reported once; after catchup.Every it may
+// ask once more.
+func TestAFloodOfAsksIsRefusedAndReportedOnce(t *testing.T) {
+	env, p := answerer(t, &fakeArchive{kept: [][][]byte{{data(t, "hello")}}})
+	src := netip.MustParseAddrPort("10.0.0.2:5000")
+	for i := range 50 { // a modified program, asking again and again
+		env.Now = t0.Add(time.Duration(i) * time.Millisecond)
+		ask(env, p, 1, src)
+	}
+	env.RunUntil(t, p, t0.Add(time.Second))
+	if want := uint64(50 - catchup.HostAsks); env.Counts.CatchUpRefused != want || env.Counts.CatchUpOut != 1 {
+		t.Fatalf("refused %d asks (want %d), sent %d", env.Counts.CatchUpRefused, want, env.Counts.CatchUpOut)
+	}
+	f := floods(env, t0.Add(2*time.Second))
+	if len(f) != 1 || f[0].Count != 50-catchup.HostAsks || f[0].Host != src.Addr() {
+		t.Fatalf("reported %+v", f)
+	}
+	if got, want := f[0].Sentence(), "A computer at 10.0.0.2 asked for earlier messages more often than anyone needs: 44 asks were not answered"; got != want {
+		t.Fatalf("said %q, want %q", got, want)
+	}
+	env.Now = t0.Add(time.Second + catchup.Every)
+	ask(env, p, 1, src)
+	env.RunUntil(t, p, env.Now.Add(time.Second))
+	if env.Counts.CatchUpOut != 2 {
+		t.Fatalf("after %v: stats %+v", catchup.Every, env.Counts)
+	}
+	ask(env, p, 1, src)
+	if env.Counts.CatchUpRefused != uint64(50-catchup.HostAsks)+1 {
+		t.Fatalf("a second ask after %v: stats %+v", catchup.Every, env.Counts)
 	}
 }
 

@@ -143,6 +143,24 @@ func (l *Ledger) Take(now time.Time, host netip.Addr, id PurseID, cost float64) 
 	return b.take(now, p.Host, e, cost, true)
 }
 
+// Give returns cost to host's bucket of purse id, and to the global one
+// if any, as far as each holds: a charge taken for what did not happen
+// after all (an answer not sent).
+func (l *Ledger) Give(now time.Time, host netip.Addr, id PurseID, cost float64) {
+	p, e := l.purses[id], l.earned[id]
+	b := &l.account(now, host).buckets[id]
+	if b.gen != l.gens[id] {
+		*b = bucket{gen: l.gens[id]}
+	}
+	b.take(now, p.Host, e, 0, false) // refilled to now
+	b.tokens = min(b.tokens+cost, p.Host.Burst)
+	if p.All.Burst > 0 {
+		g := &l.all[id]
+		g.take(now, p.All, e, 0, false)
+		g.tokens = min(g.tokens+cost, p.All.Burst)
+	}
+}
+
 // Left is what the global bucket of purse id holds now (the whole burst
 // for a purse without one).
 func (l *Ledger) Left(now time.Time, id PurseID) float64 {

@@ -154,3 +154,27 @@ func TestComputersHoldingAreNotForgotten(t *testing.T) {
 		t.Fatalf("after its release: holds %d, %d computers", l.Holds(host(1), held), l.Hosts())
 	}
 }
+
+// A charge given back is the computer's again (and everyone's), never
+// past the purse's burst.
+func TestGiveReturnsACharge(t *testing.T) {
+	l := New(16)
+	answers := l.Open(Purse{Host: Allowance{Burst: 2, PerSecond: 0.1}, All: Allowance{Burst: 3, PerSecond: 0}})
+	if !l.Take(t0, host(1), answers, 1) || !l.Take(t0, host(1), answers, 1) || l.Take(t0, host(1), answers, 1) {
+		t.Fatal("a burst of 2 did not take 2 charges")
+	}
+	l.Give(t0, host(1), answers, 1)
+	if !l.Take(t0, host(1), answers, 1) {
+		t.Fatal("a charge given back could not be taken again")
+	}
+	if got := l.Left(t0, answers); got != 1 {
+		t.Fatalf("Left = %v; want 1", got)
+	}
+	l.Give(t0, host(2), answers, 5) // host 2 never spent: its bucket and the global one stay at most full
+	if got := l.Left(t0, answers); got != 3 {
+		t.Fatalf("Left after giving more than was taken = %v; want the burst, 3", got)
+	}
+	if !l.Take(t0, host(2), answers, 2) || l.Take(t0, host(2), answers, 1) {
+		t.Fatal("host 2's bucket grew past its burst")
+	}
+}

@@ -35,6 +35,10 @@ type Env struct {
 	Events  []event.Event
 	// Posted is work handed to the loop by a part's goroutines; Drain runs it.
 	Posted chan func(time.Time)
+	// Inline: Go runs its work at once, on the caller's goroutine, so
+	// what it posts is there for the next Drain (for work that does not
+	// block, such as a fake archive's).
+	Inline bool
 	done   chan struct{}
 }
 
@@ -56,18 +60,24 @@ func New(now time.Time) *Env {
 
 var _ part.Env = (*Env)(nil)
 
-func (v *Env) Self() wire.SenderID        { return v.SelfID }
-func (v *Env) Nick() string               { return v.Name }
-func (v *Env) Started() time.Time         { return v.Start }
-func (v *Env) Keyed() bool                { return v.Sealed }
-func (v *Env) Peers() *presence.Table     { return v.Table }
-func (v *Env) Emit(ev event.Event)        { v.Events = append(v.Events, ev) }
-func (v *Env) Ledger() *ledger.Ledger     { return v.Led }
-func (v *Env) Stats() *event.Stats        { return &v.Counts }
-func (v *Env) Rand() *rand.Rand           { return v.Random }
-func (v *Env) Wake()                      {}
-func (v *Env) RosterChanged()             { v.Roster++ }
-func (v *Env) Go(f func(<-chan struct{})) { go f(v.done) }
+func (v *Env) Self() wire.SenderID    { return v.SelfID }
+func (v *Env) Nick() string           { return v.Name }
+func (v *Env) Started() time.Time     { return v.Start }
+func (v *Env) Keyed() bool            { return v.Sealed }
+func (v *Env) Peers() *presence.Table { return v.Table }
+func (v *Env) Emit(ev event.Event)    { v.Events = append(v.Events, ev) }
+func (v *Env) Ledger() *ledger.Ledger { return v.Led }
+func (v *Env) Stats() *event.Stats    { return &v.Counts }
+func (v *Env) Rand() *rand.Rand       { return v.Random }
+func (v *Env) Wake()                  {}
+func (v *Env) RosterChanged()         { v.Roster++ }
+func (v *Env) Go(f func(<-chan struct{})) {
+	if v.Inline {
+		f(v.done)
+		return
+	}
+	go f(v.done)
+}
 
 // Forget removes pr from the table and records PeerLeft.
 func (v *Env) Forget(now time.Time, pr *presence.Peer, why presence.Departure) {
