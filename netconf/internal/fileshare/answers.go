@@ -20,24 +20,13 @@ func (pt *Part) onFileNack(now time.Time, p *wire.Packet, pr *presence.Peer) {
 	if n.Target != pt.env.Self() || o == nil {
 		return // another sender's, or over
 	}
-	o.lastAsk = now
 	mb := o.member(pr)
-	if mb.status != 0 {
-		mb.status, mb.why, o.changed = 0, words.Words{}, true // asks again: not done after all
-		mb.need, mb.stalled = 0, 0
-	}
 	need := 0
 	for _, b := range n.Needs {
 		need += int(b)
 	}
-	if mb.need != 0 && need >= mb.need {
-		mb.stalled++
-	} else {
-		mb.stalled = 0
-	}
-	mb.need = need
-	if o.done { // a later pass for a late joiner
-		o.done, o.endAt = false, time.Time{}
+	if !mb.behind {
+		o.awaited(now, mb, need)
 	}
 	refused := false
 	bs := int(o.offer.BlockSize)
@@ -57,8 +46,30 @@ func (pt *Part) onFileNack(now time.Time, p *wire.Packet, pr *presence.Peer) {
 	if overrun {
 		o.pacer.Overrun(now)
 	}
-	if !o.endAt.IsZero() && !o.s.PassSent() {
+	if !mb.behind && !o.endAt.IsZero() && !o.s.PassSent() {
 		o.endAt = time.Time{} // a pass of repairs runs
+	}
+}
+
+// awaited takes a NACK of a member the transfer waits for (not one named
+// as unable to keep up: that one is still repaired, as the purse allows,
+// but its asking no longer holds the transfer, or the room's silence that
+// names those that do not answer). A NACK that needs nothing is a member
+// saying it is still checking the file: awaited, and no later pass.
+func (o *outgoing) awaited(now time.Time, mb *fileMember, need int) {
+	o.lastAsk = now
+	if mb.status != 0 {
+		mb.status, mb.why, o.changed = 0, words.Words{}, true // asks again: not done after all
+		mb.need, mb.stalled = 0, 0
+	}
+	if mb.need != 0 && need >= mb.need {
+		mb.stalled++
+	} else {
+		mb.stalled = 0
+	}
+	mb.need = need
+	if o.done && need > 0 { // a later pass for a late joiner
+		o.done, o.endAt = false, time.Time{}
 	}
 }
 
@@ -79,9 +90,13 @@ func (pt *Part) onFileDone(now time.Time, p *wire.Packet, pr *presence.Peer) {
 		why = reasonWords(d.Reason)
 	}
 	if mb.status != d.Status || mb.why.Text != why.Text {
-		mb.status, mb.why, o.changed = d.Status, why, true
+		mb.status, mb.why, mb.behind, o.changed = d.Status, why, false, true
+		// News. The same answer again (a receiver answers each offer
+		// repeated, at most once a second, in case its answer was lost)
+		// is not: it must not keep the room's silence from naming a
+		// member that never answers.
+		o.lastAsk = now
 	}
-	o.lastAsk = now
 }
 
 // memberLeft: a member who left counts no more.

@@ -97,6 +97,14 @@ func (pt *Part) receiveFiles(now time.Time) {
 				done := min(in.held*uint64(in.offer.BlockSize), in.offer.Size)
 				pt.env.Emit(event.FileProgress{ID: id.String(), Name: in.offer.Name, Done: int64(done), Size: int64(in.offer.Size)})
 			}
+		case finishing:
+			if !now.Before(in.nackAt) {
+				// Every block is here and the writer checks the file
+				// (its SHA-256: seconds for a large one). Say so, with a
+				// NACK that needs nothing, so the sender waits for us.
+				pt.writeFile(wire.KindFileNack, 0, wire.AppendFileNack(pt.scratch[:0], wire.FileNack{Target: in.from, ID: id, Needs: []byte{0}}), now)
+				in.nackAt = now.Add(fileChecking)
+			}
 		case settled:
 			if in.dones < 3 && !now.Before(in.doneAt) {
 				pt.answerFile(now, in.from, id, in.status, in.reason)
@@ -120,7 +128,18 @@ func (pt *Part) deadline(now time.Time) time.Time {
 	for _, o := range pt.out {
 		next = part.Earliest(next, o.offerAt, now.Add(fileProgressEvery))
 		if !o.endAt.IsZero() && !o.done {
-			next = part.Earliest(next, o.endAt.Add(fileDoneGrace), o.lastAsk.Add(fileDoneGrace/2), o.endAt.Add(fileLonelyGrace), o.endAt.Add(fileSilence))
+			// When the pass's end and the last ask let settleFile end the
+			// transfer, or name the members that do not answer. One of
+			// them past, the transfer waits on what comes: not a time.
+			silent := o.endAt
+			if o.lastAsk.After(silent) {
+				silent = o.lastAsk
+			}
+			for _, at := range [...]time.Time{o.endAt.Add(fileDoneGrace), o.lastAsk.Add(fileDoneGrace / 2), o.endAt.Add(fileLonelyGrace), silent.Add(fileSilence)} {
+				if at.After(now) {
+					next = part.Earliest(next, at)
+				}
+			}
 		}
 		if !o.s.PassSent() && (pt.pump == nil || len(pt.pump.free) > 0) {
 			// (With every burst out, the pump wakes the loop: Env.Wake.)
@@ -139,6 +158,8 @@ func (pt *Part) deadline(now time.Time) time.Time {
 			if in.r.Held() != in.held { // progress to report (none: no wake-up for it)
 				next = part.Earliest(next, in.reported.Add(fileProgressEvery))
 			}
+		case finishing:
+			next = part.Earliest(next, in.nackAt)
 		case settled:
 			if in.dones < 3 {
 				next = part.Earliest(next, in.doneAt)

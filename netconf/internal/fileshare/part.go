@@ -40,8 +40,13 @@ const (
 	fileOfferEvery       = 500 * time.Millisecond
 	fileLingerOfferEvery = 2 * time.Second
 	// fileSilence: after an end of pass, members that neither ask nor
-	// answer for this long are named as not answering.
-	fileSilence = 3 * time.Second
+	// answer for this long are named as not answering. An answer
+	// repeated (to an offer repeated) is not news, and a member named as
+	// unable to keep up no longer counts as asking: neither keeps the
+	// room from being silent. fileChecking: a receiver that has every
+	// block says so this often while it checks the file.
+	fileSilence  = 3 * time.Second
+	fileChecking = time.Second
 	// fileDoneGrace: a transfer is over only this long after its last
 	// pass ended, and half as long after the last NACK or answer: members
 	// not heard before the offer answer meanwhile and are counted (on a

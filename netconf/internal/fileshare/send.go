@@ -48,9 +48,11 @@ type fileMember struct {
 	status wire.FileStatus // 0: waiting
 	why    words.Words     // why it failed
 	// need is what its last NACK needed in all; stalled counts its NACKs
-	// in a row that needed no less.
+	// in a row that needed no less; behind: named as unable to keep up,
+	// it is no longer waited for.
 	need    int
 	stalled int
+	behind  bool
 }
 
 // Send offers the file at path to everyone in the group: it is checked

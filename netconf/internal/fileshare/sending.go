@@ -55,7 +55,7 @@ func (pt *Part) settleFile(now time.Time, id wire.FileID, o *outgoing) {
 		case quiet:
 			mb.status, mb.why = wire.FileFailed, wNoAnswer.With(nil)
 		case mb.stalled >= fileStalled:
-			mb.status, mb.why = wire.FileFailed, wCannotKeepUp.With(nil)
+			mb.status, mb.why, mb.behind = wire.FileFailed, wCannotKeepUp.With(nil), true
 		default:
 			continue
 		}
