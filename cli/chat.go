@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/groupcast/groupcast/netconf"
 )
@@ -13,9 +14,10 @@ import (
 // chat sends each line of stdin and prints events; at end of input it
 // leaves once every line has been handed to the network, lingering so the
 // last lines can still be repaired, and every file offered has its final
-// receipt. A line that cannot be sent (too long, not UTF-8, not writable
-// in the chosen encoding) gets an error of its own, the rest is still
-// sent, and the command exits 2 at the end. A line "/file PATH" offers
+// receipt (waited for at most fileWait once the file has gone out). A
+// line that cannot be sent (too long, not UTF-8, not writable in the
+// chosen encoding) gets an error of its own, the rest is still sent, and
+// the command exits 2 at the end. A line "/file PATH" offers
 // the file at PATH to the group (as send -file), while chat goes on; a
 // room's presenter sends each line as its message, and a line
 // "/announce TEXT" as an announcement; a line that begins "//" is sent
@@ -26,8 +28,10 @@ func (s *session) chat(ctx context.Context, stdio IO, cfg netconf.Config) {
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() { readErr <- readLines(stdio.Stdin, netconf.TextLimit(cfg), lines, stop) }()
-	w := chatWork{sending: map[string]bool{}}
+	w := chatWork{sending: map[string]*outFile{}}
 	eof := false
+	var eofAt time.Time
+	var tick <-chan time.Time // after end of input: files waited for too long
 	in := lines
 	for {
 		if eof && w.done() {
@@ -48,7 +52,12 @@ func (s *session) chat(ctx context.Context, stdio IO, cfg netconf.Config) {
 				s.out.problem("read input", err)
 				s.status = ExitFailure
 			}
-			eof, in = true, nil
+			eof, in, eofAt = true, nil, time.Now()
+			t := time.NewTicker(time.Second)
+			defer t.Stop()
+			tick = t.C
+		case now := <-tick:
+			s.overdueFiles(&w, eofAt, now)
 		case ev := <-s.e.Events():
 			if s.handle(ev) {
 				return
@@ -65,9 +74,9 @@ func (s *session) chat(ctx context.Context, stdio IO, cfg netconf.Config) {
 // chatWork is what chat has handed to the engine and waits for before it
 // may leave at the end of input.
 type chatWork struct {
-	pending int             // lines sent to the engine and not yet confirmed
-	offered int             // files offered, not yet named by the engine
-	sending map[string]bool // files being sent, by id, until their final receipt
+	pending int                 // lines sent to the engine and not yet confirmed
+	offered int                 // files offered, not yet named by the engine
+	sending map[string]*outFile // files being sent, by id, until their final receipt
 }
 
 func (w *chatWork) done() bool {
@@ -153,15 +162,25 @@ func (s *session) chatEvent(ev netconf.Event, w *chatWork) {
 			s.badInput = s.badInput || netconf.IsInputError(ev.Err)
 		}
 	case netconf.FileProgress:
-		if ev.Sending && ev.Done == 0 && w.offered > 0 && !w.sending[ev.ID] {
+		if !ev.Sending {
+			break
+		}
+		if f := w.sending[ev.ID]; f != nil {
+			f.progress(time.Now(), ev)
+		} else if ev.Done == 0 && w.offered > 0 {
 			w.offered-- // the engine took it: its first progress
-			w.sending[ev.ID] = true
+			f := &outFile{name: ev.Name}
+			f.progress(time.Now(), ev)
+			w.sending[ev.ID] = f
 		}
 	case netconf.FileReceipt:
-		if ev.Done && w.sending[ev.ID] {
-			delete(w.sending, ev.ID)
-			if len(ev.Failed) > 0 {
-				s.status = ExitFailure
+		if f := w.sending[ev.ID]; f != nil {
+			f.last = ev
+			if ev.Done {
+				delete(w.sending, ev.ID)
+				if len(ev.Failed) > 0 {
+					s.status = ExitFailure
+				}
 			}
 		}
 	case netconf.FileFailed:
@@ -172,6 +191,17 @@ func (s *session) chatEvent(ev netconf.Event, w *chatWork) {
 				delete(w.sending, ev.ID)
 			}
 			s.status = ExitFailure
+		}
+	}
+}
+
+// overdueFiles stops waiting for the files whose final receipt is
+// overdue at now (fileWait), the end of input at start.
+func (s *session) overdueFiles(w *chatWork, start, now time.Time) {
+	for id, f := range w.sending {
+		if f.overdue(start, now) {
+			s.stopWaiting(f)
+			delete(w.sending, id)
 		}
 	}
 }

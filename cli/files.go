@@ -190,14 +190,24 @@ func isTerminal(f *os.File) bool {
 }
 
 // sendFile offers path to the group and waits for its final receipt (or
-// its failure); the exit status says whether every member has it.
+// its failure), at most fileWait once the file has gone out; the exit
+// status says whether every member has it.
 func (s *session) sendFile(ctx context.Context, path string) bool {
 	s.e.Do(netconf.SendFile{Path: path})
+	var f *outFile
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
 	for {
 		var ev netconf.Event
 		select {
 		case <-ctx.Done():
 			return true
+		case now := <-tick.C:
+			if f != nil && f.overdue(time.Time{}, now) {
+				s.stopWaiting(f)
+				return true
+			}
+			continue
 		case ev = <-s.e.Events():
 		}
 		if s.handle(ev) {
@@ -209,7 +219,17 @@ func (s *session) sendFile(ctx context.Context, path string) bool {
 				s.status = ExitFailure
 				return true
 			}
+		case netconf.FileProgress:
+			if ev.Sending {
+				if f == nil {
+					f = &outFile{name: ev.Name}
+				}
+				f.progress(time.Now(), ev)
+			}
 		case netconf.FileReceipt:
+			if f != nil {
+				f.last = ev
+			}
 			if ev.Done {
 				if len(ev.Failed) > 0 {
 					s.status = ExitFailure
