@@ -13,7 +13,7 @@ FUZZTIME  ?= 400000x
 APT_PKGS  := libgl1-mesa-dev xorg-dev pkg-config
 LAB_PKGS  := iproute2 nftables
 
-.PHONY: run build test test-nofonts test-unit structure reliability gui-lab gui-load fuzz vet lint cross deps lab-deps bench bench-check bench-files clean \
+.PHONY: run build test test-nofonts test-unit structure reliability gui-lab gui-lesson gui-load fuzz vet lint cross deps lab-deps bench bench-check bench-files clean \
 	package package-linux package-windows fyne-tool mingw
 
 run: build
@@ -50,6 +50,12 @@ reliability:
 # headless sender and listener; screenshots land in tmp/gui-lab/. Root only.
 gui-lab: build
 	scripts/gui-lab.sh
+
+# A lesson with windows: three students waiting before the teacher's
+# window starts the room, an announcement (Ctrl+Enter) and a reply
+# (Enter); screenshots land in tmp/gui-lesson/. Root only.
+gui-lesson: build
+	scripts/gui-lesson.sh
 
 # The window under a 100 000-line stream: typed probes must get through
 # within a second and private memory stay under 150 MB. Root only.

@@ -78,13 +78,14 @@ func (ui *window) entryOf(r history.Record) chatlog.Entry {
 		if r.Plain {
 			from = r.Host + " (plain)"
 		}
+		e.Colour = chatlog.SenderColour(from) // as showMessage: one colour for a person
 		switch {
 		case r.Kind == history.Announcement:
 			from = "📢 " + from
 		case r.Presenter && r.Host != "": // the presenter's message, received (our own lines have no mark)
 			from += lang.L(" (presenter)")
 		}
-		e.Kind, e.From, e.Text, e.Colour = chatlog.Message, from, r.Text, chatlog.SenderColour(from)
+		e.Kind, e.From, e.Text = chatlog.Message, from, r.Text
 		if r.Earlier { // as it was shown: marked, at the time it was sent
 			e.From += lang.L(" (earlier)")
 			if !r.Sent.IsZero() {

@@ -23,6 +23,7 @@ func (ui *window) showMessage(ev netconf.Message, id int64) {
 	if ev.Plain {
 		from = roster.HostName(ev.Source.Addr()) + " (plain)" // "10.0.2.7 on another network (plain)" through a bridge
 	}
+	colour := chatlog.SenderColour(from) // one colour for a person, however marked
 	switch {
 	case ev.Announcement:
 		from = "📢 " + from
@@ -31,7 +32,7 @@ func (ui *window) showMessage(ev netconf.Message, id int64) {
 		from += lang.L(" (presenter)")
 		ui.presenterBack()
 	}
-	colour, at := chatlog.SenderColour(from), ev.Received
+	at := ev.Received
 	if ev.Earlier || ev.CaughtUp {
 		from += lang.L(" (earlier)")
 		if !ev.Sent.IsZero() {

@@ -139,6 +139,9 @@ func (ui *window) setState(s state) {
 		b.join.Enable()
 		b.setEditable(false)
 		ui.setTitle()
+		if ui.waiting != nil {
+			ui.message.SetPlaceHolder(ui.waitingText())
+		}
 	case stateLeaving:
 		b.join.SetText(lang.L("Leaving…"))
 		b.join.Disable()

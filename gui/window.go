@@ -147,7 +147,7 @@ func (ui *window) layOut(w fyne.Window) {
 	ui.bannerBox = container.NewStack(canvas.NewRectangle(chatlog.OwnBackground()), container.NewPadded(ui.banner))
 	ui.bannerBox.Hide()
 	ui.receipt = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	ui.missingBtn = widget.NewButtonWithIcon(lang.L("Who has not received it?"), theme.AccountIcon(), ui.showMissing)
+	ui.missingBtn = widget.NewButtonWithIcon(lang.L("Who has it?"), theme.AccountIcon(), ui.showMissing)
 	ui.receiptBox = container.NewBorder(nil, nil, nil, ui.missingBtn, ui.receipt)
 	ui.receiptBox.Hide()
 	top := container.NewVBox(ui.bar.content(w), widget.NewSeparator(), ui.bannerBox, ui.searchBar())

@@ -2,6 +2,7 @@ package catchup
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/groupcast/groupcast/netconf/event"
@@ -54,9 +55,12 @@ func (c *Part) onAsk(now time.Time, p *wire.Packet, src netip.AddrPort) {
 // fetch reads the answer from the archive, off the loop.
 func (c *Part) fetch() {
 	c.fetching = true
-	a, since, env := c.archive, c.answerSince, c.env
+	a, since, env, judge := c.archive, c.answerSince, c.env, c.judge
 	env.Go(func(<-chan struct{}) {
 		kept, err := a.Kept(since, Messages)
+		if judge != nil {
+			kept = slices.DeleteFunc(kept, func(msg [][]byte) bool { return !judge.Vouches(msg) })
+		}
 		env.Post(c.quit, func(now time.Time) { c.onKept(now, kept, err) })
 	})
 }

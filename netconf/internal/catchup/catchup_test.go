@@ -1,6 +1,7 @@
 package catchup_test
 
 import (
+	"crypto/ed25519"
 	"net/netip"
 	"sort"
 	"testing"
@@ -302,5 +303,41 @@ func TestWithoutArchive(t *testing.T) {
 	env.Step(p, wire.Packet{Kind: wire.KindCatchUpAsk, Sender: wire.SenderID{2}, Body: []byte{1}}, netip.MustParseAddrPort("10.0.0.2:5000"))
 	if !p.NextDeadline(t0).IsZero() || env.Counts.Ignored != 1 || env.Counts.Rejected != 1 || env.Counts.CatchUpAsksIn != 0 {
 		t.Fatalf("next %v, stats %+v", p.NextDeadline(t0), env.Counts)
+	}
+}
+
+// A member answers only with what this room's key signed: its history's
+// lines of a room of the same name under another key stay home (else the
+// newcomer would report the honest member as a forger).
+func TestAnswersOnlyWhatThisRoomsKeySigned(t *testing.T) {
+	pub, priv, _ := ed25519.GenerateKey(nil)
+	_, other, _ := ed25519.GenerateKey(nil)
+	signed := func(key ed25519.PrivateKey, text string) []byte {
+		p := wire.Packet{Kind: wire.KindData, Sender: wire.SenderID{7}, Seq: 1, Time: t0.Add(-time.Hour).UnixMicro(), Nick: "Ms Lee", Body: []byte(text)}
+		wire.Sign(&p, key, "Chemistry 9", 1, p.Time)
+		b, err := wire.AppendEncode(nil, &p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	env := parttest.New(t0)
+	t.Cleanup(env.Close)
+	env.Inline = true
+	judge := classroom.NewJudge(classroom.RoomKeys{Room: true, Name: "Chemistry 9", Key: pub, Version: 1}, t0, env.Led, &env.Counts)
+	a := &fakeArchive{kept: [][][]byte{{signed(other, "last term's")}, {signed(priv, "Open chapter 3")}, {data(t, "a student's")}}}
+	p := catchup.New(env, catchup.Config{Archive: a, Judge: judge, Timing: catchup.DefaultTiming()})
+	env.Drain()
+	ask(env, p, 1, netip.MustParseAddrPort("10.0.0.2:5000"))
+	env.RunUntil(t, p, env.Now.Add(2*time.Second))
+	var texts []string
+	for _, w := range env.TakeWritten() {
+		if in, err := wire.ParseCatchUp(w.Body); err == nil {
+			texts = append(texts, string(in.Body))
+		}
+	}
+	sort.Strings(texts)
+	if len(texts) != 2 || texts[0] != "Open chapter 3" || texts[1] != "a student's" {
+		t.Fatalf("answered with %q; want this room's announcement and the student's line", texts)
 	}
 }
