@@ -252,8 +252,12 @@ func TestCatchUpRefusesForgedAnnouncements(t *testing.T) {
 	}}
 	hub := memnet.NewHub()
 	cfg := DefaultConfig()
-	cfg.Nick, cfg.Room = "Ms Lee", room
+	// The rogue is a modified program: it passes on what its archive holds
+	// unjudged (ours passes on only what the room's key signed, Vouches),
+	// as a member of the same group that does not know the room.
+	cfg.Nick = "Ms Lee"
 	rogue := joinKeeping(t, hub, cfg, rogueArchive)
+	cfg.Room = room
 	drain(rogue.e)
 	time.Sleep(200 * time.Millisecond)
 	cfg.Nick = "PC02"

@@ -79,6 +79,12 @@ func (m *Peer) SentSince(at time.Time) bool {
 	return m.timed && m.lastSent+m.offset > at.UnixMicro()
 }
 
+// SentAfter reports whether a datagram of the member stamped sent (µs on
+// its clock) left after at, on our clock, as far as its stamps tell.
+func (m *Peer) SentAfter(sent int64, at time.Time) bool {
+	return m.timed && sent+m.offset > at.UnixMicro()
+}
+
 // View is the member as the roster shows it.
 func (m *Peer) View() event.Peer {
 	return event.Peer{ID: m.ID, Nick: m.Nick, Host: m.Host, LastHeard: m.LastHeard, Presenter: m.Presenter}

@@ -95,6 +95,7 @@ type Stream struct {
 
 	budget    *Budget // the membership's (nil: unbounded)
 	share     Share   // the sender's computer's part of it (nil: unbounded)
+	floor     uint64  // where delivery stopped when we last lost track of the sender (Rewind goes no lower)
 	bytes     int     // of the budget, held by this stream
 	heldSince uint64  // budget tick when it began to hold memory
 }
@@ -102,7 +103,21 @@ type Stream struct {
 // NewStream starts a stream whose delivery may start no earlier than
 // from (0: anywhere), charging what it holds to budget and share.
 func NewStream(params *Params, budget *Budget, share Share, from uint64) *Stream {
-	return &Stream{params: params, budget: budget, share: share, expected: from, held: map[uint64]Held{}}
+	return &Stream{params: params, budget: budget, share: share, expected: from, floor: from, held: map[uint64]Held{}}
+}
+
+// Rewind moves the start, fixed by a first control datagram from a
+// sender older than us, back to seq: a DATA sent after we joined that the
+// control overtook (they come on two ports, read by two sockets). Only
+// while nothing has been delivered since the start was fixed, and never
+// before where delivery stopped when we last lost track of the sender. It
+// reports whether seq is now wanted.
+func (s *Stream) Rewind(seq uint64) bool {
+	if !s.synced || seq == 0 || seq >= s.start || seq < s.floor || s.expected != s.start {
+		return false
+	}
+	s.start, s.expected = seq, seq
+	return true
 }
 
 // Synced reports whether the stream's start point is known.

@@ -275,3 +275,17 @@ func withWindow(p *Stream, n uint64) *Stream {
 	p.params = &params
 	return p
 }
+
+// Rewind moves a start fixed by a control datagram back, only while
+// nothing was delivered since, and never below the resume point.
+func TestRewind(t *testing.T) {
+	p := NewStream(&testParams, nil, nil, 3) // delivery stopped at 3 when we last lost track of it
+	p.Control(time.Now(), 9, 1, 3600, time.Second, false, nil)
+	if p.Start() != 10 || p.Rewind(2) || !p.Rewind(5) || p.Start() != 5 || p.Expected() != 5 {
+		t.Fatalf("start %d, expected %d; want 5, 5 (not below 3)", p.Start(), p.Expected())
+	}
+	out, _ := p.Put(time.Now(), 5, Held{Body: []byte("five")}, nil)
+	if len(out) != 1 || p.Rewind(4) {
+		t.Fatalf("delivered %d; rewound after a delivery", len(out))
+	}
+}

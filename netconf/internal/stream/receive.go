@@ -28,8 +28,10 @@ func (s *Part) onData(now time.Time, p *wire.Packet, src netip.AddrPort) {
 	}
 	switch pr.Stream.Check(now, p.Seq) {
 	case reliable.Duplicate:
-		count(&st.Duplicates, 1)
-		return
+		if repair || !pr.SentAfter(p.Time, s.env.Started()) || !pr.Stream.Rewind(p.Seq) {
+			count(&st.Duplicates, 1)
+			return
+		}
 	case reliable.Implausible:
 		count(&st.Implausible, 1)
 		s.env.Ledger().Refuse(now, event.UnreadableImplausible, pr.Label(), src.Addr())
