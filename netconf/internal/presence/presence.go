@@ -3,9 +3,9 @@
 // last heard, and the receive side of its stream; and the ids that said
 // goodbye lately. What each computer may run and hold (members, the pace
 // of new ones, bytes waiting for delivery) is charged to the membership's
-// ledger, beside everything else a computer costs. It decides who may join the table and who gives way
-// (docs/SECURITY.md, "Limits against hostile input"), given the time, and
-// never imports the engine.
+// ledger, beside everything else a computer costs. It decides who may
+// join the table and who gives way (docs/SECURITY.md, "Limits against
+// hostile input"), given the time, and never imports the engine.
 package presence
 
 import (
