@@ -28,8 +28,6 @@ const (
 	MaxForwardInner = MaxFileDatagram
 	// MaxForwarded is the largest datagram with its trailer.
 	MaxForwarded = MaxForwardInner + ForwardTrailer
-	// BeaconSize is a bridge beacon's length.
-	BeaconSize = 4 + 8 + 8 + 8 + 1
 )
 
 var forwardMagic = [4]byte{0x89, 'G', 'F', forwardVersion}
@@ -131,51 +129,4 @@ func Unlabel(a netip.Addr) (net NetID, host netip.Addr, ok bool) {
 	}
 	copy(net[:], b[2:10])
 	return net, netip.AddrFrom4([4]byte(b[12:])), true
-}
-
-// Beacon is what a bridge multicasts every second on its network's
-// companion port: 0x89 'G' 'B' 1 | net id[8] | instance id[8] | started
-// i64 (Unix µs) | flags (1: forwarding). Members learn from it which
-// computers may pass them forwarded datagrams; bridges, which of them
-// forwards (the oldest).
-type Beacon struct {
-	Net        NetID
-	Instance   [8]byte
-	Started    int64
-	Forwarding bool
-}
-
-var beaconMagic = [4]byte{0x89, 'G', 'B', 1}
-
-// AppendBeacon appends b's datagram to dst.
-func AppendBeacon(dst []byte, b Beacon) []byte {
-	dst = append(dst, beaconMagic[:]...)
-	dst = append(dst, b.Net[:]...)
-	dst = append(dst, b.Instance[:]...)
-	dst = binary.BigEndian.AppendUint64(dst, uint64(b.Started))
-	var flags byte
-	if b.Forwarding {
-		flags = 1
-	}
-	return append(dst, flags)
-}
-
-// IsBeacon reports whether d is marked as a beacon (of any length).
-func IsBeacon(d []byte) bool {
-	return len(d) >= 4 && [4]byte(d[:4]) == beaconMagic
-}
-
-// ParseBeacon reads a beacon; ok is false unless d is one, exactly.
-func ParseBeacon(d []byte) (b Beacon, ok bool) {
-	if len(d) != BeaconSize || !IsBeacon(d) {
-		return Beacon{}, false
-	}
-	copy(b.Net[:], d[4:12])
-	copy(b.Instance[:], d[12:20])
-	b.Started = int64(binary.BigEndian.Uint64(d[20:28]))
-	b.Forwarding = d[28] == 1
-	if b.Net.IsZero() || b.Instance == [8]byte{} || d[28] > 1 {
-		return Beacon{}, false
-	}
-	return b, true
 }

@@ -2,6 +2,7 @@ package wire_test
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"net/netip"
 	"testing"
 
@@ -63,9 +64,51 @@ func TestBeaconRoundTrip(t *testing.T) {
 	}
 }
 
+// A signed beacon verifies only for its group, with its key, as sent;
+// any change to it, or a beacon signed with another key, does not.
+func TestSignedBeacon(t *testing.T) {
+	key, other := wire.BridgeKey([]byte("the hub's token")), wire.BridgeKey([]byte("another hub's"))
+	pub := key.Public().(ed25519.PublicKey)
+	group := netip.MustParseAddrPort("239.255.21.21:2121")
+	b := wire.Beacon{Net: wire.NetID{3}, Instance: [8]byte{4}, Started: 1_764_000_000_000_000, Forwarding: true, Source: netip.MustParseAddr("198.18.0.1")}
+	d := wire.SignBeacon(nil, b, group, key)
+	got, ok := wire.ParseBeacon(d)
+	if !ok || len(d) != wire.SignedBeaconSize || !got.Signed || got.Source != b.Source || got.Net != b.Net || !bytes.Equal(wire.AppendBeacon(nil, got), d) {
+		t.Fatalf("%+v %v", got, ok)
+	}
+	if !wire.VerifyBeacon(d, group, pub) {
+		t.Fatal("a signed beacon does not verify")
+	}
+	if wire.VerifyBeacon(d, netip.MustParseAddrPort("239.255.21.21:2123"), pub) {
+		t.Fatal("verified for another group")
+	}
+	if wire.VerifyBeacon(wire.SignBeacon(nil, b, group, other), group, pub) {
+		t.Fatal("another key's beacon verified")
+	}
+	for i := range d {
+		bad := bytes.Clone(d)
+		bad[i] ^= 0x10
+		if wire.VerifyBeacon(bad, group, pub) {
+			t.Fatalf("byte %d changed, still verified", i)
+		}
+	}
+	if wire.VerifyBeacon(wire.AppendBeacon(nil, wire.Beacon{Net: b.Net, Instance: b.Instance}), group, pub) {
+		t.Fatal("an unsigned beacon verified")
+	}
+	s := wire.FormatBridgeKey(pub)
+	if back, err := wire.ParseBridgeKey(" " + s + "\n"); err != nil || !back.Equal(pub) || len(s) != 43 {
+		t.Fatalf("key %q: %v", s, err)
+	}
+	if _, err := wire.ParseBridgeKey(s[:42]); err == nil {
+		t.Fatal("a short key taken")
+	}
+}
+
 func FuzzParseForward(f *testing.F) {
 	f.Add(wire.AppendForward(nil, []byte("hi"), wire.Forward{Net: wire.NetID{1}, Source: netip.MustParseAddrPort("10.0.0.1:9")}))
 	f.Add(wire.AppendBeacon(nil, wire.Beacon{Net: wire.NetID{3}, Instance: [8]byte{4}}))
+	f.Add(wire.SignBeacon(nil, wire.Beacon{Net: wire.NetID{3}, Instance: [8]byte{4}, Source: netip.MustParseAddr("10.0.0.1")},
+		netip.MustParseAddrPort("239.1.2.3:4"), wire.BridgeKey([]byte("x"))))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if inner, fw, ok := wire.ParseForward(b); ok {
 			if len(inner) == 0 || len(inner) > wire.MaxForwardInner || fw.Net.IsZero() {
