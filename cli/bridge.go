@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -10,12 +11,14 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/groupcast/groupcast/internal/hub"
 	"github.com/groupcast/groupcast/netconf"
 	"github.com/groupcast/groupcast/netconf/bridge"
 	"github.com/groupcast/groupcast/netconf/rooms"
+	"github.com/groupcast/groupcast/netconf/wire"
 )
 
 // runBridge forwards a group between this network and a NATS server
@@ -31,6 +34,7 @@ func runBridge(ctx context.Context, args []string, stdio IO) int {
 	registerNATS(fs, &o.nats, "the NATS server the networks meet at: nats://HOST:4222 (tls://… for TLS)")
 	subject := fs.Bool("subject", false, "print the group's NATS subjects (for a NATS account's permissions) and exit")
 	asJSON := fs.Bool("json", false, "print the bridge's state as JSON lines")
+	secretFile := fs.String("bridge-secret-file", "", "sign beacons with a key made from the secret in this file (default: from the token in -nats)")
 	every := fs.Duration("stats", 10*time.Second, "how often to print what was forwarded (0: never)")
 	if code, done := parseFlags(fs, args, stdio); done {
 		return code
@@ -60,13 +64,26 @@ func runBridge(ctx context.Context, args []string, stdio IO) int {
 	if *asJSON {
 		log.json = json.NewEncoder(stdio.Stdout)
 	}
-	b, err := bridge.Start(bridge.Config{Group: g, NATS: o.nats, Interface: o.iface, TTL: o.ttl, Log: log.say, SAP: true, StateDir: bridgeStateDir()})
+	cfg := bridge.Config{Group: g, NATS: o.nats, Interface: o.iface, TTL: o.ttl, Log: log.say, SAP: true, StateDir: bridgeStateDir()}
+	if *secretFile != "" {
+		secret, err := os.ReadFile(*secretFile)
+		if err != nil || len(strings.TrimSpace(string(secret))) == 0 {
+			return usageError(stdio, fmt.Errorf("-bridge-secret-file: cannot read a secret from %s", *secretFile))
+		}
+		cfg.Key = wire.BridgeKey([]byte(strings.TrimSpace(string(secret))))
+	}
+	b, err := bridge.Start(cfg)
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "groupcast: %s\n", oneLine(netconf.Explain(err)))
 		return ExitFailure
 	}
 	defer b.Close()
-	log.say(fmt.Sprintf("forwarding %s between this network and %s", g, o.nats.URL))
+	log.say(fmt.Sprintf("forwarding %s between this network and %s", g, o.nats.Redacted()))
+	if key := b.Stats().Key; key != "" {
+		log.say("members here tell this site's bridges from impostors with -bridge-key " + key)
+	} else {
+		log.say("this bridge's beacons are not signed (the NATS server is open, or its address has no token): any computer here can pose as a bridge; what a bridge passes on is charged to it as to one computer")
+	}
 	log.report(ctx, b, *every)
 	return ExitOK
 }
@@ -140,6 +157,7 @@ func (l bridgeLog) report(ctx context.Context, b *bridge.Bridge, every time.Dura
 func (l bridgeLog) stats(s bridge.Stats) {
 	if l.json != nil {
 		_ = l.json.Encode(map[string]any{"event": "stats", "out": s.Out, "in": s.In, "dropped": s.Dropped,
+			"junk": s.Junk, "throttled": s.Throttled, "forged_beacons": s.Forged,
 			"forwarding": s.Forwarding, "other_bridges": s.Others, "net": fmt.Sprintf("%x", s.Net)})
 		return
 	}
@@ -147,10 +165,13 @@ func (l bridgeLog) stats(s bridge.Stats) {
 	if !s.Forwarding {
 		state = "standing by (another bridge of this network forwards)"
 	}
-	l.say(fmt.Sprintf("%s; %d datagrams sent to other networks, %d brought here, %d refused", state, s.Out, s.In, s.Dropped))
+	l.say(fmt.Sprintf("%s; %d datagrams sent to other networks, %d brought here, %d refused (%d not this group's, %d over a computer's budget), %d forged beacons ignored",
+		state, s.Out, s.In, s.Dropped+s.Junk+s.Throttled, s.Junk, s.Throttled, s.Forged))
 }
 
-// runHub runs an embedded NATS server until interrupted.
+// runHub runs an embedded NATS server until interrupted: closed to
+// whoever has not its token (made the first time, kept in the
+// configuration folder), or with -open to anyone, with a warning.
 func runHub(ctx context.Context, args []string, stdio IO) int {
 	fs := flag.NewFlagSet("groupcast hub", flag.ContinueOnError)
 	var o hub.Options
@@ -159,7 +180,9 @@ func runHub(ctx context.Context, args []string, stdio IO) int {
 	fs.StringVar(&o.TLSKey, "tls-key", "", "the certificate's key file")
 	fs.StringVar(&o.Config, "config", "", "a nats-server configuration file (accounts, clusters); the flags above override it")
 	fs.StringVar(&o.LeafListen, "leaf-listen", "", "accept another site's hub as a leaf node on ADDR:PORT (for example 0.0.0.0:7422)")
-	fs.StringVar(&o.Remote, "leaf-of", "", "join the hub at this URL as a leaf node (nats-leaf://HOST:7422): it dials out, no port opened here")
+	fs.StringVar(&o.Remote, "leaf-of", "", "join the hub at this URL as a leaf node (nats-leaf://leaf:TOKEN@HOST:7422): it dials out, no port opened here")
+	fs.StringVar(&o.TokenFile, "token-file", "", "the file the hub's token is kept in (default: hub-token in your configuration folder; made the first time)")
+	fs.BoolVar(&o.Open, "open", false, "let anyone who reaches the hub read and send in every group through it, without the token")
 	if code, done := parseFlags(fs, args, stdio); done {
 		return code
 	}
@@ -169,14 +192,44 @@ func runHub(ctx context.Context, args []string, stdio IO) int {
 	if (o.TLSCert == "") != (o.TLSKey == "") {
 		return usageError(stdio, errors.New("-tls-cert and -tls-key go together"))
 	}
+	if o.TokenFile == "" && !o.Open {
+		if dir := bridgeStateDir(); dir != "" {
+			o.TokenFile = filepath.Join(dir, "hub-token")
+		}
+	}
 	h, err := hub.Start(o)
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "groupcast: %s\n", oneLine(err.Error()))
 		return ExitFailure
 	}
 	defer h.Close()
-	fmt.Fprintf(stdio.Stderr, "groupcast hub: serving NATS at %s; bridges and members join with -nats %s\n", h.Addr(), h.URL())
+	sayHub(stdio.Stderr, h, o)
 	<-ctx.Done()
 	fmt.Fprintln(stdio.Stderr, "groupcast hub: stopped")
 	return ExitOK
+}
+
+// sayHub tells who may use the hub, and the addresses to give bridges and
+// members (with the token: treat them as passwords).
+func sayHub(w io.Writer, h *hub.Server, o hub.Options) {
+	urls := h.URLs()
+	switch {
+	case h.Open():
+		fmt.Fprintf(w, "groupcast hub: serving NATS at %s, OPEN: anyone who reaches it can read and send in every group through it (-open); bridges and members join with -nats %s\n", h.Addr(), urls[0])
+		return
+	case h.Token() == "":
+		fmt.Fprintf(w, "groupcast hub: serving NATS at %s; its configuration's accounts decide who may use it\n", h.Addr())
+		return
+	}
+	where := "kept for this run only"
+	if o.TokenFile != "" {
+		where = "kept in " + o.TokenFile
+	}
+	fmt.Fprintf(w, "groupcast hub: serving NATS at %s, closed: only who has its token may use it (%s; the addresses below hold it: give them only to bridges and trusted members)\n", h.Addr(), where)
+	fmt.Fprintf(w, "groupcast hub: bridges and members join with -nats %s\n", strings.Join(urls, " or "))
+	fmt.Fprintf(w, "groupcast hub: members on bridged networks tell real bridges from impostors with -bridge-key %s\n",
+		wire.FormatBridgeKey(wire.BridgeKey([]byte(h.Token())).Public().(ed25519.PublicKey)))
+	if o.LeafListen != "" {
+		fmt.Fprintf(w, "groupcast hub: another site's hub joins with -leaf-of nats-leaf://%s:%s@THIS-HOST%s\n", hub.LeafUser, h.Token(), o.LeafListen[strings.LastIndex(o.LeafListen, ":"):])
+	}
 }

@@ -24,7 +24,9 @@ Usage:
                                                         server (one per network; a second stands by)
   groupcast bridge -group ADDR:PORT -subject            print the group's NATS subjects
   groupcast hub [-listen 0.0.0.0:4222] [-tls-cert FILE -tls-key FILE] [-leaf-listen ADDR | -leaf-of URL]
-                                                        run a NATS server for bridges and members to meet at
+                [-token-file FILE | -open]              run a NATS server for bridges and members to meet at:
+                                                        closed to who has not its token (it prints the
+                                                        addresses to use, nats://TOKEN@HOST:4222)
   groupcast doctor [-group ADDR:PORT] [-iface IF] [-listen 3s] [-key-file FILE] [-json]
                                                         diagnose multicast on this computer
   groupcast bench [-lab [-trace DIR]] [-duration 3s] [-size 200] [-receivers 3] [-json]
@@ -69,7 +71,11 @@ Other networks (docs/BRIDGE.md):
                     (nats://HOST:4222, tls://HOST:4222); -nats-creds FILE
                     and -nats-ca FILE for accounts and TLS. Members on
                     networks with a bridge, and others through NATS, are
-                    all in the same group; a private group stays sealed
+                    all in the same group; a private group stays sealed.
+                    A hub's address holds its token: nats://TOKEN@HOST:4222
+  -bridge-key KEY   the site's bridge key (groupcast hub prints it): only
+                    the bridges it verifies are taken as such; without it
+                    what a bridge passes on counts as one computer's
 
 History:
   listen/chat -history  keep what is shown (committed before it is

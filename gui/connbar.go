@@ -39,6 +39,7 @@ type connBar struct {
 	plain            bool                // bare text for classic tools
 	encoding         string              // of the group's classic tools: "" (automatic), utf-8 or gbk
 	nats             netconf.NATSOptions // Other networks: join through this NATS server (URL "": multicast)
+	bridgeKey        string              // the site's bridge key: which bridges here are real ("": none verified)
 	listIfaces       Interfaces
 	settings         *settingsForm // the ⚙ dialog, while it is shown
 }
@@ -46,7 +47,7 @@ type connBar struct {
 const autoPrefix = "Automatic"
 
 func newConnBar(cfg netconf.Config, list Interfaces, onJoin func()) *connBar {
-	b := &connBar{ttl: cfg.TTL, loopback: cfg.Loopback, listIfaces: list, plain: cfg.Plain, encoding: cfg.Encoding, nats: cfg.NATS}
+	b := &connBar{ttl: cfg.TTL, loopback: cfg.Loopback, listIfaces: list, plain: cfg.Plain, encoding: cfg.Encoding, nats: cfg.NATS, bridgeKey: cfg.BridgeKey}
 	b.addr = widget.NewEntry()
 	b.addr.SetPlaceHolder("239.255.3.3")
 	b.addr.SetText(cfg.Group.Addr().String())
@@ -170,7 +171,7 @@ func (b *connBar) validate() bool {
 		private = lang.L(" · Plain {{.Encoding}} text: no names, no repair, no privacy", map[string]any{"Encoding": cmp.Or(b.encoding, wire.EncodingUTF8)})
 	}
 	if b.nats.URL != "" { // neither the scope nor the TTL matter: no multicast leaves this computer
-		b.setHint(lang.L("Through NATS at {{.URL}}: members on other networks too (⚙ Other networks)", map[string]any{"URL": b.nats.URL})+private, widget.MediumImportance)
+		b.setHint(lang.L("Through NATS at {{.URL}}: members on other networks too (⚙ Other networks)", map[string]any{"URL": b.nats.Redacted()})+private, widget.MediumImportance)
 	} else if s.Warning != "" {
 		b.setHint("⚠ "+s.Warning+private, widget.WarningImportance)
 	} else {
@@ -244,6 +245,7 @@ type settingsForm struct {
 	loop, plain                *widget.Check
 	enc                        *widget.Select
 	natsURL, natsCreds, natsCA *widget.Entry
+	bridgeKey                  *widget.Entry
 }
 
 // showAdvanced is ⚙: the settings a Join rarely needs changed, taken
@@ -289,6 +291,15 @@ func (b *connBar) newSettingsForm() *settingsForm {
 	f.natsCA = widget.NewEntry()
 	f.natsCA.SetPlaceHolder(lang.L("none: the system's authorities"))
 	f.natsCA.SetText(b.nats.CA)
+	f.bridgeKey = widget.NewEntry()
+	f.bridgeKey.SetPlaceHolder(lang.L("none: every bridge counts as one computer"))
+	f.bridgeKey.SetText(b.bridgeKey)
+	f.bridgeKey.Validator = func(s string) error {
+		if _, err := wire.ParseBridgeKey(s); strings.TrimSpace(s) != "" && err != nil {
+			return errors.New(lang.L("a bridge key is the 43 letters, digits, - and _ that groupcast hub prints"))
+		}
+		return nil
+	}
 	return f
 }
 
@@ -319,6 +330,7 @@ func (f *settingsForm) items(w fyne.Window) []*widget.FormItem {
 		{Text: lang.L("NATS server"), Widget: f.natsURL},
 		{Text: lang.L("Credentials file"), Widget: withFilePicker(w, f.natsCreds)},
 		{Text: lang.L("CA certificate"), Widget: withFilePicker(w, f.natsCA)},
+		{Text: lang.L("Bridge key"), Widget: f.bridgeKey, HintText: lang.L("The site's (groupcast hub prints it): tells this network's real bridges from impostors")},
 	}
 }
 
@@ -331,6 +343,7 @@ func (b *connBar) applySettings(f *settingsForm) {
 		b.encoding = ""
 	}
 	b.nats = netconf.NATSOptions{URL: strings.TrimSpace(f.natsURL.Text), Creds: strings.TrimSpace(f.natsCreds.Text), CA: strings.TrimSpace(f.natsCA.Text)}
+	b.bridgeKey = strings.TrimSpace(f.bridgeKey.Text)
 	b.validate()
 }
 

@@ -110,7 +110,7 @@ func summary(r doctor.Report, o doctor.Options) string {
 		if r.NATS.OK {
 			lines = append(lines, lang.L("✔ NATS server: {{.Detail}}.", map[string]any{"Detail": r.NATS.Detail}))
 		} else {
-			lines = append(lines, lang.L("✖ The NATS server at {{.URL}} could not be used: {{.Detail}}.", map[string]any{"URL": o.NATS.URL, "Detail": r.NATS.Detail}))
+			lines = append(lines, lang.L("✖ The NATS server at {{.URL}} could not be used: {{.Detail}}.", map[string]any{"URL": o.NATS.Redacted(), "Detail": r.NATS.Detail}))
 		}
 	}
 	for _, code := range []doctor.HintCode{doctor.HintBridged, doctor.HintNoBridge} {

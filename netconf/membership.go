@@ -55,7 +55,7 @@ func (e *Engine) join(cfg Config) {
 	e.queue.Push(Joined{
 		Group: cfg.Group, Interface: choice, TTL: cfg.TTL, Loopback: cfg.Loopback,
 		Nick: cfg.Nick, Sender: m.self, Warnings: warnings, DstCheck: isDstChecked(tr), Keyed: key != nil,
-		Plain: cfg.Plain, Encoding: plainEncoding(cfg), NATS: cfg.NATS.URL,
+		Plain: cfg.Plain, Encoding: plainEncoding(cfg), NATS: cfg.NATS.Redacted(),
 	})
 	e.publishRoster()
 }

@@ -2,6 +2,8 @@ package hub
 
 import (
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -41,7 +43,12 @@ func TestLeafNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer site1.Close()
-	site2, err := Start(Options{Listen: "127.0.0.1:0", Remote: "nats-leaf://" + leaf})
+	if h, err := Start(Options{Listen: "127.0.0.1:0", Remote: "nats-leaf://" + leaf}); err != nil {
+		t.Fatal(err) // starts, but its leaf connection is refused: no token
+	} else {
+		defer h.Close()
+	}
+	site2, err := Start(Options{Listen: "127.0.0.1:0", Remote: "nats-leaf://" + LeafUser + ":" + site1.Token() + "@" + leaf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,5 +92,96 @@ func TestLeafNode(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("nothing crossed the leaf node")
 		}
+	}
+}
+
+// The hub is closed by default: its token is made once, kept in its
+// file (this user's only) and used again; without it nothing connects,
+// with it (in the URL) a client does. -open lets anyone in.
+func TestClosedByDefault(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "groupcast", "hub-token")
+	h, err := Start(Options{Listen: "127.0.0.1:0", TokenFile: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := h.Token()
+	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 || len(token) < 32 || !strings.Contains(h.URL(), token+"@") {
+		t.Fatalf("token %q in %s: %v %v", token, h.URL(), fi, err)
+	}
+	if nc, err := nats.Connect("nats://" + h.Addr().String()); err == nil {
+		nc.Close()
+		t.Fatal("connected without the token")
+	}
+	if nc, err := nats.Connect("nats://wrong-token-of-the-right-length@" + h.Addr().String()); err == nil {
+		nc.Close()
+		t.Fatal("connected with another token")
+	}
+	nc, err := nats.Connect(h.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc.Close()
+	h.Close()
+	again, err := Start(Options{Listen: "127.0.0.1:0", TokenFile: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if again.Token() != token {
+		t.Fatal("a new token on the second start")
+	}
+	open, err := Start(Options{Listen: "127.0.0.1:0", Open: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer open.Close()
+	if !open.Open() || strings.Contains(open.URL(), "@") {
+		t.Fatalf("open hub: %s", open.URL())
+	}
+	nc, err = nats.Connect(open.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc.Close()
+}
+
+// One address holds at most MaxPerAddress connections; one closed makes
+// room for another.
+func TestConnectionsPerAddress(t *testing.T) {
+	h, err := Start(Options{Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	var conns []*nats.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	refused := 0
+	for range MaxPerAddress + 5 {
+		c, err := nats.Connect(h.URL(), nats.NoReconnect())
+		if err != nil {
+			refused++
+			continue
+		}
+		conns = append(conns, c)
+	}
+	if _, crowded := h.Refused(); len(conns) != MaxPerAddress || refused != 5 || crowded != 5 {
+		t.Fatalf("%d connected, %d refused (%d counted)", len(conns), refused, crowded)
+	}
+	conns[0].Close()
+	conns = conns[1:]
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		c, err := nats.Connect(h.URL(), nats.NoReconnect())
+		if err == nil {
+			conns = append(conns, c)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no room after one closed")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

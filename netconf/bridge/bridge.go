@@ -10,8 +10,10 @@ package bridge
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
+	"net"
 	"net/netip"
 	"path/filepath"
 	"strings"
@@ -44,6 +46,14 @@ type Config struct {
 	// SAP forwards the rooms directory too (the real multicast side
 	// only).
 	SAP bool
+	// Key signs the bridge's beacons and verifies other bridges' (this
+	// site's bridge key, wire.BridgeKey). Nil: derived from the secret
+	// in the NATS URL (the hub's token, or a password); with none, the
+	// beacons are unsigned and other beacons are claims (an open hub).
+	Key ed25519.PrivateKey
+	// Source is the address the beacons are sent from, which they name
+	// (unset: the interface's, or the Local transport's LocalAddr).
+	Source netip.Addr
 	// Log receives what a person should know, one sentence at a time
 	// (nil: nothing is said).
 	Log func(string)
@@ -56,9 +66,13 @@ type Stats struct {
 	Dropped    uint64 // malformed, too long, or looped back, refused
 	Standby    uint64 // datagrams not forwarded while another bridge forwards
 	Rooms      uint64 // room announcements forwarded, both ways
+	Junk       uint64 // datagrams that are not this group's Groupcast datagrams, not forwarded
+	Throttled  uint64 // datagrams over their source's budget (or all sources'), not forwarded
+	Forged     uint64 // beacons refused: not signed by this site's bridge key
 	Forwarding bool
 	Net        wire.NetID
-	Others     int // other bridges heard on this network
+	Others     int    // other bridges heard on this network
+	Key        string // the bridge key members verify beacons with (wire.FormatBridgeKey), or "" (unsigned)
 }
 
 // Bridge is a running bridge.
@@ -72,21 +86,29 @@ type Bridge struct {
 	started   int64
 	begun     time.Time
 
-	mu     sync.Mutex
-	heard  map[netip.AddrPort]time.Time // local sources lately heard (newcomer)
-	hinted time.Time                    // the last beacon sent for a newcomer
-	net    wire.NetID
-	others map[[8]byte]other
-	active bool
-	said   map[string]bool
+	key       ed25519.PrivateKey // nil: unsigned beacons (docs/BRIDGE.md)
+	source    netip.Addr         // what our beacons name as their source
+	verifies  *budget            // signature checks of others' beacons
+	outBudget *budget            // what is published, by sender here
+	inBudget  *budget            // what is multicast here, by label
 
-	sap                              *sapSide
-	out, in, dropped, standby, rooms atomic.Uint64
-	ctx                              context.Context
-	cancel                           context.CancelFunc
-	wg                               sync.WaitGroup
-	pubMu                            sync.Mutex
-	pub                              []byte
+	mu       sync.Mutex
+	heard    map[netip.AddrPort]time.Time // local sources lately heard (newcomer)
+	hinted   time.Time                    // the last beacon sent for a newcomer
+	own      wire.NetID                   // this network's id, as kept
+	net      wire.NetID                   // the id we label with now
+	others   map[[8]byte]other
+	verified map[netip.Addr][]byte // the last beacon verified from each source
+	active   bool
+	said     map[string]bool
+
+	sap                                                       *sapSide
+	out, in, dropped, standby, rooms, junk, throttled, forged atomic.Uint64
+	ctx                                                       context.Context
+	cancel                                                    context.CancelFunc
+	wg                                                        sync.WaitGroup
+	pubMu                                                     sync.Mutex
+	pub                                                       []byte
 }
 
 // Start opens both sides and forwards until Close.
@@ -95,7 +117,10 @@ func Start(cfg Config) (*Bridge, error) {
 		return nil, fmt.Errorf("%s is not an IPv4 multicast group ADDRESS:PORT", cfg.Group)
 	}
 	b := &Bridge{cfg: cfg, others: map[[8]byte]other{}, said: map[string]bool{}, begun: time.Now(),
-		heard: map[netip.AddrPort]time.Time{}}
+		heard: map[netip.AddrPort]time.Time{}, verified: map[netip.Addr][]byte{}, key: cfg.Key,
+		verifies:  newBudget(verifyRate, verifyBurst, verifyAll*verifyRate, verifyAll*verifyBurst),
+		outBudget: newBudget(SourceRate, SourceBurst, AllRate, AllBurst),
+		inBudget:  newBudget(SourceRate, SourceBurst, AllRate, AllBurst)}
 	b.started = b.begun.UnixMicro()
 	_, _ = rand.Read(b.self[:])
 	b.self[0] |= 1 // never all zero
@@ -108,22 +133,17 @@ func Start(cfg Config) (*Bridge, error) {
 		return nil, err
 	}
 	b.nc = nc
-	b.local = cfg.Local
-	network := "local" // a test's transport
-	if b.local == nil {
-		var choice netconf.Choice
-		if b.local, choice, err = openLocal(cfg); err != nil {
-			nc.Close()
-			return nil, err
-		}
-		if len(choice.Addrs) > 0 {
-			network = choice.Addrs[0].Masked().String()
-		}
+	network, err := b.openLocal()
+	if err != nil {
+		nc.Close()
+		return nil, err
 	}
+	b.signWith(cfg)
 	if cfg.StateDir != "" {
 		b.netFile = filepath.Join(cfg.StateDir, "bridge-"+natsnet.GroupID(cfg.Group)+"-"+strings.NewReplacer("/", "_", ".", "-").Replace(network)+".net")
 	}
-	b.net = loadNetID(b.netFile)
+	b.own = loadNetID(b.netFile)
+	b.net = b.own
 	sd, sc, ss, err := b.subscribe()
 	if err != nil {
 		return nil, err
@@ -185,6 +205,48 @@ func (b *Bridge) run(data, ctl, sap *nats.Subscription) {
 	go b.beacons()
 }
 
+// openLocal opens this network's side (unless the configuration gives
+// it), and says which network it is, as the state file is named.
+func (b *Bridge) openLocal() (network string, err error) {
+	b.local = b.cfg.Local
+	if b.local != nil {
+		if la, ok := b.local.(interface{ LocalAddr() net.Addr }); ok {
+			if ua, ok := la.LocalAddr().(*net.UDPAddr); ok {
+				b.source = ua.AddrPort().Addr().Unmap()
+			}
+		}
+		return "local", nil // a test's transport
+	}
+	var choice netconf.Choice
+	if b.local, choice, err = openLocal(b.cfg); err != nil {
+		return "", err
+	}
+	network = "local"
+	if len(choice.Addrs) > 0 {
+		network = choice.Addrs[0].Masked().String()
+		b.source = choice.Addrs[0].Addr()
+	}
+	return network, nil
+}
+
+// signWith sets the key the beacons are signed with: the configuration's,
+// or one made from the secret of the NATS URL; none when there is
+// neither, or no IPv4 address to name as the beacons' source.
+func (b *Bridge) signWith(cfg Config) {
+	if b.key == nil {
+		if secret := cfg.NATS.Secret(); secret != nil {
+			b.key = wire.BridgeKey(secret)
+		}
+	}
+	if cfg.Source.IsValid() {
+		b.source = cfg.Source
+	}
+	if b.key != nil && !b.source.Is4() {
+		b.key = nil // nothing to name in a signed beacon: unsigned, as on an open hub
+		b.logLocked("This bridge's beacons cannot be signed (no IPv4 address on this network): members and other bridges cannot tell it from an impostor.")
+	}
+}
+
 // openLocal opens multicast sockets as a member's, with loopback on
 // (members on the bridge's own computer hear what it forwards).
 func openLocal(cfg Config) (netconf.Transport, netconf.Choice, error) {
@@ -221,6 +283,17 @@ func (b *Bridge) sayLocked(s string) {
 	}
 }
 
+// refuse says s once for what kind of datagram was refused: the first
+// such, with its source; Stats counts them all.
+func (b *Bridge) refuse(kind, s string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.said["refused "+kind] {
+		b.said["refused "+kind] = true
+		b.logLocked(s)
+	}
+}
+
 // logLocked logs s, each time: what the election changed (b.mu is held).
 func (b *Bridge) logLocked(s string) {
 	if b.cfg.Log != nil {
@@ -232,8 +305,13 @@ func (b *Bridge) logLocked(s string) {
 func (b *Bridge) Stats() Stats {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return Stats{Out: b.out.Load(), In: b.in.Load(), Dropped: b.dropped.Load(), Standby: b.standby.Load(), Rooms: b.rooms.Load(),
+	st := Stats{Out: b.out.Load(), In: b.in.Load(), Dropped: b.dropped.Load(), Standby: b.standby.Load(), Rooms: b.rooms.Load(),
+		Junk: b.junk.Load(), Throttled: b.throttled.Load(), Forged: b.forged.Load(),
 		Forwarding: b.active, Net: b.net, Others: len(b.others)}
+	if b.key != nil {
+		st.Key = wire.FormatBridgeKey(b.key.Public().(ed25519.PublicKey))
+	}
+	return st
 }
 
 // Subjects are the NATS subjects the bridge forwards to and from.

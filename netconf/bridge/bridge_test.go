@@ -319,7 +319,7 @@ func TestRestartsLoseNothing(t *testing.T) {
 	say(0, 50)
 	h.Close() // the NATS server goes down mid-stream...
 	say(50, 80)
-	h2, err := hub.Start(hub.Options{Listen: addr}) // ...and comes back on its address
+	h2, err := hub.Start(hub.Options{Listen: addr, Token: h.Token()}) // ...and comes back on its address
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"encoding/hex"
 	"net/netip"
 	"os"
@@ -21,6 +22,12 @@ const (
 	Silence     = 3 * time.Second
 	// maxOthers bounds the other bridges tracked on this network.
 	maxOthers = 8
+	// A source's beacons are checked (an Ed25519 signature) at most
+	// verifyBurst at once, then verifyRate a second; all sources'
+	// verifyAll times as many.
+	verifyBurst = 4
+	verifyRate  = 2
+	verifyAll   = 16
 )
 
 // other is another bridge of this network, as its beacons tell.
@@ -30,13 +37,22 @@ type other struct {
 	last    time.Time
 }
 
-// onBeacon notes another bridge of this network.
+// onBeacon notes another bridge of this network. With a bridge key,
+// only a beacon it signed, sent from the address it names, is taken:
+// another is refused, its sender named by its real address. Without one
+// (an open hub), every beacon is a claim, taken as one: it may make us
+// stand by while it is heard, never change what we keep.
 func (b *Bridge) onBeacon(d []byte, src netip.AddrPort) {
 	bc, ok := wire.ParseBeacon(d)
 	if !ok || bc.Instance == b.self || !src.Addr().Is4() {
 		return
 	}
 	now := time.Now()
+	if !b.trusted(now, d, bc, src.Addr()) {
+		b.forged.Add(1)
+		b.refuse("beacon", "A computer at "+src.Addr().String()+" sends beacons as a bridge of this network, but this site's bridge key does not sign them: they are ignored (it is not one of this site's bridges)")
+		return
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if _, known := b.others[bc.Instance]; !known && len(b.others) >= maxOthers {
@@ -49,6 +65,36 @@ func (b *Bridge) onBeacon(d []byte, src netip.AddrPort) {
 	b.elect(now)
 }
 
+// trusted says whether a beacon from host is a bridge's of this site:
+// signed with the bridge key, from the address it names. A source's
+// beacons cost a signature check only when they change (a bridge's are
+// the same each second), and no more than verifyBurst at once and
+// verifyRate a second (a flood of forged ones costs little).
+func (b *Bridge) trusted(now time.Time, d []byte, bc wire.Beacon, host netip.Addr) bool {
+	if b.key == nil {
+		return true
+	}
+	if !bc.Signed || bc.Source != host {
+		return false
+	}
+	b.mu.Lock()
+	last, seen := b.verified[host]
+	b.mu.Unlock()
+	if seen && string(last) == string(d) {
+		return true
+	}
+	if !b.verifies.take(now, host, 1) || !wire.VerifyBeacon(d, b.cfg.Group, b.key.Public().(ed25519.PublicKey)) {
+		return false
+	}
+	b.mu.Lock()
+	if len(b.verified) >= maxHeard {
+		clear(b.verified)
+	}
+	b.verified[host] = append(last[:0], d...)
+	b.mu.Unlock()
+	return true
+}
+
 // expire forgets bridges silent for Silence. b.mu is held.
 func (b *Bridge) expire(now time.Time) {
 	for id, o := range b.others {
@@ -59,10 +105,15 @@ func (b *Bridge) expire(now time.Time) {
 }
 
 // elect decides whether we forward: the oldest live bridge does, and
-// every bridge here uses the oldest's network id. b.mu is held.
+// every bridge here labels with the oldest's network id. With a bridge
+// key, that id is this network's from then on (kept in the state file):
+// a signed beacon is a bridge of this site's word. Without one, a
+// beacon's id is used only while it is heard, and never kept: when that
+// "bridge" falls silent for Silence, this one forwards again under its
+// own. b.mu is held.
 func (b *Bridge) elect(now time.Time) {
 	b.expire(now)
-	oldest, oldestNet := true, b.net
+	oldest := true
 	var best other
 	for id, o := range b.others {
 		if o.started < b.started || o.started == b.started && string(id[:]) < string(b.self[:]) {
@@ -72,13 +123,18 @@ func (b *Bridge) elect(now time.Time) {
 			oldest = false
 		}
 	}
-	if !oldest {
-		oldestNet = best.net
+	b.net = b.own
+	switch {
+	case oldest:
+	case b.key != nil:
+		if best.net != b.own {
+			b.own = best.net
+			saveNetID(b.netFile, b.own) // the network's id, as its oldest bridge has it
+		}
+		b.net = b.own
+	default:
+		b.net = best.net
 	}
-	if oldestNet != b.net {
-		saveNetID(b.netFile, oldestNet) // the network's id, as its oldest bridge has it
-	}
-	b.net = oldestNet
 	was := b.active
 	b.active = oldest && now.Sub(b.begun) >= WarmUp
 	switch {
@@ -114,7 +170,14 @@ func (b *Bridge) beacon() {
 	b.mu.Lock()
 	bc := wire.Beacon{Net: b.net, Instance: b.self, Started: b.started, Forwarding: b.active}
 	b.mu.Unlock()
-	if err := b.local.WriteControl(wire.AppendBeacon(nil, bc)); err != nil && b.ctx.Err() == nil {
+	var d []byte
+	if b.key != nil {
+		bc.Source = b.source
+		d = wire.SignBeacon(nil, bc, b.cfg.Group, b.key)
+	} else {
+		d = wire.AppendBeacon(nil, bc)
+	}
+	if err := b.local.WriteControl(d); err != nil && b.ctx.Err() == nil {
 		b.say("The bridge cannot send on this network: " + err.Error())
 	}
 }

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"time"
@@ -13,10 +14,12 @@ import (
 	"github.com/groupcast/groupcast/netconf/wire"
 )
 
-// fromLocal publishes what members multicast here, while we forward.
+// fromLocal publishes what members multicast here, while we forward:
+// this group's datagrams only, each sender within its budget.
 func (b *Bridge) fromLocal(r netconf.Receiver, subject string) {
 	defer b.wg.Done()
 	buf := make([]byte, 2048)
+	control := subject == b.ctl
 	for {
 		n, src, err := r.Read(buf)
 		if err != nil {
@@ -44,6 +47,9 @@ func (b *Bridge) fromLocal(r netconf.Receiver, subject string) {
 		b.mu.Unlock()
 		if !active {
 			b.standby.Add(1)
+			continue
+		}
+		if !b.admit(d, control, src.Addr(), src.Addr().String(), b.outBudget) {
 			continue
 		}
 		b.pubMu.Lock()
@@ -85,23 +91,43 @@ func (b *Bridge) newcomer(src netip.AddrPort) bool {
 	return true
 }
 
+// admit says whether d, from src (named for a person as name), is to be
+// forwarded: a datagram of this group on the port of its kind, within
+// src's budget and everyone's. What is not is counted and said once.
+func (b *Bridge) admit(d []byte, control bool, src netip.Addr, name string, bud *budget) bool {
+	if !ofGroup(d, control) {
+		b.junk.Add(1)
+		b.refuse("junk", "A computer at "+name+" sent datagrams to this group that are not Groupcast datagrams of it: they are not forwarded")
+		return false
+	}
+	if !bud.take(time.Now(), src, float64(len(d)+datagramCost)) {
+		b.throttled.Add(1)
+		b.refuse("flood", fmt.Sprintf("A computer at %s sent more than a bridge forwards for one computer (%d MiB a second): the rest is not forwarded", name, SourceRate>>20))
+		return false
+	}
+	return true
+}
+
 func isForwarded(d []byte) bool {
 	_, _, ok := wire.ParseForward(d)
 	return ok
 }
 
 // fromNATS multicasts here what other networks published, while we
-// forward.
+// forward: this group's datagrams only, each source there (its label)
+// within its budget.
 func (b *Bridge) fromNATS(s *nats.Subscription, write func([]byte) error) {
 	defer b.wg.Done()
+	control := s.Subject == b.ctl
 	for {
 		msg, ok := natsnet.Next(b.ctx, s)
 		if !ok {
 			return
 		}
-		_, f, ok := wire.ParseForward(msg.Data)
+		inner, f, ok := wire.ParseForward(msg.Data)
 		if !ok {
-			b.dropped.Add(1)
+			b.junk.Add(1)
+			b.refuse("nats", "Something published to this group's NATS subjects that is not a datagram a bridge or member sent (no valid trailer): not multicast here")
 			continue
 		}
 		b.mu.Lock()
@@ -113,6 +139,9 @@ func (b *Bridge) fromNATS(s *nats.Subscription, write func([]byte) error) {
 			continue
 		case !active:
 			b.standby.Add(1)
+			continue
+		}
+		if !b.admit(inner, control, wire.Label(f).Addr(), netconf.HostName(wire.Label(f).Addr()), b.inBudget) {
 			continue
 		}
 		if err := write(msg.Data); err != nil {

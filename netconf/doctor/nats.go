@@ -20,7 +20,7 @@ func checkNATS(o netconf.NATSOptions) Check {
 	nc, err := natsnet.Connect(o)
 	switch {
 	case errors.Is(err, nats.ErrAuthorization), errors.Is(err, nats.ErrAuthExpired):
-		return Check{Detail: fmt.Sprintf("the NATS server at %s refused these credentials; check the credentials file", o.URL)}
+		return Check{Detail: fmt.Sprintf("the NATS server at %s refused these credentials; check the token or the credentials file", o.Redacted())}
 	case err != nil:
 		return Check{Detail: err.Error()}
 	}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -88,6 +89,48 @@ func (o Options) Check() error {
 	return nil
 }
 
+// Secret is the secret the URL carries for the server — a token
+// (nats://TOKEN@host) or a user's password — of the first address that
+// has one, or nil. A site's bridges sign their beacons with a key made
+// from it (wire.BridgeKey): whoever may use the hub may vouch for a
+// bridge.
+func (o Options) Secret() []byte {
+	for _, u := range strings.Split(o.URL, ",") {
+		u = strings.TrimSpace(u)
+		if !strings.Contains(u, "://") {
+			u = "nats://" + u
+		}
+		p, err := url.Parse(u)
+		if err != nil || p.User == nil {
+			continue
+		}
+		if pass, ok := p.User.Password(); ok && pass != "" {
+			return []byte(pass)
+		}
+		if name := p.User.Username(); name != "" {
+			return []byte(name)
+		}
+	}
+	return nil
+}
+
+// Redacted is the URL with its secrets replaced, to show.
+func (o Options) Redacted() string {
+	var out []string
+	for _, u := range strings.Split(o.URL, ",") {
+		u = strings.TrimSpace(u)
+		if p, err := url.Parse(u); err == nil && p.User != nil {
+			u = p.Redacted()
+			if _, ok := p.User.Password(); !ok {
+				p.User = url.User("xxxxx")
+				u = p.String()
+			}
+		}
+		out = append(out, u)
+	}
+	return strings.Join(out, ",")
+}
+
 // Open is the transport of a member called nick joined to group through
 // the NATS server o names.
 func Open(o Options, nick string, group netip.AddrPort) (*Member, error) {
@@ -121,8 +164,13 @@ func Connect(o Options) (*nats.Conn, error) {
 		opts = append(opts, nats.RootCAs(o.CA))
 	}
 	nc, err := nats.Connect(o.URL, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("cannot reach the NATS server at %s: %w", o.URL, err)
+	switch {
+	case errors.Is(err, nats.ErrAuthorization) && o.Secret() == nil && o.Creds == "":
+		return nil, fmt.Errorf("the NATS server at %s is closed to who has not its token: use the address with the token that `groupcast hub` printed (nats://TOKEN@HOST:4222)", o.Redacted())
+	case errors.Is(err, nats.ErrAuthorization):
+		return nil, fmt.Errorf("the NATS server at %s refused the token or credentials given: %w", o.Redacted(), err)
+	case err != nil:
+		return nil, fmt.Errorf("cannot reach the NATS server at %s: %w", o.Redacted(), err)
 	}
 	return nc, nil
 }

@@ -63,6 +63,9 @@ func (t *Transport) Write(b []byte) error {
 }
 
 // Close closes both conns.
+// LocalAddr is the address the transport sends from.
+func (t *Transport) LocalAddr() net.Addr { return t.c.LocalAddr() }
+
 func (t *Transport) Close() error {
 	if t.ctl != nil {
 		_ = t.ctl.c.Close()
