@@ -113,6 +113,7 @@ type options struct {
 	present, readonly  bool
 	roomWait           time.Duration // -room: give up after it (0: wait as long as it runs)
 	nats               netconf.NATSOptions
+	bridgeKey          string   // the site's bridge key: which bridges here are real
 	warnings           []string // said on stderr before joining
 	// Waiting for the room -room names (wait.go): what says so, the
 	// watch that follows the room, and (tests) how rooms are heard.
@@ -138,6 +139,7 @@ func (o *options) register(fs *flag.FlagSet, groupFlag string) {
 	fs.DurationVar(&o.roomWait, "room-wait", 0, "with -room: give up (exit 1) if the room is not announced within this time (default: wait as long as it runs)")
 	fs.StringVar(&o.roomKey, "room-key", "", "with -room: take only the room whose presenter key has this fingerprint (a lab's settings name the teacher's)")
 	registerNATS(fs, &o.nats, "join through this NATS server instead of multicast: nats://HOST:4222 (tls://… for TLS)")
+	fs.StringVar(&o.bridgeKey, "bridge-key", "", "the site's bridge key (groupcast hub prints it): only bridges it verifies pass on other networks' members as such")
 }
 
 // registerNATS adds the flags that reach a NATS server.
@@ -188,7 +190,7 @@ func (o *options) config() (netconf.Config, error) {
 		return cfg, err
 	}
 	cfg.Plain, cfg.Encoding = o.plain, strings.ToLower(o.encoding)
-	cfg.NATS = o.nats
+	cfg.NATS, cfg.BridgeKey = o.nats, o.bridgeKey
 	if cfg.Encoding == "auto" {
 		cfg.Encoding = ""
 	}

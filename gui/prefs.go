@@ -25,6 +25,8 @@ const (
 	prefNATSURL   = "nats_url"
 	prefNATSCreds = "nats_creds"
 	prefNATSCA    = "nats_ca"
+	// The site's bridge key (netconf.Config.BridgeKey).
+	prefBridgeKey = "bridge_key"
 	// The room of that membership (JSON of netconf.Room, "" for none) and
 	// whether we presented it.
 	prefRoom       = "room"
@@ -68,6 +70,9 @@ func loadSettings(p fyne.Preferences, cfg netconf.Config, given map[string]bool)
 	if !given["nats-ca"] {
 		cfg.NATS.CA = p.StringWithFallback(prefNATSCA, cfg.NATS.CA)
 	}
+	if k := p.StringWithFallback(prefBridgeKey, cfg.BridgeKey); !given["bridge-key"] && (k == "" || validBridgeKey(k)) {
+		cfg.BridgeKey = k
+	}
 	return cfg
 }
 
@@ -83,7 +88,10 @@ func saveSettings(p fyne.Preferences, cfg netconf.Config) {
 	p.SetString(prefNATSURL, cfg.NATS.URL)
 	p.SetString(prefNATSCreds, cfg.NATS.Creds)
 	p.SetString(prefNATSCA, cfg.NATS.CA)
+	p.SetString(prefBridgeKey, cfg.BridgeKey)
 }
+
+func validBridgeKey(k string) bool { _, err := wire.ParseBridgeKey(k); return err == nil }
 
 // saveRoom remembers the room of the membership being joined (nil: none),
 // and whether we present it, so that a restarted window joins it the same

@@ -53,6 +53,7 @@ func (ui *window) join() {
 		Group: g, Interface: ui.bar.interfaceName(), TTL: ui.bar.ttl, Loopback: ui.bar.loopback,
 		Nick: strings.TrimSpace(ui.bar.nick.Text), Passphrase: ui.bar.key.Text,
 		Plain: ui.bar.plain, Encoding: ui.bar.encoding, Room: ui.room, NATS: ui.bar.nats,
+		BridgeKey: ui.bar.bridgeKey,
 	}
 	if ui.presenting {
 		cfg.Presenter = ui.key

@@ -58,6 +58,11 @@ type Config struct {
 	// from home. The datagrams are the same, sealed in a private group;
 	// Interface, TTL and Loopback do not apply.
 	NATS NATSOptions
+	// BridgeKey is the site's bridge key (wire.FormatBridgeKey, printed
+	// by `groupcast hub`): only a bridge whose beacons it verifies is one,
+	// and then vouches for where what it passes on was sent. Unset,
+	// whatever a bridge passes on is charged to it as to one computer.
+	BridgeKey string
 }
 
 // NATSOptions say how to reach a NATS server: URL (nats://HOST:4222,
@@ -101,6 +106,9 @@ func (c Config) checkValues() error {
 	}
 	if err := ValidEncoding(c.Encoding); err != nil {
 		return err
+	}
+	if _, err := wire.ParseBridgeKey(c.BridgeKey); c.BridgeKey != "" && err != nil {
+		return inputErr("bridge-key", "%v", err)
 	}
 	if c.Presenter != nil && (c.Room == nil || wire.ValidNick(c.Room.Name) != nil) {
 		return inputErr("room", "only a room has a presenter: give its name (what the presenter signs includes it)")

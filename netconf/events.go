@@ -85,6 +85,7 @@ const (
 	UnreadableCatchUpFlood    = event.UnreadableCatchUpFlood
 	UnreadableNotBridge       = event.UnreadableNotBridge
 	UnreadableBridges         = event.UnreadableBridges
+	UnreadableForgedBeacon    = event.UnreadableForgedBeacon
 )
 
 // How a member is reached (ReachOf).

@@ -57,6 +57,9 @@ func (e *Engine) newSession(cfg Config, tr Transport, key *seal.Key, now time.Ti
 		keys = classroom.RoomKeys{Room: true, Name: r.Name, Key: r.PresenterKey, ReadOnly: r.ReadOnly, Version: r.Version, Presenter: cfg.Presenter}
 	}
 	m.gate = admit.New(key, m.ledger, stats, now, t.ClockSlack)
+	if pub, err := wire.ParseBridgeKey(cfg.BridgeKey); err == nil {
+		m.gate.VerifyBridges(cfg.Group, pub)
+	}
 	m.judge = classroom.NewJudge(keys, now, m.ledger, stats)
 	m.peers = presence.New(presence.Limits{MaxPeers: t.MaxPeers, MaxPeersPerHost: t.MaxPeersPerHost, HeldPerHost: t.HostHeldBytes}, &m.params, m.budget, m.ledger)
 	m.class = classroom.NewPart(m.env(e), m.judge)

@@ -42,6 +42,7 @@ type Stats struct {
 	CatchUpOut      uint64 // CATCHUP datagrams sent
 	CatchUpIn       uint64 // messages caught up (shown as earlier)
 	BeaconsIn       uint64 // beacons of this network's bridges (docs/BRIDGE.md)
+	ForgedBeacons   uint64 // ...refused: the bridge key set does not verify them
 	ForwardedIn     uint64 // datagrams from other networks, passed on by a bridge of ours
 	Unbridged       uint64 // ...refused: not from a bridge of ours, or labelled as from this network
 }

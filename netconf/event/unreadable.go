@@ -58,6 +58,8 @@ const (
 	UnreadableNotBridge UnreadableReason = "not_bridge"
 	// Beacons from more bridges on this network than a member tracks.
 	UnreadableBridges UnreadableReason = "bridges"
+	// Beacons the site's bridge key does not verify, where one is set.
+	UnreadableForgedBeacon UnreadableReason = "forged_beacon"
 )
 
 // Unreadable reports, once per reason and membership, that Count
@@ -115,6 +117,7 @@ var unreadableWords = map[UnreadableReason]words.Template{
 	UnreadableCatchUpFlood:    words.Define(from + " asked for earlier messages more often than anyone needs: " + count("ask was", "asks were") + " not answered"),
 	UnreadableNotBridge:       words.Define(from + " passed on " + count("datagram", "datagrams") + " as if from other networks, but it is not a bridge of this network (or " + agree("the datagram", "they") + " claimed to come from this one); " + agree("it was", "they were") + " refused"),
 	UnreadableBridges:         words.Define(from + " says it is a bridge, but more bridges than Groupcast follows already serve this network: its " + count("beacon was", "beacons were") + " ignored"),
+	UnreadableForgedBeacon:    words.Define(from + " says it is a bridge of this network, but the bridge key set here does not sign its " + count("beacon", "beacons") + ": " + agree("it was", "they were") + " ignored, and what it passes on as if from other networks is refused"),
 }
 
 var wUnreadable = words.Define(count("datagram", "datagrams") + " could not be read")

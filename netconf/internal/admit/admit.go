@@ -10,6 +10,7 @@
 package admit
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"net/netip"
 	"time"
@@ -29,6 +30,9 @@ type Gate struct {
 	key        *seal.Key // nil: an open group
 	replay     *seal.Guard
 	bridges    bridges.Table
+	bridgeKey  ed25519.PublicKey // the site's bridge key; nil: no bridge is verified
+	group      netip.AddrPort    // what a bridge's signed beacon must be for
+	checks     ledger.PurseID    // beacons' signatures checked, per computer
 	ledger     *ledger.Ledger
 	stats      *event.Stats
 	started    time.Time
@@ -38,7 +42,24 @@ type Gate struct {
 // New is the gate of a membership that began at started; key is nil in
 // an open group; clockSlack is how much members' clocks may disagree.
 func New(key *seal.Key, l *ledger.Ledger, st *event.Stats, started time.Time, clockSlack time.Duration) *Gate {
-	return &Gate{key: key, replay: seal.NewGuard(MaxSenders), ledger: l, stats: st, started: started, clockSlack: clockSlack}
+	return &Gate{key: key, replay: seal.NewGuard(MaxSenders), ledger: l, stats: st, started: started, clockSlack: clockSlack,
+		checks: l.Open(ledger.Purse{Host: ledger.Allowance{Burst: checkBurst, PerSecond: checkRate}, All: ledger.Allowance{Burst: 16 * checkBurst, PerSecond: 16 * checkRate}})}
+}
+
+// A computer's beacons are checked against the bridge key (an Ed25519
+// signature) at most checkBurst at once, then checkRate a second, and
+// only when they differ from its last verified one.
+const (
+	checkBurst = 4
+	checkRate  = 2
+)
+
+// VerifyBridges makes the gate take as bridges only computers whose
+// beacons for group the bridge key pub signed; what they pass on is
+// judged by where it was sent. Without it, every beacon is taken, and
+// what its sender passes on is charged to the sender itself.
+func (g *Gate) VerifyBridges(group netip.AddrPort, pub ed25519.PublicKey) {
+	g.group, g.bridgeKey = group, pub
 }
 
 // Open takes a datagram as read from src, and returns what is to be
@@ -155,7 +176,14 @@ func (g *Gate) beacon(now time.Time, raw []byte, src netip.AddrPort) {
 		count(&g.stats.Ignored, 1)
 		return
 	}
-	if !g.bridges.Note(now, src.Addr(), b) {
+	verified := g.bridgeKey != nil && b.Signed && b.Source == src.Addr() &&
+		(g.bridges.Verified(src.Addr(), raw) || g.ledger.Take(now, src.Addr(), g.checks, 1) && wire.VerifyBeacon(raw, g.group, g.bridgeKey))
+	if g.bridgeKey != nil && !verified {
+		count(&g.stats.ForgedBeacons, 1)
+		g.ledger.Refuse(now, event.UnreadableForgedBeacon, "", src.Addr())
+		return
+	}
+	if !g.bridges.Note(now, src.Addr(), b, raw, verified) {
 		count(&g.stats.Ignored, 1)
 		g.ledger.Refuse(now, event.UnreadableBridges, "", src.Addr())
 		return
@@ -165,9 +193,14 @@ func (g *Gate) beacon(now time.Time, raw []byte, src netip.AddrPort) {
 
 // unforward judges a forwarded datagram's trailer f, from src: the label
 // of where it was sent from, or ok false (counted, and refused) when src
-// is not a bridge of ours or f names our own network.
+// is not a bridge of ours or f names our own network. What the label is
+// charged is charged to src itself unless src is a verified bridge.
 func (g *Gate) unforward(now time.Time, f wire.Forward, src netip.AddrPort) (label netip.AddrPort, ok bool) {
-	if !src.Addr().Is4() || !g.bridges.Passes(now, src.Addr(), f.Net) {
+	var verified bool
+	if src.Addr().Is4() {
+		ok, verified = g.bridges.Passes(now, src.Addr(), f.Net)
+	}
+	if !ok {
 		count(&g.stats.Unbridged, 1)
 		if now.Sub(g.started) >= bridges.Grace {
 			// Just joined, a member may hear a bridge's forwards before
@@ -177,5 +210,11 @@ func (g *Gate) unforward(now time.Time, f wire.Forward, src netip.AddrPort) (lab
 		return netip.AddrPort{}, false
 	}
 	count(&g.stats.ForwardedIn, 1)
-	return wire.Label(f), true
+	label = wire.Label(f)
+	payer := src.Addr()
+	if verified {
+		payer = netip.Addr{}
+	}
+	g.ledger.ChargeTo(label.Addr(), payer)
+	return label, true
 }

@@ -2,8 +2,11 @@
 // (docs/BRIDGE.md): it hears them by their beacons, and takes a forwarded
 // datagram (one with a trailer, wire.ParseForward) only from one of them,
 // labelled by where it was first sent (wire.Label); its sender is then
-// bound to that label and every per-computer bound applies to the label,
-// not to the bridge. Given the time; bounded by Max.
+// bound to that label. A bridge whose beacons the site's bridge key
+// verified vouches for the label: every per-computer bound applies to
+// it. Another (no key set, an open hub) does not: what it passes on is
+// charged to the bridge itself (the admit gate says so to the ledger).
+// Given the time; bounded by Max.
 package bridges
 
 import (
@@ -31,6 +34,8 @@ type seen struct {
 	net        wire.NetID
 	started    int64
 	forwarding bool
+	verified   bool   // its beacon verified with the bridge key
+	beacon     []byte // that beacon, as it came (the next one like it needs no check)
 	last       time.Time
 }
 
@@ -39,21 +44,39 @@ type Table struct {
 	heard []seen
 }
 
-// Note records a beacon from host; false when the table is full of
-// bridges that are not silent.
-func (t *Table) Note(now time.Time, host netip.Addr, b wire.Beacon) bool {
+// Note records a beacon from host, raw as it came, verified or not;
+// false when the table is full of bridges that are not silent.
+func (t *Table) Note(now time.Time, host netip.Addr, b wire.Beacon, raw []byte, verified bool) bool {
+	i := t.find(host)
+	if i < 0 {
+		t.expire(now)
+		if len(t.heard) >= Max {
+			return false
+		}
+		t.heard = append(t.heard, seen{host: host})
+		i = len(t.heard) - 1
+	}
+	s := &t.heard[i]
+	s.net, s.started, s.forwarding, s.last, s.verified = b.Net, b.Started, b.Forwarding, now, verified
+	s.beacon = append(s.beacon[:0], raw...)
+	return true
+}
+
+// Verified says whether raw is the beacon host's last verified one (the
+// same bytes verify again: a bridge's beacons change only when it starts
+// or stops forwarding).
+func (t *Table) Verified(host netip.Addr, raw []byte) bool {
+	i := t.find(host)
+	return i >= 0 && t.heard[i].verified && string(t.heard[i].beacon) == string(raw)
+}
+
+func (t *Table) find(host netip.Addr) int {
 	for i := range t.heard {
-		if s := &t.heard[i]; s.host == host {
-			s.net, s.started, s.forwarding, s.last = b.Net, b.Started, b.Forwarding, now
-			return true
+		if t.heard[i].host == host {
+			return i
 		}
 	}
-	t.expire(now)
-	if len(t.heard) >= Max {
-		return false
-	}
-	t.heard = append(t.heard, seen{host: host, net: b.Net, started: b.Started, forwarding: b.Forwarding, last: now})
-	return true
+	return -1
 }
 
 func (t *Table) expire(now time.Time) {
@@ -68,17 +91,23 @@ func (t *Table) expire(now time.Time) {
 
 // Passes says whether a datagram forwarded from network n may come from
 // host: host is a bridge heard lately, and n is not this network (a
-// bridge of ours labels only what came from elsewhere).
-func (t *Table) Passes(now time.Time, host netip.Addr, n wire.NetID) bool {
-	ok := false
+// bridge labels only what came from elsewhere): neither host's own id
+// nor one a verified bridge here uses (an unverified beacon's claim
+// about this network's id changes nothing for the others). verified
+// says host's beacons were verified with the bridge key.
+func (t *Table) Passes(now time.Time, host netip.Addr, n wire.NetID) (ok, verified bool) {
 	for _, s := range t.heard {
 		if now.Sub(s.last) >= Silence {
 			continue
 		}
-		if s.net == n {
-			return false
+		if s.host == host {
+			if s.net == n {
+				return false, false
+			}
+			ok, verified = true, s.verified
+		} else if s.verified && s.net == n {
+			return false, false
 		}
-		ok = ok || s.host == host
 	}
-	return ok
+	return ok, verified
 }

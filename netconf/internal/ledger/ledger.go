@@ -96,13 +96,14 @@ type Ledger struct {
 	free    []PurseID // slots of closed purses
 	caps    []int     // each tally's cap per computer
 	hosts   map[netip.Addr]*account
+	via     map[netip.Addr]netip.Addr // labels charged to the bridge that passed them (ChargeTo)
 	max     int
 	refused *refusal.Table[event.UnreadableReason]
 }
 
 // New is an empty ledger that accounts for at most maxHosts computers.
 func New(maxHosts int) *Ledger {
-	return &Ledger{hosts: map[netip.Addr]*account{}, max: max(maxHosts, 1), refused: refusal.New[event.UnreadableReason]()}
+	return &Ledger{hosts: map[netip.Addr]*account{}, via: map[netip.Addr]netip.Addr{}, max: max(maxHosts, 1), refused: refusal.New[event.UnreadableReason]()}
 }
 
 // Open adds a purse; parts open theirs when they are made, and one for
@@ -188,6 +189,7 @@ func (l *Ledger) Spend(now time.Time, id PurseID, cost float64) {
 // account is host's account, opened (forgetting the computer heard least
 // recently when the table is full) on first use.
 func (l *Ledger) account(now time.Time, host netip.Addr) *account {
+	host = l.payer(host)
 	a := l.hosts[host]
 	if a == nil {
 		if len(l.hosts) >= l.max {
@@ -229,7 +231,7 @@ func (l *Ledger) Hosts() int { return len(l.hosts) }
 // membership, a second after it first happened (Due), with the count so
 // far and the member and computer it first concerned.
 func (l *Ledger) Refuse(now time.Time, r event.UnreadableReason, peer string, host netip.Addr) *refusal.Entry {
-	return l.refused.Note(now, r, peer, host)
+	return l.refused.Note(now, r, peer, l.payer(host))
 }
 
 // RefuseSkewed is Refuse for the reasons that concern a clock: skew is

@@ -66,7 +66,7 @@ func (c Counter) N() int { return c.a.held[c.id] }
 // Holds is how much host holds of tally id (0 for a computer not in the
 // table).
 func (l *Ledger) Holds(host netip.Addr, id TallyID) int {
-	if a := l.hosts[host]; a != nil && int(id) < len(a.held) {
+	if a := l.hosts[l.payer(host)]; a != nil && int(id) < len(a.held) {
 		return a.held[id]
 	}
 	return 0
