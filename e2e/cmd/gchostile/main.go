@@ -18,6 +18,12 @@
 //	                                                   receipts for announcement S with a member's id and N ids of its own
 //	gchostile sapdelete -group SAP                     hide a signed room: its announcement with the deletion flag set,
 //	                                                   an unsigned deletion, and one signed by another key
+//	gchostile beacons  -group G -net HEX -n N          N beacons of a "bridge" of network HEX, older than any (bridges.go)
+//	gchostile fakebridge -group G -n N -ids I          pose as a bridge passing on I members from each of N made-up computers
+//	gchostile junk     -group G -n N                   N datagrams of random bytes to the group's two ports
+//	gchostile natsread|natsjunk|natsconns|natsslow -nats URL [-group G] [-n N] [-hold D]
+//	                                                   the hub: read ">", publish junk and 300 fake members,
+//	                                                   hold N connections, N subscribers that never read
 //
 // Every command takes -iface (default eth0) and -every (pause between
 // rounds or datagrams). What it did is printed as one JSON line.
@@ -30,7 +36,9 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/groupcast/groupcast/netconf/wire"
@@ -39,7 +47,9 @@ import (
 // options are the command line's flags; each command uses some of them.
 type options struct {
 	group, iface, out, in, id string
-	presenter                 string
+	presenter, nats, net      string
+	ids                       int
+	hold                      time.Duration
 	hostile, n, rounds        int
 	pinned                    bool
 	jump, last                uint64
@@ -62,16 +72,29 @@ func parseOptions(cmd string, args []string) options {
 	fs.IntVar(&o.rounds, "rounds", 1, "rounds of heartbeats")
 	fs.DurationVar(&o.every, "every", time.Second, "pause between rounds, or between NACKs")
 	fs.Uint64Var(&o.last, "last", 600, "NACKs ask for seqs 1 to last")
+	fs.StringVar(&o.nats, "nats", "", "the hub's URL (nats://[TOKEN@]HOST:4222)")
+	fs.StringVar(&o.net, "net", "", "beacons: the network id to claim (16 hex digits)")
+	fs.IntVar(&o.ids, "ids", 64, "fakebridge: members per made-up computer")
+	fs.DurationVar(&o.hold, "hold", 5*time.Second, "nats*: how long to read or hold the connections")
 	_ = fs.Parse(args)
 	return o
 }
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(errors.New("usage: gchostile record|replay|huge|impostor|ids|nacks|frags|hold|sapdelete|receipts [flags]"))
+		fail(errors.New("usage: gchostile record|replay|huge|impostor|ids|nacks|frags|hold|sapdelete|receipts|beacons|fakebridge|junk|natsread|natsjunk|natsconns|natsslow [flags]"))
 	}
 	cmd := os.Args[1]
 	o := parseOptions(cmd, os.Args[2:])
+	if strings.HasPrefix(cmd, "nats") {
+		group, _ := netip.ParseAddrPort(o.group)
+		report := map[string]any{}
+		if err := natsAttack(cmd, o.nats, group, o.n, o.hold, report); err != nil {
+			fail(err)
+		}
+		_ = json.NewEncoder(os.Stdout).Encode(report)
+		fail(nil)
+	}
 	g, err := net.ResolveUDPAddr("udp4", o.group)
 	if err != nil {
 		fail(err)
@@ -133,6 +156,12 @@ func (t *tool) attack(cmd string, o options, id wire.SenderID, report map[string
 		return t.sapDelete(8*time.Second, report)
 	case "receipts":
 		return t.receipts(parseID(o.presenter), id, o.last, o.n, o.rounds, o.every)
+	case "beacons": // a bridge's network id claimed by a PC (finding 2)
+		return t.beacons(o.net, o.n, o.every)
+	case "fakebridge": // one PC as a bridge of made-up computers (finding 5)
+		return t.fakeBridge(o.n, o.ids, o.every)
+	case "junk": // UDP junk for a bridge to carry elsewhere (finding 3)
+		return t.junk(o.n)
 	}
 	return fmt.Errorf("unknown command %q", cmd)
 }
