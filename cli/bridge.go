@@ -65,12 +65,8 @@ func runBridge(ctx context.Context, args []string, stdio IO) int {
 		log.json = json.NewEncoder(stdio.Stdout)
 	}
 	cfg := bridge.Config{Group: g, NATS: o.nats, Interface: o.iface, TTL: o.ttl, Log: log.say, SAP: true, StateDir: bridgeStateDir()}
-	if *secretFile != "" {
-		secret, err := os.ReadFile(*secretFile)
-		if err != nil || len(strings.TrimSpace(string(secret))) == 0 {
-			return usageError(stdio, fmt.Errorf("-bridge-secret-file: cannot read a secret from %s", *secretFile))
-		}
-		cfg.Key = wire.BridgeKey([]byte(strings.TrimSpace(string(secret))))
+	if cfg.Key, err = bridgeKeyFrom(*secretFile); err != nil {
+		return usageError(stdio, err)
 	}
 	b, err := bridge.Start(cfg)
 	if err != nil {
@@ -86,6 +82,20 @@ func runBridge(ctx context.Context, args []string, stdio IO) int {
 	}
 	log.report(ctx, b, *every)
 	return ExitOK
+}
+
+// bridgeKeyFrom is the key made from the secret in file (-bridge-secret-
+// file), or nil when file is "" (then the bridge makes it from the token
+// in -nats).
+func bridgeKeyFrom(file string) (ed25519.PrivateKey, error) {
+	if file == "" {
+		return nil, nil
+	}
+	secret, err := os.ReadFile(file)
+	if err != nil || len(strings.TrimSpace(string(secret))) == 0 {
+		return nil, fmt.Errorf("-bridge-secret-file: cannot read a secret from %s", file)
+	}
+	return wire.BridgeKey([]byte(strings.TrimSpace(string(secret)))), nil
 }
 
 // bridgeGroup is the group to forward: -group's, or with -room the group

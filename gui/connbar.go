@@ -294,12 +294,7 @@ func (b *connBar) newSettingsForm() *settingsForm {
 	f.bridgeKey = widget.NewEntry()
 	f.bridgeKey.SetPlaceHolder(lang.L("none: every bridge counts as one computer"))
 	f.bridgeKey.SetText(b.bridgeKey)
-	f.bridgeKey.Validator = func(s string) error {
-		if _, err := wire.ParseBridgeKey(s); strings.TrimSpace(s) != "" && err != nil {
-			return errors.New(lang.L("a bridge key is the 43 letters, digits, - and _ that groupcast hub prints"))
-		}
-		return nil
-	}
+	f.bridgeKey.Validator = bridgeKeyProblem
 	return f
 }
 

@@ -59,7 +59,16 @@ func TestOtherNetworksSettings(t *testing.T) {
 	if err := f.natsURL.Validate(); err != nil {
 		t.Fatalf("a good address: %v", err)
 	}
+	key := wire.FormatBridgeKey(wire.BridgeKey([]byte("a hub's token")).Public().(ed25519.PublicKey))
+	f.bridgeKey.SetText(key[:20])
+	if err := f.bridgeKey.Validate(); err == nil || !strings.Contains(err.Error(), "bridge key") {
+		t.Fatalf("a cut bridge key: %v", err)
+	}
+	f.bridgeKey.SetText(" " + key)
 	f.d.Submit()
+	if bar.bridgeKey != key {
+		t.Fatalf("bridge key applied: %q", bar.bridgeKey)
+	}
 	if bar.nats != (netconf.NATSOptions{URL: "nats://127.0.0.1:4222", Creds: creds}) || bar.settings != nil {
 		t.Fatalf("applied %+v", bar.nats)
 	}
@@ -76,8 +85,11 @@ func TestOtherNetworksSettings(t *testing.T) {
 	bar.validate()
 
 	asked := h.joinThroughNATS()
-	if asked.NATS != (netconf.NATSOptions{URL: "nats://127.0.0.1:4222", Creds: creds}) {
-		t.Fatalf("the engine was asked %+v", asked.NATS)
+	if asked.NATS != (netconf.NATSOptions{URL: "nats://127.0.0.1:4222", Creds: creds}) || asked.BridgeKey != key {
+		t.Fatalf("the engine was asked %+v, bridge key %q", asked.NATS, asked.BridgeKey)
+	}
+	if got := loadSettings(ui.app.Preferences(), netconf.DefaultConfig(), nil).BridgeKey; got != key {
+		t.Fatalf("bridge key remembered: %q", got)
 	}
 	if got := loadSettings(ui.app.Preferences(), netconf.DefaultConfig(), nil).NATS; got != asked.NATS {
 		t.Fatalf("remembered %+v", got)

@@ -2,9 +2,12 @@ package gui
 
 import (
 	"encoding/json"
+	"errors"
 	"net/netip"
+	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 
 	"github.com/groupcast/groupcast/netconf"
 	"github.com/groupcast/groupcast/netconf/wire"
@@ -92,6 +95,15 @@ func saveSettings(p fyne.Preferences, cfg netconf.Config) {
 }
 
 func validBridgeKey(k string) bool { _, err := wire.ParseBridgeKey(k); return err == nil }
+
+// bridgeKeyProblem says what is wrong with the bridge key typed in the
+// settings ("" is none).
+func bridgeKeyProblem(s string) error {
+	if strings.TrimSpace(s) != "" && !validBridgeKey(s) {
+		return errors.New(lang.L("a bridge key is the 43 letters, digits, - and _ that groupcast hub prints"))
+	}
+	return nil
+}
 
 // saveRoom remembers the room of the membership being joined (nil: none),
 // and whether we present it, so that a restarted window joins it the same

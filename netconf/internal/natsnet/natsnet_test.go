@@ -90,3 +90,22 @@ func TestMembersThroughAServer(t *testing.T) {
 		t.Fatal("read after close")
 	}
 }
+
+// The secret a URL carries (a token, or a user's password) signs a
+// site's bridges' beacons; it is never shown.
+func TestSecretAndRedacted(t *testing.T) {
+	for _, c := range []struct{ url, secret, shown string }{
+		{"nats://s3cret-token@hub:4222", "s3cret-token", "nats://xxxxx@hub:4222"},
+		{"nats://bridge:pass@hub:4222", "pass", "nats://bridge:xxxxx@hub:4222"},
+		{"nats://hub:4222, nats://tok@hub2:4222", "tok", "nats://hub:4222,nats://xxxxx@hub2:4222"},
+		{"hub:4222", "", "hub:4222"},
+	} {
+		o := Options{URL: c.url}
+		if got := string(o.Secret()); got != c.secret {
+			t.Errorf("%s: secret %q, want %q", c.url, got, c.secret)
+		}
+		if got := o.Redacted(); got != c.shown {
+			t.Errorf("%s: shown as %q, want %q", c.url, got, c.shown)
+		}
+	}
+}
