@@ -91,6 +91,7 @@ type Bridge struct {
 	verifies  *budget            // signature checks of others' beacons
 	outBudget *budget            // what is published, by sender here
 	inBudget  *budget            // what is multicast here, by label
+	sapBudget *budget            // room announcements, by source or label, each way
 
 	mu       sync.Mutex
 	heard    map[netip.AddrPort]time.Time // local sources lately heard (newcomer)
@@ -120,7 +121,8 @@ func Start(cfg Config) (*Bridge, error) {
 		heard: map[netip.AddrPort]time.Time{}, verified: map[netip.Addr][]byte{}, key: cfg.Key,
 		verifies:  newBudget(verifyRate, verifyBurst, verifyAll*verifyRate, verifyAll*verifyBurst),
 		outBudget: newBudget(SourceRate, SourceBurst, AllRate, AllBurst),
-		inBudget:  newBudget(SourceRate, SourceBurst, AllRate, AllBurst)}
+		inBudget:  newBudget(SourceRate, SourceBurst, AllRate, AllBurst),
+		sapBudget: newBudget(sapRate, sapBurst, sapAllRate, 4*sapAllRate)}
 	b.started = b.begun.UnixMicro()
 	_, _ = rand.Read(b.self[:])
 	b.self[0] |= 1 // never all zero

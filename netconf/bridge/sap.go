@@ -3,6 +3,7 @@ package bridge
 import (
 	"net"
 	"net/netip"
+	"time"
 
 	"github.com/groupcast/groupcast/netconf/internal/natsnet"
 	"github.com/groupcast/groupcast/netconf/rooms"
@@ -14,6 +15,16 @@ const SAPSubject = natsnet.SAPSubject
 
 // SubjectsOf are the NATS subjects of group's datagrams.
 func SubjectsOf(group netip.AddrPort) (data, control string) { return natsnet.Subjects(group) }
+
+// Room announcements a bridge forwards, each way: a room is announced
+// every 5 s (and at once when solicited), so a source may have
+// sapBurst forwarded at once and sapRate a second, all sources
+// sapAllRate.
+const (
+	sapBurst   = 64
+	sapRate    = 8
+	sapAllRate = 256
+)
 
 // sapSide is the rooms directory of this network: announcements of
 // Groupcast rooms heard here are published; those of other networks
@@ -64,7 +75,7 @@ func (b *Bridge) sapFromLocal() {
 		b.mu.Lock()
 		active, id := b.active, b.net
 		b.mu.Unlock()
-		if !active {
+		if !active || !b.sapBudget.take(time.Now(), ua.AddrPort().Addr().Unmap(), 1) {
 			continue
 		}
 		src := ua.AddrPort()
@@ -90,7 +101,7 @@ func (b *Bridge) sapFromNATS(write func([]byte) error) func([]byte) {
 		b.mu.Lock()
 		active, ours := b.active, b.isOurs(f.Net)
 		b.mu.Unlock()
-		if active && !ours && write(d) == nil {
+		if active && !ours && b.sapBudget.take(time.Now(), wire.Label(f).Addr(), 1) && write(d) == nil {
 			b.rooms.Add(1)
 		}
 	}
